@@ -1,0 +1,259 @@
+"""The schema, and the mapping of domain dataclasses onto it (imperative, so the domain
+stays free of SQLAlchemy). Alembic migrations are generated from this metadata."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import registry
+
+from fenpei.adapters.db.types import Json, UtcDateTime, str_enum
+from fenpei.domain.assignments import Assignment, AssignMethod
+from fenpei.domain.audit import AuditEntry
+from fenpei.domain.categories import Category, CategoryValue
+from fenpei.domain.companies import Company
+from fenpei.domain.custom_fields import CustomField, FieldKind
+from fenpei.domain.customers import Customer, Stage
+from fenpei.domain.org import Leave, Rep, Team
+from fenpei.domain.users import Role, User
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+Money = sa.Numeric(16, 2)
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", sa.Integer, primary_key=True, autoincrement=True)
+
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id(),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(200)),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", str_enum(Role), nullable=False),
+    sa.Column("rep_id", sa.Integer, sa.ForeignKey("reps.id", ondelete="SET NULL")),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("must_change_password", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", UtcDateTime),
+)
+
+teams = sa.Table(
+    "teams",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="RESTRICT")),
+    sa.Column("manager_name", sa.String(200)),
+    sa.Column(
+        "manager_user_id",
+        sa.Integer,
+        sa.ForeignKey("users.id", ondelete="SET NULL", use_alter=True),
+    ),
+    sa.Column("region", sa.String(100)),
+    sa.Column("created_at", UtcDateTime),
+)
+
+reps = sa.Table(
+    "reps",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
+    ),
+    sa.Column("email", sa.String(254)),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("away", sa.Boolean, nullable=False, default=False),
+    sa.Column("skills", Json, nullable=False, default=dict),
+    sa.Column("tags", Json, nullable=False, default=list),
+    sa.Column("seniority", sa.Integer, nullable=False, default=1),
+    sa.Column("weight", sa.Integer, nullable=False, default=1),
+    sa.Column("max_open", sa.Integer),
+    sa.Column("max_per_day", sa.Integer),
+    sa.Column("max_per_week", sa.Integer),
+    sa.Column("max_per_month", sa.Integer),
+    sa.Column("time_zone", sa.String(64), nullable=False, default="Asia/Shanghai"),
+    sa.Column("working_hours", Json, nullable=False, default=dict),
+    sa.Column("created_at", UtcDateTime),
+    sa.Column("updated_at", UtcDateTime),
+)
+
+leaves = sa.Table(
+    "leaves",
+    metadata,
+    _id(),
+    sa.Column(
+        "rep_id",
+        sa.Integer,
+        sa.ForeignKey("reps.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("starts_at", UtcDateTime, nullable=False),
+    sa.Column("ends_at", UtcDateTime, nullable=False),
+    sa.Column("note", sa.String(500)),
+    sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+)
+
+companies = sa.Table(
+    "companies",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("industry", sa.String(100)),
+    sa.Column("year_established", sa.Integer),
+    sa.Column("revenue", Money),
+    sa.Column("employees", sa.Integer),
+    sa.Column("country", sa.String(100)),
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("companies.id", ondelete="SET NULL")),
+    sa.Column("created_at", UtcDateTime),
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    _id(),
+    sa.Column("external_id", sa.String(100), unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column(
+        "company_id", sa.Integer, sa.ForeignKey("companies.id", ondelete="SET NULL"), index=True
+    ),
+    sa.Column("company_name", sa.String(200)),
+    sa.Column("phone", sa.String(40)),
+    sa.Column("email", sa.String(254)),
+    sa.Column("wechat", sa.String(40)),
+    sa.Column("country", sa.String(100)),
+    sa.Column("province", sa.String(100)),
+    sa.Column("city", sa.String(100)),
+    sa.Column("region", sa.String(100), index=True),
+    sa.Column("industry", sa.String(100), index=True),
+    sa.Column("employees", sa.Integer),
+    sa.Column("revenue", Money),
+    sa.Column("level", sa.String(50), index=True),
+    sa.Column("customer_type", sa.String(50)),
+    sa.Column("source", sa.String(100)),
+    sa.Column("product_interest", sa.String(200)),
+    sa.Column("expected_value", Money),
+    sa.Column("stage", str_enum(Stage), nullable=False, default=Stage.new, index=True),
+    sa.Column("tags", Json, nullable=False, default=list),
+    sa.Column("custom", Json, nullable=False, default=dict),
+    sa.Column("score", sa.Float),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("reps.id", ondelete="RESTRICT"), index=True),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="SET NULL")),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("assigned_at", UtcDateTime),
+    sa.Column("last_follow_up_at", UtcDateTime),
+    sa.Column("closed_at", UtcDateTime),
+    sa.Column("deleted_at", UtcDateTime),
+)
+
+categories = sa.Table(
+    "categories",
+    metadata,
+    _id(),
+    sa.Column("key", sa.String(40), nullable=False, unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("strict", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", UtcDateTime),
+)
+
+category_values = sa.Table(
+    "category_values",
+    metadata,
+    _id(),
+    sa.Column(
+        "category_id",
+        sa.Integer,
+        sa.ForeignKey("categories.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("code", sa.String(100), nullable=False),
+    sa.Column("label", sa.String(100), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+    sa.Column("retired", sa.Boolean, nullable=False, default=False),
+    sa.Column("merged_into_id", sa.Integer, sa.ForeignKey("category_values.id")),
+    sa.UniqueConstraint("category_id", "code", name="uq_category_values_category_code"),
+)
+
+custom_fields = sa.Table(
+    "custom_fields",
+    metadata,
+    _id(),
+    sa.Column("key", sa.String(40), nullable=False, unique=True),
+    sa.Column("label", sa.String(100), nullable=False),
+    sa.Column("kind", str_enum(FieldKind), nullable=False),
+    sa.Column("choices", Json, nullable=False, default=list),
+    sa.Column("required", sa.Boolean, nullable=False, default=False),
+)
+
+assignments = sa.Table(
+    "assignments",
+    metadata,
+    _id(),
+    sa.Column(
+        "customer_id",
+        sa.Integer,
+        sa.ForeignKey("customers.id", ondelete="RESTRICT"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("from_rep_id", sa.Integer, sa.ForeignKey("reps.id", ondelete="RESTRICT")),
+    sa.Column("to_rep_id", sa.Integer, sa.ForeignKey("reps.id", ondelete="RESTRICT")),
+    sa.Column("method", str_enum(AssignMethod), nullable=False),
+    sa.Column("rule_id", sa.Integer),
+    sa.Column("strategy", sa.String(50)),
+    sa.Column("reason", sa.String(1000)),
+    sa.Column("explanation", Json, nullable=False, default=dict),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("capacity_override", sa.Boolean, nullable=False, default=False),
+    sa.Column("idempotency_key", sa.String(200), unique=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Index("ix_assignments_to_rep_at", "to_rep_id", "at"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    _id(),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("object_type", sa.String(40), nullable=False),
+    sa.Column("object_id", sa.String(100), nullable=False),
+    sa.Column("before", Json, nullable=False, default=dict),
+    sa.Column("after", Json, nullable=False, default=dict),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
+    sa.Index("ix_audit_log_object", "object_type", "object_id"),
+)
+
+mapper_registry = registry(metadata=metadata)
+_MAPPED: list[tuple[type, sa.Table]] = [
+    (User, users),
+    (Team, teams),
+    (Rep, reps),
+    (Leave, leaves),
+    (Company, companies),
+    (Customer, customers),
+    (Category, categories),
+    (CategoryValue, category_values),
+    (CustomField, custom_fields),
+    (Assignment, assignments),
+    (AuditEntry, audit_log),
+]
+
+
+def map_domain() -> None:
+    """Map the domain classes onto the tables; idempotent, called by the composition root."""
+    for cls, table in _MAPPED:
+        if not hasattr(cls, "__mapper__"):
+            mapper_registry.map_imperatively(cls, table)

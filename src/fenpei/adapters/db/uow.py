@@ -1,0 +1,48 @@
+"""The SQL unit of work: one session, one transaction, the repositories over it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from fenpei.adapters.db import repositories as repo
+
+
+class SqlUnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        session = self._session = self._session_factory()
+        self.customers = repo.SqlCustomers(session)
+        self.reps = repo.SqlReps(session)
+        self.teams = repo.SqlTeams(session)
+        self.companies = repo.SqlCompanies(session)
+        self.categories = repo.SqlCategories(session)
+        self.custom_fields = repo.SqlCustomFields(session)
+        self.assignments = repo.SqlAssignments(session)
+        self.audit = repo.SqlAudit(session)
+        self.users = repo.SqlUsers(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        self._session.rollback()
+        self._session.close()
+        self._session = None
+
+    def commit(self) -> None:
+        assert self._session is not None, "commit() outside 'with uow:'"
+        self._session.commit()
+
+    def rollback(self) -> None:
+        assert self._session is not None, "rollback() outside 'with uow:'"
+        self._session.rollback()

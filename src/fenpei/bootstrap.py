@@ -1,0 +1,52 @@
+"""The composition root: the one place that turns Settings into engines and services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from fenpei.adapters.db.engine import make_engine, make_session_factory
+from fenpei.adapters.db.uow import SqlUnitOfWork
+from fenpei.adapters.passwords import Argon2Hasher
+from fenpei.config import Settings
+from fenpei.services.ports import Clock, PasswordHasher
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class Fenpei:
+    """Everything wired: hand this to the API, the web pages, the CLI and the jobs."""
+
+    settings: Settings
+    engine: sa.Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock = field(default_factory=SystemClock)
+    hasher: PasswordHasher = field(default_factory=Argon2Hasher)
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.session_factory)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Fenpei:
+    """Build fenpei from ``settings`` (read from FENPEI_* when not given)."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    return Fenpei(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        clock=clock or SystemClock(),
+    )

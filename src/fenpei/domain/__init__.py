@@ -1,0 +1,1 @@
+"""Pure domain: entities, value objects and errors. Imports nothing but the stdlib."""

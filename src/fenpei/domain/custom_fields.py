@@ -1,0 +1,81 @@
+"""Typed custom attributes an admin defines for customers (text / number / date / choice)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from fenpei.domain.errors import FieldError, ValidationFailed
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class FieldKind(StrEnum):
+    text = "text"
+    number = "number"
+    date = "date"
+    choice = "choice"
+
+
+@dataclass(eq=False)
+class CustomField:
+    key: str
+    label: str
+    kind: FieldKind
+    choices: list[str] = field(default_factory=list)
+    required: bool = False
+    id: int | None = None
+
+
+def _clean_value(definition: CustomField, value: object) -> object:
+    kind = FieldKind(definition.kind)
+    if kind is FieldKind.text:
+        if not isinstance(value, str) or len(value) > 1000:
+            raise ValueError("must be text of at most 1000 characters")
+        return value
+    if kind is FieldKind.number:
+        if isinstance(value, bool):
+            raise ValueError("must be a number")
+        try:
+            return float(value) if not isinstance(value, int) else value  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ValueError(f"{value!r} is not a number") from None
+    if kind is FieldKind.date:
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if value not in definition.choices:
+        raise ValueError(f"{value!r} is not one of {', '.join(definition.choices)}")
+    return value
+
+
+def clean_custom_values(
+    definitions: Iterable[CustomField], values: Mapping[str, object], *, prefix: str = ""
+) -> dict[str, object]:
+    """Check custom attribute values against their definitions; raise naming each bad one."""
+    by_key = {d.key: d for d in definitions}
+    errors: list[FieldError] = []
+    cleaned: dict[str, object] = {}
+    for key, value in values.items():
+        path = f"{prefix}custom.{key}"
+        definition = by_key.get(key)
+        if definition is None:
+            errors.append(FieldError(path, "is not a defined custom attribute"))
+        elif value is None or value == "":
+            if definition.required:
+                errors.append(FieldError(path, "is required"))
+        else:
+            try:
+                cleaned[key] = _clean_value(definition, value)
+            except ValueError as exc:
+                errors.append(FieldError(path, str(exc)))
+    for key, definition in by_key.items():
+        if definition.required and key not in values:
+            errors.append(FieldError(f"{prefix}custom.{key}", "is required"))
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned

@@ -1,0 +1,234 @@
+"""Customers (客户 / 线索): the people and companies fenpei assigns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from fenpei.domain.contacts import email_problem, phone_problem, wechat_problem
+from fenpei.domain.errors import FieldError, ValidationFailed
+
+
+class Stage(StrEnum):
+    """The lifecycle of a customer: new → contacted → qualified (意向) → won / lost."""
+
+    new = "new"
+    contacted = "contacted"
+    qualified = "qualified"
+    won = "won"
+    lost = "lost"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (Stage.won, Stage.lost)
+
+
+OPEN_STAGES = tuple(s for s in Stage if s.is_open)
+
+
+@dataclass(eq=False)
+class Customer:
+    """A customer or lead; ``owner_id`` is None while nobody owns it (queue or pool)."""
+
+    name: str
+    id: int | None = None
+    external_id: str | None = None
+    company_id: int | None = None
+    company_name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    wechat: str | None = None
+    country: str | None = None
+    province: str | None = None
+    city: str | None = None
+    region: str | None = None
+    industry: str | None = None
+    employees: int | None = None
+    revenue: Decimal | None = None
+    level: str | None = None
+    customer_type: str | None = None
+    source: str | None = None
+    product_interest: str | None = None
+    expected_value: Decimal | None = None
+    stage: Stage = Stage.new
+    tags: list[str] = field(default_factory=list)
+    custom: dict[str, Any] = field(default_factory=dict)
+    score: float | None = None
+    owner_id: int | None = None
+    team_id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    assigned_at: datetime | None = None
+    last_follow_up_at: datetime | None = None
+    closed_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return Stage(self.stage).is_open
+
+
+# Fields a caller may set, with the cleaner for each. Category-backed fields (level,
+# industry, source, customer_type, region) are checked against their categories by the
+# service, which can see them; here they only have to be non-empty text.
+def _text(max_len: int) -> Callable[[object], object]:
+    def clean(value: object) -> object:
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        text = value.strip()
+        if not text:
+            raise ValueError("must not be empty")
+        if len(text) > max_len:
+            raise ValueError(f"is longer than {max_len} characters")
+        return text
+
+    return clean
+
+
+def _checked(problem: Callable[[str], str | None], max_len: int) -> Callable[[object], object]:
+    as_text = _text(max_len)
+
+    def clean(value: object) -> object:
+        text = str(as_text(value))
+        if (why := problem(text)) is not None:
+            raise ValueError(why)
+        return text
+
+    return clean
+
+
+def _non_negative_int(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number")
+    try:
+        number = int(str(value).strip()) if isinstance(value, str) else int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a whole number") from None
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"{value!r} is not a whole number")
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number
+
+
+def _money(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("must be a number")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a number") from None
+    if not amount.is_finite():
+        raise ValueError("must be a finite number")
+    if amount < 0:
+        raise ValueError("must not be negative")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _stage(value: object) -> object:
+    try:
+        return Stage(str(value).strip().lower())
+    except ValueError:
+        allowed = ", ".join(s.value for s in Stage)
+        raise ValueError(f"{value!r} is not a stage (one of {allowed})") from None
+
+
+def _tags(value: object) -> object:
+    if isinstance(value, str):
+        value = [t for t in (part.strip() for part in value.replace("，", ",").split(",")) if t]
+    if not isinstance(value, list | tuple) or not all(isinstance(t, str) for t in value):
+        raise ValueError("must be a list of text tags")
+    return sorted({t.strip() for t in value if t.strip()})
+
+
+def _score(value: object) -> object:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a number") from None
+    if not 0 <= number <= 100:
+        raise ValueError("must be between 0 and 100")
+    return number
+
+
+def _custom(value: object) -> object:
+    if not isinstance(value, dict):
+        raise ValueError("must be an object of custom attribute values")
+    return dict(value)
+
+
+def _date_time(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    try:
+        return datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+FIELD_CLEANERS: Mapping[str, Callable[[object], object]] = {
+    "name": _text(200),
+    "external_id": _text(100),
+    "company_name": _text(200),
+    "phone": _checked(phone_problem, 40),
+    "email": _checked(email_problem, 254),
+    "wechat": _checked(wechat_problem, 40),
+    "country": _text(100),
+    "province": _text(100),
+    "city": _text(100),
+    "region": _text(100),
+    "industry": _text(100),
+    "employees": _non_negative_int,
+    "revenue": _money,
+    "level": _text(50),
+    "customer_type": _text(50),
+    "source": _text(100),
+    "product_interest": _text(200),
+    "expected_value": _money,
+    "stage": _stage,
+    "tags": _tags,
+    "custom": _custom,
+    "score": _score,
+    "created_at": _date_time,
+    "closed_at": _date_time,
+}
+REQUIRED_FIELDS = ("name",)
+NOT_NULLABLE = (*REQUIRED_FIELDS, "stage")
+
+
+def clean_customer_fields(
+    raw: Mapping[str, object], *, partial: bool, prefix: str = ""
+) -> dict[str, object]:
+    """Validate and normalise caller-supplied customer fields; raise with every bad one.
+
+    Empty values (None, "") clear optional fields; ``partial`` is for updates, where
+    absent required fields are fine. ``prefix`` names the place in errors ("row 7.").
+    """
+    errors: list[FieldError] = []
+    cleaned: dict[str, object] = {}
+    for name, value in raw.items():
+        cleaner = FIELD_CLEANERS.get(name)
+        if cleaner is None:
+            errors.append(FieldError(prefix + name, "is not a customer field"))
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if name in NOT_NULLABLE:
+                errors.append(FieldError(prefix + name, "is required"))
+            else:
+                cleaned[name] = [] if name == "tags" else {} if name == "custom" else None
+            continue
+        try:
+            cleaned[name] = cleaner(value)
+        except ValueError as exc:
+            errors.append(FieldError(prefix + name, str(exc)))
+    if not partial:
+        errors += [FieldError(prefix + f, "is required") for f in REQUIRED_FIELDS if f not in raw]
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned

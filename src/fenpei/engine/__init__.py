@@ -1,0 +1,1 @@
+"""Pure routing engine: data in, decision out. No sessions, no clocks, no globals."""

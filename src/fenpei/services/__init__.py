@@ -1,0 +1,1 @@
+"""Use cases: load state, apply the domain/engine, persist through one unit of work."""

@@ -1,0 +1,220 @@
+"""Ownership changes by hand: assign, reassign / transfer, bulk; and the history of each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from fenpei.domain.assignments import Assignment, AssignMethod
+from fenpei.domain.customers import Customer
+from fenpei.domain.errors import CapacityExceeded, Conflict, NotFound, ValidationFailed
+from fenpei.domain.org import Rep
+from fenpei.domain.users import Actor
+from fenpei.engine.capacity import Usage, capacity_breach
+from fenpei.services import _audit
+from fenpei.services.customers import get_customer
+from fenpei.services.ports import UnitOfWork
+
+
+def _usage_dict(usage: Usage) -> dict[str, int]:
+    return {
+        "open": usage.open_count,
+        "day": usage.received_day,
+        "week": usage.received_week,
+        "month": usage.received_month,
+    }
+
+
+def _capacity_dict(rep: Rep) -> dict[str, int | None]:
+    cap = rep.capacity
+    return {
+        "open": cap.max_open,
+        "day": cap.max_per_day,
+        "week": cap.max_per_week,
+        "month": cap.max_per_month,
+    }
+
+
+def _check_override(actor: Actor, override_capacity: bool) -> None:
+    if override_capacity and not actor.is_admin:
+        raise ValidationFailed.one("override_capacity", "only an admin may override capacity")
+
+
+def _give(
+    uow: UnitOfWork,
+    *,
+    customer: Customer,
+    rep: Rep,
+    method: AssignMethod,
+    actor: Actor,
+    reason: str | None,
+    now: datetime,
+    explanation: dict[str, Any],
+    override: bool = False,
+    idempotency_key: str | None = None,
+) -> Assignment:
+    """Set the owner and write the immutable record and the audit entry together."""
+    assert customer.id is not None and rep.id is not None
+    before = _audit.snapshot(customer)
+    record = Assignment(
+        customer_id=customer.id,
+        from_rep_id=customer.owner_id,
+        to_rep_id=rep.id,
+        method=method,
+        at=now,
+        reason=reason,
+        explanation=explanation,
+        actor=actor.name,
+        capacity_override=override,
+        idempotency_key=idempotency_key,
+    )
+    customer.owner_id, customer.team_id = rep.id, rep.team_id
+    customer.assigned_at = customer.updated_at = now
+    uow.assignments.add(record)
+    _audit.record(
+        uow, actor=actor, action=f"assign.{method.value}", obj=customer, now=now, before=before
+    )
+    return record
+
+
+def _eligible_rep(uow: UnitOfWork, rep_id: int, *, field: str = "rep_id") -> Rep:
+    rep = uow.reps.get(rep_id, lock=True)
+    if rep is None:
+        raise NotFound("rep", rep_id)
+    if not rep.active:
+        raise ValidationFailed.one(field, f"{rep.name} is inactive and cannot own customers")
+    return rep
+
+
+def assign(
+    *,
+    uow: UnitOfWork,
+    customer_id: int,
+    rep_id: int,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
+    override_capacity: bool = False,
+    idempotency_key: str | None = None,
+) -> Assignment:
+    """Give a customer to a rep by hand (a transfer if someone owns it; then a reason is due)."""
+    if idempotency_key and (done := uow.assignments.by_idempotency_key(idempotency_key)):
+        return done
+    _check_override(actor, override_capacity)
+    # Lock order everywhere: customers (by id) before reps (by id) — no deadlocks.
+    customer = get_customer(uow=uow, customer_id=customer_id, lock=True)
+    rep = _eligible_rep(uow, rep_id)
+    if customer.owner_id == rep.id:
+        raise Conflict(f"customer {customer_id} is already owned by {rep.name}")
+    transfer = customer.owner_id is not None
+    if transfer and not (reason and reason.strip()):
+        raise ValidationFailed.one(
+            "reason", "a reason is required to take a customer from its current owner"
+        )
+    # The rep row is locked, so this count cannot change under us until commit.
+    usage = uow.reps.usage(rep_id, now=now)
+    breach = capacity_breach(rep.capacity, usage)
+    if breach and not override_capacity:
+        raise CapacityExceeded(rep.name, breach)
+    explanation = {
+        "kind": "transfer" if transfer else "manual",
+        "chosen": rep.name,
+        "usage_before": _usage_dict(usage),
+        "capacity": _capacity_dict(rep),
+        "override": {"breach": breach} if breach else None,
+    }
+    return _give(
+        uow,
+        customer=customer,
+        rep=rep,
+        method=AssignMethod.transfer if transfer else AssignMethod.manual,
+        actor=actor,
+        reason=reason.strip() if reason else None,
+        now=now,
+        explanation=explanation,
+        override=bool(breach),
+        idempotency_key=idempotency_key,
+    )
+
+
+def bulk_assign(
+    *,
+    uow: UnitOfWork,
+    customer_ids: Sequence[int],
+    rep_ids: Sequence[int],
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
+    override_capacity: bool = False,
+) -> list[Assignment]:
+    """Give many customers to one rep, or spread them evenly over several; all or nothing."""
+    if not customer_ids:
+        raise ValidationFailed.one("customer_ids", "choose at least one customer")
+    if not rep_ids:
+        raise ValidationFailed.one("rep_ids", "choose at least one rep")
+    _check_override(actor, override_capacity)
+    customers = uow.customers.lock_many(customer_ids)
+    found = {c.id for c in customers if c.deleted_at is None}
+    if missing := [cid for cid in dict.fromkeys(customer_ids) if cid not in found]:
+        raise NotFound("customer", missing[0] if len(missing) == 1 else missing)
+    reps = {rep.id: rep for rep in uow.reps.lock_many(rep_ids)}
+    for position, rep_id in enumerate(dict.fromkeys(rep_ids)):
+        if rep_id not in reps:
+            raise NotFound("rep", rep_id)
+        if not reps[rep_id].active:
+            raise ValidationFailed.one(f"rep_ids[{position}]", f"{reps[rep_id].name} is inactive")
+    chosen = list(reps.values())
+    usage = {rep: uow.reps.usage(rep_id, now=now) for rep_id, rep in reps.items() if rep_id}
+    taken = dict.fromkeys(chosen, 0)
+    plan: list[tuple[Customer, Rep, str | None]] = []
+    for customer in customers:
+        # Even spread: the next customer goes to the rep with the fewest taken in this
+        # batch among those with room left; a customer's current owner is not a candidate.
+        candidates = [r for r in chosen if r.id != customer.owner_id]
+        if not candidates:
+            raise Conflict(f"customer {customer.id} is already owned by the only chosen rep")
+        fitting = [
+            r
+            for r in candidates
+            if capacity_breach(r.capacity, usage[r], adding=taken[r] + 1) is None
+        ]
+        rep = min(fitting or candidates, key=lambda r: (taken[r], r.name))
+        breach = capacity_breach(rep.capacity, usage[rep], adding=taken[rep] + 1)
+        if breach and not override_capacity:
+            raise CapacityExceeded(rep.name, f"{breach} (bulk of {len(customers)} customers)")
+        taken[rep] += 1
+        plan.append((customer, rep, breach))
+    records = []
+    for customer, rep, breach in plan:
+        transfer = customer.owner_id is not None
+        explanation = {
+            "kind": "bulk",
+            "chosen": rep.name,
+            "batch_size": len(plan),
+            "spread_over": [r.name for r in chosen],
+            "usage_before": _usage_dict(usage[rep]),
+            "capacity": _capacity_dict(rep),
+            "override": {"breach": breach} if breach else None,
+            "transfer": transfer,
+        }
+        records.append(
+            _give(
+                uow,
+                customer=customer,
+                rep=rep,
+                method=AssignMethod.bulk,
+                actor=actor,
+                reason=reason,
+                now=now,
+                explanation=explanation,
+                override=bool(breach),
+            )
+        )
+    return records
+
+
+def history(*, uow: UnitOfWork, customer_id: int) -> list[Assignment]:
+    """Every ownership change of a customer, oldest first."""
+    get_customer(uow=uow, customer_id=customer_id)
+    return uow.assignments.for_customer(customer_id)

@@ -1,0 +1,185 @@
+"""Categories (分类管理): dimensions, their values, rename / merge / retire, counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fenpei.domain.categories import CUSTOMER_FIELD_OF_CATEGORY, Category, CategoryValue
+from fenpei.domain.errors import FieldError, NotFound, ValidationFailed
+from fenpei.domain.users import Actor
+from fenpei.services import _audit
+from fenpei.services.ports import UnitOfWork
+
+DEFAULT_CATEGORIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
+    "level": ("Customer level / 客户等级", [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")], True),
+    "customer_type": (
+        "Customer type / 客户类型",
+        [("company", "Company / 企业"), ("person", "Person / 个人")],
+        True,
+    ),
+    "source": (
+        "Source / 来源",
+        [
+            ("web", "Website / 官网"),
+            ("phone", "Phone / 电话"),
+            ("referral", "Referral / 转介绍"),
+            ("event", "Event / 展会"),
+            ("import", "Import / 导入"),
+        ],
+        False,
+    ),
+    "industry": ("Industry / 行业", [], False),
+    "region": ("Region / 区域", [], False),
+}
+
+
+def ensure_default_categories(*, uow: UnitOfWork, actor: Actor, now: datetime) -> None:
+    """Create the built-in dimensions (level A-D, type, source, industry, region) if missing."""
+    for key, (name, values, strict) in DEFAULT_CATEGORIES.items():
+        if uow.categories.get(key) is not None:
+            continue
+        category = Category(key=key, name=name, strict=strict, created_at=now)
+        uow.categories.add(category)
+        _audit.record(uow, actor=actor, action="create", obj=category, now=now)
+        assert category.id is not None
+        for position, (code, label) in enumerate(values):
+            uow.categories.add_value(
+                CategoryValue(category_id=category.id, code=code, label=label, position=position)
+            )
+
+
+def _category(uow: UnitOfWork, key: str) -> Category:
+    category = uow.categories.get(key)
+    if category is None:
+        raise NotFound("category", key)
+    return category
+
+
+def _value(uow: UnitOfWork, category: Category, code: str) -> CategoryValue:
+    assert category.id is not None
+    for value in uow.categories.values(category.id):
+        if value.code == code:
+            return value
+    raise NotFound(f"{category.key} value", code)
+
+
+def add_value(
+    *, uow: UnitOfWork, key: str, code: str, label: str | None, actor: Actor, now: datetime
+) -> CategoryValue:
+    """Append a value to a dimension (or return it if the code exists and is usable)."""
+    category = _category(uow, key)
+    assert category.id is not None
+    code = code.strip()
+    if not code or len(code) > 100:
+        raise ValidationFailed.one("code", "must be 1 to 100 characters")
+    existing = uow.categories.values(category.id)
+    for value in existing:
+        if value.code == code:
+            return value
+    value = CategoryValue(
+        category_id=category.id, code=code, label=(label or code).strip(), position=len(existing)
+    )
+    uow.categories.add_value(value)
+    _audit.record(uow, actor=actor, action="create", obj=value, now=now)
+    return value
+
+
+def rename_value(
+    *, uow: UnitOfWork, key: str, code: str, label: str, actor: Actor, now: datetime
+) -> CategoryValue:
+    """Change the label people see; customers keep the code, so no data moves."""
+    if not label.strip():
+        raise ValidationFailed.one("label", "must not be empty")
+    value = _value(uow, _category(uow, key), code)
+    before = _audit.snapshot(value)
+    value.label = label.strip()
+    _audit.record(uow, actor=actor, action="rename", obj=value, now=now, before=before)
+    return value
+
+
+def merge_values(
+    *, uow: UnitOfWork, key: str, source: str, target: str, actor: Actor, now: datetime
+) -> int:
+    """Move every customer from ``source`` to ``target`` and retire ``source``; returns count."""
+    if source == target:
+        raise ValidationFailed.one("target", "must differ from the value being merged")
+    category = _category(uow, key)
+    source_value, target_value = _value(uow, category, source), _value(uow, category, target)
+    if not target_value.usable:
+        raise ValidationFailed.one("target", f"{target!r} is retired or merged")
+    before = _audit.snapshot(source_value)
+    moved = 0
+    if (customer_field := CUSTOMER_FIELD_OF_CATEGORY.get(key)) is not None:
+        moved = uow.customers.recode(customer_field, source, target)
+    source_value.merged_into_id = target_value.id
+    source_value.retired = True
+    _audit.record(uow, actor=actor, action="merge", obj=source_value, now=now, before=before)
+    return moved
+
+
+def retire_value(
+    *, uow: UnitOfWork, key: str, code: str, actor: Actor, now: datetime, retired: bool = True
+) -> CategoryValue:
+    """Hide a value from new input (or bring it back); customers holding it keep it."""
+    value = _value(uow, _category(uow, key), code)
+    before = _audit.snapshot(value)
+    value.retired = retired
+    _audit.record(
+        uow,
+        actor=actor,
+        action="retire" if retired else "restore",
+        obj=value,
+        now=now,
+        before=before,
+    )
+    return value
+
+
+def value_counts(*, uow: UnitOfWork, key: str) -> list[tuple[CategoryValue, int]]:
+    """Every value of a dimension with how many customers hold it."""
+    category = _category(uow, key)
+    assert category.id is not None
+    field = CUSTOMER_FIELD_OF_CATEGORY.get(key)
+    counts = uow.customers.count_by(field) if field else {}
+    return [(v, counts.get(v.code, 0)) for v in uow.categories.values(category.id)]
+
+
+@dataclass(frozen=True)
+class CategoryIndex:
+    """The usable values of each dimension, loaded once for validating many customers."""
+
+    strict: dict[str, bool]
+    usable: dict[str, list[CategoryValue]]
+
+    def resolve(self, fields: dict[str, object], *, prefix: str = "") -> list[FieldError]:
+        """Replace labels by codes in ``fields``; list values a strict dimension lacks."""
+        errors: list[FieldError] = []
+        for key, field in CUSTOMER_FIELD_OF_CATEGORY.items():
+            raw = fields.get(field)
+            if not isinstance(raw, str) or key not in self.usable:
+                continue
+            wanted = raw.casefold()
+            match = next(
+                (v for v in self.usable[key] if wanted in (v.code.casefold(), v.label.casefold())),
+                None,
+            )
+            if match is not None:
+                fields[field] = match.code
+            elif self.strict[key]:
+                allowed = ", ".join(v.code for v in self.usable[key]) or "none defined"
+                errors.append(
+                    FieldError(prefix + field, f"{raw!r} is not a {key} (one of {allowed})")
+                )
+        return errors
+
+
+def load_category_index(uow: UnitOfWork) -> CategoryIndex:
+    categories = [c for c in uow.categories.all() if c.id is not None]
+    return CategoryIndex(
+        strict={c.key: c.strict for c in categories},
+        usable={
+            c.key: [v for v in uow.categories.values(c.id) if v.usable]  # type: ignore[arg-type]
+            for c in categories
+        },
+    )

@@ -1,0 +1,131 @@
+"""Customer records: create, update, delete (soft), read, list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from fenpei.domain.custom_fields import clean_custom_values
+from fenpei.domain.customers import Customer, clean_customer_fields
+from fenpei.domain.errors import FieldError, NotFound, ValidationFailed
+from fenpei.domain.users import Actor
+from fenpei.services import _audit
+from fenpei.services.categories import CategoryIndex, load_category_index
+from fenpei.services.ports import CustomerQuery, UnitOfWork
+
+
+def validate_customer_fields(
+    uow: UnitOfWork,
+    raw: Mapping[str, object],
+    *,
+    partial: bool,
+    prefix: str = "",
+    categories: CategoryIndex | None = None,
+) -> dict[str, object]:
+    """Clean fields, resolve category values and custom attributes; raise naming every bad one."""
+    errors: list[FieldError] = []
+    try:
+        fields = clean_customer_fields(raw, partial=partial, prefix=prefix)
+    except ValidationFailed as exc:
+        errors, fields = list(exc.errors), {}
+        # Go on checking what did parse, so one response lists every problem.
+        for name, value in raw.items():
+            if not any(e.field == prefix + name for e in errors):
+                fields[name] = value
+    errors += (categories or load_category_index(uow)).resolve(fields, prefix=prefix)
+    custom = fields.get("custom")
+    if isinstance(custom, dict):
+        try:
+            fields["custom"] = clean_custom_values(uow.custom_fields.all(), custom, prefix=prefix)
+        except ValidationFailed as exc:
+            errors += exc.errors
+    if errors:
+        raise ValidationFailed(errors)
+    return fields
+
+
+def _link_company(uow: UnitOfWork, fields: dict[str, object]) -> None:
+    name = fields.get("company_name")
+    if isinstance(name, str):
+        company = uow.companies.by_name(name)
+        fields["company_id"] = company.id if company else None
+    elif "company_name" in fields:
+        fields["company_id"] = None
+
+
+def _check_external_id_free(uow: UnitOfWork, fields: dict[str, object], own_id: int | None) -> None:
+    external_id = fields.get("external_id")
+    if isinstance(external_id, str):
+        holder = uow.customers.ids_by_external_id([external_id]).get(external_id)
+        if holder is not None and holder != own_id:
+            raise ValidationFailed.one(
+                "external_id", f"{external_id!r} is already used by customer {holder}"
+            )
+
+
+def create_customer(
+    *, uow: UnitOfWork, fields: Mapping[str, object], actor: Actor, now: datetime
+) -> Customer:
+    """Validate and store a new customer (unowned); every bad field is named."""
+    cleaned = validate_customer_fields(uow, fields, partial=False)
+    _check_external_id_free(uow, cleaned, None)
+    _link_company(uow, cleaned)
+    cleaned.setdefault("created_at", now)
+    customer = Customer(**cleaned, updated_at=now)  # type: ignore[arg-type]
+    uow.customers.add(customer)
+    _audit.record(uow, actor=actor, action="create", obj=customer, now=now)
+    return customer
+
+
+def get_customer(*, uow: UnitOfWork, customer_id: int, lock: bool = False) -> Customer:
+    """The customer with this id, unless it does not exist or was deleted."""
+    customer = uow.customers.get(customer_id, lock=lock)
+    if customer is None or customer.deleted_at is not None:
+        raise NotFound("customer", customer_id)
+    return customer
+
+
+def update_customer(
+    *,
+    uow: UnitOfWork,
+    customer_id: int,
+    fields: Mapping[str, object],
+    actor: Actor,
+    now: datetime,
+) -> Customer:
+    """Change some fields of a customer; ownership changes go through assignments instead."""
+    if "owner_id" in fields:
+        raise ValidationFailed.one("owner_id", "change the owner with an assignment, not an edit")
+    customer = get_customer(uow=uow, customer_id=customer_id, lock=True)
+    raw = dict(fields)
+    if isinstance(raw.get("custom"), dict):
+        raw["custom"] = {**customer.custom, **raw["custom"]}  # type: ignore[dict-item]
+    cleaned = validate_customer_fields(uow, raw, partial=True)
+    _check_external_id_free(uow, cleaned, customer.id)
+    _link_company(uow, cleaned)
+    before = _audit.snapshot(customer)
+    for name, value in cleaned.items():
+        setattr(customer, name, value)
+    if "stage" in cleaned:
+        customer.closed_at = None if customer.is_open else (customer.closed_at or now)
+    customer.updated_at = now
+    _audit.record(uow, actor=actor, action="update", obj=customer, now=now, before=before)
+    return customer
+
+
+def delete_customer(*, uow: UnitOfWork, customer_id: int, actor: Actor, now: datetime) -> None:
+    """Soft-delete: the customer disappears from lists; its history stays for the audit."""
+    customer = get_customer(uow=uow, customer_id=customer_id, lock=True)
+    before = _audit.snapshot(customer)
+    customer.deleted_at = now
+    customer.updated_at = now
+    _audit.record(uow, actor=actor, action="delete", obj=customer, now=now, before=before)
+
+
+def list_customers(*, uow: UnitOfWork, query: CustomerQuery) -> tuple[list[Customer], int]:
+    """One page of customers matching ``query``, and how many match in all."""
+    if not 1 <= query.limit <= 500:
+        raise ValidationFailed.one("limit", "must be between 1 and 500")
+    if query.offset < 0:
+        raise ValidationFailed.one("offset", "must not be negative")
+    return uow.customers.search(query)
