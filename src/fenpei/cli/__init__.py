@@ -1,0 +1,1 @@
+"""The `fenpei` command line (Typer)."""

@@ -1,0 +1,23 @@
+"""`fenpei db …`: schema migrations."""
+
+from __future__ import annotations
+
+import typer
+
+from fenpei.adapters.db.migrate import upgrade as upgrade_schema
+from fenpei.cli._common import console, fenpei_app
+from fenpei.domain.users import SYSTEM
+from fenpei.services.categories import ensure_default_categories
+
+app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+@app.command()
+def upgrade() -> None:
+    """Create or migrate the schema to the newest revision (FENPEI_DATABASE_URL)."""
+    with fenpei_app() as fenpei:
+        upgrade_schema(fenpei.engine)
+        with fenpei.uow() as uow:
+            ensure_default_categories(uow=uow, actor=SYSTEM, now=fenpei.now())
+            uow.commit()
+        console.print(f"Schema is up to date: {fenpei.engine.url.render_as_string()}")

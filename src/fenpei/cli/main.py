@@ -1,0 +1,24 @@
+"""`fenpei`: the root command. Each group lives in its own module; this one wires them."""
+
+from __future__ import annotations
+
+import typer
+
+from fenpei.cli import customers, database, imports, serve
+
+app = typer.Typer(
+    name="fenpei",
+    help="fenpei (分配): customer assignment — rules, capacity, explained decisions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(database.app, name="db")
+app.add_typer(imports.app, name="import")
+app.add_typer(customers.app, name="customers")
+app.command("assign")(customers.assign)
+app.command("history")(customers.history)
+app.command("serve")(serve.serve)
+
+
+def main() -> None:
+    app()
