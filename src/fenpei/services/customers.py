@@ -129,3 +129,14 @@ def list_customers(*, uow: UnitOfWork, query: CustomerQuery) -> tuple[list[Custo
     if query.offset < 0:
         raise ValidationFailed.one("offset", "must not be negative")
     return uow.customers.search(query)
+
+
+def find_customer(*, uow: UnitOfWork, ref: str) -> Customer:
+    """A customer by id ("42") or by external id ("maven:1C1I7A6R")."""
+    ref = ref.strip()
+    if ref.isdigit():
+        return get_customer(uow=uow, customer_id=int(ref))
+    customer_id = uow.customers.ids_by_external_id([ref]).get(ref)
+    if customer_id is None:
+        raise NotFound("customer", ref)
+    return get_customer(uow=uow, customer_id=customer_id)

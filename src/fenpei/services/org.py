@@ -156,3 +156,12 @@ def add_leave(
     uow.reps.add_leave(leave)
     _audit.record(uow, actor=actor, action="create", obj=leave, now=now)
     return leave
+
+
+def find_rep(*, uow: UnitOfWork, ref: str) -> Rep:
+    """A rep by id ("7") or by exact name ("Moses Frase")."""
+    ref = ref.strip()
+    rep = uow.reps.get(int(ref)) if ref.isdigit() else uow.reps.by_name(ref)
+    if rep is None:
+        raise NotFound("rep", ref)
+    return rep

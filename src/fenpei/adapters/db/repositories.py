@@ -20,6 +20,12 @@ from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage, intake_window_starts
 from fenpei.services.ports import CustomerQuery
 
+# FOR NO KEY UPDATE, not FOR UPDATE: it still serialises writers of the row, but it lets
+# other transactions insert rows that reference it (assignments name the rep a customer
+# leaves). FOR UPDATE would block those foreign-key checks and deadlock two transfers
+# going opposite ways between the same reps.
+ROW_LOCK = {"key_share": True}
+
 SORTABLE = {"created_at", "updated_at", "name", "expected_value", "score", "stage", "level", "id"}
 COUNTABLE = {"level", "industry", "source", "customer_type", "region", "stage"}
 
@@ -42,7 +48,7 @@ class SqlCustomers(_Repository):
         self.session.flush()
 
     def get(self, customer_id: int, *, lock: bool = False) -> Customer | None:
-        return self.session.get(Customer, customer_id, with_for_update=lock or None)
+        return self.session.get(Customer, customer_id, with_for_update=ROW_LOCK if lock else None)
 
     def lock_many(self, customer_ids: Collection[int]) -> list[Customer]:
         # Always lock in id order so concurrent bulk operations cannot deadlock.
@@ -50,7 +56,7 @@ class SqlCustomers(_Repository):
             sa.select(Customer)
             .where(t.customers.c.id.in_(sorted(set(customer_ids))))
             .order_by(t.customers.c.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
         return list(self.session.scalars(stmt))
 
@@ -143,14 +149,14 @@ class SqlReps(_Repository):
         self._add(rep)
 
     def get(self, rep_id: int, *, lock: bool = False) -> Rep | None:
-        return self.session.get(Rep, rep_id, with_for_update=lock or None)
+        return self.session.get(Rep, rep_id, with_for_update=ROW_LOCK if lock else None)
 
     def lock_many(self, rep_ids: Collection[int]) -> list[Rep]:
         stmt = (
             sa.select(Rep)
             .where(t.reps.c.id.in_(sorted(set(rep_ids))))
             .order_by(t.reps.c.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
         return list(self.session.scalars(stmt))
 

@@ -8,9 +8,22 @@ from typing import Self
 from sqlalchemy.orm import Session, sessionmaker
 
 from fenpei.adapters.db import repositories as repo
+from fenpei.services import ports
 
 
 class SqlUnitOfWork:
+    """Implements ``ports.UnitOfWork``; repositories exist only inside ``with``."""
+
+    customers: ports.CustomerRepository
+    reps: ports.RepRepository
+    teams: ports.TeamRepository
+    companies: ports.CompanyRepository
+    categories: ports.CategoryRepository
+    custom_fields: ports.CustomFieldRepository
+    assignments: ports.AssignmentRepository
+    audit: ports.AuditRepository
+    users: ports.UserRepository
+
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
         self._session: Session | None = None

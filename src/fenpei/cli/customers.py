@@ -1,0 +1,163 @@
+"""`fenpei customers …`, `fenpei assign`, `fenpei history`: customers and their owners."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from fenpei.cli._common import console, fenpei_app
+from fenpei.domain.customers import Stage
+from fenpei.domain.users import SYSTEM
+from fenpei.services import assignments, customers as customer_service
+from fenpei.services.org import find_rep
+from fenpei.services.ports import CustomerQuery, UnitOfWork
+
+app = typer.Typer(help="Customers (客户).", no_args_is_help=True)
+
+
+def _rep_names(uow: UnitOfWork) -> dict[int | None, str]:
+    return {rep.id: rep.name for rep in uow.reps.all()} | {None: "—"}
+
+
+@app.command("list")
+def list_(
+    search: Annotated[
+        str | None,
+        typer.Option("--search", "-s", help="Text in name, company, email, phone or external id."),
+    ] = None,
+    owner: Annotated[str | None, typer.Option(help="Owner: rep id or name.")] = None,
+    unowned: Annotated[bool, typer.Option(help="Only customers nobody owns.")] = False,
+    stage: Annotated[Stage | None, typer.Option(help="Stage.")] = None,
+    level: Annotated[str | None, typer.Option(help="Level code, e.g. A.")] = None,
+    region: Annotated[str | None, typer.Option(help="Region, e.g. East.")] = None,
+    industry: Annotated[str | None, typer.Option(help="Industry.")] = None,
+    sort: Annotated[str, typer.Option(help="Sort key; prefix '-' for descending.")] = "-created_at",
+    page: Annotated[int, typer.Option(min=1, help="Page number.")] = 1,
+    per_page: Annotated[int, typer.Option(min=1, max=500, help="Rows per page.")] = 20,
+) -> None:
+    """List customers with filters, newest first."""
+    with fenpei_app() as fenpei, fenpei.uow() as uow:
+        owner_id = find_rep(uow=uow, ref=owner).id if owner else None
+        query = CustomerQuery(
+            text=search,
+            owner_id=owner_id,
+            unowned=unowned,
+            stage=stage,
+            level=level,
+            region=region,
+            industry=industry,
+            sort=sort,
+            offset=(page - 1) * per_page,
+            limit=per_page,
+        )
+        found, total = customer_service.list_customers(uow=uow, query=query)
+        names = _rep_names(uow)
+    table = Table(
+        title=f"Customers {query.offset + 1 if found else 0}–{query.offset + len(found)} of {total}"
+    )
+    for column in ("id", "name", "company", "region", "industry", "stage", "owner"):
+        table.add_column(column)
+    for c in found:
+        table.add_row(
+            str(c.id),
+            c.name,
+            c.company_name or "",
+            c.region or "",
+            c.industry or "",
+            c.stage.value,
+            names.get(c.owner_id, "?"),
+        )
+    console.print(table)
+
+
+@app.command()
+def show(customer: Annotated[str, typer.Argument(help="Customer id or external id.")]) -> None:
+    """Show one customer's attributes and current owner."""
+    with fenpei_app() as fenpei, fenpei.uow() as uow:
+        found = customer_service.find_customer(uow=uow, ref=customer)
+        names = _rep_names(uow)
+    table = Table(show_header=False, title=f"Customer {found.id}")
+    for name in (
+        "name",
+        "external_id",
+        "company_name",
+        "phone",
+        "email",
+        "wechat",
+        "country",
+        "province",
+        "city",
+        "region",
+        "industry",
+        "employees",
+        "revenue",
+        "level",
+        "customer_type",
+        "source",
+        "product_interest",
+        "expected_value",
+        "stage",
+        "tags",
+        "score",
+        "created_at",
+        "assigned_at",
+        "closed_at",
+    ):
+        value = getattr(found, name)
+        if value not in (None, [], ""):
+            table.add_row(name, str(value.value if isinstance(value, Stage) else value))
+    table.add_row("owner", names.get(found.owner_id, "?"))
+    console.print(table)
+
+
+def assign(
+    customer: Annotated[str, typer.Argument(help="Customer id or external id.")],
+    rep: Annotated[str, typer.Argument(help="Rep id or name.")],
+    reason: Annotated[
+        str | None, typer.Option(help="Why (required when taking the customer from another rep).")
+    ] = None,
+    override_capacity: Annotated[
+        bool, typer.Option(help="Assign even above the rep's capacity (recorded).")
+    ] = False,
+) -> None:
+    """Give a customer to a rep by hand; capacity applies unless overridden."""
+    with fenpei_app() as fenpei, fenpei.uow() as uow:
+        found = customer_service.find_customer(uow=uow, ref=customer)
+        target = find_rep(uow=uow, ref=rep)
+        assert found.id is not None and target.id is not None
+        record = assignments.assign(
+            uow=uow,
+            customer_id=found.id,
+            rep_id=target.id,
+            actor=SYSTEM,
+            now=fenpei.now(),
+            reason=reason,
+            override_capacity=override_capacity,
+        )
+        uow.commit()
+    note = " (capacity overridden)" if record.capacity_override else ""
+    console.print(f"{found.name} → {target.name} [{record.method.value}]{note}", highlight=False)
+
+
+def history(customer: Annotated[str, typer.Argument(help="Customer id or external id.")]) -> None:
+    """Show every change of a customer's owner, oldest first."""
+    with fenpei_app() as fenpei, fenpei.uow() as uow:
+        found = customer_service.find_customer(uow=uow, ref=customer)
+        assert found.id is not None
+        records = assignments.history(uow=uow, customer_id=found.id)
+        names = _rep_names(uow)
+    table = Table(title=f"Ownership history of {found.name} ({found.id})")
+    for column in ("when", "method", "from", "to", "by", "reason"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(
+            r.at.strftime("%Y-%m-%d %H:%M"),
+            r.method.value,
+            names.get(r.from_rep_id, "?"),
+            names.get(r.to_rep_id, "?") if r.to_rep_id else "pool",
+            r.actor,
+            (r.reason or "") + (" [capacity overridden]" if r.capacity_override else ""),
+        )
+    console.print(table)

@@ -1,0 +1,55 @@
+"""`fenpei import …`: bring data in from files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from fenpei.adapters.maven import read_maven
+from fenpei.cli._common import console, fenpei_app
+from fenpei.cli.import_customers import customers
+from fenpei.domain.users import SYSTEM
+from fenpei.services.maven_import import MavenSummary, import_maven
+
+app = typer.Typer(help="Import data from files.", no_args_is_help=True)
+app.command("customers")(customers)
+
+BUNDLED_MAVEN = Path(__file__).resolve().parents[1] / "demo_data" / "maven-crm"
+
+
+def print_maven_summary(summary: MavenSummary) -> None:
+    table = Table(title="Maven CRM import", show_lines=False)
+    table.add_column("what")
+    table.add_column("created", justify="right")
+    table.add_column("already present", justify="right")
+    for kind in ("offices", "teams", "reps", "companies", "customers"):
+        table.add_row(kind, str(summary.created[kind]), str(summary.existing[kind]))
+    console.print(table)
+    for what, rows in sorted(summary.fixed.items()):
+        console.print(f"  fixed: {what} ({rows} rows)", highlight=False)
+    for note in summary.notes:
+        console.print(f"  note: {note}", highlight=False)
+    for reason, rows in sorted(summary.skipped.items()):
+        lines = summary.skipped_lines[reason]
+        shown = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
+        console.print(f"  [yellow]skipped[/yellow] {rows}: {reason} (line {shown})",
+                      highlight=False)
+
+
+@app.command()
+def maven(
+    directory: Annotated[Path, typer.Argument(help="Folder holding the four Maven CSV files.")]
+    = BUNDLED_MAVEN,
+) -> None:
+    """Import the Maven CRM data set: offices, teams, reps, companies, opportunities."""
+    with fenpei_app() as fenpei, fenpei.uow() as uow, Progress(console=console) as bar:
+        data = read_maven(directory)
+        task = bar.add_task("opportunities", total=len(data.pipeline))
+        summary = import_maven(uow=uow, data=data, actor=SYSTEM, now=fenpei.now(),
+                               progress=lambda done, total: bar.update(task, completed=done))
+        uow.commit()
+    print_maven_summary(summary)
