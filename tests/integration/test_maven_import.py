@@ -139,4 +139,4 @@ def test_messy_pipeline_rows_are_skipped_with_their_line_and_reason(
     with app.engine.connect() as connection:
         lead = connection.execute(sa.select(t.customers.c.name, t.customers.c.company_id).where(
             t.customers.c.external_id == "maven:OK000002")).one()
-    assert lead == ("Lead OK000002", None)
+    assert lead == ("Lead OK000002 · GTX Basic", None)

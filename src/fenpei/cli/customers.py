@@ -10,7 +10,8 @@ from rich.table import Table
 from fenpei.cli._common import console, fenpei_app
 from fenpei.domain.customers import Stage
 from fenpei.domain.users import SYSTEM
-from fenpei.services import assignments, customers as customer_service
+from fenpei.services import assignments
+from fenpei.services import customers as customer_service
 from fenpei.services.org import find_rep
 from fenpei.services.ports import CustomerQuery, UnitOfWork
 
@@ -138,7 +139,9 @@ def assign(
         )
         uow.commit()
     note = " (capacity overridden)" if record.capacity_override else ""
-    console.print(f"{found.name} → {target.name} [{record.method.value}]{note}", highlight=False)
+    console.print(
+        f"{found.name} → {target.name} ({record.method.value}){note}", markup=False, highlight=False
+    )
 
 
 def history(customer: Annotated[str, typer.Argument(help="Customer id or external id.")]) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from fenpei.domain.assignments import AssignMethod, Assignment
+from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.companies import Company
 from fenpei.domain.customers import Customer, Stage
@@ -226,6 +226,8 @@ class _MavenImport:
             self.summary.fixed["product not in products.csv (kept as written)"] += 1
         elif known[0] != product:
             self.summary.fixed[f"product {product!r} → {known[0]!r}"] += 1
+        product_name, list_price = known if known else (product, None)
+        deal_name = account or f"Lead {row['opportunity_id']}"
         if stage.is_open and (closed or close_value):
             self.summary.fixed["open deal with a close date/value (ignored)"] += 1
             closed = close_value = None
@@ -233,7 +235,7 @@ class _MavenImport:
         rep = self.reps[agent]
         created = engaged or self.now
         return Customer(
-            name=account or f"Lead {row['opportunity_id']}",
+            name=f"{deal_name} · {product_name}" if product_name else deal_name,
             external_id=f"maven:{row['opportunity_id']}",
             company_id=company.id if company else None,
             company_name=account or None,
@@ -242,8 +244,8 @@ class _MavenImport:
             employees=company.employees if company else None,
             revenue=company.revenue if company else None,
             region=self.office_of_rep[agent],
-            product_interest=known[0] if known else product or None,
-            expected_value=close_value if stage is Stage.won else known[1] if known else None,
+            product_interest=product_name or None,
+            expected_value=close_value if stage is Stage.won else list_price,
             stage=stage,
             tags=["maven"],
             owner_id=rep.id,

@@ -48,7 +48,8 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._session is not None
-        self._session.rollback()
+        # close() detaches objects first, then rolls back anything uncommitted; objects
+        # read here stay usable afterwards (rollback() would expire them).
         self._session.close()
         self._session = None
 
