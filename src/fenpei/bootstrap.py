@@ -30,8 +30,9 @@ class Fenpei:
     clock: Clock = field(default_factory=SystemClock)
     hasher: PasswordHasher = field(default_factory=Argon2Hasher)
 
-    def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.session_factory)
+    def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        """A unit of work; ``read_only`` ones never take SQLite's write lock."""
+        return SqlUnitOfWork(self.session_factory, read_only=read_only)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from fenpei.cli._common import console
 from fenpei.cli.main import app
 
 runner = CliRunner()
@@ -13,7 +14,7 @@ runner = CliRunner()
 @pytest.fixture
 def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("FENPEI_DATABASE_URL", database_url)
-    monkeypatch.setenv("COLUMNS", "200")  # keep rich tables on one line per row
+    monkeypatch.setattr(console, "width", 200)  # keep rich tables on one line per row
     return database_url
 
 

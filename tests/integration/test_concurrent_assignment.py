@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 from collections import Counter, defaultdict
@@ -24,10 +25,21 @@ CAPACITY = 3
 
 def _seed(app: Fenpei) -> tuple[list[int], list[int]]:
     with app.uow() as uow:
-        reps = [create_rep(uow=uow, fields={"name": f"Rep {i:02d}", "max_open": CAPACITY},
-                           actor=SYSTEM, now=app.now()) for i in range(REPS)]
-        customers = [create_customer(uow=uow, fields={"name": f"Customer {i:03d}"},
-                                     actor=SYSTEM, now=app.now()) for i in range(CUSTOMERS)]
+        reps = [
+            create_rep(
+                uow=uow,
+                fields={"name": f"Rep {i:02d}", "max_open": CAPACITY},
+                actor=SYSTEM,
+                now=app.now(),
+            )
+            for i in range(REPS)
+        ]
+        customers = [
+            create_customer(
+                uow=uow, fields={"name": f"Customer {i:03d}"}, actor=SYSTEM, now=app.now()
+            )
+            for i in range(CUSTOMERS)
+        ]
         uow.commit()
     return [c.id for c in customers if c.id], [r.id for r in reps if r.id]
 
@@ -36,7 +48,9 @@ def _open_per_rep(app: Fenpei) -> Counter[int]:
     with app.engine.connect() as connection:
         rows = connection.execute(
             sa.select(t.customers.c.owner_id, sa.func.count())
-            .where(t.customers.c.owner_id.is_not(None)).group_by(t.customers.c.owner_id))
+            .where(t.customers.c.owner_id.is_not(None))
+            .group_by(t.customers.c.owner_id)
+        )
         return Counter(dict(rows.all()))
 
 
@@ -55,8 +69,14 @@ def test_twenty_threads_never_push_a_rep_over_capacity_nor_double_assign(app: Fe
                 for rep_id in rng.sample(rep_ids, len(rep_ids)):
                     try:
                         with app.uow() as uow:
-                            record = assign(uow=uow, customer_id=customer_id, rep_id=rep_id,
-                                            actor=SYSTEM, now=app.now(), reason="load test")
+                            record = assign(
+                                uow=uow,
+                                customer_id=customer_id,
+                                rep_id=rep_id,
+                                actor=SYSTEM,
+                                now=app.now(),
+                                reason="load test",
+                            )
                             uow.commit()
                     except CapacityExceeded:
                         continue  # that rep is full: try another
@@ -89,8 +109,10 @@ def test_twenty_threads_never_push_a_rep_over_capacity_nor_double_assign(app: Fe
     with app.engine.connect() as connection:
         owners = dict(connection.execute(sa.select(t.customers.c.id, t.customers.c.owner_id)).all())
         records = connection.execute(
-            sa.select(t.assignments.c.customer_id, t.assignments.c.from_rep_id,
-                      t.assignments.c.to_rep_id).order_by(t.assignments.c.id)).all()
+            sa.select(
+                t.assignments.c.customer_id, t.assignments.c.from_rep_id, t.assignments.c.to_rep_id
+            ).order_by(t.assignments.c.id)
+        ).all()
     assert all(owners[c] is not None for c in customer_ids)  # every customer has one owner
     assert len(records) == len(successes)  # one record per successful request, no more
     chains: dict[int, list[tuple[int | None, int | None]]] = defaultdict(list)
@@ -98,6 +120,6 @@ def test_twenty_threads_never_push_a_rep_over_capacity_nor_double_assign(app: Fe
         chains[customer_id].append((from_rep, to_rep))
     for customer_id, chain in chains.items():
         assert chain[0][0] is None  # first owner came from nobody
-        for (_, previous_to), (next_from, _) in zip(chain, chain[1:], strict=False):
+        for (_, previous_to), (next_from, _) in itertools.pairwise(chain):
             assert next_from == previous_to  # each transfer starts where the last one ended
         assert chain[-1][1] == owners[customer_id]  # history ends at the current owner

@@ -42,23 +42,36 @@ def test_maven_import_builds_org_companies_and_customers_with_their_history(app:
     assert summary.skipped_lines["sales_pipeline.csv: account not in accounts.csv"] == [8802]
     assert summary.fixed["product 'GTXPro' → 'GTX Pro'"] == 1480
     assert summary.fixed["sector 'technolgy' → 'technology'"] == 12
-    assert summary.notes == ["reps with no opportunities: Carl Lin, Carol Thompson, "
-                             "Elizabeth Anderson, Lucas de Paula, Mei-Mei Johns, Natalya Ivanova"]
+    assert summary.notes == [
+        "reps with no opportunities: Carl Lin, Carol Thompson, "
+        "Elizabeth Anderson, Lucas de Paula, Mei-Mei Johns, Natalya Ivanova"
+    ]
 
     with app.engine.connect() as connection:
-        stages = Counter(dict(connection.execute(
-            sa.select(t.customers.c.stage, sa.func.count()).group_by(t.customers.c.stage)).all()))
+        stages = Counter(
+            dict(
+                connection.execute(
+                    sa.select(t.customers.c.stage, sa.func.count()).group_by(t.customers.c.stage)
+                ).all()
+            )
+        )
         methods = connection.execute(sa.select(t.assignments.c.method).distinct()).scalars()
         history_matches_owner = connection.scalar(
-            sa.select(sa.func.count()).select_from(t.customers.join(
-                t.assignments, t.assignments.c.customer_id == t.customers.c.id))
-            .where(t.assignments.c.to_rep_id == t.customers.c.owner_id))
-        gtx_pro = connection.scalar(sa.select(sa.func.count()).where(
-            t.customers.c.product_interest == "GTX Pro"))
+            sa.select(sa.func.count())
+            .select_from(
+                t.customers.join(t.assignments, t.assignments.c.customer_id == t.customers.c.id)
+            )
+            .where(t.assignments.c.to_rep_id == t.customers.c.owner_id)
+        )
+        gtx_pro = connection.scalar(
+            sa.select(sa.func.count()).where(t.customers.c.product_interest == "GTX Pro")
+        )
         bluth_parent = connection.scalar(
-            sa.select(t.companies.c.parent_id).where(t.companies.c.name == "Bluth Company"))
+            sa.select(t.companies.c.parent_id).where(t.companies.c.name == "Bluth Company")
+        )
         acme = connection.scalar(
-            sa.select(t.companies.c.id).where(t.companies.c.name == "Acme Corporation"))
+            sa.select(t.companies.c.id).where(t.companies.c.name == "Acme Corporation")
+        )
     assert stages == {"won": 4238, "lost": 2473, "contacted": 1591, "new": 498}
     assert list(methods) == ["import"]
     assert history_matches_owner == 8800 == _count(app, t.assignments)
@@ -74,15 +87,19 @@ def test_maven_import_builds_org_companies_and_customers_with_their_history(app:
 
 def test_importing_twice_adds_nothing(app: Fenpei) -> None:
     _import(app)
-    counts = {table.name: _count(app, table)
-              for table in (t.reps, t.teams, t.companies, t.customers, t.assignments)}
+    counts = {
+        table.name: _count(app, table)
+        for table in (t.reps, t.teams, t.companies, t.customers, t.assignments)
+    }
 
     again = _import(app)
 
     assert sum(again.created.values()) == 0
     assert again.existing["customers"] == 8800
-    assert {table.name: _count(app, table)
-            for table in (t.reps, t.teams, t.companies, t.customers, t.assignments)} == counts
+    assert {
+        table.name: _count(app, table)
+        for table in (t.reps, t.teams, t.companies, t.customers, t.assignments)
+    } == counts
 
 
 def _copy(tmp_path: Path) -> Path:
@@ -99,8 +116,9 @@ def test_missing_required_columns_are_named_and_nothing_is_written(
     data = _copy(tmp_path)
     pipeline = data / "sales_pipeline.csv"
     lines = pipeline.read_text(encoding="utf-8").splitlines()
-    pipeline.write_text("\n".join(",".join(line.split(",")[:4]) for line in lines),
-                        encoding="utf-8")
+    pipeline.write_text(
+        "\n".join(",".join(line.split(",")[:4]) for line in lines), encoding="utf-8"
+    )
     (data / "products.csv").unlink()
 
     with pytest.raises(ValidationFailed) as caught:
@@ -108,7 +126,8 @@ def test_missing_required_columns_are_named_and_nothing_is_written(
 
     fields = {e.field: e.message for e in caught.value.errors}
     assert fields["sales_pipeline.csv.columns"].startswith(
-        "missing deal_stage, engage_date, close_date, close_value")
+        "missing deal_stage, engage_date, close_date, close_value"
+    )
     assert "products.csv" in fields
     assert _count(app, t.customers) == _count(app, t.reps) == 0
 
@@ -125,7 +144,8 @@ def test_messy_pipeline_rows_are_skipped_with_their_line_and_reason(
         "BAD00003,Moses Frase,GTX Basic,Cancity,Won,20-10-2016,2017-03-01,1054\n"
         "OK000001,Moses Frase,GTX Basic,Cancity,Won,2016-10-20,2017-03-01,1054\n"
         "OK000002,Moses Frase,GTX Basic,,Prospecting,,,\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
 
     summary = _import(app, data)
 
@@ -137,6 +157,9 @@ def test_messy_pipeline_rows_are_skipped_with_their_line_and_reason(
         "sales_pipeline.csv: opportunity_id repeated": [6],
     }
     with app.engine.connect() as connection:
-        lead = connection.execute(sa.select(t.customers.c.name, t.customers.c.company_id).where(
-            t.customers.c.external_id == "maven:OK000002")).one()
+        lead = connection.execute(
+            sa.select(t.customers.c.name, t.customers.c.company_id).where(
+                t.customers.c.external_id == "maven:OK000002"
+            )
+        ).one()
     assert lead == ("Lead OK000002 · GTX Basic", None)

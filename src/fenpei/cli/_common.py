@@ -24,8 +24,9 @@ def fenpei_app() -> Iterator[Fenpei]:
     except ValidationFailed as exc:
         err_console.print(f"[red]Invalid input[/red] ({len(exc.errors)} problem(s)):")
         for error in exc.errors[:50]:
-            err_console.print(f"  [bold]{error.field}[/bold]: {error.message}", markup=True,
-                              highlight=False)
+            err_console.print(
+                f"  [bold]{error.field}[/bold]: {error.message}", markup=True, highlight=False
+            )
         if len(exc.errors) > 50:
             err_console.print(f"  … and {len(exc.errors) - 50} more")
         err_console.print("Nothing was changed.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from rich.panel import Panel
@@ -25,7 +26,12 @@ def prepare_demo(db_file: Path = DEMO_DB) -> Fenpei:
     """Start over on ``db_file``: migrate, import the bundled Maven data, create an admin."""
     for stale in (db_file, Path(f"{db_file}-wal"), Path(f"{db_file}-shm")):
         stale.unlink(missing_ok=True)
-    fenpei = bootstrap(Settings(mode=Mode.demo, database_url=f"sqlite:///{db_file}"))
+    # A fresh random key per demo: the default key is public, so cookies signed with it
+    # could be forged by anyone who can reach the server.
+    settings = Settings(
+        mode=Mode.demo, database_url=f"sqlite:///{db_file}", secret_key=secrets.token_urlsafe(32)
+    )
+    fenpei = bootstrap(settings)
     upgrade(fenpei.engine)
     password = one_time_password()
     with fenpei.uow() as uow, Progress(console=console, transient=True) as bar:

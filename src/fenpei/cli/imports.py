@@ -36,20 +36,27 @@ def print_maven_summary(summary: MavenSummary) -> None:
     for reason, rows in sorted(summary.skipped.items()):
         lines = summary.skipped_lines[reason]
         shown = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
-        console.print(f"  [yellow]skipped[/yellow] {rows}: {reason} (line {shown})",
-                      highlight=False)
+        console.print(
+            f"  [yellow]skipped[/yellow] {rows}: {reason} (line {shown})", highlight=False
+        )
 
 
 @app.command()
 def maven(
-    directory: Annotated[Path, typer.Argument(help="Folder holding the four Maven CSV files.")]
-    = BUNDLED_MAVEN,
+    directory: Annotated[
+        Path, typer.Argument(help="Folder holding the four Maven CSV files.")
+    ] = BUNDLED_MAVEN,
 ) -> None:
     """Import the Maven CRM data set: offices, teams, reps, companies, opportunities."""
     with fenpei_app() as fenpei, fenpei.uow() as uow, Progress(console=console) as bar:
         data = read_maven(directory)
         task = bar.add_task("opportunities", total=len(data.pipeline))
-        summary = import_maven(uow=uow, data=data, actor=SYSTEM, now=fenpei.now(),
-                               progress=lambda done, total: bar.update(task, completed=done))
+        summary = import_maven(
+            uow=uow,
+            data=data,
+            actor=SYSTEM,
+            now=fenpei.now(),
+            progress=lambda done, total: bar.update(task, completed=done),
+        )
         uow.commit()
     print_maven_summary(summary)

@@ -10,8 +10,13 @@ from fenpei.cli._common import console
 
 
 def serve(
-    demo: Annotated[bool, typer.Option(help="Fresh SQLite file with the Maven CRM data and an "
-                                            "admin user (password printed once).")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            help="Fresh SQLite file with the Maven CRM data and an "
+            "admin user (password printed once)."
+        ),
+    ] = False,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, date, datetime, tzinfo
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -101,32 +102,40 @@ def _checked(problem: Callable[[str], str | None], max_len: int) -> Callable[[ob
     return clean
 
 
+MAX_INT = 2**31 - 1  # what an INTEGER column holds on every database
+MAX_MONEY = Decimal("99999999999999.99")  # NUMERIC(16, 2)
+_ISO_DATE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?$"
+)
+
+
 def _non_negative_int(value: object) -> object:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise ValueError("must be a whole number")
     try:
-        number = int(str(value).strip()) if isinstance(value, str) else int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
+        number = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
         raise ValueError(f"{value!r} is not a whole number") from None
-    if isinstance(value, float) and not value.is_integer():
+    if not number.is_finite() or number != number.to_integral_value():
         raise ValueError(f"{value!r} is not a whole number")
-    if number < 0:
-        raise ValueError("must not be negative")
-    return number
+    if not 0 <= number <= MAX_INT:
+        raise ValueError(f"must be between 0 and {MAX_INT}")
+    return int(number)
 
 
 def _money(value: object) -> object:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise ValueError("must be a number")
     try:
-        amount = Decimal(str(value).strip())
+        amount = Decimal(str(value).strip().replace(",", ""))
     except InvalidOperation:
         raise ValueError(f"{value!r} is not a number") from None
     if not amount.is_finite():
         raise ValueError("must be a finite number")
-    if amount < 0:
-        raise ValueError("must not be negative")
-    return amount.quantize(Decimal("0.01"))
+    if not 0 <= amount <= MAX_MONEY:
+        raise ValueError(f"must be between 0 and {MAX_MONEY}")
+    # Customers expect commercial rounding (四舍五入): 12.345 -> 12.35.
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _stage(value: object) -> object:
@@ -146,11 +155,13 @@ def _tags(value: object) -> object:
 
 
 def _score(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("must be a number")
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{value!r} is not a number") from None
-    if not 0 <= number <= 100:
+    if not 0 <= number <= 100:  # also rejects NaN
         raise ValueError("must be between 0 and 100")
     return number
 
@@ -162,14 +173,20 @@ def _custom(value: object) -> object:
 
 
 def _date_time(value: object) -> object:
+    """A date or ISO date-time; one without a zone gets the caller's zone afterwards."""
     if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    try:
-        return datetime.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        text = str(value).strip()
+        if not _ISO_DATE.match(text):
+            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)")
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a valid date") from None
+    return moment
 
 
 FIELD_CLEANERS: Mapping[str, Callable[[object], object]] = {
@@ -202,13 +219,14 @@ REQUIRED_FIELDS = ("name",)
 NOT_NULLABLE = (*REQUIRED_FIELDS, "stage")
 
 
-def clean_customer_fields(
-    raw: Mapping[str, object], *, partial: bool, prefix: str = ""
-) -> dict[str, object]:
-    """Validate and normalise caller-supplied customer fields; raise with every bad one.
+def clean_customer_fields_partly(
+    raw: Mapping[str, object], *, partial: bool, prefix: str = "", zone: tzinfo = UTC
+) -> tuple[dict[str, object], list[FieldError]]:
+    """Clean what can be cleaned; return it with the errors of the rest.
 
     Empty values (None, "") clear optional fields; ``partial`` is for updates, where
     absent required fields are fine. ``prefix`` names the place in errors ("row 7.").
+    Dates and times without a zone are read in ``zone``.
     """
     errors: list[FieldError] = []
     cleaned: dict[str, object] = {}
@@ -227,8 +245,19 @@ def clean_customer_fields(
             cleaned[name] = cleaner(value)
         except ValueError as exc:
             errors.append(FieldError(prefix + name, str(exc)))
+    for name, value in cleaned.items():
+        if isinstance(value, datetime) and value.tzinfo is None:
+            cleaned[name] = value.replace(tzinfo=zone)
     if not partial:
         errors += [FieldError(prefix + f, "is required") for f in REQUIRED_FIELDS if f not in raw]
+    return cleaned, errors
+
+
+def clean_customer_fields(
+    raw: Mapping[str, object], *, partial: bool, prefix: str = ""
+) -> dict[str, object]:
+    """Validate and normalise caller-supplied customer fields; raise with every bad one."""
+    cleaned, errors = clean_customer_fields_partly(raw, partial=partial, prefix=prefix)
     if errors:
         raise ValidationFailed(errors)
     return cleaned

@@ -26,7 +26,7 @@ class FieldError:
         return f"{self.field}: {self.message}"
 
 
-@dataclass
+@dataclass(eq=False)
 class ValidationFailed(FenpeiError):
     """Input was rejected; ``errors`` lists every bad field, nothing was written."""
 

@@ -37,5 +37,6 @@ def capacity_breach(capacity: Capacity, usage: Usage, *, adding: int = 1) -> str
     )
     for limit, used, what in checks:
         if limit is not None and used + adding > limit:
-            return f"{used}/{limit} {what}"
+            more = f" (+{adding} would exceed)" if adding > 1 else ""
+            return f"{used}/{limit} {what}{more}"
     return None

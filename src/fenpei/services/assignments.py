@@ -8,7 +8,13 @@ from typing import Any
 
 from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.customers import Customer
-from fenpei.domain.errors import CapacityExceeded, Conflict, NotFound, ValidationFailed
+from fenpei.domain.errors import (
+    CapacityExceeded,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from fenpei.domain.org import Rep
 from fenpei.domain.users import Actor
 from fenpei.engine.capacity import Usage, capacity_breach
@@ -36,9 +42,23 @@ def _capacity_dict(rep: Rep) -> dict[str, int | None]:
     }
 
 
+MAX_REASON = 1000
+
+
 def _check_override(actor: Actor, override_capacity: bool) -> None:
     if override_capacity and not actor.is_admin:
-        raise ValidationFailed.one("override_capacity", "only an admin may override capacity")
+        raise PermissionDenied("only an admin may assign above a rep's capacity")
+
+
+def _clean_reason(reason: str | None, *, required: bool) -> str | None:
+    text = (reason or "").strip()
+    if required and not text:
+        raise ValidationFailed.one(
+            "reason", "a reason is required to take a customer from its current owner"
+        )
+    if len(text) > MAX_REASON:
+        raise ValidationFailed.one("reason", f"is longer than {MAX_REASON} characters")
+    return text or None
 
 
 def _give(
@@ -100,6 +120,8 @@ def assign(
 ) -> Assignment:
     """Give a customer to a rep by hand (a transfer if someone owns it; then a reason is due)."""
     if idempotency_key and (done := uow.assignments.by_idempotency_key(idempotency_key)):
+        if (done.customer_id, done.to_rep_id) != (customer_id, rep_id):
+            raise Conflict(f"idempotency key {idempotency_key!r} was used for another request")
         return done
     _check_override(actor, override_capacity)
     # Lock order everywhere: customers (by id) before reps (by id) — no deadlocks.
@@ -108,10 +130,7 @@ def assign(
     if customer.owner_id == rep.id:
         raise Conflict(f"customer {customer_id} is already owned by {rep.name}")
     transfer = customer.owner_id is not None
-    if transfer and not (reason and reason.strip()):
-        raise ValidationFailed.one(
-            "reason", "a reason is required to take a customer from its current owner"
-        )
+    reason = _clean_reason(reason, required=transfer)
     # The rep row is locked, so this count cannot change under us until commit.
     usage = uow.reps.usage(rep_id, now=now)
     breach = capacity_breach(rep.capacity, usage)
@@ -130,7 +149,7 @@ def assign(
         rep=rep,
         method=AssignMethod.transfer if transfer else AssignMethod.manual,
         actor=actor,
-        reason=reason.strip() if reason else None,
+        reason=reason,
         now=now,
         explanation=explanation,
         override=bool(breach),
@@ -158,8 +177,9 @@ def bulk_assign(
     found = {c.id for c in customers if c.deleted_at is None}
     if missing := [cid for cid in dict.fromkeys(customer_ids) if cid not in found]:
         raise NotFound("customer", missing[0] if len(missing) == 1 else missing)
+    reason = _clean_reason(reason, required=any(c.owner_id is not None for c in customers))
     reps = {rep.id: rep for rep in uow.reps.lock_many(rep_ids)}
-    for position, rep_id in enumerate(dict.fromkeys(rep_ids)):
+    for position, rep_id in enumerate(rep_ids):
         if rep_id not in reps:
             raise NotFound("rep", rep_id)
         if not reps[rep_id].active:
@@ -182,7 +202,9 @@ def bulk_assign(
         rep = min(fitting or candidates, key=lambda r: (taken[r], r.name))
         breach = capacity_breach(rep.capacity, usage[rep], adding=taken[rep] + 1)
         if breach and not override_capacity:
-            raise CapacityExceeded(rep.name, f"{breach} (bulk of {len(customers)} customers)")
+            raise CapacityExceeded(
+                rep.name, f"{breach} (this batch gives them {taken[rep] + 1} of {len(customers)})"
+            )
         taken[rep] += 1
         plan.append((customer, rep, breach))
     records = []

@@ -64,6 +64,13 @@ def _value(uow: UnitOfWork, category: Category, code: str) -> CategoryValue:
     raise NotFound(f"{category.key} value", code)
 
 
+def _label(text: str) -> str:
+    label = text.strip()
+    if not label or len(label) > 100:
+        raise ValidationFailed.one("label", "must be 1 to 100 characters")
+    return label
+
+
 def add_value(
     *, uow: UnitOfWork, key: str, code: str, label: str | None, actor: Actor, now: datetime
 ) -> CategoryValue:
@@ -73,13 +80,16 @@ def add_value(
     code = code.strip()
     if not code or len(code) > 100:
         raise ValidationFailed.one("code", "must be 1 to 100 characters")
+    label = _label((label or "").strip() or code)
     existing = uow.categories.values(category.id)
     for value in existing:
         if value.code == code:
+            if not value.usable:
+                raise ValidationFailed.one(
+                    "code", f"{key} value {code!r} exists but is retired or merged; restore it"
+                )
             return value
-    value = CategoryValue(
-        category_id=category.id, code=code, label=(label or code).strip(), position=len(existing)
-    )
+    value = CategoryValue(category_id=category.id, code=code, label=label, position=len(existing))
     uow.categories.add_value(value)
     _audit.record(uow, actor=actor, action="create", obj=value, now=now)
     return value
@@ -89,11 +99,10 @@ def rename_value(
     *, uow: UnitOfWork, key: str, code: str, label: str, actor: Actor, now: datetime
 ) -> CategoryValue:
     """Change the label people see; customers keep the code, so no data moves."""
-    if not label.strip():
-        raise ValidationFailed.one("label", "must not be empty")
+    label = _label(label)
     value = _value(uow, _category(uow, key), code)
     before = _audit.snapshot(value)
-    value.label = label.strip()
+    value.label = label
     _audit.record(uow, actor=actor, action="rename", obj=value, now=now, before=before)
     return value
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, tzinfo
 
-from fenpei.domain.custom_fields import clean_custom_values
-from fenpei.domain.customers import Customer, clean_customer_fields
-from fenpei.domain.errors import FieldError, NotFound, ValidationFailed
+from fenpei.domain.custom_fields import CustomField, clean_custom_values
+from fenpei.domain.customers import Customer, clean_customer_fields_partly
+from fenpei.domain.errors import NotFound, ValidationFailed
 from fenpei.domain.users import Actor
 from fenpei.services import _audit
 from fenpei.services.categories import CategoryIndex, load_category_index
-from fenpei.services.ports import CustomerQuery, UnitOfWork
+from fenpei.services.ports import CUSTOMER_SORT_KEYS, CustomerQuery, UnitOfWork
 
 
 def validate_customer_fields(
@@ -21,22 +21,21 @@ def validate_customer_fields(
     partial: bool,
     prefix: str = "",
     categories: CategoryIndex | None = None,
+    custom_fields: Sequence[CustomField] | None = None,
+    zone: tzinfo = UTC,
 ) -> dict[str, object]:
-    """Clean fields, resolve category values and custom attributes; raise naming every bad one."""
-    errors: list[FieldError] = []
-    try:
-        fields = clean_customer_fields(raw, partial=partial, prefix=prefix)
-    except ValidationFailed as exc:
-        errors, fields = list(exc.errors), {}
-        # Go on checking what did parse, so one response lists every problem.
-        for name, value in raw.items():
-            if not any(e.field == prefix + name for e in errors):
-                fields[name] = value
+    """Clean fields, resolve category values and custom attributes; raise naming every bad one.
+
+    Pass ``categories`` and ``custom_fields`` when validating many customers, so they are
+    loaded once. On create (``partial=False``) required custom attributes must be present.
+    """
+    fields, errors = clean_customer_fields_partly(raw, partial=partial, prefix=prefix, zone=zone)
     errors += (categories or load_category_index(uow)).resolve(fields, prefix=prefix)
-    custom = fields.get("custom")
+    custom = fields.get("custom", None if partial else {})
     if isinstance(custom, dict):
+        definitions = uow.custom_fields.all() if custom_fields is None else custom_fields
         try:
-            fields["custom"] = clean_custom_values(uow.custom_fields.all(), custom, prefix=prefix)
+            fields["custom"] = clean_custom_values(definitions, custom, prefix=prefix)
         except ValidationFailed as exc:
             errors += exc.errors
     if errors:
@@ -72,6 +71,8 @@ def create_customer(
     _link_company(uow, cleaned)
     cleaned.setdefault("created_at", now)
     customer = Customer(**cleaned, updated_at=now)  # type: ignore[arg-type]
+    if not customer.is_open and customer.closed_at is None:
+        customer.closed_at = now
     uow.customers.add(customer)
     _audit.record(uow, actor=actor, action="create", obj=customer, now=now)
     return customer
@@ -122,12 +123,24 @@ def delete_customer(*, uow: UnitOfWork, customer_id: int, actor: Actor, now: dat
     _audit.record(uow, actor=actor, action="delete", obj=customer, now=now, before=before)
 
 
+MAX_OFFSET = 2**31 - 1
+
+
 def list_customers(*, uow: UnitOfWork, query: CustomerQuery) -> tuple[list[Customer], int]:
     """One page of customers matching ``query``, and how many match in all."""
     if not 1 <= query.limit <= 500:
         raise ValidationFailed.one("limit", "must be between 1 and 500")
-    if query.offset < 0:
-        raise ValidationFailed.one("offset", "must not be negative")
+    if not 0 <= query.offset <= MAX_OFFSET:
+        raise ValidationFailed.one("offset", f"must be between 0 and {MAX_OFFSET}")
+    for name in ("text", "level", "region", "industry", "source"):
+        value = getattr(query, name)
+        if value is not None and ("\x00" in value or len(value) > 200):
+            raise ValidationFailed.one(name, "must be at most 200 characters, without NUL")
+    if query.sort.removeprefix("-") not in CUSTOMER_SORT_KEYS:
+        keys = ", ".join(sorted(CUSTOMER_SORT_KEYS))
+        raise ValidationFailed.one(
+            "sort", f"{query.sort!r} is not one of {keys} (prefix - for descending)"
+        )
     return uow.customers.search(query)
 
 

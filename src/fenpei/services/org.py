@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,62 +13,112 @@ from fenpei.domain.users import Actor
 from fenpei.services import _audit
 from fenpei.services.ports import UnitOfWork
 
-_LIMITS = ("max_open", "max_per_day", "max_per_week", "max_per_month")
+MAX_LIMIT = 1_000_000
 
 
-def _clean_rep_fields(uow: UnitOfWork, raw: Mapping[str, object]) -> dict[str, object]:
+def _name(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 200:
+        return "must be 1 to 200 characters"
+    return None
+
+
+def _limit(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LIMIT:
+        return f"must be a whole number from 0 to {MAX_LIMIT}, or empty for no limit"
+    return None
+
+
+def _one_to_hundred(value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+        return "must be a whole number from 1 to 100"
+    return None
+
+
+def _flag(value: object) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _email(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 254 or email_problem(value):
+        return f"{value!r} is not an email address"
+    return None
+
+
+def _time_zone(value: object) -> str | None:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"{value!r} is not a time zone (e.g. Asia/Shanghai)"
+    return None
+
+
+def _skills(value: object) -> str | None:
+    if isinstance(value, dict) and all(
+        k in SKILL_KINDS and isinstance(v, list) and all(isinstance(s, str) for s in v)
+        for k, v in value.items()
+    ):
+        return None
+    return f"must map some of {', '.join(SKILL_KINDS)} to lists of text"
+
+
+def _texts(value: object) -> str | None:
+    ok = isinstance(value, list) and all(isinstance(s, str) and len(s) <= 100 for s in value)
+    return None if ok else "must be a list of text (each at most 100 characters)"
+
+
+def _working_hours(value: object) -> str | None:
+    return None if isinstance(value, dict) else "must be an object of weekday → [[start, end], …]"
+
+
+REP_FIELD_CHECKS: dict[str, Callable[[object], str | None]] = {
+    "name": _name, "email": _email, "active": _flag, "away": _flag,
+    "max_open": _limit, "max_per_day": _limit, "max_per_week": _limit, "max_per_month": _limit,
+    "weight": _one_to_hundred, "seniority": _one_to_hundred, "time_zone": _time_zone,
+    "skills": _skills, "tags": _texts, "working_hours": _working_hours,
+    "team_id": lambda value: None,  # checked against the database below
+}  # fmt: skip
+
+
+def _clean_rep_fields(
+    uow: UnitOfWork, raw: Mapping[str, object], *, creating: bool
+) -> dict[str, object]:
     errors: list[FieldError] = []
-    cleaned: dict[str, object] = {}
+    if creating and "name" not in raw:
+        errors.append(FieldError("name", "is required"))
     for name, value in raw.items():
-        problem: str | None = None
-        if name == "name":
-            if not isinstance(value, str) or not value.strip() or len(value) > 200:
-                problem = "must be 1 to 200 characters"
-            else:
-                value = value.strip()
-        elif name == "email":
-            if value is not None and (not isinstance(value, str) or email_problem(value)):
-                problem = f"{value!r} is not an email address"
-        elif name == "team_id":
-            if value is not None and (not isinstance(value, int) or uow.teams.get(value) is None):
-                problem = f"team {value!r} does not exist"
-        elif name in ("active", "away"):
-            if not isinstance(value, bool):
-                problem = "must be true or false"
-        elif name in _LIMITS:
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or value < 0
-            ):
-                problem = "must be a whole number ≥ 0, or empty for no limit"
-        elif name in ("weight", "seniority"):
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
-                problem = "must be a whole number from 1 to 100"
-        elif name == "time_zone":
-            try:
-                ZoneInfo(str(value))
-            except (ZoneInfoNotFoundError, ValueError):
-                problem = f"{value!r} is not a time zone (e.g. Asia/Shanghai)"
-        elif name == "skills":
-            if not isinstance(value, dict) or not all(
-                k in SKILL_KINDS and isinstance(v, list) and all(isinstance(s, str) for s in v)
-                for k, v in value.items()
-            ):
-                problem = f"must map some of {', '.join(SKILL_KINDS)} to lists of text"
-        elif name == "tags":
-            if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
-                problem = "must be a list of text"
-        elif name == "working_hours":
-            if not isinstance(value, dict):
-                problem = "must be an object of weekday → [[start, end], …]"
-        else:
-            problem = "is not a rep field"
+        check = REP_FIELD_CHECKS.get(name)
+        problem = "is not a rep field" if check is None else check(value)
+        if (
+            name == "team_id"
+            and value is not None
+            and (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or uow.teams.get(value) is None
+            )
+        ):
+            problem = f"team {value!r} does not exist"
         if problem:
             errors.append(FieldError(name, problem))
-        else:
-            cleaned[name] = value
     if errors:
         raise ValidationFailed(errors)
-    return cleaned
+    return {k: v.strip() if k == "name" and isinstance(v, str) else v for k, v in raw.items()}
+
+
+def _check_name_free(uow: UnitOfWork, name: object, own_id: int | None) -> None:
+    holder = uow.reps.by_name(str(name))
+    if holder is not None and holder.id != own_id:
+        raise ValidationFailed.one("name", f"a rep named {name!r} exists")
+
+
+def _bounded(field: str, value: str | None, limit: int) -> str | None:
+    if value is not None and len(value.strip()) > limit:
+        raise ValidationFailed.one(field, f"is longer than {limit} characters")
+    return value.strip() or None if value is not None else None
 
 
 def create_team(
@@ -82,8 +132,10 @@ def create_team(
     region: str | None = None,
 ) -> Team:
     """Add a team (optionally under a parent team)."""
-    if not name.strip():
-        raise ValidationFailed.one("name", "must not be empty")
+    if problem := _name(name):
+        raise ValidationFailed.one("name", problem)
+    manager_name = _bounded("manager_name", manager_name, 200)
+    region = _bounded("region", region, 100)
     if uow.teams.by_name(name.strip()) is not None:
         raise ValidationFailed.one("name", f"a team named {name!r} exists")
     if parent_id is not None and uow.teams.get(parent_id) is None:
@@ -104,11 +156,8 @@ def create_rep(
     *, uow: UnitOfWork, fields: Mapping[str, object], actor: Actor, now: datetime
 ) -> Rep:
     """Add a rep; every bad field is named."""
-    cleaned = _clean_rep_fields(uow, fields)
-    if "name" not in cleaned:
-        raise ValidationFailed.one("name", "is required")
-    if uow.reps.by_name(str(cleaned["name"])) is not None:
-        raise ValidationFailed.one("name", f"a rep named {cleaned['name']!r} exists")
+    cleaned = _clean_rep_fields(uow, fields, creating=True)
+    _check_name_free(uow, cleaned["name"], None)
     rep = Rep(**cleaned, created_at=now, updated_at=now)  # type: ignore[arg-type]
     uow.reps.add(rep)
     _audit.record(uow, actor=actor, action="create", obj=rep, now=now)
@@ -127,7 +176,9 @@ def update_rep(
 ) -> Rep:
     """Change a rep's profile, capacity, availability (away / active) or skills."""
     rep = get_rep(uow=uow, rep_id=rep_id)
-    cleaned = _clean_rep_fields(uow, fields)
+    cleaned = _clean_rep_fields(uow, fields, creating=False)
+    if "name" in cleaned:
+        _check_name_free(uow, cleaned["name"], rep.id)
     before = _audit.snapshot(rep)
     for name, value in cleaned.items():
         setattr(rep, name, value)
@@ -152,6 +203,7 @@ def add_leave(
         raise ValidationFailed.one("starts_at", "needs a time zone")
     if ends_at <= starts_at:
         raise ValidationFailed.one("ends_at", "must be after starts_at")
+    note = _bounded("note", note, 500)
     leave = Leave(rep_id=rep_id, starts_at=starts_at, ends_at=ends_at, note=note)
     uow.reps.add_leave(leave)
     _audit.record(uow, actor=actor, action="create", obj=leave, now=now)

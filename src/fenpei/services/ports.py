@@ -18,6 +18,11 @@ from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
 
+CUSTOMER_SORT_KEYS = frozenset(
+    {"created_at", "updated_at", "assigned_at", "name", "expected_value", "score", "stage",
+     "level", "id"}
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class CustomerQuery:

@@ -58,6 +58,8 @@ def authenticate(
     *, uow: UnitOfWork, hasher: PasswordHasher, username: str, password: str
 ) -> User | None:
     """The active user with these credentials, or None (without saying which part was wrong)."""
+    if "\x00" in username or len(username) > 64 or len(password) > 1024:
+        return None
     user = uow.users.by_username(username.strip())
     if user is None or not user.active:
         hasher.hash(password)  # same cost either way: no user enumeration by timing

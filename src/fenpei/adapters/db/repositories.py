@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import re
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -15,10 +17,11 @@ from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import OPEN_STAGES, Customer
+from fenpei.domain.errors import Conflict
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage, intake_window_starts
-from fenpei.services.ports import CustomerQuery
+from fenpei.services.ports import CUSTOMER_SORT_KEYS, CustomerQuery
 
 # FOR NO KEY UPDATE, not FOR UPDATE: it still serialises writers of the row, but it lets
 # other transactions insert rows that reference it (assignments name the rep a customer
@@ -26,8 +29,17 @@ from fenpei.services.ports import CustomerQuery
 # going opposite ways between the same reps.
 ROW_LOCK = {"key_share": True}
 
-SORTABLE = {"created_at", "updated_at", "name", "expected_value", "score", "stage", "level", "id"}
 COUNTABLE = {"level", "industry", "source", "customer_type", "region", "stage"}
+
+
+@contextmanager
+def conflicts_as_domain_errors() -> Iterator[None]:
+    """A unique key taken by a concurrent writer is a Conflict the caller can report."""
+    try:
+        yield
+    except sa.exc.IntegrityError as exc:
+        detail = str(exc.orig).splitlines()[0] if exc.orig else "constraint violated"
+        raise Conflict(f"the data changed while saving ({detail}); try again") from exc
 
 
 class _Repository:
@@ -36,7 +48,8 @@ class _Repository:
 
     def _add(self, obj: object) -> None:
         self.session.add(obj)
-        self.session.flush()
+        with conflicts_as_domain_errors():
+            self.session.flush()
 
 
 class SqlCustomers(_Repository):
@@ -45,7 +58,8 @@ class SqlCustomers(_Repository):
 
     def add_many(self, batch: Sequence[Customer]) -> None:
         self.session.add_all(batch)
-        self.session.flush()
+        with conflicts_as_domain_errors():
+            self.session.flush()
 
     def get(self, customer_id: int, *, lock: bool = False) -> Customer | None:
         return self.session.get(Customer, customer_id, with_for_update=ROW_LOCK if lock else None)
@@ -77,14 +91,15 @@ class SqlCustomers(_Repository):
         c = t.customers.c
         conditions: list[sa.ColumnElement[bool]] = [c.deleted_at.is_(None)]
         if query.text:
-            like = f"%{query.text.strip()}%"
+            escaped = re.sub(r"([\\%_])", r"\\\1", query.text.strip())
+            like = f"%{escaped}%"
             conditions.append(
                 sa.or_(
-                    c.name.ilike(like),
-                    c.company_name.ilike(like),
-                    c.email.ilike(like),
-                    c.phone.ilike(like),
-                    c.external_id.ilike(like),
+                    c.name.ilike(like, escape="\\"),
+                    c.company_name.ilike(like, escape="\\"),
+                    c.email.ilike(like, escape="\\"),
+                    c.phone.ilike(like, escape="\\"),
+                    c.external_id.ilike(like, escape="\\"),
                 )
             )
         if query.owner_id is not None:
@@ -112,7 +127,7 @@ class SqlCustomers(_Repository):
             or 0
         )
         key = query.sort.lstrip("-")
-        column = c[key] if key in SORTABLE else c.created_at
+        column = c[key] if key in CUSTOMER_SORT_KEYS else c.created_at
         order = column.desc() if query.sort.startswith("-") else column.asc()
         stmt = (
             sa.select(Customer)

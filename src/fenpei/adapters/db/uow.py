@@ -8,6 +8,8 @@ from typing import Self
 from sqlalchemy.orm import Session, sessionmaker
 
 from fenpei.adapters.db import repositories as repo
+from fenpei.adapters.db.engine import READ_ONLY
+from fenpei.adapters.db.repositories import conflicts_as_domain_errors
 from fenpei.services import ports
 
 
@@ -24,12 +26,15 @@ class SqlUnitOfWork:
     audit: ports.AuditRepository
     users: ports.UserRepository
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
+        self._read_only = read_only
         self._session: Session | None = None
 
     def __enter__(self) -> Self:
         session = self._session = self._session_factory()
+        if self._read_only:
+            session.connection(execution_options={READ_ONLY: True})
         self.customers = repo.SqlCustomers(session)
         self.reps = repo.SqlReps(session)
         self.teams = repo.SqlTeams(session)
@@ -55,7 +60,9 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         assert self._session is not None, "commit() outside 'with uow:'"
-        self._session.commit()
+        assert not self._read_only, "commit() in a read-only unit of work"
+        with conflicts_as_domain_errors():
+            self._session.commit()
 
     def rollback(self) -> None:
         assert self._session is not None, "rollback() outside 'with uow:'"

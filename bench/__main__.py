@@ -1,0 +1,9 @@
+"""Run every benchmark: `python -m bench` (or `make bench`)."""
+
+from __future__ import annotations
+
+from bench import assign_bench, import_bench
+
+if __name__ == "__main__":
+    import_bench.run()
+    assign_bench.run()

@@ -1,0 +1,1 @@
+"""Reading and writing the files people exchange with fenpei (CSV, Excel)."""

@@ -1,0 +1,84 @@
+"""Excel workbooks (.xlsx): one sheet's cell values as the text a person typed or saw."""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+from datetime import date, datetime, time
+from pathlib import Path
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+from fenpei.domain.errors import ValidationFailed
+
+# What a damaged or mislabelled workbook raises while it is opened or read (SyntaxError
+# covers the XML parser's ParseError).
+_UNREADABLE = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, SyntaxError)
+
+
+def xlsx_rows(path: Path, *, sheet: str | None) -> list[tuple[int, list[str]]]:
+    """Every row of the sheet (the active one by default), numbered as Excel numbers them."""
+    with warnings.catch_warnings():
+        # openpyxl warns about parts of a workbook it drops on reading (styles, drawings,
+        # data-validation extensions); none of them changes a cell's value.
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
+        try:
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except _UNREADABLE as exc:
+            raise ValidationFailed.one(
+                "file", f"{path.name!r} is not a readable .xlsx workbook ({exc})"
+            ) from None
+        try:
+            worksheet = _worksheet(workbook, sheet, name=path.name)
+            # Some writers record a wrong sheet size; forget it and read every cell.
+            worksheet.reset_dimensions()
+            # ``values`` starts at row 1 and yields an empty row for each missing one, so
+            # counting from 1 gives Excel's row numbers.
+            rows = worksheet.values
+            return [(number, [cell_text(v) for v in row]) for number, row in enumerate(rows, 1)]
+        except _UNREADABLE as exc:
+            raise ValidationFailed.one(
+                "file", f"{path.name!r}: a sheet of the workbook cannot be read ({exc})"
+            ) from None
+        finally:
+            workbook.close()
+
+
+def _worksheet(workbook: openpyxl.Workbook, sheet: str | None, *, name: str) -> ReadOnlyWorksheet:
+    names = workbook.sheetnames
+    if sheet is None:
+        chosen = workbook.active
+    else:
+        match = next((n for n in names if n == sheet), None) or next(
+            (n for n in names if n.casefold() == sheet.strip().casefold()), None
+        )
+        if match is None:
+            raise ValidationFailed.one(
+                "sheet", f"{name!r} has no sheet {sheet!r}; its sheets are: {', '.join(names)}"
+            )
+        chosen = workbook[match]
+    if not isinstance(chosen, ReadOnlyWorksheet):
+        raise ValidationFailed.one(
+            "sheet", f"{name!r}: choose a sheet with cells (one of: {', '.join(names)})"
+        )
+    return chosen
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: dates in ISO form, whole numbers without a trailing ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        if value.time() == time() and value.tzinfo is None:
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float):
+        # Excel keeps every number as a double: 13800138000 arrives as 13800138000.0.
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value).strip()

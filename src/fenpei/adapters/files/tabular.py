@@ -1,0 +1,122 @@
+"""A spreadsheet-shaped file (CSV or .xlsx) read into a header and rows of text.
+
+Row numbers are the ones a person sees: the CSV line or the Excel row, with the header on
+its own line, so an error about "row 7" points at the line an editor or Excel shows as 7.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from fenpei.adapters.files._csv import csv_rows
+from fenpei.adapters.files._xlsx import xlsx_rows
+from fenpei.domain.errors import FieldError, ValidationFailed
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+_MAX_FILE_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class Table:
+    """A header and the non-blank rows under it, each with its source row number."""
+
+    name: str
+    headers: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+def read_table(path: Path, *, encoding: str = "auto", sheet: str | None = None) -> Table:
+    """Read a CSV (utf-8 / gbk / gb18030, sniffed delimiter) or .xlsx file into a Table."""
+    suffix = path.suffix.lower()
+    if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES:
+        known = ", ".join(CSV_SUFFIXES + XLSX_SUFFIXES)
+        hint = " (save old .xls workbooks as .xlsx)" if suffix == ".xls" else ""
+        raise ValidationFailed.one(
+            "file",
+            f"{path.name!r}: cannot read {suffix or 'files without an extension'}; "
+            f"use one of {known}{hint}",
+        )
+    if not path.is_file():
+        raise ValidationFailed.one("file", f"{str(path)!r} does not exist or is not a file")
+    if suffix in XLSX_SUFFIXES:
+        return build_table(path.name, xlsx_rows(path, sheet=sheet), unit="row")
+    if sheet is not None:
+        raise ValidationFailed.one("sheet", "only Excel workbooks have sheets; leave it out")
+    return build_table(path.name, csv_rows(path, encoding=encoding), unit="line")
+
+
+def build_table(
+    name: str, numbered_rows: Iterable[tuple[int, Sequence[str]]], *, unit: str
+) -> Table:
+    """Take the first non-blank row as the header; check it and every row against it.
+
+    Blank rows are skipped; short rows are padded; a row with more non-empty cells than
+    the header has columns is an error, as are empty or repeated column names.
+    """
+    rows = iter(numbered_rows)
+    header_at, header = _first_non_blank(rows)
+    if header_at == 0:
+        raise ValidationFailed.one("file", f"{name!r} is empty: no header {unit} and no rows")
+    headers = _check_headers(header, at=f"{unit} {header_at}")
+    errors: list[FieldError] = []
+    body: list[tuple[int, dict[str, str]]] = []
+    for number, cells in rows:
+        values = [cell.strip() for cell in cells]
+        used = _used_width(values)
+        if used == 0:
+            continue
+        if used > len(headers):
+            if len(errors) < _MAX_FILE_ERRORS:
+                errors.append(
+                    FieldError(
+                        "file",
+                        f"{unit} {number} has {used} cells but the header names only "
+                        f"{len(headers)} columns; quote values that contain the delimiter",
+                    )
+                )
+            continue
+        values += [""] * (len(headers) - len(values))
+        body.append((number, dict(zip(headers, values, strict=False))))
+    if errors:
+        raise ValidationFailed(errors)
+    return Table(name=name, headers=headers, rows=body)
+
+
+def _first_non_blank(rows: Iterable[tuple[int, Sequence[str]]]) -> tuple[int, list[str]]:
+    for number, cells in rows:
+        values = [cell.strip() for cell in cells]
+        if _used_width(values):
+            return number, values
+    return 0, []
+
+
+def _used_width(values: Sequence[str]) -> int:
+    """How many cells count: up to and including the last non-empty one."""
+    for index in range(len(values) - 1, -1, -1):
+        if values[index]:
+            return index + 1
+    return 0
+
+
+def _check_headers(values: list[str], *, at: str) -> list[str]:
+    headers = values[: _used_width(values)]
+    errors: list[FieldError] = []
+    seen: dict[str, int] = {}
+    for column, header in enumerate(headers, start=1):
+        if not header:
+            errors.append(FieldError("file", f"{at}: column {column} of the header has no name"))
+        elif header in seen:
+            errors.append(
+                FieldError(
+                    "file",
+                    f"{at}: column {column} repeats the header {header!r} of column {seen[header]}",
+                )
+            )
+        else:
+            seen[header] = column
+    if errors:
+        raise ValidationFailed(errors)
+    return headers

@@ -1,0 +1,73 @@
+"""`fenpei import customers FILE`: customers from a CSV or Excel file, every row or none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from fenpei.adapters.files.tabular import read_table
+from fenpei.cli._common import console, fenpei_app
+from fenpei.domain.users import SYSTEM
+from fenpei.services.customer_import import ImportSummary, import_customers
+
+
+def customers(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A .csv (UTF-8 or GBK) or .xlsx file whose first row names the columns "
+            "(name/姓名, phone/手机, level/客户等级, …)."
+        ),
+    ],
+    encoding: Annotated[
+        str,
+        typer.Option(help="Text encoding of a CSV: auto (UTF-8, else GBK), utf-8, gbk, gb18030."),
+    ] = "auto",
+    sheet: Annotated[
+        str | None, typer.Option(help="Sheet of an Excel workbook (default: the active one).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
+    ] = False,
+) -> None:
+    """Import customers from a CSV or Excel file; if any row is bad, none is imported."""
+    with fenpei_app() as fenpei:
+        table = read_table(path, encoding=encoding, sheet=sheet)
+        with fenpei.uow() as uow, Progress(console=console, transient=True) as bar:
+            task = bar.add_task("Checking rows", total=len(table.rows))
+            summary = import_customers(
+                uow=uow,
+                table=table,
+                actor=SYSTEM,
+                now=fenpei.now(),
+                dry_run=dry_run,
+                zone=fenpei.settings.zone,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+            if not dry_run:
+                uow.commit()
+    print_summary(summary)
+
+
+def print_summary(summary: ImportSummary) -> None:
+    table = Table(title=f"Customer import: {summary.file_name}", show_header=False)
+    table.add_column("what")
+    table.add_column("value")
+    table.add_row("rows read", str(summary.rows))
+    if summary.dry_run:
+        table.add_row("would import", str(summary.rows))
+    else:
+        table.add_row("imported", str(summary.imported))
+    columns = ", ".join(f"{header} → {field}" for header, field in summary.columns.items())
+    table.add_row("columns", columns)
+    console.print(table)
+    for warning in summary.warnings:
+        console.print(f"[yellow]warning[/yellow]: {warning}", highlight=False)
+    if summary.dry_run:
+        console.print("Dry run: every row is valid; nothing was written.")
+    else:
+        console.print("The new customers have no owner yet; route or assign them next.")

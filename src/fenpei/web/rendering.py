@@ -1,0 +1,122 @@
+"""Rendering pages: the Jinja2 environment, the page language, the error page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from fenpei.config import Language, Settings
+from fenpei.web.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, parse_language, translator
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+LANGUAGE_COOKIE_AGE = timedelta(days=365)
+_ERROR_MESSAGE_KEYS = {
+    403: "error.forbidden",
+    404: "error.not_found",
+    409: "error.conflict",
+    503: "error.unavailable",
+}
+
+
+def make_templates(settings: Settings) -> Jinja2Templates:
+    """The page templates, autoescaped, with times shown in the configured zone."""
+    zone = settings.zone
+
+    def local(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+        return "" if value is None else value.astimezone(zone).strftime(pattern)
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["local_time"] = local
+    env.filters["local_date"] = lambda value: local(value, "%Y-%m-%d")
+    return Jinja2Templates(env=env)
+
+
+def page_language(request: Request) -> Language:
+    """``?lang=`` if given, else the ``lang`` cookie, else the configured language."""
+    chosen = parse_language(request.query_params.get("lang"))
+    remembered = parse_language(request.cookies.get(LANGUAGE_COOKIE))
+    default: Language = request.app.state.fenpei.settings.language
+    return chosen or remembered or default
+
+
+def _language_links(request: Request) -> list[tuple[str, str, str]]:
+    links = []
+    for language, name in LANGUAGE_NAMES.items():
+        params = {**request.query_params, "lang": language.value}
+        links.append((language.value, name, f"{request.url.path}?{urlencode(params)}"))
+    return links
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Response:
+    """Render a page in the request's language; ``?lang=`` is remembered in a cookie."""
+    language = page_language(request)
+    full = {
+        "t": translator(language),
+        "lang": language,
+        "language_links": _language_links(request),
+        "user": None,
+        "active": "",
+        **(context or {}),
+    }
+    templates: Jinja2Templates = request.app.state.templates
+    response = templates.TemplateResponse(request, name, full, status_code=status_code)
+    if parse_language(request.query_params.get("lang")) is not None:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language.value,
+            max_age=int(LANGUAGE_COOKIE_AGE.total_seconds()),
+            httponly=True,
+            samesite="lax",
+        )
+    return response
+
+
+def safe_next(value: str | None, default: str = "/customers") -> str:
+    """``value`` if it is a path on this site; anything else (``//evil``, ``https:``) → default."""
+    if (
+        not value
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+    ):
+        return default
+    return value
+
+
+def login_url(request: Request) -> str:
+    """The login page, coming back here after."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return "/login?" + urlencode({"next": here})
+
+
+def render_error_page(request: Request, status: int, body: dict[str, Any]) -> Response:
+    """The page for an error: 401 sends the browser to log in, the rest explain themselves."""
+    if status == 401:
+        return RedirectResponse(login_url(request), status_code=303)
+    t = translator(page_language(request))
+    key = _ERROR_MESSAGE_KEYS.get(status)
+    message = t(key) if key else t("error.bad_request", details=body.get("message", ""))
+    context = {"status": status, "message": message, "errors": body.get("errors", [])}
+    return render(request, "error.html", context, status_code=status)

@@ -1,0 +1,106 @@
+"""End-to-end fixtures: the real app over a seeded database, a browser-like client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fenpei.api.app import create_app
+from fenpei.bootstrap import Fenpei
+from fenpei.domain.users import SYSTEM, Role
+from fenpei.services import assignments, org, users
+from fenpei.services.customers import create_customer
+from tests.conftest import FixedClock
+
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "correct horse battery"
+
+
+@dataclass(frozen=True)
+class World:
+    """What ``seeded`` put in the database, by id."""
+
+    team_id: int
+    moses_id: int
+    darcel_id: int
+    acme_id: int  # owned by Darcel, taken from Moses with a reason
+    globex_id: int  # in the pool, stage "won"
+    script_id: int  # named <script>alert(1)</script>
+
+
+@pytest.fixture
+def seeded(app: Fenpei, clock: FixedClock) -> World:
+    """A team, two reps, three customers, an admin and a little assignment history."""
+    start = clock.at
+    with app.uow() as uow:
+        team = org.create_team(uow=uow, name="East 华东", actor=SYSTEM, now=start)
+        moses = org.create_rep(
+            uow=uow, fields={"name": "Moses Frase", "team_id": team.id}, actor=SYSTEM, now=start
+        )
+        darcel = org.create_rep(
+            uow=uow, fields={"name": "Darcel Schlecht", "team_id": team.id}, actor=SYSTEM, now=start
+        )
+        made = []
+        for offset, fields in enumerate(
+            [
+                {"name": "Acme 上海", "company_name": "Acme", "region": "East", "level": "A"},
+                {"name": "Globex", "region": "West", "industry": "retail", "stage": "won"},
+                {"name": "<script>alert(1)</script>", "company_name": "<b>Evil</b> Corp"},
+            ]
+        ):
+            made.append(
+                create_customer(
+                    uow=uow, fields=fields, actor=SYSTEM, now=start + timedelta(minutes=offset)
+                )
+            )
+        users.create_user(
+            uow=uow,
+            hasher=app.hasher,
+            username=ADMIN_USERNAME,
+            password=ADMIN_PASSWORD,
+            role=Role.admin,
+            display_name="Ada Admin",
+            actor=SYSTEM,
+            now=start,
+        )
+        uow.commit()
+    acme = made[0]
+    assert acme.id and moses.id and darcel.id
+    with app.uow() as uow:
+        assignments.assign(uow=uow, customer_id=acme.id, rep_id=moses.id, actor=SYSTEM, now=start)
+        uow.commit()
+    with app.uow() as uow:
+        assignments.assign(
+            uow=uow,
+            customer_id=acme.id,
+            rep_id=darcel.id,
+            actor=SYSTEM,
+            now=start + timedelta(days=1),
+            reason="Moses is on leave",
+        )
+        uow.commit()
+    assert team.id and made[1].id and made[2].id
+    return World(team.id, moses.id, darcel.id, acme.id, made[1].id, made[2].id)
+
+
+@pytest.fixture
+def client(app: Fenpei) -> Iterator[TestClient]:
+    """A client of the app that keeps cookies, like a browser; not logged in."""
+    with TestClient(create_app(app), follow_redirects=False) as test_client:
+        yield test_client
+
+
+def log_in(client: TestClient, password: str = ADMIN_PASSWORD) -> None:
+    response = client.post("/login", data={"username": ADMIN_USERNAME, "password": password})
+    assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def user_client(client: TestClient, seeded: World) -> TestClient:
+    """The client, logged in as the seeded admin."""
+    log_in(client)
+    return client

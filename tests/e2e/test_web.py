@@ -1,0 +1,292 @@
+"""The pages over HTTP: login, the customer list and page, escaping, two languages."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import timedelta
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+from starlette.testclient import TestClient
+
+from fenpei.api.app import create_app
+from fenpei.api.sessions import SESSION_COOKIE
+from fenpei.bootstrap import Fenpei
+from fenpei.config import Language
+from fenpei.domain.assignments import AssignMethod
+from fenpei.domain.customers import Stage
+from fenpei.domain.users import SYSTEM
+from fenpei.services.customers import create_customer
+from fenpei.web.i18n import MESSAGES
+from fenpei.web.rendering import TEMPLATES_DIR
+from tests.conftest import FixedClock
+from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, World
+
+SCRIPT = "<script>alert(1)</script>"
+ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def text_of(page: str) -> str:
+    """The visible words of a page, tags dropped and whitespace collapsed."""
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page))).strip()
+
+
+def rows(page: str) -> list[str]:
+    """The visible text of each row of the customer table."""
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in page else ""
+    return [text_of(row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+# --- logging in -----------------------------------------------------------------------------
+
+
+def test_pages_redirect_to_login_keeping_where_you_were(client: TestClient, seeded: World) -> None:
+    for path in ["/customers?q=acme&stage=new", f"/customers/{seeded.acme_id}"]:
+        response = client.get(path)
+
+        assert response.status_code == 303
+        location = urlsplit(response.headers["location"])
+        assert location.path == "/login"
+        assert parse_qs(location.query) == {"next": [path]}
+
+
+def test_root_goes_to_the_customer_list(client: TestClient) -> None:
+    response = client.get("/")
+
+    assert response.status_code == 303 and response.headers["location"] == "/customers"
+
+
+def test_login_page_shows_the_form(client: TestClient) -> None:
+    response = client.get("/login", params={"next": "/customers/3"})
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<form method="post" action="/login">' in response.text
+    assert 'name="next" value="/customers/3"' in response.text
+    assert "用户名" in response.text and "密码" in response.text
+
+
+def test_wrong_password_shows_the_form_again_with_400_and_no_cookie(
+    client: TestClient, seeded: World
+) -> None:
+    wrong_password = client.post("/login", data={"username": ADMIN_USERNAME, "password": "nope"})
+    unknown_user = client.post("/login", data={"username": "ghost", "password": "nope"})
+    empty = client.post("/login", data={})
+
+    for response in (wrong_password, unknown_user, empty):
+        assert response.status_code == 400
+        assert "用户名或密码错误" in response.text
+        assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
+    assert SESSION_COOKIE not in client.cookies
+    # Nothing tells which part was wrong: the two answers differ only in the echoed username.
+    assert wrong_password.text.replace(ADMIN_USERNAME, "ghost") == unknown_user.text
+
+
+def test_login_sets_an_http_only_lax_cookie_and_goes_on_to_next(
+    client: TestClient, seeded: World
+) -> None:
+    response = client.post(
+        "/login",
+        data={"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD, "next": "/customers?q=a"},
+    )
+
+    assert response.status_code == 303 and response.headers["location"] == "/customers?q=a"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}=")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    assert client.get("/customers").status_code == 200
+
+
+def test_login_never_redirects_off_site(client: TestClient, seeded: World) -> None:
+    for target in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:1"]:
+        client.cookies.clear()
+        response = client.post(
+            "/login",
+            data={"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD, "next": target},
+        )
+
+        assert response.status_code == 303 and response.headers["location"] == "/customers"
+
+
+def test_tampered_cookie_sends_pages_back_to_login(user_client: TestClient) -> None:
+    token = user_client.cookies[SESSION_COOKIE]
+    user_client.cookies.clear()
+    user_client.cookies.set(SESSION_COOKIE, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
+
+    response = user_client.get("/customers")
+
+    assert response.status_code == 303 and response.headers["location"].startswith("/login?")
+
+
+def test_logout_forgets_the_session(user_client: TestClient) -> None:
+    response = user_client.post("/logout")
+
+    assert response.status_code == 303
+    assert SESSION_COOKIE not in user_client.cookies
+    assert user_client.get("/customers").status_code == 303
+
+
+# --- the customer list ----------------------------------------------------------------------
+
+
+def test_customer_list_shows_a_row_per_customer(user_client: TestClient, seeded: World) -> None:
+    response = user_client.get("/customers")
+
+    assert response.status_code == 200
+    assert rows(response.text) == [
+        f"{SCRIPT} <b>Evil</b> Corp 新线索 公海",
+        "Globex West retail 已成交 公海",
+        "Acme 上海 Acme East A 新线索 Darcel Schlecht 2026-11-03",
+    ]
+    assert f'href="/customers/{seeded.acme_id}"' in response.text
+    assert "共 3 个客户" in response.text and "第 1 / 1 页" in response.text
+
+
+def test_customer_list_search_and_stage_filter(user_client: TestClient, seeded: World) -> None:
+    by_text = user_client.get("/customers", params={"q": "globex", "stage": ""})
+    by_stage = user_client.get("/customers", params={"q": "", "stage": "new"})
+    none = user_client.get("/customers", params={"q": "globex", "stage": "lost"})
+
+    assert [r.split()[0] for r in rows(by_text.text)] == ["Globex"]
+    assert 'name="q" value="globex"' in by_text.text
+    assert len(rows(by_stage.text)) == 2 and '<option value="new" selected>' in by_stage.text
+    assert rows(none.text) == [] and "没有找到客户。" in none.text
+
+
+def test_customer_list_pages_through_many_customers(
+    app: Fenpei, clock: FixedClock, user_client: TestClient, seeded: World
+) -> None:
+    with app.uow() as uow:
+        for n in range(26):
+            when = clock.at + timedelta(hours=1, minutes=n)
+            create_customer(uow=uow, fields={"name": f"Lead {n:02}"}, actor=SYSTEM, now=when)
+        uow.commit()
+
+    first = user_client.get("/customers")
+    second = user_client.get("/customers", params={"page": 2})
+    past_the_end = user_client.get("/customers", params={"page": 9})
+
+    assert len(rows(first.text)) == 25 and rows(first.text)[0].startswith("Lead 25")
+    assert "共 29 个客户" in first.text and "第 1 / 2 页" in first.text
+    assert 'rel="next" href="/customers?page=2"' in first.text and 'rel="prev"' not in first.text
+    assert len(rows(second.text)) == 4 and rows(second.text)[-1].startswith("Acme")
+    assert 'rel="prev" href="/customers"' in second.text and 'rel="next"' not in second.text
+    assert past_the_end.status_code == 200 and "没有找到客户。" in past_the_end.text
+
+
+def test_bad_page_parameters_show_an_error_page_not_a_crash(user_client: TestClient) -> None:
+    for query in ["page=abc", "page=0", "stage=nonsense", "q=%00"]:
+        response = user_client.get(f"/customers?{query}")
+
+        assert response.status_code == 422, query
+        assert response.headers["content-type"].startswith("text/html")
+        assert "出错了" in response.text
+
+
+# --- one customer ---------------------------------------------------------------------------
+
+
+def test_customer_page_shows_attributes_and_history_in_words(
+    user_client: TestClient, seeded: World
+) -> None:
+    response = user_client.get(f"/customers/{seeded.acme_id}")
+
+    assert response.status_code == 200
+    words = text_of(response.text)
+    assert "负责人 Darcel Schlecht" in words and "团队 East 华东" in words
+    assert "分配记录" in words
+    assert "2026-11-02 · 手动分配 → Moses Frase · 操作人：system" in words
+    assert (
+        "2026-11-03 · 转移 Moses Frase → Darcel Schlecht · 原因：Moses is on leave · 操作人：system"
+        in words
+    )
+
+
+def test_customer_without_history_says_so(user_client: TestClient, seeded: World) -> None:
+    words = text_of(user_client.get(f"/customers/{seeded.globex_id}").text)
+
+    assert "负责人 公海" in words and "暂无分配记录。" in words
+
+
+def test_unknown_customer_page_is_404(user_client: TestClient, seeded: World) -> None:
+    response = user_client.get("/customers/999999")
+
+    assert response.status_code == 404
+    assert "找不到该页面或对象。" in response.text
+
+
+def test_customer_names_are_escaped_in_list_and_detail(
+    user_client: TestClient, seeded: World
+) -> None:
+    for path in ["/customers", f"/customers/{seeded.script_id}"]:
+        html = user_client.get(path).text
+
+        assert SCRIPT not in html and "<b>Evil</b>" not in html, path
+        assert ESCAPED_SCRIPT in html, path
+
+
+# --- languages ------------------------------------------------------------------------------
+
+
+def test_language_switch_renders_english_and_is_remembered(
+    user_client: TestClient, seeded: World
+) -> None:
+    english = user_client.get("/customers", params={"lang": "en"})
+
+    assert '<html lang="en">' in english.text
+    assert "Owner" in english.text and "Pool" in english.text and "Log out" in english.text
+    assert "负责人" not in english.text and "公海" not in english.text
+    assert user_client.cookies["lang"] == "en"
+    detail = text_of(user_client.get(f"/customers/{seeded.acme_id}").text)
+    assert "2026-11-03 · transfer Moses Frase → Darcel Schlecht · reason: Moses is on leave" in (
+        detail
+    )
+
+    chinese = user_client.get("/customers", params={"lang": "zh-CN"})
+
+    assert '<html lang="zh-CN">' in chinese.text and "负责人" in chinese.text
+    assert "Owner" not in chinese.text and user_client.cookies["lang"] == "zh-CN"
+
+
+def test_language_links_keep_the_current_filters(user_client: TestClient, seeded: World) -> None:
+    html = user_client.get("/customers", params={"q": "acme"}).text
+
+    assert 'href="/customers?q=acme&amp;lang=en"' in html
+
+
+def test_unknown_language_falls_back_to_the_configured_one(app: Fenpei, client: TestClient) -> None:
+    assert '<html lang="zh-CN">' in client.get("/login", params={"lang": "klingon"}).text
+
+    english_default = dataclasses.replace(
+        app, settings=app.settings.model_copy(update={"language": Language.en})
+    )
+    with TestClient(create_app(english_default)) as english_client:
+        html = english_client.get("/login").text
+
+    assert '<html lang="en">' in html and "Username" in html
+
+
+def test_every_string_a_template_uses_is_translated() -> None:
+    used = set()
+    for template in TEMPLATES_DIR.glob("*.html"):
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z_.]+)["']\s*[,)]""", template.read_text()))
+    # Keys built in templates ("stage." ~ value) and in code.
+    used |= {f"stage.{s.value}" for s in Stage} | {f"method.{m.value}" for m in AssignMethod}
+    used |= {"login.failed", "error.not_found", "error.bad_request", "error.unavailable"}
+
+    assert len(used) > 40 and "nav.customers" in used  # the scan itself works
+    assert used - set(MESSAGES) == set()
+    for key, texts in MESSAGES.items():
+        assert set(texts) == set(Language) and all(texts.values()), key
+
+
+def test_stylesheet_is_served_and_pages_use_no_external_assets(
+    user_client: TestClient, seeded: World
+) -> None:
+    css = user_client.get("/static/fenpei.css")
+
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    for path in ["/customers", f"/customers/{seeded.acme_id}", "/login"]:
+        html = user_client.get(path).text
+        assert not re.search(r"""(src|href)=["'](https?:)?//""", html), path
