@@ -1,0 +1,21 @@
+"""SQL repositories: queries only. They flush to get ids but never commit."""
+
+from fenpei.adapters.db.repositories._base import conflicts_as_domain_errors
+from fenpei.adapters.db.repositories.catalog import SqlCategories, SqlCustomFields
+from fenpei.adapters.db.repositories.customers import COUNTABLE, SqlAssignments, SqlCustomers
+from fenpei.adapters.db.repositories.org import SqlCompanies, SqlReps, SqlTeams
+from fenpei.adapters.db.repositories.people import SqlAudit, SqlUsers
+
+__all__ = [
+    "COUNTABLE",
+    "SqlAssignments",
+    "SqlAudit",
+    "SqlCategories",
+    "SqlCompanies",
+    "SqlCustomFields",
+    "SqlCustomers",
+    "SqlReps",
+    "SqlTeams",
+    "SqlUsers",
+    "conflicts_as_domain_errors",
+]

@@ -1,0 +1,142 @@
+"""Customers and their assignment records."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+
+import sqlalchemy as sa
+
+from fenpei.adapters.db import tables as t
+from fenpei.adapters.db.repositories._base import ROW_LOCK, Repository
+from fenpei.domain.assignments import Assignment
+from fenpei.domain.customers import Customer
+from fenpei.services.ports import CUSTOMER_SORT_KEYS, CustomerQuery
+
+COUNTABLE = {"level", "industry", "source", "customer_type", "region", "stage"}
+
+
+class SqlCustomers(Repository):
+    def add(self, customer: Customer) -> None:
+        self._add(customer)
+
+    def add_many(self, batch: Sequence[Customer]) -> None:
+        self._add_all(t.customers, batch)
+
+    def get(self, customer_id: int, *, lock: bool = False) -> Customer | None:
+        return self.session.get(Customer, customer_id, with_for_update=ROW_LOCK if lock else None)
+
+    def lock_many(self, customer_ids: Collection[int]) -> list[Customer]:
+        # Always lock in id order so concurrent bulk operations cannot deadlock.
+        stmt = (
+            sa.select(Customer)
+            .where(t.customers.c.id.in_(sorted(set(customer_ids))))
+            .order_by(t.customers.c.id)
+            .with_for_update(key_share=True)
+        )
+        return list(self.session.scalars(stmt))
+
+    def ids_by_external_id(self, external_ids: Collection[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        wanted = list(external_ids)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.session.execute(
+                sa.select(t.customers.c.external_id, t.customers.c.id).where(
+                    t.customers.c.external_id.in_(chunk)
+                )
+            )
+            found.update({ext: cid for ext, cid in rows if ext is not None})
+        return found
+
+    def search(self, query: CustomerQuery) -> tuple[list[Customer], int]:
+        c = t.customers.c
+        conditions: list[sa.ColumnElement[bool]] = [c.deleted_at.is_(None)]
+        if query.text:
+            escaped = re.sub(r"([\\%_])", r"\\\1", query.text.strip())
+            like = f"%{escaped}%"
+            conditions.append(
+                sa.or_(
+                    c.name.ilike(like, escape="\\"),
+                    c.company_name.ilike(like, escape="\\"),
+                    c.email.ilike(like, escape="\\"),
+                    c.phone.ilike(like, escape="\\"),
+                    c.external_id.ilike(like, escape="\\"),
+                )
+            )
+        if query.owner_id is not None:
+            conditions.append(c.owner_id == query.owner_id)
+        if query.unowned:
+            conditions.append(c.owner_id.is_(None))
+        for column, value in (
+            (c.team_id, query.team_id),
+            (c.stage, query.stage),
+            (c.level, query.level),
+            (c.region, query.region),
+            (c.industry, query.industry),
+            (c.source, query.source),
+        ):
+            if value is not None:
+                conditions.append(column == value)
+        if query.created_from is not None:
+            conditions.append(c.created_at >= query.created_from)
+        if query.created_to is not None:
+            conditions.append(c.created_at < query.created_to)
+        total = (
+            self.session.scalar(
+                sa.select(sa.func.count()).select_from(t.customers).where(*conditions)
+            )
+            or 0
+        )
+        key = query.sort.lstrip("-")
+        column = c[key] if key in CUSTOMER_SORT_KEYS else c.created_at
+        order = column.desc() if query.sort.startswith("-") else column.asc()
+        stmt = (
+            sa.select(Customer)
+            .where(*conditions)
+            .order_by(order, c.id.desc())
+            .offset(query.offset)
+            .limit(query.limit)
+        )
+        return list(self.session.scalars(stmt)), total
+
+    def count_by(self, field: str) -> dict[str | None, int]:
+        if field not in COUNTABLE:
+            raise ValueError(f"cannot count customers by {field!r}")
+        column = t.customers.c[field]
+        rows = self.session.execute(
+            sa.select(column, sa.func.count())
+            .where(t.customers.c.deleted_at.is_(None))
+            .group_by(column)
+        )
+        return {value: count for value, count in rows}
+
+    def recode(self, field: str, old: str, new: str) -> int:
+        if field not in COUNTABLE:
+            raise ValueError(f"cannot recode customers' {field!r}")
+        result = self.session.execute(
+            sa.update(t.customers).where(t.customers.c[field] == old).values({field: new}),
+            execution_options={"synchronize_session": "fetch"},
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class SqlAssignments(Repository):
+    def add(self, assignment: Assignment) -> None:
+        self._add(assignment)
+
+    def add_many(self, batch: Sequence[Assignment]) -> None:
+        self._add_all(t.assignments, batch)
+
+    def for_customer(self, customer_id: int) -> list[Assignment]:
+        a = t.assignments.c
+        return list(
+            self.session.scalars(
+                sa.select(Assignment).where(a.customer_id == customer_id).order_by(a.at, a.id)
+            )
+        )
+
+    def by_idempotency_key(self, key: str) -> Assignment | None:
+        return self.session.scalar(
+            sa.select(Assignment).where(t.assignments.c.idempotency_key == key)
+        )

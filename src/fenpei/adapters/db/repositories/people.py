@@ -1,0 +1,34 @@
+"""Users and the audit log."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from fenpei.adapters.db import tables as t
+from fenpei.adapters.db.repositories._base import Repository
+from fenpei.domain.audit import AuditEntry
+from fenpei.domain.users import User
+
+
+class SqlUsers(Repository):
+    def add(self, user: User) -> None:
+        self._add(user)
+
+    def by_username(self, username: str) -> User | None:
+        return self.session.scalar(sa.select(User).where(t.users.c.username == username))
+
+
+class SqlAudit(Repository):
+    def add(self, entry: AuditEntry) -> None:
+        self._add(entry)
+
+    def all(
+        self, *, object_type: str | None = None, object_id: str | None = None, limit: int = 100
+    ) -> list[AuditEntry]:
+        a = t.audit_log.c
+        stmt = sa.select(AuditEntry).order_by(a.at.desc(), a.id.desc()).limit(limit)
+        if object_type is not None:
+            stmt = stmt.where(a.object_type == object_type)
+        if object_id is not None:
+            stmt = stmt.where(a.object_id == object_id)
+        return list(self.session.scalars(stmt))
