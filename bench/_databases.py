@@ -19,7 +19,8 @@ from fenpei.domain.users import SYSTEM
 from fenpei.services.categories import ensure_default_categories
 
 PG_ADMIN_URL = os.environ.get(
-    "FENPEI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    "FENPEI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def postgres_available() -> bool:

@@ -32,14 +32,33 @@ def naive_import(fenpei: Fenpei, data: MavenData) -> float:
     with fenpei.engine.connect() as connection:
         for _, row in data.pipeline[:NAIVE_ROWS]:
             rep_id = connection.scalar(
-                sa.select(t.reps.c.id).where(t.reps.c.name == row["sales_agent"]))
-            customer_id = connection.scalar(sa.insert(t.customers).values(
-                name=f"{row['account']} · {row['product']}",
-                external_id=f"naive:{row['opportunity_id']}", owner_id=rep_id, stage="new",
-                tags=[], custom={}, created_at=now, updated_at=now).returning(t.customers.c.id))
-            connection.execute(sa.insert(t.assignments).values(
-                customer_id=customer_id, to_rep_id=rep_id, method="import", at=now,
-                actor="bench", explanation={}, capacity_override=False))
+                sa.select(t.reps.c.id).where(t.reps.c.name == row["sales_agent"])
+            )
+            customer_id = connection.scalar(
+                sa.insert(t.customers)
+                .values(
+                    name=f"{row['account']} · {row['product']}",
+                    external_id=f"naive:{row['opportunity_id']}",
+                    owner_id=rep_id,
+                    stage="new",
+                    tags=[],
+                    custom={},
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(t.customers.c.id)
+            )
+            connection.execute(
+                sa.insert(t.assignments).values(
+                    customer_id=customer_id,
+                    to_rep_id=rep_id,
+                    method="import",
+                    at=now,
+                    actor="bench",
+                    explanation={},
+                    capacity_override=False,
+                )
+            )
             connection.commit()
     return time.perf_counter() - started
 
@@ -55,6 +74,8 @@ def run() -> None:
             fenpei.close()
         ours_per_row = ours / rows
         naive_per_row = naive / NAIVE_ROWS
-        print(f"  {kind:8} fenpei {rows / ours:8.0f} rows/s | naive row-at-a-time "
-              f"{NAIVE_ROWS / naive:7.0f} rows/s | fenpei is {naive_per_row / ours_per_row:5.1f}x "
-              "faster per row")
+        print(
+            f"  {kind:8} fenpei {rows / ours:8.0f} rows/s | naive row-at-a-time "
+            f"{NAIVE_ROWS / naive:7.0f} rows/s | fenpei is {naive_per_row / ours_per_row:5.1f}x "
+            "faster per row"
+        )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,22 +16,13 @@ from fenpei.bootstrap import Fenpei, bootstrap
 from fenpei.config import Settings
 from fenpei.domain.users import SYSTEM
 from fenpei.services.categories import ensure_default_categories
+from tests.fakes import FixedClock
 
 PG_ADMIN_URL = os.environ.get(
     "FENPEI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 PG_REQUIRED = os.environ.get("FENPEI_TEST_PG_REQUIRED") == "1" or os.environ.get("CI") == "true"
 MAVEN_DIR = Path(__file__).resolve().parents[1] / "src" / "fenpei" / "demo_data" / "maven-crm"
-
-
-class FixedClock:
-    """A clock tests move by hand."""
-
-    def __init__(self, at: datetime | None = None) -> None:
-        self.at = at or datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.at
 
 
 _pg_problem: str | None = None

@@ -14,7 +14,7 @@ from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, org, users
 from fenpei.services.customers import create_customer
-from tests.conftest import FixedClock
+from tests.fakes import FixedClock
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "correct horse battery"

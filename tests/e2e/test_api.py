@@ -14,8 +14,8 @@ from fenpei.api.app import create_app
 from fenpei.api.sessions import SESSION_COOKIE, SESSION_LIFETIME
 from fenpei.bootstrap import Fenpei, bootstrap
 from fenpei.config import Settings
-from tests.conftest import FixedClock
 from tests.e2e.conftest import World
+from tests.fakes import FixedClock
 
 API = "/api/v1"
 

@@ -20,8 +20,8 @@ from fenpei.domain.users import SYSTEM
 from fenpei.services.customers import create_customer
 from fenpei.web.i18n import MESSAGES
 from fenpei.web.rendering import TEMPLATES_DIR
-from tests.conftest import FixedClock
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, World
+from tests.fakes import FixedClock
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"

@@ -16,7 +16,7 @@ def email_problem(value: str) -> str | None:
     """Why ``value`` is not a usable email address, or None if it is."""
     if len(value) > 254:
         return "is longer than 254 characters"
-    if not _EMAIL.match(value):
+    if not _EMAIL.fullmatch(value):
         return f"{value!r} is not an email address (expected name@example.com)"
     return None
 
@@ -29,7 +29,7 @@ def normalize_phone(value: str) -> str:
 
 def phone_problem(value: str) -> str | None:
     """Why ``value`` is not a phone number (7 to 15 digits, E.164), or None if it is."""
-    if not _PHONE_CHARS.match(value):
+    if not _PHONE_CHARS.fullmatch(value):
         return f"{value!r} may contain only digits, spaces, +, -, ., ( and )"
     digits = sum(ch.isdigit() for ch in value)
     if not 7 <= digits <= 15:
@@ -39,7 +39,7 @@ def phone_problem(value: str) -> str | None:
 
 def wechat_problem(value: str) -> str | None:
     """Why ``value`` is not a WeChat id (6-20 chars, starts with a letter), or None."""
-    if not _WECHAT.match(value):
+    if not _WECHAT.fullmatch(value):
         return (
             f"{value!r} is not a WeChat id (6-20 letters, digits, _ or -, starting with a letter)"
         )

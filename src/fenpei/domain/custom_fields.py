@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -40,9 +41,12 @@ def _clean_value(definition: CustomField, value: object) -> object:
         if isinstance(value, bool):
             raise ValueError("must be a number")
         try:
-            return float(value) if not isinstance(value, int) else value  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise ValueError(f"{value!r} is not a number") from None
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{repr(value)[:40]} is not a number") from None
+        if not math.isfinite(number):
+            raise ValueError("must be a finite number")
+        return value if isinstance(value, int) else number
     if kind is FieldKind.date:
         try:
             return date.fromisoformat(str(value)).isoformat()

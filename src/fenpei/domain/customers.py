@@ -104,9 +104,16 @@ def _checked(problem: Callable[[str], str | None], max_len: int) -> Callable[[ob
 
 MAX_INT = 2**31 - 1  # what an INTEGER column holds on every database
 MAX_MONEY = Decimal("99999999999999.99")  # NUMERIC(16, 2)
-_ISO_DATE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?$"
-)
+# A date, or a date and time with an optional zone (a zone needs a time to belong to).
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?")
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+YEARS = range(1900, 3000)
+
+
+def _shown(value: object) -> str:
+    """``value`` as an error message can quote it: never longer than 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _non_negative_int(value: object) -> object:
@@ -115,9 +122,9 @@ def _non_negative_int(value: object) -> object:
     try:
         number = Decimal(value.strip() if isinstance(value, str) else value)
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not a whole number") from None
+        raise ValueError(f"{_shown(value)} is not a whole number") from None
     if not number.is_finite() or number != number.to_integral_value():
-        raise ValueError(f"{value!r} is not a whole number")
+        raise ValueError(f"{_shown(value)} is not a whole number")
     if not 0 <= number <= MAX_INT:
         raise ValueError(f"must be between 0 and {MAX_INT}")
     return int(number)
@@ -126,10 +133,13 @@ def _non_negative_int(value: object) -> object:
 def _money(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise ValueError("must be a number")
+    text = str(value).strip()
+    if _THOUSANDS.fullmatch(text):  # 1,234,567.89 as spreadsheets write it
+        text = text.replace(",", "")
     try:
-        amount = Decimal(str(value).strip().replace(",", ""))
+        amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
+        raise ValueError(f"{_shown(value)} is not a number") from None
     if not amount.is_finite():
         raise ValueError("must be a finite number")
     if not 0 <= amount <= MAX_MONEY:
@@ -160,7 +170,7 @@ def _score(value: object) -> object:
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{value!r} is not a number") from None
+        raise ValueError(f"{_shown(value)} is not a number") from None
     if not 0 <= number <= 100:  # also rejects NaN
         raise ValueError("must be between 0 and 100")
     return number
@@ -180,12 +190,14 @@ def _date_time(value: object) -> object:
         moment = datetime(value.year, value.month, value.day)
     else:
         text = str(value).strip()
-        if not _ISO_DATE.match(text):
-            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)")
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError(f"{_shown(value)} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)")
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{value!r} is not a valid date") from None
+            raise ValueError(f"{_shown(value)} is not a valid date") from None
+    if moment.year not in YEARS or (moment.tzinfo and moment.astimezone(UTC).year not in YEARS):
+        raise ValueError(f"must be between {YEARS.start} and {YEARS.stop - 1}")
     return moment
 
 

@@ -119,6 +119,8 @@ def assign(
     idempotency_key: str | None = None,
 ) -> Assignment:
     """Give a customer to a rep by hand (a transfer if someone owns it; then a reason is due)."""
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+        raise ValidationFailed.one("idempotency_key", "must be 1 to 200 characters")
     if idempotency_key and (done := uow.assignments.by_idempotency_key(idempotency_key)):
         if (done.customer_id, done.to_rep_id) != (customer_id, rep_id):
             raise Conflict(f"idempotency key {idempotency_key!r} was used for another request")

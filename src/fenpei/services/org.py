@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -70,8 +71,27 @@ def _texts(value: object) -> str | None:
     return None if ok else "must be a list of text (each at most 100 characters)"
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d|24:00")
+
+
 def _working_hours(value: object) -> str | None:
-    return None if isinstance(value, dict) else "must be an object of weekday → [[start, end], …]"
+    """{"mon": [["09:00", "12:00"], ["13:00", "18:00"]], …}; a missing day is a day off."""
+    problem = 'must look like {"mon": [["09:00", "18:00"]], …} with start before end'
+    if not isinstance(value, dict) or not set(value) <= set(WEEKDAYS):
+        return problem
+    for spans in value.values():
+        if not isinstance(spans, list):
+            return problem
+        for span in spans:
+            if not (
+                isinstance(span, list)
+                and len(span) == 2
+                and all(isinstance(t, str) and _CLOCK.fullmatch(t) for t in span)
+                and span[0] < span[1]
+            ):
+                return problem
+    return None
 
 
 REP_FIELD_CHECKS: dict[str, Callable[[object], str | None]] = {

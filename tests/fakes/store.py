@@ -1,0 +1,217 @@
+"""The in-memory tables behind the fakes, refusing what the database would refuse.
+
+The store refuses NOT NULL, UNIQUE, foreign keys, string lengths, PostgreSQL integer and
+numeric ranges, naive datetimes (and ones ``UtcDateTime`` cannot convert to UTC), JSON that
+PostgreSQL rejects — by reading the same table definitions, so a service that lets bad
+input through to the database fails a fast test with ``StoreRefused`` instead of passing
+here and answering 500 in production.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Generic, Protocol, TypeVar
+
+import sqlalchemy as sa
+
+from fenpei.adapters.db import tables
+from fenpei.adapters.db.types import UtcDateTime
+from fenpei.domain.assignments import Assignment
+from fenpei.domain.audit import AuditEntry
+from fenpei.domain.categories import Category, CategoryValue
+from fenpei.domain.companies import Company
+from fenpei.domain.custom_fields import CustomField
+from fenpei.domain.customers import Customer
+from fenpei.domain.org import Leave, Rep, Team
+from fenpei.domain.users import User
+
+INT4 = range(-(2**31), 2**31)
+
+
+class StoreRefused(Exception):
+    """The database would have rejected this write: the code under test let bad data through."""
+
+
+class _Row(Protocol):
+    id: int | None
+
+
+R = TypeVar("R", bound=_Row)
+
+
+class Table(Generic[R]):
+    """The rows of one table, by id; ids count up from 1 like an autoincrement key."""
+
+    def __init__(self, table: sa.Table) -> None:
+        self.table = table
+        self.rows: dict[int, R] = {}
+        self.next_id = 1
+        self.unique_keys = _unique_keys(table)
+        # key columns -> key -> row, so a flush-time UNIQUE check is not a scan. Rows edited
+        # in place can make it stale; a hit is re-checked, a miss is caught at commit.
+        self._index: dict[tuple[str, ...], dict[tuple[object, ...], R]] | None = None
+
+    def insert(self, row: R) -> None:
+        if row.id is None:
+            row.id = self.next_id
+        self.next_id = max(self.next_id, row.id + 1)
+        self.rows[row.id] = row
+        if self._index is not None:
+            for names, index in self._index.items():
+                index.setdefault(_key(row, names), row)
+
+    def holds(self, names: tuple[str, ...], key: tuple[object, ...]) -> bool:
+        """Whether some stored row has ``key`` in the columns ``names``."""
+        if self._index is None:
+            self._index = {
+                unique: {_key(row, unique): row for row in self.rows.values()}
+                for unique in self.unique_keys
+            }
+        hit = self._index[names].get(key)
+        return hit is not None and _key(hit, names) == key
+
+    def __iter__(self) -> Iterator[R]:
+        return iter(list(self.rows.values()))
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Table[R]:
+        # Copy the rows; share the (immutable, large) SQLAlchemy table definition.
+        clone: Table[R] = Table(self.table)
+        clone.rows = copy.deepcopy(self.rows, memo)
+        clone.next_id = self.next_id
+        return clone
+
+
+class Store:
+    """Every table, plus the locks taken (kind, id) in order, for lock-order tests."""
+
+    def __init__(self) -> None:
+        self.users: Table[User] = Table(tables.users)
+        self.teams: Table[Team] = Table(tables.teams)
+        self.reps: Table[Rep] = Table(tables.reps)
+        self.leaves: Table[Leave] = Table(tables.leaves)
+        self.companies: Table[Company] = Table(tables.companies)
+        self.customers: Table[Customer] = Table(tables.customers)
+        self.categories: Table[Category] = Table(tables.categories)
+        self.category_values: Table[CategoryValue] = Table(tables.category_values)
+        self.custom_fields: Table[CustomField] = Table(tables.custom_fields)
+        self.assignments: Table[Assignment] = Table(tables.assignments)
+        self.audit: Table[AuditEntry] = Table(tables.audit_log)
+        self.locked: list[tuple[str, int]] = []
+
+    def all_tables(self) -> list[Table[Any]]:
+        return [v for v in vars(self).values() if isinstance(v, Table)]
+
+    def table_named(self, name: str) -> Table[Any]:
+        return next(t for t in self.all_tables() if t.table.name == name)
+
+    def load(self, other: Store) -> None:
+        """Take ``other``'s rows (the locks taken stay: they happened)."""
+        locked = self.locked
+        vars(self).update(vars(other))
+        self.locked = locked
+
+    # What the database would refuse -------------------------------------------------
+
+    def add(self, into: Table[R], row: R) -> None:
+        """Insert like a flush does: refused rows are not stored."""
+        problems = _column_problems(into.table, row) + self._foreign_key_problems(into, row)
+        for names in into.unique_keys:
+            key = _key(row, names)
+            if None not in key and into.holds(names, key):
+                problems.append(f"duplicate {'/'.join(names)} {key!r}")
+        if problems:
+            raise StoreRefused(f"{into.table.name}: " + "; ".join(problems))
+        into.insert(row)
+
+    def check_all(self) -> None:
+        """Everything a commit would write, checked the way the database checks it."""
+        problems: list[str] = []
+        for table in self.all_tables():
+            name = table.table.name
+            for row in table:
+                found = _column_problems(table.table, row) + self._foreign_key_problems(table, row)
+                problems += [f"{name} {row.id}: {p}" for p in found]
+            for names in table.unique_keys:
+                keys = Counter(_key(row, names) for row in table)
+                problems += [
+                    f"{name}: duplicate {'/'.join(names)} {key!r}"
+                    for key, count in keys.items()
+                    if count > 1 and None not in key
+                ]
+        if problems:
+            raise StoreRefused("; ".join(problems))
+
+    def _foreign_key_problems(self, table: Table[Any], row: object) -> list[str]:
+        problems: list[str] = []
+        for constraint in table.table.foreign_key_constraints:
+            target = self.table_named(constraint.referred_table.name)
+            for column in constraint.columns:
+                value = getattr(row, column.name)
+                if value is not None and value not in target.rows:
+                    problems.append(f"{column.name}={value!r}: no such {target.table.name} row")
+        return problems
+
+
+def _unique_keys(table: sa.Table) -> list[tuple[str, ...]]:
+    return [
+        tuple(c.name for c in constraint.columns)
+        for constraint in table.constraints
+        if isinstance(constraint, sa.UniqueConstraint)
+    ]
+
+
+def _key(row: object, names: tuple[str, ...]) -> tuple[object, ...]:
+    return tuple(getattr(row, n) for n in names)
+
+
+def _column_problems(table: sa.Table, row: object) -> list[str]:
+    problems: list[str] = []
+    for column in table.columns:
+        if column.primary_key:
+            continue
+        value = getattr(row, column.name)
+        kind = column.type
+        if value is None:
+            if not column.nullable:
+                problems.append(f"{column.name} is NULL")
+        elif isinstance(kind, sa.Enum):
+            if value not in kind.enums:
+                problems.append(f"{column.name}={value!r} is not one of {kind.enums}")
+        elif isinstance(kind, sa.String) and kind.length is not None:
+            if not isinstance(value, str) or len(value) > kind.length:
+                problems.append(f"{column.name} is not text of at most {kind.length} characters")
+        elif isinstance(kind, sa.Boolean):
+            if not isinstance(value, bool):
+                problems.append(f"{column.name}={value!r} is not a boolean")
+        elif isinstance(kind, sa.Integer):
+            if isinstance(value, bool) or not isinstance(value, int) or value not in INT4:
+                problems.append(f"{column.name}={value!r} is out of integer range")
+        elif isinstance(kind, sa.Numeric) and kind.precision is not None:
+            whole_digits = kind.precision - (kind.scale or 0)
+            if not isinstance(value, Decimal) or abs(value) >= Decimal(10) ** whole_digits:
+                problems.append(f"{column.name}={value!r} overflows numeric({kind.precision})")
+        elif isinstance(kind, UtcDateTime):
+            if not isinstance(value, datetime) or value.tzinfo is None:
+                problems.append(f"{column.name}={value!r} is not an aware datetime")
+            elif not _converts_to_utc(value):
+                problems.append(f"{column.name}={value!r} has no UTC equivalent")
+        elif isinstance(kind, sa.JSON):
+            try:
+                json.dumps(value, allow_nan=False)  # PostgreSQL JSONB has no NaN / Infinity
+            except (TypeError, ValueError) as exc:
+                problems.append(f"{column.name} is not storable JSON: {exc}")
+    return problems
+
+
+def _converts_to_utc(value: datetime) -> bool:
+    """Whether ``UtcDateTime`` can bind it: it converts to UTC, which can leave years 1-9999."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True

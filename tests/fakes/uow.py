@@ -1,0 +1,120 @@
+"""``FakeUnitOfWork``: the repositories over one store, with commit and rollback."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from fenpei.services import ports
+from tests.fakes.repositories import (
+    FakeAssignments,
+    FakeAudit,
+    FakeCategories,
+    FakeCompanies,
+    FakeCustomers,
+    FakeCustomFields,
+    FakeReps,
+    FakeTeams,
+    FakeUsers,
+)
+from tests.fakes.store import Store
+
+T = TypeVar("T")
+
+Dump = dict[str, dict[int, dict[str, Any]]]
+
+
+class FakeUnitOfWork:
+    """``ports.UnitOfWork`` over dicts. Changes stick only through ``commit()``.
+
+    ``with uow:`` snapshots the store (``copy.deepcopy``); leaving the block restores the
+    last committed state, as the SQL unit of work rolls back whatever was not committed.
+    Objects held from an earlier block are detached copies afterwards, as with a new
+    session. One instance may be entered many times; ``committed`` tells whether the
+    latest block committed. The repositories may be read outside ``with`` for assertions.
+    """
+
+    customers: ports.CustomerRepository
+    reps: ports.RepRepository
+    teams: ports.TeamRepository
+    companies: ports.CompanyRepository
+    categories: ports.CategoryRepository
+    custom_fields: ports.CustomFieldRepository
+    assignments: ports.AssignmentRepository
+    audit: ports.AuditRepository
+    users: ports.UserRepository
+
+    def __init__(self) -> None:
+        self._store = store = Store()
+        self._saved: Store | None = None
+        self.committed = False
+        self.commits = 0
+        self.customers = FakeCustomers(store)
+        self.reps = FakeReps(store)
+        self.teams = FakeTeams(store)
+        self.companies = FakeCompanies(store)
+        self.categories = FakeCategories(store)
+        self.custom_fields = FakeCustomFields(store)
+        self.assignments = FakeAssignments(store)
+        self.audit = FakeAudit(store)
+        self.users = FakeUsers(store)
+
+    def __enter__(self) -> Self:
+        assert self._saved is None, "this fake does not nest 'with uow:' blocks"
+        self.committed = False
+        self._store.locked.clear()
+        self._saved = copy.deepcopy(self._store)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._saved is not None
+        self._store.load(self._saved)
+        self._saved = None
+
+    def commit(self) -> None:
+        assert self._saved is not None, "commit() outside 'with uow:'"
+        self._store.check_all()
+        self._saved = copy.deepcopy(self._store)
+        self.committed = True
+        self.commits += 1
+
+    def rollback(self) -> None:
+        assert self._saved is not None, "rollback() outside 'with uow:'"
+        self._store.load(self._saved)
+        self._saved = copy.deepcopy(self._store)
+
+    @property
+    def locked(self) -> list[tuple[str, int]]:
+        """The rows locked in the current (or latest) block, in order: ("customer", 3)."""
+        return list(self._store.locked)
+
+    def dump(self) -> Dump:
+        """Every stored row as plain field values, to compare states: table -> id -> fields."""
+        return {
+            table.table.name: {
+                row_id: {f.name: copy.deepcopy(getattr(row, f.name)) for f in _fields(row)}
+                for row_id, row in table.rows.items()
+            }
+            for table in self._store.all_tables()
+        }
+
+
+def _fields(row: object) -> tuple[dataclasses.Field[Any], ...]:
+    assert dataclasses.is_dataclass(row)
+    return dataclasses.fields(row)
+
+
+def in_transaction(uow: FakeUnitOfWork, work: Callable[[], T]) -> T:
+    """Run ``work`` in one committed block of ``uow`` and return what it returned."""
+    with uow:
+        result = work()
+        uow.commit()
+    return result
