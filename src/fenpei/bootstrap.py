@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from random import Random
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,6 +15,7 @@ from fenpei.adapters.db.uow import SqlUnitOfWork
 from fenpei.adapters.passwords import Argon2Hasher
 from fenpei.config import Settings
 from fenpei.services.ports import Clock, PasswordHasher
+from fenpei.services.routing import RuleBook
 
 
 class SystemClock:
@@ -29,6 +32,7 @@ class Fenpei:
     session_factory: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
     hasher: PasswordHasher = field(default_factory=Argon2Hasher)
+    rulebook: RuleBook = field(default_factory=RuleBook)
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A unit of work; ``read_only`` ones never take SQLite's write lock."""
@@ -36,6 +40,10 @@ class Fenpei:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def rng(self) -> Random:
+        """Chance for the random strategy: seeded from the OS, one per request."""
+        return Random(secrets.randbits(64))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -248,7 +248,7 @@ class FakeAudit(_Repository):
     def add(self, entry: AuditEntry) -> None:
         self._store.add(self._store.audit, entry)
 
-    def all(
+    def find(
         self, *, object_type: str | None = None, object_id: str | None = None, limit: int = 100
     ) -> list[AuditEntry]:
         found = [

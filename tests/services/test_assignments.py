@@ -99,7 +99,7 @@ def test_assign_gives_an_unowned_customer_to_the_rep_and_records_why(
     with uow:
         stored = get_customer(uow=uow, customer_id=customer.id or 0)
     assert (stored.owner_id, stored.assigned_at) == (team_rep.id, clock.now())
-    audit = uow.audit.all(object_type="customer", object_id=str(customer.id))[0]
+    audit = uow.audit.find(object_type="customer", object_id=str(customer.id))[0]
     assert audit.action == "assign.manual"
     assert (audit.before["owner_id"], audit.after["owner_id"]) == (None, team_rep.id)
 

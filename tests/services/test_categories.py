@@ -63,7 +63,7 @@ def test_add_value_appends_it_last_and_audits(uow: FakeUnitOfWork, clock: FixedC
     )
     assert (value.code, value.label, value.position) == ("S", "Strategic / 战略", 4)
     assert [v.code for v in _levels(uow)] == ["A", "B", "C", "D", "S"]
-    [entry] = uow.audit.all(object_type="categoryvalue")
+    [entry] = uow.audit.find(object_type="categoryvalue")
     assert (entry.action, entry.actor, entry.after["code"]) == ("create", "root", "S")
 
 
@@ -171,7 +171,7 @@ def test_rename_keeps_customers_codes_and_the_new_label_is_understood(
     assert value.label == "Gold / 金牌"
     assert _level_of(uow, existing.id) == "B"
     assert a_customer(uow, clock, "Han Meimei", level="gold / 金牌").level == "B"
-    entry = uow.audit.all(object_type="categoryvalue")[0]
+    entry = uow.audit.find(object_type="categoryvalue")[0]
     assert (entry.action, entry.before, entry.after) == (
         "rename",
         {"label": "B"},
@@ -215,7 +215,7 @@ def test_merge_moves_customers_and_retires_the_source(
         ),
     )
     assert bad_fields(error) == {"level"}
-    assert uow.audit.all(object_type="categoryvalue")[0].action == "merge"
+    assert uow.audit.find(object_type="categoryvalue")[0].action == "merge"
 
 
 def test_merge_into_itself_or_into_a_retired_value_is_refused(
@@ -258,7 +258,7 @@ def test_retire_hides_the_value_from_new_input_but_customers_keep_it(
         ),
     )
     assert a_customer(uow, clock, "again", level="D").level == "D"
-    assert [e.action for e in uow.audit.all(object_type="categoryvalue")] == ["restore", "retire"]
+    assert [e.action for e in uow.audit.find(object_type="categoryvalue")] == ["restore", "retire"]
 
 
 def test_value_counts_count_live_customers_per_value(

@@ -59,7 +59,7 @@ def test_create_customer_is_audited_with_who_and_what(
             uow=uow, fields={"name": "Li Lei", "level": "A"}, actor=ALICE, now=clock.now()
         )
         uow.commit()
-    [entry] = uow.audit.all(object_type="customer")
+    [entry] = uow.audit.find(object_type="customer")
     assert (entry.actor, entry.action, entry.object_id) == ("alice", "create", str(customer.id))
     assert entry.after["name"] == "Li Lei" and entry.after["level"] == "A"
     assert entry.before == {}
@@ -257,7 +257,7 @@ def test_update_changes_only_the_given_fields_and_audits_before_and_after(
         customer = get_customer(uow=uow, customer_id=created.id or 0)
     assert (customer.email, customer.city) == ("lilei@example.com", "Hangzhou")
     assert customer.updated_at == clock.now() != customer.created_at
-    update = uow.audit.all(object_type="customer")[0]
+    update = uow.audit.find(object_type="customer")[0]
     assert (update.action, update.actor) == ("update", "alice")
     assert created.updated_at is not None
     assert update.before == {
@@ -346,7 +346,7 @@ def test_soft_delete_hides_the_customer_from_list_and_get_but_keeps_its_history(
         listed, total = list_customers(uow=uow, query=CustomerQuery())
         assert ([c.id for c in listed], total) == ([kept.id], 1)
         assert len(uow.assignments.for_customer(gone_id)) == 1
-    assert uow.audit.all(object_type="customer", object_id=str(gone_id))[0].action == "delete"
+    assert uow.audit.find(object_type="customer", object_id=str(gone_id))[0].action == "delete"
     refused(
         uow,
         NotFound,
@@ -446,5 +446,5 @@ def test_a_customer_created_by_the_system_and_edited_later_keeps_both_in_the_aud
     created = a_customer(uow, clock)
     clock.advance(timedelta(minutes=5))
     in_transaction(uow, lambda: _update(uow, clock, created.id or 0, city="Suzhou"))
-    entries = uow.audit.all(object_type="customer", object_id=str(created.id))
+    entries = uow.audit.find(object_type="customer", object_id=str(created.id))
     assert [(e.action, e.actor) for e in entries] == [("update", "alice"), ("create", SYSTEM.name)]

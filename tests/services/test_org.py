@@ -31,7 +31,7 @@ def test_teams_nest_under_a_parent_and_are_audited(uow: FakeUnitOfWork, clock: F
     shanghai = _team(uow, clock, "Shanghai", parent_id=east.id, manager_name="Zhou Jie")
     assert (east.name, east.region) == ("East China", "华东")
     assert shanghai.parent_id == east.id
-    assert [e.object_id for e in uow.audit.all(object_type="team")] == [
+    assert [e.object_id for e in uow.audit.find(object_type="team")] == [
         str(shanghai.id),
         str(east.id),
     ]
@@ -102,7 +102,7 @@ def test_create_rep_stores_profile_capacity_and_skills(
     assert (rep.max_open, rep.max_per_day, rep.max_per_week) == (30, 5, None)
     assert rep.skills == {"industries": ["retail"], "languages": ["zh", "en"]}
     assert rep.created_at == rep.updated_at == clock.now()
-    assert uow.audit.all(object_type="rep")[0].action == "create"
+    assert uow.audit.find(object_type="rep")[0].action == "create"
 
 
 def test_create_rep_validation_names_each_bad_field(uow: FakeUnitOfWork, clock: FixedClock) -> None:
@@ -208,7 +208,7 @@ def test_update_rep_changes_capacity_and_availability_and_audits_the_change(
     with uow:
         updated = get_rep(uow=uow, rep_id=rep.id or 0)
     assert (updated.max_open, updated.away, updated.updated_at) == (None, True, clock.now())
-    entry = uow.audit.all(object_type="rep")[0]
+    entry = uow.audit.find(object_type="rep")[0]
     assert entry.action == "update"
     assert (entry.before["max_open"], entry.after["max_open"]) == (10, None)
     assert (entry.before["away"], entry.after["away"]) == (False, True)
@@ -285,7 +285,7 @@ def test_add_leave_records_a_period_and_lists_leaves_in_order(
     leaves = uow.reps.leaves(rep.id or 0)
     assert [(v.starts_at - start).days for v in leaves] == [0, 3]
     assert leaves[1].covers(start + timedelta(days=3, hours=3))
-    assert len(uow.audit.all(object_type="leave")) == 2
+    assert len(uow.audit.find(object_type="leave")) == 2
 
 
 @pytest.mark.parametrize("length", [timedelta(hours=-1), timedelta(0)])

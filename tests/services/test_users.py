@@ -64,7 +64,7 @@ def test_the_audit_of_a_new_user_leaves_the_password_hash_out(
     uow: FakeUnitOfWork, hasher: FakeHasher, clock: FixedClock
 ) -> None:
     user = in_transaction(uow, lambda: _create(uow, hasher, clock))
-    [entry] = uow.audit.all(object_type="user")
+    [entry] = uow.audit.find(object_type="user")
     assert entry.after["username"] == "alice"
     assert "password_hash" not in entry.after
     assert user.password_hash not in repr(entry.after)

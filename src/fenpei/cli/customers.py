@@ -8,10 +8,13 @@ import typer
 from rich.table import Table
 
 from fenpei.cli._common import console, fenpei_app
+from fenpei.cli.routing import route_pending
 from fenpei.domain.customers import Stage
 from fenpei.domain.users import SYSTEM
+from fenpei.engine.explain import explain
 from fenpei.services import assignments
 from fenpei.services import customers as customer_service
+from fenpei.services.intake import create_and_route
 from fenpei.services.org import find_rep
 from fenpei.services.ports import CustomerQuery, UnitOfWork
 
@@ -113,9 +116,44 @@ def show(customer: Annotated[str, typer.Argument(help="Customer id or external i
     console.print(table)
 
 
+@app.command("add")
+def add(
+    fields: Annotated[
+        list[str], typer.Argument(help="field=value pairs, e.g. name=Acme region=East level=A")
+    ],
+    no_route: Annotated[
+        bool, typer.Option("--no-route", help="Store it without routing it.")
+    ] = False,
+) -> None:
+    """Add a customer and route it at once (unless --no-route); prints the decision."""
+    values: dict[str, object] = {}
+    for pair in fields:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"{pair!r} is not field=value")
+        values[name.strip()] = value
+    with fenpei_app() as fenpei, fenpei.uow() as uow:
+        created, decision = create_and_route(
+            uow=uow,
+            rulebook=fenpei.rulebook,
+            fields=values,
+            actor=SYSTEM,
+            now=fenpei.now(),
+            rng=fenpei.rng(),
+            route=not no_route,
+        )
+        uow.commit()
+    console.print(f"customer {created.id} {created.name}", markup=False)
+    if decision is not None:
+        console.print(explain(decision), markup=False, highlight=False)
+
+
 def assign(
-    customer: Annotated[str, typer.Argument(help="Customer id or external id.")],
-    rep: Annotated[str, typer.Argument(help="Rep id or name.")],
+    customer: Annotated[str | None, typer.Argument(help="Customer id or external id.")] = None,
+    rep: Annotated[str | None, typer.Argument(help="Rep id or name.")] = None,
+    pending: Annotated[
+        bool, typer.Option("--pending", help="Route every queued customer through the rules.")
+    ] = False,
     reason: Annotated[
         str | None, typer.Option(help="Why (required when taking the customer from another rep).")
     ] = None,
@@ -123,7 +161,13 @@ def assign(
         bool, typer.Option(help="Assign even above the rep's capacity (recorded).")
     ] = False,
 ) -> None:
-    """Give a customer to a rep by hand; capacity applies unless overridden."""
+    """Give a customer to a rep by hand (capacity applies unless overridden), or with
+    --pending route the queue."""
+    if pending:
+        route_pending()
+        return
+    if customer is None or rep is None:
+        raise typer.BadParameter("give CUSTOMER and REP, or --pending")
     with fenpei_app() as fenpei, fenpei.uow() as uow:
         found = customer_service.find_customer(uow=uow, ref=customer)
         target = find_rep(uow=uow, ref=rep)

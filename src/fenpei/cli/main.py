@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from fenpei.cli import customers, database, imports, serve
+from fenpei.cli import customers, database, imports, routing, serve
 
 app = typer.Typer(
     name="fenpei",
@@ -18,6 +18,8 @@ app.add_typer(customers.app, name="customers")
 app.command("assign")(customers.assign)
 app.command("history")(customers.history)
 app.command("serve")(serve.serve)
+app.command("route")(routing.route)
+app.add_typer(routing.rules_app, name="rules")
 
 
 def main() -> None:

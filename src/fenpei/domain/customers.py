@@ -61,6 +61,9 @@ class Customer:
     score: float | None = None
     owner_id: int | None = None
     team_id: int | None = None
+    pool: str | None = None  # the pool (公海) it waits in while nobody owns it
+    queue_reason: str | None = None  # why routing could not place it yet (retried later)
+    queued_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     assigned_at: datetime | None = None

@@ -61,7 +61,7 @@ def _clean_reason(reason: str | None, *, required: bool) -> str | None:
     return text or None
 
 
-def _give(
+def give(
     uow: UnitOfWork,
     *,
     customer: Customer,
@@ -73,6 +73,8 @@ def _give(
     explanation: dict[str, Any],
     override: bool = False,
     idempotency_key: str | None = None,
+    rule_id: int | None = None,
+    strategy: str | None = None,
 ) -> Assignment:
     """Set the owner and write the immutable record and the audit entry together."""
     assert customer.id is not None and rep.id is not None
@@ -88,9 +90,12 @@ def _give(
         actor=actor.name,
         capacity_override=override,
         idempotency_key=idempotency_key,
+        rule_id=rule_id,
+        strategy=strategy,
     )
     customer.owner_id, customer.team_id = rep.id, rep.team_id
     customer.assigned_at = customer.updated_at = now
+    customer.pool = customer.queue_reason = customer.queued_at = None
     uow.assignments.add(record)
     _audit.record(
         uow, actor=actor, action=f"assign.{method.value}", obj=customer, now=now, before=before
@@ -145,7 +150,7 @@ def assign(
         "capacity": _capacity_dict(rep),
         "override": {"breach": breach} if breach else None,
     }
-    return _give(
+    return give(
         uow,
         customer=customer,
         rep=rep,
@@ -223,7 +228,7 @@ def bulk_assign(
             "transfer": transfer,
         }
         records.append(
-            _give(
+            give(
                 uow,
                 customer=customer,
                 rep=rep,

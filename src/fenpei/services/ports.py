@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.audit import AuditEntry
@@ -15,6 +16,7 @@ from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.org import Leave, Rep, Team
+from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
 
@@ -102,7 +104,7 @@ class AssignmentRepository(Protocol):
 
 class AuditRepository(Protocol):
     def add(self, entry: AuditEntry) -> None: ...
-    def all(
+    def find(
         self, *, object_type: str | None = None, object_id: str | None = None, limit: int = 100
     ) -> list[AuditEntry]: ...
 
@@ -124,6 +126,8 @@ class UnitOfWork(Protocol):
     assignments: AssignmentRepository
     audit: AuditRepository
     users: UserRepository
+    rules: RuleRepository
+    routing: RoutingReadModel
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -134,6 +138,15 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+    def savepoint(self) -> Savepoint: ...
+
+
+class Savepoint(Protocol):
+    """Part of a transaction that can be undone alone; undoing it also releases the row
+    locks taken since it began (PostgreSQL and SQLite both behave so)."""
+
+    def rollback(self) -> None: ...
+    def release(self) -> None: ...
 
 
 class Clock(Protocol):
@@ -143,3 +156,34 @@ class Clock(Protocol):
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
     def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class RuleRepository(Protocol):
+    def add(self, rule: Rule) -> None: ...
+    def get(self, rule_id: int, *, lock: bool = False) -> Rule | None: ...
+    def active(self) -> list[Rule]: ...
+    def add_version(self, version: RuleVersion) -> None: ...
+    def versions(self, rule_id: int) -> list[RuleVersion]: ...
+    def add_state(self, state: RoutingState) -> None: ...
+    def states(self) -> dict[int, dict[str, Any]]: ...
+    def lock_state(self, rule_id: int) -> RoutingState | None: ...
+
+
+@dataclass(frozen=True)
+class RepLoad:
+    """A rep's current load, as routing weighs it."""
+
+    usage: Usage
+    open_value: Decimal
+    last_assigned_at: datetime | None
+
+
+class RoutingReadModel(Protocol):
+    """Bulk reads for routing: everyone's load at once, leaves in force, account owners."""
+
+    def loads(self, *, now: datetime) -> dict[int, RepLoad]: ...
+    def leaves_around(self, *, now: datetime) -> list[Leave]: ...
+    def account_owners(
+        self, *, company: str | None, email_domain: str | None, phone_digits: str | None
+    ) -> dict[str, int]: ...
+    def queued_customer_ids(self, *, limit: int) -> list[int]: ...

@@ -14,6 +14,7 @@ from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField, FieldKind
 from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.org import Leave, Rep, Team
+from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.users import Role, User
 
 metadata = sa.MetaData(
@@ -150,6 +151,9 @@ customers = sa.Table(
     sa.Column("score", sa.Float),
     sa.Column("owner_id", sa.Integer, sa.ForeignKey("reps.id", ondelete="RESTRICT"), index=True),
     sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="SET NULL")),
+    sa.Column("pool", sa.String(100), index=True),
+    sa.Column("queue_reason", sa.String(500)),
+    sa.Column("queued_at", UtcDateTime, index=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("assigned_at", UtcDateTime),
@@ -236,6 +240,50 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_object", "object_type", "object_id"),
 )
 
+rules = sa.Table(
+    "rules",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False, index=True),
+    sa.Column("conditions", Json, nullable=False, default=dict),
+    sa.Column("target", Json, nullable=False, default=dict),
+    sa.Column("strategy", sa.String(40), nullable=False),
+    sa.Column("strategy_options", Json, nullable=False, default=dict),
+    sa.Column("fallback", sa.String(20), nullable=False),
+    sa.Column("fallback_pool", sa.String(100)),
+    sa.Column("required_skills", Json, nullable=False, default=list),
+    sa.Column("window", Json),
+    sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+    sa.Column("is_default", sa.Boolean, nullable=False, default=False),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("created_at", UtcDateTime),
+    sa.Column("updated_at", UtcDateTime),
+    sa.Column("deleted_at", UtcDateTime),
+)
+
+rule_versions = sa.Table(
+    "rule_versions",
+    metadata,
+    _id(),
+    sa.Column("rule_id", sa.Integer, sa.ForeignKey("rules.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("snapshot", Json, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("rule_id", "version", name="uq_rule_versions_rule_version"),
+)
+
+routing_state = sa.Table(
+    "routing_state",
+    metadata,
+    sa.Column(
+        "rule_id", sa.Integer, sa.ForeignKey("rules.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("state", Json, nullable=False, default=dict),
+    sa.Column("updated_at", UtcDateTime),
+)
+
 mapper_registry = registry(metadata=metadata)
 _MAPPED: list[tuple[type, sa.Table]] = [
     (User, users),
@@ -249,6 +297,9 @@ _MAPPED: list[tuple[type, sa.Table]] = [
     (CustomField, custom_fields),
     (Assignment, assignments),
     (AuditEntry, audit_log),
+    (Rule, rules),
+    (RuleVersion, rule_versions),
+    (RoutingState, routing_state),
 ]
 
 

@@ -5,12 +5,24 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from fenpei.adapters.db import repositories as repo
 from fenpei.adapters.db.engine import READ_ONLY
 from fenpei.adapters.db.repositories import conflicts_as_domain_errors
 from fenpei.services import ports
+
+
+class SqlSavepoint:
+    def __init__(self, transaction: SessionTransaction) -> None:
+        self._transaction = transaction
+
+    def rollback(self) -> None:
+        self._transaction.rollback()
+
+    def release(self) -> None:
+        with conflicts_as_domain_errors():
+            self._transaction.commit()
 
 
 class SqlUnitOfWork:
@@ -25,6 +37,8 @@ class SqlUnitOfWork:
     assignments: ports.AssignmentRepository
     audit: ports.AuditRepository
     users: ports.UserRepository
+    rules: ports.RuleRepository
+    routing: ports.RoutingReadModel
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -44,6 +58,8 @@ class SqlUnitOfWork:
         self.assignments = repo.SqlAssignments(session)
         self.audit = repo.SqlAudit(session)
         self.users = repo.SqlUsers(session)
+        self.rules = repo.SqlRules(session)
+        self.routing = repo.SqlRoutingReads(session)
         return self
 
     def __exit__(
@@ -63,6 +79,10 @@ class SqlUnitOfWork:
         assert not self._read_only, "commit() in a read-only unit of work"
         with conflicts_as_domain_errors():
             self._session.commit()
+
+    def savepoint(self) -> SqlSavepoint:
+        assert self._session is not None, "savepoint() outside 'with uow:'"
+        return SqlSavepoint(self._session.begin_nested())
 
     def rollback(self) -> None:
         assert self._session is not None, "rollback() outside 'with uow:'"

@@ -5,6 +5,8 @@ from fenpei.adapters.db.repositories.catalog import SqlCategories, SqlCustomFiel
 from fenpei.adapters.db.repositories.customers import COUNTABLE, SqlAssignments, SqlCustomers
 from fenpei.adapters.db.repositories.org import SqlCompanies, SqlReps, SqlTeams
 from fenpei.adapters.db.repositories.people import SqlAudit, SqlUsers
+from fenpei.adapters.db.repositories.routing import SqlRoutingReads
+from fenpei.adapters.db.repositories.rules import SqlRules
 
 __all__ = [
     "COUNTABLE",
@@ -15,6 +17,8 @@ __all__ = [
     "SqlCustomFields",
     "SqlCustomers",
     "SqlReps",
+    "SqlRoutingReads",
+    "SqlRules",
     "SqlTeams",
     "SqlUsers",
     "conflicts_as_domain_errors",

@@ -22,7 +22,7 @@ class SqlAudit(Repository):
     def add(self, entry: AuditEntry) -> None:
         self._add(entry)
 
-    def all(
+    def find(
         self, *, object_type: str | None = None, object_id: str | None = None, limit: int = 100
     ) -> list[AuditEntry]:
         a = t.audit_log.c

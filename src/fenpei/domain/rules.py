@@ -1,0 +1,55 @@
+"""Assignment rules (分配规则) as stored: conditions, target, strategy, fallback; versioned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+DEFAULT_RULE_NAME = "Default: public pool / 默认：公海"
+PUBLIC_POOL = "public"
+
+
+@dataclass(eq=False)
+class Rule:
+    """A routing rule. ``target``, ``window`` and ``conditions`` are validated JSON objects;
+    ``version`` grows with every saved change (see ``RuleVersion``)."""
+
+    name: str
+    priority: int
+    conditions: dict[str, Any] = field(default_factory=dict)
+    target: dict[str, Any] = field(default_factory=dict)
+    strategy: str = "round_robin"
+    strategy_options: dict[str, Any] = field(default_factory=dict)
+    fallback: str = "next_rule"
+    fallback_pool: str | None = None
+    required_skills: list[str] = field(default_factory=list)
+    window: dict[str, Any] | None = None
+    enabled: bool = True
+    is_default: bool = False
+    version: int = 1
+    id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+
+@dataclass(eq=False)
+class RuleVersion:
+    """The full content of a rule as saved at one version, kept for history and restore."""
+
+    rule_id: int
+    version: int
+    snapshot: dict[str, Any]
+    actor: str
+    at: datetime
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class RoutingState:
+    """A strategy's memory for one rule (e.g. the round-robin cursor); survives restarts."""
+
+    rule_id: int
+    state: dict[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None

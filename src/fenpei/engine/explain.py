@@ -1,0 +1,37 @@
+"""Decisions as data (stored with the assignment) and as one plain sentence (shown to people)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fenpei.engine.model import Decision, Outcome
+
+
+def decision_json(decision: Decision) -> dict[str, Any]:
+    """A JSON-ready dict of the whole decision, for the assignment record and the API."""
+    data = asdict(decision)
+    data["outcome"] = decision.outcome.value
+    return data
+
+
+def explain(decision: Decision, *, max_rules: int = 5) -> str:
+    """E.g. "Rule 'East' matched · skipped 'VIP': level = 'A' (was 'B') ·
+    Alice excluded: at capacity: 40/40 open customers · Bob chosen: least loaded 12/40"."""
+    parts: list[str] = []
+    tried = [t for t in decision.trace if t.result != "matched"]
+    for trace in tried[:max_rules]:
+        why = trace.failed_condition or trace.result.replace("_", " ")
+        parts.append(f"skipped '{trace.rule_name}': {why}")
+    if len(tried) > max_rules:
+        parts.append(f"… {len(tried) - max_rules} more rules skipped")
+    parts += [f"{e.rep_name} excluded: {e.reason}" for e in decision.exclusions]
+    if decision.outcome is Outcome.assigned:
+        chosen = next(
+            (c.rep_name for c in decision.candidates if c.rep_id == decision.rep_id),
+            str(decision.rep_id),
+        )
+        parts.append(f"{chosen} chosen: {decision.reason}")
+    else:
+        parts.append(decision.reason)
+    return " · ".join(parts)

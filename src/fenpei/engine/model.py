@@ -1,0 +1,142 @@
+"""What the routing engine takes in and gives back. Plain data: no sessions, no clocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from fenpei.domain.org import Leave, Rep
+from fenpei.engine.capacity import Usage
+
+
+class TargetKind(StrEnum):
+    reps = "reps"  # the listed reps
+    team = "team"  # a team, optionally with its sub-teams
+    skill = "skill"  # reps having a skill or tag
+    account_owner = "account_owner"  # whoever owns the matching existing company / contact
+    pool = "pool"  # leave unowned in a named pool
+    queue = "queue"  # hold in the queue (assign later)
+
+
+class Fallback(StrEnum):
+    next_rule = "next_rule"  # try the rules below
+    team_pool = "team_pool"  # put the customer in the rule's pool
+    queue = "queue"  # queue it and retry when capacity frees
+
+
+class Outcome(StrEnum):
+    assigned = "assigned"
+    pool = "pool"
+    queued = "queued"
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: TargetKind
+    rep_ids: tuple[int, ...] = ()
+    team_id: int | None = None
+    include_subteams: bool = True
+    skill: str | None = None  # "industries:retail", "languages:en" or a plain tag
+    pool: str | None = None
+    match_on: tuple[str, ...] = ("company", "email_domain", "phone")
+
+
+@dataclass(frozen=True)
+class EffectiveWindow:
+    """When a rule may fire: dates (inclusive), weekdays (0 = Monday) and hours, in a zone."""
+
+    time_zone: str = "Asia/Shanghai"
+    starts_on: date | None = None
+    ends_on: date | None = None
+    weekdays: frozenset[int] = frozenset(range(7))
+    hours: tuple[str, str] | None = None  # ("09:00", "18:00"), end exclusive
+
+
+@dataclass(frozen=True)
+class RoutingRule:
+    """A rule as the engine runs it; ``conditions`` is the validated JSON tree."""
+
+    id: int
+    name: str
+    priority: int
+    conditions: dict[str, Any]
+    target: Target
+    strategy: str = "round_robin"
+    strategy_options: dict[str, Any] = field(default_factory=dict)
+    fallback: Fallback = Fallback.next_rule
+    fallback_pool: str | None = None
+    required_skills: tuple[str, ...] = ()
+    enabled: bool = True
+    window: EffectiveWindow | None = None
+    is_default: bool = False
+
+
+@dataclass(frozen=True)
+class RepState:
+    """A rep with everything routing needs to judge them, loaded by the service."""
+
+    rep: Rep
+    usage: Usage
+    team_ids: tuple[int, ...] = ()  # the rep's team and every team above it
+    leaves: tuple[Leave, ...] = ()
+    open_value: Decimal = Decimal(0)  # expected value of open customers held
+    last_assigned_at: datetime | None = None
+
+    @property
+    def id(self) -> int:
+        assert self.rep.id is not None
+        return self.rep.id
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a strategy picked among eligible reps, with a score for every one of them."""
+
+    rep_id: int
+    scores: dict[int, float]
+    reason: str
+    new_state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RuleTrace:
+    rule_id: int
+    rule_name: str
+    result: str  # matched | no_match | disabled | outside_window | no_eligible_rep
+    failed_condition: str | None = None
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    rep_id: int
+    rep_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    rep_id: int
+    rep_name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The engine's answer and the whole story of how it got there."""
+
+    outcome: Outcome
+    reason: str
+    rep_id: int | None = None
+    rule_id: int | None = None
+    rule_name: str | None = None
+    strategy: str | None = None
+    pool: str | None = None
+    trace: tuple[RuleTrace, ...] = ()
+    rules_skipped: int = 0  # rules the index proved could not match (not in ``trace``)
+    candidates: tuple[Candidate, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    state_before: dict[str, Any] = field(default_factory=dict)
+    state_after: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,280 @@
+"""``route(customer, context) -> Decision``: the routing decision as a pure function.
+
+Rules are tried in priority order; the first whose conditions match and whose target
+has an eligible rep decides, through its strategy. A rule whose target has nobody
+eligible applies its fallback (try the next rule, park in a pool, or queue). Every
+rule tried, every candidate scored and every rep excluded is part of the Decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from random import Random
+from typing import Any, Protocol
+
+from fenpei.domain.customers import Customer
+from fenpei.engine.conditions import Predicate
+from fenpei.engine.eligibility import exclusion_reason, has_skill, in_window
+from fenpei.engine.model import (
+    Candidate,
+    Decision,
+    Exclusion,
+    Fallback,
+    Outcome,
+    RepState,
+    RoutingRule,
+    RuleTrace,
+    TargetKind,
+)
+from fenpei.engine.strategies import get_strategy
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: RoutingRule
+    matches: Predicate
+
+
+@dataclass(frozen=True)
+class AccountIndex:
+    """Who owns existing customers, by normalised company name, email domain and phone."""
+
+    by_company: Mapping[str, int] = field(default_factory=dict)
+    by_email_domain: Mapping[str, int] = field(default_factory=dict)
+    by_phone: Mapping[str, int] = field(default_factory=dict)
+
+    def owner_of(self, customer: Customer, match_on: Iterable[str]) -> tuple[int, str] | None:
+        keys = {
+            "company": (self.by_company, (customer.company_name or "").strip().casefold()),
+            "email_domain": (self.by_email_domain, email_domain(customer.email)),
+            "phone": (self.by_phone, digits(customer.phone)),
+        }
+        for how in match_on:
+            index, key = keys[how]
+            if key and key in index:
+                return index[key], how
+        return None
+
+
+def email_domain(email: str | None) -> str:
+    return email.rpartition("@")[2].strip().casefold() if email and "@" in email else ""
+
+
+def digits(phone: str | None) -> str:
+    return "".join(ch for ch in phone or "" if ch.isdigit())[-11:]
+
+
+class RuleSelector(Protocol):
+    """Narrows the rules worth trying for a customer (e.g. an index on equality conditions);
+    must return them in priority order and never drop one that could match."""
+
+    def for_customer(self, customer: Customer) -> Sequence[CompiledRule]: ...
+
+
+@dataclass(frozen=True)
+class RoutingContext:
+    """Everything ``route`` may look at besides the customer, the time and the RNG."""
+
+    rules: Sequence[CompiledRule]  # in priority order, the default rule last
+    reps: Mapping[int, RepState]
+    sub_teams: Mapping[int, Sequence[int]] = field(default_factory=dict)
+    accounts: AccountIndex = field(default_factory=AccountIndex)
+    states: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
+    selector: RuleSelector | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """The rule that will decide and its eligible reps, or an already final decision."""
+
+    trace: tuple[RuleTrace, ...]
+    rules_skipped: int = 0
+    rule: RoutingRule | None = None
+    eligible: tuple[RepState, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    final: Decision | None = None
+
+
+def _team_tree(team_id: int, sub_teams: Mapping[int, Sequence[int]], deep: bool) -> set[int]:
+    found, todo = {team_id}, [team_id]
+    while deep and todo:
+        for child in sub_teams.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _target_reps(
+    rule: RoutingRule, customer: Customer, ctx: RoutingContext
+) -> tuple[list[RepState], str | None]:
+    target = rule.target
+    if target.kind is TargetKind.reps:
+        return [ctx.reps[i] for i in target.rep_ids if i in ctx.reps], None
+    if target.kind is TargetKind.team and target.team_id is not None:
+        teams = _team_tree(target.team_id, ctx.sub_teams, target.include_subteams)
+        return [s for s in ctx.reps.values() if s.rep.team_id in teams], None
+    if target.kind is TargetKind.skill and target.skill:
+        return [s for s in ctx.reps.values() if has_skill(s.rep, target.skill)], None
+    if target.kind is TargetKind.account_owner:
+        owner = ctx.accounts.owner_of(customer, target.match_on)
+        if owner is None or owner[0] not in ctx.reps:
+            return [], "no existing account matches"
+        return [ctx.reps[owner[0]]], f"owner of the matching account (by {owner[1]})"
+    return [], None
+
+
+def _screen(
+    reps: Iterable[RepState], rule: RoutingRule, now: datetime
+) -> tuple[list[RepState], list[Exclusion]]:
+    eligible, excluded = [], []
+    for state in sorted(reps, key=lambda s: s.id):
+        why = exclusion_reason(state, now=now, required_skills=rule.required_skills)
+        if why is None:
+            eligible.append(state)
+        else:
+            excluded.append(Exclusion(state.id, state.rep.name, why))
+    return eligible, excluded
+
+
+def _final(rule: RoutingRule, outcome: Outcome, reason: str, **extra: Any) -> Decision:
+    return Decision(outcome=outcome, reason=reason, rule_id=rule.id, rule_name=rule.name, **extra)
+
+
+def match(customer: Customer, ctx: RoutingContext, *, now: datetime) -> Match:
+    """Find the rule that decides for ``customer`` and its eligible reps (no strategy yet)."""
+    rules = ctx.rules if ctx.selector is None else ctx.selector.for_customer(customer)
+    found = _first_match(customer, rules, ctx, now)
+    skipped = len(ctx.rules) - len(rules)
+    if not skipped:
+        return found
+    final = replace(found.final, rules_skipped=skipped) if found.final else None
+    return replace(found, rules_skipped=skipped, final=final)
+
+
+def _first_match(
+    customer: Customer, rules: Sequence[CompiledRule], ctx: RoutingContext, now: datetime
+) -> Match:
+    trace: list[RuleTrace] = []
+    exclusions: list[Exclusion] = []
+    for compiled in rules:
+        rule = compiled.rule
+        if not rule.enabled:
+            trace.append(RuleTrace(rule.id, rule.name, "disabled"))
+            continue
+        if not in_window(rule.window, now):
+            trace.append(RuleTrace(rule.id, rule.name, "outside_window"))
+            continue
+        if not compiled.matches(customer, now):
+            failed = compiled.matches.first_failure(customer, now)
+            trace.append(RuleTrace(rule.id, rule.name, "no_match", failed))
+            continue
+        trace.append(RuleTrace(rule.id, rule.name, "matched"))
+        kind = rule.target.kind
+        if kind is TargetKind.pool:
+            pool = rule.target.pool or "public"
+            return Match(
+                tuple(trace),
+                final=_final(
+                    rule,
+                    Outcome.pool,
+                    f"rule '{rule.name}' sends it to pool {pool}",
+                    pool=pool,
+                    trace=tuple(trace),
+                    exclusions=tuple(exclusions),
+                ),
+            )
+        if kind is TargetKind.queue:
+            return Match(
+                tuple(trace),
+                final=_final(
+                    rule,
+                    Outcome.queued,
+                    f"rule '{rule.name}' holds it in the queue",
+                    trace=tuple(trace),
+                    exclusions=tuple(exclusions),
+                ),
+            )
+        reps, note = _target_reps(rule, customer, ctx)
+        eligible, excluded = _screen(reps, rule, now)
+        exclusions += excluded
+        if eligible:
+            return Match(
+                tuple(trace), rule=rule, eligible=tuple(eligible), exclusions=tuple(exclusions)
+            )
+        why = note or ("nobody in the target" if not reps else "nobody in the target is eligible")
+        trace[-1] = RuleTrace(rule.id, rule.name, "no_eligible_rep", why)
+        if rule.fallback is Fallback.team_pool:
+            pool = rule.fallback_pool or f"team:{rule.target.team_id or rule.id}"
+            return Match(
+                tuple(trace),
+                final=_final(
+                    rule,
+                    Outcome.pool,
+                    f"rule '{rule.name}': {why}; parked in pool {pool}",
+                    pool=pool,
+                    trace=tuple(trace),
+                    exclusions=tuple(exclusions),
+                ),
+            )
+        if rule.fallback is Fallback.queue:
+            return Match(
+                tuple(trace),
+                final=_final(
+                    rule,
+                    Outcome.queued,
+                    f"rule '{rule.name}': {why}; queued until someone frees up",
+                    trace=tuple(trace),
+                    exclusions=tuple(exclusions),
+                ),
+            )
+    return Match(
+        tuple(trace),
+        final=Decision(
+            outcome=Outcome.queued,
+            reason="no rule could place the customer",
+            trace=tuple(trace),
+            exclusions=tuple(exclusions),
+        ),
+    )
+
+
+def decide(found: Match, *, customer: Customer, state: Mapping[str, Any], rng: Random) -> Decision:
+    """Let the matched rule's strategy pick among the eligible reps."""
+    if found.final is not None:
+        return found.final
+    rule = found.rule
+    assert rule is not None and found.eligible
+    choice = get_strategy(rule.strategy).choose(
+        found.eligible, customer=customer, state=state, options=rule.strategy_options, rng=rng
+    )
+    names = {s.id: s.rep.name for s in found.eligible}
+    candidates = tuple(
+        sorted(
+            (Candidate(rep_id, names[rep_id], score) for rep_id, score in choice.scores.items()),
+            key=lambda c: (-c.score, c.rep_id),
+        )
+    )
+    return Decision(
+        outcome=Outcome.assigned,
+        reason=f"rule '{rule.name}' matched; {choice.reason}",
+        rep_id=choice.rep_id,
+        rule_id=rule.id,
+        rule_name=rule.name,
+        strategy=rule.strategy,
+        trace=found.trace,
+        rules_skipped=found.rules_skipped,
+        candidates=candidates,
+        exclusions=found.exclusions,
+        state_before=dict(state),
+        state_after=choice.new_state,
+    )
+
+
+def route(customer: Customer, ctx: RoutingContext, *, now: datetime, rng: Random) -> Decision:
+    """Decide who gets ``customer`` (or which pool / the queue), and say why."""
+    found = match(customer, ctx, now=now)
+    state = ctx.states.get(found.rule.id, {}) if found.rule else {}
+    return decide(found, customer=customer, state=state, rng=rng)

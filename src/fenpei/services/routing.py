@@ -1,0 +1,266 @@
+"""Routing customers through the rules: at once on arrival, as a dry run, from the queue."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from random import Random
+
+from fenpei.domain.assignments import Assignment, AssignMethod
+from fenpei.domain.customers import Customer
+from fenpei.domain.errors import Conflict, NotFound
+from fenpei.domain.org import Leave
+from fenpei.domain.rules import Rule
+from fenpei.domain.users import Actor
+from fenpei.engine.capacity import capacity_breach
+from fenpei.engine.conditions import compile_conditions, parse_conditions
+from fenpei.engine.explain import decision_json, explain
+from fenpei.engine.fields import field_catalog
+from fenpei.engine.model import Decision, Outcome, RepState, TargetKind
+from fenpei.engine.router import (
+    AccountIndex,
+    CompiledRule,
+    RoutingContext,
+    decide,
+    digits,
+    email_domain,
+    match,
+)
+from fenpei.engine.rule_index import RuleIndex
+from fenpei.services import _audit
+from fenpei.services.assignments import give
+from fenpei.services.customers import get_customer, validate_customer_fields
+from fenpei.services.ports import UnitOfWork
+from fenpei.services.rules import engine_rule
+
+MAX_ATTEMPTS = 5
+
+
+class RuleBook:
+    """Compiled rules, kept by (rule id, version, custom fields) so 1,000 rules are compiled
+    once rather than for every customer. One per process; safe to share read-only."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[tuple[int, int, str], CompiledRule] = {}
+
+    def compile(self, uow: UnitOfWork, rules: list[Rule]) -> list[CompiledRule]:
+        custom_fields = uow.custom_fields.all()
+        signature = hashlib.sha1(
+            json.dumps([(d.key, str(d.kind), d.choices) for d in custom_fields]).encode()
+        ).hexdigest()
+        catalog = field_catalog(custom_fields)
+        compiled = []
+        for rule in rules:
+            assert rule.id is not None
+            key = (rule.id, rule.version, signature)
+            if key not in self._compiled:
+                predicate = compile_conditions(parse_conditions(rule.conditions, catalog))
+                self._compiled[key] = CompiledRule(engine_rule(uow, rule), predicate)
+            compiled.append(self._compiled[key])
+        return compiled
+
+    def index(self, uow: UnitOfWork, rules: list[CompiledRule]) -> RuleIndex:
+        return RuleIndex(rules, field_catalog(uow.custom_fields.all()))
+
+
+def load_context(
+    *, uow: UnitOfWork, rulebook: RuleBook, customer: Customer, now: datetime
+) -> RoutingContext:
+    """Everything the engine needs for ``customer``, read in a handful of queries."""
+    rules = rulebook.compile(uow, uow.rules.active())
+    teams = uow.teams.all()
+    parent = {team.id: team.parent_id for team in teams if team.id is not None}
+    sub_teams: dict[int, list[int]] = {}
+    for team_id, parent_id in parent.items():
+        if parent_id is not None:
+            sub_teams.setdefault(parent_id, []).append(team_id)
+    loads = uow.routing.loads(now=now)
+    leaves: dict[int, list[Leave]] = {}
+    for leave in uow.routing.leaves_around(now=now):
+        leaves.setdefault(leave.rep_id, []).append(leave)
+    reps = {}
+    for rep in uow.reps.all():
+        assert rep.id is not None
+        load = loads[rep.id]
+        ancestry: list[int] = []
+        current = rep.team_id
+        while current is not None and current not in ancestry:
+            ancestry.append(current)
+            current = parent.get(current)
+        reps[rep.id] = RepState(
+            rep=rep,
+            usage=load.usage,
+            team_ids=tuple(ancestry),
+            leaves=tuple(leaves.get(rep.id, ())),
+            open_value=load.open_value,
+            last_assigned_at=load.last_assigned_at,
+        )
+    accounts = AccountIndex()
+    if any(r.rule.target.kind is TargetKind.account_owner for r in rules):
+        owners = uow.routing.account_owners(
+            company=(customer.company_name or "").strip().casefold() or None,
+            email_domain=email_domain(customer.email) or None,
+            phone_digits=digits(customer.phone) or None,
+        )
+        accounts = AccountIndex(
+            by_company={(customer.company_name or "").strip().casefold(): owners["company"]}
+            if "company" in owners
+            else {},
+            by_email_domain={email_domain(customer.email): owners["email_domain"]}
+            if "email_domain" in owners
+            else {},
+            by_phone={digits(customer.phone): owners["phone"]} if "phone" in owners else {},
+        )
+    return RoutingContext(
+        rules=rules,
+        reps=reps,
+        sub_teams=sub_teams,
+        accounts=accounts,
+        states=uow.rules.states(),
+        selector=rulebook.index(uow, rules),
+    )
+
+
+def _record(
+    uow: UnitOfWork, customer: Customer, decision: Decision, actor: Actor, now: datetime
+) -> Assignment | None:
+    explanation = {**decision_json(decision), "text": explain(decision)}
+    if decision.outcome is Outcome.assigned:
+        rep = uow.reps.get(decision.rep_id, lock=True)  # type: ignore[arg-type]
+        assert rep is not None
+        return give(
+            uow,
+            customer=customer,
+            rep=rep,
+            method=AssignMethod.rule,
+            actor=actor,
+            reason=explain(decision)[:1000],
+            now=now,
+            explanation=explanation,
+            rule_id=decision.rule_id,
+            strategy=decision.strategy,
+        )
+    before = _audit.snapshot(customer)
+    customer.updated_at = now
+    if decision.outcome is Outcome.pool:
+        assert customer.id is not None
+        customer.pool, customer.queue_reason, customer.queued_at = decision.pool, None, None
+        record = Assignment(
+            customer_id=customer.id,
+            from_rep_id=customer.owner_id,
+            to_rep_id=None,
+            method=AssignMethod.rule,
+            at=now,
+            reason=explain(decision)[:1000],
+            explanation=explanation,
+            actor=actor.name,
+            rule_id=decision.rule_id,
+        )
+        customer.owner_id = None
+        uow.assignments.add(record)
+        _audit.record(uow, actor=actor, action="route.pool", obj=customer, now=now, before=before)
+        return record
+    customer.queue_reason = decision.reason[:500]
+    customer.queued_at = customer.queued_at or now
+    _audit.record(uow, actor=actor, action="route.queue", obj=customer, now=now, before=before)
+    return None
+
+
+def route_customer(
+    *,
+    uow: UnitOfWork,
+    rulebook: RuleBook,
+    customer_id: int,
+    actor: Actor,
+    now: datetime,
+    rng: Random,
+) -> Decision:
+    """Route an unowned customer through the rules and record the outcome, atomically.
+
+    Locks in the same order as manual assignment (customer, then the rule's strategy
+    state, then the chosen rep), so concurrent requests never deadlock. If the chosen rep
+    filled up after we read their load, the attempt is undone to a savepoint (releasing
+    its locks) and made again on fresh loads. The caller's earlier work in the same
+    transaction (e.g. creating the customer) is kept.
+    """
+    for _ in range(MAX_ATTEMPTS):
+        attempt = uow.savepoint()
+        customer = get_customer(uow=uow, customer_id=customer_id, lock=True)
+        if customer.owner_id is not None:
+            attempt.rollback()
+            raise Conflict(f"customer {customer_id} is already owned; transfer it instead")
+        ctx = load_context(uow=uow, rulebook=rulebook, customer=customer, now=now)
+        found = match(customer, ctx, now=now)
+        if found.rule is None:
+            decision = decide(found, customer=customer, state={}, rng=rng)
+            _record(uow, customer, decision, actor, now)
+            attempt.release()
+            return decision
+        state = uow.rules.lock_state(found.rule.id)
+        decision = decide(found, customer=customer, state=state.state if state else {}, rng=rng)
+        rep = uow.reps.get(decision.rep_id, lock=True)  # type: ignore[arg-type]
+        assert rep is not None and rep.id is not None
+        if capacity_breach(rep.capacity, uow.reps.usage(rep.id, now=now)) is None:
+            if state is not None:
+                state.state, state.updated_at = decision.state_after, now
+            _record(uow, customer, decision, actor, now)
+            attempt.release()
+            return decision
+        # Someone filled that rep after we read the loads: undo this attempt, which also
+        # releases its locks, and read again; the fresh loads exclude the full rep.
+        attempt.rollback()
+    raise Conflict(f"customer {customer_id}: reps kept filling up while routing; try again")
+
+
+def preview(
+    *,
+    uow: UnitOfWork,
+    rulebook: RuleBook,
+    fields: Mapping[str, object],
+    now: datetime,
+    rng: Random,
+) -> Decision:
+    """Where a customer with these fields would go, and why — without writing anything."""
+    cleaned = validate_customer_fields(uow, fields, partial=False)
+    cleaned.setdefault("created_at", now)
+    customer = Customer(**cleaned)  # type: ignore[arg-type]
+    ctx = load_context(uow=uow, rulebook=rulebook, customer=customer, now=now)
+    found = match(customer, ctx, now=now)
+    state = ctx.states.get(found.rule.id, {}) if found.rule else {}
+    return decide(found, customer=customer, state=state, rng=rng)
+
+
+def route_queued(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    rulebook: RuleBook,
+    actor: Actor,
+    now: Callable[[], datetime],
+    rng: Random,
+    limit: int = 10_000,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Retry every queued customer (capacity may have freed); one transaction each."""
+    with uow_factory() as uow:
+        queued = uow.routing.queued_customer_ids(limit=limit)
+    outcomes = {o.value: 0 for o in Outcome}
+    for done, customer_id in enumerate(queued, start=1):
+        with uow_factory() as uow:
+            try:
+                decision = route_customer(
+                    uow=uow,
+                    rulebook=rulebook,
+                    customer_id=customer_id,
+                    actor=actor,
+                    now=now(),
+                    rng=rng,
+                )
+            except (Conflict, NotFound):
+                continue  # taken or deleted meanwhile
+            uow.commit()
+        outcomes[decision.outcome.value] += 1
+        if progress:
+            progress(done, len(queued))
+    return outcomes
