@@ -230,7 +230,7 @@ def test_a_queued_customer_is_assigned_when_capacity_frees(app: Fenpei, world: W
     first, _ = arrive(app, region="West")
     waiting, queued = arrive(app, region="West")
     assert queued.outcome is Outcome.queued
-    assert "at capacity: 1/1 open customers" in [e.reason for e in queued.exclusions][0]
+    assert "at capacity: 1/1 open customers" in next(e.reason for e in queued.exclusions)
 
     with app.uow() as uow:
         assert first.id is not None
