@@ -44,6 +44,23 @@ class RuleBook:
 
     def __init__(self) -> None:
         self._compiled: dict[tuple[int, int, str], CompiledRule] = {}
+        self._indexes: dict[tuple[tuple[int, int, str], ...], RuleIndex] = {}
+
+    def rules_and_index(
+        self, uow: UnitOfWork, rules: list[Rule]
+    ) -> tuple[list[CompiledRule], RuleIndex]:
+        """The compiled rules and an index over them, both reused while nothing changed."""
+        custom_fields = uow.custom_fields.all()
+        signature = hashlib.sha1(
+            json.dumps([(d.key, str(d.kind), d.choices) for d in custom_fields]).encode()
+        ).hexdigest()
+        compiled = self.compile(uow, rules)
+        key = tuple((r.id or 0, r.version, signature) for r in rules)
+        if key not in self._indexes:
+            if len(self._indexes) > 16:  # rule sets change rarely; keep a few
+                self._indexes.clear()
+            self._indexes[key] = RuleIndex(compiled, field_catalog(custom_fields))
+        return compiled, self._indexes[key]
 
     def compile(self, uow: UnitOfWork, rules: list[Rule]) -> list[CompiledRule]:
         custom_fields = uow.custom_fields.all()
@@ -61,15 +78,12 @@ class RuleBook:
             compiled.append(self._compiled[key])
         return compiled
 
-    def index(self, uow: UnitOfWork, rules: list[CompiledRule]) -> RuleIndex:
-        return RuleIndex(rules, field_catalog(uow.custom_fields.all()))
-
 
 def load_context(
     *, uow: UnitOfWork, rulebook: RuleBook, customer: Customer, now: datetime
 ) -> RoutingContext:
     """Everything the engine needs for ``customer``, read in a handful of queries."""
-    rules = rulebook.compile(uow, uow.rules.active())
+    rules, index = rulebook.rules_and_index(uow, uow.rules.active())
     teams = uow.teams.all()
     parent = {team.id: team.parent_id for team in teams if team.id is not None}
     sub_teams: dict[int, list[int]] = {}
@@ -119,7 +133,7 @@ def load_context(
         sub_teams=sub_teams,
         accounts=accounts,
         states=uow.rules.states(),
-        selector=rulebook.index(uow, rules),
+        selector=index,
     )
 
 
