@@ -105,7 +105,7 @@ def test_import_writes_one_audit_entry_naming_the_file_and_counts(
     with app.uow() as uow:
         entries = [
             (e.object_id, e.after)
-            for e in uow.audit.all(object_type="customer")
+            for e in uow.audit.find(object_type="customer")
             if e.action == "import"
         ]
     assert len(entries) == 1
@@ -201,7 +201,7 @@ def test_dry_run_validates_and_writes_nothing(app: Fenpei, tmp_path: Path) -> No
     assert calls[-1] == (3, 3)
     assert all_customers(app) == []
     with app.uow() as uow:
-        assert [e for e in uow.audit.all() if e.action == "import"] == []
+        assert [e for e in uow.audit.find() if e.action == "import"] == []
 
 
 def test_explicit_mapping_overrides_and_skips_columns(app: Fenpei, tmp_path: Path) -> None:

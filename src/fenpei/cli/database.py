@@ -8,6 +8,7 @@ from fenpei.adapters.db.migrate import upgrade as upgrade_schema
 from fenpei.cli._common import console, fenpei_app
 from fenpei.domain.users import SYSTEM
 from fenpei.services.categories import ensure_default_categories
+from fenpei.services.rules import ensure_default_rule
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -19,5 +20,6 @@ def upgrade() -> None:
         upgrade_schema(fenpei.engine)
         with fenpei.uow() as uow:
             ensure_default_categories(uow=uow, actor=SYSTEM, now=fenpei.now())
+            ensure_default_rule(uow=uow, actor=SYSTEM, now=fenpei.now())
             uow.commit()
         console.print(f"Schema is up to date: {fenpei.engine.url.render_as_string()}")

@@ -17,6 +17,7 @@ from fenpei.config import Mode, Settings
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services.categories import ensure_default_categories
 from fenpei.services.maven_import import import_maven
+from fenpei.services.maven_rules import create_maven_rules
 from fenpei.services.users import create_user, one_time_password
 
 DEMO_DB = Path("fenpei-demo.db")
@@ -45,6 +46,7 @@ def prepare_demo(db_file: Path = DEMO_DB) -> Fenpei:
             now=fenpei.now(),
             progress=lambda done, total: bar.update(task, completed=done),
         )
+        rules = create_maven_rules(uow=uow, actor=SYSTEM, now=fenpei.now())
         create_user(
             uow=uow,
             hasher=fenpei.hasher,
@@ -58,6 +60,7 @@ def prepare_demo(db_file: Path = DEMO_DB) -> Fenpei:
         )
         uow.commit()
     print_maven_summary(summary)
+    console.print(f"{len(rules)} routing rules by office and sector (fenpei rules list)")
     console.print(
         Panel(
             f"user [bold]admin[/bold]  password [bold]{password}[/bold]\n"

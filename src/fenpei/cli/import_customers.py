@@ -13,6 +13,7 @@ from fenpei.adapters.files.tabular import read_table
 from fenpei.cli._common import console, fenpei_app
 from fenpei.domain.users import SYSTEM
 from fenpei.services.customer_import import ImportSummary, import_customers
+from fenpei.services.routing import route_customers
 
 
 def customers(
@@ -33,6 +34,9 @@ def customers(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
     ] = False,
+    no_route: Annotated[
+        bool, typer.Option("--no-route", help="Import only; do not route the new customers.")
+    ] = False,
 ) -> None:
     """Import customers from a CSV or Excel file; if any row is bad, none is imported."""
     with fenpei_app() as fenpei:
@@ -50,7 +54,21 @@ def customers(
             )
             if not dry_run:
                 uow.commit()
-    print_summary(summary)
+        print_summary(summary)
+        if dry_run or no_route or not summary.customer_ids:
+            return
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("Routing", total=len(summary.customer_ids))
+            outcomes = route_customers(
+                uow_factory=fenpei.uow,
+                rulebook=fenpei.rulebook,
+                customer_ids=summary.customer_ids,
+                actor=SYSTEM,
+                now=fenpei.now,
+                rng=fenpei.rng(),
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
+    console.print("Routed: " + ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items()))
 
 
 def print_summary(summary: ImportSummary) -> None:
@@ -69,5 +87,3 @@ def print_summary(summary: ImportSummary) -> None:
         console.print(f"[yellow]warning[/yellow]: {warning}", highlight=False)
     if summary.dry_run:
         console.print("Dry run: every row is valid; nothing was written.")
-    else:
-        console.print("The new customers have no owner yet; route or assign them next.")

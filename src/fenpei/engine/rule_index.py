@@ -4,6 +4,7 @@ deep in the list, and walking every rule for every customer is the slow part."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
 from fenpei.domain.customers import Customer
@@ -21,12 +22,31 @@ class RuleIndex:
         self._rules = list(rules)
         self._always: list[int] = []
         self._by_field: dict[str, dict[str, list[int]]] = {}
-        for position, compiled in enumerate(self._rules):
-            keys = equality_keys(parse_conditions(compiled.rule.conditions, catalog))
+        keyed = [
+            (position, equality_keys(parse_conditions(compiled.rule.conditions, catalog)))
+            for position, compiled in enumerate(self._rules)
+        ]
+        # How many rules accept each (field, value): a rule is filed under the field whose
+        # busiest value is shared by the fewest rules ("province" beats "level").
+        sharing: Counter[tuple[str, str]] = Counter(
+            (field, value)
+            for _, keys in keyed
+            if keys
+            for field, values in keys.items()
+            for value in values
+        )
+        for position, keys in keyed:
             if not keys:
                 self._always.append(position)
                 continue
-            field, values = min(keys.items(), key=lambda item: (len(item[1]), item[0]))
+            field, values = min(
+                keys.items(),
+                key=lambda item: (
+                    max((sharing[item[0], v] for v in item[1]), default=0),
+                    len(item[1]),
+                    item[0],
+                ),
+            )
             table = self._by_field.setdefault(field, {})
             for value in values:
                 table.setdefault(value, []).append(position)

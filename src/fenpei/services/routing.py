@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from random import Random
 
@@ -246,21 +246,20 @@ def preview(
     return decide(found, customer=customer, state=state, rng=rng)
 
 
-def route_queued(
+def route_customers(
     *,
     uow_factory: Callable[[], UnitOfWork],
     rulebook: RuleBook,
+    customer_ids: Sequence[int],
     actor: Actor,
     now: Callable[[], datetime],
     rng: Random,
-    limit: int = 10_000,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
-    """Retry every queued customer (capacity may have freed); one transaction each."""
-    with uow_factory() as uow:
-        queued = uow.routing.queued_customer_ids(limit=limit)
+    """Route many customers, one transaction each (so one conflict stops nothing else);
+    returns how many were assigned, pooled or queued."""
     outcomes = {o.value: 0 for o in Outcome}
-    for done, customer_id in enumerate(queued, start=1):
+    for done, customer_id in enumerate(customer_ids, start=1):
         with uow_factory() as uow:
             try:
                 decision = route_customer(
@@ -272,9 +271,33 @@ def route_queued(
                     rng=rng,
                 )
             except (Conflict, NotFound):
-                continue  # taken or deleted meanwhile
+                continue  # taken by hand or deleted meanwhile
             uow.commit()
         outcomes[decision.outcome.value] += 1
         if progress:
-            progress(done, len(queued))
+            progress(done, len(customer_ids))
     return outcomes
+
+
+def route_queued(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    rulebook: RuleBook,
+    actor: Actor,
+    now: Callable[[], datetime],
+    rng: Random,
+    limit: int = 10_000,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Retry every queued customer (capacity may have freed since): the queue job."""
+    with uow_factory() as uow:
+        queued = uow.routing.queued_customer_ids(limit=limit)
+    return route_customers(
+        uow_factory=uow_factory,
+        rulebook=rulebook,
+        customer_ids=queued,
+        actor=actor,
+        now=now,
+        rng=rng,
+        progress=progress,
+    )
