@@ -107,9 +107,11 @@ def _team_tree(team_id: int, sub_teams: Mapping[int, Sequence[int]], deep: bool)
     return found
 
 
-def _target_reps(
+def target_reps(
     rule: RoutingRule, customer: Customer, ctx: RoutingContext
 ) -> tuple[list[RepState], str | None]:
+    """The reps a rule's target names for this customer (before any eligibility check),
+    and a note when the target itself explains the choice (account owner)."""
     target = rule.target
     if target.kind is TargetKind.reps:
         return [ctx.reps[i] for i in target.rep_ids if i in ctx.reps], None
@@ -197,7 +199,7 @@ def _first_match(
                     exclusions=tuple(exclusions),
                 ),
             )
-        reps, note = _target_reps(rule, customer, ctx)
+        reps, note = target_reps(rule, customer, ctx)
         eligible, excluded = _screen(reps, rule, now)
         exclusions += excluded
         if eligible:

@@ -181,7 +181,9 @@ class RepLoad:
 class RoutingReadModel(Protocol):
     """Bulk reads for routing: everyone's load at once, leaves in force, account owners."""
 
-    def loads(self, *, now: datetime) -> dict[int, RepLoad]: ...
+    def loads(
+        self, *, now: datetime, rep_ids: Collection[int] | None = None
+    ) -> dict[int, RepLoad]: ...
     def leaves_around(self, *, now: datetime) -> list[Leave]: ...
     def account_owners(
         self, *, company: str | None, email_domain: str | None, phone_digits: str | None

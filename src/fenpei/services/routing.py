@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from random import Random
 
@@ -14,7 +15,7 @@ from fenpei.domain.errors import Conflict, NotFound
 from fenpei.domain.org import Leave
 from fenpei.domain.rules import Rule
 from fenpei.domain.users import Actor
-from fenpei.engine.capacity import capacity_breach
+from fenpei.engine.capacity import Usage, capacity_breach
 from fenpei.engine.conditions import compile_conditions, parse_conditions
 from fenpei.engine.explain import decision_json, explain
 from fenpei.engine.fields import field_catalog
@@ -27,6 +28,7 @@ from fenpei.engine.router import (
     digits,
     email_domain,
     match,
+    target_reps,
 )
 from fenpei.engine.rule_index import RuleIndex
 from fenpei.services import _audit
@@ -80,9 +82,15 @@ class RuleBook:
 
 
 def load_context(
-    *, uow: UnitOfWork, rulebook: RuleBook, customer: Customer, now: datetime
+    *,
+    uow: UnitOfWork,
+    rulebook: RuleBook,
+    customer: Customer,
+    now: datetime,
+    everyone: bool = False,
 ) -> RoutingContext:
-    """Everything the engine needs for ``customer``, read in a handful of queries."""
+    """Everything the engine needs for ``customer``, read in a handful of queries.
+    ``everyone`` loads every rep's load (for batches), not just the reachable reps'."""
     rules, index = rulebook.rules_and_index(uow, uow.rules.active())
     teams = uow.teams.all()
     parent = {team.id: team.parent_id for team in teams if team.id is not None}
@@ -90,26 +98,19 @@ def load_context(
     for team_id, parent_id in parent.items():
         if parent_id is not None:
             sub_teams.setdefault(parent_id, []).append(team_id)
-    loads = uow.routing.loads(now=now)
     leaves: dict[int, list[Leave]] = {}
     for leave in uow.routing.leaves_around(now=now):
         leaves.setdefault(leave.rep_id, []).append(leave)
-    reps = {}
+    reps: dict[int, RepState] = {}
     for rep in uow.reps.all():
         assert rep.id is not None
-        load = loads[rep.id]
         ancestry: list[int] = []
         current = rep.team_id
         while current is not None and current not in ancestry:
             ancestry.append(current)
             current = parent.get(current)
         reps[rep.id] = RepState(
-            rep=rep,
-            usage=load.usage,
-            team_ids=tuple(ancestry),
-            leaves=tuple(leaves.get(rep.id, ())),
-            open_value=load.open_value,
-            last_assigned_at=load.last_assigned_at,
+            rep=rep, usage=Usage(0), team_ids=tuple(ancestry), leaves=tuple(leaves.get(rep.id, ()))
         )
     accounts = AccountIndex()
     if any(r.rule.target.kind is TargetKind.account_owner for r in rules):
@@ -127,13 +128,39 @@ def load_context(
             else {},
             by_phone={digits(customer.phone): owners["phone"]} if "phone" in owners else {},
         )
-    return RoutingContext(
+    ctx = RoutingContext(
         rules=rules,
         reps=reps,
         sub_teams=sub_teams,
         accounts=accounts,
         states=uow.rules.states(),
         selector=index,
+    )
+    # Only the reps this customer's candidate rules can reach need their load read: a
+    # query per decision over a handful of reps, not over the whole sales force.
+    wanted = (
+        reps.keys()
+        if everyone
+        else {
+            state.id
+            for compiled in index.for_customer(customer)
+            for state in target_reps(compiled.rule, customer, ctx)[0]
+        }
+    )
+    loads = uow.routing.loads(now=now, rep_ids=wanted)
+    return replace(
+        ctx,
+        reps={
+            rep_id: replace(
+                state,
+                usage=loads[rep_id].usage,
+                open_value=loads[rep_id].open_value,
+                last_assigned_at=loads[rep_id].last_assigned_at,
+            )
+            if rep_id in loads
+            else state
+            for rep_id, state in reps.items()
+        },
     )
 
 

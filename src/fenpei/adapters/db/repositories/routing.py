@@ -1,7 +1,8 @@
-"""Set-based reads for routing: every rep's load in two queries, leaves, account owners."""
+"""Set-based reads for routing: reps' loads in two queries, leaves, account owners."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 
@@ -17,15 +18,20 @@ from fenpei.services.ports import RepLoad
 
 
 class SqlRoutingReads(Repository):
-    def loads(self, *, now: datetime) -> dict[int, RepLoad]:
+    def loads(self, *, now: datetime, rep_ids: Collection[int] | None = None) -> dict[int, RepLoad]:
         c, a = t.customers.c, t.assignments.c
+        only = sorted(set(rep_ids)) if rep_ids is not None else None
         held = {
             rep_id: (count, value)
             for rep_id, count, value in self.session.execute(
                 sa.select(
                     c.owner_id, sa.func.count(), sa.func.coalesce(sa.func.sum(c.expected_value), 0)
                 )
-                .where(c.owner_id.is_not(None), c.stage.in_(OPEN_STAGES), c.deleted_at.is_(None))
+                .where(
+                    c.owner_id.is_not(None) if only is None else c.owner_id.in_(only),
+                    c.stage.in_(OPEN_STAGES),
+                    c.deleted_at.is_(None),
+                )
                 .group_by(c.owner_id)
             )
         }
@@ -41,14 +47,15 @@ class SqlRoutingReads(Repository):
                     sa.func.max(a.at, type_=UtcDateTime()),
                 )
                 .where(
-                    a.to_rep_id.is_not(None),
+                    a.to_rep_id.is_not(None) if only is None else a.to_rep_id.in_(only),
+                    a.at >= month,
                     sa.or_(a.from_rep_id.is_(None), a.from_rep_id != a.to_rep_id),
                 )
                 .group_by(a.to_rep_id)
             )
         }
         loads = {}
-        for rep_id in self.session.scalars(sa.select(t.reps.c.id)):
+        for rep_id in only if only is not None else self.session.scalars(sa.select(t.reps.c.id)):
             count, value = held.get(rep_id, (0, 0))
             d, w, m, last = received.get(rep_id, (0, 0, 0, None))
             loads[rep_id] = RepLoad(Usage(count, d, w, m), Decimal(value), last)

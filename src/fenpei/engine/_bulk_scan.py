@@ -1,0 +1,152 @@
+"""The first matching rule for many customers: rules in priority order, each evaluated as
+boolean masks over only the customers that are still unplaced and that its equality
+conditions admit, so the work shrinks as customers are placed."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from fenpei.domain.customers import Customer
+from fenpei.engine._bulk_columns import Coded, Columns, Mask, Rows
+from fenpei.engine._describe import equality_keys
+from fenpei.engine._nodes import All, Leaf, Node, Not
+from fenpei.engine.eligibility import in_window
+from fenpei.engine.fields import FieldSpec
+from fenpei.engine.router import CompiledRule
+
+NO_RULE = -1
+
+
+def _specs(node: Node, found: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+    """The spec behind each field name a tree tests."""
+    if isinstance(node, Leaf):
+        if node.spec is not None:
+            found.setdefault(node.field, node.spec)
+    elif isinstance(node, Not):
+        _specs(node.child, found)
+    else:
+        for child in node.children:
+            _specs(child, found)
+    return found
+
+
+class _Admits:
+    """A rule's equality index entry: the rows whose value in ``column`` it accepts (all
+    others fail it, per ``equality_keys``), also as a mask over the column's codes."""
+
+    def __init__(self, column: Coded, accepted: frozenset[str]) -> None:
+        self.column = column
+        self.codes = [code for code, key in enumerate(column.keys()) if key in accepted]
+        self.rows = column.rows_with(self.codes)
+        self.by_code = np.zeros(len(column.values), dtype=bool)
+        self.by_code[self.codes] = True
+
+    def among(self, rows: Rows) -> Rows:
+        return rows[self.by_code[self.column.codes[rows]]]
+
+
+class Scanner:
+    """Finds, for sets of customers (by row), the first rule at or after a position whose
+    conditions hold; rules that are disabled or outside their window at ``now`` never do."""
+
+    def __init__(
+        self, customers: Sequence[Customer], rules: Sequence[CompiledRule], *, now: datetime
+    ) -> None:
+        self.columns = Columns(customers, now)
+        self.nodes = [compiled.matches.node for compiled in rules]
+        self.live = [
+            p
+            for p, compiled in enumerate(rules)
+            if compiled.rule.enabled and in_window(compiled.rule.window, now)
+        ]
+        size = len(customers)
+        self._pending = np.zeros(size, dtype=bool)  # scratch: rows still looking
+        self._slot = np.zeros(size, dtype=np.intp)  # scratch: row -> place in the answer
+        self._admits: dict[int, _Admits | None] = {}
+
+    def admits(self, position: int) -> _Admits | None:
+        """The rule's most selective equality index entry, or None if it has none."""
+        if position not in self._admits:
+            node = self.nodes[position]
+            keys = equality_keys(node) or {}
+            specs = _specs(node, {})
+            best: _Admits | None = None
+            for name in sorted(keys):
+                entry = _Admits(self.columns.coded(specs[name]), keys[name])
+                if best is None or len(entry.rows) < len(best.rows):
+                    best = entry
+            self._admits[position] = best
+        return self._admits[position]
+
+    def matches(self, node: Node, rows: Rows) -> Mask:
+        """Whether ``node`` holds for each of ``rows``; groups narrow as they go, so a
+        child is evaluated only where it can still change the answer."""
+        if isinstance(node, Leaf):
+            return self.columns.leaf(node, rows)
+        if isinstance(node, Not):
+            return ~self.matches(node.child, rows)
+        if not node.children:
+            return np.ones(len(rows), dtype=bool)
+        every = isinstance(node, All)
+        mask = self.matches(node.children[0], rows)
+        for child in node.children[1:]:
+            open_ = np.flatnonzero(mask if every else ~mask)
+            if not len(open_):
+                break
+            if len(open_) == len(rows):
+                mask = self.matches(child, rows)
+                continue
+            answer = self.matches(child, rows[open_])
+            if every:
+                mask[open_[~answer]] = False
+            else:
+                mask[open_[answer]] = True
+        return mask
+
+    def rule_matches(self, position: int, rows: Rows) -> Mask:
+        """Whether rule ``position``'s conditions hold for each of ``rows`` (its window and
+        enabled flag aside)."""
+        return self.matches(self.nodes[position], rows)
+
+    def first_match(self, rows: Rows, start: int = 0) -> npt.NDArray[np.intp]:
+        """For each of ``rows`` (ascending), the first live rule at position ``start`` or
+        later whose conditions hold, or ``NO_RULE``."""
+        answer = np.full(len(rows), NO_RULE, dtype=np.intp)
+        if not len(rows):
+            return answer
+        pending, slot = self._pending, self._slot
+        pending[rows] = True
+        slot[rows] = np.arange(len(rows))
+        low, high = int(rows[0]), int(rows[-1]) + 1
+        active, stale, left = rows, False, len(rows)
+        try:
+            for position in self.live[bisect_left(self.live, start) :]:
+                admits = self.admits(position)
+                lo = hi = 0
+                if admits is not None:
+                    lo, hi = np.searchsorted(admits.rows, (low, high))
+                if admits is not None and hi - lo <= len(active):
+                    candidates = admits.rows[lo:hi]  # the index slice: no pass over active
+                    candidates = candidates[pending[candidates]]
+                else:
+                    if stale:  # drop the rows placed since: the active set only shrinks
+                        active, stale = active[pending[active]], False
+                    candidates = active if admits is None else admits.among(active)
+                if not len(candidates):
+                    continue
+                placed = candidates[self.rule_matches(position, candidates)]
+                if len(placed):
+                    answer[slot[placed]] = position
+                    pending[placed] = False
+                    left -= len(placed)
+                    stale = True
+                    if not left:
+                        break
+        finally:
+            pending[rows] = False
+        return answer
