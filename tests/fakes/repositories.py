@@ -30,7 +30,7 @@ class _Repository:
         self._store = store
 
     def _lock(self, kind: str, ids: Iterable[int]) -> None:
-        self._store.locked += [(kind, i) for i in ids]
+        self._store.lock(kind, ids)
 
 
 class FakeCustomers(_Repository):

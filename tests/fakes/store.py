@@ -10,12 +10,13 @@ here and answering 500 in production.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
@@ -28,6 +29,7 @@ from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer
 from fenpei.domain.org import Leave, Rep, Team
+from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.users import User
 
 INT4 = range(-(2**31), 2**31)
@@ -37,18 +39,18 @@ class StoreRefused(Exception):
     """The database would have rejected this write: the code under test let bad data through."""
 
 
-class _Row(Protocol):
-    id: int | None
-
-
-R = TypeVar("R", bound=_Row)
+R = TypeVar("R")
 
 
 class Table(Generic[R]):
-    """The rows of one table, by id; ids count up from 1 like an autoincrement key."""
+    """The rows of one table, by primary key; ids count up from 1 like an autoincrement key.
+
+    The key is the table's one primary-key column: ``id`` mostly, ``rule_id`` for the
+    routing state, which is given rather than generated."""
 
     def __init__(self, table: sa.Table) -> None:
         self.table = table
+        (self.key,) = (column.name for column in table.primary_key.columns)
         self.rows: dict[int, R] = {}
         self.next_id = 1
         self.unique_keys = _unique_keys(table)
@@ -57,10 +59,12 @@ class Table(Generic[R]):
         self._index: dict[tuple[str, ...], dict[tuple[object, ...], R]] | None = None
 
     def insert(self, row: R) -> None:
-        if row.id is None:
-            row.id = self.next_id
-        self.next_id = max(self.next_id, row.id + 1)
-        self.rows[row.id] = row
+        row_id = getattr(row, self.key)
+        if row_id is None:
+            row_id = self.next_id
+            setattr(row, self.key, row_id)
+        self.next_id = max(self.next_id, row_id + 1)
+        self.rows[row_id] = row
         if self._index is not None:
             for names, index in self._index.items():
                 index.setdefault(_key(row, names), row)
@@ -85,6 +89,24 @@ class Table(Generic[R]):
         clone.next_id = self.next_id
         return clone
 
+    def restore(self, saved: Table[R]) -> None:
+        """Go back to ``saved``'s rows (a copy taken earlier) as a savepoint rollback does:
+        rows that existed then keep their identity (their fields are reset, like SQLAlchemy
+        expiring them), rows added since vanish, and ids are not handed out again."""
+        rows: dict[int, R] = {}
+        for row_id, old in saved.rows.items():
+            live = self.rows.get(row_id)
+            if live is None:
+                rows[row_id] = old
+            else:
+                assert dataclasses.is_dataclass(live)
+                for field in dataclasses.fields(live):
+                    setattr(live, field.name, getattr(old, field.name))
+                rows[row_id] = live
+        self.rows = rows
+        self.next_id = max(self.next_id, saved.next_id)  # sequences do not roll back
+        self._index = None
+
 
 class Store:
     """Every table, plus the locks taken (kind, id) in order, for lock-order tests."""
@@ -101,7 +123,26 @@ class Store:
         self.custom_fields: Table[CustomField] = Table(tables.custom_fields)
         self.assignments: Table[Assignment] = Table(tables.assignments)
         self.audit: Table[AuditEntry] = Table(tables.audit_log)
+        self.rules: Table[Rule] = Table(tables.rules)
+        self.rule_versions: Table[RuleVersion] = Table(tables.rule_versions)
+        self.routing_state: Table[RoutingState] = Table(tables.routing_state)
         self.locked: list[tuple[str, int]] = []
+        # Called as each row is locked, before it is read (tests simulate a concurrent
+        # writer that held the lock); part of the transaction, not of the data.
+        self.lock_hook: Callable[[str, int], None] | None = None
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Store:
+        clone = Store.__new__(Store)
+        for name, value in vars(self).items():
+            vars(clone)[name] = None if name == "lock_hook" else copy.deepcopy(value, memo)
+        return clone
+
+    def lock(self, kind: str, row_ids: Iterable[int]) -> None:
+        """Record row locks in order, letting ``lock_hook`` act before the rows are read."""
+        for row_id in row_ids:
+            self.locked.append((kind, row_id))
+            if self.lock_hook is not None:
+                self.lock_hook(kind, row_id)
 
     def all_tables(self) -> list[Table[Any]]:
         return [v for v in vars(self).values() if isinstance(v, Table)]
@@ -110,10 +151,16 @@ class Store:
         return next(t for t in self.all_tables() if t.table.name == name)
 
     def load(self, other: Store) -> None:
-        """Take ``other``'s rows (the locks taken stay: they happened)."""
-        locked = self.locked
+        """Take ``other``'s rows (the locks taken stay: they happened; so does the hook)."""
+        locked, hook = self.locked, self.lock_hook
         vars(self).update(vars(other))
-        self.locked = locked
+        self.locked, self.lock_hook = locked, hook
+
+    def restore(self, saved: Store) -> None:
+        """Roll back to ``saved`` (a deep copy of this store), keeping the identity of rows
+        that existed then; see ``Table.restore``. The locks taken stay in ``locked``."""
+        for table in self.all_tables():
+            table.restore(saved.table_named(table.table.name))
 
     # What the database would refuse -------------------------------------------------
 
@@ -133,9 +180,9 @@ class Store:
         problems: list[str] = []
         for table in self.all_tables():
             name = table.table.name
-            for row in table:
+            for row_id, row in table.rows.items():
                 found = _column_problems(table.table, row) + self._foreign_key_problems(table, row)
-                problems += [f"{name} {row.id}: {p}" for p in found]
+                problems += [f"{name} {row_id}: {p}" for p in found]
             for names in table.unique_keys:
                 keys = Counter(_key(row, names) for row in table)
                 problems += [

@@ -20,11 +20,37 @@ from tests.fakes.repositories import (
     FakeTeams,
     FakeUsers,
 )
+from tests.fakes.routing import FakeRoutingReads, FakeRules
 from tests.fakes.store import Store
 
 T = TypeVar("T")
 
 Dump = dict[str, dict[int, dict[str, Any]]]
+Commit = Callable[[Store, int], None]
+
+
+class FakeSavepoint:
+    """``ports.Savepoint``: ``rollback()`` puts the store back as it was when the savepoint
+    began (keeping the identity of rows that existed then, as SQLAlchemy does); ``release()``
+    keeps the changes. Either ends it."""
+
+    def __init__(self, uow: FakeUnitOfWork, saved: Store) -> None:
+        self._uow = uow
+        self.saved: Store | None = saved
+
+    def rollback(self) -> None:
+        saved = self._end()
+        self._uow._store.restore(saved)
+        self._uow.savepoint_rollbacks += 1
+
+    def release(self) -> None:
+        self._end()
+
+    def _end(self) -> Store:
+        assert self.saved is not None, "this savepoint already ended"
+        saved, self.saved = self.saved, None
+        self._uow._savepoints.remove(self)
+        return saved
 
 
 class FakeUnitOfWork:
@@ -46,12 +72,18 @@ class FakeUnitOfWork:
     assignments: ports.AssignmentRepository
     audit: ports.AuditRepository
     users: ports.UserRepository
+    rules: ports.RuleRepository
+    routing: ports.RoutingReadModel
 
     def __init__(self) -> None:
         self._store = store = Store()
         self._saved: Store | None = None
+        self._savepoints: list[FakeSavepoint] = []
+        self._on_lock: list[tuple[str, int | None, Commit]] = []
+        store.lock_hook = self._locking
         self.committed = False
         self.commits = 0
+        self.savepoint_rollbacks = 0
         self.customers = FakeCustomers(store)
         self.reps = FakeReps(store)
         self.teams = FakeTeams(store)
@@ -61,6 +93,8 @@ class FakeUnitOfWork:
         self.assignments = FakeAssignments(store)
         self.audit = FakeAudit(store)
         self.users = FakeUsers(store)
+        self.rules = FakeRules(store)
+        self.routing = FakeRoutingReads(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"
@@ -78,11 +112,13 @@ class FakeUnitOfWork:
         assert self._saved is not None
         self._store.load(self._saved)
         self._saved = None
+        self._savepoints.clear()
 
     def commit(self) -> None:
         assert self._saved is not None, "commit() outside 'with uow:'"
         self._store.check_all()
         self._saved = copy.deepcopy(self._store)
+        self._savepoints.clear()  # a commit ends the savepoints inside it
         self.committed = True
         self.commits += 1
 
@@ -90,6 +126,33 @@ class FakeUnitOfWork:
         assert self._saved is not None, "rollback() outside 'with uow:'"
         self._store.load(self._saved)
         self._saved = copy.deepcopy(self._store)
+        self._savepoints.clear()
+
+    def savepoint(self) -> FakeSavepoint:
+        assert self._saved is not None, "savepoint() outside 'with uow:'"
+        point = FakeSavepoint(self, copy.deepcopy(self._store))
+        self._savepoints.append(point)
+        return point
+
+    def meanwhile(self, kind: str, commit: Commit, *, row_id: int | None = None) -> None:
+        """The next time this transaction locks a ``kind`` row (``row_id`` or any), another
+        transaction that held that lock commits first. ``commit(store, locked_id)`` writes
+        its change; it is called for every view of the store (the live one, the committed
+        one and each open savepoint's), so the change survives this transaction's
+        rollbacks as a real commit would. It must build new rows on each call and give
+        them explicit ids (each view numbers its own)."""
+        self._on_lock.append((kind, row_id, commit))
+
+    def _locking(self, kind: str, row_id: int) -> None:
+        for hook in self._on_lock:
+            wanted_kind, wanted_id, commit = hook
+            if wanted_kind == kind and wanted_id in (None, row_id):
+                self._on_lock.remove(hook)
+                views = [self._store, self._saved, *(p.saved for p in self._savepoints)]
+                for view in views:
+                    if view is not None:
+                        commit(view, row_id)
+                return
 
     @property
     def locked(self) -> list[tuple[str, int]]:

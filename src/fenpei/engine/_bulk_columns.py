@@ -56,16 +56,13 @@ class Coded:
 
     def __init__(self, raw: list[object]) -> None:
         table: dict[object, int] = {}
-        codes = [table.setdefault(value, len(table)) for value in raw]
+        try:
+            codes = [table.setdefault(_hashable(value), len(table)) for value in raw]
+        except TypeError:  # a value that cannot be a key: every row is its own value
+            codes = list(range(len(raw)))
         self.codes: npt.NDArray[np.int32] = np.array(codes, dtype=np.int32)
-        self.values = list(table)
-        # Codes are handed out in order of first appearance, so a value's first row is
-        # where the running maximum of the codes steps up to it.
-        rising = np.ones(len(raw), dtype=bool)
-        if len(raw):
-            peak = np.maximum.accumulate(self.codes)
-            rising[1:] = peak[1:] > peak[:-1]
-        self.first: list[int] = np.flatnonzero(rising).tolist()
+        self.first = _first_rows(self.codes)
+        self.values = [raw[row] for row in self.first]  # as the getter gave them
         self._keys: list[str | None] | None = None
         self._buckets: tuple[Rows, Rows] | None = None
 
@@ -86,6 +83,22 @@ class Coded:
         if not parts:
             return np.empty(0, dtype=np.intp)
         return parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
+
+
+def _hashable(value: object) -> object:
+    """Tags come as lists; as tuples they can be dictionary keys."""
+    return tuple(value) if type(value) is list else value
+
+
+def _first_rows(codes: npt.NDArray[np.int32]) -> list[int]:
+    """The first row holding each code. Codes are handed out in order of first
+    appearance, so that is where the running maximum of the codes steps up."""
+    rising = np.ones(len(codes), dtype=bool)
+    if len(codes):
+        peak = np.maximum.accumulate(codes)
+        rising[1:] = peak[1:] > peak[:-1]
+    first: list[int] = np.flatnonzero(rising).tolist()
+    return first
 
 
 class Numbers:

@@ -19,7 +19,8 @@ def explain(decision: Decision, *, max_rules: int = 5) -> str:
     """E.g. "Rule 'East' matched · skipped 'VIP': level = 'A' (was 'B') ·
     Alice excluded: at capacity: 40/40 open customers · Bob chosen: least loaded 12/40"."""
     parts: list[str] = []
-    tried = [t for t in decision.trace if t.result != "matched"]
+    # The rule that decided is told at the end, not as "skipped".
+    tried = [t for t in decision.trace if t.result != "matched" and t.rule_id != decision.rule_id]
     for trace in tried[:max_rules]:
         why = trace.failed_condition or trace.result.replace("_", " ")
         parts.append(f"skipped '{trace.rule_name}': {why}")

@@ -209,7 +209,8 @@ def _first_match(
         why = note or ("nobody in the target" if not reps else "nobody in the target is eligible")
         trace[-1] = RuleTrace(rule.id, rule.name, "no_eligible_rep", why)
         if rule.fallback is Fallback.team_pool:
-            pool = rule.fallback_pool or f"team:{rule.target.team_id or rule.id}"
+            team = rule.target.team_id if rule.target.kind is TargetKind.team else None
+            pool = rule.fallback_pool or (f"team:{team}" if team is not None else "public")
             return Match(
                 tuple(trace),
                 final=_final(

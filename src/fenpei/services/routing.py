@@ -115,7 +115,7 @@ def load_context(
     accounts = AccountIndex()
     if any(r.rule.target.kind is TargetKind.account_owner for r in rules):
         owners = uow.routing.account_owners(
-            company=(customer.company_name or "").strip().casefold() or None,
+            company=(customer.company_name or "").strip() or None,
             email_domain=email_domain(customer.email) or None,
             phone_digits=digits(customer.phone) or None,
         )
@@ -184,8 +184,8 @@ def _record(
             strategy=decision.strategy,
         )
     before = _audit.snapshot(customer)
-    customer.updated_at = now
     if decision.outcome is Outcome.pool:
+        customer.updated_at = now
         assert customer.id is not None
         customer.pool, customer.queue_reason, customer.queued_at = decision.pool, None, None
         record = Assignment(
@@ -203,8 +203,11 @@ def _record(
         uow.assignments.add(record)
         _audit.record(uow, actor=actor, action="route.pool", obj=customer, now=now, before=before)
         return record
-    customer.queue_reason = decision.reason[:500]
-    customer.queued_at = customer.queued_at or now
+    reason = decision.reason[:500]
+    if customer.queued_at is not None and customer.queue_reason == reason:
+        return None  # still waiting for the same reason: nothing new to record
+    customer.queue_reason, customer.queued_at = reason, customer.queued_at or now
+    customer.updated_at = now
     _audit.record(uow, actor=actor, action="route.queue", obj=customer, now=now, before=before)
     return None
 
@@ -298,9 +301,11 @@ def route_customers(
                     rng=rng,
                 )
             except (Conflict, NotFound):
-                continue  # taken by hand or deleted meanwhile
-            uow.commit()
-        outcomes[decision.outcome.value] += 1
+                decision = None  # taken by hand or deleted meanwhile
+            else:
+                uow.commit()
+        if decision is not None:
+            outcomes[decision.outcome.value] += 1
         if progress:
             progress(done, len(customer_ids))
     return outcomes

@@ -48,6 +48,8 @@ def _target(raw: object, uow: UnitOfWork, errors: list[FieldError]) -> Target | 
     skill = raw.get("skill")
     if kind is TargetKind.skill and (not isinstance(skill, str) or not skill.strip()):
         errors.append(FieldError("target.skill", "name a skill (industries:retail) or a tag"))
+    if not isinstance(raw.get("include_subteams", True), bool):
+        errors.append(FieldError("target.include_subteams", "must be true or false"))
     match_on = raw.get("match_on", list(MATCH_KEYS))
     if not isinstance(match_on, list) or not match_on or not set(match_on) <= set(MATCH_KEYS):
         errors.append(FieldError("target.match_on", f"use some of {', '.join(MATCH_KEYS)}"))
@@ -84,6 +86,8 @@ def _window(raw: object, errors: list[FieldError]) -> EffectiveWindow | None:
         errors.append(FieldError("window", "must be an object"))
         return None
     before = len(errors)
+    if unknown := set(raw) - {"time_zone", "starts_on", "ends_on", "weekdays", "hours"}:
+        errors.append(FieldError("window", f"unknown keys {', '.join(sorted(unknown))}"))
     zone = raw.get("time_zone", "Asia/Shanghai")
     try:
         ZoneInfo(str(zone))
@@ -108,6 +112,8 @@ def _window(raw: object, errors: list[FieldError]) -> EffectiveWindow | None:
         and hours[0] < hours[1]
     ):
         errors.append(FieldError("window.hours", 'must be ["HH:MM", "HH:MM"], start first'))
+    if days.get("starts_on") and days.get("ends_on") and days["starts_on"] > days["ends_on"]:
+        errors.append(FieldError("window.ends_on", "must not be before starts_on"))
     if len(errors) > before:
         return None
     return EffectiveWindow(
@@ -133,8 +139,18 @@ def engine_rule(uow: UnitOfWork, rule: Rule, *, check_refs: bool = False) -> Rou
     """The rule as the engine runs it (id 0 while unsaved); raises ValidationFailed naming
     every bad part. ``check_refs`` also checks that the reps and team it names exist."""
     errors: list[FieldError] = []
-    if not isinstance(rule.name, str) or not 1 <= len(rule.name.strip()) <= 200:
-        errors.append(FieldError("name", "must be 1 to 200 characters"))
+    if (
+        not isinstance(rule.name, str)
+        or rule.name != rule.name.strip()
+        or not 1 <= len(rule.name) <= 200
+    ):
+        errors.append(FieldError("name", "must be 1 to 200 characters, without outer spaces"))
+    if not isinstance(rule.enabled, bool):
+        errors.append(FieldError("enabled", "must be true or false"))
+    if rule.fallback_pool is not None and (
+        not isinstance(rule.fallback_pool, str) or not 1 <= len(rule.fallback_pool) <= 100
+    ):
+        errors.append(FieldError("fallback_pool", "must be 1 to 100 characters"))
     if (
         isinstance(rule.priority, bool)
         or not isinstance(rule.priority, int)
@@ -205,6 +221,11 @@ def _target_unchecked(rule: Rule) -> Target:
     )
 
 
+def _stripped(fields: Mapping[str, Any]) -> dict[str, Any]:
+    name = fields.get("name")
+    return {**fields, "name": name.strip()} if isinstance(name, str) else dict(fields)
+
+
 def _snapshot(rule: Rule) -> dict[str, Any]:
     return {name: _audit.json_safe(getattr(rule, name)) for name in (*EDITABLE, "is_default")}
 
@@ -226,11 +247,24 @@ def _validate(uow: UnitOfWork, rule: Rule) -> None:
     engine_rule(uow, rule, check_refs=True)
 
 
-def create_rule(*, uow: UnitOfWork, fields: Mapping[str, Any], actor: Actor, now: datetime) -> Rule:
+def create_rule(
+    *,
+    uow: UnitOfWork,
+    fields: Mapping[str, Any],
+    actor: Actor,
+    now: datetime,
+    is_default: bool = False,
+) -> Rule:
     """Add a rule (validated as a whole; every bad part named by its JSON path)."""
     if unknown := set(fields) - set(EDITABLE):
         raise ValidationFailed([FieldError(k, "is not a rule field") for k in sorted(unknown)])
-    rule = Rule(**{"name": "", "priority": 100, **fields}, created_at=now, updated_at=now)
+    fields = _stripped(fields)
+    rule = Rule(
+        **{"name": "", "priority": 100, **fields},
+        created_at=now,
+        updated_at=now,
+        is_default=is_default,
+    )
     _validate(uow, rule)
     uow.rules.add(rule)
     assert rule.id is not None
@@ -258,10 +292,15 @@ def update_rule(
         raise ValidationFailed.one(
             "conditions", "the default rule catches everything; add a rule above it instead"
         )
+    draft = Rule(
+        **{**{name: getattr(rule, name) for name in EDITABLE}, **_stripped(fields)},
+        id=rule.id,
+        is_default=rule.is_default,
+    )
+    _validate(uow, draft)  # on a draft: a refused change leaves the rule untouched
     before = _audit.snapshot(rule)
-    for name, value in fields.items():
-        setattr(rule, name, value)
-    _validate(uow, rule)
+    for name in EDITABLE:
+        setattr(rule, name, getattr(draft, name))
     rule.version += 1
     rule.updated_at = now
     _save_version(uow, rule, actor, now)
@@ -287,11 +326,11 @@ def reorder_rules(
     """Give the listed rules priorities 10, 20, 30 … in that order (the default stays last)."""
     if len(set(rule_ids)) != len(rule_ids):
         raise ValidationFailed.one("rule_ids", "lists a rule twice")
-    rules = []
-    for position, rule_id in enumerate(rule_ids):
-        rule = get_rule(uow=uow, rule_id=rule_id, lock=True)
+    rules = [get_rule(uow=uow, rule_id=rule_id, lock=True) for rule_id in rule_ids]
+    for position, rule in enumerate(rules):
         if rule.is_default:
             raise ValidationFailed.one(f"rule_ids[{position}]", "the default rule is always last")
+    for position, (rule_id, rule) in enumerate(zip(rule_ids, rules, strict=True)):
         if rule.priority != (position + 1) * 10:
             update_rule(
                 uow=uow,
@@ -300,7 +339,6 @@ def reorder_rules(
                 actor=actor,
                 now=now,
             )
-        rules.append(rule)
     return rules
 
 
@@ -309,7 +347,7 @@ def ensure_default_rule(*, uow: UnitOfWork, actor: Actor, now: datetime) -> Rule
     existing = next((r for r in uow.rules.active() if r.is_default), None)
     if existing is not None:
         return existing
-    rule = create_rule(
+    return create_rule(
         uow=uow,
         fields={
             "name": DEFAULT_RULE_NAME,
@@ -319,9 +357,8 @@ def ensure_default_rule(*, uow: UnitOfWork, actor: Actor, now: datetime) -> Rule
         },
         actor=actor,
         now=now,
+        is_default=True,
     )
-    rule.is_default = True
-    return rule
 
 
 def delete_rule(*, uow: UnitOfWork, rule_id: int, actor: Actor, now: datetime) -> None:

@@ -70,10 +70,26 @@ class SqlRoutingReads(Repository):
         """Owner of the most recently assigned open customer matching each key."""
         c = t.customers.c
         found: dict[str, int] = {}
+        # Compare like with like: lower() on both sides, and phones without separators.
+        bare_phone = sa.func.replace(
+            sa.func.replace(
+                sa.func.replace(
+                    sa.func.replace(sa.func.replace(c.phone, "-", ""), " ", ""), "(", ""
+                ),
+                ")",
+                "",
+            ),
+            ".",
+            "",
+        )
         probes = {
-            "company": sa.func.lower(c.company_name) == company if company else None,
-            "email_domain": c.email.ilike(f"%@{email_domain}") if email_domain else None,
-            "phone": c.phone.like(f"%{phone_digits[-8:]}%") if phone_digits else None,
+            "company": sa.func.lower(sa.func.trim(c.company_name)) == sa.func.lower(company)
+            if company
+            else None,
+            "email_domain": sa.func.lower(c.email).like(f"%@{email_domain.lower()}")
+            if email_domain
+            else None,
+            "phone": bare_phone.like(f"%{phone_digits[-8:]}") if phone_digits else None,
         }
         for key, condition in probes.items():
             if condition is None:
