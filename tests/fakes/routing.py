@@ -54,6 +54,12 @@ class FakeRules:
         self._store.lock("routing_state", [rule_id])
         return self._store.routing_state.rows.get(rule_id)
 
+    def lock_states(self, rule_ids: Collection[int]) -> dict[int, RoutingState]:
+        wanted = sorted(set(rule_ids))
+        self._store.lock("routing_state", wanted)
+        rows = self._store.routing_state.rows
+        return {rule_id: rows[rule_id] for rule_id in wanted if rule_id in rows}
+
 
 class FakeRoutingReads:
     def __init__(self, store: Store) -> None:

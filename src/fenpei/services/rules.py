@@ -112,7 +112,8 @@ def _window(raw: object, errors: list[FieldError]) -> EffectiveWindow | None:
         and hours[0] < hours[1]
     ):
         errors.append(FieldError("window.hours", 'must be ["HH:MM", "HH:MM"], start first'))
-    if days.get("starts_on") and days.get("ends_on") and days["starts_on"] > days["ends_on"]:
+    first, last = days.get("starts_on"), days.get("ends_on")
+    if first is not None and last is not None and first > last:
         errors.append(FieldError("window.ends_on", "must not be before starts_on"))
     if len(errors) > before:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,6 +48,16 @@ class SqlRules(Repository):
     def states(self) -> dict[int, dict[str, Any]]:
         rows = self.session.execute(sa.select(t.routing_state.c.rule_id, t.routing_state.c.state))
         return {rule_id: dict(state) for rule_id, state in rows}
+
+    def lock_states(self, rule_ids: Collection[int]) -> dict[int, RoutingState]:
+        stmt = (
+            sa.select(RoutingState)
+            .where(t.routing_state.c.rule_id.in_(sorted(set(rule_ids))))
+            .order_by(t.routing_state.c.rule_id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+        return {state.rule_id: state for state in self.session.scalars(stmt)}
 
     def lock_state(self, rule_id: int) -> RoutingState | None:
         # populate_existing: another transaction may have moved the cursor since we read it.
