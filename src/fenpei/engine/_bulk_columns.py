@@ -4,13 +4,13 @@ Each field a rule tests is read off every customer once. What a leaf answers is 
 identical to the compiled predicate (``_compile``) by one of three means:
 
 - numbers become a float array (NaN for None) and datetimes int64 microseconds since the
-  epoch; comparisons on them are exact (ints up to 2**53, microsecond datetimes), so
-  NumPy gives the answers the compiled closures give;
+  epoch (``_bulk_moments``); comparisons on them are exact (ints below 2**53, microsecond
+  datetimes), so NumPy gives the answers the compiled closures give;
 - every other field (text, choice, date, tags) is dictionary-encoded: each distinct value
   gets a code, and a leaf is decided once per distinct value by running its *compiled*
   test on one customer holding that value. ``province = 'East'`` over a million
-  customers is 34 predicate calls and one gather; case folding, blanks and None behave
-  exactly as in ``_compile`` because it is ``_compile`` deciding them;
+  customers is one predicate call per province and one gather; case folding, blanks and
+  None behave exactly as in ``_compile`` because it is ``_compile`` deciding them;
 - whatever cannot be shown exact (a number too large for a float, a datetime compared
   with ``now`` in the same non-fixed zone, an hour holding a zone transition) runs the
   compiled test per row.
@@ -19,30 +19,25 @@ identical to the compiled predicate (``_compile``) by one of three means:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import datetime
+from functools import partial
 from typing import TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from fenpei.domain.customers import Customer
+from fenpei.engine._bulk_moments import Mask, Moments, Rows, moment_leaf, moments
 from fenpei.engine._compile import compile_conditions
 from fenpei.engine._describe import normalise_key
-from fenpei.engine._nodes import Age, BusinessHours, Leaf, Op, Span
+from fenpei.engine._nodes import Leaf, Op
 from fenpei.engine.fields import FieldSpec, FieldType
 
-Rows: TypeAlias = npt.NDArray[np.intp]
-Mask: TypeAlias = npt.NDArray[np.bool_]
 Test: TypeAlias = Callable[[Customer, datetime], bool]
 FieldKey: TypeAlias = tuple[str, Callable[[Customer], object]]
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MICROSECOND = timedelta(microseconds=1)
-HOUR_US = 3_600_000_000
-MINUTE_US = 60_000_000
-DAY_US = 86_400_000_000
 EXACT_FLOAT = 2**53  # every int below this is a float64 exactly
-_NUMERIC_TYPES = frozenset((int, float, bool))
+_NUMERIC_TYPES = frozenset((int, float, bool, type(None)))
 
 
 def field_key(spec: FieldSpec) -> FieldKey:
@@ -54,14 +49,15 @@ class Coded:
     """A dictionary-encoded column: ``codes[row]`` indexes ``values``; ``first[code]`` is a
     row holding that value, on which a leaf's compiled test decides for all of them."""
 
-    def __init__(self, raw: list[object]) -> None:
-        table: dict[object, int] = {}
+    def __init__(self, raw: list[object], *, lists: bool = False) -> None:
+        keys = [tuple(v) if type(v) is list else v for v in raw] if lists else raw
         try:
-            codes = [table.setdefault(_hashable(value), len(table)) for value in raw]
+            table = {value: code for code, value in enumerate(dict.fromkeys(keys))}
+            codes = np.fromiter(map(table.__getitem__, keys), dtype=np.int32, count=len(keys))
         except TypeError:  # a value that cannot be a key: every row is its own value
-            codes = list(range(len(raw)))
-        self.codes: npt.NDArray[np.int32] = np.array(codes, dtype=np.int32)
-        self.first = _first_rows(self.codes)
+            codes = np.arange(len(raw), dtype=np.int32)
+        self.codes: npt.NDArray[np.int32] = codes
+        self.first = _first_rows(codes)
         self.values = [raw[row] for row in self.first]  # as the getter gave them
         self._keys: list[str | None] | None = None
         self._buckets: tuple[Rows, Rows] | None = None
@@ -72,22 +68,31 @@ class Coded:
             self._keys = [None if v is None else normalise_key(v) for v in self.values]
         return self._keys
 
-    def rows_with(self, codes: Sequence[int]) -> Rows:
-        """The rows holding any of ``codes``, ascending."""
+    def _bucketed(self) -> tuple[Rows, Rows]:
+        """Rows sorted by code (ascending within a code), and where each code starts."""
         if self._buckets is None:
             order = np.argsort(self.codes, kind="stable").astype(np.intp)
             bounds = np.searchsorted(self.codes[order], np.arange(len(self.values) + 1))
             self._buckets = order, bounds.astype(np.intp)
-        order, bounds = self._buckets
+        return self._buckets
+
+    def count_with(self, codes: Sequence[int]) -> int:
+        """How many rows hold any of ``codes``."""
+        _, bounds = self._bucketed()
+        return sum(int(bounds[c + 1] - bounds[c]) for c in codes)
+
+    def rows_with(self, codes: Sequence[int]) -> Rows:
+        """The rows holding any of ``codes``, ascending."""
+        order, bounds = self._bucketed()
         parts = [order[bounds[c] : bounds[c + 1]] for c in codes]
-        if not parts:
-            return np.empty(0, dtype=np.intp)
-        return parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
-
-
-def _hashable(value: object) -> object:
-    """Tags come as lists; as tuples they can be dictionary keys."""
-    return tuple(value) if type(value) is list else value
+        if len(parts) == 1:
+            return parts[0]
+        total = sum(len(part) for part in parts)
+        if total * 16 < len(self.codes):  # few rows: merging the buckets is cheaper
+            return np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.intp)
+        wanted = np.zeros(len(self.values), dtype=bool)
+        wanted[list(codes)] = True
+        return np.flatnonzero(wanted[self.codes])
 
 
 def _first_rows(codes: npt.NDArray[np.int32]) -> list[int]:
@@ -115,42 +120,18 @@ class Numbers:
         return self._none
 
 
-class Moments:
-    """A datetime column as int64 microseconds since the epoch, with a missing mask."""
-
-    def __init__(self, micros: npt.NDArray[np.int64], missing: Mask, raw: list[object]) -> None:
-        self.micros, self.missing = micros, missing
-        self._raw = raw
-        self._zones: set[tzinfo | None] | None = None
-
-    def zones(self) -> set[tzinfo | None]:
-        if self._zones is None:
-            self._zones = {v.tzinfo for v in self._raw if isinstance(v, datetime)}
-        return self._zones
-
-
 def _numbers(raw: list[object]) -> Numbers | None:
     """The float column, or None when a value is not an exactly representable number."""
-    if not {type(v) for v in raw} <= _NUMERIC_TYPES | {type(None)}:
+    if not set(map(type, raw)) <= _NUMERIC_TYPES:
         return None
-    values = np.array([np.nan if v is None else v for v in raw], dtype=np.float64)
+    try:
+        values = np.array(raw, dtype=np.float64)  # None becomes NaN
+    except OverflowError:  # an int beyond any float
+        return None
     big = np.abs(values) >= EXACT_FLOAT
     if big.any() and any(type(v) is int for v in np.asarray(raw, dtype=object)[big]):
         return None  # a huge int compares exactly in Python, not as a float
     return Numbers(values, raw)
-
-
-def _micros(moment: datetime) -> int:
-    """Exact microseconds since the epoch (no float rounding)."""
-    return (moment - EPOCH) // MICROSECOND
-
-
-def _moments(raw: list[object]) -> Moments | None:
-    if not {type(v) for v in raw} <= {datetime, type(None)}:
-        return None
-    missing = np.fromiter((v is None for v in raw), bool, len(raw))
-    micros = [0 if v is None else _micros(v) for v in raw]  # type: ignore[arg-type]
-    return Moments(np.array(micros, dtype=np.int64), missing, raw)
 
 
 class Columns:
@@ -165,27 +146,25 @@ class Columns:
         self._tests: dict[int, Test] = {}
         self._tables: dict[int, npt.NDArray[np.int8]] = {}
         self._complete: set[int] = set()
-        self._offsets: dict[tuple[tzinfo, int], int | None] = {}
         self._leaves: list[Leaf] = []  # keeps every leaf keyed by id() alive
 
     def raw(self, spec: FieldSpec) -> list[object]:
         key = field_key(spec)
         if key not in self._raw:
-            get = spec.get
-            self._raw[key] = [get(customer) for customer in self.customers]
+            self._raw[key] = list(map(spec.get, self.customers))
         return self._raw[key]
 
     def coded(self, spec: FieldSpec) -> Coded:
         key = field_key(spec)
         if key not in self._coded:
-            self._coded[key] = Coded(self.raw(spec))
+            self._coded[key] = Coded(self.raw(spec), lists=spec.type is FieldType.list_of_text)
         return self._coded[key]
 
     def _typed_column(self, spec: FieldSpec) -> Numbers | Moments | None:
         key = field_key(spec)
         if key not in self._typed:
             raw = self.raw(spec)
-            self._typed[key] = _numbers(raw) if spec.type is FieldType.number else _moments(raw)
+            self._typed[key] = _numbers(raw) if spec.type is FieldType.number else moments(raw)
         return self._typed[key]
 
     def test(self, leaf: Leaf) -> Test:
@@ -204,10 +183,8 @@ class Columns:
             if isinstance(column, Numbers):
                 return _number_leaf(leaf, column, rows)
             if isinstance(column, Moments):
-                answer = self._moment_leaf(leaf, column, rows)
-                if answer is not None:
-                    return answer
-                return self.per_row(leaf, rows)
+                answer = moment_leaf(leaf, column, rows, self.now, partial(self.per_row, leaf))
+                return self.per_row(leaf, rows) if answer is None else answer
             if kind is FieldType.datetime:
                 return self.per_row(leaf, rows)
         return self._coded_leaf(leaf, rows)
@@ -242,78 +219,6 @@ class Columns:
                 table[todo] = [test(customers[first[c]], now) for c in todo.tolist()]
         answer: Mask = table[codes] == 1
         return answer
-
-    def _moment_leaf(self, leaf: Leaf, column: Moments, rows: Rows) -> Mask | None:
-        """The leaf over a datetime column, or None when only the per-row test is exact."""
-        op, operand = leaf.op, leaf.operand
-        missing = column.missing[rows]
-        if op is Op.is_empty:
-            return missing
-        if op is Op.is_not_empty:
-            return ~missing
-        micros = column.micros[rows]
-        if isinstance(operand, Span):
-            mask = ~missing
-            if operand.start is not None:
-                mask &= micros >= _micros(operand.start)
-            if operand.end is not None:
-                mask &= micros < _micros(operand.end)
-            return mask
-        if isinstance(operand, Age):
-            # Python compares two datetimes sharing a tzinfo by wall clock, others by
-            # instant; the two agree unless that shared zone has a varying offset.
-            cutoff = self.now - operand.days
-            zone = cutoff.tzinfo
-            if not isinstance(zone, timezone) and zone in column.zones():
-                return None
-            bound = _micros(cutoff)
-            return ~missing & (micros >= bound if op is Op.within_days else micros < bound)
-        if isinstance(operand, BusinessHours):
-            return self._business_hours(leaf, operand, micros, missing, rows)
-        return None
-
-    def _business_hours(
-        self,
-        leaf: Leaf,
-        hours: BusinessHours,
-        micros: npt.NDArray[np.int64],
-        missing: Mask,
-        rows: Rows,
-    ) -> Mask:
-        """Local weekday and minute from the zone's offset, looked up once per UTC hour;
-        an hour whose offset changes inside it is decided per row."""
-        mask = np.zeros(len(rows), dtype=bool)
-        present = np.flatnonzero(~missing)
-        if not len(present):
-            return mask
-        hour_of = micros[present] // HOUR_US
-        distinct, which = np.unique(hour_of, return_inverse=True)
-        offsets = [self._offset(hours.time_zone, h) for h in distinct.tolist()]
-        steady = np.array([o is not None for o in offsets], dtype=bool)[which]
-        shift = np.array([o or 0 for o in offsets], dtype=np.int64)[which]
-        local = micros[present] + shift
-        minute = (local // MINUTE_US) % 1440
-        weekday = (local // DAY_US + 3) % 7  # 1970-01-01 was a Thursday (3)
-        days = np.array(sorted(hours.weekdays), dtype=np.int64)
-        inside = np.isin(weekday, days) & (minute >= hours.start_minute)
-        inside &= minute < hours.end_minute
-        mask[present[steady]] = inside[steady]
-        unsteady = present[~steady]
-        if len(unsteady):
-            mask[unsteady] = self.per_row(leaf, rows[unsteady])
-        return mask
-
-    def _offset(self, zone: tzinfo, hour: int) -> int | None:
-        """The zone's UTC offset in microseconds throughout UTC hour ``hour``, or None if
-        it changes within the hour."""
-        key = (zone, hour)
-        if key not in self._offsets:
-            start = EPOCH + timedelta(hours=hour)
-            first = start.astimezone(zone).utcoffset()
-            last = (start + timedelta(hours=1) - MICROSECOND).astimezone(zone).utcoffset()
-            steady = first is not None and first == last
-            self._offsets[key] = first // MICROSECOND if steady and first is not None else None
-        return self._offsets[key]
 
 
 def _number_leaf(leaf: Leaf, column: Numbers, rows: Rows) -> Mask:

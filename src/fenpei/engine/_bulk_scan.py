@@ -12,7 +12,8 @@ import numpy as np
 import numpy.typing as npt
 
 from fenpei.domain.customers import Customer
-from fenpei.engine._bulk_columns import Coded, Columns, Mask, Rows
+from fenpei.engine._bulk_columns import Coded, Columns
+from fenpei.engine._bulk_moments import Mask, Rows
 from fenpei.engine._describe import equality_keys
 from fenpei.engine._nodes import All, Leaf, Node, Not
 from fenpei.engine.eligibility import in_window
@@ -39,12 +40,11 @@ class _Admits:
     """A rule's equality index entry: the rows whose value in ``column`` it accepts (all
     others fail it, per ``equality_keys``), also as a mask over the column's codes."""
 
-    def __init__(self, column: Coded, accepted: frozenset[str]) -> None:
+    def __init__(self, column: Coded, codes: list[int]) -> None:
         self.column = column
-        self.codes = [code for code, key in enumerate(column.keys()) if key in accepted]
-        self.rows = column.rows_with(self.codes)
+        self.rows = column.rows_with(codes)
         self.by_code = np.zeros(len(column.values), dtype=bool)
-        self.by_code[self.codes] = True
+        self.by_code[codes] = True
 
     def among(self, rows: Rows) -> Rows:
         return rows[self.by_code[self.column.codes[rows]]]
@@ -75,12 +75,14 @@ class Scanner:
             node = self.nodes[position]
             keys = equality_keys(node) or {}
             specs = _specs(node, {})
-            best: _Admits | None = None
+            best: tuple[int, Coded, list[int]] | None = None
             for name in sorted(keys):
-                entry = _Admits(self.columns.coded(specs[name]), keys[name])
-                if best is None or len(entry.rows) < len(best.rows):
-                    best = entry
-            self._admits[position] = best
+                column = self.columns.coded(specs[name])
+                codes = [code for code, key in enumerate(column.keys()) if key in keys[name]]
+                count = column.count_with(codes)
+                if best is None or count < best[0]:
+                    best = count, column, codes
+            self._admits[position] = None if best is None else _Admits(best[1], best[2])
         return self._admits[position]
 
     def matches(self, node: Node, rows: Rows) -> Mask:

@@ -198,8 +198,12 @@ class _BatchRouter:
             if found.final is None:
                 assert found.rule is not None
                 exclusions += found.exclusions
-                ready = replace(
-                    found, trace=tuple(trace), rules_skipped=skipped, exclusions=tuple(exclusions)
+                ready = Match(
+                    tuple(trace),
+                    rules_skipped=skipped,
+                    rule=found.rule,
+                    eligible=found.eligible,
+                    exclusions=tuple(exclusions),
                 )
                 state = self.states.get(found.rule.id, {})
                 decision = decide(ready, customer=customer, state=state, rng=self.rng)

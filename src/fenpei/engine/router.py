@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from random import Random
 from typing import Any, Protocol
 
@@ -84,6 +85,16 @@ class RoutingContext:
     states: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
     selector: RuleSelector | None = None
 
+    @cached_property
+    def rep_ids_by_team(self) -> Mapping[int, tuple[int, ...]]:
+        """Rep ids grouped by their own team, so a team target costs the team's size. Ids,
+        not states: a batch updates ``reps`` as it goes and must see the fresh states."""
+        grouped: dict[int, list[int]] = {}
+        for rep_id, state in self.reps.items():
+            if state.rep.team_id is not None:
+                grouped.setdefault(state.rep.team_id, []).append(rep_id)
+        return {team: tuple(ids) for team, ids in grouped.items()}
+
 
 @dataclass(frozen=True)
 class Match:
@@ -117,7 +128,8 @@ def target_reps(
         return [ctx.reps[i] for i in target.rep_ids if i in ctx.reps], None
     if target.kind is TargetKind.team and target.team_id is not None:
         teams = _team_tree(target.team_id, ctx.sub_teams, target.include_subteams)
-        return [s for s in ctx.reps.values() if s.rep.team_id in teams], None
+        members = ctx.rep_ids_by_team
+        return [ctx.reps[i] for team in teams for i in members.get(team, ()) if i in ctx.reps], None
     if target.kind is TargetKind.skill and target.skill:
         return [s for s in ctx.reps.values() if has_skill(s.rep, target.skill)], None
     if target.kind is TargetKind.account_owner:

@@ -1,0 +1,403 @@
+"""Routing, engine only (no database): one decision with fenpei's compiled rules and rule
+index against (a) interpreting the JSON trees per customer, (b) the rule-engine library and
+(c) an Odoo-style allocation; then the batch path for 100k and 1M customers against (a) and
+against the engine's own per-customer path. Slow paths are timed on a sample and reported
+per customer."""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from functools import partial
+from random import Random
+from typing import Any, TypeVar
+
+import rule_engine  # type: ignore[import-untyped]
+
+from bench._rulesets import customers, routing_rules, sales_org, territory_trees
+from fenpei.domain.customers import Customer
+from fenpei.engine.bulk import first_matching_rules, iter_route_many, received
+from fenpei.engine.conditions import compile_conditions, parse_conditions
+from fenpei.engine.fields import field_catalog, fold
+from fenpei.engine.model import Decision, Outcome, RepState
+from fenpei.engine.router import CompiledRule, RoutingContext, decide, match, route
+from fenpei.engine.rule_index import RuleIndex
+
+NOW = datetime(2024, 5, 15, 4, 0, tzinfo=UTC)
+CATALOG = field_catalog()
+RULE_COUNTS = (10, 100, 1000)
+REP_COUNTS = (10, 100, 1000)
+OURS_SAMPLE = 1000  # decisions timed per cell on fenpei's path
+SLOW_SAMPLE = 200  # customers timed on each slow baseline
+BULK_RULES, BULK_REPS = 200, 200
+BULK_SIZES = (100_000, 1_000_000)
+PER_CUSTOMER_SAMPLE = 2000  # customers routed one by one to extrapolate the engine's path
+ODOO_MONTHLY_QUOTA = 30_000  # assignment_max (leads per 30 days): never reached here
+ALWAYS = compile_conditions(parse_conditions({}, CATALOG))
+T = TypeVar("T")
+
+
+def per_item(work: Callable[[T], object], items: Sequence[T], repeat: int = 3) -> float:
+    """Seconds per item of ``work`` over ``items``: the best of ``repeat`` passes, with
+    the garbage collector paused as ``timeit`` does (a million customers in memory make
+    its full passes slow, and they would land on whichever path happens to run then)."""
+    best = math.inf
+    for _ in range(repeat):
+        with paused_gc():
+            started = time.perf_counter()
+            for item in items:
+                work(item)
+            best = min(best, time.perf_counter() - started)
+    return best / len(items)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+# --- (a) a first version: interpret the JSON tree for every customer ---------------------
+
+
+def naive_holds(tree: dict[str, Any], customer: Customer) -> bool:
+    """Walk the dict as stored, folding text on both sides each time."""
+    if not tree:
+        return True
+    if "all" in tree:
+        return all(naive_holds(child, customer) for child in tree["all"])
+    if "any" in tree:
+        return any(naive_holds(child, customer) for child in tree["any"])
+    if "not" in tree:
+        return not naive_holds(tree["not"], customer)
+    value, op, wanted = getattr(customer, tree["field"]), tree["op"], tree["value"]
+    if value is None:
+        return op in ("ne", "not_in", "is_empty")
+    if op == "eq":
+        return str(value).strip().lower() == str(wanted).strip().lower()
+    if op == "in":
+        return str(value).strip().lower() in [str(w).strip().lower() for w in wanted]
+    if op == "gte":
+        return bool(value >= wanted)
+    raise ValueError(f"the naive baseline does not know {op!r}")
+
+
+def naive_first(trees: Sequence[dict[str, Any]], customer: Customer) -> int | None:
+    for position, tree in enumerate(trees):
+        if naive_holds(tree, customer):
+            return position
+    return None
+
+
+# --- (b) the rule-engine library -------------------------------------------------------
+
+
+def rule_engine_text(tree: dict[str, Any]) -> str:
+    """A condition tree as a rule-engine expression (text values folded, as the customer
+    record handed to it is)."""
+    if not tree:
+        return "true"
+    if "all" in tree or "any" in tree:
+        joiner = " and " if "all" in tree else " or "
+        return joiner.join(
+            f"({rule_engine_text(child)})"
+            for child in (tree["all"] if "all" in tree else tree["any"])
+        )
+    if "not" in tree:
+        return f"not ({rule_engine_text(tree['not'])})"
+    field, op, value = tree["field"], tree["op"], tree["value"]
+    if op == "eq":
+        return f"{field} == {json.dumps(fold(value), ensure_ascii=False)}"
+    if op == "in":
+        items = ", ".join(json.dumps(fold(v), ensure_ascii=False) for v in value)
+        return f"{field} in [{items}]"
+    if op == "gte":
+        return f"{field} != null and {field} >= {value}"
+    raise ValueError(f"no rule-engine form for {op!r}")
+
+
+class RuleEngineRouter:
+    """Each rule a ``rule_engine.Rule``, tried in order on a dict of the customer."""
+
+    TEXT = ("province", "city", "industry", "level")
+
+    def __init__(self, trees: Sequence[dict[str, Any]]) -> None:
+        context = rule_engine.Context(default_value=None)
+        self.rules = [rule_engine.Rule(rule_engine_text(tree), context=context) for tree in trees]
+
+    def first(self, customer: Customer) -> int | None:
+        record: dict[str, object] = {
+            name: None if (v := getattr(customer, name)) is None else fold(v) for name in self.TEXT
+        }
+        record["employees"] = customer.employees
+        for position, rule in enumerate(self.rules):
+            if rule.matches(record):
+                return position
+        return None
+
+
+# --- (c) Odoo-style allocation ---------------------------------------------------------
+
+
+def odoo_domain(tree: dict[str, Any]) -> list[Any]:
+    """A condition tree as an Odoo domain (prefix notation: '&', '|', '!')."""
+    if not tree:
+        return []
+    if "all" in tree or "any" in tree:
+        children = tree["all"] if "all" in tree else tree["any"]
+        joiner = "&" if "all" in tree else "|"
+        return [joiner] * (len(children) - 1) + [t for c in children for t in odoo_domain(c)]
+    if "not" in tree:
+        return ["!", *odoo_domain(tree["not"])]
+    return [(tree["field"], {"eq": "=", "in": "in", "gte": ">="}[tree["op"]], tree["value"])]
+
+
+def _domain_term(domain: list[Any], at: int, record: Customer) -> tuple[bool, int]:
+    term = domain[at]
+    if term == "!":
+        held, after = _domain_term(domain, at + 1, record)
+        return not held, after
+    if term in ("&", "|"):
+        left, after = _domain_term(domain, at + 1, record)
+        right, after = _domain_term(domain, after, record)
+        return (left and right) if term == "&" else (left or right), after
+    field, op, value = term
+    actual = getattr(record, field)
+    if op == "=":
+        return actual == value, at + 1
+    if op == "in":
+        return actual in value, at + 1
+    return actual is not None and actual >= value, at + 1
+
+
+def domain_holds(domain: list[Any], record: Customer) -> bool:
+    at, held = 0, True
+    while at < len(domain) and held:  # top-level terms are and-ed
+        held, at = _domain_term(domain, at, record)
+    return held
+
+
+class OdooStyle:
+    """Odoo CRM's lead assignment as its documentation describes it: teams in sequence,
+    each with a domain the lead must satisfy; in the team, a member drawn with
+    ``random.choices`` weighted by the leads they may still take today (assignment_max / 30
+    minus today's)."""
+
+    def __init__(
+        self,
+        trees: Sequence[dict[str, Any]],
+        rules: Sequence[CompiledRule],
+        reps: dict[int, RepState],
+        rng: Random,
+    ) -> None:
+        self.domains = [odoo_domain(tree) for tree in trees]
+        self.team_of = [compiled.rule.target.team_id for compiled in rules]
+        self.members: dict[int | None, list[int]] = {}
+        for state in reps.values():
+            self.members.setdefault(state.rep.team_id, []).append(state.id)
+        self.quota = math.ceil(ODOO_MONTHLY_QUOTA / 30)
+        self.today = dict.fromkeys(reps, 0)
+        self.rng = rng
+
+    def assign(self, lead: Customer) -> int | None:
+        for position, domain in enumerate(self.domains):
+            if domain_holds(domain, lead):
+                members = self.members.get(self.team_of[position], [])
+                room = [(m, self.quota - self.today[m]) for m in members]
+                room = [(m, left) for m, left in room if left > 0]
+                if not room:
+                    return None
+                chosen = self.rng.choices([m for m, _ in room], weights=[w for _, w in room])[0]
+                self.today[chosen] += 1
+                return chosen
+        return None
+
+
+# --- shared: the candidate / strategy step for a rule found by a baseline ---------------
+
+
+class CandidateStep:
+    """``router``'s target, eligibility and strategy for a rule someone else found, so every
+    baseline ends with the same work fenpei's decision does."""
+
+    def __init__(self, ctx: RoutingContext) -> None:
+        self.ctx = ctx
+        self.solo = [
+            RoutingContext(rules=(CompiledRule(c.rule, ALWAYS),), reps=ctx.reps) for c in ctx.rules
+        ]
+
+    def __call__(self, customer: Customer, position: int | None, rng: Random) -> Decision | None:
+        if position is None:
+            return None
+        found = match(customer, self.solo[position], now=NOW)
+        state = self.ctx.states.get(found.rule.id, {}) if found.rule else {}
+        return decide(found, customer=customer, state=state, rng=rng)
+
+    def after(
+        self, finder: Callable[[Customer], int | None], rng: Random, customer: Customer
+    ) -> Decision | None:
+        """Find the rule with ``finder``, then take this step."""
+        return self(customer, finder(customer), rng)
+
+
+def route_once(ctx: RoutingContext, rng: Random, customer: Customer) -> Decision:
+    return route(customer, ctx, now=NOW, rng=rng)
+
+
+def indexed_first(ctx: RoutingContext, customer: Customer) -> int | None:
+    """fenpei's per-customer rule finding: the rule index, then compiled predicates."""
+    assert isinstance(ctx.selector, RuleIndex)
+    for compiled in ctx.selector.for_customer(customer):
+        if compiled.matches(customer, NOW):
+            return compiled.rule.id - 1  # bench rules have id = position + 1
+    return None
+
+
+def world(rule_count: int, rep_count: int) -> tuple[list[dict[str, Any]], RoutingContext]:
+    trees = territory_trees(rule_count, Random(rule_count))
+    teams = max(1, rep_count // 10)
+    rules = routing_rules(trees, teams, dict(CATALOG))
+    ctx = RoutingContext(rules, sales_org(rep_count), selector=RuleIndex(rules, CATALOG))
+    return trees, ctx
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:9.1f} µs"
+
+
+def _ratio(slow: float, fast: float) -> str:
+    return f"{slow / fast:7.1f}x"
+
+
+def single_decisions() -> None:
+    print("\n== Routing: one decision (territory rules, first match usually deep) ==")
+    print("   rule finding only, per customer (fenpei: rule index + compiled predicates)")
+    print(
+        f"   {'rules':>5} {'depth':>6} | {'fenpei':>12} | {'(a) JSON walk':>22} | "
+        f"{'(b) rule-engine':>22}"
+    )
+    for rule_count in RULE_COUNTS:
+        trees, ctx = world(rule_count, 10)
+        people = customers(trees, OURS_SAMPLE, seed=rule_count)
+        slow = people[:SLOW_SAMPLE]
+        engine = RuleEngineRouter(trees)
+        ours = [indexed_first(ctx, c) for c in people]
+        assert (
+            ours[:SLOW_SAMPLE]
+            == [naive_first(trees, c) for c in slow]
+            == [engine.first(c) for c in slow]
+        ), "the baselines must find the same rules"
+        depth = sum(p if p is not None else rule_count for p in ours) / len(ours) / rule_count
+        fast = per_item(partial(indexed_first, ctx), people)
+        naive = per_item(partial(naive_first, trees), slow)
+        library = per_item(engine.first, slow)
+        print(
+            f"   {rule_count:>5} {depth:>5.0%} | {_us(fast)} | {_us(naive)} {_ratio(naive, fast)}"
+            f" | {_us(library)} {_ratio(library, fast)}"
+        )
+    print("   whole decision, per customer: fenpei route() vs each finder + the same step")
+    print(
+        f"   {'rules':>5} {'reps':>5} | {'fenpei':>12} | {'(a) JSON walk':>22} | "
+        f"{'(b) rule-engine':>22} | {'(c) Odoo-style':>12}"
+    )
+    for rule_count in RULE_COUNTS:
+        for rep_count in REP_COUNTS:
+            trees, ctx = world(rule_count, rep_count)
+            people = customers(trees, OURS_SAMPLE, seed=rule_count)
+            slow = people[:SLOW_SAMPLE]
+            engine, step = RuleEngineRouter(trees), CandidateStep(ctx)
+            odoo = OdooStyle(trees, ctx.rules, dict(ctx.reps), Random(3))
+            rng = Random(1)
+            fast = per_item(partial(route_once, ctx, rng), people)
+            naive = per_item(partial(step.after, partial(naive_first, trees), rng), slow)
+            library = per_item(partial(step.after, engine.first, rng), slow)
+            odoo_time = per_item(odoo.assign, slow)
+            print(
+                f"   {rule_count:>5} {rep_count:>5} | {_us(fast)} | {_us(naive)} "
+                f"{_ratio(naive, fast)} | {_us(library)} {_ratio(library, fast)} | "
+                f"{_us(odoo_time)}"
+            )
+
+
+def _one_by_one(ctx: RoutingContext, people: Iterable[Customer]) -> None:
+    """The engine's per-customer path: route, then apply the decision before the next."""
+    reps, states, rng = dict(ctx.reps), dict(ctx.states), Random(1)
+    current = replace(ctx, reps=reps, states=states)
+    for customer in people:
+        decision = route(customer, current, now=NOW, rng=rng)
+        if decision.outcome is Outcome.assigned:
+            assert decision.rep_id is not None and decision.rule_id is not None
+            reps[decision.rep_id] = received(reps[decision.rep_id], customer, now=NOW)
+            states[decision.rule_id] = decision.state_after
+
+
+def batch() -> None:
+    trees = territory_trees(BULK_RULES, Random(BULK_RULES))
+    rules = routing_rules(trees, BULK_REPS // 10, dict(CATALOG))
+    ctx = RoutingContext(rules, sales_org(BULK_REPS), selector=RuleIndex(rules, CATALOG))
+    started = time.perf_counter()
+    people = customers(trees, max(BULK_SIZES), seed=5)
+    made = time.perf_counter() - started
+    print(
+        f"\n== Batch path: {BULK_RULES} rules, {BULK_REPS} reps "
+        f"({max(BULK_SIZES):,} synthetic customers made in {made:.1f} s, not timed below) =="
+    )
+    sample, slow = people[:PER_CUSTOMER_SAMPLE], people[:SLOW_SAMPLE]
+    step = CandidateStep(ctx)
+    assert first_matching_rules(slow, rules, CATALOG, now=NOW) == [
+        naive_first(trees, c) for c in slow
+    ]
+    naive_find = per_item(partial(naive_first, trees), slow)
+    naive_route = per_item(partial(step.after, partial(naive_first, trees), Random(1)), slow)
+    engine_find = per_item(partial(indexed_first, ctx), sample)
+    engine_route = per_item(partial(_one_by_one, ctx), [sample]) / len(sample)
+    print(
+        f"   per customer, sampled: (a) JSON walk {_us(naive_find)} find, {_us(naive_route)} "
+        f"with step ({SLOW_SAMPLE}); engine {_us(engine_find)} find, "
+        f"{_us(engine_route)} route() ({PER_CUSTOMER_SAMPLE})"
+    )
+    print(
+        f"   {'customers':>9} {'what':>22} | {'total':>8} {'per customer':>12} | "
+        f"{'vs (a)':>8} | {'vs engine per customer':>22}"
+    )
+    for size in BULK_SIZES:
+        part = people[:size]
+        with paused_gc():
+            started = time.perf_counter()
+            first_matching_rules(part, rules, CATALOG, now=NOW)
+            found = (time.perf_counter() - started) / size
+        outcomes = {o: 0 for o in Outcome}
+        with paused_gc():
+            started = time.perf_counter()
+            for decision in iter_route_many(part, ctx, now=NOW, rng=Random(1)):
+                outcomes[decision.outcome] += 1  # streamed, not kept: a million is ~GBs
+            routed = (time.perf_counter() - started) / size
+        for what, each, naive, engine in (
+            ("first_matching_rules", found, naive_find, engine_find),
+            ("route_many", routed, naive_route, engine_route),
+        ):
+            print(
+                f"   {size:>9,} {what:>22} | {each * size:7.2f}s {_us(each)} | "
+                f"{_ratio(naive, each)} | {_ratio(engine, each):>22}"
+            )
+        assigned = outcomes[Outcome.assigned] / size
+        print(f"   {'':>9} {'':>22} | {assigned:.1%} assigned")
+
+
+def run() -> None:
+    single_decisions()
+    batch()
+
+
+if __name__ == "__main__":
+    run()
