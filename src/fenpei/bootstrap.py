@@ -15,7 +15,7 @@ from fenpei.adapters.db.uow import SqlUnitOfWork
 from fenpei.adapters.passwords import Argon2Hasher
 from fenpei.config import Settings
 from fenpei.services.ports import Clock, PasswordHasher
-from fenpei.services.routing import RuleBook
+from fenpei.services.rulebook import RuleBook
 
 
 class SystemClock:

@@ -16,7 +16,8 @@ from fenpei.domain.users import SYSTEM
 from fenpei.engine.model import Decision, Outcome
 from fenpei.services import assignments, customers, org
 from fenpei.services.intake import create_and_route
-from fenpei.services.routing import preview, route_queued
+from fenpei.services.routing import preview
+from fenpei.services.routing_batch import route_queued
 from tests.fakes import FixedClock
 from tests.integration._routing_world import World, add_rule, build_world
 

@@ -11,7 +11,7 @@ from fenpei.adapters.db import tables as t
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM
 from fenpei.services import customers, org
-from fenpei.services.routing import route_customers
+from fenpei.services.routing_batch import route_customers
 from tests.integration._routing_world import add_rule, build_world
 
 

@@ -25,7 +25,9 @@ from fenpei.engine.explain import explain
 from fenpei.engine.model import Decision, Outcome
 from fenpei.services import customers, org
 from fenpei.services.intake import create_and_route
-from fenpei.services.routing import MAX_ATTEMPTS, RuleBook, preview, route_customer, route_queued
+from fenpei.services.routing import MAX_ATTEMPTS, preview, route_customer
+from fenpei.services.routing_batch import route_queued
+from fenpei.services.rulebook import RuleBook
 from fenpei.services.rules import create_rule, ensure_default_rule, update_rule
 from tests.fakes import Commit, FakeUnitOfWork, FixedClock, Store, in_transaction
 from tests.services._build import a_customer, a_rep, assigned

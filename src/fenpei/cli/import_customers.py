@@ -13,7 +13,7 @@ from fenpei.adapters.files.tabular import read_table
 from fenpei.cli._common import console, fenpei_app
 from fenpei.domain.users import SYSTEM
 from fenpei.services.customer_import import ImportSummary, import_customers
-from fenpei.services.routing import route_customers
+from fenpei.services.routing_batch import route_customers
 
 
 def customers(

@@ -15,7 +15,8 @@ from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.users import SYSTEM
 from fenpei.engine.explain import decision_json, explain
 from fenpei.services import rules as rule_service
-from fenpei.services.routing import preview, route_queued
+from fenpei.services.routing import preview
+from fenpei.services.routing_batch import route_queued
 
 rules_app = typer.Typer(help="Assignment rules (分配规则).", no_args_is_help=True)
 

@@ -11,7 +11,8 @@ from fenpei.domain.users import Actor
 from fenpei.engine.model import Decision
 from fenpei.services.customers import create_customer
 from fenpei.services.ports import UnitOfWork
-from fenpei.services.routing import RuleBook, route_customer
+from fenpei.services.routing import route_customer
+from fenpei.services.rulebook import RuleBook
 
 
 def create_and_route(
