@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from fenpei.cli import customers, database, imports, routing, serve
+from fenpei.cli import customers, database, imports, jobs, routing, serve
 
 app = typer.Typer(
     name="fenpei",
@@ -20,6 +20,7 @@ app.command("history")(customers.history)
 app.command("serve")(serve.serve)
 app.command("route")(routing.route)
 app.add_typer(routing.rules_app, name="rules")
+app.add_typer(jobs.app, name="jobs")
 
 
 def main() -> None:
