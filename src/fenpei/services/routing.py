@@ -13,10 +13,7 @@ from fenpei.domain.users import Actor
 from fenpei.engine.capacity import capacity_breach
 from fenpei.engine.explain import decision_json, explain
 from fenpei.engine.model import Decision, Outcome
-from fenpei.engine.router import (
-    decide,
-    match,
-)
+from fenpei.engine.router import decide, match
 from fenpei.services import _audit
 from fenpei.services.assignments import give
 from fenpei.services.customers import get_customer, validate_customer_fields
@@ -26,9 +23,11 @@ from fenpei.services.rulebook import RuleBook, load_context
 MAX_ATTEMPTS = 5
 
 
-def _record(
+def record_decision(
     uow: UnitOfWork, customer: Customer, decision: Decision, actor: Actor, now: datetime
 ) -> Assignment | None:
+    """Write what a decision means: an owner and its record, a pool and its record, or the
+    queue (no record: nothing changed hands). The explanation goes with the record."""
     explanation = {**decision_json(decision), "text": explain(decision)}
     if decision.outcome is Outcome.assigned:
         rep = uow.reps.get(decision.rep_id, lock=True)  # type: ignore[arg-type]
@@ -101,7 +100,7 @@ def route_customer(
         found = match(customer, ctx, now=now)
         if found.rule is None:
             decision = decide(found, customer=customer, state={}, rng=rng)
-            _record(uow, customer, decision, actor, now)
+            record_decision(uow, customer, decision, actor, now)
             attempt.release()
             return decision
         state = uow.rules.lock_state(found.rule.id)
@@ -111,7 +110,7 @@ def route_customer(
         if capacity_breach(rep.capacity, uow.reps.usage(rep.id, now=now)) is None:
             if state is not None:
                 state.state, state.updated_at = decision.state_after, now
-            _record(uow, customer, decision, actor, now)
+            record_decision(uow, customer, decision, actor, now)
             attempt.release()
             return decision
         # Someone filled that rep after we read the loads: undo this attempt, which also

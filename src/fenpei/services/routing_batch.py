@@ -11,7 +11,7 @@ from fenpei.domain.users import Actor
 from fenpei.engine.bulk import route_many
 from fenpei.engine.model import Decision, Outcome, TargetKind
 from fenpei.services.ports import UnitOfWork
-from fenpei.services.routing import _record, route_customer
+from fenpei.services.routing import record_decision, route_customer
 from fenpei.services.rulebook import RuleBook, load_context
 
 
@@ -53,7 +53,7 @@ def route_batch(
     ctx = load_context(uow=uow, rulebook=rulebook, customer=customers[0], now=now, everyone=True)
     decisions = route_many(customers, ctx, now=now, rng=rng)
     for customer, decision in zip(customers, decisions, strict=True):
-        _record(uow, customer, decision, actor, now)
+        record_decision(uow, customer, decision, actor, now)
         if decision.rule_id in states and decision.outcome is Outcome.assigned:
             states[decision.rule_id].state = decision.state_after
             states[decision.rule_id].updated_at = now
