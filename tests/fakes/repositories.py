@@ -219,6 +219,10 @@ class FakeCategories(_Repository):
         found = [v for v in self._store.category_values if v.category_id == category_id]
         return sorted(found, key=lambda v: (v.position, v.id or 0))
 
+    def all_values(self) -> list[CategoryValue]:
+        found = list(self._store.category_values)
+        return sorted(found, key=lambda v: (v.category_id, v.position, v.id or 0))
+
 
 class FakeCustomFields(_Repository):
     def add(self, definition: CustomField) -> None:

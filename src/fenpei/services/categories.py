@@ -184,11 +184,10 @@ class CategoryIndex:
 
 
 def load_category_index(uow: UnitOfWork) -> CategoryIndex:
-    categories = [c for c in uow.categories.all() if c.id is not None]
-    return CategoryIndex(
-        strict={c.key: c.strict for c in categories},
-        usable={
-            c.key: [v for v in uow.categories.values(c.id) if v.usable]  # type: ignore[arg-type]
-            for c in categories
-        },
-    )
+    """Every dimension with its usable values, in two queries."""
+    categories = {c.id: c for c in uow.categories.all() if c.id is not None}
+    usable: dict[str, list[CategoryValue]] = {c.key: [] for c in categories.values()}
+    for value in uow.categories.all_values():
+        if value.usable and value.category_id in categories:
+            usable[categories[value.category_id].key].append(value)
+    return CategoryIndex(strict={c.key: c.strict for c in categories.values()}, usable=usable)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
+from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer
 from fenpei.domain.org import Leave
 from fenpei.domain.rules import Rule
 from fenpei.engine.capacity import Usage
 from fenpei.engine.conditions import compile_conditions, parse_conditions
-from fenpei.engine.fields import field_catalog
+from fenpei.engine.fields import FieldSpec, field_catalog
 from fenpei.engine.model import RepState, TargetKind
 from fenpei.engine.router import (
     AccountIndex,
@@ -40,10 +42,8 @@ class RuleBook:
     ) -> tuple[list[CompiledRule], RuleIndex]:
         """The compiled rules and an index over them, both reused while nothing changed."""
         custom_fields = uow.custom_fields.all()
-        signature = hashlib.sha1(
-            json.dumps([(d.key, str(d.kind), d.choices) for d in custom_fields]).encode()
-        ).hexdigest()
-        compiled = self.compile(uow, rules)
+        signature = _signature(custom_fields)
+        compiled = self._compile(uow, rules, custom_fields, signature)
         key = tuple((r.id or 0, r.version, signature) for r in rules)
         if key not in self._indexes:
             if len(self._indexes) > 16:  # rule sets change rarely; keep a few
@@ -52,20 +52,30 @@ class RuleBook:
         return compiled, self._indexes[key]
 
     def compile(self, uow: UnitOfWork, rules: list[Rule]) -> list[CompiledRule]:
+        """The rules compiled (each rule version once, per set of custom fields)."""
         custom_fields = uow.custom_fields.all()
-        signature = hashlib.sha1(
-            json.dumps([(d.key, str(d.kind), d.choices) for d in custom_fields]).encode()
-        ).hexdigest()
-        catalog = field_catalog(custom_fields)
+        return self._compile(uow, rules, custom_fields, _signature(custom_fields))
+
+    def _compile(
+        self, uow: UnitOfWork, rules: list[Rule], custom_fields: list[CustomField], signature: str
+    ) -> list[CompiledRule]:
+        catalog: Mapping[str, FieldSpec] | None = None
         compiled = []
         for rule in rules:
             assert rule.id is not None
             key = (rule.id, rule.version, signature)
             if key not in self._compiled:
+                catalog = catalog or field_catalog(custom_fields)
                 predicate = compile_conditions(parse_conditions(rule.conditions, catalog))
                 self._compiled[key] = CompiledRule(engine_rule(uow, rule), predicate)
             compiled.append(self._compiled[key])
         return compiled
+
+
+def _signature(custom_fields: list[CustomField]) -> str:
+    """Rules compiled against one set of custom fields are not valid for another."""
+    shapes = [(d.key, str(d.kind), d.choices) for d in custom_fields]
+    return hashlib.sha1(json.dumps(shapes).encode()).hexdigest()
 
 
 def load_context(

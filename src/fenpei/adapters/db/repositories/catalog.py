@@ -33,6 +33,13 @@ class SqlCategories(Repository):
             )
         )
 
+    def all_values(self) -> list[CategoryValue]:
+        """Every value of every dimension, ordered as ``values`` orders one dimension's."""
+        v = t.category_values.c
+        return list(
+            self.session.scalars(sa.select(CategoryValue).order_by(v.category_id, v.position, v.id))
+        )
+
 
 class SqlCustomFields(Repository):
     def add(self, definition: CustomField) -> None:
