@@ -85,3 +85,15 @@ def test_the_default_rule_cannot_be_deleted_or_narrowed(app: Fenpei, world: Worl
             now=app.now(),
         )
         uow.commit()
+
+
+def test_an_id_no_database_column_can_hold_is_refused_not_crashed_on(
+    app: Fenpei, world: World
+) -> None:
+    for target, field in (
+        ({"kind": "reps", "rep_ids": [10**40]}, "target.rep_ids"),
+        ({"kind": "team", "team_id": 10**40}, "target.team_id"),
+    ):
+        with pytest.raises(ValidationFailed) as caught:
+            add_rule(app, name="Huge", conditions={}, target=target)
+        assert [e.field for e in caught.value.errors] == [field]

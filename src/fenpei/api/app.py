@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from fenpei import __version__
 from fenpei.api.errors import install_error_handlers
-from fenpei.api.routes import customers, health, org
+from fenpei.api.routes import customers, health, leads, org, rules
 from fenpei.api.schemas import ErrorRead
 from fenpei.bootstrap import Fenpei
 from fenpei.web import auth, pages
@@ -26,6 +26,8 @@ def _api_v1() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX, responses=_ERRORS)
     router.include_router(customers.router, responses={404: {"model": ErrorRead}})
     router.include_router(org.router)
+    router.include_router(rules.router, responses={404: {"model": ErrorRead}})
+    router.include_router(leads.router)
     return router
 
 

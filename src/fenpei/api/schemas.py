@@ -6,10 +6,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    field_validator,
+)
 
 from fenpei.domain.assignments import AssignMethod
 from fenpei.domain.customers import Stage
+from fenpei.engine.model import Outcome
 
 # Ids are 32-bit integers in the database: a larger number can name nothing.
 MAX_ID = 2**31 - 1
@@ -189,3 +198,199 @@ class RepRead(_Read):
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     database: Literal["ok", "unreachable"]
+
+
+# --- rules and routing ------------------------------------------------------------------------
+
+_RULE_EXAMPLE: dict[str, Any] = {
+    "name": "East A-level → East team",
+    "priority": 10,
+    "conditions": {
+        "all": [
+            {"field": "region", "op": "eq", "value": "East"},
+            {"field": "level", "op": "in", "value": ["A", "B"]},
+        ]
+    },
+    "target": {"kind": "team", "team_id": 1},
+    "strategy": "round_robin",
+    "fallback": "next_rule",
+}
+# Keys a rule can hold but whose value can never be null (window and fallback_pool can).
+_NOT_NULL = ("name", "priority", "conditions", "target", "strategy", "strategy_options",
+             "fallback", "required_skills", "enabled")  # fmt: skip
+
+
+def _not_null(value: object) -> object:
+    if value is None:
+        raise ValueError("must not be null; leave the key out to keep the current value")
+    return value
+
+
+class RuleCreate(BaseModel):
+    """A new rule. ``conditions``, ``target``, ``window`` are JSON objects the service checks,
+    naming every bad part by its path (``conditions.all[0].field``)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_RULE_EXAMPLE]})
+
+    name: str = Field(max_length=1000)
+    priority: StrictInt = Field(100, description="Lower is tried first; the default rule is last.")
+    conditions: dict[str, Any] = Field(
+        default_factory=dict, description="A condition tree; `{}` matches every customer."
+    )
+    target: dict[str, Any] = Field(
+        description="Who may receive: `{kind: reps|team|skill|account_owner|pool|queue, …}`."
+    )
+    strategy: str = "round_robin"
+    strategy_options: dict[str, Any] = Field(default_factory=dict)
+    fallback: str = Field("next_rule", description="`next_rule`, `team_pool` or `queue`.")
+    fallback_pool: str | None = None
+    required_skills: list[str] = Field(default_factory=list)
+    window: dict[str, Any] | None = Field(
+        None, description="When the rule applies: time zone, dates, weekdays, hours."
+    )
+    enabled: bool = True
+
+
+class RuleUpdate(BaseModel):
+    """A change to a rule: only the keys given change; the result is the next version."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"priority": 20}, {"strategy": "least_loaded"}]},
+    )
+
+    name: str | None = Field(None, max_length=1000)
+    priority: StrictInt | None = None
+    conditions: dict[str, Any] | None = None
+    target: dict[str, Any] | None = None
+    strategy: str | None = None
+    strategy_options: dict[str, Any] | None = None
+    fallback: str | None = None
+    fallback_pool: str | None = None
+    required_skills: list[str] | None = None
+    window: dict[str, Any] | None = None
+    enabled: bool | None = None
+
+    _no_nulls = field_validator(*_NOT_NULL, mode="before")(_not_null)
+
+
+class RuleRead(_Read):
+    id: int
+    name: str
+    priority: int
+    conditions: dict[str, Any]
+    conditions_text: str | None = Field(
+        None, description="The conditions in words, e.g. `region = 'East' and level = 'A'`."
+    )
+    target: dict[str, Any]
+    strategy: str
+    strategy_options: dict[str, Any]
+    fallback: str
+    fallback_pool: str | None
+    required_skills: list[str]
+    window: dict[str, Any] | None
+    enabled: bool
+    is_default: bool
+    version: int
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class RuleVersionRead(_Read):
+    """A rule's full content as saved at one version."""
+
+    rule_id: int
+    version: int
+    snapshot: dict[str, Any]
+    actor: str
+    at: datetime
+
+
+class RuleReorder(BaseModel):
+    """Rules in the order to try them; they get priorities 10, 20, 30 …"""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"rule_ids": [3, 1, 2]}]}
+    )
+
+    rule_ids: list[Id] = Field(max_length=10_000)
+
+
+_CUSTOMER_EXAMPLE: dict[str, Any] = {
+    "name": "Wang Fang 王芳",
+    "company_name": "Acme 上海",
+    "email": "wang.fang@acme.example",
+    "region": "East",
+    "level": "A",
+}
+
+
+class RulePreview(BaseModel):
+    """A customer's fields, as for a new customer; nothing is stored."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [_CUSTOMER_EXAMPLE]})
+
+
+class RuleTraceRead(BaseModel):
+    rule_id: int
+    rule_name: str
+    result: str = Field(
+        description="`matched`, `no_match`, `disabled`, `outside_window` or `no_eligible_rep`."
+    )
+    failed_condition: str | None
+
+
+class CandidateRead(BaseModel):
+    rep_id: int
+    rep_name: str
+    score: float
+
+
+class ExclusionRead(BaseModel):
+    rep_id: int
+    rep_name: str
+    reason: str
+
+
+class DecisionRead(BaseModel):
+    """Where routing placed (or would place) a customer, and the whole story of why."""
+
+    outcome: Outcome
+    reason: str
+    rep_id: int | None
+    rule_id: int | None
+    rule_name: str | None
+    strategy: str | None
+    pool: str | None
+    trace: list[RuleTraceRead]
+    rules_skipped: int = Field(description="Rules the index proved could not match.")
+    candidates: list[CandidateRead]
+    exclusions: list[ExclusionRead]
+    state_before: dict[str, Any]
+    state_after: dict[str, Any]
+    text: str = Field(description="The decision in one plain sentence.")
+
+
+class LeadCreate(BaseModel):
+    """A new lead: a customer's fields, stored and routed at once (``route: false`` to skip)."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={"examples": [_CUSTOMER_EXAMPLE, {**_CUSTOMER_EXAMPLE, "route": False}]},
+    )
+
+    route: bool = Field(True, description="Route it now; false leaves it unowned.")
+
+
+class LeadCustomerRead(_Read):
+    id: int
+    name: str
+    owner_id: int | None
+    owner_name: str | None = None
+    pool: str | None
+    queue_reason: str | None
+
+
+class LeadRead(BaseModel):
+    customer: LeadCustomerRead
+    decision: DecisionRead | None = Field(description="Null when the lead was not routed.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fenpei.domain.errors import FieldError, ValidationFailed
@@ -16,6 +16,14 @@ from fenpei.engine.strategies import STRATEGIES, validate_options
 from fenpei.services.ports import UnitOfWork
 
 MATCH_KEYS = ("company", "email_domain", "phone")
+
+
+MAX_ID = 2**31 - 1
+
+
+def _is_id(value: object) -> TypeGuard[int]:
+    """A possible row id: a whole number a database integer column can hold."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 def _target(raw: object, uow: UnitOfWork, errors: list[FieldError]) -> Target | None:
@@ -31,7 +39,7 @@ def _target(raw: object, uow: UnitOfWork, errors: list[FieldError]) -> Target | 
     rep_ids = raw.get("rep_ids", [])
     team_id = raw.get("team_id")
     if kind is TargetKind.reps:
-        if not rep_ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in rep_ids):
+        if not isinstance(rep_ids, list) or not rep_ids or not all(_is_id(i) for i in rep_ids):
             errors.append(FieldError("target.rep_ids", "list at least one rep id"))
         else:
             for position, rep_id in enumerate(rep_ids):
@@ -39,7 +47,7 @@ def _target(raw: object, uow: UnitOfWork, errors: list[FieldError]) -> Target | 
                     errors.append(
                         FieldError(f"target.rep_ids[{position}]", f"rep {rep_id} does not exist")
                     )
-    if kind is TargetKind.team and (not isinstance(team_id, int) or uow.teams.get(team_id) is None):
+    if kind is TargetKind.team and (not _is_id(team_id) or uow.teams.get(team_id) is None):
         errors.append(FieldError("target.team_id", f"team {team_id!r} does not exist"))
     skill = raw.get("skill")
     if kind is TargetKind.skill and (not isinstance(skill, str) or not skill.strip()):
