@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
@@ -133,6 +134,18 @@ class FakeRoutingReads:
         ]
         queued.sort(key=lambda c: (c.queued_at, c.id))
         return [c.id for c in queued[:limit] if c.id is not None]
+
+    def assignment_counts(self) -> list[tuple[str, int | None, int]]:
+        counts = Counter(
+            (record.method.value, record.rule_id) for record in self._store.assignments
+        )
+        return sorted(
+            ((method, rule, n) for (method, rule), n in counts.items()),
+            key=lambda row: (row[0], row[1] is None, row[1] or 0),
+        )
+
+    def queue_depth(self) -> int:
+        return len(self.queued_customer_ids(limit=10**9))
 
 
 def _like(value: str | None, pattern: str, *, ignore_case: bool = False) -> bool:

@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from fenpei import __version__
 from fenpei.api.errors import install_error_handlers
-from fenpei.api.routes import customers, health, leads, org, rules
+from fenpei.api.routes import assignments, audit, customers, health, leads, metrics, org, rules
 from fenpei.api.schemas import ErrorRead
 from fenpei.bootstrap import Fenpei
 from fenpei.web import auth, pages
@@ -28,6 +28,8 @@ def _api_v1() -> APIRouter:
     router.include_router(org.router)
     router.include_router(rules.router, responses={404: {"model": ErrorRead}})
     router.include_router(leads.router)
+    router.include_router(assignments.router)
+    router.include_router(audit.router)
     return router
 
 
@@ -43,7 +45,9 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.state.fenpei = fenpei
     app.state.templates = make_templates(fenpei.settings)
     install_error_handlers(app, render_page=render_error_page)
+    metrics.install(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(_api_v1())
     app.include_router(auth.router)
     app.include_router(pages.router)

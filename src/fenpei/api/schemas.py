@@ -394,3 +394,69 @@ class LeadCustomerRead(_Read):
 class LeadRead(BaseModel):
     customer: LeadCustomerRead
     decision: DecisionRead | None = Field(description="Null when the lead was not routed.")
+
+
+# --- customer writes, manual assignments, audit -------------------------------------------------
+
+
+class CustomerCreate(BaseModel):
+    """A new customer's fields; the service names every bad or unknown one."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [_CUSTOMER_EXAMPLE]})
+
+
+class CustomerUpdate(BaseModel):
+    """Only the fields given change; the owner changes through an assignment, not here."""
+
+    model_config = ConfigDict(
+        extra="allow", json_schema_extra={"examples": [{"stage": "contacted", "level": "B"}]}
+    )
+
+
+class CustomerCreated(BaseModel):
+    customer: CustomerRead
+    decision: DecisionRead | None = Field(description="Null when the customer was not routed.")
+
+
+Reason = Annotated[str | None, Field(max_length=1000)]
+
+
+class AssignmentCreate(BaseModel):
+    """Give a customer to a rep by hand; a reason is due when it already has an owner."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"customer_id": 1, "rep_id": 2, "reason": "key account"}]},
+    )
+
+    customer_id: Id
+    rep_id: Id
+    reason: Reason = None
+    override_capacity: bool = Field(False, description="Admins only: assign above capacity.")
+
+
+class BulkAssignmentCreate(BaseModel):
+    """Give many customers to one rep, or spread them evenly over several; all or nothing."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"customer_ids": [1, 2, 3], "rep_ids": [4, 5]}]},
+    )
+
+    customer_ids: list[Id] = Field(min_length=1, max_length=10_000)
+    rep_ids: list[Id] = Field(min_length=1, max_length=1_000)
+    reason: Reason = None
+    override_capacity: bool = Field(False, description="Admins only: assign above capacity.")
+
+
+class AuditEntryRead(_Read):
+    """Who changed what, when: the object as it was before and after."""
+
+    id: int
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    at: datetime

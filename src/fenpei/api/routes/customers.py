@@ -1,22 +1,48 @@
-"""Customers: list with filters and pages, one customer, its assignment history."""
+"""Customers: list with filters and pages, one customer, its history; create, edit, delete."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, status
 
-from fenpei.api.deps import CurrentUser, FenpeiDep, UowDep
+from fenpei.api.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.api.reads import Names, assignment_reads, customer_read, customer_reads
-from fenpei.api.schemas import MAX_ID, AssignmentRead, CustomerFilters, CustomerPage, CustomerRead
-from fenpei.domain.errors import ValidationFailed
-from fenpei.services import assignments, customers
+from fenpei.api.routes.rules import decision_read
+from fenpei.api.schemas import (
+    MAX_ID,
+    AssignmentRead,
+    CustomerCreate,
+    CustomerCreated,
+    CustomerFilters,
+    CustomerPage,
+    CustomerRead,
+    CustomerUpdate,
+    ErrorRead,
+)
+from fenpei.domain.errors import PermissionDenied, ValidationFailed
+from fenpei.domain.users import Actor, Role
+from fenpei.services import assignments, customers, intake
 from fenpei.services.ports import CustomerQuery
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 CustomerId = Annotated[int, Path(ge=1, le=MAX_ID, description="The customer's id.")]
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorRead, "description": "Logged in, but neither an admin nor a manager."}
+}
+_MAY_WRITE = (Role.admin, Role.manager)
+
+
+def require_writer(user: CurrentUser) -> Actor:
+    """An admin or a manager, as the services' actor; reps and auditors only read."""
+    if user.role not in _MAY_WRITE:
+        raise PermissionDenied("only an admin or a manager may change customers or owners")
+    return actor_of(user)
+
+
+WriterActor = Annotated[Actor, Depends(require_writer)]
 
 
 def _aware(value: datetime | None, zone: ZoneInfo, field: str) -> datetime | None:
@@ -82,3 +108,57 @@ def customer_history(
     """Every change of the customer's owner (分配记录), oldest first, with names."""
     records = assignments.history(uow=uow, customer_id=customer_id)
     return assignment_reads(records, Names(uow))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=FORBIDDEN)
+def create_customer(
+    body: CustomerCreate,
+    uow: UowDep,
+    actor: WriterActor,
+    fenpei: FenpeiDep,
+    route: Annotated[bool, Query(description="Route it now; false leaves it unowned.")] = True,
+) -> CustomerCreated:
+    """Store a customer and route it at once; bad fields are named and nothing is stored."""
+    customer, decision = intake.create_and_route(
+        uow=uow,
+        rulebook=fenpei.rulebook,
+        fields=body.model_extra or {},
+        actor=actor,
+        now=fenpei.now(),
+        rng=fenpei.rng(),
+        route=route,
+    )
+    uow.commit()
+    return CustomerCreated(
+        customer=customer_read(customer, Names(uow)),
+        decision=decision_read(decision) if decision else None,
+    )
+
+
+@router.patch("/{customer_id}", responses=FORBIDDEN)
+def update_customer(
+    customer_id: CustomerId,
+    body: CustomerUpdate,
+    uow: UowDep,
+    actor: WriterActor,
+    fenpei: FenpeiDep,
+) -> CustomerRead:
+    """Change the fields given; the owner changes through an assignment instead."""
+    customer = customers.update_customer(
+        uow=uow,
+        customer_id=customer_id,
+        fields=body.model_extra or {},
+        actor=actor,
+        now=fenpei.now(),
+    )
+    uow.commit()
+    return customer_read(customer, Names(uow))
+
+
+@router.delete("/{customer_id}", status_code=status.HTTP_204_NO_CONTENT, responses=FORBIDDEN)
+def delete_customer(
+    customer_id: CustomerId, uow: UowDep, actor: WriterActor, fenpei: FenpeiDep
+) -> None:
+    """Soft-delete: it leaves every list, its history stays for the audit."""
+    customers.delete_customer(uow=uow, customer_id=customer_id, actor=actor, now=fenpei.now())
+    uow.commit()

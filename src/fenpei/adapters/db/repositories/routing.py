@@ -114,3 +114,28 @@ class SqlRoutingReads(Repository):
                 .limit(limit)
             )
         )
+
+    def assignment_counts(self) -> list[tuple[str, int | None, int]]:
+        """How many assignments were ever made, by method and rule."""
+        a = t.assignments.c
+        rows = self.session.execute(
+            sa.select(a.method, a.rule_id, sa.func.count())
+            .group_by(a.method, a.rule_id)
+            .order_by(a.method, a.rule_id)
+        )
+        return [
+            (str(getattr(method, "value", method)), rule_id, count)
+            for method, rule_id, count in rows
+        ]
+
+    def queue_depth(self) -> int:
+        """Customers waiting in the queue for a rep."""
+        c = t.customers.c
+        return (
+            self.session.scalar(
+                sa.select(sa.func.count()).where(
+                    c.queued_at.is_not(None), c.owner_id.is_(None), c.deleted_at.is_(None)
+                )
+            )
+            or 0
+        )
