@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from fenpei.bootstrap import bootstrap
 from fenpei.cli._common import console
 from fenpei.cli.main import app
+from fenpei.config import Settings
+from fenpei.services.users import authenticate
 
 runner = CliRunner()
 
@@ -64,3 +67,21 @@ def test_unknown_customer_or_rep_exits_1_with_a_clear_message(cli_env: str) -> N
     run("db", "upgrade")
     assert run("history", "maven:NOPE") == (1, "Error: customer 'maven:NOPE' not found\n")
     assert run("customers", "list", "--owner", "Nobody") == (1, "Error: rep 'Nobody' not found\n")
+
+
+def test_users_get_one_time_passwords_that_work_and_can_be_reset(cli_env: str) -> None:
+    run("db", "upgrade")
+    code, output = run("users", "create", "mia", "--role", "manager", "--name", "Mia")
+    assert code == 0, output
+    first = output.rsplit("one-time password: ", 1)[1].strip()
+    code, output = run("users", "reset-password", "mia")
+    assert code == 0, output
+    second = output.rsplit("for mia: ", 1)[1].strip()
+    assert run("users", "reset-password", "nobody") == (1, "Error: user 'nobody' not found\n")
+
+    app = bootstrap(Settings(database_url=cli_env))
+    with app.uow(read_only=True) as uow:
+        assert authenticate(uow=uow, hasher=app.hasher, username="mia", password=first) is None
+        user = authenticate(uow=uow, hasher=app.hasher, username="mia", password=second)
+    app.close()
+    assert user is not None and user.role.value == "manager" and user.must_change_password

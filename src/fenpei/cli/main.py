@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from fenpei.cli import customers, database, imports, jobs, routing, serve
+from fenpei.cli import customers, database, imports, jobs, routing, serve, users
 
 app = typer.Typer(
     name="fenpei",
@@ -21,6 +21,7 @@ app.command("serve")(serve.serve)
 app.command("route")(routing.route)
 app.add_typer(routing.rules_app, name="rules")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(users.app, name="users")
 
 
 def main() -> None:

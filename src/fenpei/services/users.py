@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from fenpei.domain.errors import ValidationFailed
+from fenpei.domain.errors import NotFound, ValidationFailed
 from fenpei.domain.users import Actor, Role, User
 from fenpei.services import _audit
 from fenpei.services.ports import PasswordHasher, UnitOfWork
@@ -65,3 +65,25 @@ def authenticate(
         hasher.hash(password)  # same cost either way: no user enumeration by timing
         return None
     return user if hasher.verify(user.password_hash, password) else None
+
+
+def reset_password(
+    *,
+    uow: UnitOfWork,
+    hasher: PasswordHasher,
+    username: str,
+    password: str,
+    actor: Actor,
+    now: datetime,
+) -> User:
+    """Give a user a new password, to be changed at next login; the old one stops working."""
+    user = uow.users.by_username(username.strip())
+    if user is None:
+        raise NotFound("user", username)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed.one("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    before = _audit.snapshot(user)
+    user.password_hash = hasher.hash(password)
+    user.must_change_password = True
+    _audit.record(uow, actor=actor, action="reset_password", obj=user, now=now, before=before)
+    return user
