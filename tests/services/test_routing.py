@@ -349,7 +349,6 @@ def test_a_rep_filled_after_the_loads_were_read_is_undone_and_the_next_rep_chose
         ("customer", customer_id),
         ("routing_state", rule_id),
         ("rep", world.dan),
-        ("rep", world.dan),
     ]
     # Nothing of the first attempt is left: one record, one audit entry, Dan's cursor.
     [record] = uow.assignments.for_customer(customer_id)

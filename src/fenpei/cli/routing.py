@@ -13,7 +13,7 @@ from rich.table import Table
 from fenpei.cli._common import console, fenpei_app
 from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.users import SYSTEM
-from fenpei.engine.explain import decision_json, explain
+from fenpei.engine.explain import explained_json
 from fenpei.services import rules as rule_service
 from fenpei.services.routing import preview
 from fenpei.services.routing_batch import route_queued
@@ -52,7 +52,7 @@ def route(
         )
     print(
         json.dumps(
-            {**decision_json(decision), "text": explain(decision)},
+            explained_json(decision),
             ensure_ascii=False,
             indent=2,
             default=str,

@@ -15,6 +15,11 @@ def decision_json(decision: Decision) -> dict[str, Any]:
     return data
 
 
+def explained_json(decision: Decision) -> dict[str, Any]:
+    """``decision_json`` plus the readable sentence under ``"text"``."""
+    return {**decision_json(decision), "text": explain(decision)}
+
+
 def explain(decision: Decision, *, max_rules: int = 5) -> str:
     """E.g. "Rule 'East' matched · skipped 'VIP': level = 'A' (was 'B') ·
     Alice excluded: at capacity: 40/40 open customers · Bob chosen: least loaded 12/40"."""

@@ -192,7 +192,8 @@ def bulk_assign(
         if not reps[rep_id].active:
             raise ValidationFailed.one(f"rep_ids[{position}]", f"{reps[rep_id].name} is inactive")
     chosen = list(reps.values())
-    usage = {rep: uow.reps.usage(rep_id, now=now) for rep_id, rep in reps.items() if rep_id}
+    loads = uow.routing.loads(now=now, rep_ids=[i for i in reps if i is not None])  # 2 queries
+    usage = {rep: loads[rep_id].usage for rep_id, rep in reps.items() if rep_id is not None}
     taken = dict.fromkeys(chosen, 0)
     plan: list[tuple[Customer, Rep, str | None]] = []
     for customer in customers:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 
 from fenpei.domain.audit import AuditEntry
+from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.users import Actor
@@ -93,9 +94,9 @@ def _validate_rows(
     columns: Mapping[str, str],
     progress: Callable[[int, int], None] | None,
     zone: tzinfo,
+    custom_fields: Sequence[CustomField],
 ) -> list[dict[str, object]]:
     categories = load_category_index(uow)
-    custom_fields = uow.custom_fields.all()
     total = len(table.rows)
     valid: list[dict[str, object]] = []
     errors: list[tuple[int, FieldError]] = []
@@ -179,8 +180,9 @@ def import_customers(
     """
     if not table.rows:
         raise ValidationFailed.one("file", f"{table.name!r} has a header but no rows under it")
-    columns = resolve_columns(table.headers, mapping, uow.custom_fields.all())
-    rows = _validate_rows(uow, table, columns, progress, zone or now.tzinfo or UTC)
+    custom_fields = uow.custom_fields.all()
+    columns = resolve_columns(table.headers, mapping, custom_fields)
+    rows = _validate_rows(uow, table, columns, progress, zone or now.tzinfo or UTC, custom_fields)
     company_ids = {c.name: c.id for c in uow.companies.all()}
     for fields in rows:
         _complete(fields, company_ids=company_ids, now=now)

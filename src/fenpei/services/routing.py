@@ -9,11 +9,12 @@ from random import Random
 from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.customers import Customer
 from fenpei.domain.errors import Conflict
+from fenpei.domain.org import Rep
 from fenpei.domain.users import Actor
 from fenpei.engine.capacity import capacity_breach
-from fenpei.engine.explain import decision_json, explain
+from fenpei.engine.explain import explained_json
 from fenpei.engine.model import Decision, Outcome
-from fenpei.engine.router import decide, match
+from fenpei.engine.router import decide, match, route
 from fenpei.services import _audit
 from fenpei.services.assignments import give
 from fenpei.services.customers import get_customer, validate_customer_fields
@@ -24,21 +25,29 @@ MAX_ATTEMPTS = 5
 
 
 def record_decision(
-    uow: UnitOfWork, customer: Customer, decision: Decision, actor: Actor, now: datetime
+    uow: UnitOfWork,
+    customer: Customer,
+    decision: Decision,
+    actor: Actor,
+    now: datetime,
+    *,
+    rep: Rep | None = None,
 ) -> Assignment | None:
     """Write what a decision means: an owner and its record, a pool and its record, or the
-    queue (no record: nothing changed hands). The explanation goes with the record."""
-    explanation = {**decision_json(decision), "text": explain(decision)}
+    queue (no record: nothing changed hands). The explanation goes with the record.
+
+    For an assignment, ``rep`` is the chosen rep, whose row the caller has locked."""
+    explanation = explained_json(decision)
+    reason = str(explanation["text"])[:1000]
     if decision.outcome is Outcome.assigned:
-        rep = uow.reps.get(decision.rep_id, lock=True)  # type: ignore[arg-type]
-        assert rep is not None
+        assert rep is not None and rep.id == decision.rep_id, "pass the locked, chosen rep"
         return give(
             uow,
             customer=customer,
             rep=rep,
             method=AssignMethod.rule,
             actor=actor,
-            reason=explain(decision)[:1000],
+            reason=reason,
             now=now,
             explanation=explanation,
             rule_id=decision.rule_id,
@@ -55,7 +64,7 @@ def record_decision(
             to_rep_id=None,
             method=AssignMethod.rule,
             at=now,
-            reason=explain(decision)[:1000],
+            reason=reason,
             explanation=explanation,
             actor=actor.name,
             rule_id=decision.rule_id,
@@ -110,7 +119,7 @@ def route_customer(
         if capacity_breach(rep.capacity, uow.reps.usage(rep.id, now=now)) is None:
             if state is not None:
                 state.state, state.updated_at = decision.state_after, now
-            record_decision(uow, customer, decision, actor, now)
+            record_decision(uow, customer, decision, actor, now, rep=rep)
             attempt.release()
             return decision
         # Someone filled that rep after we read the loads: undo this attempt, which also
@@ -132,6 +141,4 @@ def preview(
     cleaned.setdefault("created_at", now)
     customer = Customer(**cleaned)  # type: ignore[arg-type]
     ctx = load_context(uow=uow, rulebook=rulebook, customer=customer, now=now)
-    found = match(customer, ctx, now=now)
-    state = ctx.states.get(found.rule.id, {}) if found.rule else {}
-    return decide(found, customer=customer, state=state, rng=rng)
+    return route(customer, ctx, now=now, rng=rng)

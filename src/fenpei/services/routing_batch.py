@@ -49,11 +49,12 @@ def route_batch(
             if c.id is not None
         ]
     states = uow.rules.lock_states([rule.id for rule in active if rule.id is not None])
-    uow.reps.lock_many([rep.id for rep in uow.reps.all() if rep.id is not None])
+    locked = {rep.id: rep for rep in uow.reps.lock_many([r.id for r in uow.reps.all() if r.id])}
     ctx = load_context(uow=uow, rulebook=rulebook, customer=customers[0], now=now, everyone=True)
     decisions = route_many(customers, ctx, now=now, rng=rng)
     for customer, decision in zip(customers, decisions, strict=True):
-        record_decision(uow, customer, decision, actor, now)
+        chosen = locked.get(decision.rep_id) if decision.rep_id is not None else None
+        record_decision(uow, customer, decision, actor, now, rep=chosen)
         if decision.rule_id in states and decision.outcome is Outcome.assigned:
             states[decision.rule_id].state = decision.state_after
             states[decision.rule_id].updated_at = now

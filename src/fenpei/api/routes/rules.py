@@ -24,7 +24,7 @@ from fenpei.domain.errors import PermissionDenied, ValidationFailed
 from fenpei.domain.rules import Rule
 from fenpei.domain.users import Actor
 from fenpei.engine.conditions import describe, parse_conditions
-from fenpei.engine.explain import decision_json, explain
+from fenpei.engine.explain import explained_json
 from fenpei.engine.fields import FieldSpec, field_catalog
 from fenpei.engine.model import Decision
 from fenpei.services import routing, rules
@@ -67,7 +67,7 @@ def rule_reads(uow: UnitOfWork, found: list[Rule]) -> list[RuleRead]:
 
 
 def decision_read(decision: Decision) -> DecisionRead:
-    return DecisionRead.model_validate({**decision_json(decision), "text": explain(decision)})
+    return DecisionRead.model_validate(explained_json(decision))
 
 
 def _given(body: RuleCreate | RuleUpdate) -> dict[str, Any]:
