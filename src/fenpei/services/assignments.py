@@ -112,6 +112,17 @@ def _eligible_rep(uow: UnitOfWork, rep_id: int, *, field: str = "rep_id") -> Rep
     return rep
 
 
+def replayed_assignment(
+    *, uow: UnitOfWork, key: str, customer_id: int, rep_id: int
+) -> Assignment | None:
+    """The assignment an earlier request made under ``key``, if it was this same request;
+    the key used for a different request is a Conflict."""
+    done = uow.assignments.by_idempotency_key(key)
+    if done is not None and (done.customer_id, done.to_rep_id) != (customer_id, rep_id):
+        raise Conflict(f"idempotency key {key!r} was used for another request")
+    return done
+
+
 def assign(
     *,
     uow: UnitOfWork,
@@ -123,13 +134,42 @@ def assign(
     override_capacity: bool = False,
     idempotency_key: str | None = None,
 ) -> Assignment:
-    """Give a customer to a rep by hand (a transfer if someone owns it; then a reason is due)."""
+    """Give a customer to a rep by hand (a transfer if someone owns it; then a reason is due).
+    A used ``idempotency_key`` returns the first assignment and changes nothing."""
+    record, _ = assign_once(
+        uow=uow,
+        customer_id=customer_id,
+        rep_id=rep_id,
+        actor=actor,
+        now=now,
+        reason=reason,
+        override_capacity=override_capacity,
+        idempotency_key=idempotency_key,
+    )
+    return record
+
+
+def assign_once(
+    *,
+    uow: UnitOfWork,
+    customer_id: int,
+    rep_id: int,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
+    override_capacity: bool = False,
+    idempotency_key: str | None = None,
+) -> tuple[Assignment, bool]:
+    """``assign``, also saying whether the result was replayed from an earlier request
+    with the same ``idempotency_key`` (True: nothing changed)."""
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise ValidationFailed.one("idempotency_key", "must be 1 to 200 characters")
-    if idempotency_key and (done := uow.assignments.by_idempotency_key(idempotency_key)):
-        if (done.customer_id, done.to_rep_id) != (customer_id, rep_id):
-            raise Conflict(f"idempotency key {idempotency_key!r} was used for another request")
-        return done
+    if idempotency_key and (
+        done := replayed_assignment(
+            uow=uow, key=idempotency_key, customer_id=customer_id, rep_id=rep_id
+        )
+    ):
+        return done, True
     _check_override(actor, override_capacity)
     # Lock order everywhere: customers (by id) before reps (by id) — no deadlocks.
     customer = get_customer(uow=uow, customer_id=customer_id, lock=True)
@@ -150,7 +190,7 @@ def assign(
         "capacity": _capacity_dict(rep),
         "override": {"breach": breach} if breach else None,
     }
-    return give(
+    record = give(
         uow,
         customer=customer,
         rep=rep,
@@ -162,6 +202,7 @@ def assign(
         override=bool(breach),
         idempotency_key=idempotency_key,
     )
+    return record, False
 
 
 def bulk_assign(

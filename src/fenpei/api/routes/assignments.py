@@ -33,13 +33,9 @@ IdempotencyKey = Annotated[
 
 
 def _replayed(uow: UnitOfWork, key: str, body: AssignmentCreate) -> Assignment | None:
-    """The assignment made earlier under ``key``, if it was for this very request."""
-    done = uow.assignments.by_idempotency_key(key)
-    if done is None:
-        return None
-    if (done.customer_id, done.to_rep_id) != (body.customer_id, body.rep_id):
-        raise Conflict(f"idempotency key {key!r} was used for another request")
-    return done
+    return assignments.replayed_assignment(
+        uow=uow, key=key, customer_id=body.customer_id, rep_id=body.rep_id
+    )
 
 
 def _read(uow: UnitOfWork, record: Assignment) -> AssignmentRead:
@@ -56,11 +52,10 @@ def create_assignment(
     idempotency_key: IdempotencyKey = None,
 ) -> AssignmentRead:
     """Give a customer to a rep (a transfer if owned: then a reason is due), within capacity."""
-    if idempotency_key is not None and (done := _replayed(uow, idempotency_key, body)):
-        response.status_code = status.HTTP_200_OK
-        return _read(uow, done)
     try:
-        record = assignments.assign(
+        # The service replays a used key itself and says so; checking here as well would
+        # race with a concurrent request committing in between.
+        record, replayed = assignments.assign_once(
             uow=uow,
             customer_id=body.customer_id,
             rep_id=body.rep_id,
@@ -82,6 +77,8 @@ def create_assignment(
             raise
         response.status_code = status.HTTP_200_OK
         return _read(uow, done)
+    if replayed:
+        response.status_code = status.HTTP_200_OK
     return _read(uow, record)
 
 
