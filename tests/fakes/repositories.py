@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from fenpei.adapters.db.repositories import COUNTABLE
+from fenpei.domain.access import IdempotentRequest
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.categories import Category, CategoryValue
@@ -271,3 +272,11 @@ class FakeUsers(_Repository):
 
     def by_username(self, username: str) -> User | None:
         return next((u for u in self._store.users if u.username == username), None)
+
+
+class FakeIdempotency(_Repository):
+    def get(self, key: str) -> IdempotentRequest | None:
+        return self._store.idempotent_requests.rows.get(key)
+
+    def add(self, request: IdempotentRequest) -> None:
+        self.store.add(self._store.idempotent_requests, request)

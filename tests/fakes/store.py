@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from fenpei.adapters.db import tables
 from fenpei.adapters.db.types import UtcDateTime
+from fenpei.domain.access import ApiToken, IdempotentRequest, LoginFailures
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.categories import Category, CategoryValue
@@ -51,7 +52,7 @@ class Table(Generic[R]):
     def __init__(self, table: sa.Table) -> None:
         self.table = table
         (self.key,) = (column.name for column in table.primary_key.columns)
-        self.rows: dict[int, R] = {}
+        self.rows: dict[Any, R] = {}  # int ids mostly; str keys for e.g. login_failures
         self.next_id = 1
         self.unique_keys = _unique_keys(table)
         # key columns -> key -> row, so a flush-time UNIQUE check is not a scan. Rows edited
@@ -63,7 +64,8 @@ class Table(Generic[R]):
         if row_id is None:
             row_id = self.next_id
             setattr(row, self.key, row_id)
-        self.next_id = max(self.next_id, row_id + 1)
+        if isinstance(row_id, int):
+            self.next_id = max(self.next_id, row_id + 1)
         self.rows[row_id] = row
         if self._index is not None:
             for names, index in self._index.items():
@@ -126,6 +128,9 @@ class Store:
         self.rules: Table[Rule] = Table(tables.rules)
         self.rule_versions: Table[RuleVersion] = Table(tables.rule_versions)
         self.routing_state: Table[RoutingState] = Table(tables.routing_state)
+        self.api_tokens: Table[ApiToken] = Table(tables.api_tokens)
+        self.login_failures: Table[LoginFailures] = Table(tables.login_failures)
+        self.idempotent_requests: Table[IdempotentRequest] = Table(tables.idempotent_requests)
         self.locked: list[tuple[str, int]] = []
         # Called as each row is locked, before it is read (tests simulate a concurrent
         # writer that held the lock); part of the transaction, not of the data.

@@ -16,6 +16,7 @@ from tests.fakes.repositories import (
     FakeCompanies,
     FakeCustomers,
     FakeCustomFields,
+    FakeIdempotency,
     FakeReps,
     FakeTeams,
     FakeUsers,
@@ -74,6 +75,7 @@ class FakeUnitOfWork:
     users: ports.UserRepository
     rules: ports.RuleRepository
     routing: ports.RoutingReadModel
+    idempotency: ports.IdempotencyRepository
 
     def __init__(self) -> None:
         self._store = store = Store()
@@ -95,6 +97,7 @@ class FakeUnitOfWork:
         self.users = FakeUsers(store)
         self.rules = FakeRules(store)
         self.routing = FakeRoutingReads(store)
+        self.idempotency = FakeIdempotency(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

@@ -68,4 +68,4 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 def actor_of(user: User) -> Actor:
     """The user as the services' ``actor`` (for the audit log)."""
-    return Actor(user.username, user.role)
+    return Actor(user.username, user.role, user_id=user.id, rep_id=user.rep_id)

@@ -29,10 +29,16 @@ class User:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting: a user's name and role, or a system job ("system", admin rights)."""
+    """Who is acting: a user's name and role, or a system job ("system", admin rights).
+
+    ``user_id`` and ``rep_id`` decide a rep's or a manager's data scope; ``scopes`` is set
+    for API tokens (None: a session, limited by the role alone)."""
 
     name: str
     role: Role = Role.admin
+    user_id: int | None = None
+    rep_id: int | None = None
+    scopes: frozenset[str] | None = None
 
     @property
     def is_admin(self) -> bool:

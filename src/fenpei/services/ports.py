@@ -9,6 +9,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from fenpei.domain.access import IdempotentRequest
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.categories import Category, CategoryValue
@@ -115,6 +116,11 @@ class UserRepository(Protocol):
     def by_username(self, username: str) -> User | None: ...
 
 
+class IdempotencyRepository(Protocol):
+    def get(self, key: str) -> IdempotentRequest | None: ...
+    def add(self, request: IdempotentRequest) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens it; only ``commit()`` makes changes stick."""
 
@@ -129,6 +135,7 @@ class UnitOfWork(Protocol):
     users: UserRepository
     rules: RuleRepository
     routing: RoutingReadModel
+    idempotency: IdempotencyRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
 from fenpei.adapters.db.types import Json, UtcDateTime, str_enum
+from fenpei.domain.access import ApiToken, IdempotentRequest, LoginFailures
 from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.categories import Category, CategoryValue
@@ -284,6 +285,43 @@ routing_state = sa.Table(
     sa.Column("updated_at", UtcDateTime),
 )
 
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("prefix", sa.String(24), nullable=False, unique=True),
+    sa.Column("secret_hash", sa.String(128), nullable=False),
+    sa.Column("scopes", Json, nullable=False, default=list),
+    sa.Column("created_by", sa.String(64)),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime),
+    sa.Column("revoked_at", UtcDateTime),
+    sa.Column("last_used_at", UtcDateTime),
+)
+
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("first_failed_at", UtcDateTime, nullable=False),
+    sa.Column("locked_until", UtcDateTime),
+)
+
+idempotent_requests = sa.Table(
+    "idempotent_requests",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("object_id", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
 mapper_registry = registry(metadata=metadata)
 _MAPPED: list[tuple[type, sa.Table]] = [
     (User, users),
@@ -300,6 +338,9 @@ _MAPPED: list[tuple[type, sa.Table]] = [
     (Rule, rules),
     (RuleVersion, rule_versions),
     (RoutingState, routing_state),
+    (ApiToken, api_tokens),
+    (LoginFailures, login_failures),
+    (IdempotentRequest, idempotent_requests),
 ]
 
 

@@ -39,6 +39,7 @@ class SqlUnitOfWork:
     users: ports.UserRepository
     rules: ports.RuleRepository
     routing: ports.RoutingReadModel
+    idempotency: ports.IdempotencyRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
         self.users = repo.SqlUsers(session)
         self.rules = repo.SqlRules(session)
         self.routing = repo.SqlRoutingReads(session)
+        self.idempotency = repo.SqlIdempotency(session)
         return self
 
     def __exit__(

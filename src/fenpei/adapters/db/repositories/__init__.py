@@ -4,7 +4,7 @@ from fenpei.adapters.db.repositories._base import conflicts_as_domain_errors
 from fenpei.adapters.db.repositories.catalog import SqlCategories, SqlCustomFields
 from fenpei.adapters.db.repositories.customers import COUNTABLE, SqlAssignments, SqlCustomers
 from fenpei.adapters.db.repositories.org import SqlCompanies, SqlReps, SqlTeams
-from fenpei.adapters.db.repositories.people import SqlAudit, SqlUsers
+from fenpei.adapters.db.repositories.people import SqlAudit, SqlIdempotency, SqlUsers
 from fenpei.adapters.db.repositories.routing import SqlRoutingReads
 from fenpei.adapters.db.repositories.rules import SqlRules
 
@@ -16,6 +16,7 @@ __all__ = [
     "SqlCompanies",
     "SqlCustomFields",
     "SqlCustomers",
+    "SqlIdempotency",
     "SqlReps",
     "SqlRoutingReads",
     "SqlRules",

@@ -1,4 +1,4 @@
-"""Users and the audit log."""
+"""Users, the audit log, and the first answers to idempotent requests."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from fenpei.adapters.db import tables as t
 from fenpei.adapters.db.repositories._base import Repository
+from fenpei.domain.access import IdempotentRequest
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.users import User
 
@@ -32,3 +33,12 @@ class SqlAudit(Repository):
         if object_id is not None:
             stmt = stmt.where(a.object_id == object_id)
         return list(self.session.scalars(stmt))
+
+
+class SqlIdempotency(Repository):
+    def get(self, key: str) -> IdempotentRequest | None:
+        return self.session.get(IdempotentRequest, key)
+
+    def add(self, request: IdempotentRequest) -> None:
+        self.session.add(request)
+        self.session.flush()
