@@ -1,10 +1,26 @@
-"""Run every benchmark: `python -m bench` (or `make bench`)."""
+"""Run every benchmark: `python -m bench` (or `make bench`); `--only http` runs one."""
 
 from __future__ import annotations
 
-from bench import assign_bench, import_bench, routing_bench
+import argparse
+
+from bench import assign_bench, http_bench, import_bench, routing_bench
+
+BENCHMARKS = {
+    "import": import_bench.run,
+    "assign": assign_bench.run,
+    "routing": routing_bench.run,
+}
 
 if __name__ == "__main__":
-    import_bench.run()
-    assign_bench.run()
-    routing_bench.run()
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", choices=[*BENCHMARKS, "http"], help="run just this one")
+    parser.add_argument("--clients", type=int, default=8, help="HTTP: concurrent clients")
+    parser.add_argument("--workers", type=int, default=1, help="HTTP: uvicorn processes")
+    parser.add_argument("--seconds", type=float, default=5.0, help="HTTP: seconds per endpoint")
+    options = parser.parse_args()
+    for name, run in BENCHMARKS.items():
+        if options.only in (None, name):
+            run()
+    if options.only in (None, "http"):
+        http_bench.run(clients=options.clients, workers=options.workers, seconds=options.seconds)

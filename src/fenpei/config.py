@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     time_zone: str = "Asia/Shanghai"
     language: Language = Language.zh_cn
     sql_echo: bool = False
+    # Failed logins: this many within the window lock the username (and, separately, the
+    # client address) for the lockout; a locked key refuses even the right password.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_minutes: int = Field(default=15, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
 
     @field_validator("time_zone")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fenpei.api.app import create_app
+from fenpei.api.csrf import CSRF_FIELD, CSRF_HEADER
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, org, users
@@ -18,6 +20,7 @@ from tests.fakes import FixedClock
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "correct horse battery"
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
 @dataclass(frozen=True)
@@ -94,9 +97,29 @@ def client(app: Fenpei) -> Iterator[TestClient]:
         yield test_client
 
 
-def log_in(client: TestClient, password: str = ADMIN_PASSWORD) -> None:
-    response = client.post("/login", data={"username": ADMIN_USERNAME, "password": password})
+def page_csrf_token(client: TestClient, path: str = "/login") -> str:
+    """The CSRF token a page gives this client: its session's, or its browser cookie's."""
+    response = client.get(path)
+    found = _CSRF_META.search(response.text)
+    assert found, (path, response.status_code, response.text)
+    return found.group(1)
+
+
+def login_form(client: TestClient, **fields: str) -> dict[str, str]:
+    """The login form's fields as the login page fills them in: ``fields`` and its token."""
+    return {**fields, CSRF_FIELD: page_csrf_token(client)}
+
+
+def log_in(
+    client: TestClient, password: str = ADMIN_PASSWORD, *, username: str = ADMIN_USERNAME
+) -> None:
+    """Log in through the form, then send the session's CSRF token with every request, as
+    the pages' htmx does (``hx-headers``)."""
+    client.headers.pop(CSRF_HEADER, None)  # a header from an earlier session would win
+    form = login_form(client, username=username, password=password)
+    response = client.post("/login", data=form)
     assert response.status_code == 303, response.text
+    client.headers[CSRF_HEADER] = page_csrf_token(client)
 
 
 @pytest.fixture

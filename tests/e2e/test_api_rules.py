@@ -12,7 +12,7 @@ from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import customers, rules, users
 from fenpei.services.ports import CustomerQuery
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, log_in
 from tests.e2e.test_api import assert_error
 
 API = "/api/v1"
@@ -60,14 +60,13 @@ def client_as(app: Fenpei, role: Role) -> TestClient:
         )
         uow.commit()
     client = TestClient(create_app(app), follow_redirects=False)
-    response = client.post("/login", data={"username": name, "password": "long enough password"})
-    assert response.status_code == 303, response.text
+    log_in(client, "long enough password", username=name)
     return client
 
 
 def customer_count(app: Fenpei) -> int:
     with app.uow(read_only=True) as uow:
-        return customers.list_customers(uow=uow, query=CustomerQuery(limit=1))[1]
+        return customers.list_customers(uow=uow, query=CustomerQuery(limit=1), actor=SYSTEM)[1]
 
 
 def test_created_rule_routes_a_lead_and_the_explanation_names_it(

@@ -105,8 +105,18 @@ def test_rep_may_not_write_customers_or_assign(app: Fenpei, seeded: World) -> No
         assert_error(response, 403, "permission_denied")
 
 
-def test_manager_may_create_and_assign(app: Fenpei, seeded: World) -> None:
+def manage(app: Fenpei, username: str, team_id: int) -> None:
+    """Make ``username`` the manager of the team (their data scope)."""
+    with app.uow() as uow:
+        team, user = uow.teams.get(team_id), uow.users.by_username(username)
+        assert team is not None and user is not None
+        team.manager_user_id = user.id
+        uow.commit()
+
+
+def test_manager_may_create_and_assign_within_their_team(app: Fenpei, seeded: World) -> None:
     with client_as(app, Role.manager) as manager:
+        manage(app, "user-manager", seeded.team_id)
         created = manager.post(f"{API}/customers?route=false", json={"name": "By a manager"})
         assigned = manager.post(
             f"{API}/assignments",

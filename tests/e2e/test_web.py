@@ -20,7 +20,7 @@ from fenpei.domain.users import SYSTEM
 from fenpei.services.customers import create_customer
 from fenpei.web.i18n import MESSAGES
 from fenpei.web.rendering import TEMPLATES_DIR
-from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, World
+from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, World, login_form
 from tests.fakes import FixedClock
 
 SCRIPT = "<script>alert(1)</script>"
@@ -70,9 +70,11 @@ def test_login_page_shows_the_form(client: TestClient) -> None:
 def test_wrong_password_shows_the_form_again_with_400_and_no_cookie(
     client: TestClient, seeded: World
 ) -> None:
-    wrong_password = client.post("/login", data={"username": ADMIN_USERNAME, "password": "nope"})
-    unknown_user = client.post("/login", data={"username": "ghost", "password": "nope"})
-    empty = client.post("/login", data={})
+    wrong_password = client.post(
+        "/login", data=login_form(client, username=ADMIN_USERNAME, password="nope")
+    )
+    unknown_user = client.post("/login", data=login_form(client, username="ghost", password="nope"))
+    empty = client.post("/login", data=login_form(client))
 
     for response in (wrong_password, unknown_user, empty):
         assert response.status_code == 400
@@ -86,10 +88,10 @@ def test_wrong_password_shows_the_form_again_with_400_and_no_cookie(
 def test_login_sets_an_http_only_lax_cookie_and_goes_on_to_next(
     client: TestClient, seeded: World
 ) -> None:
-    response = client.post(
-        "/login",
-        data={"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD, "next": "/customers?q=a"},
+    form = login_form(
+        client, username=ADMIN_USERNAME, password=ADMIN_PASSWORD, next="/customers?q=a"
     )
+    response = client.post("/login", data=form)
 
     assert response.status_code == 303 and response.headers["location"] == "/customers?q=a"
     cookie = response.headers["set-cookie"]
@@ -101,10 +103,8 @@ def test_login_sets_an_http_only_lax_cookie_and_goes_on_to_next(
 def test_login_never_redirects_off_site(client: TestClient, seeded: World) -> None:
     for target in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:1"]:
         client.cookies.clear()
-        response = client.post(
-            "/login",
-            data={"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD, "next": target},
-        )
+        form = login_form(client, username=ADMIN_USERNAME, password=ADMIN_PASSWORD, next=target)
+        response = client.post("/login", data=form)
 
         assert response.status_code == 303 and response.headers["location"] == "/customers"
 
@@ -274,6 +274,7 @@ def test_every_string_a_template_uses_is_translated() -> None:
     # Keys built in templates ("stage." ~ value) and in code.
     used |= {f"stage.{s.value}" for s in Stage} | {f"method.{m.value}" for m in AssignMethod}
     used |= {"login.failed", "error.not_found", "error.bad_request", "error.unavailable"}
+    used |= {"error.csrf"}
 
     assert len(used) > 40 and "nav.customers" in used  # the scan itself works
     assert used - set(MESSAGES) == set()

@@ -105,6 +105,10 @@ def _matches(customer: Customer, query: ports.CustomerQuery) -> bool:
         )
         if not any(value is not None and needle in value.lower() for value in searched):
             return False
+    if query.within_rep_ids is not None and not (
+        customer.owner_id in query.within_rep_ids or customer.team_id in query.within_team_ids
+    ):
+        return False
     if query.owner_id is not None and customer.owner_id != query.owner_id:
         return False
     if query.unowned and customer.owner_id is not None:
@@ -174,6 +178,13 @@ class FakeReps(_Repository):
         found = [v for v in self._store.leaves if v.rep_id == rep_id]
         return sorted(found, key=lambda v: v.starts_at)
 
+    def get_leave(self, leave_id: int) -> Leave | None:
+        return self._store.leaves.rows.get(leave_id)
+
+    def delete_leave(self, leave: Leave) -> None:
+        assert leave.id is not None
+        self._store.delete(self._store.leaves, leave.id)
+
 
 class FakeTeams(_Repository):
     def add(self, team: Team) -> None:
@@ -187,6 +198,10 @@ class FakeTeams(_Repository):
 
     def all(self) -> list[Team]:
         return sorted(self._store.teams, key=lambda t: t.name)
+
+    def delete(self, team: Team) -> None:
+        assert team.id is not None
+        self._store.delete(self._store.teams, team.id)
 
 
 class FakeCompanies(_Repository):
@@ -273,10 +288,13 @@ class FakeUsers(_Repository):
     def by_username(self, username: str) -> User | None:
         return next((u for u in self._store.users if u.username == username), None)
 
+    def get(self, user_id: int) -> User | None:
+        return self._store.users.rows.get(user_id)
+
 
 class FakeIdempotency(_Repository):
     def get(self, key: str) -> IdempotentRequest | None:
         return self._store.idempotent_requests.rows.get(key)
 
     def add(self, request: IdempotentRequest) -> None:
-        self.store.add(self._store.idempotent_requests, request)
+        self._store.add(self._store.idempotent_requests, request)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Collection
@@ -11,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from fenpei.adapters.db.repositories.routing import CONFIG_TABLES
 from fenpei.domain.customers import OPEN_STAGES
 from fenpei.domain.org import Leave
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
@@ -93,6 +95,20 @@ class FakeRoutingReads:
 
     def leaves_around(self, *, now: datetime) -> list[Leave]:
         return [leave for leave in self._store.leaves if leave.ends_at > now]
+
+    def config_stamp(self, *, now: datetime) -> str:
+        """Every column of every row of the same tables as the SQL stamp, hashed (leaves
+        only while not ended): equal stamps, equal configuration."""
+        digest = hashlib.blake2b(digest_size=16)
+        for table in CONFIG_TABLES:
+            rows = self._store.table_named(table.name).rows
+            for row_id in sorted(rows):
+                row = rows[row_id]
+                if isinstance(row, Leave) and row.ends_at <= now:
+                    continue
+                values = [getattr(row, column.name, None) for column in table.columns]
+                digest.update(f"{table.name}:{values!r}\n".encode())
+        return digest.hexdigest()
 
     def account_owners(
         self, *, company: str | None, email_domain: str | None, phone_digits: str | None

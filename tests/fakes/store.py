@@ -81,6 +81,10 @@ class Table(Generic[R]):
         hit = self._index[names].get(key)
         return hit is not None and _key(hit, names) == key
 
+    def remove(self, row_id: Any) -> None:
+        del self.rows[row_id]
+        self._index = None
+
     def __iter__(self) -> Iterator[R]:
         return iter(list(self.rows.values()))
 
@@ -179,6 +183,29 @@ class Store:
         if problems:
             raise StoreRefused(f"{into.table.name}: " + "; ".join(problems))
         into.insert(row)
+
+    def delete(self, into: Table[R], row_id: Any) -> None:
+        """Delete like the database does: rows referring to it are refused (RESTRICT, NO
+        ACTION), cleared (SET NULL) or deleted in turn (CASCADE)."""
+        referring: list[tuple[Table[Any], str, str | None, list[Any]]] = []
+        for table in self.all_tables():
+            for constraint in table.table.foreign_key_constraints:
+                if constraint.referred_table is not into.table:
+                    continue
+                (column,) = (c.name for c in constraint.columns)
+                rows = [row for row in table if getattr(row, column) == row_id]
+                if rows:
+                    referring.append((table, column, constraint.ondelete, rows))
+        cleared = ("SET NULL", "CASCADE")
+        if refused := [f"{t.table.name}.{c}" for t, c, rule, _ in referring if rule not in cleared]:
+            raise StoreRefused(f"{into.table.name} {row_id!r} is still referred to by {refused}")
+        for table, column, rule, rows in referring:
+            for row in rows:
+                if rule == "SET NULL":
+                    setattr(row, column, None)
+                else:
+                    self.delete(table, getattr(row, table.key))
+        into.remove(row_id)
 
     def check_all(self) -> None:
         """Everything a commit would write, checked the way the database checks it."""

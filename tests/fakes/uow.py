@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from fenpei.services import ports
+from tests.fakes.access import FakeTokens
 from tests.fakes.repositories import (
     FakeAssignments,
     FakeAudit,
@@ -23,6 +24,7 @@ from tests.fakes.repositories import (
 )
 from tests.fakes.routing import FakeRoutingReads, FakeRules
 from tests.fakes.store import Store
+from tests.fakes.throttle import FakeLoginFailures
 
 T = TypeVar("T")
 
@@ -76,6 +78,8 @@ class FakeUnitOfWork:
     rules: ports.RuleRepository
     routing: ports.RoutingReadModel
     idempotency: ports.IdempotencyRepository
+    tokens: ports.TokenRepository
+    login_failures: ports.LoginFailureRepository
 
     def __init__(self) -> None:
         self._store = store = Store()
@@ -98,6 +102,8 @@ class FakeUnitOfWork:
         self.rules = FakeRules(store)
         self.routing = FakeRoutingReads(store)
         self.idempotency = FakeIdempotency(store)
+        self.tokens = FakeTokens(store)
+        self.login_failures = FakeLoginFailures(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

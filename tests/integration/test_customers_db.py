@@ -91,7 +91,7 @@ def test_assignment_to_unknown_rep_or_over_capacity_changes_nothing(app: Fenpei)
             uow=uow,
             customer_id=second.id,
             rep_id=rep.id,
-            actor=Actor("mia", Role.manager),
+            actor=Actor("root", Role.admin),
             now=app.now(),
         )
 
@@ -129,7 +129,7 @@ def test_admin_override_is_recorded_and_history_reads_in_order(app: Fenpei) -> N
         )
         uow.commit()
     with app.uow() as uow:
-        records = assignments.history(uow=uow, customer_id=customer.id)
+        records = assignments.history(uow=uow, customer_id=customer.id, actor=SYSTEM)
     assert [(r.method.value, r.from_rep_id, r.to_rep_id, r.capacity_override) for r in records] == [
         ("manual", None, alice.id, True),
         ("transfer", alice.id, bob.id, False),

@@ -167,7 +167,7 @@ def test_a_manual_assignment_overrides_the_rules_and_is_recorded_as_manual(
             reason="Carol knows them",
         )
         uow.commit()
-        history = assignments.history(uow=uow, customer_id=customer.id)
+        history = assignments.history(uow=uow, customer_id=customer.id, actor=SYSTEM)
 
     assert [(r.method, r.to_rep_id) for r in history] == [
         (AssignMethod.rule, world.alice),

@@ -24,7 +24,8 @@ from fenpei.services.org import update_rep
 from tests.fakes import FakeUnitOfWork, FixedClock, in_transaction
 from tests.services._build import a_customer, a_rep, assigned, bad_fields, message_for, refused
 
-ALICE = Actor("alice", Role.manager)
+ALICE = Actor("alice", Role.admin)
+MIA = Actor("mia", Role.manager, user_id=7)  # manages no team here
 REASON_REQUIRED = "a reason is required to take a customer from its current owner"
 
 
@@ -151,7 +152,7 @@ def test_non_admin_cannot_override_capacity(uow: FakeUnitOfWork, clock: FixedClo
     error = refused(
         uow,
         PermissionDenied,
-        lambda: _assign(uow, clock, customer, rep, actor=ALICE, override_capacity=True),
+        lambda: _assign(uow, clock, customer, rep, actor=MIA, override_capacity=True),
     )
     assert str(error) == "only an admin may assign above a rep's capacity"
     assert error.as_dict()["code"] == "permission_denied"
@@ -348,7 +349,7 @@ def test_history_lists_every_change_oldest_first(uow: FakeUnitOfWork, clock: Fix
     clock.advance(days=3)
     assigned(uow, clock, customer, wang, reason="back from holiday")
     with uow:
-        changes = history(uow=uow, customer_id=customer.id or 0)
+        changes = history(uow=uow, customer_id=customer.id or 0, actor=SYSTEM)
     assert [(a.method, a.from_rep_id, a.to_rep_id) for a in changes] == [
         (AssignMethod.manual, None, wang.id),
         (AssignMethod.transfer, wang.id, zhao.id),
@@ -359,7 +360,7 @@ def test_history_lists_every_change_oldest_first(uow: FakeUnitOfWork, clock: Fix
 
 def test_history_of_unknown_customer_is_not_found(uow: FakeUnitOfWork) -> None:
     with uow, pytest.raises(NotFound):
-        history(uow=uow, customer_id=404)
+        history(uow=uow, customer_id=404, actor=SYSTEM)
 
 
 def test_bulk_assign_spreads_evenly_over_chosen_reps(
@@ -427,7 +428,7 @@ def test_non_admin_cannot_override_capacity_in_bulk(uow: FakeUnitOfWork, clock: 
     error = refused(
         uow,
         PermissionDenied,
-        lambda: _bulk(uow, clock, customers, [rep], actor=ALICE, override_capacity=True),
+        lambda: _bulk(uow, clock, customers, [rep], actor=MIA, override_capacity=True),
     )
     assert str(error) == "only an admin may assign above a rep's capacity"
 

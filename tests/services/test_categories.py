@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import pytest
 
 from fenpei.domain.categories import CategoryValue
-from fenpei.domain.errors import NotFound, ValidationFailed
+from fenpei.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fenpei.domain.users import SYSTEM, Actor, Role
 from fenpei.services.categories import (
     add_value,
+    category_overview,
     ensure_default_categories,
     merge_values,
     rename_value,
@@ -135,7 +137,7 @@ def test_a_label_longer_than_100_characters_is_refused_by_naming_it(
         assert stored.label == "L" * 100
 
 
-def test_adding_a_retired_or_merged_code_is_refused_pointing_to_restore(
+def test_adding_a_retired_code_points_to_restore_and_a_merged_one_to_its_successor(
     uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
     in_transaction(
@@ -144,17 +146,18 @@ def test_adding_a_retired_or_merged_code_is_refused_pointing_to_restore(
     in_transaction(
         uow,
         lambda: merge_values(
-            uow=uow, key="level", source="C", target="B", actor=ADMIN, now=clock.now()
+            uow=uow, key="level", code="C", into="B", actor=ADMIN, now=clock.now()
         ),
     )
-    for code in ("D", "C"):
+    expected = {
+        "D": "level value 'D' exists but is retired; restore it",
+        "C": "level value 'C' was merged into another value; use that one",
+    }
+    for code, message in expected.items():
         add = partial(
             add_value, uow=uow, key="level", code=code, label=None, actor=ADMIN, now=clock.now()
         )
-        error = refused(uow, ValidationFailed, add)
-        assert message_for(error, "code") == (
-            f"level value {code!r} exists but is retired or merged; restore it"
-        )
+        assert message_for(refused(uow, ValidationFailed, add), "code") == message
     assert len(_levels(uow)) == 4
 
 
@@ -198,7 +201,7 @@ def test_merge_moves_customers_and_retires_the_source(
     moved = in_transaction(
         uow,
         lambda: merge_values(
-            uow=uow, key="level", source="C", target="D", actor=ADMIN, now=clock.now()
+            uow=uow, key="level", code="C", into="D", actor=ADMIN, now=clock.now()
         ),
     )
     assert moved == 2
@@ -221,17 +224,15 @@ def test_merge_moves_customers_and_retires_the_source(
 def test_merge_into_itself_or_into_a_retired_value_is_refused(
     uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
-    def merge(source: str, target: str) -> None:
-        merge_values(
-            uow=uow, key="level", source=source, target=target, actor=ADMIN, now=clock.now()
-        )
+    def merge(code: str, into: str) -> None:
+        merge_values(uow=uow, key="level", code=code, into=into, actor=ADMIN, now=clock.now())
 
-    assert bad_fields(refused(uow, ValidationFailed, lambda: merge("C", "C"))) == {"target"}
+    assert bad_fields(refused(uow, ValidationFailed, lambda: merge("C", "C"))) == {"into"}
     in_transaction(
         uow, lambda: retire_value(uow=uow, key="level", code="D", actor=ADMIN, now=clock.now())
     )
     error = refused(uow, ValidationFailed, lambda: merge("C", "D"))
-    assert message_for(error, "target") == "'D' is retired or merged"
+    assert message_for(error, "into") == "'D' is retired or merged"
 
 
 def test_retire_hides_the_value_from_new_input_but_customers_keep_it(
@@ -289,3 +290,73 @@ def test_unknown_category_or_value_is_not_found(uow: FakeUnitOfWork, clock: Fixe
         lambda: retire_value(uow=uow, key="level", code="Z", actor=ADMIN, now=clock.now()),
     )
     assert (unknown_code.kind, unknown_code.key) == ("level value", "Z")
+
+
+@pytest.mark.parametrize("role", [Role.manager, Role.rep, Role.auditor])
+def test_only_an_admin_changes_categories(
+    uow: FakeUnitOfWork, clock: FixedClock, role: Role
+) -> None:
+    actor, now = Actor("someone", role, user_id=1), clock.now()
+    changes: list[Callable[[], object]] = [
+        partial(add_value, uow=uow, key="level", code="S", label=None, actor=actor, now=now),
+        partial(rename_value, uow=uow, key="level", code="A", label="x", actor=actor, now=now),
+        partial(merge_values, uow=uow, key="level", code="C", into="D", actor=actor, now=now),
+        partial(retire_value, uow=uow, key="level", code="D", actor=actor, now=now),
+    ]
+    for change in changes:
+        refused(uow, PermissionDenied, change)
+
+
+def test_merging_into_a_code_the_dimension_lacks_names_into(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    error = refused(
+        uow,
+        ValidationFailed,
+        lambda: merge_values(
+            uow=uow, key="level", code="C", into="Z", actor=ADMIN, now=clock.now()
+        ),
+    )
+    assert message_for(error, "into") == "level has no value 'Z'"
+
+
+def test_a_merged_value_can_be_neither_restored_nor_merged_again(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    in_transaction(
+        uow,
+        lambda: merge_values(
+            uow=uow, key="level", code="C", into="D", actor=ADMIN, now=clock.now()
+        ),
+    )
+    refused(
+        uow,
+        Conflict,
+        lambda: retire_value(
+            uow=uow, key="level", code="C", actor=ADMIN, now=clock.now(), retired=False
+        ),
+    )
+    refused(
+        uow,
+        Conflict,
+        lambda: merge_values(
+            uow=uow, key="level", code="C", into="B", actor=ADMIN, now=clock.now()
+        ),
+    )
+
+
+def test_the_overview_lists_every_dimension_with_counts_per_value(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    a_customer(uow, clock, "a", level="A", source="web")
+    a_customer(uow, clock, "b", level="A")
+    with uow:
+        overview = {c.category.key: c for c in category_overview(uow=uow)}
+    assert list(overview) == ["customer_type", "industry", "level", "region", "source"]
+    assert [(v.code, n) for v, n in overview["level"].values] == [
+        ("A", 2),
+        ("B", 0),
+        ("C", 0),
+        ("D", 0),
+    ]
+    assert dict((v.code, n) for v, n in overview["source"].values)["web"] == 1

@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from fenpei.domain.errors import NotFound, ValidationFailed
+from fenpei.domain.errors import Conflict, NotFound, ValidationFailed
 from fenpei.domain.org import Leave, Rep, Team
-from fenpei.domain.users import SYSTEM
-from fenpei.services.org import add_leave, create_rep, create_team, find_rep, get_rep, update_rep
-from tests.fakes import FakeUnitOfWork, FixedClock, in_transaction
-from tests.services._build import a_rep, bad_fields, message_for, refused
+from fenpei.domain.users import SYSTEM, Role
+from fenpei.services.org import (
+    add_leave,
+    create_rep,
+    create_team,
+    delete_team,
+    find_rep,
+    get_rep,
+    update_rep,
+    update_team,
+    view_team,
+)
+from fenpei.services.rules import create_rule
+from fenpei.services.users import create_user
+from tests.fakes import FakeHasher, FakeUnitOfWork, FixedClock, in_transaction
+from tests.services._build import a_customer, a_rep, assigned, bad_fields, message_for, refused
 
 
 def _team(uow: FakeUnitOfWork, clock: FixedClock, name: str, **options: object) -> Team:
@@ -358,3 +371,193 @@ def test_find_rep_by_id_or_exact_name(uow: FakeUnitOfWork, clock: FixedClock) ->
         assert find_rep(uow=uow, ref=" Moses Frase ").id == rep.id
         with pytest.raises(NotFound):
             find_rep(uow=uow, ref="moses frase")
+
+
+# --- changing and removing teams -----------------------------------------------------------------
+
+
+def _update_team(uow: FakeUnitOfWork, clock: FixedClock, team: Team, **fields: object) -> Team:
+    return update_team(uow=uow, team_id=team.id or 0, fields=fields, actor=SYSTEM, now=clock.now())
+
+
+def _user(uow: FakeUnitOfWork, clock: FixedClock, name: str, role: Role) -> int:
+    user = in_transaction(
+        uow,
+        lambda: create_user(
+            uow=uow,
+            hasher=FakeHasher(),
+            username=name,
+            password="long enough password",
+            role=role,
+            actor=SYSTEM,
+            now=clock.now(),
+            display_name=name.title(),
+        ),
+    )
+    return user.id or 0
+
+
+def test_a_team_moves_under_another_parent_and_the_change_is_audited(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    east, west = _team(uow, clock, "East"), _team(uow, clock, "West")
+    shanghai = _team(uow, clock, "Shanghai", parent_id=east.id)
+
+    moved = in_transaction(
+        uow, lambda: _update_team(uow, clock, shanghai, parent_id=west.id, name=" Shanghai 上海 ")
+    )
+
+    assert (moved.parent_id, moved.name) == (west.id, "Shanghai 上海")
+    entry = uow.audit.find(object_type="team")[0]
+    assert (entry.action, entry.before["parent_id"], entry.after["parent_id"]) == (
+        "update",
+        east.id,
+        west.id,
+    )
+    with uow:
+        assert [t.name for t in view_team(uow=uow, team_id=west.id or 0).sub_teams] == [
+            "Shanghai 上海"
+        ]
+
+
+def test_a_team_cannot_move_under_itself_or_anywhere_below_it(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    east = _team(uow, clock, "East")
+    shanghai = _team(uow, clock, "Shanghai", parent_id=east.id)
+    pudong = _team(uow, clock, "Pudong", parent_id=shanghai.id)
+
+    for below in (east, shanghai, pudong):
+        error = refused(
+            uow, ValidationFailed, partial(_update_team, uow, clock, east, parent_id=below.id)
+        )
+        assert bad_fields(error) == {"parent_id"}
+    assert "cycle" in message_for(
+        refused(
+            uow, ValidationFailed, partial(_update_team, uow, clock, east, parent_id=pudong.id)
+        ),
+        "parent_id",
+    )
+    top = in_transaction(uow, lambda: _update_team(uow, clock, shanghai, parent_id=None))
+    assert top.parent_id is None
+
+
+def test_a_team_manager_must_be_an_existing_manager_user_and_names_the_team_manager(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    mia = _user(uow, clock, "mia", Role.manager)
+    rex = _user(uow, clock, "rex", Role.rep)
+    east = _team(uow, clock, "East", manager_name="Old Boss")
+
+    for bad in (rex, 404):
+        error = refused(
+            uow, ValidationFailed, partial(_update_team, uow, clock, east, manager_user_id=bad)
+        )
+        assert bad_fields(error) == {"manager_user_id"}
+    assert "not a manager" in message_for(
+        refused(
+            uow, ValidationFailed, partial(_update_team, uow, clock, east, manager_user_id=rex)
+        ),
+        "manager_user_id",
+    )
+    managed = in_transaction(uow, lambda: _update_team(uow, clock, east, manager_user_id=mia))
+    assert (managed.manager_user_id, managed.manager_name) == (mia, "Mia")
+    created = _team(uow, clock, "West", manager_user_id=mia, manager_name="Mia Wu")
+    assert (created.manager_user_id, created.manager_name) == (mia, "Mia Wu")
+
+
+def test_updating_a_team_names_unknown_fields_and_unknown_teams(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    east = _team(uow, clock, "East")
+    _team(uow, clock, "West")
+    error = refused(
+        uow, ValidationFailed, partial(_update_team, uow, clock, east, colour="red", name="West")
+    )
+    assert message_for(error, "colour") == "is not a team field"
+    assert message_for(error, "name") == "a team named 'West' exists"
+    refused(uow, NotFound, partial(_update_team, uow, clock, Team(name="x", id=404), name="y"))
+
+
+def test_deleting_a_team_with_reps_sub_teams_or_rules_is_refused_saying_so(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    east = _team(uow, clock, "East")
+    _team(uow, clock, "Shanghai", parent_id=east.id)
+    a_rep(uow, clock, "Ann", team_id=east.id)
+    in_transaction(
+        uow,
+        lambda: create_rule(
+            uow=uow,
+            fields={"name": "To East", "target": {"kind": "team", "team_id": east.id}},
+            actor=SYSTEM,
+            now=clock.now(),
+        ),
+    )
+
+    error = refused(
+        uow,
+        Conflict,
+        lambda: delete_team(uow=uow, team_id=east.id or 0, actor=SYSTEM, now=clock.now()),
+    )
+
+    assert "1 rep(s) (Ann)" in str(error) and "1 sub-team(s) (Shanghai)" in str(error)
+    assert "'To East'" in str(error)
+
+
+def test_deleting_an_empty_team_removes_it_and_its_customers_keep_their_owner(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    empty, other = _team(uow, clock, "Empty"), _team(uow, clock, "Other")
+    ann = a_rep(uow, clock, "Ann", team_id=empty.id)
+    held = assigned(uow, clock, a_customer(uow, clock), ann).customer_id
+    in_transaction(uow, lambda: update_rep(
+        uow=uow, rep_id=ann.id or 0, fields={"team_id": other.id}, actor=SYSTEM, now=clock.now()
+    ))  # fmt: skip
+
+    in_transaction(
+        uow, lambda: delete_team(uow=uow, team_id=empty.id or 0, actor=SYSTEM, now=clock.now())
+    )
+
+    assert uow.teams.get(empty.id or 0) is None
+    customer = uow.customers.get(held)
+    assert customer is not None and (customer.owner_id, customer.team_id) == (ann.id, None)
+    assert uow.audit.find(object_type="team")[0].action == "delete"
+    refused(
+        uow,
+        NotFound,
+        lambda: delete_team(uow=uow, team_id=empty.id or 0, actor=SYSTEM, now=clock.now()),
+    )
+
+
+def test_text_with_a_nul_character_is_refused_before_the_database(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    error = refused(
+        uow,
+        ValidationFailed,
+        lambda: _create_rep(
+            uow, clock, {"name": "A\x00B", "tags": ["x\x00"], "skills": {"languages": ["\x00"]}}
+        ),
+    )
+    assert bad_fields(error) == {"name", "tags", "skills"}
+
+
+def test_a_leave_beyond_the_storable_date_range_is_refused_by_naming_it(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    rep = a_rep(uow, clock)
+    early = datetime.min.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    error = refused(
+        uow,
+        ValidationFailed,
+        lambda: add_leave(
+            uow=uow,
+            rep_id=rep.id or 0,
+            starts_at=early,
+            ends_at=clock.now(),
+            actor=SYSTEM,
+            now=clock.now(),
+        ),
+    )
+    assert message_for(error, "starts_at") == "is out of the supported date range"

@@ -4,16 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from fenpei import __version__
+from fenpei.api.csrf import install_csrf_handler, require_csrf
 from fenpei.api.errors import install_error_handlers
-from fenpei.api.routes import assignments, audit, customers, health, leads, metrics, org, rules
+from fenpei.api.routes import (
+    assignments,
+    audit,
+    categories,
+    customers,
+    health,
+    leads,
+    metrics,
+    org,
+    rules,
+    tokens,
+    webhooks,
+)
 from fenpei.api.schemas import ErrorRead
+from fenpei.api.token_scopes import require_token_scope
 from fenpei.bootstrap import Fenpei
 from fenpei.web import auth, pages
-from fenpei.web.rendering import STATIC_DIR, make_templates, render_error_page
+from fenpei.web.rendering import (
+    STATIC_DIR,
+    make_templates,
+    render_csrf_page,
+    render_error_page,
+)
 
 API_PREFIX = "/api/v1"
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -23,13 +42,19 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def _api_v1() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX, responses=_ERRORS)
+    # Every route under it checks an API token's scope (a route added later too).
+    router = APIRouter(
+        prefix=API_PREFIX, responses=_ERRORS, dependencies=[Depends(require_token_scope)]
+    )
     router.include_router(customers.router, responses={404: {"model": ErrorRead}})
     router.include_router(org.router)
+    router.include_router(categories.router)
     router.include_router(rules.router, responses={404: {"model": ErrorRead}})
     router.include_router(leads.router)
     router.include_router(assignments.router)
     router.include_router(audit.router)
+    router.include_router(tokens.router)
+    router.include_router(webhooks.router)
     return router
 
 
@@ -41,10 +66,13 @@ def create_app(fenpei: Fenpei) -> FastAPI:
         summary="Customer assignment (客户分配): rules, capacity, explained decisions.",
         docs_url="/docs",
         redoc_url=None,
+        # Every route, pages and API, a route added later too (see api/csrf.py).
+        dependencies=[Depends(require_csrf)],
     )
     app.state.fenpei = fenpei
     app.state.templates = make_templates(fenpei.settings)
     install_error_handlers(app, render_page=render_error_page)
+    install_csrf_handler(app, render_page=render_csrf_page)
     metrics.install(app)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import exc as sa_exc
 
 from fenpei.api.sessions import SESSION_COOKIE, read_session
 from fenpei.bootstrap import Fenpei
+from fenpei.domain.access import ApiToken
+from fenpei.domain.errors import CredentialsRefused
 from fenpei.domain.users import Actor, User
+from fenpei.services import scope, tokens
 from fenpei.services.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 class NotAuthenticated(Exception):
@@ -57,15 +67,113 @@ def get_session_user(request: Request, fenpei: FenpeiDep, uow: UowDep) -> User |
 SessionUser = Annotated[User | None, Depends(get_session_user)]
 
 
-def get_current_user(user: SessionUser) -> User:
-    if user is None:
+@dataclass(frozen=True)
+class Principal:
+    """Who sent a request: a user, through the session cookie or an API token."""
+
+    user: User
+    token: ApiToken | None = None  # None: a session, limited by the role alone
+
+
+# Declares "Authorization: Bearer" in /docs (its Authorize button); checked below.
+_BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="API token",
+    description="`fp_…`, from `fenpei tokens create` or `POST /api/v1/tokens`.",
+)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+
+
+def get_principal(
+    request: Request,
+    fenpei: FenpeiDep,
+    uow: UowDep,
+    bearer: BearerDep,
+    background: BackgroundTasks,
+) -> Principal | None:
+    """The sender: ``Authorization: Bearer fp_…`` under /api/ (a bad token is 401, not a
+    fallback to the cookie), else the session cookie; None if neither is presented."""
+    if "authorization" not in request.headers or not request.url.path.startswith("/api/"):
+        user = get_session_user(request, fenpei, uow)  # pages never accept tokens
+        return Principal(user) if user is not None else None
+    if bearer is None:
+        raise CredentialsRefused("Authorization: expected 'Bearer fp_…' (an API token)")
+    found = tokens.authenticate_token(uow=uow, presented=bearer.credentials, now=fenpei.now())
+    if found is None:
+        raise CredentialsRefused("Authorization: the API token is unknown, revoked or expired")
+    user, token = found
+    record_token_use_later(background, fenpei, token)
+    return Principal(user, token)
+
+
+PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
+
+
+def get_current_principal(principal: PrincipalDep) -> Principal:
+    if principal is None:
         raise NotAuthenticated("log in first")
-    return user
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_current_principal)]
+
+
+def get_current_user(principal: CurrentPrincipal) -> User:
+    return principal.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def actor_of(user: User) -> Actor:
-    """The user as the services' ``actor`` (for the audit log)."""
-    return Actor(user.username, user.role, user_id=user.id, rep_id=user.rep_id)
+def actor_of(user: User, token: ApiToken | None = None) -> Actor:
+    """The user as the services' ``actor`` (for the audit log), with the token's scopes."""
+    scopes = frozenset(token.scopes) if token is not None else None
+    return Actor(user.username, user.role, user_id=user.id, rep_id=user.rep_id, scopes=scopes)
+
+
+def get_current_actor(principal: CurrentPrincipal) -> Actor:
+    """The logged-in user as the services' actor: role and data scope (and token scopes)."""
+    return actor_of(principal.user, principal.token)
+
+
+CurrentActor = Annotated[Actor, Depends(get_current_actor)]
+
+
+def get_writer(actor: CurrentActor) -> Actor:
+    """An admin or a manager (the services check again; this answers 403 before the body)."""
+    scope.require_writer(actor, "change customers or owners")
+    return actor
+
+
+def get_admin(actor: CurrentActor) -> Actor:
+    """An admin (the services check again; this answers 403 before the body is read)."""
+    scope.require_admin(actor, "change this")
+    return actor
+
+
+WriterActor = Annotated[Actor, Depends(get_writer)]
+AdminActor = Annotated[Actor, Depends(get_admin)]
+
+
+def record_token_use_later(background: BackgroundTasks, fenpei: Fenpei, token: ApiToken) -> None:
+    """Note the token's use after the response is sent, if a minute has passed since the
+    last note.
+
+    Not in the request's transaction: a GET's is read-only (on SQLite, upgrading its read
+    to a write can fail when another writer committed meanwhile), and a POST's would hold
+    the token's row lock (PostgreSQL) until the route commits, serialising every request
+    made with one token. The write is a single conditional UPDATE in its own short
+    transaction, after the request's own transaction has ended; a failed request (an
+    error response) records no use."""
+    now = fenpei.now()
+    if token.id is not None and tokens.last_use_due(token, now=now):
+        background.add_task(_record_token_use, fenpei, token.id, now)
+
+
+def _record_token_use(fenpei: Fenpei, token_id: int, now: datetime) -> None:
+    try:
+        with fenpei.uow() as uow:
+            tokens.record_token_use(uow=uow, token_id=token_id, now=now)
+            uow.commit()
+    except sa_exc.OperationalError as exc:  # the answer is sent; the note can wait a minute
+        log.warning("could not record the use of API token %s: %s", token_id, exc)

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from fenpei.api.deps import NotAuthenticated
 from fenpei.domain.errors import (
     Conflict,
+    CredentialsRefused,
     FenpeiError,
     FieldError,
     NotFound,
@@ -36,6 +37,7 @@ _STATUS_OF: Sequence[tuple[type[FenpeiError], int]] = (
     (NotFound, 404),
     (Conflict, 409),
     (PermissionDenied, 403),
+    (CredentialsRefused, 401),
     (FenpeiError, 400),
 )
 _CODE_OF_STATUS = {

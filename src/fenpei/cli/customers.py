@@ -56,7 +56,7 @@ def list_(
             offset=(page - 1) * per_page,
             limit=per_page,
         )
-        found, total = customer_service.list_customers(uow=uow, query=query)
+        found, total = customer_service.list_customers(uow=uow, query=query, actor=SYSTEM)
         names = _rep_names(uow)
     table = Table(
         title=f"Customers {query.offset + 1 if found else 0}–{query.offset + len(found)} of {total}"
@@ -80,7 +80,7 @@ def list_(
 def show(customer: Annotated[str, typer.Argument(help="Customer id or external id.")]) -> None:
     """Show one customer's attributes and current owner."""
     with fenpei_app() as fenpei, fenpei.uow() as uow:
-        found = customer_service.find_customer(uow=uow, ref=customer)
+        found = customer_service.find_customer(uow=uow, ref=customer, actor=SYSTEM)
         names = _rep_names(uow)
     table = Table(show_header=False, title=f"Customer {found.id}")
     for name in (
@@ -169,7 +169,7 @@ def assign(
     if customer is None or rep is None:
         raise typer.BadParameter("give CUSTOMER and REP, or --pending")
     with fenpei_app() as fenpei, fenpei.uow() as uow:
-        found = customer_service.find_customer(uow=uow, ref=customer)
+        found = customer_service.find_customer(uow=uow, ref=customer, actor=SYSTEM)
         target = find_rep(uow=uow, ref=rep)
         assert found.id is not None and target.id is not None
         record = assignments.assign(
@@ -191,9 +191,9 @@ def assign(
 def history(customer: Annotated[str, typer.Argument(help="Customer id or external id.")]) -> None:
     """Show every change of a customer's owner, oldest first."""
     with fenpei_app() as fenpei, fenpei.uow() as uow:
-        found = customer_service.find_customer(uow=uow, ref=customer)
+        found = customer_service.find_customer(uow=uow, ref=customer, actor=SYSTEM)
         assert found.id is not None
-        records = assignments.history(uow=uow, customer_id=found.id)
+        records = assignments.history(uow=uow, customer_id=found.id, actor=SYSTEM)
         names = _rep_names(uow)
     table = Table(title=f"Ownership history of {found.name} ({found.id})")
     for column in ("when", "method", "from", "to", "by", "reason"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from fenpei.cli import customers, database, imports, jobs, routing, serve, users
+from fenpei.cli import customers, database, imports, jobs, routing, serve, tokens, users
 
 app = typer.Typer(
     name="fenpei",
@@ -22,6 +22,7 @@ app.command("route")(routing.route)
 app.add_typer(routing.rules_app, name="rules")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(users.app, name="users")
+app.add_typer(tokens.app, name="tokens")
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(eq=False)
@@ -41,10 +42,12 @@ class IdempotentRequest:
     """The first answer to a POST carrying an ``Idempotency-Key``.
 
     ``fingerprint`` identifies the request body, so the same key for another request is a
-    conflict; ``object_id`` is what the first request created."""
+    conflict; ``object_id`` is what the first request created and ``response`` what it
+    answered (replayed as it was)."""
 
     key: str
     kind: str
     fingerprint: str
     object_id: int
     created_at: datetime
+    response: dict[str, Any] = field(default_factory=dict)

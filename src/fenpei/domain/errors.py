@@ -85,3 +85,10 @@ class PermissionDenied(FenpeiError):
     """The actor may not do this."""
 
     code = "permission_denied"
+
+
+class CredentialsRefused(FenpeiError):
+    """Presented credentials (an API token, a signature) are unknown, revoked, expired or
+    do not match; the message names the part at fault."""
+
+    code = "not_authenticated"

@@ -12,7 +12,7 @@ from fenpei.domain.audit import AuditEntry
 from fenpei.domain.users import Actor
 from fenpei.services.ports import UnitOfWork
 
-_SECRET_FIELDS = {"password_hash"}
+_SECRET_FIELDS = {"password_hash", "secret_hash"}
 
 
 def json_safe(value: Any) -> Any:

@@ -18,8 +18,7 @@ from fenpei.domain.errors import (
 from fenpei.domain.org import Rep
 from fenpei.domain.users import Actor
 from fenpei.engine.capacity import Usage, capacity_breach
-from fenpei.services import _audit
-from fenpei.services.customers import get_customer
+from fenpei.services import _audit, scope
 from fenpei.services.ports import UnitOfWork
 
 
@@ -103,10 +102,10 @@ def give(
     return record
 
 
-def _eligible_rep(uow: UnitOfWork, rep_id: int, *, field: str = "rep_id") -> Rep:
-    rep = uow.reps.get(rep_id, lock=True)
-    if rep is None:
-        raise NotFound("rep", rep_id)
+def _eligible_rep(
+    uow: UnitOfWork, rep_id: int, visible: scope.DataScope, *, field: str = "rep_id"
+) -> Rep:
+    rep = scope.visible_rep(visible, uow.reps.get(rep_id, lock=True), rep_id)
     if not rep.active:
         raise ValidationFailed.one(field, f"{rep.name} is inactive and cannot own customers")
     return rep
@@ -162,6 +161,7 @@ def assign_once(
 ) -> tuple[Assignment, bool]:
     """``assign``, also saying whether the result was replayed from an earlier request
     with the same ``idempotency_key`` (True: nothing changed)."""
+    scope.require_writer(actor, "assign customers")
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise ValidationFailed.one("idempotency_key", "must be 1 to 200 characters")
     if idempotency_key and (
@@ -172,8 +172,11 @@ def assign_once(
         return done, True
     _check_override(actor, override_capacity)
     # Lock order everywhere: customers (by id) before reps (by id) — no deadlocks.
-    customer = get_customer(uow=uow, customer_id=customer_id, lock=True)
-    rep = _eligible_rep(uow, rep_id)
+    visible = scope.data_scope(uow=uow, actor=actor)
+    customer = scope.visible_customer(
+        visible, uow.customers.get(customer_id, lock=True), customer_id
+    )
+    rep = _eligible_rep(uow, rep_id, visible)
     if customer.owner_id == rep.id:
         raise Conflict(f"customer {customer_id} is already owned by {rep.name}")
     transfer = customer.owner_id is not None
@@ -220,15 +223,17 @@ def bulk_assign(
         raise ValidationFailed.one("customer_ids", "choose at least one customer")
     if not rep_ids:
         raise ValidationFailed.one("rep_ids", "choose at least one rep")
+    scope.require_writer(actor, "assign customers")
     _check_override(actor, override_capacity)
+    visible = scope.data_scope(uow=uow, actor=actor)
     customers = uow.customers.lock_many(customer_ids)
-    found = {c.id for c in customers if c.deleted_at is None}
+    found = {c.id for c in customers if c.deleted_at is None and visible.covers_customer(c)}
     if missing := [cid for cid in dict.fromkeys(customer_ids) if cid not in found]:
         raise NotFound("customer", missing[0] if len(missing) == 1 else missing)
     reason = _clean_reason(reason, required=any(c.owner_id is not None for c in customers))
     reps = {rep.id: rep for rep in uow.reps.lock_many(rep_ids)}
     for position, rep_id in enumerate(rep_ids):
-        if rep_id not in reps:
+        if rep_id not in reps or not visible.covers_rep(reps[rep_id]):
             raise NotFound("rep", rep_id)
         if not reps[rep_id].active:
             raise ValidationFailed.one(f"rep_ids[{position}]", f"{reps[rep_id].name} is inactive")
@@ -285,7 +290,8 @@ def bulk_assign(
     return records
 
 
-def history(*, uow: UnitOfWork, customer_id: int) -> list[Assignment]:
-    """Every ownership change of a customer, oldest first."""
-    get_customer(uow=uow, customer_id=customer_id)
+def history(*, uow: UnitOfWork, customer_id: int, actor: Actor) -> list[Assignment]:
+    """Every ownership change of a customer ``actor`` may see, oldest first."""
+    visible = scope.data_scope(uow=uow, actor=actor)
+    scope.visible_customer(visible, uow.customers.get(customer_id), customer_id)
     return uow.assignments.for_customer(customer_id)

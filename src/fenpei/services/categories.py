@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fenpei.domain.categories import CUSTOMER_FIELD_OF_CATEGORY, Category, CategoryValue
-from fenpei.domain.errors import FieldError, NotFound, ValidationFailed
+from fenpei.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from fenpei.domain.users import Actor
 from fenpei.services import _audit
 from fenpei.services.ports import UnitOfWork
+from fenpei.services.scope import require_admin
 
 DEFAULT_CATEGORIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
     "level": ("Customer level / 客户等级", [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")], True),
@@ -36,6 +37,7 @@ DEFAULT_CATEGORIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
 
 def ensure_default_categories(*, uow: UnitOfWork, actor: Actor, now: datetime) -> None:
     """Create the built-in dimensions (level A-D, type, source, industry, region) if missing."""
+    require_admin(actor, "set up categories")
     for key, (name, values, strict) in DEFAULT_CATEGORIES.items():
         if uow.categories.get(key) is not None:
             continue
@@ -64,29 +66,37 @@ def _value(uow: UnitOfWork, category: Category, code: str) -> CategoryValue:
     raise NotFound(f"{category.key} value", code)
 
 
+def _text(field: str, text: str) -> str:
+    # PostgreSQL stores no NUL character: refused here rather than with a 500.
+    stripped = text.strip()
+    if not stripped or len(stripped) > 100 or "\x00" in stripped:
+        raise ValidationFailed.one(field, "must be 1 to 100 characters")
+    return stripped
+
+
 def _label(text: str) -> str:
-    label = text.strip()
-    if not label or len(label) > 100:
-        raise ValidationFailed.one("label", "must be 1 to 100 characters")
-    return label
+    return _text("label", text)
 
 
 def add_value(
     *, uow: UnitOfWork, key: str, code: str, label: str | None, actor: Actor, now: datetime
 ) -> CategoryValue:
     """Append a value to a dimension (or return it if the code exists and is usable)."""
+    require_admin(actor, "change categories")
     category = _category(uow, key)
     assert category.id is not None
-    code = code.strip()
-    if not code or len(code) > 100:
-        raise ValidationFailed.one("code", "must be 1 to 100 characters")
+    code = _text("code", code)
     label = _label((label or "").strip() or code)
     existing = uow.categories.values(category.id)
     for value in existing:
         if value.code == code:
-            if not value.usable:
+            if value.merged_into_id is not None:
                 raise ValidationFailed.one(
-                    "code", f"{key} value {code!r} exists but is retired or merged; restore it"
+                    "code", f"{key} value {code!r} was merged into another value; use that one"
+                )
+            if value.retired:
+                raise ValidationFailed.one(
+                    "code", f"{key} value {code!r} exists but is retired; restore it"
                 )
             return value
     value = CategoryValue(category_id=category.id, code=code, label=label, position=len(existing))
@@ -99,6 +109,7 @@ def rename_value(
     *, uow: UnitOfWork, key: str, code: str, label: str, actor: Actor, now: datetime
 ) -> CategoryValue:
     """Change the label people see; customers keep the code, so no data moves."""
+    require_admin(actor, "change categories")
     label = _label(label)
     value = _value(uow, _category(uow, key), code)
     before = _audit.snapshot(value)
@@ -108,19 +119,27 @@ def rename_value(
 
 
 def merge_values(
-    *, uow: UnitOfWork, key: str, source: str, target: str, actor: Actor, now: datetime
+    *, uow: UnitOfWork, key: str, code: str, into: str, actor: Actor, now: datetime
 ) -> int:
-    """Move every customer from ``source`` to ``target`` and retire ``source``; returns count."""
-    if source == target:
-        raise ValidationFailed.one("target", "must differ from the value being merged")
+    """Move every customer from ``code`` to ``into`` and retire ``code``; returns the count."""
+    require_admin(actor, "change categories")
+    if code == into:
+        raise ValidationFailed.one("into", "must differ from the value being merged")
     category = _category(uow, key)
-    source_value, target_value = _value(uow, category, source), _value(uow, category, target)
+    source_value = _value(uow, category, code)
+    target_value = next(
+        (v for v in uow.categories.values(category.id or 0) if v.code == into), None
+    )
+    if target_value is None:
+        raise ValidationFailed.one("into", f"{key} has no value {into!r}")
     if not target_value.usable:
-        raise ValidationFailed.one("target", f"{target!r} is retired or merged")
+        raise ValidationFailed.one("into", f"{into!r} is retired or merged")
+    if source_value.merged_into_id is not None:
+        raise Conflict(f"{key} value {code!r} is already merged into another value")
     before = _audit.snapshot(source_value)
     moved = 0
     if (customer_field := CUSTOMER_FIELD_OF_CATEGORY.get(key)) is not None:
-        moved = uow.customers.recode(customer_field, source, target)
+        moved = uow.customers.recode(customer_field, code, into)
     source_value.merged_into_id = target_value.id
     source_value.retired = True
     _audit.record(uow, actor=actor, action="merge", obj=source_value, now=now, before=before)
@@ -131,7 +150,10 @@ def retire_value(
     *, uow: UnitOfWork, key: str, code: str, actor: Actor, now: datetime, retired: bool = True
 ) -> CategoryValue:
     """Hide a value from new input (or bring it back); customers holding it keep it."""
+    require_admin(actor, "change categories")
     value = _value(uow, _category(uow, key), code)
+    if not retired and value.merged_into_id is not None:
+        raise Conflict(f"{key} value {code!r} was merged into another; it cannot come back")
     before = _audit.snapshot(value)
     value.retired = retired
     _audit.record(
@@ -152,6 +174,28 @@ def value_counts(*, uow: UnitOfWork, key: str) -> list[tuple[CategoryValue, int]
     field = CUSTOMER_FIELD_OF_CATEGORY.get(key)
     counts = uow.customers.count_by(field) if field else {}
     return [(v, counts.get(v.code, 0)) for v in uow.categories.values(category.id)]
+
+
+@dataclass(frozen=True)
+class CategoryCounts:
+    """A dimension with each of its values and how many live customers hold it."""
+
+    category: Category
+    values: list[tuple[CategoryValue, int]]
+
+
+def category_overview(*, uow: UnitOfWork) -> list[CategoryCounts]:
+    """Every dimension with its values and customer counts; anyone logged in may read it."""
+    values: dict[int, list[CategoryValue]] = {}
+    for value in uow.categories.all_values():
+        values.setdefault(value.category_id, []).append(value)
+    overview = []
+    for category in uow.categories.all():
+        field = CUSTOMER_FIELD_OF_CATEGORY.get(category.key)
+        counts = uow.customers.count_by(field) if field else {}
+        found = values.get(category.id or 0, [])
+        overview.append(CategoryCounts(category, [(v, counts.get(v.code, 0)) for v in found]))
+    return overview
 
 
 @dataclass(frozen=True)

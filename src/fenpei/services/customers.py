@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 
 from fenpei.domain.custom_fields import CustomField, clean_custom_values
 from fenpei.domain.customers import Customer, clean_customer_fields_partly
 from fenpei.domain.errors import NotFound, ValidationFailed
 from fenpei.domain.users import Actor
-from fenpei.services import _audit
+from fenpei.services import _audit, scope
 from fenpei.services.categories import CategoryIndex, load_category_index
 from fenpei.services.ports import CUSTOMER_SORT_KEYS, CustomerQuery, UnitOfWork
 
@@ -66,10 +67,13 @@ def create_customer(
     *, uow: UnitOfWork, fields: Mapping[str, object], actor: Actor, now: datetime
 ) -> Customer:
     """Validate and store a new customer (unowned); every bad field is named."""
+    scope.require_writer(actor, "create customers")
     cleaned = validate_customer_fields(uow, fields, partial=False)
     _check_external_id_free(uow, cleaned, None)
     _link_company(uow, cleaned)
     cleaned.setdefault("created_at", now)
+    # A manager's new customer stays in their data scope until routing gives it an owner.
+    cleaned.setdefault("team_id", scope.home_team_id(uow=uow, actor=actor))
     customer = Customer(**cleaned, updated_at=now)  # type: ignore[arg-type]
     if not customer.is_open and customer.closed_at is None:
         customer.closed_at = now
@@ -79,11 +83,20 @@ def create_customer(
 
 
 def get_customer(*, uow: UnitOfWork, customer_id: int, lock: bool = False) -> Customer:
-    """The customer with this id, unless it does not exist or was deleted."""
+    """The customer with this id, unless it does not exist or was deleted (no scope check:
+    for the services themselves; entrypoints use ``read_customer``)."""
     customer = uow.customers.get(customer_id, lock=lock)
     if customer is None or customer.deleted_at is not None:
         raise NotFound("customer", customer_id)
     return customer
+
+
+def read_customer(
+    *, uow: UnitOfWork, customer_id: int, actor: Actor, lock: bool = False
+) -> Customer:
+    """The customer with this id, if ``actor`` may see it; otherwise it is not found."""
+    visible = scope.data_scope(uow=uow, actor=actor)
+    return scope.visible_customer(visible, uow.customers.get(customer_id, lock=lock), customer_id)
 
 
 def update_customer(
@@ -97,7 +110,8 @@ def update_customer(
     """Change some fields of a customer; ownership changes go through assignments instead."""
     if "owner_id" in fields:
         raise ValidationFailed.one("owner_id", "change the owner with an assignment, not an edit")
-    customer = get_customer(uow=uow, customer_id=customer_id, lock=True)
+    scope.require_writer(actor, "change customers")
+    customer = read_customer(uow=uow, customer_id=customer_id, actor=actor, lock=True)
     raw = dict(fields)
     if isinstance(raw.get("custom"), dict):
         raw["custom"] = {**customer.custom, **raw["custom"]}  # type: ignore[dict-item]
@@ -116,7 +130,8 @@ def update_customer(
 
 def delete_customer(*, uow: UnitOfWork, customer_id: int, actor: Actor, now: datetime) -> None:
     """Soft-delete: the customer disappears from lists; its history stays for the audit."""
-    customer = get_customer(uow=uow, customer_id=customer_id, lock=True)
+    scope.require_writer(actor, "delete customers")
+    customer = read_customer(uow=uow, customer_id=customer_id, actor=actor, lock=True)
     before = _audit.snapshot(customer)
     customer.deleted_at = now
     customer.updated_at = now
@@ -126,8 +141,10 @@ def delete_customer(*, uow: UnitOfWork, customer_id: int, actor: Actor, now: dat
 MAX_OFFSET = 2**31 - 1
 
 
-def list_customers(*, uow: UnitOfWork, query: CustomerQuery) -> tuple[list[Customer], int]:
-    """One page of customers matching ``query``, and how many match in all."""
+def list_customers(
+    *, uow: UnitOfWork, query: CustomerQuery, actor: Actor
+) -> tuple[list[Customer], int]:
+    """One page of the customers ``actor`` may see matching ``query``, and the total."""
     if not 1 <= query.limit <= 500:
         raise ValidationFailed.one("limit", "must be between 1 and 500")
     if not 0 <= query.offset <= MAX_OFFSET:
@@ -141,15 +158,20 @@ def list_customers(*, uow: UnitOfWork, query: CustomerQuery) -> tuple[list[Custo
         raise ValidationFailed.one(
             "sort", f"{query.sort!r} is not one of {keys} (prefix - for descending)"
         )
+    visible = scope.data_scope(uow=uow, actor=actor)
+    if not visible.unrestricted:
+        query = replace(
+            query, within_rep_ids=visible.rep_ids, within_team_ids=visible.team_ids or frozenset()
+        )
     return uow.customers.search(query)
 
 
-def find_customer(*, uow: UnitOfWork, ref: str) -> Customer:
-    """A customer by id ("42") or by external id ("maven:1C1I7A6R")."""
+def find_customer(*, uow: UnitOfWork, ref: str, actor: Actor) -> Customer:
+    """A customer by id ("42") or by external id ("maven:1C1I7A6R"), if ``actor`` may see it."""
     ref = ref.strip()
     if ref.isdigit():
-        return get_customer(uow=uow, customer_id=int(ref))
+        return read_customer(uow=uow, customer_id=int(ref), actor=actor)
     customer_id = uow.customers.ids_by_external_id([ref]).get(ref)
     if customer_id is None:
         raise NotFound("customer", ref)
-    return get_customer(uow=uow, customer_id=customer_id)
+    return read_customer(uow=uow, customer_id=customer_id, actor=actor)

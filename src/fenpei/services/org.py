@@ -1,144 +1,65 @@
-"""The sales org: teams (a tree), reps with skills and capacity, leave and away."""
+"""The sales org: teams (a tree), reps with skills and capacity, leave and away.
+
+Who may change what: an admin changes everything; a manager changes, for the reps in the
+teams they manage (and every sub-team), only availability, capacity, skills, weight,
+working hours and leave; a rep only switches their own ``away``; an auditor only reads.
+A rep outside one's scope is not found, as everywhere (see ``services.scope``).
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fenpei.domain.contacts import email_problem
-from fenpei.domain.errors import FieldError, NotFound, ValidationFailed
-from fenpei.domain.org import SKILL_KINDS, Leave, Rep, Team
-from fenpei.domain.users import Actor
+from fenpei.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from fenpei.domain.org import Leave, Rep, Team
+from fenpei.domain.users import Actor, Role
+from fenpei.engine.capacity import Usage
 from fenpei.services import _audit
+from fenpei.services._org_fields import (
+    REP_FIELD_CHECKS,
+    aware_utc,
+    bounded,
+    check_rep_name_free,
+    clean_rep_fields,
+    clean_team_fields,
+)
 from fenpei.services.ports import UnitOfWork
+from fenpei.services.scope import data_scope, require_admin, visible_rep
 
-MAX_LIMIT = 1_000_000
-
-
-def _name(value: object) -> str | None:
-    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 200:
-        return "must be 1 to 200 characters"
-    return None
-
-
-def _limit(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LIMIT:
-        return f"must be a whole number from 0 to {MAX_LIMIT}, or empty for no limit"
-    return None
+# What a manager may change for a rep in their team tree: availability and load, not who
+# the rep is or where they sit (name, email, team, seniority and tags are the admin's).
+MANAGER_REP_FIELDS = frozenset(
+    {"away", "active", "max_open", "max_per_day", "max_per_week", "max_per_month",
+     "weight", "skills", "working_hours", "time_zone"}
+)  # fmt: skip
+OWN_REP_FIELDS = frozenset({"away"})
 
 
-def _one_to_hundred(value: object) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
-        return "must be a whole number from 1 to 100"
-    return None
+# --- teams -------------------------------------------------------------------------------------
 
 
-def _flag(value: object) -> str | None:
-    return None if isinstance(value, bool) else "must be true or false"
+@dataclass(frozen=True)
+class TeamView:
+    """A team with the reps in it and its direct sub-teams, each by name."""
+
+    team: Team
+    reps: list[Rep]
+    sub_teams: list[Team]
 
 
-def _email(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > 254 or email_problem(value):
-        return f"{value!r} is not an email address"
-    return None
+def _team(uow: UnitOfWork, team_id: int) -> Team:
+    team = uow.teams.get(team_id)
+    if team is None:
+        raise NotFound("team", team_id)
+    return team
 
 
-def _time_zone(value: object) -> str | None:
-    try:
-        ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError):
-        return f"{value!r} is not a time zone (e.g. Asia/Shanghai)"
-    return None
-
-
-def _skills(value: object) -> str | None:
-    if isinstance(value, dict) and all(
-        k in SKILL_KINDS and isinstance(v, list) and all(isinstance(s, str) for s in v)
-        for k, v in value.items()
-    ):
-        return None
-    return f"must map some of {', '.join(SKILL_KINDS)} to lists of text"
-
-
-def _texts(value: object) -> str | None:
-    ok = isinstance(value, list) and all(isinstance(s, str) and len(s) <= 100 for s in value)
-    return None if ok else "must be a list of text (each at most 100 characters)"
-
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d|24:00")
-
-
-def _working_hours(value: object) -> str | None:
-    """{"mon": [["09:00", "12:00"], ["13:00", "18:00"]], …}; a missing day is a day off."""
-    problem = 'must look like {"mon": [["09:00", "18:00"]], …} with start before end'
-    if not isinstance(value, dict) or not set(value) <= set(WEEKDAYS):
-        return problem
-    for spans in value.values():
-        if not isinstance(spans, list):
-            return problem
-        for span in spans:
-            if not (
-                isinstance(span, list)
-                and len(span) == 2
-                and all(isinstance(t, str) and _CLOCK.fullmatch(t) for t in span)
-                and span[0] < span[1]
-            ):
-                return problem
-    return None
-
-
-REP_FIELD_CHECKS: dict[str, Callable[[object], str | None]] = {
-    "name": _name, "email": _email, "active": _flag, "away": _flag,
-    "max_open": _limit, "max_per_day": _limit, "max_per_week": _limit, "max_per_month": _limit,
-    "weight": _one_to_hundred, "seniority": _one_to_hundred, "time_zone": _time_zone,
-    "skills": _skills, "tags": _texts, "working_hours": _working_hours,
-    "team_id": lambda value: None,  # checked against the database below
-}  # fmt: skip
-
-
-def _clean_rep_fields(
-    uow: UnitOfWork, raw: Mapping[str, object], *, creating: bool
-) -> dict[str, object]:
-    errors: list[FieldError] = []
-    if creating and "name" not in raw:
-        errors.append(FieldError("name", "is required"))
-    for name, value in raw.items():
-        check = REP_FIELD_CHECKS.get(name)
-        problem = "is not a rep field" if check is None else check(value)
-        if (
-            name == "team_id"
-            and value is not None
-            and (
-                isinstance(value, bool)
-                or not isinstance(value, int)
-                or uow.teams.get(value) is None
-            )
-        ):
-            problem = f"team {value!r} does not exist"
-        if problem:
-            errors.append(FieldError(name, problem))
-    if errors:
-        raise ValidationFailed(errors)
-    return {k: v.strip() if k == "name" and isinstance(v, str) else v for k, v in raw.items()}
-
-
-def _check_name_free(uow: UnitOfWork, name: object, own_id: int | None) -> None:
-    holder = uow.reps.by_name(str(name))
-    if holder is not None and holder.id != own_id:
-        raise ValidationFailed.one("name", f"a rep named {name!r} exists")
-
-
-def _bounded(field: str, value: str | None, limit: int) -> str | None:
-    if value is not None and len(value.strip()) > limit:
-        raise ValidationFailed.one(field, f"is longer than {limit} characters")
-    return value.strip() or None if value is not None else None
+def _some(names: Iterable[str], shown: int = 3) -> str:
+    """The first few names, with an ellipsis if there are more: ``a, b, c …``."""
+    listed = list(names)
+    return ", ".join(listed[:shown]) + (" …" if len(listed) > shown else "")
 
 
 def create_team(
@@ -148,36 +69,83 @@ def create_team(
     actor: Actor,
     now: datetime,
     parent_id: int | None = None,
+    manager_user_id: int | None = None,
     manager_name: str | None = None,
     region: str | None = None,
 ) -> Team:
-    """Add a team (optionally under a parent team)."""
-    if problem := _name(name):
-        raise ValidationFailed.one("name", problem)
-    manager_name = _bounded("manager_name", manager_name, 200)
-    region = _bounded("region", region, 100)
-    if uow.teams.by_name(name.strip()) is not None:
-        raise ValidationFailed.one("name", f"a team named {name!r} exists")
-    if parent_id is not None and uow.teams.get(parent_id) is None:
-        raise ValidationFailed.one("parent_id", f"team {parent_id} does not exist")
-    team = Team(
-        name=name.strip(),
-        parent_id=parent_id,
-        manager_name=manager_name,
-        region=region,
-        created_at=now,
-    )
+    """Add a team (optionally under a parent team, with a manager user who sees its reps)."""
+    require_admin(actor, "create teams")
+    given: dict[str, object] = {"name": name, "parent_id": parent_id, "region": region}
+    if manager_user_id is not None:
+        given["manager_user_id"] = manager_user_id
+    if manager_name is not None or manager_user_id is None:
+        given["manager_name"] = manager_name
+    team = Team(**clean_team_fields(uow, given, team=None), created_at=now)  # type: ignore[arg-type]
     uow.teams.add(team)
     _audit.record(uow, actor=actor, action="create", obj=team, now=now)
     return team
+
+
+def update_team(
+    *, uow: UnitOfWork, team_id: int, fields: Mapping[str, object], actor: Actor, now: datetime
+) -> Team:
+    """Rename a team, move it under another parent (never under itself) or set its manager."""
+    require_admin(actor, "change teams")
+    team = _team(uow, team_id)
+    cleaned = clean_team_fields(uow, fields, team=team)
+    before = _audit.snapshot(team)
+    for name, value in cleaned.items():
+        setattr(team, name, value)
+    _audit.record(uow, actor=actor, action="update", obj=team, now=now, before=before)
+    return team
+
+
+def delete_team(*, uow: UnitOfWork, team_id: int, actor: Actor, now: datetime) -> None:
+    """Remove an empty team; one with reps, sub-teams or rules aimed at it is refused."""
+    require_admin(actor, "delete teams")
+    team = _team(uow, team_id)
+    reasons = []
+    if reps := uow.reps.all(team_id=team_id):
+        reasons.append(f"{len(reps)} rep(s) ({_some(r.name for r in reps)})")
+    if sub_teams := [t for t in uow.teams.all() if t.parent_id == team_id]:
+        reasons.append(f"{len(sub_teams)} sub-team(s) ({_some(t.name for t in sub_teams)})")
+    if rules := [r for r in uow.rules.active() if r.target.get("team_id") == team_id]:
+        reasons.append(
+            f"{len(rules)} rule(s) sending customers to it ({_some(repr(r.name) for r in rules)})"
+        )
+    if reasons:
+        raise Conflict(
+            f"team {team.name!r} still has {' and '.join(reasons)}; move or change them first"
+        )
+    _audit.record(uow, actor=actor, action="delete", obj=team, now=now)
+    uow.teams.delete(team)
+
+
+def view_team(*, uow: UnitOfWork, team_id: int) -> TeamView:
+    """A team with its reps and sub-teams; every logged-in user may read the org chart."""
+    team = _team(uow, team_id)
+    sub_teams = [t for t in uow.teams.all() if t.parent_id == team_id]
+    return TeamView(team=team, reps=uow.reps.all(team_id=team_id), sub_teams=sub_teams)
+
+
+# --- reps --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepView:
+    """A rep and their current load; ``usage`` is None outside the actor's data scope."""
+
+    rep: Rep
+    usage: Usage | None
 
 
 def create_rep(
     *, uow: UnitOfWork, fields: Mapping[str, object], actor: Actor, now: datetime
 ) -> Rep:
     """Add a rep; every bad field is named."""
-    cleaned = _clean_rep_fields(uow, fields, creating=True)
-    _check_name_free(uow, cleaned["name"], None)
+    require_admin(actor, "add reps")
+    cleaned = clean_rep_fields(uow, fields, creating=True)
+    check_rep_name_free(uow, cleaned["name"], None)
     rep = Rep(**cleaned, created_at=now, updated_at=now)  # type: ignore[arg-type]
     uow.reps.add(rep)
     _audit.record(uow, actor=actor, action="create", obj=rep, now=now)
@@ -185,26 +153,70 @@ def create_rep(
 
 
 def get_rep(*, uow: UnitOfWork, rep_id: int) -> Rep:
+    """A rep by id, or NotFound."""
     rep = uow.reps.get(rep_id)
     if rep is None:
         raise NotFound("rep", rep_id)
     return rep
 
 
+def view_rep(*, uow: UnitOfWork, rep_id: int, actor: Actor, now: datetime) -> RepView:
+    """A rep's profile for anyone logged in; their load only for those whose scope holds them."""
+    rep = get_rep(uow=uow, rep_id=rep_id)
+    in_scope = data_scope(uow=uow, actor=actor).covers_rep(rep)
+    return RepView(rep=rep, usage=uow.reps.usage(rep_id, now=now) if in_scope else None)
+
+
+def _rep_to_change(uow: UnitOfWork, rep_id: int, fields: Mapping[str, object], actor: Actor) -> Rep:
+    """The rep, if ``actor`` may change these fields of it (see the module docstring)."""
+    if actor.is_admin:
+        return get_rep(uow=uow, rep_id=rep_id)
+    allowed = {Role.manager: MANAGER_REP_FIELDS, Role.rep: OWN_REP_FIELDS}.get(actor.role)
+    if allowed is None:
+        raise PermissionDenied(f"a {actor.role.value} may not change reps")
+    # Unknown keys are left to validation, which names them.
+    if refused := sorted(k for k in fields if k in REP_FIELD_CHECKS and k not in allowed):
+        whose = "their own" if actor.role is Role.rep else "a rep's"
+        raise PermissionDenied(
+            f"a {actor.role.value} may change only {', '.join(sorted(allowed))} of {whose}"
+            f" profile, not {', '.join(refused)}"
+        )
+    return visible_rep(data_scope(uow=uow, actor=actor), uow.reps.get(rep_id), rep_id)
+
+
 def update_rep(
     *, uow: UnitOfWork, rep_id: int, fields: Mapping[str, object], actor: Actor, now: datetime
 ) -> Rep:
     """Change a rep's profile, capacity, availability (away / active) or skills."""
-    rep = get_rep(uow=uow, rep_id=rep_id)
-    cleaned = _clean_rep_fields(uow, fields, creating=False)
+    rep = _rep_to_change(uow, rep_id, fields, actor)
+    cleaned = clean_rep_fields(uow, fields, creating=False)
     if "name" in cleaned:
-        _check_name_free(uow, cleaned["name"], rep.id)
+        check_rep_name_free(uow, cleaned["name"], rep.id)
     before = _audit.snapshot(rep)
     for name, value in cleaned.items():
         setattr(rep, name, value)
     rep.updated_at = now
     _audit.record(uow, actor=actor, action="update", obj=rep, now=now, before=before)
     return rep
+
+
+def find_rep(*, uow: UnitOfWork, ref: str) -> Rep:
+    """A rep by id ("7") or by exact name ("Moses Frase")."""
+    ref = ref.strip()
+    rep = uow.reps.get(int(ref)) if ref.isdigit() else uow.reps.by_name(ref)
+    if rep is None:
+        raise NotFound("rep", ref)
+    return rep
+
+
+# --- leave -------------------------------------------------------------------------------------
+
+
+def _leave_keeper(uow: UnitOfWork, rep_id: int, actor: Actor) -> Rep:
+    """The rep, if ``actor`` is an admin or manages a team the rep is in."""
+    if actor.role not in (Role.admin, Role.manager):
+        raise PermissionDenied("only an admin or the rep's manager may change leave")
+    return visible_rep(data_scope(uow=uow, actor=actor), uow.reps.get(rep_id), rep_id)
 
 
 def add_leave(
@@ -218,22 +230,31 @@ def add_leave(
     note: str | None = None,
 ) -> Leave:
     """Record a leave period (a half day is just a shorter one)."""
-    get_rep(uow=uow, rep_id=rep_id)
-    if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        raise ValidationFailed.one("starts_at", "needs a time zone")
+    _leave_keeper(uow, rep_id, actor)
+    aware_utc("starts_at", starts_at)
+    aware_utc("ends_at", ends_at)
     if ends_at <= starts_at:
         raise ValidationFailed.one("ends_at", "must be after starts_at")
-    note = _bounded("note", note, 500)
+    note = bounded("note", note, 500)
     leave = Leave(rep_id=rep_id, starts_at=starts_at, ends_at=ends_at, note=note)
     uow.reps.add_leave(leave)
     _audit.record(uow, actor=actor, action="create", obj=leave, now=now)
     return leave
 
 
-def find_rep(*, uow: UnitOfWork, ref: str) -> Rep:
-    """A rep by id ("7") or by exact name ("Moses Frase")."""
-    ref = ref.strip()
-    rep = uow.reps.get(int(ref)) if ref.isdigit() else uow.reps.by_name(ref)
-    if rep is None:
-        raise NotFound("rep", ref)
-    return rep
+def list_leaves(*, uow: UnitOfWork, rep_id: int, actor: Actor) -> list[Leave]:
+    """A rep's leave periods, earliest first, for anyone whose data scope holds the rep."""
+    visible_rep(data_scope(uow=uow, actor=actor), uow.reps.get(rep_id), rep_id)
+    return uow.reps.leaves(rep_id)
+
+
+def delete_leave(
+    *, uow: UnitOfWork, rep_id: int, leave_id: int, actor: Actor, now: datetime
+) -> None:
+    """Cancel one of a rep's leave periods."""
+    _leave_keeper(uow, rep_id, actor)
+    leave = uow.reps.get_leave(leave_id)
+    if leave is None or leave.rep_id != rep_id:
+        raise NotFound("leave", leave_id)
+    _audit.record(uow, actor=actor, action="delete", obj=leave, now=now)
+    uow.reps.delete_leave(leave)

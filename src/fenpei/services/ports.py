@@ -9,7 +9,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from fenpei.domain.access import IdempotentRequest
+from fenpei.domain.access import ApiToken, IdempotentRequest, LoginFailures
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.categories import Category, CategoryValue
@@ -45,6 +45,9 @@ class CustomerQuery:
     sort: str = "-created_at"
     offset: int = 0
     limit: int = 50
+    # A data scope: owned by one of these reps or held for one of these teams (None: all).
+    within_rep_ids: frozenset[int] | None = None
+    within_team_ids: frozenset[int] = frozenset()
 
 
 class CustomerRepository(Protocol):
@@ -67,6 +70,8 @@ class RepRepository(Protocol):
     def usage(self, rep_id: int, *, now: datetime) -> Usage: ...
     def add_leave(self, leave: Leave) -> None: ...
     def leaves(self, rep_id: int) -> list[Leave]: ...
+    def get_leave(self, leave_id: int) -> Leave | None: ...
+    def delete_leave(self, leave: Leave) -> None: ...
 
 
 class TeamRepository(Protocol):
@@ -74,6 +79,7 @@ class TeamRepository(Protocol):
     def get(self, team_id: int) -> Team | None: ...
     def by_name(self, name: str) -> Team | None: ...
     def all(self) -> list[Team]: ...
+    def delete(self, team: Team) -> None: ...
 
 
 class CompanyRepository(Protocol):
@@ -114,6 +120,29 @@ class AuditRepository(Protocol):
 class UserRepository(Protocol):
     def add(self, user: User) -> None: ...
     def by_username(self, username: str) -> User | None: ...
+    def get(self, user_id: int) -> User | None: ...
+
+
+class TokenRepository(Protocol):
+    def add(self, token: ApiToken) -> None: ...
+    def get(self, token_id: int) -> ApiToken | None: ...
+    def by_prefix(self, prefix: str) -> ApiToken | None: ...
+    def all(self, *, user_id: int | None = None) -> list[ApiToken]: ...
+    def touch(self, token_id: int, *, at: datetime, unless_used_since: datetime) -> bool:
+        """Set ``last_used_at`` to ``at`` unless it is already at or after
+        ``unless_used_since``; True if it was set."""
+        ...
+
+
+class LoginFailureRepository(Protocol):
+    """Failed-login counters by key; changes to a row got here are saved at commit."""
+
+    def get(self, key: str, *, lock: bool = False) -> LoginFailures | None: ...
+    def add(self, failures: LoginFailures) -> None:
+        """Insert a new counter; Conflict if a concurrent transaction inserted the key."""
+        ...
+
+    def delete(self, key: str) -> None: ...
 
 
 class IdempotencyRepository(Protocol):
@@ -136,6 +165,8 @@ class UnitOfWork(Protocol):
     rules: RuleRepository
     routing: RoutingReadModel
     idempotency: IdempotencyRepository
+    tokens: TokenRepository
+    login_failures: LoginFailureRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -194,6 +225,12 @@ class RoutingReadModel(Protocol):
         self, *, now: datetime, rep_ids: Collection[int] | None = None
     ) -> dict[int, RepLoad]: ...
     def leaves_around(self, *, now: datetime) -> list[Leave]: ...
+    def config_stamp(self, *, now: datetime) -> str:
+        """A fingerprint of what routing keeps between decisions: rules, reps, teams, leaves
+        not yet over at ``now``, categories, custom fields. Any change to them, by anyone
+        (this transaction included), gives another stamp; one cheap query."""
+        ...
+
     def account_owners(
         self, *, company: str | None, email_domain: str | None, phone_digits: str | None
     ) -> dict[str, int]: ...

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from random import Random
 
 from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.customers import Customer
 from fenpei.domain.errors import Conflict
-from fenpei.domain.org import Rep
+from fenpei.domain.org import Capacity, Rep
 from fenpei.domain.users import Actor
-from fenpei.engine.capacity import capacity_breach
+from fenpei.engine.capacity import Usage
+from fenpei.engine.eligibility import exclusion_reason
 from fenpei.engine.explain import explained_json
-from fenpei.engine.model import Decision, Outcome
+from fenpei.engine.model import Decision, Outcome, RepState, RoutingRule
 from fenpei.engine.router import decide, match, route
 from fenpei.services import _audit
 from fenpei.services.assignments import give
@@ -22,6 +24,7 @@ from fenpei.services.ports import UnitOfWork
 from fenpei.services.rulebook import RuleBook, load_context
 
 MAX_ATTEMPTS = 5
+UNLIMITED = Capacity()
 
 
 def record_decision(
@@ -94,9 +97,11 @@ def route_customer(
     """Route an unowned customer through the rules and record the outcome, atomically.
 
     Locks in the same order as manual assignment (customer, then the rule's strategy
-    state, then the chosen rep), so concurrent requests never deadlock. If the chosen rep
-    filled up after we read their load, the attempt is undone to a savepoint (releasing
-    its locks) and made again on fresh loads. The caller's earlier work in the same
+    state, then the chosen rep), so concurrent requests never deadlock. The decision is
+    made on loads read without locks and the kept configuration; under the chosen rep's
+    lock their fresh row and load are checked again. If they no longer qualify (filled up,
+    or switched away, meanwhile), the attempt is undone to a savepoint (releasing its
+    locks) and made again on fresh data. The caller's earlier work in the same
     transaction (e.g. creating the customer) is kept.
     """
     for _ in range(MAX_ATTEMPTS):
@@ -114,18 +119,36 @@ def route_customer(
             return decision
         state = uow.rules.lock_state(found.rule.id)
         decision = decide(found, customer=customer, state=state.state if state else {}, rng=rng)
-        rep = uow.reps.get(decision.rep_id, lock=True)  # type: ignore[arg-type]
+        assert decision.rep_id is not None
+        rep = uow.reps.get(decision.rep_id, lock=True)
         assert rep is not None and rep.id is not None
-        if capacity_breach(rep.capacity, uow.reps.usage(rep.id, now=now)) is None:
+        if _still_qualifies(uow, replace(ctx.reps[rep.id], rep=rep), found.rule, now):
             if state is not None:
                 state.state, state.updated_at = decision.state_after, now
             record_decision(uow, customer, decision, actor, now, rep=rep)
             attempt.release()
             return decision
-        # Someone filled that rep after we read the loads: undo this attempt, which also
-        # releases its locks, and read again; the fresh loads exclude the full rep.
+        # Someone filled that rep (or changed them) after we read: undo this attempt, which
+        # also releases its locks, and read again; the fresh data exclude that rep.
         attempt.rollback()
     raise Conflict(f"customer {customer_id}: reps kept filling up while routing; try again")
+
+
+def _still_qualifies(uow: UnitOfWork, locked: RepState, rule: RoutingRule, now: datetime) -> bool:
+    """Whether the chosen rep, as their locked row says, may still receive the customer.
+    Their load is read again only if they have a limit: the row lock keeps it from
+    changing until commit, so the check cannot race."""
+    rep = locked.rep
+    assert rep.id is not None
+    usage = (
+        uow.routing.loads(now=now, rep_ids=[rep.id])[rep.id].usage
+        if rep.capacity != UNLIMITED
+        else Usage(0)
+    )
+    reason = exclusion_reason(
+        replace(locked, usage=usage), now=now, required_skills=rule.required_skills
+    )
+    return reason is None
 
 
 def preview(
@@ -137,8 +160,22 @@ def preview(
     rng: Random,
 ) -> Decision:
     """Where a customer with these fields would go, and why — without writing anything."""
-    cleaned = validate_customer_fields(uow, fields, partial=False)
+    config = rulebook.config(uow, now=now)
+    cleaned = validate_customer_fields(
+        uow,
+        fields,
+        partial=False,
+        categories=config.categories,
+        custom_fields=config.custom_fields,
+    )
     cleaned.setdefault("created_at", now)
     customer = Customer(**cleaned)  # type: ignore[arg-type]
-    ctx = load_context(uow=uow, rulebook=rulebook, customer=customer, now=now)
+    ctx = load_context(
+        uow=uow,
+        rulebook=rulebook,
+        customer=customer,
+        now=now,
+        states=uow.rules.states(),
+        config=config,
+    )
     return route(customer, ctx, now=now, rng=rng)

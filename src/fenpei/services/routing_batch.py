@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from random import Random
@@ -9,7 +10,7 @@ from random import Random
 from fenpei.domain.errors import Conflict, NotFound
 from fenpei.domain.users import Actor
 from fenpei.engine.bulk import route_many
-from fenpei.engine.model import Decision, Outcome, TargetKind
+from fenpei.engine.model import Decision, Outcome
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.routing import record_decision, route_customer
 from fenpei.services.rulebook import RuleBook, load_context
@@ -29,6 +30,8 @@ def route_batch(
     Takes every lock up front in the usual order (customers, rule states, reps — each by
     id), reads the loads afterwards, and lets ``route_many`` carry capacity and strategy
     state from one customer to the next: the same decisions as routing them one by one.
+    The rules and reps come from the kept configuration (checked by stamp before and
+    after the locks), the states are the locked rows: nothing is read twice.
     Owned or deleted customers are left alone. Rules that look up account owners need
     a query per customer, so with such a rule the customers are routed one by one.
     """
@@ -39,8 +42,8 @@ def route_batch(
     ]
     if not customers:
         return []
-    active = uow.rules.active()
-    if any(rule.target.get("kind") == TargetKind.account_owner for rule in active):
+    config = rulebook.config(uow, now=now)
+    if config.looks_up_accounts:
         return [
             route_customer(
                 uow=uow, rulebook=rulebook, customer_id=c.id, actor=actor, now=now, rng=rng
@@ -48,9 +51,22 @@ def route_batch(
             for c in customers
             if c.id is not None
         ]
-    states = uow.rules.lock_states([rule.id for rule in active if rule.id is not None])
-    locked = {rep.id: rep for rep in uow.reps.lock_many([r.id for r in uow.reps.all() if r.id])}
-    ctx = load_context(uow=uow, rulebook=rulebook, customer=customers[0], now=now, everyone=True)
+    states = uow.rules.lock_states([compiled.rule.id for compiled in config.rules])
+    locked = {rep.id: rep for rep in uow.reps.lock_many(config.reps)}
+    # The configuration was read before the locks: if it changed in between, the locked
+    # rows may not be the ones routing would choose from (``route_customers`` then goes
+    # one by one).
+    if uow.routing.config_stamp(now=now) != config.stamp:
+        raise Conflict("the routing configuration changed while routing a batch; try again")
+    ctx = load_context(
+        uow=uow,
+        rulebook=rulebook,
+        customer=customers[0],
+        now=now,
+        everyone=True,
+        states={rule_id: copy.deepcopy(s.state) for rule_id, s in states.items()},
+        config=config,
+    )
     decisions = route_many(customers, ctx, now=now, rng=rng)
     for customer, decision in zip(customers, decisions, strict=True):
         chosen = locked.get(decision.rep_id) if decision.rep_id is not None else None

@@ -1,12 +1,27 @@
-"""Compiled rules kept between decisions, and the routing context read for a customer."""
+"""What routing keeps between decisions, and the routing context read for a customer.
+
+The configuration every decision reads — the rules (compiled), the reps' profiles, the team
+tree, leaves, categories and custom fields — changes rarely, but any process may change it
+(uvicorn workers, the CLI, jobs). So each process keeps one copy in its ``RuleBook`` (held
+by the composition root) and checks it before every use with one cheap query,
+``uow.routing.config_stamp``: a fingerprint of those tables that any write, by anyone,
+changes. Same stamp, same data: the copy is used; another stamp: it is read again.
+
+Never kept, because it changes with every decision and is read under locks: reps' loads
+(open customers, intake per window), strategy state (round-robin cursors), account owners.
+The chosen rep's row is locked and checked again before it is given anything.
+"""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, TypeVar
 
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer
@@ -26,56 +41,151 @@ from fenpei.engine.router import (
 )
 from fenpei.engine.rule_index import RuleIndex
 from fenpei.services._rule_validation import engine_rule
+from fenpei.services.categories import CategoryIndex, load_category_index
 from fenpei.services.ports import UnitOfWork
+
+T = TypeVar("T")
+# What a compiled rule is made of (``engine_rule`` and the conditions' predicate).
+_RULE_CONTENT = ("name", "priority", "conditions", "target", "strategy", "strategy_options",
+                 "fallback", "fallback_pool", "required_skills", "window", "enabled",
+                 "is_default", "version")  # fmt: skip
+_CompileKey = tuple[int, str, str]  # rule id, its content's digest, the custom fields'
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    """The configuration as of ``stamp``, shared read-only by every decision while the
+    stamp holds. Holds copies, never rows attached to a unit of work."""
+
+    stamp: str
+    rules: Sequence[CompiledRule]  # in the order they are tried, the default rule last
+    index: RuleIndex
+    reps: Mapping[int, RepState]  # profile, team ancestry, leaves not yet over; no load
+    sub_teams: Mapping[int, Sequence[int]]
+    custom_fields: Sequence[CustomField]
+    categories: CategoryIndex
+
+    @property
+    def looks_up_accounts(self) -> bool:
+        """Whether some rule sends customers to the owner of a matching account."""
+        return any(r.rule.target.kind is TargetKind.account_owner for r in self.rules)
 
 
 class RuleBook:
-    """Compiled rules, kept by (rule id, version, custom fields) so 1,000 rules are compiled
-    once rather than for every customer. One per process; safe to share read-only."""
+    """The routing configuration kept between decisions, checked by stamp (see above), and
+    each rule compiled once per content. One per process; safe to share between threads: a
+    ``RoutingConfig`` never changes, and replacing the kept one is a single assignment."""
 
     def __init__(self) -> None:
-        self._compiled: dict[tuple[int, int, str], CompiledRule] = {}
-        self._indexes: dict[tuple[tuple[int, int, str], ...], RuleIndex] = {}
+        self._compiled: dict[_CompileKey, CompiledRule] = {}
+        self._kept: RoutingConfig | None = None
 
-    def rules_and_index(
-        self, uow: UnitOfWork, rules: list[Rule]
-    ) -> tuple[list[CompiledRule], RuleIndex]:
-        """The compiled rules and an index over them, both reused while nothing changed."""
-        custom_fields = uow.custom_fields.all()
-        signature = _signature(custom_fields)
-        compiled = self._compile(uow, rules, custom_fields, signature)
-        key = tuple((r.id or 0, r.version, signature) for r in rules)
-        if key not in self._indexes:
-            if len(self._indexes) > 16:  # rule sets change rarely; keep a few
-                self._indexes.clear()
-            self._indexes[key] = RuleIndex(compiled, field_catalog(custom_fields))
-        return compiled, self._indexes[key]
+    def config(self, uow: UnitOfWork, *, now: datetime) -> RoutingConfig:
+        """The configuration the database holds, as this unit of work sees it: the kept copy
+        if the stamp still matches (one query), else read afresh and kept."""
+        stamp = uow.routing.config_stamp(now=now)
+        kept = self._kept
+        if kept is not None and kept.stamp == stamp:
+            return kept
+        # Read after the stamp: on PostgreSQL (read committed) a change committed meanwhile
+        # may be in the copy but not in its stamp; whoever sees that stamp afterwards began
+        # before the change, and would have read it too. The reverse (a stamp newer than
+        # the copy) cannot happen, so a stale copy is never kept under a current stamp.
+        # A copy read by a transaction that changed the configuration itself carries that
+        # transaction's stamp, which no other one sees unless it commits exactly that.
+        fresh = self._read(uow, stamp=stamp, now=now)
+        self._kept = fresh
+        return fresh
 
     def compile(self, uow: UnitOfWork, rules: list[Rule]) -> list[CompiledRule]:
-        """The rules compiled (each rule version once, per set of custom fields)."""
+        """The rules compiled (each rule once per content and set of custom fields)."""
         custom_fields = uow.custom_fields.all()
         return self._compile(uow, rules, custom_fields, _signature(custom_fields))
 
+    def _read(self, uow: UnitOfWork, *, stamp: str, now: datetime) -> RoutingConfig:
+        custom_fields = [_detached(d) for d in uow.custom_fields.all()]
+        signature = _signature(custom_fields)
+        active = uow.rules.active()
+        rules = self._compile(uow, active, custom_fields, signature)
+        # Keep only what the current rules use, so edits over months do not pile up.
+        used = {_compile_key(rule, signature) for rule in active}
+        self._compiled = {key: self._compiled[key] for key in used if key in self._compiled}
+        parent = {team.id: team.parent_id for team in uow.teams.all() if team.id is not None}
+        sub_teams: dict[int, list[int]] = {}
+        for team_id, parent_id in parent.items():
+            if parent_id is not None:
+                sub_teams.setdefault(parent_id, []).append(team_id)
+        leaves: dict[int, list[Leave]] = {}
+        for leave in uow.routing.leaves_around(now=now):
+            leaves.setdefault(leave.rep_id, []).append(_detached(leave))
+        reps: dict[int, RepState] = {}
+        for rep in uow.reps.all():
+            assert rep.id is not None
+            ancestry: list[int] = []
+            current = rep.team_id
+            while current is not None and current not in ancestry:
+                ancestry.append(current)
+                current = parent.get(current)
+            reps[rep.id] = RepState(
+                rep=_detached(rep),
+                usage=Usage(0),
+                team_ids=tuple(ancestry),
+                leaves=tuple(leaves.get(rep.id, ())),
+            )
+        categories = load_category_index(uow)
+        return RoutingConfig(
+            stamp=stamp,
+            rules=rules,
+            index=RuleIndex(rules, field_catalog(custom_fields)),
+            reps=reps,
+            sub_teams=sub_teams,
+            custom_fields=tuple(custom_fields),
+            categories=CategoryIndex(
+                strict=dict(categories.strict),
+                usable={k: [_detached(v) for v in vs] for k, vs in categories.usable.items()},
+            ),
+        )
+
     def _compile(
-        self, uow: UnitOfWork, rules: list[Rule], custom_fields: list[CustomField], signature: str
+        self,
+        uow: UnitOfWork,
+        rules: list[Rule],
+        custom_fields: Sequence[CustomField],
+        signature: str,
     ) -> list[CompiledRule]:
         catalog: Mapping[str, FieldSpec] | None = None
         compiled = []
         for rule in rules:
-            assert rule.id is not None
-            key = (rule.id, rule.version, signature)
+            key = _compile_key(rule, signature)
             if key not in self._compiled:
-                catalog = catalog or field_catalog(custom_fields)
+                catalog = catalog or field_catalog(list(custom_fields))
                 predicate = compile_conditions(parse_conditions(rule.conditions, catalog))
                 self._compiled[key] = CompiledRule(engine_rule(uow, rule), predicate)
             compiled.append(self._compiled[key])
         return compiled
 
 
-def _signature(custom_fields: list[CustomField]) -> str:
+def _signature(custom_fields: Sequence[CustomField]) -> str:
     """Rules compiled against one set of custom fields are not valid for another."""
     shapes = [(d.key, str(d.kind), d.choices) for d in custom_fields]
     return hashlib.sha1(json.dumps(shapes).encode()).hexdigest()
+
+
+def _compile_key(rule: Rule, signature: str) -> _CompileKey:
+    """By content, not by (id, version): a rule compiled inside a transaction that then
+    rolled back may meet another rule with the same id and version (SQLite reuses ids)."""
+    assert rule.id is not None
+    content = [getattr(rule, name) for name in _RULE_CONTENT]
+    digest = hashlib.sha1(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+    return rule.id, digest, signature
+
+
+def _detached(row: T) -> T:
+    """A copy of a domain row that no unit of work tracks, sharing nothing mutable with
+    it: the kept configuration outlives the transaction that read it."""
+    assert dataclasses.is_dataclass(row) and not isinstance(row, type)
+    fields = {f.name: copy.deepcopy(getattr(row, f.name)) for f in dataclasses.fields(row)}
+    return type(row)(**fields)
 
 
 def load_context(
@@ -85,62 +195,32 @@ def load_context(
     customer: Customer,
     now: datetime,
     everyone: bool = False,
+    states: Mapping[int, Mapping[str, Any]] | None = None,
+    config: RoutingConfig | None = None,
 ) -> RoutingContext:
-    """Everything the engine needs for ``customer``, read in a handful of queries.
-    ``everyone`` loads every rep's load (for batches), not just the reachable reps'."""
-    rules, index = rulebook.rules_and_index(uow, uow.rules.active())
-    teams = uow.teams.all()
-    parent = {team.id: team.parent_id for team in teams if team.id is not None}
-    sub_teams: dict[int, list[int]] = {}
-    for team_id, parent_id in parent.items():
-        if parent_id is not None:
-            sub_teams.setdefault(parent_id, []).append(team_id)
-    leaves: dict[int, list[Leave]] = {}
-    for leave in uow.routing.leaves_around(now=now):
-        leaves.setdefault(leave.rep_id, []).append(leave)
-    reps: dict[int, RepState] = {}
-    for rep in uow.reps.all():
-        assert rep.id is not None
-        ancestry: list[int] = []
-        current = rep.team_id
-        while current is not None and current not in ancestry:
-            ancestry.append(current)
-            current = parent.get(current)
-        reps[rep.id] = RepState(
-            rep=rep, usage=Usage(0), team_ids=tuple(ancestry), leaves=tuple(leaves.get(rep.id, ()))
-        )
-    accounts = AccountIndex()
-    if any(r.rule.target.kind is TargetKind.account_owner for r in rules):
-        owners = uow.routing.account_owners(
-            company=(customer.company_name or "").strip() or None,
-            email_domain=email_domain(customer.email) or None,
-            phone_digits=digits(customer.phone) or None,
-        )
-        accounts = AccountIndex(
-            by_company={(customer.company_name or "").strip().casefold(): owners["company"]}
-            if "company" in owners
-            else {},
-            by_email_domain={email_domain(customer.email): owners["email_domain"]}
-            if "email_domain" in owners
-            else {},
-            by_phone={digits(customer.phone): owners["phone"]} if "phone" in owners else {},
-        )
+    """Everything the engine needs for ``customer``: the configuration (kept, checked by
+    stamp) and the loads of the reps this customer's candidate rules can reach (one query).
+
+    ``everyone`` loads every rep's load (for batches). ``states`` are the strategies'
+    states, for callers that let the engine pick (``route``, batches); a single decision
+    locks its rule's state itself. ``config`` is one the caller already checked."""
+    config = config or rulebook.config(uow, now=now)
     ctx = RoutingContext(
-        rules=rules,
-        reps=reps,
-        sub_teams=sub_teams,
-        accounts=accounts,
-        states=uow.rules.states(),
-        selector=index,
+        rules=config.rules,
+        reps=config.reps,
+        sub_teams=config.sub_teams,
+        accounts=_accounts(uow, customer) if config.looks_up_accounts else AccountIndex(),
+        states=states if states is not None else {},
+        selector=config.index,
     )
     # Only the reps this customer's candidate rules can reach need their load read: a
     # query per decision over a handful of reps, not over the whole sales force.
     wanted = (
-        reps.keys()
+        config.reps.keys()
         if everyone
         else {
             state.id
-            for compiled in index.for_customer(customer)
+            for compiled in config.index.for_customer(customer)
             for state in target_reps(compiled.rule, customer, ctx)[0]
         }
     )
@@ -156,6 +236,24 @@ def load_context(
             )
             if rep_id in loads
             else state
-            for rep_id, state in reps.items()
+            for rep_id, state in config.reps.items()
         },
+    )
+
+
+def _accounts(uow: UnitOfWork, customer: Customer) -> AccountIndex:
+    """Who owns accounts matching this customer (for account-owner targets)."""
+    owners = uow.routing.account_owners(
+        company=(customer.company_name or "").strip() or None,
+        email_domain=email_domain(customer.email) or None,
+        phone_digits=digits(customer.phone) or None,
+    )
+    return AccountIndex(
+        by_company={(customer.company_name or "").strip().casefold(): owners["company"]}
+        if "company" in owners
+        else {},
+        by_email_domain={email_domain(customer.email): owners["email_domain"]}
+        if "email_domain" in owners
+        else {},
+        by_phone={digits(customer.phone): owners["phone"]} if "phone" in owners else {},
     )

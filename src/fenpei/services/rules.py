@@ -9,7 +9,7 @@ from typing import Any
 from fenpei.domain.errors import FieldError, NotFound, ValidationFailed
 from fenpei.domain.rules import DEFAULT_RULE_NAME, PUBLIC_POOL, RoutingState, Rule, RuleVersion
 from fenpei.domain.users import Actor
-from fenpei.services import _audit
+from fenpei.services import _audit, scope
 from fenpei.services._rule_validation import engine_rule
 from fenpei.services.ports import UnitOfWork
 
@@ -52,6 +52,7 @@ def create_rule(
     is_default: bool = False,
 ) -> Rule:
     """Add a rule (validated as a whole; every bad part named by its JSON path)."""
+    scope.require_admin(actor, "change rules")
     if unknown := set(fields) - set(EDITABLE):
         raise ValidationFailed([FieldError(k, "is not a rule field") for k in sorted(unknown)])
     fields = _stripped(fields)
@@ -81,6 +82,7 @@ def update_rule(
     *, uow: UnitOfWork, rule_id: int, fields: Mapping[str, Any], actor: Actor, now: datetime
 ) -> Rule:
     """Change a rule; the new content becomes the next version (the old one is kept)."""
+    scope.require_admin(actor, "change rules")
     if unknown := set(fields) - set(EDITABLE):
         raise ValidationFailed([FieldError(k, "is not a rule field") for k in sorted(unknown)])
     rule = get_rule(uow=uow, rule_id=rule_id, lock=True)
@@ -120,6 +122,7 @@ def reorder_rules(
     *, uow: UnitOfWork, rule_ids: Sequence[int], actor: Actor, now: datetime
 ) -> list[Rule]:
     """Give the listed rules priorities 10, 20, 30 … in that order (the default stays last)."""
+    scope.require_admin(actor, "change rules")
     if len(set(rule_ids)) != len(rule_ids):
         raise ValidationFailed.one("rule_ids", "lists a rule twice")
     rules = [get_rule(uow=uow, rule_id=rule_id, lock=True) for rule_id in rule_ids]
@@ -159,6 +162,7 @@ def ensure_default_rule(*, uow: UnitOfWork, actor: Actor, now: datetime) -> Rule
 
 def delete_rule(*, uow: UnitOfWork, rule_id: int, actor: Actor, now: datetime) -> None:
     """Remove a rule from routing (its versions stay); the default rule cannot go."""
+    scope.require_admin(actor, "change rules")
     rule = get_rule(uow=uow, rule_id=rule_id, lock=True)
     if rule.is_default:
         raise ValidationFailed.one("rule_id", "the default rule cannot be deleted")

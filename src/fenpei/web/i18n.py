@@ -28,6 +28,10 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "login.password": {_ZH: "密码", _EN: "Password"},
     "login.submit": {_ZH: "登录", _EN: "Log in"},
     "login.failed": {_ZH: "用户名或密码错误。", _EN: "Wrong username or password."},
+    "login.locked": {
+        _ZH: "登录失败次数过多，已暂时锁定。请在 {minutes} 分钟后再试。",
+        _EN: "Too many failed logins: locked for now. Try again in {minutes} minutes.",
+    },
     "customers.title": {_ZH: "客户", _EN: "Customers"},
     "customers.search": {_ZH: "搜索", _EN: "Search"},
     "customers.search_placeholder": {
@@ -80,6 +84,11 @@ MESSAGES: Mapping[str, Mapping[Language, str]] = {
     "error.not_found": {_ZH: "找不到该页面或对象。", _EN: "That page or record does not exist."},
     "error.bad_request": {_ZH: "请求有误：{details}", _EN: "The request is not valid: {details}"},
     "error.forbidden": {_ZH: "你没有权限执行此操作。", _EN: "You may not do this."},
+    "error.csrf": {
+        _ZH: "此表单已过期，或来自其他网站。请返回，刷新页面后重新提交。",
+        _EN: "This form has expired or came from another site. Go back, reload the page "
+        "and send it again.",
+    },
     "error.conflict": {_ZH: "当前状态不允许此操作。", _EN: "The current state forbids this."},
     "error.unavailable": {
         _ZH: "数据库暂时不可用，请稍后再试。",

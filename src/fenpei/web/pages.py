@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fenpei.api.deps import CurrentUser, UowDep
+from fenpei.api.deps import CurrentUser, UowDep, actor_of
 from fenpei.api.reads import Names, assignment_reads, customer_read, customer_reads
 from fenpei.api.schemas import MAX_ID, EmptyIsNone, FilterText
 from fenpei.domain.customers import Stage
@@ -43,7 +43,7 @@ def customers_page(
 ) -> Response:
     """客户: a table of customers, newest first, with search, stage filter and pages."""
     query = CustomerQuery(text=q, stage=stage, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    found, total = customers.list_customers(uow=uow, query=query)
+    found, total = customers.list_customers(uow=uow, query=query, actor=actor_of(user))
     pages = max(1, -(-total // PAGE_SIZE))
     context = {
         "user": user,
@@ -69,12 +69,15 @@ def customer_page(
     customer_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> Response:
     """One customer: its attributes and its assignment history in plain words."""
-    customer = customers.get_customer(uow=uow, customer_id=customer_id)
+    actor = actor_of(user)
+    customer = customers.read_customer(uow=uow, customer_id=customer_id, actor=actor)
     names = Names(uow)
     context = {
         "user": user,
         "active": "customers",
         "customer": customer_read(customer, names),
-        "history": assignment_reads(assignments.history(uow=uow, customer_id=customer_id), names),
+        "history": assignment_reads(
+            assignments.history(uow=uow, customer_id=customer_id, actor=actor), names
+        ),
     }
     return render(request, "customer.html", context)

@@ -12,8 +12,10 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
-from fenpei.config import Language, Settings
+from fenpei.api.csrf import CSRF_FIELD, page_token, set_csrf_cookie
+from fenpei.config import Language, Mode, Settings
 from fenpei.web.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, parse_language, translator
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -43,7 +45,16 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     )
     env.filters["local_time"] = local
     env.filters["local_date"] = lambda value: local(value, "%Y-%m-%d")
+    env.globals["csrf_input"] = csrf_input
     return Jinja2Templates(env=env)
+
+
+@jinja2.pass_context
+def csrf_input(context: jinja2.runtime.Context) -> Markup:
+    """The hidden CSRF field every ``<form method="post">`` carries: ``{{ csrf_input() }}``."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(
+        CSRF_FIELD, context["csrf_token"]
+    )
 
 
 def page_language(request: Request) -> Language:
@@ -69,18 +80,24 @@ def render(
     *,
     status_code: int = 200,
 ) -> Response:
-    """Render a page in the request's language; ``?lang=`` is remembered in a cookie."""
+    """Render a page in the request's language with its CSRF token; ``?lang=`` is remembered
+    in a cookie, and so is a new browser's CSRF value."""
     language = page_language(request)
+    settings: Settings = request.app.state.fenpei.settings
+    csrf = page_token(request, secret=settings.secret_key)
     full = {
         "t": translator(language),
         "lang": language,
         "language_links": _language_links(request),
         "user": None,
         "active": "",
+        "csrf_token": csrf.value,
         **(context or {}),
     }
     templates: Jinja2Templates = request.app.state.templates
     response = templates.TemplateResponse(request, name, full, status_code=status_code)
+    if csrf.new_cookie is not None:
+        set_csrf_cookie(response, csrf.new_cookie, secure=settings.mode is Mode.production)
     if parse_language(request.query_params.get("lang")) is not None:
         response.set_cookie(
             LANGUAGE_COOKIE,
@@ -119,4 +136,11 @@ def render_error_page(request: Request, status: int, body: dict[str, Any]) -> Re
     key = _ERROR_MESSAGE_KEYS.get(status)
     message = t(key) if key else t("error.bad_request", details=body.get("message", ""))
     context = {"status": status, "message": message, "errors": body.get("errors", [])}
+    return render(request, "error.html", context, status_code=status)
+
+
+def render_csrf_page(request: Request, status: int, body: dict[str, Any]) -> Response:
+    """The page for a form refused for its CSRF token: what happened and what to do."""
+    t = translator(page_language(request))
+    context = {"status": status, "message": t("error.csrf"), "errors": []}
     return render(request, "error.html", context, status_code=status)

@@ -290,9 +290,7 @@ api_tokens = sa.Table(
     metadata,
     _id(),
     sa.Column("name", sa.String(100), nullable=False),
-    sa.Column(
-        "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     sa.Column("prefix", sa.String(24), nullable=False, unique=True),
     sa.Column("secret_hash", sa.String(128), nullable=False),
     sa.Column("scopes", Json, nullable=False, default=list),
@@ -319,6 +317,7 @@ idempotent_requests = sa.Table(
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("object_id", sa.Integer, nullable=False),
+    sa.Column("response", Json, nullable=False, default=dict),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 

@@ -40,6 +40,8 @@ class SqlUnitOfWork:
     rules: ports.RuleRepository
     routing: ports.RoutingReadModel
     idempotency: ports.IdempotencyRepository
+    tokens: ports.TokenRepository
+    login_failures: ports.LoginFailureRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -62,6 +64,8 @@ class SqlUnitOfWork:
         self.rules = repo.SqlRules(session)
         self.routing = repo.SqlRoutingReads(session)
         self.idempotency = repo.SqlIdempotency(session)
+        self.tokens = repo.SqlTokens(session)
+        self.login_failures = repo.SqlLoginFailures(session)
         return self
 
     def __exit__(

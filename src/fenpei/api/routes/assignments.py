@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response, status
 
-from fenpei.api.deps import FenpeiDep, UowDep
+from fenpei.api.deps import FenpeiDep, UowDep, WriterActor
 from fenpei.api.reads import Names, assignment_reads
-from fenpei.api.routes.customers import WriterActor
 from fenpei.api.schemas import AssignmentCreate, AssignmentRead, BulkAssignmentCreate, ErrorRead
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.errors import Conflict

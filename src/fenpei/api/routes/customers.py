@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
-from fenpei.api.deps import CurrentUser, FenpeiDep, UowDep, actor_of
+from fenpei.api.deps import CurrentActor, FenpeiDep, UowDep, WriterActor
+from fenpei.api.idempotent import IdempotencyKey, create_once
 from fenpei.api.reads import Names, assignment_reads, customer_read, customer_reads
 from fenpei.api.routes.rules import decision_read
 from fenpei.api.schemas import (
@@ -22,8 +23,7 @@ from fenpei.api.schemas import (
     CustomerUpdate,
     ErrorRead,
 )
-from fenpei.domain.errors import PermissionDenied, ValidationFailed
-from fenpei.domain.users import Actor, Role
+from fenpei.domain.errors import ValidationFailed
 from fenpei.services import assignments, customers, intake
 from fenpei.services.ports import CustomerQuery
 
@@ -32,17 +32,6 @@ CustomerId = Annotated[int, Path(ge=1, le=MAX_ID, description="The customer's id
 FORBIDDEN: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorRead, "description": "Logged in, but neither an admin nor a manager."}
 }
-_MAY_WRITE = (Role.admin, Role.manager)
-
-
-def require_writer(user: CurrentUser) -> Actor:
-    """An admin or a manager, as the services' actor; reps and auditors only read."""
-    if user.role not in _MAY_WRITE:
-        raise PermissionDenied("only an admin or a manager may change customers or owners")
-    return actor_of(user)
-
-
-WriterActor = Annotated[Actor, Depends(require_writer)]
 
 
 def _aware(value: datetime | None, zone: ZoneInfo, field: str) -> datetime | None:
@@ -84,29 +73,30 @@ def customer_query(filters: CustomerFilters, zone: ZoneInfo) -> CustomerQuery:
 def list_customers(
     filters: Annotated[CustomerFilters, Query()],
     uow: UowDep,
-    user: CurrentUser,
+    actor: CurrentActor,
     fenpei: FenpeiDep,
 ) -> CustomerPage:
-    """One page of customers matching the filters, with the total on all pages."""
+    """One page of the customers you may see (a rep: their own; a manager: their teams')
+    matching the filters, with the total on all pages."""
     query = customer_query(filters, fenpei.settings.zone)
-    found, total = customers.list_customers(uow=uow, query=query)
+    found, total = customers.list_customers(uow=uow, query=query, actor=actor)
     items = customer_reads(found, Names(uow))
     return CustomerPage(items=items, total=total, offset=query.offset, limit=query.limit)
 
 
 @router.get("/{customer_id}")
-def get_customer(customer_id: CustomerId, uow: UowDep, user: CurrentUser) -> CustomerRead:
-    """One customer, with its owner's and team's names."""
-    customer = customers.get_customer(uow=uow, customer_id=customer_id)
+def get_customer(customer_id: CustomerId, uow: UowDep, actor: CurrentActor) -> CustomerRead:
+    """One customer, with its owner's and team's names (404 outside your data scope)."""
+    customer = customers.read_customer(uow=uow, customer_id=customer_id, actor=actor)
     return customer_read(customer, Names(uow))
 
 
 @router.get("/{customer_id}/history")
 def customer_history(
-    customer_id: CustomerId, uow: UowDep, user: CurrentUser
+    customer_id: CustomerId, uow: UowDep, actor: CurrentActor
 ) -> list[AssignmentRead]:
     """Every change of the customer's owner (分配记录), oldest first, with names."""
-    records = assignments.history(uow=uow, customer_id=customer_id)
+    records = assignments.history(uow=uow, customer_id=customer_id, actor=actor)
     return assignment_reads(records, Names(uow))
 
 
@@ -116,22 +106,38 @@ def create_customer(
     uow: UowDep,
     actor: WriterActor,
     fenpei: FenpeiDep,
+    response: Response,
     route: Annotated[bool, Query(description="Route it now; false leaves it unowned.")] = True,
+    idempotency_key: IdempotencyKey = None,
 ) -> CustomerCreated:
     """Store a customer and route it at once; bad fields are named and nothing is stored."""
-    customer, decision = intake.create_and_route(
+    fields = body.model_extra or {}
+
+    def create() -> tuple[int, CustomerCreated]:
+        customer, decision = intake.create_and_route(
+            uow=uow,
+            rulebook=fenpei.rulebook,
+            fields=fields,
+            actor=actor,
+            now=fenpei.now(),
+            rng=fenpei.rng(),
+            route=route,
+        )
+        assert customer.id is not None
+        return customer.id, CustomerCreated(
+            customer=customer_read(customer, Names(uow)),
+            decision=decision_read(decision) if decision else None,
+        )
+
+    return create_once(
         uow=uow,
-        rulebook=fenpei.rulebook,
-        fields=body.model_extra or {},
-        actor=actor,
-        now=fenpei.now(),
-        rng=fenpei.rng(),
-        route=route,
-    )
-    uow.commit()
-    return CustomerCreated(
-        customer=customer_read(customer, Names(uow)),
-        decision=decision_read(decision) if decision else None,
+        fenpei=fenpei,
+        response=response,
+        key=idempotency_key,
+        kind="customer",
+        payload={"fields": fields, "route": route},
+        create=create,
+        model=CustomerCreated,
     )
 
 

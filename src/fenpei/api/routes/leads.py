@@ -1,53 +1,86 @@
 """Lead intake (线索): a new customer is stored and routed in one transaction.
 
-Callers log in with a session for now, as an admin or a manager; bearer tokens for
-machine callers (web forms, ad platforms) come in a later issue.
+Callers are admins or managers, with a session or an API token (``leads:write``); senders
+that can only sign use ``POST /api/v1/webhooks/leads``, which answers through ``submit_lead``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Response, status
 
-from fenpei.api.deps import CurrentUser, FenpeiDep, UowDep, actor_of
+from fenpei.api.deps import FenpeiDep, UowDep, WriterActor
+from fenpei.api.idempotent import IdempotencyKey, create_once
 from fenpei.api.reads import Names
 from fenpei.api.routes.rules import decision_read
 from fenpei.api.schemas import ErrorRead, LeadCreate, LeadCustomerRead, LeadRead
-from fenpei.domain.errors import PermissionDenied
-from fenpei.domain.users import Actor, Role
+from fenpei.bootstrap import Fenpei
+from fenpei.domain.users import Actor
 from fenpei.services import intake
+from fenpei.services.ports import UnitOfWork
 
 FORBIDDEN: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorRead, "description": "Logged in, but neither an admin nor a manager."}
 }
 router = APIRouter(prefix="/leads", tags=["leads"])
-_MAY_SUBMIT = (Role.admin, Role.manager)
-
-
-def require_intake(user: CurrentUser) -> Actor:
-    """An admin or a manager, as the services' actor; reps and auditors may not add leads."""
-    if user.role not in _MAY_SUBMIT:
-        raise PermissionDenied("only an admin or a manager may submit leads")
-    return actor_of(user)
-
-
-IntakeActor = Annotated[Actor, Depends(require_intake)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=FORBIDDEN)
-def create_lead(body: LeadCreate, uow: UowDep, actor: IntakeActor, fenpei: FenpeiDep) -> LeadRead:
+def create_lead(
+    body: LeadCreate,
+    uow: UowDep,
+    actor: WriterActor,
+    fenpei: FenpeiDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> LeadRead:
     """Store a lead and route it at once; bad fields are named and nothing is stored."""
-    customer, decision = intake.create_and_route(
+    return submit_lead(
+        body=body,
         uow=uow,
-        rulebook=fenpei.rulebook,
-        fields=body.model_extra or {},
         actor=actor,
-        now=fenpei.now(),
-        rng=fenpei.rng(),
-        route=body.route,
+        fenpei=fenpei,
+        response=response,
+        idempotency_key=idempotency_key,
     )
-    uow.commit()
-    read = LeadCustomerRead.model_validate(customer)
-    read.owner_name = Names(uow).rep(customer.owner_id)
-    return LeadRead(customer=read, decision=decision_read(decision) if decision else None)
+
+
+def submit_lead(
+    *,
+    body: LeadCreate,
+    uow: UnitOfWork,
+    actor: Actor,
+    fenpei: Fenpei,
+    response: Response,
+    idempotency_key: str | None = None,
+) -> LeadRead:
+    """Store and route a lead, commit, and answer with the customer and the decision
+    (once per ``idempotency_key``: a retry gets the first answer)."""
+
+    def create() -> tuple[int, LeadRead]:
+        customer, decision = intake.create_and_route(
+            uow=uow,
+            rulebook=fenpei.rulebook,
+            fields=body.model_extra or {},
+            actor=actor,
+            now=fenpei.now(),
+            rng=fenpei.rng(),
+            route=body.route,
+        )
+        assert customer.id is not None
+        read = LeadCustomerRead.model_validate(customer)
+        read.owner_name = Names(uow).rep(customer.owner_id)
+        decided = decision_read(decision) if decision else None
+        return customer.id, LeadRead(customer=read, decision=decided)
+
+    return create_once(
+        uow=uow,
+        fenpei=fenpei,
+        response=response,
+        key=idempotency_key,
+        kind="lead",
+        payload=body.model_dump(mode="json"),
+        create=create,
+        model=LeadRead,
+    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Path, status
 
-from fenpei.api.deps import CurrentUser, FenpeiDep, UowDep, actor_of
+from fenpei.api.deps import AdminActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.api.schemas import (
     MAX_ID,
     DecisionRead,
@@ -20,7 +20,7 @@ from fenpei.api.schemas import (
     RuleVersionRead,
 )
 from fenpei.bootstrap import Fenpei
-from fenpei.domain.errors import PermissionDenied, ValidationFailed
+from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.rules import Rule
 from fenpei.domain.users import Actor
 from fenpei.engine.conditions import describe, parse_conditions
@@ -36,16 +36,6 @@ FORBIDDEN: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/rules", tags=["rules"])
 RuleId = Annotated[int, Path(ge=1, le=MAX_ID, description="The rule's id.")]
 Version = Annotated[int, Path(ge=1, le=MAX_ID, description="A saved version of the rule.")]
-
-
-def require_admin(user: CurrentUser) -> Actor:
-    """The admin as the services' actor; anyone else may read rules but not change them."""
-    if not actor_of(user).is_admin:
-        raise PermissionDenied("only an admin may change rules")
-    return actor_of(user)
-
-
-AdminActor = Annotated[Actor, Depends(require_admin)]
 
 
 def _conditions_text(rule: Rule, catalog: Mapping[str, FieldSpec]) -> str | None:

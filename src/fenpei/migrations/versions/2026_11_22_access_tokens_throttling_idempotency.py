@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('object_id', sa.Integer(), nullable=False),
+    sa.Column('response', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('created_at', fenpei.adapters.db.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_idempotent_requests'))
     )

@@ -64,6 +64,13 @@ class SqlCustomers(Repository):
                     c.external_id.ilike(like, escape="\\"),
                 )
             )
+        if query.within_rep_ids is not None:
+            conditions.append(
+                sa.or_(
+                    c.owner_id.in_(sorted(query.within_rep_ids)),
+                    c.team_id.in_(sorted(query.within_team_ids)),
+                )
+            )
         if query.owner_id is not None:
             conditions.append(c.owner_id == query.owner_id)
         if query.unowned:

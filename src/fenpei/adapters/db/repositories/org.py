@@ -8,7 +8,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from fenpei.adapters.db import tables as t
-from fenpei.adapters.db.repositories._base import ROW_LOCK, Repository
+from fenpei.adapters.db.repositories._base import (
+    ROW_LOCK,
+    Repository,
+    conflicts_as_domain_errors,
+)
 from fenpei.domain.companies import Company
 from fenpei.domain.customers import OPEN_STAGES
 from fenpei.domain.org import Leave, Rep, Team
@@ -74,6 +78,13 @@ class SqlReps(Repository):
             )
         )
 
+    def get_leave(self, leave_id: int) -> Leave | None:
+        return self.session.get(Leave, leave_id)
+
+    def delete_leave(self, leave: Leave) -> None:
+        self.session.delete(leave)
+        self.session.flush()
+
 
 class SqlTeams(Repository):
     def add(self, team: Team) -> None:
@@ -87,6 +98,11 @@ class SqlTeams(Repository):
 
     def all(self) -> list[Team]:
         return list(self.session.scalars(sa.select(Team).order_by(t.teams.c.name)))
+
+    def delete(self, team: Team) -> None:
+        self.session.delete(team)
+        with conflicts_as_domain_errors():  # a sub-team added meanwhile refers to it
+            self.session.flush()
 
 
 class SqlCompanies(Repository):

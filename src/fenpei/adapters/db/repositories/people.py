@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from fenpei.adapters.db import tables as t
-from fenpei.adapters.db.repositories._base import Repository
+from fenpei.adapters.db.repositories._base import Repository, conflicts_as_domain_errors
 from fenpei.domain.access import IdempotentRequest
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.users import User
@@ -17,6 +17,9 @@ class SqlUsers(Repository):
 
     def by_username(self, username: str) -> User | None:
         return self.session.scalar(sa.select(User).where(t.users.c.username == username))
+
+    def get(self, user_id: int) -> User | None:
+        return self.session.get(User, user_id)
 
 
 class SqlAudit(Repository):
@@ -40,5 +43,7 @@ class SqlIdempotency(Repository):
         return self.session.get(IdempotentRequest, key)
 
     def add(self, request: IdempotentRequest) -> None:
+        """Flush at once: a concurrent request holding the key waits here, then conflicts."""
         self.session.add(request)
-        self.session.flush()
+        with conflicts_as_domain_errors():
+            self.session.flush()

@@ -1,10 +1,13 @@
-"""Set-based reads for routing: reps' loads in two queries, leaves, account owners."""
+"""Set-based reads for routing: reps' loads in one statement, the configuration's stamp,
+leaves, account owners."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -16,50 +19,44 @@ from fenpei.domain.org import Leave
 from fenpei.engine.capacity import Usage, intake_window_starts
 from fenpei.services.ports import RepLoad
 
+# What routing keeps between decisions (see ``services.rulebook.RuleBook``): a change to
+# any row of these tables must change the stamp. Routing state (strategy cursors) and
+# loads are per-decision data and deliberately not here.
+CONFIG_TABLES = (
+    t.rules, t.reps, t.teams, t.leaves, t.categories, t.category_values, t.custom_fields,
+)  # fmt: skip
+
 
 class SqlRoutingReads(Repository):
     def loads(self, *, now: datetime, rep_ids: Collection[int] | None = None) -> dict[int, RepLoad]:
-        c, a = t.customers.c, t.assignments.c
+        """Open customers held (count, expected value) and customers received in each window
+        (transfers to oneself not counted), for ``rep_ids`` or every rep, in one statement."""
         only = sorted(set(rep_ids)) if rep_ids is not None else None
-        held = {
-            rep_id: (count, value)
-            for rep_id, count, value in self.session.execute(
-                sa.select(
-                    c.owner_id, sa.func.count(), sa.func.coalesce(sa.func.sum(c.expected_value), 0)
-                )
-                .where(
-                    c.owner_id.is_not(None) if only is None else c.owner_id.in_(only),
-                    c.stage.in_(OPEN_STAGES),
-                    c.deleted_at.is_(None),
-                )
-                .group_by(c.owner_id)
-            )
-        }
         day, week, month = intake_window_starts(now)
-        received = {
-            rep_id: (d, w, m, last)
-            for rep_id, d, w, m, last in self.session.execute(
-                sa.select(
-                    a.to_rep_id,
-                    sa.func.count().filter(a.at >= day),
-                    sa.func.count().filter(a.at >= week),
-                    sa.func.count().filter(a.at >= month),
-                    sa.func.max(a.at, type_=UtcDateTime()),
-                )
-                .where(
-                    a.to_rep_id.is_not(None) if only is None else a.to_rep_id.in_(only),
-                    a.at >= month,
-                    sa.or_(a.from_rep_id.is_(None), a.from_rep_id != a.to_rep_id),
-                )
-                .group_by(a.to_rep_id)
+        params: dict[str, object] = {"day": day, "week": week, "month": month}
+        if only is not None:
+            params["rep_ids"] = only
+        loads = {
+            rep_id: RepLoad(Usage(count or 0, d or 0, w or 0, m or 0), Decimal(value or 0), last_at)
+            for rep_id, count, value, d, w, m, last_at in self.session.execute(
+                _loads_statement(everyone=only is None), params
             )
         }
-        loads = {}
-        for rep_id in only if only is not None else self.session.scalars(sa.select(t.reps.c.id)):
-            count, value = held.get(rep_id, (0, 0))
-            d, w, m, last = received.get(rep_id, (0, 0, 0, None))
-            loads[rep_id] = RepLoad(Usage(count, d, w, m), Decimal(value), last)
+        for rep_id in only or ():  # asked for, but no such rep: nothing held, nothing received
+            loads.setdefault(rep_id, RepLoad(Usage(0), Decimal(0), None))
         return loads
+
+    def config_stamp(self, *, now: datetime) -> str:
+        """One statement. PostgreSQL: every row's id and ``xmin`` (the transaction that wrote
+        that version of the row), so any committed or own write moves it, whoever made it.
+        SQLite has no row versions: every row's content, hashed here."""
+        statement = _stamp_sql(self.session.get_bind().dialect.name)
+        rows = self.session.execute(statement, {"now": now}).all()
+        digest = hashlib.blake2b(digest_size=16)
+        for row in rows:
+            digest.update("\x1e".join("" if v is None else str(v) for v in row).encode())
+            digest.update(b"\x1d")
+        return digest.hexdigest()
 
     def leaves_around(self, *, now: datetime) -> list[Leave]:
         return list(self.session.scalars(sa.select(Leave).where(t.leaves.c.ends_at > now)))
@@ -139,3 +136,85 @@ class SqlRoutingReads(Repository):
             )
             or 0
         )
+
+
+@cache
+def _stamp_sql(dialect: str) -> sa.TextClause:
+    """The stamp statement for a dialect: one row per table. Leaves count only while they
+    matter (not ended). Rows are concatenated in the order the table is read (id order in
+    practice); an order that varied would only cost a re-read, never a stale copy."""
+    parts = []
+    for table in CONFIG_TABLES:
+        where = " WHERE ends_at > :now" if table is t.leaves else ""
+        if dialect == "postgresql":
+            parts.append(
+                f"SELECT '{table.name}', count(*), md5(coalesce(string_agg("
+                f"id::text || ':' || xmin::text, ',' ORDER BY id), '')) FROM {table.name}{where}"
+            )
+        else:
+            row = " || char(31) || ".join(f'quote("{column.name}")' for column in table.columns)
+            parts.append(
+                f"SELECT '{table.name}', count(*), group_concat(row, char(30)) "
+                f"FROM (SELECT {row} AS row FROM {table.name}{where})"
+            )
+    return sa.text("\nUNION ALL ".join(parts)).bindparams(sa.bindparam("now", type_=UtcDateTime()))
+
+
+# rep id, open customers and their value, received in 24 h / 7 days / 30 days, latest
+LoadRow = tuple[
+    int, int | None, Decimal | None, int | None, int | None, int | None, datetime | None
+]
+
+
+@cache
+def _loads_statement(*, everyone: bool) -> sa.Select[*LoadRow]:
+    """Built once: building this select costs more than PostgreSQL takes to run it."""
+    c, a, r = t.customers.c, t.assignments.c, t.reps.c
+    only: sa.BindParameter[list[int]] = sa.bindparam("rep_ids", expanding=True)
+    day, week, month = (
+        sa.bindparam(name, type_=UtcDateTime()) for name in ("day", "week", "month")
+    )
+    held = (
+        sa.select(
+            c.owner_id.label("rep_id"),
+            sa.func.count().label("open_count"),
+            sa.func.coalesce(sa.func.sum(c.expected_value), 0).label("open_value"),
+        )
+        .where(
+            c.owner_id.is_not(None) if everyone else c.owner_id.in_(only),
+            c.stage.in_(OPEN_STAGES),
+            c.deleted_at.is_(None),
+        )
+        .group_by(c.owner_id)
+        .subquery("held")
+    )
+    received = (
+        sa.select(
+            a.to_rep_id.label("rep_id"),
+            sa.func.count().filter(a.at >= day).label("day"),
+            sa.func.count().filter(a.at >= week).label("week"),
+            sa.func.count().label("month"),
+            sa.func.max(a.at, type_=UtcDateTime()).label("last_at"),
+        )
+        .where(
+            a.to_rep_id.is_not(None) if everyone else a.to_rep_id.in_(only),
+            a.at >= month,
+            sa.or_(a.from_rep_id.is_(None), a.from_rep_id != a.to_rep_id),
+        )
+        .group_by(a.to_rep_id)
+        .subquery("received")
+    )
+    return (
+        sa.select(
+            r.id,
+            held.c.open_count,
+            held.c.open_value,
+            received.c.day,
+            received.c.week,
+            received.c.month,
+            received.c.last_at,
+        )
+        .outerjoin(held, held.c.rep_id == r.id)
+        .outerjoin(received, received.c.rep_id == r.id)
+        .where(sa.true() if everyone else r.id.in_(only))
+    )

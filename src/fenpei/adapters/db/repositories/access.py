@@ -1,0 +1,43 @@
+"""API tokens: looked up by their public prefix; last use recorded without a read first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from fenpei.adapters.db import tables as t
+from fenpei.adapters.db.repositories._base import Repository
+from fenpei.domain.access import ApiToken
+
+
+class SqlTokens(Repository):
+    def add(self, token: ApiToken) -> None:
+        self._add(token)
+
+    def get(self, token_id: int) -> ApiToken | None:
+        return self.session.get(ApiToken, token_id)
+
+    def by_prefix(self, prefix: str) -> ApiToken | None:
+        return self.session.scalar(sa.select(ApiToken).where(t.api_tokens.c.prefix == prefix))
+
+    def all(self, *, user_id: int | None = None) -> list[ApiToken]:
+        c = t.api_tokens.c
+        stmt = sa.select(ApiToken).order_by(c.created_at.desc(), c.id.desc())
+        if user_id is not None:
+            stmt = stmt.where(c.user_id == user_id)
+        return list(self.session.scalars(stmt))
+
+    def touch(self, token_id: int, *, at: datetime, unless_used_since: datetime) -> bool:
+        # One conditional UPDATE: concurrent requests with the same token race harmlessly
+        # (the loser changes no row), and no row is read or locked beforehand.
+        c = t.api_tokens.c
+        stmt = (
+            sa.update(t.api_tokens)
+            .where(c.id == token_id)
+            .where(sa.or_(c.last_used_at.is_(None), c.last_used_at < unless_used_since))
+            .values(last_used_at=at)
+        )
+        result = self.session.execute(stmt)
+        assert isinstance(result, sa.CursorResult)
+        return result.rowcount > 0

@@ -1,0 +1,80 @@
+"""The ``Idempotency-Key`` header on POSTs that create: retries get the first answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+from fastapi import Header, Response, status
+from pydantic import BaseModel
+
+from fenpei.bootstrap import Fenpei
+from fenpei.domain.errors import Conflict
+from fenpei.services import idempotency
+from fenpei.services.ports import UnitOfWork
+
+M = TypeVar("M", bound=BaseModel)
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=idempotency.MAX_KEY,
+        description=(
+            "Retrying with the same key returns the first answer (200) and creates nothing "
+            "more, also when the retry arrives while the first is still running; the same "
+            "key with a different body is a 409."
+        ),
+    ),
+]
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def create_once(
+    *,
+    uow: UnitOfWork,
+    fenpei: Fenpei,
+    response: Response,
+    key: str | None,
+    kind: str,
+    payload: object,
+    create: Callable[[], tuple[int, M]],
+    model: type[M],
+) -> M:
+    """Run ``create`` (returning the new object's id and the answer) and commit — once per
+    key: a known key replays the stored answer with 200 instead."""
+
+    def replayed() -> M | None:
+        assert key is not None
+        done = idempotency.replay(uow=uow, key=key, kind=kind, payload=payload)
+        if done is None:
+            return None
+        response.status_code = status.HTTP_200_OK
+        response.headers[REPLAYED_HEADER] = "true"
+        return model.model_validate(done)
+
+    if key is None:
+        _, answer = create()
+        uow.commit()
+        return answer
+    if (done := replayed()) is not None:
+        return done
+    try:
+        object_id, answer = create()
+        idempotency.remember(
+            uow=uow,
+            key=key,
+            kind=kind,
+            payload=payload,
+            object_id=object_id,
+            response=answer.model_dump(mode="json"),
+            now=fenpei.now(),
+        )
+        uow.commit()
+    except Conflict:
+        # A concurrent request with this key committed first: answer as it did.
+        uow.rollback()
+        if (done := replayed()) is None:
+            raise
+        return done
+    return answer

@@ -1,0 +1,481 @@
+"""Every route × every kind of caller → the expected status.
+
+The routes come from the app's own route table: a route added without an entry in
+``CASES`` fails ``test_every_route_has_a_case``. Each (route, caller) runs against its own
+copy of one seeded SQLite database, so a successful DELETE for one caller does not change
+what the next one sees. The callers:
+
+- ``anonymous``: no credentials;
+- ``rep`` (Moses, East) and ``other_rep`` (Rosie, West);
+- ``manager`` (manages East, Moses's team) and ``other_manager`` (manages West);
+- ``auditor`` and ``admin``;
+- ``token`` (an admin's API token holding exactly the scope the route needs) and
+  ``token_without_scope`` (an admin's token holding another area's scope).
+
+The records in the paths belong to East: Moses's customer, Moses, East's leave… So
+``other_manager`` and ``other_rep`` are the ones to whom they must not exist (404).
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.testclient import TestClient
+
+from fenpei.adapters.db.migrate import upgrade
+from fenpei.api.app import create_app
+from fenpei.api.csrf import CSRF_HEADER, csrf_token
+from fenpei.api.sessions import SESSION_COOKIE, sign_session, start_session
+from fenpei.bootstrap import Fenpei, bootstrap
+from fenpei.config import Settings
+from fenpei.domain.scopes import KNOWN_SCOPES, scope_for
+from fenpei.domain.users import SYSTEM, Role
+from fenpei.services import assignments, org, rules, tokens, users
+from fenpei.services.categories import ensure_default_categories, retire_value
+from fenpei.services.customers import create_customer
+from fenpei.services.rules import ensure_default_rule
+from tests.fakes import FixedClock
+
+CALLERS = (
+    "anonymous",
+    "rep",
+    "other_rep",
+    "manager",
+    "other_manager",
+    "auditor",
+    "admin",
+    "token",
+    "token_without_scope",
+)
+SESSION_USERS = {
+    "rep": Role.rep,
+    "other_rep": Role.rep,
+    "manager": Role.manager,
+    "other_manager": Role.manager,
+    "auditor": Role.auditor,
+    "admin": Role.admin,
+}
+PASSWORD = "long enough password"
+LEADS_SECRET = "leads-token"
+
+
+# --- the seeded world ---------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """Ids in the template database, and each session user's id."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    user_ids: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)  # scope -> plaintext (admin's)
+
+
+def _seed(fenpei: Fenpei) -> World:
+    world = World()
+    now = fenpei.now()
+    with fenpei.uow() as uow:
+        ensure_default_categories(uow=uow, actor=SYSTEM, now=now)
+        ensure_default_rule(uow=uow, actor=SYSTEM, now=now)
+        for name, role in SESSION_USERS.items():
+            user = users.create_user(
+                uow=uow,
+                hasher=fenpei.hasher,
+                username=name,
+                password=PASSWORD,
+                role=role,
+                actor=SYSTEM,
+                now=now,
+            )
+            assert user.id is not None
+            world.user_ids[name] = user.id
+        east = org.create_team(uow=uow, name="East", actor=SYSTEM, now=now)
+        west = org.create_team(uow=uow, name="West", actor=SYSTEM, now=now)
+        empty = org.create_team(uow=uow, name="Empty", actor=SYSTEM, now=now)
+        east.manager_user_id = world.user_ids["manager"]
+        west.manager_user_id = world.user_ids["other_manager"]
+        moses = org.create_rep(
+            uow=uow, fields={"name": "Moses", "team_id": east.id}, actor=SYSTEM, now=now
+        )
+        darcel = org.create_rep(
+            uow=uow, fields={"name": "Darcel", "team_id": east.id}, actor=SYSTEM, now=now
+        )
+        rosie = org.create_rep(
+            uow=uow, fields={"name": "Rosie", "team_id": west.id}, actor=SYSTEM, now=now
+        )
+        for name, rep in (("rep", moses), ("other_rep", rosie)):
+            stored = uow.users.by_username(name)
+            assert stored is not None
+            stored.rep_id = rep.id
+        leave = org.add_leave(
+            uow=uow,
+            rep_id=moses.id or 0,
+            starts_at=now + timedelta(days=1),
+            ends_at=now + timedelta(days=2),
+            actor=SYSTEM,
+            now=now,
+        )
+        customer = create_customer(uow=uow, fields={"name": "Acme"}, actor=SYSTEM, now=now)
+        rule = rules.create_rule(
+            uow=uow,
+            fields={
+                "name": "East",
+                "conditions": {"field": "region", "op": "eq", "value": "East"},
+                "target": {"kind": "team", "team_id": east.id},
+                "strategy": "round_robin",
+            },
+            actor=SYSTEM,
+            now=now,
+        )
+        retire_value(uow=uow, key="level", code="D", actor=SYSTEM, now=now)
+        scopes = sorted(KNOWN_SCOPES - {"*"})
+        for scope in scopes:
+            _, plaintext = tokens.create_token(
+                uow=uow, username="admin", name=scope, scopes=[scope], actor=SYSTEM, now=now
+            )
+            world.tokens[scope] = plaintext
+        revocable, _ = tokens.create_token(
+            uow=uow, username="admin", name="revocable", scopes=["*"], actor=SYSTEM, now=now
+        )
+        uow.commit()
+    with fenpei.uow() as uow:
+        assignments.assign(
+            uow=uow, customer_id=customer.id or 0, rep_id=moses.id or 0, actor=SYSTEM, now=now
+        )
+        uow.commit()
+    world.ids.update(
+        east=east.id or 0,
+        west=west.id or 0,
+        empty_team=empty.id or 0,
+        moses=moses.id or 0,
+        darcel=darcel.id or 0,
+        rosie=rosie.id or 0,
+        leave=leave.id or 0,
+        customer=customer.id or 0,
+        rule=rule.id or 0,
+        token=revocable.id or 0,
+    )
+    return world
+
+
+@dataclass(frozen=True)
+class Template:
+    path: Path
+    world: World
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    path = tmp_path_factory.mktemp("matrix") / "template.db"
+    fenpei = bootstrap(Settings(database_url=f"sqlite:///{path}"), clock=FixedClock())
+    upgrade(fenpei.engine)
+    world = _seed(fenpei)
+    fenpei.close()
+    return Template(path, world)
+
+
+# --- the cases ------------------------------------------------------------------------------
+
+Expect = dict[str, int]
+Body = Callable[[World], Any]
+
+
+def _statuses(ok: int, **overrides: int) -> Expect:
+    """Everyone logged in gets ``ok``; anonymous 401; a token lacking the scope 403."""
+    base = {caller: ok for caller in CALLERS}
+    base.update(anonymous=401, token_without_scope=403)
+    base.update(overrides)
+    return base
+
+
+def anyone(ok: int = 200) -> Expect:
+    """Any logged-in caller may."""
+    return _statuses(ok)
+
+
+def admins(ok: int = 200) -> Expect:
+    """Only an admin (or an admin's token with the scope)."""
+    return _statuses(ok, rep=403, other_rep=403, manager=403, other_manager=403, auditor=403)
+
+
+def readers(ok: int = 200) -> Expect:
+    """Admins and auditors, everywhere."""
+    return _statuses(ok, rep=403, other_rep=403, manager=403, other_manager=403)
+
+
+def writers_in_scope(ok: int = 200) -> Expect:
+    """Admins, and East's manager; West's manager finds nothing; reps and auditors may not."""
+    return _statuses(ok, rep=403, other_rep=403, other_manager=404, auditor=403)
+
+
+def writers(ok: int = 201) -> Expect:
+    """Admins and managers, creating something new (no scope to be outside of)."""
+    return _statuses(ok, rep=403, other_rep=403, auditor=403)
+
+
+def seen_in_scope(ok: int = 200) -> Expect:
+    """Whoever's data scope holds East's record: not West's manager or rep."""
+    return _statuses(ok, other_rep=404, other_manager=404)
+
+
+def public(ok: int = 200) -> Expect:
+    return dict.fromkeys(CALLERS, ok)
+
+
+def pages(ok: int = 200, **overrides: int) -> Expect:
+    """HTML: a login is a session; API tokens do not open pages (303 to the login)."""
+    return {
+        **dict.fromkeys(CALLERS, ok),
+        "anonymous": 303,
+        "token": 303,
+        "token_without_scope": 303,
+        **overrides,
+    }
+
+
+@dataclass(frozen=True)
+class Case:
+    path: str  # with {placeholders} filled from World.ids
+    expect: Expect
+    body: Body | None = None
+
+
+def _rule_body(world: World) -> dict[str, Any]:
+    return {
+        "name": "West",
+        "conditions": {"field": "region", "op": "eq", "value": "West"},
+        "target": {"kind": "team", "team_id": world.ids["west"]},
+        "strategy": "round_robin",
+    }
+
+
+def _leave_body(world: World) -> dict[str, Any]:
+    return {"starts_at": "2030-01-01T09:00:00+08:00", "ends_at": "2030-01-01T12:00:00+08:00"}
+
+
+CASES: dict[tuple[str, str], Case] = {
+    # operations
+    ("GET", "/healthz"): Case("/healthz", public()),
+    ("GET", "/metrics"): Case("/metrics", public()),
+    ("GET", "/openapi.json"): Case("/openapi.json", public()),
+    ("GET", "/docs"): Case("/docs", public()),
+    ("GET", "/docs/oauth2-redirect"): Case("/docs/oauth2-redirect", public()),
+    # customers
+    ("GET", "/api/v1/customers"): Case("/api/v1/customers", anyone()),
+    ("GET", "/api/v1/customers/{customer_id}"): Case(
+        "/api/v1/customers/{customer}", seen_in_scope()
+    ),
+    ("GET", "/api/v1/customers/{customer_id}/history"): Case(
+        "/api/v1/customers/{customer}/history", seen_in_scope()
+    ),
+    ("POST", "/api/v1/customers"): Case(
+        "/api/v1/customers?route=false", writers(), lambda w: {"name": "New"}
+    ),
+    ("PATCH", "/api/v1/customers/{customer_id}"): Case(
+        "/api/v1/customers/{customer}", writers_in_scope(), lambda w: {"level": "A"}
+    ),
+    ("DELETE", "/api/v1/customers/{customer_id}"): Case(
+        "/api/v1/customers/{customer}", writers_in_scope(204)
+    ),
+    # assignments
+    ("POST", "/api/v1/assignments"): Case(
+        "/api/v1/assignments",
+        writers_in_scope(201),
+        lambda w: {"customer_id": w.ids["customer"], "rep_id": w.ids["darcel"], "reason": "r"},
+    ),
+    ("POST", "/api/v1/assignments/bulk"): Case(
+        "/api/v1/assignments/bulk",
+        writers_in_scope(201),
+        lambda w: {
+            "customer_ids": [w.ids["customer"]],
+            "rep_ids": [w.ids["darcel"]],
+            "reason": "r",
+        },
+    ),
+    # leads
+    ("POST", "/api/v1/leads"): Case("/api/v1/leads", writers(), lambda w: {"name": "Lead"}),
+    # Signed, not logged in: no signature headers is 401 for every caller.
+    ("POST", "/api/v1/webhooks/leads"): Case(
+        "/api/v1/webhooks/leads",
+        {**dict.fromkeys(CALLERS, 401), "token_without_scope": 403},
+        lambda w: {"name": "Lead"},
+    ),
+    # rules
+    ("GET", "/api/v1/rules"): Case("/api/v1/rules", anyone()),
+    ("GET", "/api/v1/rules/{rule_id}"): Case("/api/v1/rules/{rule}", anyone()),
+    ("GET", "/api/v1/rules/{rule_id}/versions"): Case("/api/v1/rules/{rule}/versions", anyone()),
+    ("POST", "/api/v1/rules"): Case("/api/v1/rules", admins(201), _rule_body),
+    ("POST", "/api/v1/rules/reorder"): Case(
+        "/api/v1/rules/reorder", admins(), lambda w: {"rule_ids": [w.ids["rule"]]}
+    ),
+    ("POST", "/api/v1/rules/preview"): Case(
+        "/api/v1/rules/preview", anyone(), lambda w: {"name": "X", "region": "East"}
+    ),
+    ("PATCH", "/api/v1/rules/{rule_id}"): Case(
+        "/api/v1/rules/{rule}", admins(), lambda w: {"name": "East 2"}
+    ),
+    ("DELETE", "/api/v1/rules/{rule_id}"): Case("/api/v1/rules/{rule}", admins(204)),
+    ("POST", "/api/v1/rules/{rule_id}/enable"): Case("/api/v1/rules/{rule}/enable", admins()),
+    ("POST", "/api/v1/rules/{rule_id}/disable"): Case("/api/v1/rules/{rule}/disable", admins()),
+    ("POST", "/api/v1/rules/{rule_id}/versions/{version}/restore"): Case(
+        "/api/v1/rules/{rule}/versions/1/restore", admins()
+    ),
+    # the org: readable by everyone logged in; changed by admins, and within a manager's
+    # tree by the manager (availability, capacity, leave); a rep switches their own away.
+    ("GET", "/api/v1/reps"): Case("/api/v1/reps", anyone()),
+    ("GET", "/api/v1/reps/{rep_id}"): Case("/api/v1/reps/{moses}", anyone()),
+    ("POST", "/api/v1/reps"): Case(
+        "/api/v1/reps", admins(201), lambda w: {"name": "New Rep", "team_id": w.ids["east"]}
+    ),
+    ("PATCH", "/api/v1/reps/{rep_id}"): Case(
+        "/api/v1/reps/{moses}",
+        _statuses(200, other_rep=404, other_manager=404, auditor=403),
+        lambda w: {"away": True},
+    ),
+    ("GET", "/api/v1/reps/{rep_id}/leaves"): Case("/api/v1/reps/{moses}/leaves", seen_in_scope()),
+    ("POST", "/api/v1/reps/{rep_id}/leaves"): Case(
+        "/api/v1/reps/{moses}/leaves", writers_in_scope(201), _leave_body
+    ),
+    ("DELETE", "/api/v1/reps/{rep_id}/leaves/{leave_id}"): Case(
+        "/api/v1/reps/{moses}/leaves/{leave}", writers_in_scope(204)
+    ),
+    ("GET", "/api/v1/teams"): Case("/api/v1/teams", anyone()),
+    ("GET", "/api/v1/teams/{team_id}"): Case("/api/v1/teams/{east}", anyone()),
+    ("POST", "/api/v1/teams"): Case("/api/v1/teams", admins(201), lambda w: {"name": "North"}),
+    ("PATCH", "/api/v1/teams/{team_id}"): Case(
+        "/api/v1/teams/{east}", admins(), lambda w: {"name": "East 2"}
+    ),
+    ("DELETE", "/api/v1/teams/{team_id}"): Case("/api/v1/teams/{empty_team}", admins(204)),
+    # categories (分类管理): everyone reads, admins change
+    ("GET", "/api/v1/categories"): Case("/api/v1/categories", anyone()),
+    ("POST", "/api/v1/categories/{key}/values"): Case(
+        "/api/v1/categories/level/values", admins(201), lambda w: {"code": "E"}
+    ),
+    ("PATCH", "/api/v1/categories/{key}/values/{code}"): Case(
+        "/api/v1/categories/level/values/A", admins(), lambda w: {"label": "Gold"}
+    ),
+    ("POST", "/api/v1/categories/{key}/values/{code}/merge"): Case(
+        "/api/v1/categories/level/values/C/merge", admins(), lambda w: {"into": "B"}
+    ),
+    ("POST", "/api/v1/categories/{key}/values/{code}/retire"): Case(
+        "/api/v1/categories/level/values/B/retire", admins()
+    ),
+    ("POST", "/api/v1/categories/{key}/values/{code}/restore"): Case(
+        "/api/v1/categories/level/values/D/restore", admins()
+    ),
+    # audit
+    ("GET", "/api/v1/audit"): Case("/api/v1/audit", readers()),
+    # tokens: anyone may list and make their own; revoking an admin's token is for admins
+    # (to anyone else it does not exist).
+    ("GET", "/api/v1/tokens"): Case("/api/v1/tokens", anyone()),
+    ("POST", "/api/v1/tokens"): Case(
+        "/api/v1/tokens", anyone(201), lambda w: {"name": "mine", "scopes": ["tokens:write"]}
+    ),
+    ("DELETE", "/api/v1/tokens/{token_id}"): Case(
+        "/api/v1/tokens/{token}",
+        _statuses(204, rep=404, other_rep=404, manager=404, other_manager=404, auditor=404),
+    ),
+    # pages
+    ("GET", "/login"): Case("/login", public()),
+    # Form posts need the CSRF token, which only the callers with a page session send
+    # here; the login form itself is then 400 (no username) rather than a login.
+    ("POST", "/login"): Case(
+        "/login", pages(400, anonymous=403, token=403, token_without_scope=403)
+    ),
+    ("POST", "/logout"): Case(
+        "/logout", pages(303, anonymous=403, token=403, token_without_scope=403)
+    ),
+    ("GET", "/"): Case("/", pages(303)),
+    ("GET", "/customers"): Case("/customers", pages()),
+    ("GET", "/customers/{customer_id}"): Case(
+        "/customers/{customer}", pages(other_rep=404, other_manager=404)
+    ),
+}
+
+
+# --- running them ---------------------------------------------------------------------------
+
+
+@functools.cache
+def route_table() -> list[tuple[str, str, APIRoute | Any]]:
+    """(method, path, route) for every route the app serves, static files aside."""
+    from fastapi.routing import _IncludedRouter  # FastAPI includes routers lazily
+
+    def walk(routes: list[Any]) -> Iterator[Any]:
+        for route in routes:
+            if isinstance(route, _IncludedRouter):
+                yield from walk(route.effective_candidates())
+            elif getattr(route, "methods", None):
+                yield route
+
+    app = create_app(bootstrap(Settings(database_url="sqlite://")))
+    return sorted(
+        (method, route.path, route)
+        for route in walk(list(app.routes))
+        for method in route.methods - {"HEAD"}
+    )
+
+
+def test_every_route_has_a_case_and_every_case_a_route() -> None:
+    served = {(method, path) for method, path, _ in route_table()}
+    assert served - CASES.keys() == set(), "add these routes to CASES"
+    assert CASES.keys() - served == set(), "these cases name no route"
+
+
+def _required_scope(route: Any, method: str) -> str:
+    tags = getattr(route, "tags", None) or ["untagged"]
+    return scope_for(str(tags[0]), method)
+
+
+def _client(app: FastAPI, fenpei: Fenpei, world: World, caller: str, scope: str) -> TestClient:
+    app.state.fenpei = fenpei  # one app for all callers; each gets its own database
+    client = TestClient(app, follow_redirects=False)
+    secret = fenpei.settings.secret_key
+    if caller in SESSION_USERS:
+        session = start_session(user_id=world.user_ids[caller], username=caller, now=fenpei.now())
+        cookie = sign_session(session, secret=secret)
+        client.cookies.set(SESSION_COOKIE, cookie)
+        client.headers[CSRF_HEADER] = csrf_token("session:" + cookie, secret=secret)
+    elif caller == "token":
+        # Outside the API no scope applies (pages ignore tokens): any token will do.
+        held = scope if scope in world.tokens else "customers:read"
+        client.headers["Authorization"] = f"Bearer {world.tokens[held]}"
+    elif caller == "token_without_scope":
+        other = "audit:read" if not scope.startswith("audit") else "customers:read"
+        client.headers["Authorization"] = f"Bearer {world.tokens[other]}"
+    return client
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), sorted(CASES), ids=[f"{m} {p}" for m, p in sorted(CASES)]
+)
+def test_route_answers_each_caller_as_expected(
+    template: Template, tmp_path: Path, method: str, path: str
+) -> None:
+    case = CASES[(method, path)]
+    routes = {(m, p): r for m, p, r in route_table()}
+    scope = _required_scope(routes[(method, path)], method)
+    url = case.path.format(**template.world.ids)
+    got: dict[str, int] = {}
+    app = create_app(bootstrap(Settings(database_url="sqlite://")))
+    for caller in CALLERS:
+        copy = tmp_path / f"{caller}.db"
+        shutil.copyfile(template.path, copy)
+        fenpei = bootstrap(Settings(database_url=f"sqlite:///{copy}"), clock=FixedClock())
+        try:
+            with _client(app, fenpei, template.world, caller, scope) as client:
+                body = case.body(template.world) if case.body else None
+                got[caller] = client.request(method, url, json=body).status_code
+        finally:
+            fenpei.close()
+    mismatched = {c: (got[c], case.expect[c]) for c in CALLERS if got[c] != case.expect[c]}
+    assert not mismatched, f"caller: (got, expected) {mismatched}"
