@@ -16,7 +16,14 @@ from markupsafe import Markup
 
 from fenpei.api.csrf import CSRF_FIELD, page_token, set_csrf_cookie
 from fenpei.config import Language, Mode, Settings
-from fenpei.web.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, parse_language, translator
+from fenpei.web.i18n import (
+    LANGUAGE_COOKIE,
+    LANGUAGE_NAMES,
+    number_formatter,
+    parse_language,
+    time_formatter,
+    translator,
+)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -87,6 +94,8 @@ def render(
     csrf = page_token(request, secret=settings.secret_key)
     full = {
         "t": translator(language),
+        "n": number_formatter(language),
+        "when": time_formatter(language, settings.zone),
         "lang": language,
         "language_links": _language_links(request),
         "user": None,
