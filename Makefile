@@ -19,10 +19,11 @@ install: $(STAMP)
 demo: install
 	$(BIN)/fenpei serve --demo
 
-## Lint, type-check and run the whole suite (SQLite and PostgreSQL).
+## Lint, type-check and run the whole suite (SQLite, PostgreSQL and the browser tests).
 test: install
-	. scripts/postgres-for-tests.sh && $(MAKE) --no-print-directory lint && \
-	  $(BIN)/python -m pytest -n 2 --dist loadgroup
+	. scripts/postgres-for-tests.sh && . scripts/browser-for-tests.sh && \
+	  $(MAKE) --no-print-directory lint && \
+	  $(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -2,6 +2,9 @@
 
 ``POST /api/bench/bare`` stores a customer row with the same columns a lead fills, in a single
 INSERT (no validation, routing, audit or ORM): the cheapest write an HTTP endpoint can do.
+``POST /api/bench/bare-authed`` does the same INSERT behind the authentication the leads
+route has (API token looked up with its user, token scope, admin-or-manager check): auth is
+not what is being compared, so this is the fairer baseline; both are reported.
 Run by uvicorn as a factory (``bench._http_app:app_from_env``), so each worker process
 builds its own ``Fenpei`` from ``FENPEI_*`` variables, as ``fenpei serve`` does.
 """
@@ -13,20 +16,41 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI, status
+from fastapi import APIRouter, Depends, FastAPI, status
 
 from fenpei.adapters.db import tables as t
 from fenpei.api.app import create_app
-from fenpei.api.deps import FenpeiDep
-from fenpei.bootstrap import bootstrap
+from fenpei.api.deps import FenpeiDep, WriterActor
+from fenpei.api.token_scopes import require_token_scope
+from fenpei.bootstrap import Fenpei, bootstrap
 
 BARE_PATH = "/api/bench/bare"  # under /api/: CSRF-exempt with a bearer token, as the leads are
+AUTHED_PATH = "/api/bench/bare-authed"
 router = APIRouter()
 
 
 @router.post(BARE_PATH, status_code=status.HTTP_201_CREATED)
-def bare_insert(body: dict[str, Any], fenpei: FenpeiDep) -> dict[str, int | None]:
+def bare_insert(body: dict[str, Any], fenpei: FenpeiDep) -> dict[str, int]:
     """One INSERT of a customer row, in its own transaction."""
+    return {"id": _insert(body, fenpei)}
+
+
+# The leads route's auth, dependency for dependency: CSRF (app-wide), the token's scope (as
+# on /api/v1, tagged "leads": leads:write), the bearer token and its user, the writer check.
+@router.post(
+    AUTHED_PATH,
+    status_code=status.HTTP_201_CREATED,
+    tags=["leads"],
+    dependencies=[Depends(require_token_scope)],
+)
+def authed_bare_insert(
+    body: dict[str, Any], fenpei: FenpeiDep, actor: WriterActor
+) -> dict[str, int]:
+    """The same single INSERT, for an authenticated admin or manager."""
+    return {"id": _insert(body, fenpei)}
+
+
+def _insert(body: dict[str, Any], fenpei: Fenpei) -> int:
     now: datetime = fenpei.now()
     values = {
         name: body.get(name) for name in ("name", "region", "level", "industry", "source", "email")
@@ -45,7 +69,7 @@ def bare_insert(body: dict[str, Any], fenpei: FenpeiDep) -> dict[str, int | None
             )
             .returning(t.customers.c.id)
         )
-    return {"id": new_id}
+    return int(new_id)
 
 
 def app_from_env() -> FastAPI:

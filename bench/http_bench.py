@@ -4,9 +4,11 @@ uvicorn (``--workers`` processes) serves fenpei on a fresh PostgreSQL database h
 the Maven org (3 offices, 35 reps, 16 rules, 8,800 customers with their history).
 N client threads, each with its own keep-alive connection (``http.client``: a light
 client, so the server is what is measured), first post to ``POST /api/bench/bare`` (one
-INSERT of a customer row, defined in ``bench._http_app``), then to ``POST /api/v1/leads``
-(validate, store, route, record, audit), for a fixed time each after a warm-up.
-Goal: create-and-route at 50%+ of bare. Server CPU per request is read from /proc.
+INSERT of a customer row, no auth, defined in ``bench._http_app``), then to
+``POST /api/bench/bare-authed`` (the same INSERT behind the leads route's authentication),
+then to ``POST /api/v1/leads`` (authenticate, validate, store, route, record, audit), for a
+fixed time each after a warm-up. Goal: create-and-route at 50%+ of bare; the ratio is given
+against both baselines. Server CPU per request is read from /proc.
 
     python -m bench.http_bench --clients 8 --workers 1 --seconds 5
 """
@@ -18,26 +20,24 @@ import http.client
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 
 import httpx2
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from rich.console import Console
-from rich.table import Table
 
 from bench._databases import PG_ADMIN_URL, fresh_fenpei, postgres_available
-from bench._http_app import BARE_PATH
+from bench._http_app import AUTHED_PATH, BARE_PATH
 from bench._http_auth import log_in
+from bench._http_report import Phase, console, report
 from bench._org import leads, seed_maven
 from bench.query_count import through_http
 from fenpei.adapters.db import tables as t
@@ -45,37 +45,10 @@ from fenpei.api.app import create_app
 from fenpei.bootstrap import Fenpei
 
 LEADS_PATH = "/api/v1/leads"
-PREFIX = {BARE_PATH: "bare", LEADS_PATH: "routed"}  # names tell the two kinds of rows apart
+# Names tell the two kinds of rows apart.
+PREFIX = {BARE_PATH: "bare", AUTHED_PATH: "bare", LEADS_PATH: "routed"}
 WARM_UP_SECONDS = 1.0
 ROOT = str(Path(__file__).resolve().parents[1])  # so the server can import bench._http_app
-console = Console(highlight=False, width=110)
-
-
-@dataclass
-class Phase:
-    """What the clients saw posting to one endpoint, and the server's CPU time meanwhile."""
-
-    path: str
-    latencies: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    server_cpu: float | None = None  # seconds, every uvicorn process (None: no /proc)
-    database_cpu: float | None = None  # seconds, PostgreSQL's backends for the bench db
-
-    def per_request(self, seconds: float | None) -> str:
-        """CPU milliseconds per request: what a busy machine inflates least."""
-        if seconds is None or not self.latencies:
-            return "-"
-        return f"{seconds / len(self.latencies) * 1000:.2f}"
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-    def percentile(self, p: int) -> float:
-        if len(self.latencies) < 2:
-            return self.latencies[0] * 1000 if self.latencies else 0.0
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1] * 1000
 
 
 def _free_port() -> int:
@@ -283,55 +256,14 @@ def run(*, clients: int = 8, workers: int = 1, seconds: float = 5.0) -> None:
         numbers = count()
         with serving(url, workers=workers) as server:
             headers, how = _authenticate(fenpei, server.ports[0])
-            bare = _drive(
-                server, headers, BARE_PATH, clients=clients, seconds=seconds, numbers=numbers
-            )
-            routed = _drive(
-                server, headers, LEADS_PATH, clients=clients, seconds=seconds, numbers=numbers
+            bare, authed, routed = (
+                _drive(server, headers, path, clients=clients, seconds=seconds, numbers=numbers)
+                for path in (BARE_PATH, AUTHED_PATH, LEADS_PATH)
             )
         stored, owned = _routed(fenpei)
         statements = _statements_per_lead(fenpei)
         fenpei.close()
-    _report(bare, routed, how=how, statements=statements, stored=stored, owned=owned)
-
-
-def _report(
-    bare: Phase, routed: Phase, *, how: str, statements: int, stored: int, owned: int
-) -> None:
-    table = Table(show_edge=False, pad_edge=False)
-    for name in (
-        "endpoint",
-        "requests",
-        "req/s",
-        "p50 ms",
-        "p99 ms",
-        "server CPU ms/req",
-        "db CPU ms/req",
-        "errors",
-    ):
-        table.add_column(name, justify="left" if name == "endpoint" else "right")
-    for label, phase in (("bare INSERT", bare), ("create-and-route", routed)):
-        table.add_row(
-            f"{label} ({phase.path})",
-            str(len(phase.latencies)),
-            f"{phase.rate:.0f}",
-            f"{phase.percentile(50):.1f}",
-            f"{phase.percentile(99):.1f}",
-            phase.per_request(phase.server_cpu),
-            phase.per_request(phase.database_cpu),
-            str(len(phase.errors)),
-        )
-    console.print(table)
-    ratio = routed.rate / bare.rate if bare.rate else 0.0
-    verdict = "[green]meets[/]" if ratio >= 0.5 else "[red]misses[/]"
-    console.print(
-        f"  create-and-route = {ratio:.2f}x of bare ({verdict} the 0.50x goal) | "
-        f"{statements} SQL statements per create-and-route over HTTP | auth: {how} | "
-        f"{owned}/{stored} benchmark leads owned"
-    )
-    for phase in (bare, routed):
-        for error in phase.errors[:3]:
-            console.print(f"  [red]error[/] {phase.path}: {error}")
+    report(bare, authed, routed, how=how, statements=statements, stored=stored, owned=owned)
 
 
 def main() -> None:

@@ -242,6 +242,26 @@ def pages(ok: int = 200, **overrides: int) -> Expect:
     }
 
 
+_RULE_VIEWERS_ONLY_ADMIN = dict.fromkeys(
+    ("rep", "other_rep", "manager", "other_manager", "auditor"), 403
+)
+
+
+def _rule_form_posts(ok: int, **overrides: int) -> Expect:
+    """A rule page's form post: only an admin's succeeds; no CSRF token (anonymous, API
+    tokens) is 403 before anything else."""
+    return pages(
+        ok,
+        **{
+            **_RULE_VIEWERS_ONLY_ADMIN,
+            "anonymous": 403,
+            "token": 403,
+            "token_without_scope": 403,
+            **overrides,
+        },
+    )
+
+
 @dataclass(frozen=True)
 class Case:
     path: str  # with {placeholders} filled from World.ids
@@ -396,9 +416,142 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/"): Case("/", pages(303)),
     ("GET", "/customers"): Case("/customers", pages()),
+    # rule pages: admins change; managers and auditors look; reps get 403
+    ("GET", "/rules"): Case("/rules", pages(rep=403, other_rep=403)),
+    ("GET", "/rules/new"): Case("/rules/new", pages(**_RULE_VIEWERS_ONLY_ADMIN)),
+    ("GET", "/rules/{rule_id}"): Case("/rules/{rule}", pages(rep=403, other_rep=403)),
+    ("GET", "/rules/{rule_id}/versions"): Case(
+        "/rules/{rule}/versions", pages(rep=403, other_rep=403)
+    ),
+    # An empty form: the admin's editor comes back with the errors (422).
+    ("POST", "/rules"): Case("/rules", _rule_form_posts(422)),
+    ("POST", "/rules/{rule_id}"): Case("/rules/{rule}", _rule_form_posts(422)),
+    ("POST", "/rules/check"): Case(
+        "/rules/check", _rule_form_posts(200, manager=200, other_manager=200, auditor=200)
+    ),
+    ("POST", "/rules/try"): Case(
+        "/rules/try", _rule_form_posts(200, manager=200, other_manager=200, auditor=200)
+    ),
+    ("POST", "/rules/{rule_id}/enabled"): Case("/rules/{rule}/enabled", _rule_form_posts(303)),
+    ("POST", "/rules/{rule_id}/move/{direction}"): Case(
+        "/rules/{rule}/move/up", _rule_form_posts(303)
+    ),
+    ("POST", "/rules/{rule_id}/delete"): Case("/rules/{rule}/delete", _rule_form_posts(303)),
+    ("POST", "/rules/{rule_id}/versions/{version}/restore"): Case(
+        "/rules/{rule}/versions/1/restore", _rule_form_posts(303)
+    ),
     ("GET", "/customers/{customer_id}"): Case(
         "/customers/{customer}", pages(other_rep=404, other_manager=404)
     ),
+    # customer forms: reps and auditors may not; an empty form is 422 (nothing chosen)
+    ("GET", "/my"): Case("/my", pages()),
+    ("GET", "/customers/new"): Case("/customers/new", pages(rep=403, other_rep=403, auditor=403)),
+    ("POST", "/customers/new"): Case(
+        "/customers/new",
+        pages(
+            422,
+            rep=403,
+            other_rep=403,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    ("POST", "/customers/bulk"): Case(
+        "/customers/bulk",
+        pages(
+            422,
+            rep=403,
+            other_rep=403,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    ("POST", "/customers/{customer_id}/reassign"): Case(
+        "/customers/{customer}/reassign",
+        pages(
+            422,
+            rep=403,
+            other_rep=403,
+            auditor=403,
+            other_manager=404,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    # dashboard, org and categories pages (forms post form fields; these bodies are empty)
+    ("GET", "/dashboard"): Case("/dashboard", pages(rep=403, other_rep=403, auditor=403)),
+    ("GET", "/teams"): Case("/teams", pages()),
+    ("GET", "/reps/{rep_id}"): Case("/reps/{moses}", pages()),
+    ("POST", "/reps/{rep_id}"): Case(
+        "/reps/{moses}",
+        pages(
+            422,
+            rep=403,
+            other_rep=403,
+            other_manager=404,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    ("POST", "/reps/{rep_id}/away"): Case(
+        "/reps/{moses}/away",
+        pages(
+            303,
+            other_rep=404,
+            other_manager=404,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    ("POST", "/reps/{rep_id}/leaves"): Case(
+        "/reps/{moses}/leaves",
+        pages(
+            422,
+            rep=403,
+            other_rep=404,
+            other_manager=404,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    ("POST", "/reps/{rep_id}/leaves/{leave_id}/delete"): Case(
+        "/reps/{moses}/leaves/{leave}/delete",
+        pages(
+            303,
+            rep=403,
+            other_rep=403,
+            other_manager=404,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    ("GET", "/categories"): Case("/categories", pages()),
+    **{
+        ("POST", f"/categories/{{key}}/{action}"): Case(
+            f"/categories/level/{action}",
+            pages(403, admin=status, anonymous=403, token=403, token_without_scope=403),
+        )
+        for action, status in (
+            ("add", 422),
+            ("rename", 422),
+            ("merge", 422),
+            ("retire", 404),
+            ("restore", 404),
+        )
+    },
 }
 
 

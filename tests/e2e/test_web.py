@@ -16,11 +16,12 @@ from fenpei.bootstrap import Fenpei
 from fenpei.config import Language
 from fenpei.domain.assignments import AssignMethod
 from fenpei.domain.customers import Stage
-from fenpei.domain.users import SYSTEM
+from fenpei.domain.users import SYSTEM, Role
+from fenpei.services import rules, users
 from fenpei.services.customers import create_customer
 from fenpei.web.i18n import catalog
 from fenpei.web.rendering import TEMPLATES_DIR
-from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, World, login_form
+from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, World, log_in, login_form
 from tests.fakes import FixedClock
 
 SCRIPT = "<script>alert(1)</script>"
@@ -196,10 +197,10 @@ def test_customer_page_shows_attributes_and_history_in_words(
     words = text_of(response.text)
     assert "负责人 Darcel Schlecht" in words and "团队 East 华东" in words
     assert "分配记录" in words
-    assert "2026-11-02 · 手动分配 → Moses Frase · 操作人：system" in words
+    assert "2026-11-02 17:30 · 手动分配 → Moses Frase · 操作人：system" in words
     assert (
-        "2026-11-03 · 转移 Moses Frase → Darcel Schlecht · 原因：Moses is on leave · 操作人：system"
-        in words
+        "2026-11-03 17:30 · 转移 Moses Frase → Darcel Schlecht · 原因：Moses is on leave"
+        " · 操作人：system" in words
     )
 
 
@@ -239,8 +240,9 @@ def test_language_switch_renders_english_and_is_remembered(
     assert "负责人" not in english.text and "公海" not in english.text
     assert user_client.cookies["lang"] == "en"
     detail = text_of(user_client.get(f"/customers/{seeded.acme_id}").text)
-    assert "2026-11-03 · transfer Moses Frase → Darcel Schlecht · reason: Moses is on leave" in (
-        detail
+    assert (
+        "2026-11-03 17:30 · transfer Moses Frase → Darcel Schlecht · reason: Moses is on leave"
+        in (detail)
     )
 
     chinese = user_client.get("/customers", params={"lang": "zh-CN"})
@@ -292,3 +294,235 @@ def test_stylesheet_is_served_and_pages_use_no_external_assets(
     for path in ["/customers", f"/customers/{seeded.acme_id}", "/login"]:
         html = user_client.get(path).text
         assert not re.search(r"""(src|href)=["'](https?:)?//""", html), path
+
+
+# --- creating a customer --------------------------------------------------------------------
+
+
+def _total_customers(client: TestClient) -> str:
+    found = re.search(r"共 (\d+) 个客户", client.get("/customers").text)
+    assert found
+    return found.group(1)
+
+
+def test_new_customer_form_has_a_label_for_every_input(user_client: TestClient) -> None:
+    html = user_client.get("/customers/new").text
+
+    inputs = re.findall(r'<(?:input|select) id="(n-[a-z_]+)"', html)
+    assert len(inputs) > 10
+    for input_id in inputs:
+        assert f'<label for="{input_id}">' in html, input_id
+
+
+def test_bad_new_customer_is_422_naming_the_fields_and_saves_nothing(
+    user_client: TestClient, seeded: World
+) -> None:
+    response = user_client.post(
+        "/customers/new", data={"name": " ", "email": "not-an-email", "level": "Z"}
+    )
+
+    assert response.status_code == 422
+    html = response.text
+    for field in ("name", "email", "level"):
+        assert f'aria-describedby="e-{field}"' in html and f'id="e-{field}"' in html, field
+    assert "必填。" in html and 'value="not-an-email"' in html
+    assert _total_customers(user_client) == "3"
+
+
+def test_new_customer_is_routed_and_its_page_explains_the_rule(
+    app: Fenpei, clock: FixedClock, user_client: TestClient, seeded: World
+) -> None:
+    with app.uow() as uow:
+        rules.create_rule(
+            uow=uow,
+            fields={
+                "name": "East <b>A</b>",
+                "conditions": {"all": [{"field": "region", "op": "eq", "value": "East"}]},
+                "target": {"kind": "reps", "rep_ids": [seeded.moses_id]},
+                "strategy": "round_robin",
+            },
+            actor=SYSTEM,
+            now=clock.at,
+        )
+        uow.commit()
+
+    response = user_client.post("/customers/new", data={"name": "Zeta 深圳", "region": "East"})
+
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert re.fullmatch(r"/customers/\d+\?created=1", location)
+    page = user_client.get(location).text
+    words = text_of(page)
+    assert "客户已创建并完成分配。" in words and "负责人 Moses Frase" in words
+    assert "「East <b>A</b>」" in words and "<b>A</b>" not in page
+    assert "区域 = East ✓" in words and "选中 Moses Frase：轮流分配" in words
+
+
+def test_reps_and_auditors_cannot_open_the_new_customer_form(
+    app: Fenpei, clock: FixedClock, client: TestClient, seeded: World
+) -> None:
+    with app.uow() as uow:
+        users.create_user(
+            uow=uow,
+            hasher=app.hasher,
+            username="moses",
+            password=ADMIN_PASSWORD,
+            role=Role.rep,
+            actor=SYSTEM,
+            now=clock.at,
+        )
+        uow.commit()
+    log_in(client, username="moses")
+
+    assert client.get("/customers/new").status_code == 403
+    assert "action-bar" not in client.get("/customers").text
+    form = {"customer_ids": [seeded.globex_id], "rep_id": seeded.moses_id, "confirmed": "1"}
+    assert client.post("/customers/bulk", data=form).status_code == 403
+
+
+# --- changing owners ------------------------------------------------------------------------
+
+
+def test_spreading_customers_asks_first_then_assigns_evenly(
+    user_client: TestClient, seeded: World
+) -> None:
+    form = {
+        "customer_ids": [seeded.globex_id, seeded.script_id],
+        "action": "spread",
+        "rep_ids": [seeded.moses_id, seeded.darcel_id],
+        "back": "/customers?stage=won",
+    }
+    asked = user_client.post("/customers/bulk", data=form)
+
+    assert asked.status_code == 200
+    assert "2 个客户 → Moses Frase, Darcel Schlecht，平均分配" in text_of(asked.text)
+    assert 'name="confirmed" value="1"' in asked.text
+    assert "负责人 公海" in text_of(user_client.get(f"/customers/{seeded.globex_id}").text)
+
+    done = user_client.post("/customers/bulk", data={**form, "confirmed": "1"})
+
+    assert done.status_code == 303
+    assert done.headers["location"] == "/customers?stage=won&done=2"
+    owners = {
+        re.findall(r"负责人 (\w+ \w+) 团队", text_of(user_client.get(f"/customers/{cid}").text))[0]
+        for cid in (seeded.globex_id, seeded.script_id)
+    }
+    assert owners == {"Moses Frase", "Darcel Schlecht"}
+
+
+def test_htmx_confirmation_redirects_the_whole_page(user_client: TestClient, seeded: World) -> None:
+    form = {
+        "customer_ids": [seeded.globex_id],
+        "action": "assign",
+        "rep_id": seeded.moses_id,
+        "confirmed": "1",
+    }
+    response = user_client.post("/customers/bulk", data=form, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == "/customers?done=1"
+
+
+def test_taking_owned_customers_without_a_reason_is_422_and_changes_nothing(
+    user_client: TestClient, seeded: World
+) -> None:
+    form = {
+        "customer_ids": [seeded.acme_id, seeded.globex_id],
+        "action": "assign",
+        "rep_id": seeded.moses_id,
+        "confirmed": "1",
+    }
+    response = user_client.post("/customers/bulk", data=form, headers={"HX-Request": "true"})
+
+    assert response.status_code == 422
+    assert '<dialog id="owner-dialog"' in response.text
+    assert 'aria-invalid="true" aria-describedby="confirm-reason-error"' in response.text
+    assert "从现负责人手中转移客户时必须填写原因。" in response.text
+    assert "负责人 Darcel Schlecht" in text_of(user_client.get(f"/customers/{seeded.acme_id}").text)
+    assert "负责人 公海" in text_of(user_client.get(f"/customers/{seeded.globex_id}").text)
+
+
+def test_nothing_chosen_is_422_naming_what_is_missing(
+    user_client: TestClient, seeded: World
+) -> None:
+    response = user_client.post("/customers/bulk", data={"action": "spread"})
+
+    assert response.status_code == 422
+    assert "请先选择至少一个客户。" in response.text
+    assert "请选择要平均分配的销售。" in response.text
+    assert 'name="confirmed"' not in response.text
+
+
+def test_capacity_refusal_is_shown_in_the_confirmation_and_changes_nothing(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    with app.uow() as uow:
+        moses = uow.reps.get(seeded.moses_id)
+        assert moses is not None
+        moses.max_open = 0
+        uow.commit()
+    form = {
+        "customer_ids": [seeded.globex_id],
+        "action": "assign",
+        "rep_id": seeded.moses_id,
+        "confirmed": "1",
+    }
+    response = user_client.post("/customers/bulk", data=form)
+
+    assert response.status_code == 409
+    assert "未做任何更改：Moses Frase 已满额（在跟进客户 0/0）。" in text_of(response.text)
+    assert "负责人 公海" in text_of(user_client.get(f"/customers/{seeded.globex_id}").text)
+
+
+def test_reassigning_from_the_customer_page_records_a_transfer(
+    user_client: TestClient, seeded: World
+) -> None:
+    path = f"/customers/{seeded.acme_id}"
+    form = {"rep_id": seeded.moses_id, "reason": "back from <i>leave</i>"}
+
+    asked = user_client.post(f"{path}/reassign", data=form)
+    done = user_client.post(f"{path}/reassign", data={**form, "confirmed": "1"})
+
+    assert asked.status_code == 200 and "1 个客户 → Moses Frase" in text_of(asked.text)
+    assert done.status_code == 303 and done.headers["location"] == f"{path}?moved=1"
+    page = user_client.get(done.headers["location"]).text
+    assert "负责人已变更。" in page and "<i>leave</i>" not in page
+    words = text_of(page)
+    assert "转移 Darcel Schlecht → Moses Frase · 原因：back from <i>leave</i>" in words
+    assert "admin 手动转移给 Moses Frase" in words
+
+
+# --- my customers ---------------------------------------------------------------------------
+
+
+def test_my_customers_without_a_rep_record_says_so(user_client: TestClient) -> None:
+    response = user_client.get("/my")
+
+    assert response.status_code == 200
+    assert "你没有销售身份" in response.text
+
+
+def test_my_customers_marks_the_newly_assigned(
+    app: Fenpei, clock: FixedClock, client: TestClient, seeded: World
+) -> None:
+    with app.uow() as uow:
+        users.create_user(
+            uow=uow,
+            hasher=app.hasher,
+            username="darcel",
+            password=ADMIN_PASSWORD,
+            role=Role.rep,
+            actor=SYSTEM,
+            now=clock.at,
+        )
+        stored = uow.users.by_username("darcel")
+        assert stored is not None
+        stored.rep_id = seeded.darcel_id
+        uow.commit()
+    clock.at += timedelta(days=1, hours=1)  # Acme came to Darcel an hour ago
+    log_in(client, username="darcel")
+
+    html = client.get("/my").text
+
+    assert "Acme 上海" in html and 'class="is-new"' in html and "新分配" in html
+    assert "Globex" not in html
+    assert client.get(f"/customers/{seeded.globex_id}").status_code == 404

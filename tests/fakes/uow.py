@@ -10,6 +10,7 @@ from typing import Any, Self, TypeVar
 
 from fenpei.services import ports
 from tests.fakes.access import FakeTokens
+from tests.fakes.analytics import FakeAnalyticsReads
 from tests.fakes.repositories import (
     FakeAssignments,
     FakeAudit,
@@ -80,6 +81,7 @@ class FakeUnitOfWork:
     idempotency: ports.IdempotencyRepository
     tokens: ports.TokenRepository
     login_failures: ports.LoginFailureRepository
+    analytics: ports.AnalyticsReads
 
     def __init__(self) -> None:
         self._store = store = Store()
@@ -104,6 +106,7 @@ class FakeUnitOfWork:
         self.idempotency = FakeIdempotency(store)
         self.tokens = FakeTokens(store)
         self.login_failures = FakeLoginFailures(store)
+        self.analytics = FakeAnalyticsReads(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

@@ -26,7 +26,7 @@ from fenpei.api.routes import (
 from fenpei.api.schemas import ErrorRead
 from fenpei.api.token_scopes import require_token_scope
 from fenpei.bootstrap import Fenpei
-from fenpei.web import auth, pages
+from fenpei.web import auth, pages, pages_categories, pages_dashboard, pages_org, pages_rules
 from fenpei.web.rendering import (
     STATIC_DIR,
     make_templates,
@@ -79,5 +79,9 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(_api_v1())
     app.include_router(auth.router)
     app.include_router(pages.router)
+    app.include_router(pages_rules.router)
+    app.include_router(pages_dashboard.router)
+    app.include_router(pages_org.router)
+    app.include_router(pages_categories.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -64,11 +64,22 @@ def _check_external_id_free(uow: UnitOfWork, fields: dict[str, object], own_id: 
 
 
 def create_customer(
-    *, uow: UnitOfWork, fields: Mapping[str, object], actor: Actor, now: datetime
+    *,
+    uow: UnitOfWork,
+    fields: Mapping[str, object],
+    actor: Actor,
+    now: datetime,
+    categories: CategoryIndex | None = None,
+    custom_fields: Sequence[CustomField] | None = None,
 ) -> Customer:
-    """Validate and store a new customer (unowned); every bad field is named."""
+    """Validate and store a new customer (unowned); every bad field is named.
+
+    ``categories`` and ``custom_fields`` are the ones to validate against if the caller
+    holds them already (the kept routing configuration); otherwise they are read."""
     scope.require_writer(actor, "create customers")
-    cleaned = validate_customer_fields(uow, fields, partial=False)
+    cleaned = validate_customer_fields(
+        uow, fields, partial=False, categories=categories, custom_fields=custom_fields
+    )
     _check_external_id_free(uow, cleaned, None)
     _link_company(uow, cleaned)
     cleaned.setdefault("created_at", now)

@@ -25,12 +25,30 @@ def create_and_route(
     rng: Random,
     route: bool = True,
 ) -> tuple[Customer, Decision | None]:
-    """Create a customer and, unless ``route`` is False, route it in the same transaction."""
-    customer = create_customer(uow=uow, fields=fields, actor=actor, now=now)
+    """Create a customer and, unless ``route`` is False, route it in the same transaction.
+
+    The fields are validated against the kept configuration (its categories and custom
+    fields, checked by stamp), which routing then uses too: one stamp query, no re-reads."""
+    config = rulebook.config(uow, now=now)
+    customer = create_customer(
+        uow=uow,
+        fields=fields,
+        actor=actor,
+        now=now,
+        categories=config.categories,
+        custom_fields=config.custom_fields,
+    )
     if not route:
         return customer, None
     assert customer.id is not None
     decision = route_customer(
-        uow=uow, rulebook=rulebook, customer_id=customer.id, actor=actor, now=now, rng=rng
+        uow=uow,
+        rulebook=rulebook,
+        customer_id=customer.id,
+        actor=actor,
+        now=now,
+        rng=rng,
+        created=customer,
+        config=config,
     )
     return customer, decision

@@ -167,6 +167,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyRepository
     tokens: TokenRepository
     login_failures: LoginFailureRepository
+    analytics: AnalyticsReads
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -237,3 +238,55 @@ class RoutingReadModel(Protocol):
     def queued_customer_ids(self, *, limit: int) -> list[int]: ...
     def assignment_counts(self) -> list[tuple[str, int | None, int]]: ...
     def queue_depth(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class IntakeCounts:
+    """Customers created in a window, split by whether a rep owns them now, and the
+    assignments to a rep made in the same window."""
+
+    created: int
+    owned: int
+    waiting: int
+    assignments: int
+
+
+@dataclass(frozen=True)
+class ClosedCounts:
+    """How many of a rep's customers were won and lost."""
+
+    rep_id: int
+    won: int
+    lost: int
+
+
+@dataclass(frozen=True)
+class WaitingCustomer:
+    """A customer nobody owns yet, with why (queue reason or pool) and since when."""
+
+    id: int
+    name: str
+    queue_reason: str | None
+    pool: str | None
+    team_id: int | None
+    waiting_since: datetime
+
+
+class AnalyticsReads(Protocol):
+    """Read-only figures for the dashboard. ``rep_ids`` / ``team_ids`` narrow them to a data
+    scope (customers owned by those reps or held for those teams); ``rep_ids=None``: all."""
+
+    def intake(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        rep_ids: Collection[int] | None,
+        team_ids: Collection[int],
+    ) -> IntakeCounts: ...
+    def closed_by_rep(
+        self, *, rep_ids: Collection[int] | None, closed_since: datetime | None
+    ) -> list[ClosedCounts]: ...
+    def waiting(
+        self, *, team_ids: Collection[int] | None, limit: int
+    ) -> tuple[list[WaitingCustomer], int]: ...

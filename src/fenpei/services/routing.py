@@ -21,7 +21,7 @@ from fenpei.services import _audit
 from fenpei.services.assignments import give
 from fenpei.services.customers import get_customer, validate_customer_fields
 from fenpei.services.ports import UnitOfWork
-from fenpei.services.rulebook import RuleBook, load_context
+from fenpei.services.rulebook import RoutingConfig, RuleBook, load_context
 
 MAX_ATTEMPTS = 5
 UNLIMITED = Capacity()
@@ -93,6 +93,8 @@ def route_customer(
     actor: Actor,
     now: datetime,
     rng: Random,
+    created: Customer | None = None,
+    config: RoutingConfig | None = None,
 ) -> Decision:
     """Route an unowned customer through the rules and record the outcome, atomically.
 
@@ -103,14 +105,24 @@ def route_customer(
     or switched away, meanwhile), the attempt is undone to a savepoint (releasing its
     locks) and made again on fresh data. The caller's earlier work in the same
     transaction (e.g. creating the customer) is kept.
+
+    ``created`` is the customer if this transaction has just inserted it: no other one can
+    see it, let alone lock it, so it is not read again. ``config`` is the configuration the
+    caller has just checked; it serves the first attempt, and later ones read it afresh.
     """
+    assert created is None or created.id == customer_id, "created is the customer routed"
     for _ in range(MAX_ATTEMPTS):
         attempt = uow.savepoint()
-        customer = get_customer(uow=uow, customer_id=customer_id, lock=True)
+        customer = (
+            created
+            if created is not None
+            else get_customer(uow=uow, customer_id=customer_id, lock=True)
+        )
         if customer.owner_id is not None:
             attempt.rollback()
             raise Conflict(f"customer {customer_id} is already owned; transfer it instead")
-        ctx = load_context(uow=uow, rulebook=rulebook, customer=customer, now=now)
+        ctx = load_context(uow=uow, rulebook=rulebook, customer=customer, now=now, config=config)
+        config = None  # a retry happens because something changed: read the stamp again
         found = match(customer, ctx, now=now)
         if found.rule is None:
             decision = decide(found, customer=customer, state={}, rng=rng)

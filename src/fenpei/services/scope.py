@@ -96,6 +96,12 @@ def require_admin(actor: Actor, what: str) -> None:
         raise PermissionDenied(f"only an admin may {what}")
 
 
+def require_overseer(actor: Actor, what: str) -> None:
+    """Admins, managers and auditors look at how routing is set up; a rep works customers."""
+    if actor.role is Role.rep:
+        raise PermissionDenied(f"a rep may not {what}")
+
+
 def visible_customer(scope: DataScope, customer: Customer | None, customer_id: int) -> Customer:
     """The customer if it exists, is not deleted and is in scope; otherwise NotFound."""
     if customer is None or customer.deleted_at is not None or not scope.covers_customer(customer):

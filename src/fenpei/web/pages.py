@@ -1,24 +1,39 @@
-"""The read-only pages: the customer list (search, stage, pages) and one customer."""
+"""The customer pages: the list (filters, sort, pages), one customer, and "my customers".
+
+Each list URL answers with the whole page, or on ``HX-Request`` with only the results
+(``customers/_results.html``), which htmx swaps in while keeping the address in sync.
+The forms that change owners and create customers live in ``pages_customers_actions``.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import urlencode
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fenpei.api.deps import CurrentUser, UowDep, actor_of
+from fenpei.api.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.api.reads import Names, assignment_reads, customer_read, customer_reads
-from fenpei.api.schemas import MAX_ID, EmptyIsNone, FilterText
+from fenpei.api.schemas import MAX_ID, EmptyIsNone, FilterText, Id
 from fenpei.domain.customers import Stage
-from fenpei.services import assignments, customers
-from fenpei.services.ports import CustomerQuery
-from fenpei.web.rendering import render
+from fenpei.domain.users import Actor, User
+from fenpei.services import assignments, customers, scope
+from fenpei.services.categories import load_category_index
+from fenpei.services.ports import CustomerQuery, UnitOfWork
+from fenpei.web import pages_customers_actions
+from fenpei.web._customer_list import PAGE_SIZE, POOL, SORTABLE, ListFilters
+from fenpei.web._explain import explain_lines
+from fenpei.web.i18n import translator
+from fenpei.web.rendering import page_language, render
 
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 25
+# First: "/customers/new" must be matched before "/customers/{customer_id}".
+router.include_router(pages_customers_actions.router)
 MAX_PAGE = 10**6
+MY_LAST_VISIT = "my_last_visit"
+NEW_FOR = timedelta(hours=24)
+Text = Annotated[FilterText | None, EmptyIsNone, Query()]
 
 
 @router.get("/")
@@ -26,10 +41,18 @@ def home() -> RedirectResponse:
     return RedirectResponse("/customers", status_code=303)
 
 
-def _page_url(q: str | None, stage: Stage | None, page: int) -> str:
-    params = {"q": q, "stage": stage.value if stage else None, "page": page if page > 1 else None}
-    query = urlencode({k: v for k, v in params.items() if v is not None})
-    return "/customers" + (f"?{query}" if query else "")
+def choices(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
+    """What the filter and assignment selects offer: reps and teams in the actor's scope,
+    and the usable values of each category."""
+    visible = scope.data_scope(uow=uow, actor=actor)
+    index = load_category_index(uow)
+    return {
+        "reps": [r for r in uow.reps.all() if visible.covers_rep(r)],
+        "teams": [t for t in uow.teams.all() if visible.covers_team(t.id)],
+        "category_values": {key: values for key, values in index.usable.items()},
+        "stages": list(Stage),
+        "can_assign": actor.role in scope.WRITERS,
+    }
 
 
 @router.get("/customers")
@@ -37,13 +60,40 @@ def customers_page(
     request: Request,
     uow: UowDep,
     user: CurrentUser,
-    q: Annotated[FilterText | None, EmptyIsNone, Query()] = None,
+    fenpei: FenpeiDep,
+    q: Text = None,
+    owner: Annotated[str, Query(max_length=20)] = "",
+    team_id: Annotated[Id | None, EmptyIsNone, Query()] = None,
     stage: Annotated[Stage | None, EmptyIsNone, Query()] = None,
+    level: Text = None,
+    region: Text = None,
+    industry: Text = None,
+    source: Text = None,
+    created_from: Annotated[date | None, EmptyIsNone, Query()] = None,
+    created_to: Annotated[date | None, EmptyIsNone, Query()] = None,
+    sort: Annotated[str, Query(max_length=30)] = "-created_at",
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    done: Annotated[int | None, Query(ge=0, le=10**6)] = None,
 ) -> Response:
-    """客户: a table of customers, newest first, with search, stage filter and pages."""
-    query = CustomerQuery(text=q, stage=stage, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    found, total = customers.list_customers(uow=uow, query=query, actor=actor_of(user))
+    """客户: customers, newest first, with filters, sortable columns and pages."""
+    filters = ListFilters(
+        q=q or "",
+        owner=owner,
+        team_id=team_id,
+        stage=stage,
+        level=level or "",
+        region=region or "",
+        industry=industry or "",
+        source=source or "",
+        created_from=created_from,
+        created_to=created_to,
+        sort=sort or "-created_at",
+        page=page,
+    )
+    actor = actor_of(user)
+    found, total = customers.list_customers(
+        uow=uow, query=filters.query(fenpei.settings.zone), actor=actor
+    )
     pages = max(1, -(-total // PAGE_SIZE))
     context = {
         "user": user,
@@ -52,13 +102,61 @@ def customers_page(
         "total": total,
         "page": page,
         "pages": pages,
-        "q": q or "",
-        "stage": stage.value if stage else "",
-        "stages": list(Stage),
-        "previous_url": _page_url(q, stage, page - 1) if page > 1 else None,
-        "next_url": _page_url(q, stage, page + 1) if page < pages else None,
+        "filters": filters,
+        "pool": POOL,
+        "sortable": SORTABLE,
+        "done": done,
+        "here": filters.url(),
+        "previous_url": filters.url(page=page - 1) if page > 1 else None,
+        "next_url": filters.url(page=page + 1) if page < pages else None,
+        **choices(uow, actor),
     }
+    # A history restore after a cache miss asks with HX-Request too: it needs the whole page.
+    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+        response = render(request, "customers/_results.html", context)
+        response.headers["HX-Push-Url"] = filters.url()  # the clean URL, empty filters left out
+        return response
     return render(request, "customers.html", context)
+
+
+def rule_conditions(uow: UnitOfWork) -> Any:
+    """``conditions_of(rule_id, at)``: a rule's conditions in the version live at ``at``."""
+
+    def conditions_of(rule_id: int, at: datetime) -> dict[str, Any] | None:
+        versions = [v for v in uow.rules.versions(rule_id) if v.at <= at]
+        if versions:
+            snapshot = max(versions, key=lambda v: v.version).snapshot
+            conditions = snapshot.get("conditions")
+            return conditions if isinstance(conditions, dict) else None
+        rule = uow.rules.get(rule_id)
+        return rule.conditions if rule is not None else None
+
+    return conditions_of
+
+
+def customer_context(
+    request: Request, uow: UnitOfWork, user: User, customer_id: int
+) -> dict[str, Any]:
+    """Everything the customer page shows (404 outside the user's data scope)."""
+    actor = actor_of(user)
+    customer = customers.read_customer(uow=uow, customer_id=customer_id, actor=actor)
+    names = Names(uow)
+    history = assignment_reads(
+        assignments.history(uow=uow, customer_id=customer_id, actor=actor), names
+    )
+    t = translator(page_language(request))
+    conditions_of = rule_conditions(uow)
+    return {
+        "user": user,
+        "active": "customers",
+        "customer": customer_read(customer, names),
+        "pool": customer.pool,
+        "queue_reason": customer.queue_reason,
+        "history": [(a, explain_lines(t, a, conditions_of)) for a in reversed(history)],
+        "created": request.query_params.get("created") == "1",
+        "moved": request.query_params.get("moved") == "1",
+        **choices(uow, actor),
+    }
 
 
 @router.get("/customers/{customer_id}")
@@ -68,16 +166,56 @@ def customer_page(
     user: CurrentUser,
     customer_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> Response:
-    """One customer: its attributes and its assignment history in plain words."""
-    actor = actor_of(user)
-    customer = customers.read_customer(uow=uow, customer_id=customer_id, actor=actor)
-    names = Names(uow)
+    """One customer: its attributes, owner, and every assignment with its reasons."""
+    return render(request, "customer.html", customer_context(request, uow, user, customer_id))
+
+
+def _last_visit(request: Request) -> datetime | None:
+    try:
+        return datetime.fromisoformat(request.cookies.get(MY_LAST_VISIT, ""))
+    except ValueError:
+        return None
+
+
+@router.get("/my")
+def my_customers_page(
+    request: Request,
+    uow: UowDep,
+    user: CurrentUser,
+    fenpei: FenpeiDep,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+) -> Response:
+    """我的客户: the customers the user owns as a rep, the newly assigned ones marked."""
+    now = fenpei.now()
+    previous = _last_visit(request)
+    since = now - NEW_FOR
+    if previous is not None and previous.tzinfo is not None:
+        since = min(since, previous)
+    found: list[Any] = []
+    total = 0
+    if user.rep_id is not None:
+        query = CustomerQuery(
+            owner_id=user.rep_id,
+            sort="-assigned_at",
+            offset=(page - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE,
+        )
+        found, total = customers.list_customers(uow=uow, query=query, actor=actor_of(user))
+    pages = max(1, -(-total // PAGE_SIZE))
     context = {
         "user": user,
-        "active": "customers",
-        "customer": customer_read(customer, names),
-        "history": assignment_reads(
-            assignments.history(uow=uow, customer_id=customer_id, actor=actor), names
-        ),
+        "active": "my",
+        "has_rep": user.rep_id is not None,
+        "customers": customer_reads(found, Names(uow)),
+        "new_ids": {c.id for c in found if c.assigned_at is not None and c.assigned_at > since},
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "previous_url": f"/my?page={page - 1}" if page > 1 else None,
+        "next_url": f"/my?page={page + 1}" if page < pages else None,
     }
-    return render(request, "customer.html", context)
+    response = render(request, "customers/my.html", context)
+    response.set_cookie(
+        MY_LAST_VISIT, now.isoformat(), max_age=3600 * 24 * 90, httponly=True, samesite="lax"
+    )
+    return response

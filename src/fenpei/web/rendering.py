@@ -15,7 +15,10 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from fenpei.api.csrf import CSRF_FIELD, page_token, set_csrf_cookie
+from fenpei.api.deps import get_session_user
+from fenpei.api.sessions import SESSION_COOKIE
 from fenpei.config import Language, Mode, Settings
+from fenpei.domain.users import User
 from fenpei.web.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,
@@ -80,15 +83,28 @@ def _language_links(request: Request) -> list[tuple[str, str, str]]:
     return links
 
 
+def is_htmx(request: Request) -> bool:
+    """Whether htmx sent the request and wants a fragment (a boosted link wants the page)."""
+    return (
+        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    )
+
+
 def render(
     request: Request,
     name: str,
     context: Mapping[str, Any] | None = None,
     *,
     status_code: int = 200,
+    fragment: str | None = None,
 ) -> Response:
     """Render a page in the request's language with its CSRF token; ``?lang=`` is remembered
-    in a cookie, and so is a new browser's CSRF value."""
+    in a cookie, and so is a new browser's CSRF value.
+
+    With ``fragment`` (a partial template, ``_rows.html``), an htmx request gets only that
+    partial, rendered with the same context; a normal request gets the page ``name``."""
+    if fragment is not None and is_htmx(request):
+        name = fragment
     language = page_language(request)
     settings: Settings = request.app.state.fenpei.settings
     csrf = page_token(request, secret=settings.secret_key)
@@ -105,6 +121,7 @@ def render(
     }
     templates: Jinja2Templates = request.app.state.templates
     response = templates.TemplateResponse(request, name, full, status_code=status_code)
+    response.headers["Vary"] = "HX-Request"  # one URL, two answers: caches must tell them apart
     if csrf.new_cookie is not None:
         set_csrf_cookie(response, csrf.new_cookie, secure=settings.mode is Mode.production)
     if parse_language(request.query_params.get("lang")) is not None:
@@ -137,6 +154,20 @@ def login_url(request: Request) -> str:
     return "/login?" + urlencode({"next": here})
 
 
+def _session_user(request: Request) -> User | None:
+    """The logged-in user for the error page's navigation, if it can be had; an error page
+    must render even when the database is the problem."""
+    if SESSION_COOKIE not in request.cookies:
+        return None
+    try:
+        fenpei = request.app.state.fenpei
+        with fenpei.uow(read_only=True) as uow:
+            user: User | None = get_session_user(request, fenpei, uow)
+            return user
+    except Exception:  # the error page itself must not fail
+        return None
+
+
 def render_error_page(request: Request, status: int, body: dict[str, Any]) -> Response:
     """The page for an error: 401 sends the browser to log in, the rest explain themselves."""
     if status == 401:
@@ -144,12 +175,17 @@ def render_error_page(request: Request, status: int, body: dict[str, Any]) -> Re
     t = translator(page_language(request))
     key = _ERROR_MESSAGE_KEYS.get(status)
     message = t(key) if key else t("error.bad_request", details=body.get("message", ""))
-    context = {"status": status, "message": message, "errors": body.get("errors", [])}
-    return render(request, "error.html", context, status_code=status)
+    context = {
+        "status": status,
+        "message": message,
+        "errors": body.get("errors", []),
+        "user": None if is_htmx(request) else _session_user(request),
+    }
+    return render(request, "error.html", context, status_code=status, fragment="_error.html")
 
 
 def render_csrf_page(request: Request, status: int, body: dict[str, Any]) -> Response:
     """The page for a form refused for its CSRF token: what happened and what to do."""
     t = translator(page_language(request))
     context = {"status": status, "message": t("error.csrf"), "errors": []}
-    return render(request, "error.html", context, status_code=status)
+    return render(request, "error.html", context, status_code=status, fragment="_error.html")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from fenpei.adapters.db import repositories as repo
 from fenpei.adapters.db.engine import READ_ONLY
 from fenpei.adapters.db.repositories import conflicts_as_domain_errors
+from fenpei.adapters.db.repositories.analytics import SqlAnalyticsReads
 from fenpei.services import ports
 
 
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
     idempotency: ports.IdempotencyRepository
     tokens: ports.TokenRepository
     login_failures: ports.LoginFailureRepository
+    analytics: ports.AnalyticsReads
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
         self.idempotency = repo.SqlIdempotency(session)
         self.tokens = repo.SqlTokens(session)
         self.login_failures = repo.SqlLoginFailures(session)
+        self.analytics = SqlAnalyticsReads(session)
         return self
 
     def __exit__(

@@ -12,11 +12,12 @@ from fastapi import APIRouter, Response, status
 
 from fenpei.api.deps import FenpeiDep, UowDep, WriterActor
 from fenpei.api.idempotent import IdempotencyKey, create_once
-from fenpei.api.reads import Names
 from fenpei.api.routes.rules import decision_read
 from fenpei.api.schemas import ErrorRead, LeadCreate, LeadCustomerRead, LeadRead
 from fenpei.bootstrap import Fenpei
+from fenpei.domain.customers import Customer
 from fenpei.domain.users import Actor
+from fenpei.engine.model import Decision
 from fenpei.services import intake
 from fenpei.services.ports import UnitOfWork
 
@@ -70,7 +71,7 @@ def submit_lead(
         )
         assert customer.id is not None
         read = LeadCustomerRead.model_validate(customer)
-        read.owner_name = Names(uow).rep(customer.owner_id)
+        read.owner_name = _owner_name(uow, customer, decision)
         decided = decision_read(decision) if decision else None
         return customer.id, LeadRead(customer=read, decision=decided)
 
@@ -84,3 +85,16 @@ def submit_lead(
         create=create,
         model=LeadRead,
     )
+
+
+def _owner_name(uow: UnitOfWork, customer: Customer, decision: Decision | None) -> str | None:
+    """The new owner's name as the decision that chose them names them (from the kept
+    configuration, checked by stamp in this transaction): no query for it."""
+    if customer.owner_id is None:
+        return None
+    if decision is not None:
+        for candidate in decision.candidates:
+            if candidate.rep_id == customer.owner_id:
+                return candidate.rep_name
+    rep = uow.reps.get(customer.owner_id)
+    return rep.name if rep is not None else None

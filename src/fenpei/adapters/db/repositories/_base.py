@@ -22,6 +22,14 @@ class _HasId(Protocol):
     id: int | None
 
 
+def core_row(table: sa.Table, obj: object) -> dict[str, object]:
+    """A domain object's values for a Core INSERT into ``table`` (its id if it has one)."""
+    row = {column.name: getattr(obj, column.name) for column in table.columns}
+    if row.get("id") is None:
+        row.pop("id", None)
+    return row
+
+
 @contextmanager
 def conflicts_as_domain_errors() -> Iterator[None]:
     """A unique key taken by a concurrent writer is a Conflict the caller can report."""

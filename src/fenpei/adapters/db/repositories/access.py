@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 
 from fenpei.adapters.db import tables as t
 from fenpei.adapters.db.repositories._base import Repository
 from fenpei.domain.access import ApiToken
+from fenpei.domain.users import User
+
+
+@cache
+def _by_prefix() -> sa.Select[ApiToken, User]:
+    """Built on first use: the domain classes are mapped by the composition root."""
+    return (
+        sa.select(ApiToken, User)
+        .outerjoin(User, t.users.c.id == t.api_tokens.c.user_id)
+        .where(t.api_tokens.c.prefix == sa.bindparam("prefix"))
+    )
 
 
 class SqlTokens(Repository):
+    # The owner read with the last token looked up. Held here because the session holds
+    # the objects it loaded weakly: so the owner check that follows every lookup
+    # (``users.get(token.user_id)``) finds them in the session instead of querying.
+    _owner: User | None = None
+
     def add(self, token: ApiToken) -> None:
         self._add(token)
 
@@ -19,7 +36,12 @@ class SqlTokens(Repository):
         return self.session.get(ApiToken, token_id)
 
     def by_prefix(self, prefix: str) -> ApiToken | None:
-        return self.session.scalar(sa.select(ApiToken).where(t.api_tokens.c.prefix == prefix))
+        """The token with this prefix, read in one statement with its owner (see above)."""
+        row = self.session.execute(_by_prefix(), {"prefix": prefix}).first()
+        if row is None:
+            return None
+        token, self._owner = row
+        return token
 
     def all(self, *, user_id: int | None = None) -> list[ApiToken]:
         c = t.api_tokens.c

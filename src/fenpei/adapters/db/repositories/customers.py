@@ -8,11 +8,17 @@ from collections.abc import Collection, Sequence
 import sqlalchemy as sa
 
 from fenpei.adapters.db import tables as t
-from fenpei.adapters.db.repositories._base import ROW_LOCK, Repository
+from fenpei.adapters.db.repositories._base import (
+    ROW_LOCK,
+    Repository,
+    conflicts_as_domain_errors,
+    core_row,
+)
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.customers import Customer
 from fenpei.services.ports import CUSTOMER_SORT_KEYS, CustomerQuery
 
+_INSERT_ASSIGNMENT = sa.insert(t.assignments).returning(t.assignments.c.id)
 COUNTABLE = {"level", "industry", "source", "customer_type", "region", "stage"}
 
 
@@ -130,7 +136,13 @@ class SqlCustomers(Repository):
 
 class SqlAssignments(Repository):
     def add(self, assignment: Assignment) -> None:
-        self._add(assignment)
+        """Written at once by a Core INSERT, its id read back: records are immutable, so
+        the session need not track them (no unit-of-work bookkeeping). A key taken by a
+        concurrent request is a Conflict here."""
+        with conflicts_as_domain_errors():
+            assignment.id = self.session.scalar(
+                _INSERT_ASSIGNMENT, core_row(t.assignments, assignment)
+            )
 
     def add_many(self, batch: Sequence[Assignment]) -> None:
         self._add_all(t.assignments, batch)

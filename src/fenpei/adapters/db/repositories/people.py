@@ -5,10 +5,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from fenpei.adapters.db import tables as t
-from fenpei.adapters.db.repositories._base import Repository, conflicts_as_domain_errors
+from fenpei.adapters.db.repositories._base import (
+    Repository,
+    conflicts_as_domain_errors,
+    core_row,
+)
 from fenpei.domain.access import IdempotentRequest
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.users import User
+
+_INSERT_AUDIT = sa.insert(t.audit_log)
 
 
 class SqlUsers(Repository):
@@ -24,7 +30,10 @@ class SqlUsers(Repository):
 
 class SqlAudit(Repository):
     def add(self, entry: AuditEntry) -> None:
-        self._add(entry)
+        """Written at once by a Core INSERT: entries are append-only, so the session need
+        not track them (no unit-of-work bookkeeping, no id read back; ``entry.id`` stays
+        None). A savepoint rolled back takes them back with it, as the database does."""
+        self.session.execute(_INSERT_AUDIT, [core_row(t.audit_log, entry)])
 
     def find(
         self, *, object_type: str | None = None, object_id: str | None = None, limit: int = 100

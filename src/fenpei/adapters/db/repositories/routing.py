@@ -8,8 +8,10 @@ from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from fenpei.adapters.db import tables as t
 from fenpei.adapters.db.repositories._base import Repository
@@ -39,7 +41,10 @@ class SqlRoutingReads(Repository):
         loads = {
             rep_id: RepLoad(Usage(count or 0, d or 0, w or 0, m or 0), Decimal(value or 0), last_at)
             for rep_id, count, value, d, w, m, last_at in self.session.execute(
-                _loads_statement(everyone=only is None), params
+                _loads_statement(
+                    everyone=only is None, dialect=self.session.get_bind().dialect.name
+                ),
+                params,
             )
         }
         for rep_id in only or ():  # asked for, but no such rep: nothing held, nothing received
@@ -167,10 +172,21 @@ LoadRow = tuple[
 
 
 @cache
-def _loads_statement(*, everyone: bool) -> sa.Select[*LoadRow]:
+def _loads_statement(*, everyone: bool, dialect: str) -> sa.Select[*LoadRow]:
     """Built once: building this select costs more than PostgreSQL takes to run it."""
     c, a, r = t.customers.c, t.assignments.c, t.reps.c
-    only: sa.BindParameter[list[int]] = sa.bindparam("rep_ids", expanding=True)
+    # PostgreSQL: ``= ANY(:rep_ids)``, one array parameter, so the text is the same whatever
+    # the number of reps (psycopg prepares it once; no IN list expanded per execution).
+    rep_ids_array: ARRAY[int] = ARRAY(sa.Integer())
+    ids: sa.BindParameter[Any] = (
+        sa.bindparam("rep_ids", type_=rep_ids_array)
+        if dialect == "postgresql"
+        else sa.bindparam("rep_ids", expanding=True)
+    )
+
+    def among(column: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+        return column == sa.any_(ids) if dialect == "postgresql" else column.in_(ids)
+
     day, week, month = (
         sa.bindparam(name, type_=UtcDateTime()) for name in ("day", "week", "month")
     )
@@ -181,7 +197,7 @@ def _loads_statement(*, everyone: bool) -> sa.Select[*LoadRow]:
             sa.func.coalesce(sa.func.sum(c.expected_value), 0).label("open_value"),
         )
         .where(
-            c.owner_id.is_not(None) if everyone else c.owner_id.in_(only),
+            c.owner_id.is_not(None) if everyone else among(c.owner_id),
             c.stage.in_(OPEN_STAGES),
             c.deleted_at.is_(None),
         )
@@ -197,7 +213,7 @@ def _loads_statement(*, everyone: bool) -> sa.Select[*LoadRow]:
             sa.func.max(a.at, type_=UtcDateTime()).label("last_at"),
         )
         .where(
-            a.to_rep_id.is_not(None) if everyone else a.to_rep_id.in_(only),
+            a.to_rep_id.is_not(None) if everyone else among(a.to_rep_id),
             a.at >= month,
             sa.or_(a.from_rep_id.is_(None), a.from_rep_id != a.to_rep_id),
         )
@@ -216,5 +232,5 @@ def _loads_statement(*, everyone: bool) -> sa.Select[*LoadRow]:
         )
         .outerjoin(held, held.c.rep_id == r.id)
         .outerjoin(received, received.c.rep_id == r.id)
-        .where(sa.true() if everyone else r.id.in_(only))
+        .where(sa.true() if everyone else among(r.id))
     )

@@ -1,0 +1,161 @@
+"""分类管理: every dimension with its values and customer counts; an admin adds, renames,
+merges, retires and restores values (the others read). A refused form comes back with its
+error next to the value it was about (422)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import RedirectResponse, Response
+
+from fenpei.api.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
+from fenpei.domain.errors import ValidationFailed
+from fenpei.domain.users import Actor, User
+from fenpei.services import categories
+from fenpei.services.ports import UnitOfWork
+from fenpei.services.scope import require_admin
+from fenpei.web.i18n import translator
+from fenpei.web.rendering import page_language, render
+
+router = APIRouter(include_in_schema=False)
+Key = Annotated[str, Path(max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
+Text = Annotated[str, Form(max_length=200)]
+
+
+def _page(
+    request: Request,
+    uow: UnitOfWork,
+    user: User,
+    *,
+    failed: dict[str, Any] | None = None,
+    done: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "user": user,
+        "active": "categories",
+        "overview": categories.category_overview(uow=uow),
+        "can_edit": user.role.value == "admin",
+        "failed": failed or {},
+        "done": done,
+    }
+    return render(request, "categories/index.html", context, status_code=status_code)
+
+
+@router.get("/categories")
+def categories_page(request: Request, uow: UowDep, user: CurrentUser) -> Response:
+    """分类管理: dimensions, values and how many customers hold each."""
+    done = request.query_params.get("done")
+    return _page(request, uow, user, done=done if done in _ACTIONS else None)
+
+
+def _act(
+    request: Request,
+    uow: UnitOfWork,
+    user: User,
+    actor: Actor,
+    *,
+    action: str,
+    key: str,
+    code: str,
+    values: dict[str, str],
+    work: Callable[[], object],
+) -> Response:
+    require_admin(actor, "change categories")
+    try:
+        work()
+        uow.commit()
+    except ValidationFailed as exc:
+        uow.rollback()
+        failed = {
+            "action": action,
+            "key": key,
+            "code": code,
+            "message": "; ".join(_say(e.message, request) for e in exc.errors),
+            "values": values,
+        }
+        return _page(request, uow, user, failed=failed, status_code=422)
+    return RedirectResponse(f"/categories?done={action}#cat-{key}", status_code=303)
+
+
+@router.post("/categories/{key}/add")
+def add_value(
+    request: Request, uow: UowDep, user: CurrentUser, actor: CurrentActor, fenpei: FenpeiDep,
+    key: Key, code: Text = "", label: Text = "",
+) -> Response:  # fmt: skip
+    """Add a value to a dimension (the label defaults to the code)."""
+    return _act(
+        request, uow, user, actor, action="add", key=key, code="",
+        values={"code": code, "label": label},
+        work=lambda: categories.add_value(
+            uow=uow, key=key, code=code, label=label, actor=actor, now=fenpei.now()
+        ),
+    )  # fmt: skip
+
+
+@router.post("/categories/{key}/rename")
+def rename_value(
+    request: Request, uow: UowDep, user: CurrentUser, actor: CurrentActor, fenpei: FenpeiDep,
+    key: Key, code: Text = "", label: Text = "",
+) -> Response:  # fmt: skip
+    """Change the label people see (customers keep the code)."""
+    return _act(
+        request, uow, user, actor, action="rename", key=key, code=code, values={"label": label},
+        work=lambda: categories.rename_value(
+            uow=uow, key=key, code=code, label=label, actor=actor, now=fenpei.now()
+        ),
+    )  # fmt: skip
+
+
+@router.post("/categories/{key}/merge")
+def merge_value(
+    request: Request, uow: UowDep, user: CurrentUser, actor: CurrentActor, fenpei: FenpeiDep,
+    key: Key, code: Text = "", into: Text = "",
+) -> Response:  # fmt: skip
+    """Move a value's customers to another value and retire it (asked to confirm first)."""
+    return _act(
+        request, uow, user, actor, action="merge", key=key, code=code, values={"into": into},
+        work=lambda: categories.merge_values(
+            uow=uow, key=key, code=code, into=into, actor=actor, now=fenpei.now()
+        ),
+    )  # fmt: skip
+
+
+@router.post("/categories/{key}/retire")
+def retire_value(
+    request: Request, uow: UowDep, user: CurrentUser, actor: CurrentActor, fenpei: FenpeiDep,
+    key: Key, code: Text = "",
+) -> Response:  # fmt: skip
+    """Hide a value from new input; customers holding it keep it."""
+    return _act(
+        request, uow, user, actor, action="retire", key=key, code=code, values={},
+        work=lambda: categories.retire_value(
+            uow=uow, key=key, code=code, actor=actor, now=fenpei.now()
+        ),
+    )  # fmt: skip
+
+
+@router.post("/categories/{key}/restore")
+def restore_value(
+    request: Request, uow: UowDep, user: CurrentUser, actor: CurrentActor, fenpei: FenpeiDep,
+    key: Key, code: Text = "",
+) -> Response:  # fmt: skip
+    """Bring a retired value back (not one that was merged)."""
+    return _act(
+        request, uow, user, actor, action="restore", key=key, code=code, values={},
+        work=lambda: categories.retire_value(
+            uow=uow, key=key, code=code, actor=actor, now=fenpei.now(), retired=False
+        ),
+    )  # fmt: skip
+
+
+def _say(message: str, request: Request) -> str:
+    """The service's message, in the page's language where it is the common one."""
+    if message == "must be 1 to 100 characters":
+        return translator(page_language(request))("categories.error.text")
+    return message
+
+
+_ACTIONS = frozenset({"add", "rename", "merge", "retire", "restore"})

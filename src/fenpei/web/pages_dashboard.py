@@ -1,0 +1,77 @@
+"""The dashboard (监控看板): today's intake, load against capacity, conversions, the queue.
+
+One URL: the full page, or on ``HX-Request`` only the figures fragment, which asks for
+itself again every 30 seconds. The charts' data travels as JSON in a
+``<script type="application/json">`` block that ``static/dashboard.js`` reads.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from fenpei.api.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
+from fenpei.services import analytics
+from fenpei.web.i18n import translator
+from fenpei.web.rendering import page_language, render
+
+router = APIRouter(include_in_schema=False)
+Period = Literal["30", "90", "all"]
+PERIODS: tuple[Period, ...] = ("30", "90", "all")
+
+
+def _chart_data(board: analytics.Dashboard, request: Request) -> dict[str, Any]:
+    """What the charts draw, with their labels in the page's language (names are data:
+    the script puts them into the chart as text, never as markup)."""
+    t = translator(page_language(request))
+    return {
+        "labels": {
+            "open": t("dashboard.chart.open"),
+            "free": t("dashboard.chart.free"),
+            "unlimited": t("dashboard.chart.unlimited"),
+            "won": t("dashboard.chart.won"),
+            "lost": t("dashboard.chart.lost"),
+        },
+        "loads": [
+            {
+                "name": line.rep.name,
+                "open": line.usage.open_count if line.usage else 0,
+                "max": line.rep.max_open,
+                "full": line.full is not None,
+            }
+            for line in board.loads
+        ],
+        "conversions": [{"name": c.name, "won": c.won, "lost": c.lost} for c in board.by_rep],
+    }
+
+
+@router.get("/dashboard")
+def dashboard_page(
+    request: Request,
+    uow: UowDep,
+    user: CurrentUser,
+    actor: CurrentActor,
+    fenpei: FenpeiDep,
+    period: Annotated[Period, Query()] = "all",
+) -> Response:
+    """监控看板: the figures of the actor's scope (admins and managers; others 403)."""
+    now = fenpei.now()
+    closed_since = None if period == "all" else now - timedelta(days=int(period))
+    board = analytics.dashboard(
+        uow=uow, actor=actor, now=now, zone=fenpei.settings.zone, closed_since=closed_since
+    )
+    context = {
+        "user": user,
+        "active": "dashboard",
+        "board": board,
+        "now": now,
+        "period": period,
+        "periods": PERIODS,
+        "chart_data": _chart_data(board, request),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "dashboard/_figures.html", context)
+    return render(request, "dashboard/index.html", context)

@@ -1,0 +1,428 @@
+"""分配规则 pages: the ordered rule list, the editor with its condition builder and tester,
+version history. Admins change rules; managers and auditors look; reps get a 403 page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from fenpei.api.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
+from fenpei.api.reads import Names
+from fenpei.api.schemas import MAX_ID
+from fenpei.domain.errors import FieldError, ValidationFailed
+from fenpei.domain.rules import Rule
+from fenpei.domain.users import Actor
+from fenpei.engine.conditions import describe, parse_conditions
+from fenpei.engine.explain import explain
+from fenpei.engine.fields import FieldSpec, field_catalog
+from fenpei.engine.model import Fallback, TargetKind
+from fenpei.services import rule_tester, rules, scope
+from fenpei.services.categories import load_category_index
+from fenpei.services.ports import UnitOfWork
+from fenpei.web._rule_form import (
+    MATCH_KEYS,
+    TESTER_FIELDS,
+    RuleForm,
+    builder_config,
+    customer_fields,
+    error_map,
+    strategies,
+)
+from fenpei.web.i18n import Translate, translator
+from fenpei.web.rendering import page_language, render
+
+router = APIRouter(include_in_schema=False)
+RuleId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Version = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+async def _form(request: Request) -> FormData:
+    return await request.form()  # parsed once per request (the CSRF check read it already)
+
+
+FormDep = Annotated[FormData, Depends(_form)]
+
+
+def _t(request: Request) -> Translate:
+    return translator(page_language(request))
+
+
+def _is_htmx(request: Request) -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+def _overseer(actor: Actor) -> Actor:
+    scope.require_overseer(actor, "see the assignment rules")
+    return actor
+
+
+# --- the list -------------------------------------------------------------------------------
+
+
+def conditions_text(rule: Rule, catalog: Mapping[str, FieldSpec], t: Translate) -> str:
+    """The conditions in words (the engine's describer); the empty tree reads "always"."""
+    if not rule.conditions:
+        return t("rules.builder.always")
+    try:
+        return describe(parse_conditions(rule.conditions, catalog))
+    except ValidationFailed:
+        return t("rules.conditions_broken")
+
+
+def target_text(target: Mapping[str, Any], names: Names, t: Translate) -> str:
+    kind = target.get("kind")
+    if kind == TargetKind.reps:
+        reps = ", ".join(names.rep(i) or f"#{i}" for i in target.get("rep_ids", []))
+        return t("rules.target_is.reps", reps=reps)
+    if kind == TargetKind.team:
+        team = names.team(target.get("team_id")) or f"#{target.get('team_id')}"
+        key = (
+            "rules.target_is.team_deep"
+            if target.get("include_subteams", True)
+            else "rules.target_is.team"
+        )
+        return t(key, team=team)
+    if kind == TargetKind.skill:
+        return t("rules.target_is.skill", skill=target.get("skill") or "")
+    if kind == TargetKind.pool:
+        return t("rules.target_is.pool", pool=target.get("pool") or "public")
+    if kind == TargetKind.account_owner:
+        return t("rules.target_is.account_owner")
+    return t("rules.target_is.queue")
+
+
+def _rows(uow: UnitOfWork, t: Translate, found: Sequence[Rule]) -> list[dict[str, Any]]:
+    catalog = field_catalog(uow.custom_fields.all())
+    names = Names(uow)
+    movable = [r.id for r in found if not r.is_default]
+    return [
+        {
+            "rule": rule,
+            "position": position,
+            "conditions": conditions_text(rule, catalog, t),
+            "target": target_text(rule.target, names, t),
+            "first": movable[:1] == [rule.id],
+            "last": movable[-1:] == [rule.id],
+        }
+        for position, rule in enumerate(found, start=1)
+    ]
+
+
+def _list_context(request: Request, uow: UnitOfWork, user: Any, actor: Actor) -> dict[str, Any]:
+    return {
+        "user": user,
+        "active": "rules",
+        "rows": _rows(uow, _t(request), uow.rules.active()),
+        "can_edit": actor.is_admin,
+    }
+
+
+@router.get("/rules")
+def rules_page(request: Request, uow: UowDep, user: CurrentUser, actor: CurrentActor) -> Response:
+    """分配规则: every rule in the order routing tries them, the default rule last."""
+    _overseer(actor)
+    context = _list_context(request, uow, user, actor)
+    name = "rules/_rules_table.html" if _is_htmx(request) else "rules/list.html"
+    return render(request, name, context)
+
+
+@router.post("/rules/{rule_id}/enabled")
+def toggle_rule(
+    request: Request,
+    rule_id: RuleId,
+    uow: UowDep,
+    user: CurrentUser,
+    actor: CurrentActor,
+    fenpei: FenpeiDep,
+) -> Response:
+    """Switch a rule on or off (a new version); htmx gets the updated row back."""
+    scope.require_admin(actor, "change rules")
+    rule = rules.get_rule(uow=uow, rule_id=rule_id)
+    if rule.is_default:
+        raise ValidationFailed.one("enabled", "the default rule is always on")
+    fields = {"enabled": not rule.enabled}
+    rules.update_rule(uow=uow, rule_id=rule_id, fields=fields, actor=actor, now=fenpei.now())
+    uow.commit()
+    if not _is_htmx(request):
+        return RedirectResponse("/rules", status_code=303)
+    context = _list_context(request, uow, user, actor)
+    row = next(r for r in context["rows"] if r["rule"].id == rule_id)
+    return render(request, "rules/_rule_row.html", {**context, "row": row})
+
+
+@router.post("/rules/{rule_id}/move/{direction}")
+def move_rule(
+    request: Request,
+    rule_id: RuleId,
+    direction: Literal["up", "down"],
+    uow: UowDep,
+    user: CurrentUser,
+    actor: CurrentActor,
+    fenpei: FenpeiDep,
+) -> Response:
+    """Swap a rule with its neighbour (priorities become 10, 20, 30 …); the default stays last."""
+    scope.require_admin(actor, "change rules")
+    order = [r.id for r in uow.rules.active() if not r.is_default and r.id is not None]
+    if rule_id not in order:
+        rules.get_rule(uow=uow, rule_id=rule_id)  # 404 if there is no such rule
+        raise ValidationFailed.one("rule_id", "the default rule is always last")
+    here = order.index(rule_id)
+    there = here - 1 if direction == "up" else here + 1
+    if 0 <= there < len(order):
+        order[here], order[there] = order[there], order[here]
+        rules.reorder_rules(uow=uow, rule_ids=order, actor=actor, now=fenpei.now())
+        uow.commit()
+    if not _is_htmx(request):
+        return RedirectResponse("/rules", status_code=303)
+    return render(request, "rules/_rules_table.html", _list_context(request, uow, user, actor))
+
+
+@router.post("/rules/{rule_id}/delete")
+def delete_rule(
+    rule_id: RuleId, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep
+) -> RedirectResponse:
+    """Take a rule out of routing (its versions stay)."""
+    scope.require_admin(actor, "delete rules")
+    rules.delete_rule(uow=uow, rule_id=rule_id, actor=actor, now=fenpei.now())
+    uow.commit()
+    return RedirectResponse("/rules", status_code=303)
+
+
+# --- the editor -----------------------------------------------------------------------------
+
+
+def _editor(
+    request: Request,
+    uow: UnitOfWork,
+    user: Any,
+    actor: Actor,
+    *,
+    rule: Rule | None,
+    form: RuleForm,
+    errors: Sequence[FieldError] = (),
+    status_code: int = 200,
+) -> Response:
+    t = _t(request)
+    categories = load_category_index(uow)
+    teams = sorted(uow.teams.all(), key=lambda team: team.name)
+    team_names = {team.id: team.name for team in teams}
+    reps = sorted(uow.reps.all(), key=lambda rep: rep.name)
+    context = {
+        "user": user,
+        "active": "rules",
+        "rule": rule,
+        "form": form,
+        "read_only": not actor.is_admin,
+        "errors": error_map(errors),
+        "error_list": list(errors),
+        "teams": teams,
+        "reps": [(rep, team_names.get(rep.team_id)) for rep in reps if rep.active],
+        "target_kinds": [k.value for k in TargetKind],
+        "strategies": strategies(),
+        "fallbacks": [f.value for f in Fallback],
+        "match_keys": MATCH_KEYS,
+        "builder": builder_config(field_catalog(uow.custom_fields.all()), categories, t),
+        "tester_fields": TESTER_FIELDS,
+        "levels": [(v.code, v.label) for v in categories.usable.get("level", [])],
+        "words": conditions_text(rule, field_catalog(uow.custom_fields.all()), t) if rule else "",
+    }
+    return render(request, "rules/editor.html", context, status_code=status_code)
+
+
+@router.get("/rules/new")
+def new_rule_page(
+    request: Request, uow: UowDep, user: CurrentUser, actor: CurrentActor
+) -> Response:
+    """A new rule: the editor, empty, with the tester beside it."""
+    scope.require_admin(actor, "add rules")
+    return _editor(request, uow, user, actor, rule=None, form=RuleForm())
+
+
+@router.post("/rules")
+def create_rule(
+    request: Request,
+    form: FormDep,
+    uow: UowDep,
+    user: CurrentUser,
+    actor: CurrentActor,
+    fenpei: FenpeiDep,
+) -> Response:
+    """Save a new rule; a refused one comes back with every error beside its field (422)."""
+    scope.require_admin(actor, "add rules")
+    posted = RuleForm.posted(form)
+    fields, unreadable = posted.fields()
+    try:
+        if unreadable:
+            rule_tester.check_draft(uow=uow, draft_fields=fields)  # collect the rest too
+            raise ValidationFailed(unreadable)
+        rule = rules.create_rule(uow=uow, fields=fields, actor=actor, now=fenpei.now())
+    except ValidationFailed as exc:
+        errors = [*unreadable, *(e for e in exc.errors if e not in unreadable)]
+        return _editor(
+            request, uow, user, actor, rule=None, form=posted, errors=errors, status_code=422
+        )
+    uow.commit()
+    return RedirectResponse(f"/rules/{rule.id}?saved=1", status_code=303)
+
+
+def _draft(form: FormData, uow: UnitOfWork) -> tuple[dict[str, Any], list[FieldError], int | None]:
+    fields, unreadable = RuleForm.posted(form).fields()
+    raw_id = form.get("rule_id")
+    rule_id = int(raw_id) if isinstance(raw_id, str) and raw_id.isdigit() else None
+    if "name" not in form:  # a read-only editor posts nothing of the rule: try it as saved
+        fields, unreadable = {}, []
+    if rule_id is not None and rules.get_rule(uow=uow, rule_id=rule_id).is_default:
+        fields = {k: v for k, v in fields.items() if k not in ("conditions", "priority", "enabled")}
+        unreadable = [e for e in unreadable if e.field not in ("conditions", "priority")]
+    return fields, unreadable, rule_id
+
+
+@router.post("/rules/check")
+def check_rule(form: FormDep, uow: UowDep, actor: CurrentActor) -> JSONResponse:
+    """Validate the editor's draft as saving would, saving nothing: ``{"errors": […]}``
+    with JSON paths (``conditions.all[1].value``) and the conditions in words."""
+    _overseer(actor)
+    fields, errors, rule_id = _draft(form, uow)
+    try:
+        rule_tester.check_draft(uow=uow, draft_fields=fields, rule_id=rule_id)
+    except ValidationFailed as exc:
+        errors += [e for e in exc.errors if e not in errors]
+    words = None
+    if not any(e.field.startswith("conditions") for e in errors):
+        catalog = field_catalog(uow.custom_fields.all())
+        conditions = fields.get("conditions", {})
+        words = describe(parse_conditions(conditions, catalog)) if conditions else None
+    body = {"errors": [{"field": e.field, "message": e.message} for e in errors], "words": words}
+    return JSONResponse(body)
+
+
+@router.post("/rules/try")
+def try_rule(
+    request: Request, form: FormDep, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep
+) -> Response:
+    """The tester: where the customer typed beside the editor would go with the draft
+    saved, and why. Writes nothing; always a fragment (errors included)."""
+    _overseer(actor)
+    fields, errors, rule_id = _draft(form, uow)
+    customer, customer_errors = customer_fields(form)
+    errors += customer_errors
+    decision = None
+    if not errors:
+        try:
+            decision = rule_tester.try_rule(
+                uow=uow,
+                rulebook=fenpei.rulebook,
+                draft_fields=fields,
+                customer_fields=customer,
+                now=fenpei.now(),
+                rng=fenpei.rng(),
+                rule_id=rule_id,
+            )
+        except ValidationFailed as exc:
+            errors += exc.errors
+    draft_id = rule_id if rule_id is not None else rule_tester.DRAFT_ID
+    names = Names(uow)
+    context = {
+        "decision": decision,
+        "errors": errors,
+        "is_draft": decision is not None and decision.rule_id == draft_id,
+        "rep_name": names.rep(decision.rep_id) if decision else None,
+        "explanation": explain(decision) if decision else "",
+        "draft_id": draft_id,
+    }
+    return render(request, "rules/_tester_result.html", context)
+
+
+@router.get("/rules/{rule_id}")
+def rule_page(
+    request: Request, rule_id: RuleId, uow: UowDep, user: CurrentUser, actor: CurrentActor
+) -> Response:
+    """One rule in the editor (read-only unless an admin), with the tester beside it."""
+    _overseer(actor)
+    rule = rules.get_rule(uow=uow, rule_id=rule_id)
+    return _editor(request, uow, user, actor, rule=rule, form=RuleForm.of(rule))
+
+
+@router.post("/rules/{rule_id}")
+def update_rule(
+    request: Request,
+    rule_id: RuleId,
+    form: FormDep,
+    uow: UowDep,
+    user: CurrentUser,
+    actor: CurrentActor,
+    fenpei: FenpeiDep,
+) -> Response:
+    """Save the editor's content as the rule's next version; refused: nothing saved, 422."""
+    scope.require_admin(actor, "change rules")
+    rule = rules.get_rule(uow=uow, rule_id=rule_id)
+    posted = RuleForm.posted(form)
+    fields, unreadable = posted.fields()
+    if rule.is_default:  # only what the editor lets you change on the catch-all
+        fields = {k: v for k, v in fields.items() if k not in ("conditions", "priority", "enabled")}
+        unreadable = [e for e in unreadable if e.field not in ("conditions", "priority")]
+    try:
+        if unreadable:
+            rule_tester.check_draft(uow=uow, draft_fields=fields, rule_id=rule_id)
+            raise ValidationFailed(unreadable)
+        rules.update_rule(uow=uow, rule_id=rule_id, fields=fields, actor=actor, now=fenpei.now())
+    except ValidationFailed as exc:
+        errors = [*unreadable, *(e for e in exc.errors if e not in unreadable)]
+        return _editor(
+            request, uow, user, actor, rule=rule, form=posted, errors=errors, status_code=422
+        )
+    uow.commit()
+    return RedirectResponse(f"/rules/{rule_id}?saved=1", status_code=303)
+
+
+# --- versions -------------------------------------------------------------------------------
+
+
+@router.get("/rules/{rule_id}/versions")
+def versions_page(
+    request: Request, rule_id: RuleId, uow: UowDep, user: CurrentUser, actor: CurrentActor
+) -> Response:
+    """Every saved version of a rule, newest first, each restorable (as a new version)."""
+    _overseer(actor)
+    rule = rules.get_rule(uow=uow, rule_id=rule_id)
+    t = _t(request)
+    catalog = field_catalog(uow.custom_fields.all())
+    names = Names(uow)
+    versions = []
+    for saved in reversed(uow.rules.versions(rule_id)):
+        snapshot = saved.snapshot
+        as_rule = Rule(name=str(snapshot.get("name", "")), priority=0,
+                       conditions=snapshot.get("conditions") or {})  # fmt: skip
+        versions.append(
+            {
+                "version": saved,
+                "snapshot": snapshot,
+                "conditions": conditions_text(as_rule, catalog, t),
+                "target": target_text(snapshot.get("target") or {}, names, t),
+            }
+        )
+    restored = request.query_params.get("restored")
+    context = {
+        "user": user,
+        "active": "rules",
+        "rule": rule,
+        "versions": versions,
+        "can_edit": actor.is_admin,
+        "restored": restored if restored and restored.isdigit() else None,
+    }
+    return render(request, "rules/versions.html", context)
+
+
+@router.post("/rules/{rule_id}/versions/{version}/restore")
+def restore_version(
+    rule_id: RuleId, version: Version, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep
+) -> RedirectResponse:
+    """Make an old version current again, saved as a new version."""
+    scope.require_admin(actor, "restore rules")
+    rules.restore_version(uow=uow, rule_id=rule_id, version=version, actor=actor, now=fenpei.now())
+    uow.commit()
+    return RedirectResponse(f"/rules/{rule_id}/versions?restored={version}", status_code=303)
