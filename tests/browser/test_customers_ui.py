@@ -98,7 +98,9 @@ def test_spreading_two_customers_over_two_reps_asks_first(live: Live, page: Page
     expect(dialog.locator(".field-error")).to_contain_text("A reason is required")
     expect(row(page, "Globex 北京")).to_contain_text("Pool")
 
-    # Esc closes the confirmation and changes nothing.
+    # Esc closes the confirmation and changes nothing. (The answer is swapped in before
+    # the dialog is shown again: wait until it is, or the key reaches the page instead.)
+    expect(dialog.locator(".field-error")).to_be_visible()
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     page.get_by_role("button", name="Continue…").click()

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Live, login, shot
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Page
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
@@ -77,9 +73,10 @@ def test_manager_adds_and_deletes_a_leave_after_confirming(page: Page, live: Liv
     # Cancel in the dialog (Esc) keeps it; confirming deletes it.
     rows.get_by_role("button").click()
     dialog = page.locator("#confirm-dialog")
-    dialog.wait_for()
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("[data-cancel]")).to_be_focused()
     page.keyboard.press("Escape")
-    assert not dialog.is_visible()
+    expect(dialog).to_be_hidden()
     assert rows.count() == 1
     rows.get_by_role("button").click()
     with page.expect_navigation():
