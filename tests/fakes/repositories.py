@@ -17,12 +17,13 @@ from fenpei.domain.audit import AuditEntry
 from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField
-from fenpei.domain.customers import OPEN_STAGES, Customer
+from fenpei.domain.customers import Customer
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.users import User
-from fenpei.engine.capacity import Usage, intake_window_starts
+from fenpei.engine.capacity import Usage
 from fenpei.services import ports
 from fenpei.services.ports import CUSTOMER_SORT_KEYS
+from tests.fakes.routing import FakeRoutingReads
 from tests.fakes.store import Store
 
 
@@ -152,24 +153,7 @@ class FakeReps(_Repository):
         return sorted(reps, key=lambda r: r.name)
 
     def usage(self, rep_id: int, *, now: datetime) -> Usage:
-        open_count = sum(
-            1
-            for c in self._store.customers
-            if c.owner_id == rep_id and c.stage in OPEN_STAGES and c.deleted_at is None
-        )
-        day, week, month = intake_window_starts(now)
-        # Received: assignments *to* the rep in the window, not ones from the rep to itself.
-        received = [
-            a.at
-            for a in self._store.assignments
-            if a.to_rep_id == rep_id and a.at >= month and a.from_rep_id != rep_id
-        ]
-        return Usage(
-            open_count,
-            sum(at >= day for at in received),
-            sum(at >= week for at in received),
-            len(received),
-        )
+        return FakeRoutingReads(self._store).loads(now=now, rep_ids=[rep_id])[rep_id].usage
 
     def add_leave(self, leave: Leave) -> None:
         self._store.add(self._store.leaves, leave)

@@ -25,7 +25,7 @@ from fenpei.web import pages_customers_actions
 from fenpei.web._customer_list import PAGE_SIZE, POOL, SORTABLE, ListFilters
 from fenpei.web._explain import explain_lines
 from fenpei.web.i18n import translator
-from fenpei.web.rendering import page_language, render
+from fenpei.web.rendering import is_htmx, page_language, render
 
 router = APIRouter(include_in_schema=False)
 # First: "/customers/new" must be matched before "/customers/{customer_id}".
@@ -111,8 +111,7 @@ def customers_page(
         "next_url": filters.url(page=page + 1) if page < pages else None,
         **choices(uow, actor),
     }
-    # A history restore after a cache miss asks with HX-Request too: it needs the whole page.
-    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+    if is_htmx(request):
         response = render(request, "customers/_results.html", context)
         response.headers["HX-Push-Url"] = filters.url()  # the clean URL, empty filters left out
         return response

@@ -25,7 +25,7 @@ from fenpei.services.categories import load_category_index
 from fenpei.services.ports import UnitOfWork
 from fenpei.web._explain import capacity_text
 from fenpei.web.i18n import Translate, translator
-from fenpei.web.rendering import page_language, render, safe_next
+from fenpei.web.rendering import is_htmx, page_language, render, safe_next
 
 router = APIRouter(include_in_schema=False)
 MAX_BATCH = 500
@@ -125,13 +125,13 @@ def create_customer(
 
 def _done(request: Request, url: str) -> Response:
     """Go to ``url``: htmx reloads the whole page there, a plain form follows a 303."""
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
 
 
 def _confirm(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
-    name = "customers/_confirm_dialog.html" if request.headers.get("HX-Request") else None
+    name = "customers/_confirm_dialog.html" if is_htmx(request) else None
     return render(
         request,
         name or "customers/confirm.html",

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from fenpei.api.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.services import analytics
 from fenpei.web.i18n import translator
-from fenpei.web.rendering import page_language, render
+from fenpei.web.rendering import is_htmx, page_language, render
 
 router = APIRouter(include_in_schema=False)
 Period = Literal["30", "90", "all"]
@@ -72,6 +72,6 @@ def dashboard_page(
         "periods": PERIODS,
         "chart_data": _chart_data(board, request),
     }
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return render(request, "dashboard/_figures.html", context)
     return render(request, "dashboard/index.html", context)

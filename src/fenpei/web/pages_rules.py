@@ -33,7 +33,7 @@ from fenpei.web._rule_form import (
     strategies,
 )
 from fenpei.web.i18n import Translate, translator
-from fenpei.web.rendering import page_language, render
+from fenpei.web.rendering import is_htmx, page_language, render
 
 router = APIRouter(include_in_schema=False)
 RuleId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -49,10 +49,6 @@ FormDep = Annotated[FormData, Depends(_form)]
 
 def _t(request: Request) -> Translate:
     return translator(page_language(request))
-
-
-def _is_htmx(request: Request) -> bool:
-    return bool(request.headers.get("HX-Request"))
 
 
 def _overseer(actor: Actor) -> Actor:
@@ -126,7 +122,7 @@ def rules_page(request: Request, uow: UowDep, user: CurrentUser, actor: CurrentA
     """分配规则: every rule in the order routing tries them, the default rule last."""
     _overseer(actor)
     context = _list_context(request, uow, user, actor)
-    name = "rules/_rules_table.html" if _is_htmx(request) else "rules/list.html"
+    name = "rules/_rules_table.html" if is_htmx(request) else "rules/list.html"
     return render(request, name, context)
 
 
@@ -147,7 +143,7 @@ def toggle_rule(
     fields = {"enabled": not rule.enabled}
     rules.update_rule(uow=uow, rule_id=rule_id, fields=fields, actor=actor, now=fenpei.now())
     uow.commit()
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return RedirectResponse("/rules", status_code=303)
     context = _list_context(request, uow, user, actor)
     row = next(r for r in context["rows"] if r["rule"].id == rule_id)
@@ -176,7 +172,7 @@ def move_rule(
         order[here], order[there] = order[there], order[here]
         rules.reorder_rules(uow=uow, rule_ids=order, actor=actor, now=fenpei.now())
         uow.commit()
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return RedirectResponse("/rules", status_code=303)
     return render(request, "rules/_rules_table.html", _list_context(request, uow, user, actor))
 

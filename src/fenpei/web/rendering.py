@@ -84,9 +84,13 @@ def _language_links(request: Request) -> list[tuple[str, str, str]]:
 
 
 def is_htmx(request: Request) -> bool:
-    """Whether htmx sent the request and wants a fragment (a boosted link wants the page)."""
+    """Whether htmx sent the request and wants a fragment. A boosted link wants the page, and
+    so does a history restore after a cache miss (it asks with HX-Request too)."""
+    headers = request.headers
     return (
-        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
     )
 
 

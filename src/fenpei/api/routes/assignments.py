@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Response, status
 
 from fenpei.api.deps import FenpeiDep, UowDep, WriterActor
+from fenpei.api.idempotent import IdempotencyKey
 from fenpei.api.reads import Names, assignment_reads
 from fenpei.api.schemas import AssignmentCreate, AssignmentRead, BulkAssignmentCreate, ErrorRead
 from fenpei.domain.assignments import Assignment
@@ -21,14 +22,6 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorRead, "description": "Over capacity, already owned, or a reused key."},
 }
 router = APIRouter(prefix="/assignments", tags=["assignments"])
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        min_length=1,
-        max_length=200,
-        description="Retrying with the same key returns the first assignment and changes nothing.",
-    ),
-]
 
 
 def _replayed(uow: UnitOfWork, key: str, body: AssignmentCreate) -> Assignment | None:

@@ -13,10 +13,10 @@ from fenpei.adapters.db.repositories._base import (
     Repository,
     conflicts_as_domain_errors,
 )
+from fenpei.adapters.db.repositories.routing import SqlRoutingReads
 from fenpei.domain.companies import Company
-from fenpei.domain.customers import OPEN_STAGES
 from fenpei.domain.org import Leave, Rep, Team
-from fenpei.engine.capacity import Usage, intake_window_starts
+from fenpei.engine.capacity import Usage
 
 
 class SqlReps(Repository):
@@ -45,28 +45,8 @@ class SqlReps(Repository):
         return list(self.session.scalars(stmt))
 
     def usage(self, rep_id: int, *, now: datetime) -> Usage:
-        c, a = t.customers.c, t.assignments.c
-        open_count = (
-            self.session.scalar(
-                sa.select(sa.func.count())
-                .select_from(t.customers)
-                .where(c.owner_id == rep_id, c.stage.in_(OPEN_STAGES), c.deleted_at.is_(None))
-            )
-            or 0
-        )
-        day, week, month = intake_window_starts(now)
-        received = self.session.execute(
-            sa.select(
-                sa.func.count().filter(a.at >= day),
-                sa.func.count().filter(a.at >= week),
-                sa.func.count(),
-            ).where(
-                a.to_rep_id == rep_id,
-                a.at >= month,
-                sa.or_(a.from_rep_id.is_(None), a.from_rep_id != rep_id),
-            )
-        ).one()
-        return Usage(open_count, received[0], received[1], received[2])
+        """The routing read model's load statement, for one rep (one query, one definition)."""
+        return SqlRoutingReads(self.session).loads(now=now, rep_ids=[rep_id])[rep_id].usage
 
     def add_leave(self, leave: Leave) -> None:
         self._add(leave)
