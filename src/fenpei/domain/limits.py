@@ -61,9 +61,7 @@ def clean_value(value: Any) -> Any:
         return value if all(a is b for a, b in zip(cleaned, value, strict=True)) else cleaned
     if isinstance(value, dict):
         pairs = [(clean_value(k), clean_value(v)) for k, v in value.items()]
-        same = all(
-            a is k and b is v for (a, b), (k, v) in zip(pairs, value.items(), strict=True)
-        )
+        same = all(a is k and b is v for (a, b), (k, v) in zip(pairs, value.items(), strict=True))
         return value if same else dict(pairs)
     return value
 
@@ -74,10 +72,13 @@ def _join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
-def find_bad_value(value: Any, path: str = "") -> FieldError | None:
+def find_bad_value(value: Any, path: str = "", *, shape: bool = True) -> FieldError | None:
     """The first place in a JSON-like value (dicts, lists, strings) that breaks the bounds
-    above — bad text in a key or a string, nesting, an oversize list — named by its path
-    (``tags[3]``, ``custom.note``), or None. Iterative: any depth is safe to inspect."""
+    above — bad text in a key or a string and, with ``shape``, nesting or an oversize list —
+    named by its path (``tags[3]``, ``custom.note``), or None. Iterative: any depth is safe.
+
+    ``shape=False`` checks text only: for values fenpei builds itself (an audit snapshot
+    wraps a rule's conditions in more levels than a user may send)."""
     stack: list[tuple[Any, str, int]] = [(value, path, 0)]
     while stack:
         item, where, depth = stack.pop()
@@ -86,10 +87,10 @@ def find_bad_value(value: Any, path: str = "") -> FieldError | None:
             if problem:
                 return FieldError(where or "body", problem)
         elif isinstance(item, dict | list):
-            if depth >= MAX_NESTING:
+            if shape and depth >= MAX_NESTING:
                 return FieldError(where or "body", NESTING_MESSAGE)
             if isinstance(item, list):
-                if len(item) > MAX_LIST_ITEMS:
+                if shape and len(item) > MAX_LIST_ITEMS:
                     return FieldError(where or "body", f"at most {MAX_LIST_ITEMS} items")
                 stack.extend((v, _join(where, i), depth + 1) for i, v in enumerate(item))
                 continue

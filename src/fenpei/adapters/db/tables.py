@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
 
-from fenpei.adapters.db.types import Json, UtcDateTime, str_enum
+from fenpei.adapters.db.types import Json, UtcDateTime, guard_columns, str_enum
 from fenpei.domain.access import ApiToken, IdempotentRequest, LoginFailures
 from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.audit import AuditEntry
@@ -321,6 +321,8 @@ idempotent_requests = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
+# Every column refuses what either database would refuse (adapters/db/types.py).
+guard_columns(metadata)
 mapper_registry = registry(metadata=metadata)
 _MAPPED: list[tuple[type, sa.Table]] = [
     (User, users),

@@ -5,12 +5,14 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from fenpei.adapters.db import repositories as repo
 from fenpei.adapters.db.engine import READ_ONLY
 from fenpei.adapters.db.repositories import conflicts_as_domain_errors
 from fenpei.adapters.db.repositories.analytics import SqlAnalyticsReads
+from fenpei.domain.errors import FenpeiError
 from fenpei.services import ports
 
 
@@ -82,6 +84,10 @@ class SqlUnitOfWork:
         # read here stay usable afterwards (rollback() would expire them).
         self._session.close()
         self._session = None
+        # A column guard (adapters/db/types.py) refused a value while SQLAlchemy bound it:
+        # hand on the user's error, not SQLAlchemy's wrapper of it.
+        if isinstance(exc, sa_exc.StatementError) and isinstance(exc.orig, FenpeiError):
+            raise exc.orig.with_traceback(None) from None
 
     def commit(self) -> None:
         assert self._session is not None, "commit() outside 'with uow:'"
