@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from fenpei import __version__
 from fenpei.api.csrf import install_csrf_handler, require_csrf
-from fenpei.api.errors import install_error_handlers
+from fenpei.api.errors import guard_responder, install_error_handlers
 from fenpei.api.routes import (
     assignments,
     audit,
@@ -26,6 +26,8 @@ from fenpei.api.routes import (
 from fenpei.api.schemas import ErrorRead
 from fenpei.api.token_scopes import require_token_scope
 from fenpei.bootstrap import Fenpei
+from fenpei.http import input_guard
+from fenpei.http.headers import ResponseHeaders
 from fenpei.web import auth, pages, pages_categories, pages_dashboard, pages_org, pages_rules
 from fenpei.web.rendering import (
     STATIC_DIR,
@@ -74,6 +76,15 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     install_error_handlers(app, render_page=render_error_page)
     install_csrf_handler(app, render_page=render_csrf_page)
     metrics.install(app)
+    # Outermost last: every response gets the headers; nothing oversize or hostile gets
+    # past the guard to routing, authentication or a parser.
+    input_guard.install(
+        app,
+        max_body_bytes=fenpei.settings.max_body_bytes,
+        max_upload_bytes=fenpei.settings.max_upload_bytes,
+        respond=guard_responder(render_error_page),
+    )
+    app.add_middleware(ResponseHeaders)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(_api_v1())

@@ -25,6 +25,7 @@ from fenpei.domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from fenpei.http.headers import request_id
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ _CODE_OF_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "payload_too_large",
     422: "validation_failed",
     503: "unavailable",
 }
@@ -89,13 +91,33 @@ def is_api_path(path: str) -> bool:
     return path.startswith("/api/") or path in ("/healthz", "/docs", "/openapi.json")
 
 
-def install_error_handlers(app: FastAPI, *, render_page: PageRenderer) -> None:
-    """Translate every error into the shape, as JSON for the API and as a page otherwise."""
+def responder(render_page: PageRenderer) -> Callable[[Request, int, ErrorBody], Response]:
+    """Answer an error as JSON on API paths and as the localized page elsewhere."""
 
     def respond(request: Request, status: int, body: ErrorBody) -> Response:
         if is_api_path(request.url.path):
             return JSONResponse(body, status_code=status)
         return render_page(request, status, body)
+
+    return respond
+
+
+def guard_responder(
+    render_page: PageRenderer,
+) -> Callable[[Request, int, FieldError | None, str], Response]:
+    """How the HTTP input guard (``fenpei.http.input_guard``) answers: the same shape."""
+    respond = responder(render_page)
+
+    def refuse(request: Request, status: int, problem: FieldError | None, message: str) -> Response:
+        code = _CODE_OF_STATUS.get(status, "bad_request")
+        return respond(request, status, error_body(code, message, [problem] if problem else []))
+
+    return refuse
+
+
+def install_error_handlers(app: FastAPI, *, render_page: PageRenderer) -> None:
+    """Translate every error into the shape, as JSON for the API and as a page otherwise."""
+    respond = responder(render_page)
 
     async def fenpei_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, FenpeiError)
@@ -123,9 +145,20 @@ def install_error_handlers(app: FastAPI, *, render_page: PageRenderer) -> None:
         return respond(request, 503, body)
 
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        body = error_body("internal_error", "something went wrong on our side; it is logged")
-        return JSONResponse(body, status_code=500)
+        rid = request_id(request.scope)
+        log.exception(
+            "unhandled error on %s %s [request %s]", request.method, request.url.path, rid
+        )
+        body = error_body(
+            "internal_error",
+            f"something went wrong on our side; it is logged as request {rid}",
+        )
+        body["request_id"] = rid
+        try:
+            return respond(request, 500, body)
+        except Exception:  # the error page itself failed: answer in plain JSON
+            log.exception("the error page failed [request %s]", rid)
+            return JSONResponse(body, status_code=500)
 
     app.add_exception_handler(FenpeiError, fenpei_error)
     app.add_exception_handler(RequestValidationError, request_invalid)

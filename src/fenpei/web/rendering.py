@@ -18,10 +18,12 @@ from fenpei.api.csrf import CSRF_FIELD, page_token, set_csrf_cookie
 from fenpei.api.deps import get_session_user
 from fenpei.api.sessions import SESSION_COOKIE
 from fenpei.config import Language, Mode, Settings
+from fenpei.domain import limits
 from fenpei.domain.users import User
 from fenpei.web.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,
+    Translate,
     number_formatter,
     parse_language,
     time_formatter,
@@ -32,10 +34,17 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 LANGUAGE_COOKIE_AGE = timedelta(days=365)
 _ERROR_MESSAGE_KEYS = {
+    422: "error.invalid",
     403: "error.forbidden",
     404: "error.not_found",
     409: "error.conflict",
     503: "error.unavailable",
+}
+_LIMIT_MESSAGE_KEYS = {
+    limits.NUL_MESSAGE: "error.text_nul",
+    limits.SURROGATE_MESSAGE: "error.text_surrogate",
+    limits.NESTING_MESSAGE: "error.nesting",
+    limits.DATE_MESSAGE: "error.date_range",
 }
 
 
@@ -172,17 +181,40 @@ def _session_user(request: Request) -> User | None:
         return None
 
 
+def _error_message(t: Translate, status: int, body: dict[str, Any]) -> str:
+    if status == 500:
+        return t("error.internal", request_id=body.get("request_id", "-"))
+    if status == 413:
+        limit = "".join(ch for ch in str(body.get("message", "")) if ch.isdigit())
+        return t("error.too_large", limit=limit or "?")
+    if status == 422 and not body.get("errors"):
+        return t("error.bad_request", details=body.get("message", ""))
+    key = _ERROR_MESSAGE_KEYS.get(status)
+    return t(key) if key else t("error.bad_request", details=body.get("message", ""))
+
+
+def _field_errors(t: Translate, body: dict[str, Any]) -> list[dict[str, str]]:
+    """The body's field errors, the input limits' messages in the page's language."""
+    return [
+        {
+            "field": e.get("field", ""),
+            "message": t(_LIMIT_MESSAGE_KEYS[e["message"]])
+            if e.get("message") in _LIMIT_MESSAGE_KEYS
+            else e.get("message", ""),
+        }
+        for e in body.get("errors", [])
+    ]
+
+
 def render_error_page(request: Request, status: int, body: dict[str, Any]) -> Response:
     """The page for an error: 401 sends the browser to log in, the rest explain themselves."""
     if status == 401:
         return RedirectResponse(login_url(request), status_code=303)
     t = translator(page_language(request))
-    key = _ERROR_MESSAGE_KEYS.get(status)
-    message = t(key) if key else t("error.bad_request", details=body.get("message", ""))
     context = {
         "status": status,
-        "message": message,
-        "errors": body.get("errors", []),
+        "message": _error_message(t, status, body),
+        "errors": _field_errors(t, body),
         "user": None if is_htmx(request) else _session_user(request),
     }
     return render(request, "error.html", context, status_code=status, fragment="_error.html")

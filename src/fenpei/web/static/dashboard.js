@@ -87,6 +87,7 @@
       if (!build) return;
       const old = window.echarts.getInstanceByDom(element);
       if (old) old.dispose();
+      if (element.dataset.heightPx) element.style.height = Number(element.dataset.heightPx) + "px";
       const chart = window.echarts.init(element, null, { renderer: "svg" });
       chart.setOption(build(data));
       charts.push(chart);

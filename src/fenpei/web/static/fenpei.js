@@ -153,11 +153,28 @@
     });
   }
 
+  // --- sizes from data attributes ------------------------------------------------------------
+  // The Content-Security-Policy forbids inline style attributes; templates say
+  // data-width-percent="40" / data-height-px="300" and the sizes are set here (CSSOM).
+
+  function applySizes(root) {
+    const scope = root && root.querySelectorAll ? root : document;
+    scope.querySelectorAll("[data-width-percent]").forEach(function (element) {
+      element.style.width = Number(element.dataset.widthPercent) + "%";
+    });
+    scope.querySelectorAll("[data-height-px]").forEach(function (element) {
+      element.style.height = Number(element.dataset.heightPx) + "px";
+    });
+  }
+
+  applySizes(document);
+  document.addEventListener("htmx:load", function (event) { applySizes(event.target); });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", configureHtmx);
   } else {
     configureHtmx();
   }
 
-  window.fenpei = { confirmThen: confirmThen, showError: showError };
+  window.fenpei = { confirmThen: confirmThen, showError: showError, applySizes: applySizes };
 })();

@@ -1,0 +1,1 @@
+"""What every HTTP entrypoint shares (API, webhooks, pages): input limits, response headers."""
