@@ -131,12 +131,15 @@ def nesting_exceeds(text: str | bytes, limit: int = MAX_NESTING) -> bool:
 def load_json(text: str | bytes, *, field: str) -> Any:
     """Parse JSON from outside (a file, a form field, a body) within the bounds above;
     anything else is a ``ValidationFailed`` naming ``field`` (or the path inside it)."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationFailed.one(field, "is not UTF-8 text") from None
     if nesting_exceeds(text):
         raise ValidationFailed.one(field, NESTING_MESSAGE)
     try:
         value = json.loads(text)
-    except UnicodeDecodeError:
-        raise ValidationFailed.one(field, "is not UTF-8 text") from None
     except (ValueError, RecursionError) as exc:
         raise ValidationFailed.one(field, f"is not valid JSON: {exc}") from None
     bad = find_bad_value(value, "")
