@@ -9,12 +9,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import typer
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
-from fenpei.adapters.files.tabular import Table, read_table
+from fenpei.adapters.files.tabular import Table, parse_table
 from fenpei.bootstrap import Fenpei
-from fenpei.cli.import_customers import customers as import_command
+from fenpei.cli.main import app as cli
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField, FieldKind
 from fenpei.domain.customers import Customer, Stage
@@ -30,6 +29,10 @@ ZH_ROWS = [
     "C-002,李四,13900139000,,b,上海明月贸易,成交,",
     "C-003,王芳,,wang@example.com,c,,,",
 ]
+
+
+def read_table(path: Path) -> Table:
+    return parse_table(path.name, path.read_bytes())
 
 
 def write_csv(tmp_path: Path, lines: list[str], *, encoding: str = "utf-8") -> Path:
@@ -237,10 +240,48 @@ def test_many_bad_rows_are_listed_up_to_a_cap_with_a_count_of_the_rest(
     )
 
 
-def test_a_header_without_rows_is_refused(app: Fenpei, tmp_path: Path) -> None:
-    error = failure_of(app, read_table(write_csv(tmp_path, ["name,phone"])))
+def test_a_header_without_rows_is_refused(app: Fenpei) -> None:
+    error = failure_of(app, Table(name="customers.csv", headers=["name", "phone"], rows=[]))
 
     assert str(error) == "file: 'customers.csv' has a header but no rows under it"
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [
+        ("A\x00B", "must not contain NUL characters"),
+        ("A\ud800B", "must not contain lone surrogates"),
+    ],
+)
+def test_a_cell_no_database_can_store_is_a_row_error_and_nothing_is_imported(
+    app: Fenpei, cell: str, problem: str
+) -> None:
+    rows = [
+        (2, {"name": "Good", "备注": "ignored", "编号": "E-1"}),
+        (3, {"name": cell, "备注": cell, "编号": cell}),
+    ]
+    table = Table(name="bad.csv", headers=["name", "备注", "编号"], rows=rows)
+
+    error = failure_of(app, table)
+
+    assert [e.field for e in error.errors] == ["row 3.name", "row 3.external_id"]
+    assert all(e.message.startswith(problem) for e in error.errors)
+    assert all_customers(app) == []
+
+
+def test_a_date_no_page_can_show_is_a_row_error(app: Fenpei, tmp_path: Path) -> None:
+    with app.uow() as uow:
+        uow.custom_fields.add(CustomField(key="renewal", label="续约", kind=FieldKind.date))
+        uow.commit()
+    lines = ["name,created_at,续约", "A,2026-03-01,2026-04-01", "B,2500-01-01,2600-01-01"]
+
+    error = failure_of(app, read_table(write_csv(tmp_path, lines)), zone=UTC)
+
+    assert [str(e) for e in error.errors] == [
+        "row 3.created_at: must be between 1900-01-01 and 2199-12-31",
+        "row 3.custom.renewal: must be between 1900-01-01 and 2199-12-31",
+    ]
+    assert all_customers(app) == []
 
 
 def words(text: str) -> str:
@@ -248,21 +289,25 @@ def words(text: str) -> str:
     return " ".join(text.split())
 
 
-def cli_runner(app: Fenpei, monkeypatch: pytest.MonkeyPatch) -> tuple[CliRunner, typer.Typer]:
-    url = app.engine.url.render_as_string(hide_password=False)
-    monkeypatch.setenv("FENPEI_DATABASE_URL", url)
-    cli = typer.Typer()
-    cli.command()(import_command)
-    return CliRunner(), cli
+class ImportCommand:
+    """`fenpei import customers …` against the app's database."""
+
+    def __init__(self, app: Fenpei, monkeypatch: pytest.MonkeyPatch) -> None:
+        url = app.engine.url.render_as_string(hide_password=False)
+        monkeypatch.setenv("FENPEI_DATABASE_URL", url)
+        self.runner = CliRunner()
+
+    def invoke(self, *args: str) -> Result:
+        return self.runner.invoke(cli, ["import", "customers", *args])
 
 
 def test_cli_rejects_a_bad_file_naming_the_row_and_writes_nothing(
     app: Fenpei, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner, cli = cli_runner(app, monkeypatch)
+    command = ImportCommand(app, monkeypatch)
     path = write_csv(tmp_path, ["姓名,邮箱", "张三,zhang@example.com", "李四,li-at-example"])
 
-    result = runner.invoke(cli, [str(path)])
+    result = command.invoke(str(path))
 
     assert result.exit_code == 1, result.output
     assert "row 3.email: 'li-at-example' is not an email address" in words(result.stderr)
@@ -270,18 +315,37 @@ def test_cli_rejects_a_bad_file_naming_the_row_and_writes_nothing(
     assert all_customers(app) == []
 
 
+def test_cli_row_errors_show_cells_as_typed_never_as_markup(
+    app: Fenpei, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command = ImportCommand(app, monkeypatch)
+    lines = ["name,email,external_id", "[red]A,[/bold],:smile:", "B\x00,b@example.com,[/red]"]
+    path = write_csv(tmp_path, lines)
+
+    result = command.invoke(str(path))
+
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [
+        "Invalid input (2 problem(s)):",
+        "  row 2.email: '[/bold]' is not an email address (expected name@example.com)",
+        "  row 3.name: must not contain NUL characters",
+        "Nothing was changed.",
+    ]
+    assert all_customers(app) == []
+
+
 def test_cli_imports_a_good_gbk_file_and_prints_a_summary(
     app: Fenpei, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner, cli = cli_runner(app, monkeypatch)
+    command = ImportCommand(app, monkeypatch)
     path = write_csv(tmp_path, [ZH_HEADER, *ZH_ROWS], encoding="gbk")
 
-    dry = runner.invoke(cli, [str(path), "--dry-run"])
+    dry = command.invoke(str(path), "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "Dry run: every row is valid; nothing was written." in words(dry.stdout)
     assert all_customers(app) == []
 
-    result = runner.invoke(cli, [str(path)])
+    result = command.invoke(str(path))
 
     assert result.exit_code == 0, result.output
     assert "imported │ 3" in words(result.stdout)
@@ -292,12 +356,14 @@ def test_cli_imports_a_good_gbk_file_and_prints_a_summary(
 def test_cli_forced_wrong_encoding_suggests_the_option(
     app: Fenpei, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner, cli = cli_runner(app, monkeypatch)
+    command = ImportCommand(app, monkeypatch)
     path = write_csv(tmp_path, [ZH_HEADER, *ZH_ROWS], encoding="gbk")
 
-    result = runner.invoke(cli, [str(path), "--encoding", "utf-8"])
+    result = command.invoke(str(path), "--encoding", "utf-8")
 
-    assert result.exit_code == 1
-    message = words(result.stderr)
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1
+    message = result.stderr
+    assert message.startswith(f"Error: FILE {str(path)!r}: ")
     assert "could not be decoded as utf-8 (byte 0xb1 at offset 0, line 1)" in message
     assert "--encoding" in message

@@ -9,10 +9,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from fenpei.adapters.files.tabular import read_table
+from fenpei.adapters.files.tabular import Table, parse_table
 from fenpei.domain.errors import ValidationFailed
 
 GBK_TEXT = "姓名,电话,公司\n张三,13800138000,北京星辰科技有限公司\n李四,13900139000,上海明月贸易\n"
+
+
+def read_table(path: Path, *, encoding: str = "auto", sheet: str | None = None) -> Table:
+    return parse_table(path.name, path.read_bytes(), encoding=encoding, sheet=sheet)
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -228,15 +232,42 @@ def test_rows_with_more_cells_than_headers_are_all_named(tmp_path: Path) -> None
     ]
 
 
-def test_unknown_extension_and_missing_file_name_the_file_field(tmp_path: Path) -> None:
+def test_unknown_extension_names_the_file_field(tmp_path: Path) -> None:
     assert error_of(write(tmp_path, "a.json", b"{}")).startswith(
         "file: 'a.json': cannot read .json"
     )
     assert "save old .xls workbooks as .xlsx" in error_of(write(tmp_path, "old.xls", b"x"))
-    assert "does not exist" in error_of(tmp_path / "missing.csv")
 
 
 def test_sheet_is_refused_for_csv(tmp_path: Path) -> None:
     path = write(tmp_path, "a.csv", b"name\nA\n")
 
     assert error_of(path, sheet="Sheet1").startswith("sheet: ")
+
+
+def test_a_header_without_rows_is_refused_as_a_file_problem(tmp_path: Path) -> None:
+    path = write(tmp_path, "header.csv", b"name,phone\n\n , \n")
+
+    assert error_of(path) == "file: 'header.csv' has a header but no rows under it"
+
+
+def test_a_column_name_no_database_can_store_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "nul.csv", b"name,ci\x00ty\nA,B\n")
+
+    assert error_of(path) == "file: line 1: the name of column 2 must not contain NUL characters"
+
+
+def test_a_workbook_that_unpacks_past_the_bound_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["name"])
+    sheet.append(["A" * 5000])
+    path = tmp_path / "big.xlsx"
+    workbook.save(path)
+    monkeypatch.setattr("fenpei.adapters.files._xlsx.MAX_UNPACKED_BYTES", 4000)
+
+    assert "unpacks to" in error_of(path)
+    assert "at most 4,000 unpacked bytes" in error_of(path)

@@ -143,9 +143,9 @@ def add(
             route=not no_route,
         )
         uow.commit()
-    console.print(f"customer {created.id} {created.name}", markup=False)
+    console.print(f"customer {created.id} {created.name}")
     if decision is not None:
-        console.print(explain(decision), markup=False, highlight=False)
+        console.print(explain(decision))
 
 
 def assign(
@@ -183,9 +183,7 @@ def assign(
         )
         uow.commit()
     note = " (capacity overridden)" if record.capacity_override else ""
-    console.print(
-        f"{found.name} → {target.name} ({record.method.value}){note}", markup=False, highlight=False
-    )
+    console.print(f"{found.name} → {target.name} ({record.method.value}){note}")
 
 
 def history(customer: Annotated[str, typer.Argument(help="Customer id or external id.")]) -> None:

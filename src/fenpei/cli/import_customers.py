@@ -9,15 +9,29 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from fenpei.adapters.files.tabular import read_table
+from fenpei.adapters.files import tabular
 from fenpei.cli._common import console, fenpei_app
+from fenpei.cli._files import file_argument, read_bytes
+from fenpei.cli._output import labelled
+from fenpei.domain.limits import clean_text
 from fenpei.domain.users import SYSTEM
 from fenpei.services.customer_import import ImportSummary, import_customers
 from fenpei.services.routing_batch import route_customers
 
+FILE = "FILE"
+
+
+def read_customer_file(path: Path, *, encoding: str, sheet: str | None) -> tabular.Table:
+    """The rows of a customer file named on the command line; one that cannot be read as
+    a table ends the command (exit 2)."""
+    data = read_bytes(path, argument=FILE)
+    with file_argument(path, argument=FILE):
+        # The name is kept in the audit log: an undecodable byte in it becomes U+FFFD.
+        return tabular.parse_table(clean_text(path.name), data, encoding=encoding, sheet=sheet)
+
 
 def customers(
-    path: Annotated[
+    file: Annotated[
         Path,
         typer.Argument(
             help="A .csv (UTF-8 or GBK) or .xlsx file whose first row names the columns "
@@ -40,7 +54,7 @@ def customers(
 ) -> None:
     """Import customers from a CSV or Excel file; if any row is bad, none is imported."""
     with fenpei_app() as fenpei:
-        table = read_table(path, encoding=encoding, sheet=sheet)
+        table = read_customer_file(file, encoding=encoding, sheet=sheet)
         with fenpei.uow() as uow, Progress(console=console, transient=True) as bar:
             task = bar.add_task("Checking rows", total=len(table.rows))
             summary = import_customers(
@@ -84,6 +98,6 @@ def print_summary(summary: ImportSummary) -> None:
     table.add_row("columns", columns)
     console.print(table)
     for warning in summary.warnings:
-        console.print(f"[yellow]warning[/yellow]: {warning}", highlight=False)
+        console.print(labelled("warning", "yellow", f": {warning}"), soft_wrap=True)
     if summary.dry_run:
         console.print("Dry run: every row is valid; nothing was written.")

@@ -9,16 +9,36 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from fenpei.adapters.maven import read_maven
+from fenpei.adapters.maven import REQUIRED_COLUMNS, read_maven
 from fenpei.cli._common import console, fenpei_app
+from fenpei.cli._errors import BadArgument
+from fenpei.cli._files import check_directory, file_argument, read_text
+from fenpei.cli._output import labelled
 from fenpei.cli.import_customers import customers
 from fenpei.domain.users import SYSTEM
-from fenpei.services.maven_import import MavenSummary, import_maven
+from fenpei.services.maven_import import MavenData, MavenSummary, import_maven
 
 app = typer.Typer(help="Import data from files.", no_args_is_help=True)
 app.command("customers")(customers)
 
 BUNDLED_MAVEN = Path(__file__).resolve().parents[1] / "demo_data" / "maven-crm"
+DIRECTORY = "DIRECTORY"
+
+
+def read_maven_directory(directory: Path) -> MavenData:
+    """The Maven CRM files in ``directory``; what cannot be read ends the command (exit 2)."""
+    check_directory(directory, argument=DIRECTORY)
+    problems: list[str] = []
+    for name in REQUIRED_COLUMNS:
+        # Each file must be a regular, bounded, UTF-8 file before the reader opens it.
+        try:
+            read_text(directory / name, argument=name)
+        except BadArgument as exc:
+            problems.append(f"{name} {exc.problem}")
+    if problems:
+        raise BadArgument(DIRECTORY, "; ".join(problems), path=directory)
+    with file_argument(directory, argument=DIRECTORY):
+        return read_maven(directory)
 
 
 def print_maven_summary(summary: MavenSummary) -> None:
@@ -30,15 +50,14 @@ def print_maven_summary(summary: MavenSummary) -> None:
         table.add_row(kind, str(summary.created[kind]), str(summary.existing[kind]))
     console.print(table)
     for what, rows in sorted(summary.fixed.items()):
-        console.print(f"  fixed: {what} ({rows} rows)", highlight=False)
+        console.print(f"  fixed: {what} ({rows} rows)")
     for note in summary.notes:
-        console.print(f"  note: {note}", highlight=False)
+        console.print(f"  note: {note}")
     for reason, rows in sorted(summary.skipped.items()):
         lines = summary.skipped_lines[reason]
         shown = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
-        console.print(
-            f"  [yellow]skipped[/yellow] {rows}: {reason} (line {shown})", highlight=False
-        )
+        line = labelled("  skipped", "yellow", f" {rows}: {reason} (line {shown})")
+        console.print(line, soft_wrap=True)
 
 
 @app.command()
@@ -48,15 +67,16 @@ def maven(
     ] = BUNDLED_MAVEN,
 ) -> None:
     """Import the Maven CRM data set: offices, teams, reps, companies, opportunities."""
-    with fenpei_app() as fenpei, fenpei.uow() as uow, Progress(console=console) as bar:
-        data = read_maven(directory)
-        task = bar.add_task("opportunities", total=len(data.pipeline))
-        summary = import_maven(
-            uow=uow,
-            data=data,
-            actor=SYSTEM,
-            now=fenpei.now(),
-            progress=lambda done, total: bar.update(task, completed=done),
-        )
-        uow.commit()
+    with fenpei_app() as fenpei:
+        data = read_maven_directory(directory)
+        with fenpei.uow() as uow, Progress(console=console) as bar:
+            task = bar.add_task("opportunities", total=len(data.pipeline))
+            summary = import_maven(
+                uow=uow,
+                data=data,
+                actor=SYSTEM,
+                now=fenpei.now(),
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
+            uow.commit()
     print_maven_summary(summary)

@@ -1,13 +1,30 @@
-"""`fenpei`: the root command. Each group lives in its own module; this one wires them."""
+"""`fenpei`: the root command. Each group lives in its own module; this one wires them,
+and guards them all: no command ends with a Python traceback (see ``_errors``)."""
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from fenpei.cli import customers, database, imports, jobs, routing, serve, tokens, users
+from fenpei.cli._errors import errors_reported, report
+
+
+class GuardedGroup(TyperGroup):
+    """The root command: every subcommand runs inside ``errors_reported``, so tests that
+    invoke the app (``CliRunner``) see exactly what a user sees."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own (vendored) click.Context
+        with errors_reported():
+            return super().invoke(ctx)
+
 
 app = typer.Typer(
     name="fenpei",
+    cls=GuardedGroup,
     help="fenpei (分配): customer assignment — rules, capacity, explained decisions.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -26,4 +43,10 @@ app.add_typer(tokens.app, name="tokens")
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:  # raised outside any command, e.g. while building the tree
+        code = report(exc)
+        if code is None:
+            raise
+        sys.exit(code)

@@ -11,7 +11,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from fenpei.cli._common import console, fenpei_app
-from fenpei.domain.errors import ValidationFailed
+from fenpei.cli._files import json_object, read_json_object
 from fenpei.domain.users import SYSTEM
 from fenpei.engine.explain import explained_json
 from fenpei.services import rules as rule_service
@@ -21,35 +21,40 @@ from fenpei.services.routing_batch import route_queued
 rules_app = typer.Typer(help="Assignment rules (分配规则).", no_args_is_help=True)
 
 
-def _json_object(text: str, what: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationFailed.one(what, f"is not JSON: {exc.msg} at character {exc.pos}") from None
-    if not isinstance(value, dict):
-        raise ValidationFailed.one(what, "must be a JSON object")
-    return value
+def _customer_fields(customer: str | None, file: Path | None) -> dict[str, Any]:
+    if (customer is None) == (file is None):
+        raise typer.BadParameter("give the customer with --customer JSON or --file PATH")
+    if file is not None:
+        return read_json_object(file, argument="--file")
+    assert customer is not None
+    return json_object(customer, argument="--customer")
 
 
 def route(
     customer: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--customer",
             "-c",
             help='The customer as a JSON object, e.g. \'{"name": "Acme", "region": "East"}\'.',
         ),
-    ],
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help="A UTF-8 JSON file holding the customer instead."),
+    ] = None,
 ) -> None:
     """Dry run: which rule fires for this customer and who would get it (writes nothing)."""
-    with fenpei_app() as fenpei, fenpei.uow(read_only=True) as uow:
-        decision = preview(
-            uow=uow,
-            rulebook=fenpei.rulebook,
-            fields=_json_object(customer, "customer"),
-            now=fenpei.now(),
-            rng=fenpei.rng(),
-        )
+    with fenpei_app() as fenpei:
+        fields = _customer_fields(customer, file)
+        with fenpei.uow(read_only=True) as uow:
+            decision = preview(
+                uow=uow,
+                rulebook=fenpei.rulebook,
+                fields=fields,
+                now=fenpei.now(),
+                rng=fenpei.rng(),
+            )
     print(
         json.dumps(
             explained_json(decision),
@@ -108,11 +113,12 @@ def add_rule(
     ],
 ) -> None:
     """Add a rule from a JSON file (validated; errors give the JSON path)."""
-    fields = _json_object(file.read_text(encoding="utf-8"), "file")
-    with fenpei_app() as fenpei, fenpei.uow() as uow:
-        rule = rule_service.create_rule(uow=uow, fields=fields, actor=SYSTEM, now=fenpei.now())
-        uow.commit()
-    console.print(f"rule {rule.id} '{rule.name}' added at priority {rule.priority}", markup=False)
+    with fenpei_app() as fenpei:
+        fields = read_json_object(file, argument="FILE")
+        with fenpei.uow() as uow:
+            rule = rule_service.create_rule(uow=uow, fields=fields, actor=SYSTEM, now=fenpei.now())
+            uow.commit()
+    console.print(f"rule {rule.id} '{rule.name}' added at priority {rule.priority}")
 
 
 @rules_app.command("versions")
@@ -125,7 +131,6 @@ def versions(rule_id: Annotated[int, typer.Argument(help="Rule id.")]) -> None:
         console.print(
             f"v{version.version} {version.at:%Y-%m-%d %H:%M} by {version.actor}: "
             f"{json.dumps(version.snapshot, ensure_ascii=False)}",
-            markup=False,
         )
 
 

@@ -2,31 +2,73 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated
 
 import typer
 
-from fenpei.cli._common import console
+from fenpei.bootstrap import Fenpei
+from fenpei.cli._common import console, err_console, fenpei_app, load_settings
+from fenpei.cli._errors import CannotRun
+from fenpei.cli._output import labelled
+from fenpei.config import INSECURE_SECRET
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable only from this machine: 127.0.0.0/8, ::1, localhost."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:  # any other name may resolve to a public address
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def _run(fenpei: Fenpei, host: str, port: int) -> None:
+    import uvicorn
+
+    from fenpei.api.app import create_app
+
+    console.print(f"fenpei on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(fenpei), host=host, port=port, log_level="info")
 
 
 def serve(
     demo: Annotated[
         bool,
         typer.Option(
-            help="Fresh SQLite file with the Maven CRM data and an "
-            "admin user (password printed once)."
+            help="Load the Maven CRM data and an admin user (password printed once) into "
+            "a fresh ./fenpei-demo.db, or into FENPEI_DATABASE_URL if set (an empty one)."
         ),
     ] = False,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the web UI and the REST API (OpenAPI docs at /docs)."""
-    import uvicorn
+    if demo:
+        from fenpei.cli.demo import prepare_demo
 
-    from fenpei.api.app import create_app
-    from fenpei.bootstrap import bootstrap
-    from fenpei.cli.demo import prepare_demo
-
-    fenpei = prepare_demo() if demo else bootstrap()
-    console.print(f"fenpei on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(fenpei), host=host, port=port, log_level="info")
+        fenpei = prepare_demo()
+        try:
+            _run(fenpei, host, port)
+        finally:
+            fenpei.close()
+        return
+    settings = load_settings()
+    # Only dev and demo accept the public default key; anyone who can reach the server
+    # could sign session cookies with it.
+    insecure = settings.secret_key == INSECURE_SECRET
+    if insecure and not is_loopback(host):
+        raise CannotRun(f"set FENPEI_SECRET_KEY and FENPEI_MODE=production to serve on {host}")
+    with fenpei_app(settings=settings) as fenpei:
+        if insecure:
+            warning = (
+                f": FENPEI_SECRET_KEY is the public default ({settings.mode.value} mode); "
+                "serving on this machine only"
+            )
+            err_console.print(labelled("warning", "yellow", warning), soft_wrap=True)
+        _run(fenpei, host, port)

@@ -54,13 +54,11 @@ def create(
         f"token {token.id} ({token.name}) for {username.strip()}, scopes: "
         f"{' '.join(token.scopes)}"
         + (f", expires {_when(token.expires_at)} UTC" if token.expires_at else ""),
-        markup=False,
-        highlight=False,
     )
-    console.print(f"token:          {plaintext}", markup=False, highlight=False, soft_wrap=True)
-    console.print(f"webhook secret: {secret}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"token:          {plaintext}", soft_wrap=True)
+    console.print(f"webhook secret: {secret}", soft_wrap=True)
     err_console.print(
-        "[yellow]Copy them now: they are not stored and will not be shown again.[/yellow]"
+        "Copy them now: they are not stored and will not be shown again.", style="yellow"
     )
 
 
@@ -100,6 +98,4 @@ def revoke(token_id: Annotated[int, typer.Argument(help="The token's id (see lis
             uow=uow, token_id=token_id, actor=SYSTEM, now=fenpei.now()
         )
         uow.commit()
-    console.print(
-        f"token {token.id} ({token.prefix}, {token.name}) revoked", markup=False, highlight=False
-    )
+    console.print(f"token {token.id} ({token.prefix}, {token.name}) revoked")

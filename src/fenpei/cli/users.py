@@ -40,8 +40,6 @@ def create(
         uow.commit()
     console.print(
         f"user {username} ({role.value}) created; one-time password: {password}",
-        markup=False,
-        highlight=False,
     )
 
 
@@ -59,6 +57,4 @@ def reset_password(username: Annotated[str, typer.Argument(help="Login name.")])
             now=fenpei.now(),
         )
         uow.commit()
-    console.print(
-        f"new one-time password for {username}: {password}", markup=False, highlight=False
-    )
+    console.print(f"new one-time password for {username}: {password}")

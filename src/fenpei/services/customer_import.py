@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Protocol
 
 from fenpei.domain.audit import AuditEntry
-from fenpei.domain.custom_fields import CustomField
+from fenpei.domain.custom_fields import CustomField, FieldKind
 from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.errors import FieldError, ValidationFailed
+from fenpei.domain.limits import date_problem, text_problem
 from fenpei.domain.users import Actor
 from fenpei.services._import_columns import STAGE_ALIASES, resolve_columns
 from fenpei.services.categories import load_category_index
@@ -77,6 +78,38 @@ def _row_fields(cells: Mapping[str, str], columns: Mapping[str, str]) -> dict[st
     return raw
 
 
+def _cell_problems(
+    cells: Mapping[str, str], columns: Mapping[str, str], prefix: str
+) -> list[FieldError]:
+    """Cells no database can store (NUL, a lone surrogate), named by the field they fill."""
+    return [
+        FieldError(prefix + target, problem)
+        for header, target in columns.items()
+        if (problem := text_problem(cells.get(header, "")))
+    ]
+
+
+def _date_problems(
+    fields: Mapping[str, object], prefix: str, custom_fields: Sequence[CustomField]
+) -> list[FieldError]:
+    """Dates outside the range every page and report can show, custom attributes' too."""
+    values = [(name, value) for name, value in fields.items() if isinstance(value, date)]
+    custom = fields.get("custom")
+    if isinstance(custom, Mapping):
+        # Custom dates are kept as ISO text, already checked to be dates by the cleaner.
+        kinds = {d.key: d.kind for d in custom_fields}
+        values += [
+            (f"custom.{key}", date.fromisoformat(value))
+            for key, value in custom.items()
+            if kinds.get(key) is FieldKind.date and isinstance(value, str)
+        ]
+    return [
+        FieldError(prefix + name, problem)
+        for name, value in values
+        if (problem := date_problem(value))
+    ]
+
+
 def _cap(errors: list[tuple[int, FieldError]], *, rows: int) -> list[FieldError]:
     """The first errors in row order, and a count of the rest."""
     errors.sort(key=lambda pair: pair[0])
@@ -104,22 +137,27 @@ def _validate_rows(
     for done, (number, cells) in enumerate(table.rows, start=1):
         prefix = f"row {number}."
         raw = _row_fields(cells, columns)
+        unstorable = _cell_problems(cells, columns, prefix)
         try:
-            valid.append(
-                validate_customer_fields(
-                    uow,
-                    raw,
-                    partial=False,
-                    prefix=prefix,
-                    categories=categories,
-                    custom_fields=custom_fields,
-                    zone=zone,
-                )
+            if unstorable:
+                raise ValidationFailed(unstorable)
+            fields = validate_customer_fields(
+                uow,
+                raw,
+                partial=False,
+                prefix=prefix,
+                categories=categories,
+                custom_fields=custom_fields,
+                zone=zone,
             )
+            if out_of_range := _date_problems(fields, prefix, custom_fields):
+                raise ValidationFailed(out_of_range)
+            valid.append(fields)
         except ValidationFailed as exc:
             errors += [(number, e) for e in exc.errors]
         external_id = raw.get("external_id")
-        if isinstance(external_id, str):
+        # An unstorable id is reported above; it cannot even be looked up.
+        if isinstance(external_id, str) and not unstorable:
             if external_id in first_row_of:
                 message = f"{external_id!r} is also in row {first_row_of[external_id]}"
                 errors.append((number, FieldError(prefix + "external_id", message)))

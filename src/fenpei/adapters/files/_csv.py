@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from pathlib import Path
 
 from fenpei.domain.errors import ValidationFailed
 
@@ -15,14 +14,14 @@ DELIMITERS = (",", ";", "\t")
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
-def csv_rows(path: Path, *, encoding: str) -> list[tuple[int, list[str]]]:
-    """The cells of every CSV record, numbered by the line the record starts on."""
-    data = path.read_bytes()
+def csv_rows(data: bytes, *, name: str, encoding: str) -> list[tuple[int, list[str]]]:
+    """The cells of every CSV record in ``data`` (the file ``name``), numbered by the line
+    the record starts on."""
     if data.startswith(_ZIP_MAGIC):
         raise ValidationFailed.one(
-            "file", f"{path.name!r} looks like an Excel workbook, not CSV; name it .xlsx"
+            "file", f"{name!r} looks like an Excel workbook, not CSV; name it .xlsx"
         )
-    text = decode(data, encoding=encoding, name=path.name)
+    text = decode(data, encoding=encoding, name=name)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     records: list[tuple[int, list[str]]] = []
     line = 1

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import warnings
 import zipfile
 from datetime import date, datetime, time
-from pathlib import Path
 
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
@@ -16,22 +16,43 @@ from fenpei.domain.errors import ValidationFailed
 # What a damaged or mislabelled workbook raises while it is opened or read (SyntaxError
 # covers the XML parser's ParseError).
 _UNREADABLE = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, SyntaxError)
+# A workbook is a zip archive: a small file can unpack to gigabytes. Its parts are never
+# read past their declared sizes, so bounding the declared total bounds the work.
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 
 
-def xlsx_rows(path: Path, *, sheet: str | None) -> list[tuple[int, list[str]]]:
-    """Every row of the sheet (the active one by default), numbered as Excel numbers them."""
+def _check_unpacked_size(data: bytes, *, name: str) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(part.file_size for part in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ValidationFailed.one(
+            "file", f"{name!r} is not a readable .xlsx workbook ({exc})"
+        ) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationFailed.one(
+            "file",
+            f"{name!r} unpacks to {unpacked:,} bytes; fenpei reads workbooks of at most "
+            f"{MAX_UNPACKED_BYTES:,} unpacked bytes (split it, or save it as CSV)",
+        )
+
+
+def xlsx_rows(data: bytes, *, name: str, sheet: str | None) -> list[tuple[int, list[str]]]:
+    """Every row of the sheet (the active one by default) of the workbook in ``data`` (the
+    file ``name``), numbered as Excel numbers them."""
+    _check_unpacked_size(data, name=name)
     with warnings.catch_warnings():
         # openpyxl warns about parts of a workbook it drops on reading (styles, drawings,
         # data-validation extensions); none of them changes a cell's value.
         warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
         try:
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except _UNREADABLE as exc:
             raise ValidationFailed.one(
-                "file", f"{path.name!r} is not a readable .xlsx workbook ({exc})"
+                "file", f"{name!r} is not a readable .xlsx workbook ({exc})"
             ) from None
         try:
-            worksheet = _worksheet(workbook, sheet, name=path.name)
+            worksheet = _worksheet(workbook, sheet, name=name)
             # Some writers record a wrong sheet size; forget it and read every cell.
             worksheet.reset_dimensions()
             # ``values`` starts at row 1 and yields an empty row for each missing one, so
@@ -40,7 +61,7 @@ def xlsx_rows(path: Path, *, sheet: str | None) -> list[tuple[int, list[str]]]:
             return [(number, [cell_text(v) for v in row]) for number, row in enumerate(rows, 1)]
         except _UNREADABLE as exc:
             raise ValidationFailed.one(
-                "file", f"{path.name!r}: a sheet of the workbook cannot be read ({exc})"
+                "file", f"{name!r}: a sheet of the workbook cannot be read ({exc})"
             ) from None
         finally:
             workbook.close()

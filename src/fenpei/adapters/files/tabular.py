@@ -1,18 +1,21 @@
 """A spreadsheet-shaped file (CSV or .xlsx) read into a header and rows of text.
 
-Row numbers are the ones a person sees: the CSV line or the Excel row, with the header on
-its own line, so an error about "row 7" points at the line an editor or Excel shows as 7.
+Pure: it is given the file's name and bytes (the command line reads them, bounded, through
+``cli/_files.py``). Row numbers are the ones a person sees: the CSV line or the Excel row,
+with the header on its own line, so an error about "row 7" points at the line an editor or
+Excel shows as 7.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePath
 
 from fenpei.adapters.files._csv import csv_rows
 from fenpei.adapters.files._xlsx import xlsx_rows
 from fenpei.domain.errors import FieldError, ValidationFailed
+from fenpei.domain.limits import text_problem
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -28,24 +31,25 @@ class Table:
     rows: list[tuple[int, dict[str, str]]]
 
 
-def read_table(path: Path, *, encoding: str = "auto", sheet: str | None = None) -> Table:
-    """Read a CSV (utf-8 / gbk / gb18030, sniffed delimiter) or .xlsx file into a Table."""
-    suffix = path.suffix.lower()
+def parse_table(
+    name: str, data: bytes, *, encoding: str = "auto", sheet: str | None = None
+) -> Table:
+    """A CSV (utf-8 / gbk / gb18030, sniffed delimiter) or .xlsx file's ``data`` as a Table;
+    its ``name`` (the kind is told by the extension) is used in errors."""
+    suffix = PurePath(name).suffix.lower()
     if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES:
         known = ", ".join(CSV_SUFFIXES + XLSX_SUFFIXES)
         hint = " (save old .xls workbooks as .xlsx)" if suffix == ".xls" else ""
         raise ValidationFailed.one(
             "file",
-            f"{path.name!r}: cannot read {suffix or 'files without an extension'}; "
+            f"{name!r}: cannot read {suffix or 'files without an extension'}; "
             f"use one of {known}{hint}",
         )
-    if not path.is_file():
-        raise ValidationFailed.one("file", f"{str(path)!r} does not exist or is not a file")
     if suffix in XLSX_SUFFIXES:
-        return build_table(path.name, xlsx_rows(path, sheet=sheet), unit="row")
+        return build_table(name, xlsx_rows(data, name=name, sheet=sheet), unit="row")
     if sheet is not None:
         raise ValidationFailed.one("sheet", "only Excel workbooks have sheets; leave it out")
-    return build_table(path.name, csv_rows(path, encoding=encoding), unit="line")
+    return build_table(name, csv_rows(data, name=name, encoding=encoding), unit="line")
 
 
 def build_table(
@@ -54,7 +58,8 @@ def build_table(
     """Take the first non-blank row as the header; check it and every row against it.
 
     Blank rows are skipped; short rows are padded; a row with more non-empty cells than
-    the header has columns is an error, as are empty or repeated column names.
+    the header has columns is an error, as are empty, repeated or unstorable column names
+    and a header with no rows under it. (Cells are checked by whoever stores them.)
     """
     rows = iter(numbered_rows)
     header_at, header = _first_non_blank(rows)
@@ -82,6 +87,8 @@ def build_table(
         body.append((number, dict(zip(headers, values, strict=False))))
     if errors:
         raise ValidationFailed(errors)
+    if not body:
+        raise ValidationFailed.one("file", f"{name!r} has a header but no rows under it")
     return Table(name=name, headers=headers, rows=body)
 
 
@@ -108,6 +115,8 @@ def _check_headers(values: list[str], *, at: str) -> list[str]:
     for column, header in enumerate(headers, start=1):
         if not header:
             errors.append(FieldError("file", f"{at}: column {column} of the header has no name"))
+        elif problem := text_problem(header):
+            errors.append(FieldError("file", f"{at}: the name of column {column} {problem}"))
         elif header in seen:
             errors.append(
                 FieldError(
