@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from fenpei.domain import limits
 from fenpei.domain.errors import FieldError, ValidationFailed
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -49,9 +50,12 @@ def _clean_value(definition: CustomField, value: object) -> object:
         return value if isinstance(value, int) else number
     if kind is FieldKind.date:
         try:
-            return date.fromisoformat(str(value)).isoformat()
+            day = date.fromisoformat(str(value))
         except ValueError:
             raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        if problem := limits.date_problem(day):
+            raise ValueError(problem)
+        return day.isoformat()
     if value not in definition.choices:
         raise ValueError(f"{value!r} is not one of {', '.join(definition.choices)}")
     return value

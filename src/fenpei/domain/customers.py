@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from fenpei.domain import limits
 from fenpei.domain.contacts import email_problem, phone_problem, wechat_problem
 from fenpei.domain.errors import FieldError, ValidationFailed
 
@@ -110,7 +111,7 @@ MAX_MONEY = Decimal("99999999999999.99")  # NUMERIC(16, 2)
 # A date, or a date and time with an optional zone (a zone needs a time to belong to).
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?")
 _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
-YEARS = range(1900, 3000)
+YEARS = range(limits.EARLIEST_DATE.year, limits.LATEST_DATE.year + 1)
 
 
 def _shown(value: object) -> str:
