@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from pathlib import Path
 
 from fenpei.domain.errors import FieldError, ValidationFailed
@@ -33,21 +34,24 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _read(path: Path, required: tuple[str, ...], errors: list[FieldError]) -> list[Row]:
+def _read(path: Path, errors: list[FieldError]) -> str | None:
     if not path.is_file():
         errors.append(FieldError(path.name, f"file not found in {path.parent}"))
-        return []
+        return None
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         errors.append(FieldError(path.name, f"is not UTF-8 (bad byte at offset {exc.start})"))
-        return []
+        return None
+
+
+def _rows(name: str, text: str, required: tuple[str, ...], errors: list[FieldError]) -> list[Row]:
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in reader.fieldnames or []]
     if missing := [c for c in required if c not in header]:
         errors.append(
             FieldError(
-                f"{path.name}.columns", f"missing {', '.join(missing)} (found: {', '.join(header)})"
+                f"{name}.columns", f"missing {', '.join(missing)} (found: {', '.join(header)})"
             )
         )
         return []
@@ -61,10 +65,23 @@ def _read(path: Path, required: tuple[str, ...], errors: list[FieldError]) -> li
     return rows
 
 
-def read_maven(directory: Path) -> MavenData:
-    """Read the four files; a missing file or column is reported for all files at once."""
-    errors: list[FieldError] = []
-    tables = [_read(directory / name, cols, errors) for name, cols in REQUIRED_COLUMNS.items()]
+def _tables(texts: Mapping[str, str | None], errors: list[FieldError]) -> MavenData:
+    tables = [
+        _rows(name, text, columns, errors) if (text := texts.get(name)) is not None else []
+        for name, columns in REQUIRED_COLUMNS.items()
+    ]
     if errors:
         raise ValidationFailed(errors)
     return MavenData(*tables)
+
+
+def parse_maven(texts: Mapping[str, str]) -> MavenData:
+    """The four files' texts, by file name, as rows; a missing column is reported for all
+    files at once."""
+    return _tables(texts, [])
+
+
+def read_maven(directory: Path) -> MavenData:
+    """Read the four files; a missing file or column is reported for all files at once."""
+    errors: list[FieldError] = []
+    return _tables({name: _read(directory / name, errors) for name in REQUIRED_COLUMNS}, errors)

@@ -9,7 +9,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from fenpei.adapters.maven import REQUIRED_COLUMNS, read_maven
+from fenpei.adapters.maven import REQUIRED_COLUMNS, parse_maven
 from fenpei.cli._common import console, fenpei_app
 from fenpei.cli._errors import BadArgument
 from fenpei.cli._files import check_directory, file_argument, read_text
@@ -29,16 +29,17 @@ def read_maven_directory(directory: Path) -> MavenData:
     """The Maven CRM files in ``directory``; what cannot be read ends the command (exit 2)."""
     check_directory(directory, argument=DIRECTORY)
     problems: list[str] = []
+    texts: dict[str, str] = {}
     for name in REQUIRED_COLUMNS:
-        # Each file must be a regular, bounded, UTF-8 file before the reader opens it.
+        # Each file is read once, bounded, and must be a regular UTF-8 file.
         try:
-            read_text(directory / name, argument=name)
+            texts[name] = read_text(directory / name, argument=name)
         except BadArgument as exc:
             problems.append(f"{name} {exc.problem}")
     if problems:
         raise BadArgument(DIRECTORY, "; ".join(problems), path=directory)
     with file_argument(directory, argument=DIRECTORY):
-        return read_maven(directory)
+        return parse_maven(texts)
 
 
 def print_maven_summary(summary: MavenSummary) -> None:
