@@ -1,4 +1,5 @@
-"""Rules over HTTP: admins change them, anyone logged in reads and previews, one error shape."""
+"""Rules over HTTP: admins change them, managers and auditors read and preview them, reps
+see nothing of them; one error shape."""
 
 from __future__ import annotations
 
@@ -140,27 +141,49 @@ def test_bad_update_is_422_never_500_and_keeps_the_rule(
     assert user_client.get(f"{API}/rules/{rule['id']}").json()["version"] == 1
 
 
-def test_only_an_admin_may_change_rules_but_anyone_may_read_and_preview(
+def test_only_an_admin_may_change_rules_managers_and_auditors_read_and_preview(
     app: Fenpei, user_client: TestClient, seeded: World, default_rule: int
 ) -> None:
     rule = create(user_client, east_rule(seeded))
-    with client_as(app, Role.manager) as manager:
-        for method, path, body in [
-            ("POST", "/rules", east_rule(seeded)),
-            ("POST", "/rules", {"bad": "body"}),  # refused before the body is read
-            ("PATCH", f"/rules/{rule['id']}", {"priority": 1}),
-            ("DELETE", f"/rules/{rule['id']}", None),
-            ("POST", "/rules/reorder", {"rule_ids": [rule["id"]]}),
-            ("POST", f"/rules/{rule['id']}/disable", None),
-            ("POST", f"/rules/{rule['id']}/versions/1/restore", None),
-        ]:
-            assert_error(manager.request(method, API + path, json=body), 403, "permission_denied")
-
-        assert manager.get(f"{API}/rules/{rule['id']}").status_code == 200
-        assert manager.get(f"{API}/rules/{rule['id']}/versions").status_code == 200
-        preview = manager.post(f"{API}/rules/preview", json={"name": "W", "region": "East"})
-        assert preview.status_code == 200, preview.text
+    for role in (Role.manager, Role.auditor):
+        with client_as(app, role) as reader:
+            for method, path, body in [
+                ("POST", "/rules", east_rule(seeded)),
+                ("POST", "/rules", {"bad": "body"}),  # refused before the body is read
+                ("PATCH", f"/rules/{rule['id']}", {"priority": 1}),
+                ("DELETE", f"/rules/{rule['id']}", None),
+                ("POST", "/rules/reorder", {"rule_ids": [rule["id"]]}),
+                ("POST", f"/rules/{rule['id']}/disable", None),
+                ("POST", f"/rules/{rule['id']}/versions/1/restore", None),
+            ]:
+                response = reader.request(method, API + path, json=body)
+                assert_error(response, 403, "permission_denied")
+            listed = reader.get(f"{API}/rules").json()
+            assert [r["id"] for r in listed] == [rule["id"], default_rule]
+            assert reader.get(f"{API}/rules/{rule['id']}").status_code == 200
+            assert reader.get(f"{API}/rules/{rule['id']}/versions").status_code == 200
+            preview = reader.post(f"{API}/rules/preview", json={"name": "W", "region": "East"})
+            assert preview.status_code == 200, preview.text
     assert user_client.get(f"{API}/rules/{rule['id']}").json()["version"] == 1
+
+
+def test_a_rep_sees_nothing_of_the_rule_book(
+    app: Fenpei, user_client: TestClient, seeded: World, default_rule: int
+) -> None:
+    rule = create(user_client, east_rule(seeded))
+    with client_as(app, Role.rep) as rep:
+        for method, path, body in [
+            ("GET", "/rules", None),
+            ("GET", f"/rules/{rule['id']}", None),
+            ("GET", f"/rules/{rule['id']}/versions", None),
+            ("GET", "/rules/999", None),  # no hint whether a rule exists
+            ("POST", "/rules/preview", {"name": "W", "region": "East"}),
+            ("POST", "/rules/preview", {"name": "W", "email": "not mail"}),  # before the body
+        ]:
+            response = rep.request(method, API + path, json=body)
+            assert_error(response, 403, "permission_denied")
+            assert "East" not in response.text
+        assert rep.get("/rules").status_code == 403  # the pages agree
 
 
 def test_preview_writes_nothing_and_does_not_move_the_cursor(

@@ -212,6 +212,11 @@ def readers(ok: int = 200) -> Expect:
     return _statuses(ok, rep=403, other_rep=403, manager=403, other_manager=403)
 
 
+def rule_readers(ok: int = 200) -> Expect:
+    """The rule book: admins, managers and auditors read and preview it; reps see none of it."""
+    return _statuses(ok, rep=403, other_rep=403)
+
+
 def writers_in_scope(ok: int = 200) -> Expect:
     """Admins, and East's manager; West's manager finds nothing; reps and auditors may not."""
     return _statuses(ok, rep=403, other_rep=403, other_manager=404, auditor=403)
@@ -330,15 +335,19 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: {"name": "Lead"},
     ),
     # rules
-    ("GET", "/api/v1/rules"): Case("/api/v1/rules", anyone()),
-    ("GET", "/api/v1/rules/{rule_id}"): Case("/api/v1/rules/{rule}", anyone()),
-    ("GET", "/api/v1/rules/{rule_id}/versions"): Case("/api/v1/rules/{rule}/versions", anyone()),
+    # rules: the rule book is read whole by admins, managers and auditors, or not at all
+    ("GET", "/api/v1/rules"): Case("/api/v1/rules", rule_readers()),
+    ("GET", "/api/v1/rules/{rule_id}"): Case("/api/v1/rules/{rule}", rule_readers()),
+    ("GET", "/api/v1/rules/{rule_id}/versions"): Case(
+        "/api/v1/rules/{rule}/versions", rule_readers()
+    ),
     ("POST", "/api/v1/rules"): Case("/api/v1/rules", admins(201), _rule_body),
     ("POST", "/api/v1/rules/reorder"): Case(
         "/api/v1/rules/reorder", admins(), lambda w: {"rule_ids": [w.ids["rule"]]}
     ),
+    # A preview names every rep it passes over and why (on leave, at capacity).
     ("POST", "/api/v1/rules/preview"): Case(
-        "/api/v1/rules/preview", anyone(), lambda w: {"name": "X", "region": "East"}
+        "/api/v1/rules/preview", rule_readers(), lambda w: {"name": "X", "region": "East"}
     ),
     ("PATCH", "/api/v1/rules/{rule_id}"): Case(
         "/api/v1/rules/{rule}", admins(), lambda w: {"name": "East 2"}
@@ -582,6 +591,26 @@ def test_every_route_has_a_case_and_every_case_a_route() -> None:
     served = {(method, path) for method, path, _ in route_table()}
     assert served - CASES.keys() == set(), "add these routes to CASES"
     assert CASES.keys() - served == set(), "these cases name no route"
+
+
+# The same read of the rule book through the API and through the pages.
+RULE_BOOK_READS = {
+    ("GET", "/api/v1/rules"): ("GET", "/rules"),
+    ("GET", "/api/v1/rules/{rule_id}"): ("GET", "/rules/{rule_id}"),
+    ("GET", "/api/v1/rules/{rule_id}/versions"): ("GET", "/rules/{rule_id}/versions"),
+    ("POST", "/api/v1/rules/preview"): ("POST", "/rules/try"),
+}
+
+
+@pytest.mark.parametrize("caller", sorted(SESSION_USERS))
+def test_api_and_pages_let_each_role_read_the_same_of_the_rule_book(caller: str) -> None:
+    """One scope decision per read: a role that may read the rule book through the API may
+    read it on the pages, and one refused there is refused here (both are run below)."""
+    for api, page in RULE_BOOK_READS.items():
+        api_allowed = CASES[api].expect[caller] < 400
+        page_allowed = CASES[page].expect[caller] < 400
+        assert api_allowed == page_allowed, (caller, api, page)
+        assert api_allowed == (SESSION_USERS[caller] is not Role.rep), (caller, api)
 
 
 def _required_scope(route: Any, method: str) -> str:

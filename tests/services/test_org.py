@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fenpei.domain.errors import Conflict, NotFound, ValidationFailed
+from fenpei.domain.limits import DATE_MESSAGE
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services.org import (
@@ -199,7 +200,7 @@ def test_rep_tags_are_each_at_most_100_characters(uow: FakeUnitOfWork, clock: Fi
     error = refused(
         uow, ValidationFailed, lambda: _create_rep(uow, clock, {"name": "x", "tags": ["t" * 101]})
     )
-    assert message_for(error, "tags") == "must be a list of text (each at most 100 characters)"
+    assert message_for(error, "tags") == "item 0: must be text of at most 100 characters"
     assert a_rep(uow, clock, tags=["t" * 100, "vip"]).tags == ["t" * 100, "vip"]
 
 
@@ -560,4 +561,4 @@ def test_a_leave_beyond_the_storable_date_range_is_refused_by_naming_it(
             now=clock.now(),
         ),
     )
-    assert message_for(error, "starts_at") == "is out of the supported date range"
+    assert message_for(error, "starts_at") == DATE_MESSAGE

@@ -77,6 +77,7 @@ def trying(
         rulebook=rulebook,
         draft_fields=draft,
         customer_fields=customer,
+        actor=SYSTEM,
         now=clock.now(),
         rng=Random(3),
         rule_id=rule_id,
@@ -182,9 +183,13 @@ def test_check_draft_runs_the_save_validation_without_saving(
 ) -> None:
     with uow:
         before = uow.dump()
-        good = check_draft(uow=uow, draft_fields={"name": " Renamed "}, rule_id=world.east_rule)
+        good = check_draft(
+            uow=uow, actor=SYSTEM, draft_fields={"name": " Renamed "}, rule_id=world.east_rule
+        )
         with pytest.raises(ValidationFailed) as caught:
-            check_draft(uow=uow, draft_fields={"name": "X", "colour": "red", "target": {}})
+            check_draft(
+                uow=uow, actor=SYSTEM, draft_fields={"name": "X", "colour": "red", "target": {}}
+            )
         assert uow.dump() == before
 
     assert good.name == "Renamed" and good.conditions == EAST
@@ -195,6 +200,6 @@ def test_the_default_rule_keeps_catching_everything(uow: FakeUnitOfWork, world: 
     default = next(r for r in uow.rules.active() if r.is_default)
 
     with uow, pytest.raises(ValidationFailed) as caught:
-        check_draft(uow=uow, draft_fields={"conditions": EAST}, rule_id=default.id)
+        check_draft(uow=uow, actor=SYSTEM, draft_fields={"conditions": EAST}, rule_id=default.id)
 
     assert [e.field for e in caught.value.errors] == ["conditions"]

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from random import Random
 from typing import Any
 
 import pytest
 
-from fenpei.domain.errors import NotFound, ValidationFailed
+from fenpei.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from fenpei.domain.rules import DEFAULT_RULE_NAME, PUBLIC_POOL, Rule
-from fenpei.domain.users import SYSTEM, Actor
-from fenpei.services import org
+from fenpei.domain.users import SYSTEM, Actor, Role
+from fenpei.services import org, rule_tester
+from fenpei.services.rulebook import RuleBook
 from fenpei.services.rules import (
     create_rule,
     delete_rule,
     engine_rule,
     ensure_default_rule,
     get_rule,
+    list_rules,
+    read_rule,
     reorder_rules,
     restore_version,
+    rule_versions,
     update_rule,
 )
 from tests.fakes import FakeUnitOfWork, FixedClock, in_transaction
@@ -506,3 +511,103 @@ def test_a_deleted_rule_leaves_routing_but_keeps_its_history(
     assert uow.audit.find(object_type="rule")[0].action == "delete"
     with uow, pytest.raises(NotFound):
         update_rule(uow=uow, rule_id=rule_id, fields={"priority": 1}, actor=ALICE, now=clock.now())
+
+
+# --- who reads the rule book --------------------------------------------------------------
+
+READERS = [Actor("ada", Role.admin), Actor("max", Role.manager), Actor("aud", Role.auditor)]
+A_REP = Actor("rosie", Role.rep, rep_id=1)
+
+
+def rule_book_reads(uow: FakeUnitOfWork, clock: FixedClock, rule_id: int, actor: Actor) -> None:
+    """Every read of the rule book a service offers, as ``actor``."""
+    list_rules(uow=uow, actor=actor)
+    read_rule(uow=uow, rule_id=rule_id, actor=actor)
+    rule_versions(uow=uow, rule_id=rule_id, actor=actor)
+    rule_tester.check_draft(uow=uow, draft_fields={}, actor=actor, rule_id=rule_id)
+    rule_tester.preview(
+        uow=uow,
+        rulebook=RuleBook(),
+        fields={"name": "W", "region": "East"},
+        actor=actor,
+        now=clock.now(),
+        rng=Random(1),
+    )
+    rule_tester.try_rule(
+        uow=uow,
+        rulebook=RuleBook(),
+        draft_fields={},
+        customer_fields={"region": "East"},
+        actor=actor,
+        now=clock.now(),
+        rng=Random(1),
+        rule_id=rule_id,
+    )
+
+
+@pytest.mark.parametrize("actor", READERS, ids=lambda a: a.role.value)
+def test_admins_managers_and_auditors_read_and_preview_the_rule_book(
+    uow: FakeUnitOfWork, clock: FixedClock, actor: Actor
+) -> None:
+    rule = new_rule(uow, clock)
+    assert rule.id is not None
+
+    with uow:
+        rule_book_reads(uow, clock, rule.id, actor)
+        assert [r.id for r in list_rules(uow=uow, actor=actor)] == [rule.id]
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda uow, clock, rule_id: list_rules(uow=uow, actor=A_REP),
+        lambda uow, clock, rule_id: read_rule(uow=uow, rule_id=rule_id, actor=A_REP),
+        lambda uow, clock, rule_id: read_rule(uow=uow, rule_id=999, actor=A_REP),
+        lambda uow, clock, rule_id: rule_versions(uow=uow, rule_id=rule_id, actor=A_REP),
+        lambda uow, clock, rule_id: rule_tester.check_draft(
+            uow=uow, draft_fields={}, actor=A_REP, rule_id=rule_id
+        ),
+        lambda uow, clock, rule_id: rule_tester.preview(
+            uow=uow,
+            rulebook=RuleBook(),
+            fields={"name": "W"},
+            actor=A_REP,
+            now=clock.now(),
+            rng=Random(1),
+        ),
+        lambda uow, clock, rule_id: rule_tester.try_rule(
+            uow=uow,
+            rulebook=RuleBook(),
+            draft_fields={},
+            customer_fields={},
+            actor=A_REP,
+            now=clock.now(),
+            rng=Random(1),
+        ),
+    ],
+    ids=["list", "read", "read a missing one", "versions", "check", "preview", "try"],
+)
+def test_a_rep_sees_nothing_of_the_rule_book(
+    uow: FakeUnitOfWork, clock: FixedClock, read: Any
+) -> None:
+    rule = new_rule(uow, clock)
+
+    error = refused(uow, PermissionDenied, lambda: read(uow, clock, rule.id))
+
+    assert str(error).startswith("only an admin, a manager or an auditor may")
+
+
+def test_restoring_a_version_is_for_admins_even_when_it_does_not_exist(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    rule = new_rule(uow, clock)
+    assert rule.id is not None
+    rule_id = rule.id
+
+    refused(
+        uow,
+        PermissionDenied,
+        lambda: restore_version(
+            uow=uow, rule_id=rule_id, version=9, actor=READERS[1], now=clock.now()
+        ),
+    )

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from fenpei.api.schemas import Id, RepRead, TeamRead
+from fenpei.api.schemas import BoundedDateTime, Id, RepRead, TeamRead
+from fenpei.domain.org import MAX_LABEL_LENGTH, MAX_SKILLS_PER_KIND, MAX_SPANS_PER_DAY, MAX_TAGS
 
 
 def _no_nul(value: str) -> str:
@@ -29,6 +30,7 @@ OneToHundred = Annotated[StrictInt, Field(ge=1, le=100)]
 SkillKind = Literal["industries", "products", "languages", "regions"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Span = Annotated[list[Annotated[str, Field(max_length=5)]], Field(min_length=2, max_length=2)]
+Label = Annotated[str, Field(max_length=MAX_LABEL_LENGTH), NoNul]
 
 
 class _Read(BaseModel):
@@ -89,16 +91,24 @@ class _RepFields(BaseModel):
 
     email: Annotated[str, Field(max_length=254), NoNul] | None = None
     team_id: Id | None = None
-    skills: dict[SkillKind, Annotated[list[ShortText], Field(max_length=200)]] | None = None
-    tags: Annotated[list[ShortText], Field(max_length=200)] | None = None
+    skills: (
+        dict[SkillKind, Annotated[list[Label], Field(max_length=MAX_SKILLS_PER_KIND)]] | None
+    ) = Field(
+        None,
+        description=f"Skills by kind; at most {MAX_SKILLS_PER_KIND} a kind, each at most "
+        f"{MAX_LABEL_LENGTH} characters.",
+    )
+    tags: Annotated[list[Label], Field(max_length=MAX_TAGS)] | None = Field(
+        None, description=f"At most {MAX_TAGS} tags, each at most {MAX_LABEL_LENGTH} characters."
+    )
     max_open: Limit = None
     max_per_day: Limit = None
     max_per_week: Limit = None
     max_per_month: Limit = None
     time_zone: ShortText | None = Field(None, description="An IANA zone, e.g. `Asia/Shanghai`.")
-    working_hours: dict[Weekday, Annotated[list[Span], Field(max_length=24)]] | None = Field(
-        None, description='`{"mon": [["09:00", "18:00"]], …}`; a day left out is a day off.'
-    )
+    working_hours: (
+        dict[Weekday, Annotated[list[Span], Field(max_length=MAX_SPANS_PER_DAY)]] | None
+    ) = Field(None, description='`{"mon": [["09:00", "18:00"]], …}`; a day left out is a day off.')
 
 
 class RepCreate(_RepFields):
@@ -182,8 +192,8 @@ class LeaveCreate(BaseModel):
         },
     )
 
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: BoundedDateTime
+    ends_at: BoundedDateTime
     note: Annotated[str, Field(max_length=500), NoNul] | None = None
 
 

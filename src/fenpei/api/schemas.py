@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -12,13 +12,25 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     field_validator,
 )
 
 from fenpei.domain.assignments import AssignMethod
 from fenpei.domain.customers import Stage
+from fenpei.domain.limits import EARLIEST_DATE, LATEST_DATE, MAX_NESTING, date_problem
+from fenpei.domain.rules import (
+    MAX_CONDITION_VALUES,
+    MAX_REORDERED,
+    MAX_REQUIRED_SKILLS,
+    MAX_RULE_NUMBER,
+    MAX_SKILL_NAME,
+    MAX_TARGET_REPS,
+)
+from fenpei.engine.conditions import MAX_LEAVES
 from fenpei.engine.model import Outcome
+from fenpei.services.assignments import MAX_BULK_CUSTOMERS, MAX_SPREAD_REPS
 
 # Ids are 32-bit integers in the database: a larger number can name nothing.
 MAX_ID = 2**31 - 1
@@ -36,7 +48,18 @@ def _no_nul(value: str) -> str:
     return value.strip()
 
 
+def _in_range(value: date) -> date:
+    if problem := date_problem(value):
+        raise ValueError(problem)
+    return value
+
+
 EmptyIsNone = BeforeValidator(_empty_as_none)
+DATE_RANGE = f"between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
+# Every date or date-time a user gives is one every page, report and export can show.
+InDateRange = AfterValidator(_in_range)
+BoundedDate = Annotated[date, InDateRange, Field(description=f"A date {DATE_RANGE}.")]
+BoundedDateTime = Annotated[datetime, InDateRange, Field(description=f"A date-time {DATE_RANGE}.")]
 FilterText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 CustomerSort = Literal[
@@ -86,11 +109,15 @@ class CustomerFilters(BaseModel):
     region: Annotated[FilterText | None, EmptyIsNone] = None
     industry: Annotated[FilterText | None, EmptyIsNone] = None
     source: Annotated[FilterText | None, EmptyIsNone] = None
-    created_from: Annotated[datetime | None, EmptyIsNone] = Field(
-        None, description="Created at or after; without a zone, in the configured time zone."
+    created_from: Annotated[BoundedDateTime | None, EmptyIsNone] = Field(
+        None,
+        description=f"Created at or after; without a zone, in the configured time zone; "
+        f"{DATE_RANGE}.",
     )
-    created_to: Annotated[datetime | None, EmptyIsNone] = Field(
-        None, description="Created before (exclusive); without a zone, in the configured one."
+    created_to: Annotated[BoundedDateTime | None, EmptyIsNone] = Field(
+        None,
+        description=f"Created before (exclusive); without a zone, in the configured one; "
+        f"{DATE_RANGE}.",
     )
     sort: Annotated[CustomerSort, EmptyIsNone] = Field(
         "-created_at", description="A field, `-` first for descending."
@@ -226,6 +253,46 @@ def _not_null(value: object) -> object:
     return value
 
 
+_CONDITIONS = (
+    "A condition tree; `{}` matches every customer. At most "
+    f"{MAX_NESTING} levels of objects and arrays and {MAX_LEAVES} field tests; an `in` / "
+    f"`not_in` list holds at most {MAX_CONDITION_VALUES} values; numbers are finite and at "
+    f"most 10^{len(str(MAX_RULE_NUMBER)) - 1} either way."
+)
+Priority = Annotated[
+    StrictInt, Field(ge=0, le=1_000_000, description="Lower is tried first; the default is last.")
+]
+SkillName = Annotated[str, Field(max_length=MAX_SKILL_NAME)]
+RequiredSkills = Annotated[
+    list[SkillName],
+    Field(
+        max_length=MAX_REQUIRED_SKILLS,
+        description=f"Skills (`industries:retail`) or tags every candidate must have; at most "
+        f"{MAX_REQUIRED_SKILLS}, each at most {MAX_SKILL_NAME} characters.",
+    ),
+]
+
+
+class RuleTarget(BaseModel):
+    """Who may receive; the service checks the keys each ``kind`` needs and names the rest."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: str = Field(description="`reps`, `team`, `skill`, `account_owner`, `pool` or `queue`.")
+    rep_ids: list[StrictInt] | None = Field(
+        None,
+        max_length=MAX_TARGET_REPS,
+        description=f"`reps`: the reps, at most {MAX_TARGET_REPS}.",
+    )
+    team_id: StrictInt | None = Field(None, description="`team`: the team.")
+    include_subteams: StrictBool | None = Field(None, description="`team`: its sub-teams too.")
+    skill: str | None = Field(None, max_length=200, description="`skill`: a skill or a tag.")
+    pool: str | None = Field(None, max_length=100, description="`pool`: the pool's name.")
+    match_on: list[str] | None = Field(
+        None, max_length=3, description="`account_owner`: company, email_domain, phone."
+    )
+
+
 class RuleCreate(BaseModel):
     """A new rule. ``conditions``, ``target``, ``window`` are JSON objects the service checks,
     naming every bad part by its path (``conditions.all[0].field``)."""
@@ -233,20 +300,17 @@ class RuleCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_RULE_EXAMPLE]})
 
     name: str = Field(max_length=1000)
-    priority: StrictInt = Field(100, description="Lower is tried first; the default rule is last.")
-    conditions: dict[str, Any] = Field(
-        default_factory=dict, description="A condition tree; `{}` matches every customer."
-    )
-    target: dict[str, Any] = Field(
-        description="Who may receive: `{kind: reps|team|skill|account_owner|pool|queue, …}`."
-    )
+    priority: Priority = 100
+    conditions: dict[str, Any] = Field(default_factory=dict, description=_CONDITIONS)
+    target: RuleTarget
     strategy: str = "round_robin"
     strategy_options: dict[str, Any] = Field(default_factory=dict)
     fallback: str = Field("next_rule", description="`next_rule`, `team_pool` or `queue`.")
     fallback_pool: str | None = None
-    required_skills: list[str] = Field(default_factory=list)
+    required_skills: RequiredSkills = Field(default_factory=list)
     window: dict[str, Any] | None = Field(
-        None, description="When the rule applies: time zone, dates, weekdays, hours."
+        None,
+        description=f"When the rule applies: time zone, dates ({DATE_RANGE}), weekdays, hours.",
     )
     enabled: bool = True
 
@@ -260,14 +324,14 @@ class RuleUpdate(BaseModel):
     )
 
     name: str | None = Field(None, max_length=1000)
-    priority: StrictInt | None = None
-    conditions: dict[str, Any] | None = None
-    target: dict[str, Any] | None = None
+    priority: Priority | None = None
+    conditions: dict[str, Any] | None = Field(None, description=_CONDITIONS)
+    target: RuleTarget | None = None
     strategy: str | None = None
     strategy_options: dict[str, Any] | None = None
     fallback: str | None = None
     fallback_pool: str | None = None
-    required_skills: list[str] | None = None
+    required_skills: RequiredSkills | None = None
     window: dict[str, Any] | None = None
     enabled: bool | None = None
 
@@ -313,7 +377,9 @@ class RuleReorder(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"rule_ids": [3, 1, 2]}]}
     )
 
-    rule_ids: list[Id] = Field(max_length=10_000)
+    rule_ids: list[Id] = Field(
+        max_length=MAX_REORDERED, description=f"At most {MAX_REORDERED} rules."
+    )
 
 
 _CUSTOMER_EXAMPLE: dict[str, Any] = {
@@ -443,8 +509,16 @@ class BulkAssignmentCreate(BaseModel):
         json_schema_extra={"examples": [{"customer_ids": [1, 2, 3], "rep_ids": [4, 5]}]},
     )
 
-    customer_ids: list[Id] = Field(min_length=1, max_length=10_000)
-    rep_ids: list[Id] = Field(min_length=1, max_length=1_000)
+    customer_ids: list[Id] = Field(
+        min_length=1,
+        max_length=MAX_BULK_CUSTOMERS,
+        description=f"The customers, at most {MAX_BULK_CUSTOMERS:,} in one request.",
+    )
+    rep_ids: list[Id] = Field(
+        min_length=1,
+        max_length=MAX_SPREAD_REPS,
+        description=f"One rep, or up to {MAX_SPREAD_REPS} to spread the customers over.",
+    )
     reason: Reason = None
     override_capacity: bool = Field(False, description="Admins only: assign above capacity.")
 

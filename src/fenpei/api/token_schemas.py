@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from fenpei.api.schemas import DATE_RANGE, InDateRange
 from fenpei.services.tokens import MAX_NAME_LENGTH, OwnedToken
+
+MAX_SCOPES = 50  # more than there are scopes: a longer list can only repeat or be wrong
 
 
 class TokenCreate(BaseModel):
@@ -20,16 +24,17 @@ class TokenCreate(BaseModel):
     )
 
     name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH, description="What it is for.")
-    scopes: list[str] = Field(
+    scopes: list[Annotated[str, Field(max_length=100)]] = Field(
         min_length=1,
-        max_length=50,
-        description="`<area>:read` or `<area>:write` (areas: the API's tags), or `*` for all.",
+        max_length=MAX_SCOPES,
+        description="`<area>:read` or `<area>:write` (areas: the API's tags), or `*` for all; "
+        f"at most {MAX_SCOPES}.",
     )
     username: str | None = Field(
         None, max_length=64, description="Whose token; yourself if absent (others: admins only)."
     )
-    expires_at: AwareDatetime | None = Field(
-        None, description="It stops working then; never if absent."
+    expires_at: Annotated[AwareDatetime, InDateRange] | None = Field(
+        None, description=f"It stops working then (with a zone, {DATE_RANGE}); never if absent."
     )
 
 

@@ -31,6 +31,11 @@ class Capacity:
 
 
 SKILL_KINDS = ("industries", "products", "languages", "regions")
+# Bounds on a rep's lists (services._org_fields enforces them, the API schemas document them).
+MAX_TAGS = 50  # tags
+MAX_SKILLS_PER_KIND = 50  # values under each of SKILL_KINDS
+MAX_LABEL_LENGTH = 100  # one tag or skill
+MAX_SPANS_PER_DAY = 24  # working-hours spans in one day
 
 
 @dataclass(eq=False)

@@ -9,6 +9,18 @@ from typing import Any
 DEFAULT_RULE_NAME = "Default: public pool / 默认：公海"
 PUBLIC_POOL = "public"
 
+# The bounds a new or changed rule meets, whichever door it comes through (API, the rule
+# editor, ``fenpei rules add``); services._rule_validation enforces them, the API schemas
+# document them. Depth, text and list size in general: ``domain.limits``.
+MAX_TARGET_REPS = 1_000  # target.rep_ids
+MAX_REQUIRED_SKILLS = 50  # required_skills ...
+MAX_SKILL_NAME = 100  # ... each at most this long
+MAX_CONDITION_VALUES = 1_000  # the values of one ``in`` / ``not_in`` test (the engine's)
+MAX_REORDERED = 1_000  # rule ids in one reorder
+# Any number in conditions, target, strategy options or window: finite and at most this
+# large either way (money is at most 10^14, so every real value fits).
+MAX_RULE_NUMBER = 10**15
+
 
 @dataclass(eq=False)
 class Rule:

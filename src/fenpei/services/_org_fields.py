@@ -9,7 +9,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fenpei.domain.contacts import email_problem
 from fenpei.domain.errors import FieldError, ValidationFailed
-from fenpei.domain.org import SKILL_KINDS, Team
+from fenpei.domain.limits import date_problem, text_problem
+from fenpei.domain.org import (
+    MAX_LABEL_LENGTH,
+    MAX_SKILLS_PER_KIND,
+    MAX_SPANS_PER_DAY,
+    MAX_TAGS,
+    SKILL_KINDS,
+    Team,
+)
 from fenpei.domain.users import Role
 from fenpei.services.ports import UnitOfWork
 
@@ -66,22 +74,33 @@ def _time_zone(value: object) -> str | None:
     return None
 
 
-def _short_texts(value: object) -> bool:
-    return isinstance(value, list) and all(
-        isinstance(s, str) and len(s) <= 100 and not _has_nul(s) for s in value
-    )
+def _labels(value: object, most: int, what: str) -> str | None:
+    """Why ``value`` is not a list of at most ``most`` short texts, or None. The size is
+    checked first, before any item is looked at."""
+    if not isinstance(value, list):
+        return f"must be a list of {what}"
+    if len(value) > most:
+        return f"lists {len(value)} {what}; at most {most}"
+    for position, item in enumerate(value):
+        if not isinstance(item, str) or len(item) > MAX_LABEL_LENGTH:
+            return f"item {position}: must be text of at most {MAX_LABEL_LENGTH} characters"
+        if problem := text_problem(item):
+            return f"item {position}: {problem}"
+    return None
 
 
 def _skills(value: object) -> str | None:
-    if isinstance(value, dict) and all(
-        k in SKILL_KINDS and _short_texts(v) for k, v in value.items()
-    ):
-        return None
-    return f"must map some of {', '.join(SKILL_KINDS)} to lists of text (each at most 100)"
+    kinds = ", ".join(SKILL_KINDS)
+    if not isinstance(value, dict) or not all(k in SKILL_KINDS for k in value):
+        return f"must map some of {kinds} to lists of skills"
+    for kind, skills in value.items():
+        if problem := _labels(skills, MAX_SKILLS_PER_KIND, "skills"):
+            return f"{kind}: {problem}"
+    return None
 
 
-def _texts(value: object) -> str | None:
-    return None if _short_texts(value) else "must be a list of text (each at most 100 characters)"
+def _tags(value: object) -> str | None:
+    return _labels(value, MAX_TAGS, "tags")
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -93,9 +112,11 @@ def _working_hours(value: object) -> str | None:
     problem = 'must look like {"mon": [["09:00", "18:00"]], …} with start before end'
     if not isinstance(value, dict) or not set(value) <= set(WEEKDAYS):
         return problem
-    for spans in value.values():
+    for day, spans in value.items():
         if not isinstance(spans, list):
             return problem
+        if len(spans) > MAX_SPANS_PER_DAY:
+            return f"{day}: at most {MAX_SPANS_PER_DAY} periods a day"
         for span in spans:
             if not (
                 isinstance(span, list)
@@ -111,7 +132,7 @@ REP_FIELD_CHECKS: dict[str, Callable[[object], str | None]] = {
     "name": name_problem, "email": _email, "active": _flag, "away": _flag,
     "max_open": _limit, "max_per_day": _limit, "max_per_week": _limit, "max_per_month": _limit,
     "weight": _one_to_hundred, "seniority": _one_to_hundred, "time_zone": _time_zone,
-    "skills": _skills, "tags": _texts, "working_hours": _working_hours,
+    "skills": _skills, "tags": _tags, "working_hours": _working_hours,
     "team_id": lambda value: None,  # checked against the database below
 }  # fmt: skip
 
@@ -161,9 +182,12 @@ def bounded(field: str, value: str | None, limit: int) -> str | None:
 
 
 def aware_utc(field: str, value: datetime) -> datetime:
-    """``value`` if it has a zone and a UTC equivalent the database can hold."""
+    """``value`` if it has a zone and falls in the range every page can show
+    (``limits.date_problem``), so its UTC equivalent and a day either side exist too."""
     if value.tzinfo is None:
         raise ValidationFailed.one(field, "needs a time zone")
+    if problem := date_problem(value):
+        raise ValidationFailed.one(field, problem)
     try:
         value.astimezone(UTC)
     except OverflowError:

@@ -1,14 +1,28 @@
-"""Checking a rule as a whole and turning it into the engine's ``RoutingRule``."""
+"""Checking a rule as a whole and turning it into the engine's ``RoutingRule``.
+
+A new or changed rule first meets the bounds (``domain.rules``, ``domain.limits``): list
+sizes, depth, text, numbers. They are checked before anything looks inside the rule, so a
+rule naming 100,000 reps or nested 1,000 deep is refused at once, never looked up rep by
+rep nor recursed into.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fenpei.domain.errors import FieldError, ValidationFailed
-from fenpei.domain.rules import Rule
+from fenpei.domain.limits import date_problem, find_bad_value
+from fenpei.domain.rules import (
+    MAX_REQUIRED_SKILLS,
+    MAX_RULE_NUMBER,
+    MAX_SKILL_NAME,
+    MAX_TARGET_REPS,
+    Rule,
+)
 from fenpei.engine.conditions import parse_conditions
 from fenpei.engine.fields import field_catalog
 from fenpei.engine.model import EffectiveWindow, Fallback, RoutingRule, Target, TargetKind
@@ -16,7 +30,12 @@ from fenpei.engine.strategies import STRATEGIES, validate_options
 from fenpei.services.ports import UnitOfWork
 
 MATCH_KEYS = ("company", "email_domain", "phone")
-
+# The parts of a rule that are JSON from outside, checked for depth, text and numbers.
+_JSON_PARTS = ("conditions", "target", "strategy_options", "window", "required_skills")
+_TARGET_KEYS = frozenset({"kind", "rep_ids", "team_id", "include_subteams", "skill", "pool",
+                          "match_on"})  # fmt: skip
+_POWER = f"10^{len(str(MAX_RULE_NUMBER)) - 1}"
+_NUMBER_MESSAGE = f"must be a finite number between -{_POWER} and {_POWER}"
 
 MAX_ID = 2**31 - 1
 
@@ -42,11 +61,12 @@ def _target(raw: object, uow: UnitOfWork, errors: list[FieldError]) -> Target | 
         if not isinstance(rep_ids, list) or not rep_ids or not all(_is_id(i) for i in rep_ids):
             errors.append(FieldError("target.rep_ids", "list at least one rep id"))
         else:
-            for position, rep_id in enumerate(rep_ids):
-                if uow.reps.get(rep_id) is None:
-                    errors.append(
-                        FieldError(f"target.rep_ids[{position}]", f"rep {rep_id} does not exist")
-                    )
+            known = {rep.id for rep in uow.reps.all()}  # one query, however many are named
+            errors += [
+                FieldError(f"target.rep_ids[{position}]", f"rep {rep_id} does not exist")
+                for position, rep_id in enumerate(rep_ids)
+                if rep_id not in known
+            ]
     if kind is TargetKind.team and (not _is_id(team_id) or uow.teams.get(team_id) is None):
         errors.append(FieldError("target.team_id", f"team {team_id!r} does not exist"))
     skill = raw.get("skill")
@@ -55,20 +75,16 @@ def _target(raw: object, uow: UnitOfWork, errors: list[FieldError]) -> Target | 
     if not isinstance(raw.get("include_subteams", True), bool):
         errors.append(FieldError("target.include_subteams", "must be true or false"))
     match_on = raw.get("match_on", list(MATCH_KEYS))
-    if not isinstance(match_on, list) or not match_on or not set(match_on) <= set(MATCH_KEYS):
+    if (
+        not isinstance(match_on, list)
+        or not match_on
+        or not all(isinstance(key, str) and key in MATCH_KEYS for key in match_on)
+    ):
         errors.append(FieldError("target.match_on", f"use some of {', '.join(MATCH_KEYS)}"))
     pool = raw.get("pool")
     if pool is not None and (not isinstance(pool, str) or not 1 <= len(pool) <= 100):
         errors.append(FieldError("target.pool", "must be 1 to 100 characters"))
-    if unknown := set(raw) - {
-        "kind",
-        "rep_ids",
-        "team_id",
-        "include_subteams",
-        "skill",
-        "pool",
-        "match_on",
-    }:
+    if unknown := set(raw) - _TARGET_KEYS:
         errors.append(FieldError("target", f"unknown keys {', '.join(sorted(unknown))}"))
     if errors:
         return None
@@ -103,8 +119,15 @@ def _window(raw: object, errors: list[FieldError]) -> EffectiveWindow | None:
             days[key] = date.fromisoformat(raw[key]) if raw.get(key) else None
         except (TypeError, ValueError):
             errors.append(FieldError(f"window.{key}", "must be a date YYYY-MM-DD"))
+            continue
+        if (day := days[key]) is not None and (problem := date_problem(day)) is not None:
+            errors.append(FieldError(f"window.{key}", problem))
     weekdays = raw.get("weekdays", list(range(7)))
-    if not isinstance(weekdays, list) or not weekdays or not set(weekdays) <= set(range(7)):
+    if (
+        not isinstance(weekdays, list)
+        or not weekdays
+        or not all(type(day) is int and 0 <= day <= 6 for day in weekdays)
+    ):
         errors.append(FieldError("window.weekdays", "list weekdays 0 (Monday) to 6 (Sunday)"))
     hours = raw.get("hours")
     if hours is not None and not (
@@ -140,10 +163,66 @@ def _clock_ok(text: str) -> bool:
     )
 
 
+def _number_problem(value: Any, path: str) -> FieldError | None:
+    """The first number in a JSON-like value that is not finite or too large, by its path.
+    Iterative; call it on a value ``find_bad_value`` passed (depth and size bounded)."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int | float) and not (
+            (isinstance(item, int) or math.isfinite(item)) and abs(item) <= MAX_RULE_NUMBER
+        ):
+            return FieldError(where, _NUMBER_MESSAGE)
+        if isinstance(item, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+        elif isinstance(item, dict):
+            stack.extend((v, f"{where}.{k}") for k, v in item.items())
+    return None
+
+
+def bounds_problems(rule: Rule) -> list[FieldError]:
+    """What breaks the bounds of a new or changed rule: list sizes first (by ``len``, before
+    anything looks at the items), then depth, text and numbers in its JSON parts."""
+    errors: list[FieldError] = []
+    target = rule.target if isinstance(rule.target, dict) else {}
+    rep_ids = target.get("rep_ids")
+    if isinstance(rep_ids, list) and len(rep_ids) > MAX_TARGET_REPS:
+        errors.append(
+            FieldError("target.rep_ids", f"names {len(rep_ids)} reps; at most {MAX_TARGET_REPS}")
+        )
+    skills = rule.required_skills
+    if isinstance(skills, list) and len(skills) > MAX_REQUIRED_SKILLS:
+        errors.append(
+            FieldError(
+                "required_skills", f"lists {len(skills)} skills; at most {MAX_REQUIRED_SKILLS}"
+            )
+        )
+    for part in _JSON_PARTS:
+        if _refused(errors, part):
+            continue
+        value = getattr(rule, part)
+        bad = find_bad_value(value, part)
+        if bad is None and part != "target":  # target numbers are ids: ``_target`` bounds them
+            bad = _number_problem(value, part)
+        if bad is not None:
+            errors.append(bad)
+    return errors
+
+
+def _refused(errors: list[FieldError], part: str) -> bool:
+    return any(e.field == part or e.field.startswith((f"{part}.", f"{part}[")) for e in errors)
+
+
 def engine_rule(uow: UnitOfWork, rule: Rule, *, check_refs: bool = False) -> RoutingRule:
     """The rule as the engine runs it (id 0 while unsaved); raises ValidationFailed naming
-    every bad part. ``check_refs`` also checks that the reps and team it names exist."""
-    errors: list[FieldError] = []
+    every bad part. ``check_refs`` is for input (a new or changed rule, a draft): it also
+    checks the bounds (``bounds_problems``) and that the reps and team it names exist. A
+    stored rule is compiled as it was accepted, so a bound tightened later never stops
+    routing."""
+    errors: list[FieldError] = bounds_problems(rule) if check_refs else []
+    oversize = {part for part in _JSON_PARTS if _refused(errors, part)}
     if (
         not isinstance(rule.name, str)
         or rule.name != rule.name.strip()
@@ -162,18 +241,21 @@ def engine_rule(uow: UnitOfWork, rule: Rule, *, check_refs: bool = False) -> Rou
         or not 0 <= rule.priority <= 1_000_000
     ):
         errors.append(FieldError("priority", "must be a whole number from 0 to 1000000"))
-    try:
-        parse_conditions(rule.conditions, field_catalog(uow.custom_fields.all()))
-    except ValidationFailed as exc:
-        errors += exc.errors
-    target = _target(rule.target, uow, errors) if check_refs else _target_unchecked(rule)
-    if rule.strategy not in STRATEGIES:
+    if "conditions" not in oversize:
+        try:
+            parse_conditions(rule.conditions, field_catalog(uow.custom_fields.all()))
+        except ValidationFailed as exc:
+            errors += exc.errors
+    target: Target | None = None
+    if "target" not in oversize:
+        target = _target(rule.target, uow, errors) if check_refs else _target_unchecked(rule)
+    if not isinstance(rule.strategy, str) or rule.strategy not in STRATEGIES:
         errors.append(
             FieldError(
                 "strategy", f"{rule.strategy!r} is not one of {', '.join(sorted(STRATEGIES))}"
             )
         )
-    else:
+    elif "strategy_options" not in oversize:
         errors += [
             FieldError("strategy_options", p)
             for p in validate_options(rule.strategy, rule.strategy_options)
@@ -188,11 +270,19 @@ def engine_rule(uow: UnitOfWork, rule: Rule, *, check_refs: bool = False) -> Rou
             )
         )
         fallback = Fallback.next_rule
-    if not isinstance(rule.required_skills, list) or not all(
-        isinstance(s, str) and 0 < len(s) <= 100 for s in rule.required_skills
+    if "required_skills" not in oversize and (
+        not isinstance(rule.required_skills, list)
+        or not all(
+            isinstance(s, str) and 0 < len(s) <= MAX_SKILL_NAME for s in rule.required_skills
+        )
     ):
-        errors.append(FieldError("required_skills", "must be a list of skill names"))
-    window = _window(rule.window, errors)
+        errors.append(
+            FieldError(
+                "required_skills",
+                f"must be a list of skill names (each 1 to {MAX_SKILL_NAME} characters)",
+            )
+        )
+    window = None if "window" in oversize else _window(rule.window, errors)
     if errors:
         raise ValidationFailed(errors)
     assert target is not None

@@ -42,6 +42,10 @@ def _capacity_dict(rep: Rep) -> dict[str, int | None]:
 
 
 MAX_REASON = 1000
+# One bulk request: customers given at once (each is locked, checked and recorded in one
+# transaction, so the bound keeps that transaction short), and reps spread over.
+MAX_BULK_CUSTOMERS = 5_000
+MAX_SPREAD_REPS = 200
 
 
 def _check_override(actor: Actor, override_capacity: bool) -> None:
@@ -221,8 +225,17 @@ def bulk_assign(
     """Give many customers to one rep, or spread them evenly over several; all or nothing."""
     if not customer_ids:
         raise ValidationFailed.one("customer_ids", "choose at least one customer")
+    if len(customer_ids) > MAX_BULK_CUSTOMERS:
+        raise ValidationFailed.one(
+            "customer_ids",
+            f"chose {len(customer_ids)} customers; at most {MAX_BULK_CUSTOMERS} at once",
+        )
     if not rep_ids:
         raise ValidationFailed.one("rep_ids", "choose at least one rep")
+    if len(rep_ids) > MAX_SPREAD_REPS:
+        raise ValidationFailed.one(
+            "rep_ids", f"chose {len(rep_ids)} reps; at most {MAX_SPREAD_REPS} at once"
+        )
     scope.require_writer(actor, "assign customers")
     _check_override(actor, override_capacity)
     visible = scope.data_scope(uow=uow, actor=actor)

@@ -12,6 +12,10 @@ from fenpei.services import _audit
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.scope import require_admin
 
+# Values one dimension may hold, retired and merged ones included: every customer form and
+# filter lists a dimension's values, so the list must stay one a person can scroll.
+MAX_VALUES = 1_000
+
 DEFAULT_CATEGORIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
     "level": ("Customer level / 客户等级", [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")], True),
     "customer_type": (
@@ -99,6 +103,12 @@ def add_value(
                     "code", f"{key} value {code!r} exists but is retired; restore it"
                 )
             return value
+    if len(existing) >= MAX_VALUES:
+        raise ValidationFailed.one(
+            "code",
+            f"{key} holds {len(existing)} values already, at most {MAX_VALUES}; "
+            "merge or reuse one instead",
+        )
     value = CategoryValue(category_id=category.id, code=code, label=label, position=len(existing))
     uow.categories.add_value(value)
     _audit.record(uow, actor=actor, action="create", obj=value, now=now)

@@ -3,7 +3,9 @@
 The rule editor checks the draft as the admin types (``check_draft``) and its tester panel
 asks where a customer would go if the draft were saved (``try_rule``). Both run exactly the
 validation ``rules.create_rule`` / ``update_rule`` run, and neither writes anything: no
-rule, no version, no audit entry, no round-robin cursor moved.
+rule, no version, no audit entry, no round-robin cursor moved. ``preview`` asks the same
+of the saved rules alone. All three are reads of the rule book: for rule readers only
+(``scope.require_rule_reader``).
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from typing import Any
 from fenpei.domain.customers import Customer
 from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.rules import Rule
+from fenpei.domain.users import Actor
 from fenpei.engine.conditions import compile_conditions, parse_conditions
 from fenpei.engine.fields import field_catalog
 from fenpei.engine.model import Decision
 from fenpei.engine.router import CompiledRule, route
 from fenpei.engine.rule_index import RuleIndex
+from fenpei.services import routing, scope
 from fenpei.services._rule_validation import engine_rule
 from fenpei.services.customers import validate_customer_fields
 from fenpei.services.ports import UnitOfWork
@@ -35,11 +39,16 @@ _UNSAVED_NAME = "(test)"
 
 
 def check_draft(
-    *, uow: UnitOfWork, draft_fields: Mapping[str, Any], rule_id: int | None = None
+    *,
+    uow: UnitOfWork,
+    draft_fields: Mapping[str, Any],
+    actor: Actor,
+    rule_id: int | None = None,
 ) -> Rule:
     """The rule ``draft_fields`` would make (over rule ``rule_id``'s saved content, if
     given), validated as saving it would be; raises ValidationFailed naming every bad part
     by its JSON path (``conditions.all[1].value``). Writes nothing."""
+    scope.require_rule_reader(actor, "check assignment rules")
     errors = [
         FieldError(k, "is not a rule field") for k in sorted(set(draft_fields) - set(EDITABLE))
     ]
@@ -77,6 +86,7 @@ def try_rule(
     rulebook: RuleBook,
     draft_fields: Mapping[str, Any],
     customer_fields: Mapping[str, object],
+    actor: Actor,
     now: datetime,
     rng: Random,
     rule_id: int | None = None,
@@ -88,7 +98,7 @@ def try_rule(
     errors: list[FieldError] = []
     draft: Rule | None = None
     try:
-        draft = check_draft(uow=uow, draft_fields=draft_fields, rule_id=rule_id)
+        draft = check_draft(uow=uow, draft_fields=draft_fields, actor=actor, rule_id=rule_id)
     except ValidationFailed as exc:
         errors += exc.errors
     config = rulebook.config(uow, now=now)
@@ -113,6 +123,21 @@ def try_rule(
         config=trial,
     )
     return route(customer, ctx, now=now, rng=rng)
+
+
+def preview(
+    *,
+    uow: UnitOfWork,
+    rulebook: RuleBook,
+    fields: Mapping[str, object],
+    actor: Actor,
+    now: datetime,
+    rng: Random,
+) -> Decision:
+    """Where a customer with ``fields`` would go with the saved rules, and why; writes
+    nothing. A rule reader's question: the answer names every rep passed over and why."""
+    scope.require_rule_reader(actor, "preview where the rules send a customer")
+    return routing.preview(uow=uow, rulebook=rulebook, fields=fields, now=now, rng=rng)
 
 
 def _customer(

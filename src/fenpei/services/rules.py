@@ -1,4 +1,9 @@
-"""Assignment rules (分配规则): create, change, reorder, enable, version history, restore."""
+"""Assignment rules (分配规则): create, change, reorder, enable, version history, restore.
+
+Admins change rules; admins, managers and auditors read them (``scope.require_rule_reader``:
+a rep sees nothing of the rule book). Reads go through ``list_rules``, ``read_rule`` and
+``rule_versions`` so that API, pages and CLI give one answer.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,17 @@ from datetime import datetime
 from typing import Any
 
 from fenpei.domain.errors import FieldError, NotFound, ValidationFailed
-from fenpei.domain.rules import DEFAULT_RULE_NAME, PUBLIC_POOL, RoutingState, Rule, RuleVersion
+from fenpei.domain.rules import (
+    DEFAULT_RULE_NAME,
+    MAX_REORDERED,
+    PUBLIC_POOL,
+    RoutingState,
+    Rule,
+    RuleVersion,
+)
 from fenpei.domain.users import Actor
 from fenpei.services import _audit, scope
-from fenpei.services._rule_validation import engine_rule
+from fenpei.services._rule_validation import MAX_ID, engine_rule
 from fenpei.services.ports import UnitOfWork
 
 EDITABLE = ("name", "priority", "conditions", "target", "strategy", "strategy_options",
@@ -72,10 +84,29 @@ def create_rule(
 
 
 def get_rule(*, uow: UnitOfWork, rule_id: int, lock: bool = False) -> Rule:
-    rule = uow.rules.get(rule_id, lock=lock)
+    """A rule by id, or NotFound; for services that already decided who may see it."""
+    rule = uow.rules.get(rule_id, lock=lock) if 1 <= rule_id <= MAX_ID else None
     if rule is None:
         raise NotFound("rule", rule_id)
     return rule
+
+
+def list_rules(*, uow: UnitOfWork, actor: Actor) -> list[Rule]:
+    """Every rule in the order routing tries them (the default last), for a rule reader."""
+    scope.require_rule_reader(actor)
+    return uow.rules.active()
+
+
+def read_rule(*, uow: UnitOfWork, rule_id: int, actor: Actor) -> Rule:
+    """One rule, for a rule reader; NotFound if there is no such rule."""
+    scope.require_rule_reader(actor)
+    return get_rule(uow=uow, rule_id=rule_id)
+
+
+def rule_versions(*, uow: UnitOfWork, rule_id: int, actor: Actor) -> list[RuleVersion]:
+    """Every saved version of a rule, oldest first, for a rule reader."""
+    read_rule(uow=uow, rule_id=rule_id, actor=actor)
+    return uow.rules.versions(rule_id)
 
 
 def update_rule(
@@ -110,6 +141,7 @@ def restore_version(
     *, uow: UnitOfWork, rule_id: int, version: int, actor: Actor, now: datetime
 ) -> Rule:
     """Make an old version current again (as a new version, so nothing is lost)."""
+    scope.require_admin(actor, "change rules")
     get_rule(uow=uow, rule_id=rule_id)
     old = next((v for v in uow.rules.versions(rule_id) if v.version == version), None)
     if old is None:
@@ -123,6 +155,10 @@ def reorder_rules(
 ) -> list[Rule]:
     """Give the listed rules priorities 10, 20, 30 … in that order (the default stays last)."""
     scope.require_admin(actor, "change rules")
+    if len(rule_ids) > MAX_REORDERED:
+        raise ValidationFailed.one(
+            "rule_ids", f"lists {len(rule_ids)} rules; at most {MAX_REORDERED}"
+        )
     if len(set(rule_ids)) != len(rule_ids):
         raise ValidationFailed.one("rule_ids", "lists a rule twice")
     rules = [get_rule(uow=uow, rule_id=rule_id, lock=True) for rule_id in rule_ids]

@@ -4,6 +4,11 @@ An admin and an auditor see everything (the auditor only reads). A manager sees 
 they manage, with every sub-team, and the reps and customers in them. A rep sees their own
 customers. Records outside one's scope are reported as not found, so their existence is
 not leaked. API, web and CLI all ask here.
+
+The rule book (分配规则) is the organisation's configuration, read whole or not at all:
+admins, managers and auditors read every rule, its versions, and where the rules would
+send a customer (preview, the editor's check and tester); a rep sees none of it, since a
+preview shows every rep it passes over and why (on leave until …, at capacity).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from fenpei.domain.users import Actor, Role
 from fenpei.services.ports import UnitOfWork
 
 WRITERS = frozenset({Role.admin, Role.manager})
+RULE_READERS = frozenset({Role.admin, Role.manager, Role.auditor})
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,12 @@ def require_overseer(actor: Actor, what: str) -> None:
     """Admins, managers and auditors look at how routing is set up; a rep works customers."""
     if actor.role is Role.rep:
         raise PermissionDenied(f"a rep may not {what}")
+
+
+def require_rule_reader(actor: Actor, what: str = "see the assignment rules") -> None:
+    """Admins, managers and auditors read the rule book and preview it; a rep may not."""
+    if actor.role not in RULE_READERS:
+        raise PermissionDenied(f"only an admin, a manager or an auditor may {what}")
 
 
 def visible_customer(scope: DataScope, customer: Customer | None, customer_id: int) -> Customer:

@@ -8,6 +8,7 @@ same parsing serves saving, checking as you type and the tester, so all three ag
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,8 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from fenpei.domain.categories import CUSTOMER_FIELD_OF_CATEGORY
-from fenpei.domain.errors import FieldError
+from fenpei.domain.errors import FieldError, ValidationFailed
+from fenpei.domain.limits import load_json
 from fenpei.domain.rules import Rule
 from fenpei.engine.conditions import OPS_BY_TYPE
 from fenpei.engine.fields import FieldSpec
@@ -31,6 +33,23 @@ TESTER_FIELDS = (
     *("customer_type", "employees", "revenue", "score", "email", "tags"),
 )
 _NUMBER_FIELDS = ("employees", "revenue", "expected_value", "score")
+_ID = re.compile(r"[0-9]{1,10}")  # ASCII digits, short enough to be an id (or too big for one)
+
+
+def form_id(value: object) -> int | None:
+    """A posted id (``"12"``), or None for anything else: blank, words, a 5,000-digit number
+    (which ``int`` refuses to read) or non-ASCII digits (``"²"``). The services then name a
+    missing or out-of-range id."""
+    return int(value) if isinstance(value, str) and _ID.fullmatch(value.strip()) else None
+
+
+def _json_field(raw: str, field: str) -> tuple[Any, list[FieldError]]:
+    """A form field holding JSON, read within the bounds every input meets (depth, text,
+    list size): the value, or the errors naming ``field`` (never a RecursionError)."""
+    try:
+        return load_json(raw, field=field), []
+    except ValidationFailed as exc:
+        return None, exc.errors
 
 
 @dataclass
@@ -86,9 +105,7 @@ class RuleForm:
             name=text("name"),
             priority=text("priority").strip(),
             target_kind=text("target_kind"),
-            rep_ids=[
-                int(v) for v in form.getlist("target_rep_ids") if isinstance(v, str) and v.isdigit()
-            ],
+            rep_ids=[i for v in form.getlist("target_rep_ids") if (i := form_id(v)) is not None],
             team_id=text("target_team_id"),
             include_subteams=text("target_include_subteams") == "on",
             skill=text("target_skill"),
@@ -116,18 +133,20 @@ class RuleForm:
             "required_skills": [s.strip() for s in self.required_skills.split(",") if s.strip()],
             "enabled": self.enabled,
         }
-        try:
-            fields["priority"] = int(self.priority)
-        except ValueError:
+        priority = self.priority.strip()
+        if re.fullmatch(r"-?[0-9]{1,10}", priority):
+            fields["priority"] = int(priority)
+        else:
             errors.append(FieldError("priority", "must be a whole number from 0 to 1000000"))
         for key, raw in (
             ("conditions", self.conditions),
             ("strategy_options", self.strategy_options),
         ):
-            try:
-                fields[key] = json.loads(raw)
-            except ValueError as exc:
-                errors.append(FieldError(key, f"is not valid JSON: {exc}"))
+            value, unreadable = _json_field(raw, key)
+            if unreadable:
+                errors += unreadable
+            else:
+                fields[key] = value
         return fields, errors
 
     def _target(self) -> dict[str, Any]:
@@ -135,7 +154,7 @@ class RuleForm:
         if kind == TargetKind.reps:
             return {"kind": kind, "rep_ids": self.rep_ids}
         if kind == TargetKind.team:
-            team = int(self.team_id) if self.team_id.isdigit() else None
+            team = form_id(self.team_id)
             return {"kind": kind, "team_id": team, "include_subteams": self.include_subteams}
         if kind == TargetKind.skill:
             return {"kind": kind, "skill": self.skill.strip()}
@@ -152,13 +171,10 @@ def customer_fields(form: FormData) -> tuple[dict[str, object], list[FieldError]
     fields: dict[str, object] = {}
     pasted = form.get("customer_json")
     if isinstance(pasted, str) and pasted.strip():
-        try:
-            loaded = json.loads(pasted)
-        except ValueError as exc:
-            loaded, errors = {}, [FieldError("customer_json", f"is not valid JSON: {exc}")]
+        loaded, errors = _json_field(pasted, "customer_json")
         if isinstance(loaded, dict):
             fields.update(loaded)
-        else:
+        elif not errors:
             errors.append(FieldError("customer_json", "must be a JSON object {…}"))
     for name in TESTER_FIELDS:
         value = form.get(f"customer_{name}")

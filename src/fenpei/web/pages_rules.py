@@ -1,5 +1,6 @@
 """分配规则 pages: the ordered rule list, the editor with its condition builder and tester,
-version history. Admins change rules; managers and auditors look; reps get a 403 page."""
+version history. Admins change rules; managers and auditors look; reps get a 403 page
+(the services decide: ``scope.require_rule_reader``, as for the API)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from fenpei.web._rule_form import (
     builder_config,
     customer_fields,
     error_map,
+    form_id,
     strategies,
 )
 from fenpei.web.i18n import Translate, translator
@@ -49,11 +51,6 @@ FormDep = Annotated[FormData, Depends(_form)]
 
 def _t(request: Request) -> Translate:
     return translator(page_language(request))
-
-
-def _overseer(actor: Actor) -> Actor:
-    scope.require_overseer(actor, "see the assignment rules")
-    return actor
 
 
 # --- the list -------------------------------------------------------------------------------
@@ -112,7 +109,7 @@ def _list_context(request: Request, uow: UnitOfWork, user: Any, actor: Actor) ->
     return {
         "user": user,
         "active": "rules",
-        "rows": _rows(uow, _t(request), uow.rules.active()),
+        "rows": _rows(uow, _t(request), rules.list_rules(uow=uow, actor=actor)),
         "can_edit": actor.is_admin,
     }
 
@@ -120,7 +117,6 @@ def _list_context(request: Request, uow: UnitOfWork, user: Any, actor: Actor) ->
 @router.get("/rules")
 def rules_page(request: Request, uow: UowDep, user: CurrentUser, actor: CurrentActor) -> Response:
     """分配规则: every rule in the order routing tries them, the default rule last."""
-    _overseer(actor)
     context = _list_context(request, uow, user, actor)
     name = "rules/_rules_table.html" if is_htmx(request) else "rules/list.html"
     return render(request, name, context)
@@ -253,7 +249,8 @@ def create_rule(
     fields, unreadable = posted.fields()
     try:
         if unreadable:
-            rule_tester.check_draft(uow=uow, draft_fields=fields)  # collect the rest too
+            # collect the rest too
+            rule_tester.check_draft(uow=uow, draft_fields=fields, actor=actor)
             raise ValidationFailed(unreadable)
         rule = rules.create_rule(uow=uow, fields=fields, actor=actor, now=fenpei.now())
     except ValidationFailed as exc:
@@ -267,8 +264,7 @@ def create_rule(
 
 def _draft(form: FormData, uow: UnitOfWork) -> tuple[dict[str, Any], list[FieldError], int | None]:
     fields, unreadable = RuleForm.posted(form).fields()
-    raw_id = form.get("rule_id")
-    rule_id = int(raw_id) if isinstance(raw_id, str) and raw_id.isdigit() else None
+    rule_id = form_id(form.get("rule_id"))
     if "name" not in form:  # a read-only editor posts nothing of the rule: try it as saved
         fields, unreadable = {}, []
     if rule_id is not None and rules.get_rule(uow=uow, rule_id=rule_id).is_default:
@@ -281,10 +277,10 @@ def _draft(form: FormData, uow: UnitOfWork) -> tuple[dict[str, Any], list[FieldE
 def check_rule(form: FormDep, uow: UowDep, actor: CurrentActor) -> JSONResponse:
     """Validate the editor's draft as saving would, saving nothing: ``{"errors": […]}``
     with JSON paths (``conditions.all[1].value``) and the conditions in words."""
-    _overseer(actor)
+    scope.require_rule_reader(actor, "check assignment rules")
     fields, errors, rule_id = _draft(form, uow)
     try:
-        rule_tester.check_draft(uow=uow, draft_fields=fields, rule_id=rule_id)
+        rule_tester.check_draft(uow=uow, draft_fields=fields, actor=actor, rule_id=rule_id)
     except ValidationFailed as exc:
         errors += [e for e in exc.errors if e not in errors]
     words = None
@@ -302,7 +298,7 @@ def try_rule(
 ) -> Response:
     """The tester: where the customer typed beside the editor would go with the draft
     saved, and why. Writes nothing; always a fragment (errors included)."""
-    _overseer(actor)
+    scope.require_rule_reader(actor, "try assignment rules")
     fields, errors, rule_id = _draft(form, uow)
     customer, customer_errors = customer_fields(form)
     errors += customer_errors
@@ -314,6 +310,7 @@ def try_rule(
                 rulebook=fenpei.rulebook,
                 draft_fields=fields,
                 customer_fields=customer,
+                actor=actor,
                 now=fenpei.now(),
                 rng=fenpei.rng(),
                 rule_id=rule_id,
@@ -338,8 +335,7 @@ def rule_page(
     request: Request, rule_id: RuleId, uow: UowDep, user: CurrentUser, actor: CurrentActor
 ) -> Response:
     """One rule in the editor (read-only unless an admin), with the tester beside it."""
-    _overseer(actor)
-    rule = rules.get_rule(uow=uow, rule_id=rule_id)
+    rule = rules.read_rule(uow=uow, rule_id=rule_id, actor=actor)
     return _editor(request, uow, user, actor, rule=rule, form=RuleForm.of(rule))
 
 
@@ -363,7 +359,7 @@ def update_rule(
         unreadable = [e for e in unreadable if e.field not in ("conditions", "priority")]
     try:
         if unreadable:
-            rule_tester.check_draft(uow=uow, draft_fields=fields, rule_id=rule_id)
+            rule_tester.check_draft(uow=uow, draft_fields=fields, actor=actor, rule_id=rule_id)
             raise ValidationFailed(unreadable)
         rules.update_rule(uow=uow, rule_id=rule_id, fields=fields, actor=actor, now=fenpei.now())
     except ValidationFailed as exc:
@@ -383,13 +379,12 @@ def versions_page(
     request: Request, rule_id: RuleId, uow: UowDep, user: CurrentUser, actor: CurrentActor
 ) -> Response:
     """Every saved version of a rule, newest first, each restorable (as a new version)."""
-    _overseer(actor)
-    rule = rules.get_rule(uow=uow, rule_id=rule_id)
+    rule = rules.read_rule(uow=uow, rule_id=rule_id, actor=actor)
     t = _t(request)
     catalog = field_catalog(uow.custom_fields.all())
     names = Names(uow)
     versions = []
-    for saved in reversed(uow.rules.versions(rule_id)):
+    for saved in reversed(rules.rule_versions(uow=uow, rule_id=rule_id, actor=actor)):
         snapshot = saved.snapshot
         as_rule = Rule(name=str(snapshot.get("name", "")), priority=0,
                        conditions=snapshot.get("conditions") or {})  # fmt: skip

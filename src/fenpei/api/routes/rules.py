@@ -1,13 +1,15 @@
-"""Assignment rules (分配规则): read for anyone logged in, change for admins, preview a route."""
+"""Assignment rules (分配规则): admins change them; admins, managers and auditors read and
+preview them; a rep sees nothing of the rule book (403), as on the pages
+(``scope.require_rule_reader``, asked by the services)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Depends, Path, status
 
-from fenpei.api.deps import AdminActor, CurrentUser, FenpeiDep, UowDep
+from fenpei.api.deps import AdminActor, CurrentActor, FenpeiDep, UowDep
 from fenpei.api.schemas import (
     MAX_ID,
     DecisionRead,
@@ -27,11 +29,14 @@ from fenpei.engine.conditions import describe, parse_conditions
 from fenpei.engine.explain import explained_json
 from fenpei.engine.fields import FieldSpec, field_catalog
 from fenpei.engine.model import Decision
-from fenpei.services import routing, rules
+from fenpei.services import rule_tester, rules, scope
 from fenpei.services.ports import UnitOfWork
 
 FORBIDDEN: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorRead, "description": "Logged in, but not an admin."}
+}
+READERS_ONLY: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorRead, "description": "A rep: the rule book is not theirs to see."}
 }
 router = APIRouter(prefix="/rules", tags=["rules"])
 RuleId = Annotated[int, Path(ge=1, le=MAX_ID, description="The rule's id.")]
@@ -64,10 +69,19 @@ def _given(body: RuleCreate | RuleUpdate) -> dict[str, Any]:
     return body.model_dump(exclude_unset=True)
 
 
-@router.get("")
-def list_rules(uow: UowDep, user: CurrentUser) -> list[RuleRead]:
+async def _rule_reader(actor: CurrentActor) -> Actor:
+    """Refuse a rep before the body is read; the services ask the same question again."""
+    scope.require_rule_reader(actor)
+    return actor
+
+
+RuleReader = Annotated[Actor, Depends(_rule_reader)]
+
+
+@router.get("", responses=READERS_ONLY)
+def list_rules(uow: UowDep, actor: RuleReader) -> list[RuleRead]:
     """Every rule in the order routing tries them (the default rule last)."""
-    return rule_reads(uow, uow.rules.active())
+    return rule_reads(uow, rules.list_rules(uow=uow, actor=actor))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=FORBIDDEN)
@@ -88,25 +102,27 @@ def reorder_rules(
     return rule_reads(uow, uow.rules.active())
 
 
-@router.post("/preview")
+@router.post("/preview", responses=READERS_ONLY)
 def preview_route(
-    body: RulePreview, uow: UowDep, user: CurrentUser, fenpei: FenpeiDep
+    body: RulePreview, uow: UowDep, actor: RuleReader, fenpei: FenpeiDep
 ) -> DecisionRead:
-    """Where a customer with these fields would go, and why; stores nothing, moves no cursor."""
-    decision = routing.preview(
+    """Where a customer with these fields would go, and why; stores nothing, moves no cursor.
+    Admins, managers and auditors: the answer names every rep passed over and why."""
+    decision = rule_tester.preview(
         uow=uow,
         rulebook=fenpei.rulebook,
         fields=body.model_extra or {},
+        actor=actor,
         now=fenpei.now(),
         rng=fenpei.rng(),
     )
     return decision_read(decision)
 
 
-@router.get("/{rule_id}")
-def get_rule(rule_id: RuleId, uow: UowDep, user: CurrentUser) -> RuleRead:
+@router.get("/{rule_id}", responses=READERS_ONLY)
+def get_rule(rule_id: RuleId, uow: UowDep, actor: RuleReader) -> RuleRead:
     """One rule, with its conditions in words."""
-    return rule_reads(uow, [rules.get_rule(uow=uow, rule_id=rule_id)])[0]
+    return rule_reads(uow, [rules.read_rule(uow=uow, rule_id=rule_id, actor=actor)])[0]
 
 
 @router.patch("/{rule_id}", responses=FORBIDDEN)
@@ -149,11 +165,11 @@ def disable_rule(rule_id: RuleId, uow: UowDep, actor: AdminActor, fenpei: Fenpei
     return _set_enabled(uow, rule_id, False, actor, fenpei)
 
 
-@router.get("/{rule_id}/versions")
-def rule_versions(rule_id: RuleId, uow: UowDep, user: CurrentUser) -> list[RuleVersionRead]:
+@router.get("/{rule_id}/versions", responses=READERS_ONLY)
+def rule_versions(rule_id: RuleId, uow: UowDep, actor: RuleReader) -> list[RuleVersionRead]:
     """Every saved version of the rule, oldest first."""
-    rules.get_rule(uow=uow, rule_id=rule_id)
-    return [RuleVersionRead.model_validate(v) for v in uow.rules.versions(rule_id)]
+    found = rules.rule_versions(uow=uow, rule_id=rule_id, actor=actor)
+    return [RuleVersionRead.model_validate(v) for v in found]
 
 
 @router.post("/{rule_id}/versions/{version}/restore", responses=FORBIDDEN)
