@@ -8,9 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from fenpei.api.schemas import DATE_RANGE, InDateRange
-from fenpei.services.tokens import MAX_NAME_LENGTH, OwnedToken
-
-MAX_SCOPES = 50  # more than there are scopes: a longer list can only repeat or be wrong
+from fenpei.services.tokens import MAX_NAME_LENGTH, MAX_SCOPES, OwnedToken
 
 
 class TokenCreate(BaseModel):

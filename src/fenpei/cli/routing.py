@@ -15,8 +15,8 @@ from fenpei.cli._files import json_object, read_json_object
 from fenpei.domain.users import SYSTEM
 from fenpei.engine.explain import explained_json
 from fenpei.services import rules as rule_service
-from fenpei.services.routing import preview
 from fenpei.services.routing_batch import route_queued
+from fenpei.services.rule_tester import preview
 
 rules_app = typer.Typer(help="Assignment rules (分配规则).", no_args_is_help=True)
 
@@ -52,6 +52,7 @@ def route(
                 uow=uow,
                 rulebook=fenpei.rulebook,
                 fields=fields,
+                actor=SYSTEM,
                 now=fenpei.now(),
                 rng=fenpei.rng(),
             )
@@ -84,7 +85,7 @@ def route_pending() -> None:
 def list_rules() -> None:
     """The rules in the order they are tried."""
     with fenpei_app() as fenpei, fenpei.uow(read_only=True) as uow:
-        rules = uow.rules.active()
+        rules = rule_service.list_rules(uow=uow, actor=SYSTEM)
     table = Table(title="Rules, in the order they are tried")
     for column in ("id", "priority", "name", "on", "target", "strategy", "fallback", "v"):
         table.add_column(column)
@@ -125,8 +126,7 @@ def add_rule(
 def versions(rule_id: Annotated[int, typer.Argument(help="Rule id.")]) -> None:
     """Every saved version of a rule, oldest first."""
     with fenpei_app() as fenpei, fenpei.uow(read_only=True) as uow:
-        rule_service.get_rule(uow=uow, rule_id=rule_id)
-        saved = uow.rules.versions(rule_id)
+        saved = rule_service.rule_versions(uow=uow, rule_id=rule_id, actor=SYSTEM)
     for version in saved:
         console.print(
             f"v{version.version} {version.at:%Y-%m-%d %H:%M} by {version.actor}: "

@@ -160,12 +160,21 @@ def _stage(value: object) -> object:
         raise ValueError(f"{value!r} is not a stage (one of {allowed})") from None
 
 
+MAX_TAGS = 50  # a customer's tags (the same bound as a rep's)
+MAX_TAG_LENGTH = 100
+
+
 def _tags(value: object) -> object:
     if isinstance(value, str):
         value = [t for t in (part.strip() for part in value.replace("，", ",").split(",")) if t]
     if not isinstance(value, list | tuple) or not all(isinstance(t, str) for t in value):
         raise ValueError("must be a list of text tags")
-    return sorted({t.strip() for t in value if t.strip()})
+    tags = sorted({t.strip() for t in value if t.strip()})
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"at most {MAX_TAGS} tags (got {len(tags)})")
+    if any(len(t) > MAX_TAG_LENGTH for t in tags):
+        raise ValueError(f"a tag has at most {MAX_TAG_LENGTH} characters")
+    return tags
 
 
 def _score(value: object) -> object:

@@ -27,10 +27,19 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fenpei.domain.errors import FieldError
-from fenpei.domain.limits import NESTING_MESSAGE, find_bad_value, nesting_exceeds, text_problem
+from fenpei.domain.limits import (
+    MAX_NESTING,
+    NESTING_MESSAGE,
+    find_bad_value,
+    nesting_exceeds,
+    text_problem,
+)
 
 ErrorResponder = Callable[[Request, int, FieldError | None, str], Response]
 
+# Bodies nested past this are refused unparsed (the parser recurses); below it, the parsed
+# value is checked against MAX_NESTING so the answer can name the path that nests too deep.
+PARSER_NESTING_LIMIT = 4 * MAX_NESTING
 _FORM = "application/x-www-form-urlencoded"
 _MULTIPART = "multipart/form-data"
 
@@ -66,7 +75,7 @@ def body_problem(body: bytes, content_type: str) -> FieldError | None:
         return query_problem(body)
     if not _is_json(content_type):
         return None
-    if nesting_exceeds(body):
+    if nesting_exceeds(body, PARSER_NESTING_LIMIT):
         return FieldError("body", NESTING_MESSAGE)
     try:
         value = json.loads(body)

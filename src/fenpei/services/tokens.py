@@ -55,12 +55,17 @@ def usable(token: ApiToken, *, now: datetime) -> bool:
     return token.revoked_at is None and (token.expires_at is None or token.expires_at > now)
 
 
+MAX_SCOPES = 50  # more than there are scopes: a longer list can only repeat or be wrong
+
+
 def clean_scopes(scopes: Sequence[str], *, actor: Actor) -> tuple[list[str], list[FieldError]]:
     """Known scopes, each once, in the order given; a token may grant only what it holds."""
     cleaned: list[str] = []
     errors: list[FieldError] = []
     if not scopes:
         errors.append(FieldError("scopes", "give at least one scope, e.g. leads:write"))
+    if len(scopes) > MAX_SCOPES:
+        return [], [FieldError("scopes", f"at most {MAX_SCOPES} scopes (got {len(scopes)})")]
     for index, raw in enumerate(scopes):
         scope = raw.strip()
         if scope not in KNOWN_SCOPES:

@@ -7,7 +7,7 @@ The forms that change owners and create customers live in ``pages_customers_acti
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from fenpei.api.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.api.reads import Names, assignment_reads, customer_read, customer_reads
-from fenpei.api.schemas import MAX_ID, EmptyIsNone, FilterText, Id
+from fenpei.api.schemas import MAX_ID, BoundedDate, EmptyIsNone, FilterText, Id
 from fenpei.domain.customers import Stage
 from fenpei.domain.users import Actor, User
 from fenpei.services import assignments, customers, scope
@@ -69,8 +69,8 @@ def customers_page(
     region: Text = None,
     industry: Text = None,
     source: Text = None,
-    created_from: Annotated[date | None, EmptyIsNone, Query()] = None,
-    created_to: Annotated[date | None, EmptyIsNone, Query()] = None,
+    created_from: Annotated[BoundedDate | None, EmptyIsNone, Query()] = None,
+    created_to: Annotated[BoundedDate | None, EmptyIsNone, Query()] = None,
     sort: Annotated[str, Query(max_length=30)] = "-created_at",
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     done: Annotated[int | None, Query(ge=0, le=10**6)] = None,

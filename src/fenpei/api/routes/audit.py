@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
 from fenpei.api.deps import CurrentUser, UowDep
-from fenpei.api.schemas import AuditEntryRead, ErrorRead, FilterText
+from fenpei.api.schemas import AuditEntryRead, BoundedDateTime, ErrorRead, FilterText
 from fenpei.domain.errors import PermissionDenied, ValidationFailed
 from fenpei.domain.users import Role, User
 
@@ -38,8 +37,10 @@ def list_audit(
     object_type: Annotated[FilterText | None, Query(description="e.g. `customer`.")] = None,
     object_id: Annotated[FilterText | None, Query(description="The object's id.")] = None,
     actor: Annotated[FilterText | None, Query(description="Username that acted.")] = None,
-    since: Annotated[datetime | None, Query(description="At or after (with a zone).")] = None,
-    until: Annotated[datetime | None, Query(description="Before (exclusive).")] = None,
+    since: Annotated[
+        BoundedDateTime | None, Query(description="At or after (with a zone).")
+    ] = None,
+    until: Annotated[BoundedDateTime | None, Query(description="Before (exclusive).")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditEntryRead]:
     """The newest entries first, filtered by object, actor and time."""
