@@ -1,10 +1,12 @@
-"""``FakeTokens``: API tokens over the store, mirroring ``SqlTokens``."""
+"""``FakeTokens`` and ``FakeWebhookReceipts`` over the store, mirroring ``SqlTokens`` and
+``SqlWebhookReceipts``."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from fenpei.domain.access import ApiToken
+from fenpei.domain.access import ApiToken, WebhookReceipt
+from fenpei.domain.errors import Conflict
 from tests.fakes.store import Store
 
 
@@ -35,3 +37,20 @@ class FakeTokens:
             return False
         token.last_used_at = at
         return True
+
+
+class FakeWebhookReceipts:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add(self, receipt: WebhookReceipt) -> None:
+        if receipt.digest in self._store.webhook_receipts.rows:
+            raise Conflict(f"webhook receipt {receipt.digest} exists")
+        self._store.add(self._store.webhook_receipts, receipt)
+
+    def purge_expired(self, *, now: datetime, limit: int) -> int:
+        table = self._store.webhook_receipts
+        expired = [r.digest for r in table if r.expires_at < now][:limit]
+        for digest in expired:
+            self._store.delete(table, digest)
+        return len(expired)

@@ -275,6 +275,9 @@ class FakeUsers(_Repository):
     def get(self, user_id: int) -> User | None:
         return self._store.users.rows.get(user_id)
 
+    def bump_session_version(self, user: User) -> None:
+        user.session_version += 1
+
 
 class FakeIdempotency(_Repository):
     def get(self, key: str) -> IdempotentRequest | None:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from fenpei.adapters.db import tables
 from fenpei.adapters.db.types import UtcDateTime
-from fenpei.domain.access import ApiToken, IdempotentRequest, LoginFailures
+from fenpei.domain.access import ApiToken, IdempotentRequest, LoginFailures, WebhookReceipt
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.categories import Category, CategoryValue
@@ -135,6 +135,7 @@ class Store:
         self.api_tokens: Table[ApiToken] = Table(tables.api_tokens)
         self.login_failures: Table[LoginFailures] = Table(tables.login_failures)
         self.idempotent_requests: Table[IdempotentRequest] = Table(tables.idempotent_requests)
+        self.webhook_receipts: Table[WebhookReceipt] = Table(tables.webhook_receipts)
         self.locked: list[tuple[str, int]] = []
         # Called as each row is locked, before it is read (tests simulate a concurrent
         # writer that held the lock); part of the transaction, not of the data.

@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from fenpei.services import ports
-from tests.fakes.access import FakeTokens
+from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
 from tests.fakes.repositories import (
     FakeAssignments,
@@ -82,6 +82,7 @@ class FakeUnitOfWork:
     tokens: ports.TokenRepository
     login_failures: ports.LoginFailureRepository
     analytics: ports.AnalyticsReads
+    webhook_receipts: ports.WebhookReceiptRepository
 
     def __init__(self) -> None:
         self._store = store = Store()
@@ -107,6 +108,7 @@ class FakeUnitOfWork:
         self.tokens = FakeTokens(store)
         self.login_failures = FakeLoginFailures(store)
         self.analytics = FakeAnalyticsReads(store)
+        self.webhook_receipts = FakeWebhookReceipts(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

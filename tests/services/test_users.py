@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from fenpei.domain.errors import ValidationFailed
-from fenpei.domain.users import SYSTEM, Role, User
+from fenpei.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from fenpei.domain.limits import SURROGATE_MESSAGE
+from fenpei.domain.users import SYSTEM, Actor, Role, User
+from fenpei.services import users
 from fenpei.services.users import (
     MIN_PASSWORD_LENGTH,
     authenticate,
@@ -13,7 +15,7 @@ from fenpei.services.users import (
     one_time_password,
 )
 from tests.fakes import FakeHasher, FakeUnitOfWork, FixedClock, in_transaction
-from tests.services._build import a_rep, message_for, refused
+from tests.services._build import a_rep, bad_fields, message_for, refused
 
 PASSWORD = "correct horse battery"
 
@@ -138,3 +140,211 @@ def test_authenticate_hashes_even_for_an_unknown_user_so_timing_tells_nothing(
 def test_one_time_passwords_are_long_enough_and_differ() -> None:
     first, second = one_time_password(), one_time_password()
     assert len(first) >= MIN_PASSWORD_LENGTH and first != second
+
+
+# --- changing, resetting, deactivating: each ends the user's sessions -------------------------
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def _actor(user: User) -> Actor:
+    return Actor(user.username, user.role, user_id=user.id)
+
+
+def _one_time_user(uow: FakeUnitOfWork, hasher: FakeHasher, clock: FixedClock) -> User:
+    return in_transaction(uow, lambda: _create(uow, hasher, clock, must_change_password=True))
+
+
+def _change(
+    uow: FakeUnitOfWork,
+    hasher: FakeHasher,
+    clock: FixedClock,
+    user: User,
+    current: str = PASSWORD,
+    new: str = NEW_PASSWORD,
+) -> User:
+    return users.change_own_password(
+        uow=uow,
+        hasher=hasher,
+        actor=_actor(user),
+        current_password=current,
+        new_password=new,
+        now=clock.now(),
+    )
+
+
+def _stored(uow: FakeUnitOfWork, user: User) -> User:
+    assert user.id is not None
+    with uow:
+        stored = uow.users.get(user.id)
+    assert stored is not None
+    return stored
+
+
+def test_changing_a_one_time_password_clears_the_flag_and_ends_the_sessions(
+    uow: FakeUnitOfWork, hasher: FakeHasher, clock: FixedClock
+) -> None:
+    user = _one_time_user(uow, hasher, clock)
+
+    changed = in_transaction(uow, lambda: _change(uow, hasher, clock, user))
+
+    stored = _stored(uow, user)
+    assert not stored.must_change_password and stored.session_version == 1
+    assert changed.session_version == 1  # what the caller signs its new cookie with
+    assert _login(uow, hasher, "alice", NEW_PASSWORD) is not None
+    assert _login(uow, hasher, "alice", PASSWORD) is None
+
+
+def test_a_password_change_is_audited_without_any_password(
+    uow: FakeUnitOfWork, hasher: FakeHasher, clock: FixedClock
+) -> None:
+    user = _one_time_user(uow, hasher, clock)
+    in_transaction(uow, lambda: _change(uow, hasher, clock, user))
+
+    [entry] = [e for e in uow.audit.find(object_type="user") if e.action == "change_password"]
+    assert entry.actor == "alice"
+    assert entry.before == {"must_change_password": True, "session_version": 0}
+    assert entry.after == {"must_change_password": False, "session_version": 1}
+    assert NEW_PASSWORD not in repr(entry) and PASSWORD not in repr(entry)
+
+
+def test_a_wrong_current_password_changes_nothing_and_names_the_field(
+    uow: FakeUnitOfWork, hasher: FakeHasher, clock: FixedClock
+) -> None:
+    user = _one_time_user(uow, hasher, clock)
+
+    error = refused(
+        uow, ValidationFailed, lambda: _change(uow, hasher, clock, user, current="guess" * 3)
+    )
+
+    assert message_for(error, "current_password") == users.NOT_CURRENT
+
+
+@pytest.mark.parametrize(
+    ("new", "problem"),
+    [
+        ("x" * (MIN_PASSWORD_LENGTH - 1), users.TOO_SHORT),
+        ("x" * (users.MAX_PASSWORD_LENGTH + 1), users.TOO_LONG),
+        (PASSWORD, users.SAME_AS_CURRENT),
+        (
+            "long enough \ud800 but",
+            SURROGATE_MESSAGE,
+        ),
+    ],
+)
+def test_a_new_password_that_cannot_be_used_is_refused_saying_why(
+    uow: FakeUnitOfWork, hasher: FakeHasher, clock: FixedClock, new: str, problem: str
+) -> None:
+    user = _one_time_user(uow, hasher, clock)
+
+    error = refused(uow, ValidationFailed, lambda: _change(uow, hasher, clock, user, new=new))
+
+    assert message_for(error, "new_password") == problem
+    assert "current_password" not in bad_fields(error)
+
+
+@pytest.mark.parametrize("current", ["\x00" * 12, "\udfff" * 12, "x" * 5000])
+def test_a_current_password_no_one_could_have_is_wrong_without_being_hashed(
+    uow: FakeUnitOfWork, hasher: FakeHasher, clock: FixedClock, current: str
+) -> None:
+    user = _one_time_user(uow, hasher, clock)
+
+    error = refused(
+        uow, ValidationFailed, lambda: _change(uow, hasher, clock, user, current=current)
+    )
+
+    assert message_for(error, "current_password") == users.NOT_CURRENT
+
+
+def test_only_an_active_user_changes_their_own_password(
+    uow: FakeUnitOfWork, hasher: FakeHasher, clock: FixedClock
+) -> None:
+    user = _one_time_user(uow, hasher, clock)
+    in_transaction(
+        uow, lambda: users.deactivate_user(uow=uow, username="alice", actor=SYSTEM, now=clock.now())
+    )
+
+    refused(uow, NotFound, lambda: _change(uow, hasher, clock, user))
+    refused(uow, NotFound, lambda: _change(uow, hasher, clock, User("x", "h", Role.rep, id=99)))
+
+
+def test_a_reset_sets_a_one_time_password_and_ends_the_sessions(
+    uow: FakeUnitOfWork, hasher: FakeHasher, clock: FixedClock
+) -> None:
+    user = in_transaction(uow, lambda: _create(uow, hasher, clock))
+
+    in_transaction(
+        uow,
+        lambda: users.reset_password(
+            uow=uow,
+            hasher=hasher,
+            username="alice",
+            password="one time pass",
+            actor=SYSTEM,
+            now=clock.now(),
+        ),
+    )
+
+    stored = _stored(uow, user)
+    assert stored.must_change_password and stored.session_version == 1
+    [entry] = [e for e in uow.audit.find(object_type="user") if e.action == "reset_password"]
+    assert entry.after == {"must_change_password": True, "session_version": 1}
+
+
+def test_deactivating_a_user_ends_their_sessions_once_and_is_audited(
+    uow: FakeUnitOfWork, hasher: FakeHasher, clock: FixedClock
+) -> None:
+    user = in_transaction(uow, lambda: _create(uow, hasher, clock))
+
+    def deactivate() -> User:
+        return users.deactivate_user(uow=uow, username=" alice", actor=SYSTEM, now=clock.now())
+
+    in_transaction(uow, deactivate)
+    in_transaction(uow, deactivate)  # already inactive: nothing more happens
+
+    stored = _stored(uow, user)
+    assert not stored.active and stored.session_version == 1
+    [entry] = [e for e in uow.audit.find(object_type="user") if e.action == "deactivate"]
+    assert (entry.actor, entry.before, entry.after) == (
+        "system",
+        {"active": True, "session_version": 0},
+        {"active": False, "session_version": 1},
+    )
+    assert _login(uow, hasher, "alice", PASSWORD) is None
+
+
+@pytest.mark.parametrize("role", [Role.manager, Role.rep, Role.auditor])
+def test_only_an_admin_deactivates_users(
+    uow: FakeUnitOfWork, hasher: FakeHasher, clock: FixedClock, role: Role
+) -> None:
+    in_transaction(uow, lambda: _create(uow, hasher, clock))
+    someone = Actor("mia", role, user_id=42)
+
+    refused(
+        uow,
+        PermissionDenied,
+        lambda: users.deactivate_user(uow=uow, username="alice", actor=someone, now=clock.now()),
+    )
+    refused(
+        uow,
+        NotFound,
+        lambda: users.deactivate_user(uow=uow, username="nobody", actor=SYSTEM, now=clock.now()),
+    )
+
+
+def test_logging_out_ends_every_session_of_the_user_and_is_audited(
+    uow: FakeUnitOfWork, hasher: FakeHasher, clock: FixedClock
+) -> None:
+    user = in_transaction(uow, lambda: _create(uow, hasher, clock))
+
+    def log_out() -> None:
+        stored = uow.users.get(user.id or 0)
+        assert stored is not None
+        users.log_out(uow=uow, user=stored, actor=_actor(stored), now=clock.now())
+
+    in_transaction(uow, log_out)
+    in_transaction(uow, log_out)
+
+    assert _stored(uow, user).session_version == 2
+    logouts = [e for e in uow.audit.find(object_type="user") if e.action == "logout"]
+    assert [e.after for e in logouts] == [{"session_version": 2}, {"session_version": 1}]

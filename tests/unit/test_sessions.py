@@ -99,13 +99,13 @@ def test_malformed_tokens_are_rejected(token: str) -> None:
     [
         ["not", "an", "object"],
         "a string",
-        {"uid": "7", "usr": "admin", "exp": 1893456000},
-        {"uid": True, "usr": "admin", "exp": 1893456000},
-        {"uid": 7, "usr": None, "exp": 1893456000},
-        {"uid": 7, "usr": "admin", "exp": "tomorrow"},
-        {"uid": 7, "usr": "admin", "exp": 1.5e9},
-        {"uid": 7, "usr": "admin", "exp": 10**30},
-        {"uid": 7, "usr": "admin"},
+        {"uid": "7", "usr": "admin", "ver": 0, "exp": 1893456000},
+        {"uid": True, "usr": "admin", "ver": 0, "exp": 1893456000},
+        {"uid": 7, "usr": None, "ver": 0, "exp": 1893456000},
+        {"uid": 7, "usr": "admin", "ver": 0, "exp": "tomorrow"},
+        {"uid": 7, "usr": "admin", "ver": 0, "exp": 1.5e9},
+        {"uid": 7, "usr": "admin", "ver": 0, "exp": 10**30},
+        {"uid": 7, "usr": "admin", "ver": 0},
     ],
 )
 def test_signed_but_ill_formed_payloads_are_rejected(payload: object) -> None:
@@ -117,3 +117,41 @@ def test_signed_payload_that_is_not_json_is_rejected() -> None:
     token = f"{body}.{sessions._signature(body, SECRET)}"
 
     assert read_session(token, secret=SECRET, now=NOW) is None
+
+
+def test_the_session_version_is_signed_in_and_read_back() -> None:
+    session = start_session(user_id=7, username="admin", now=NOW, version=41)
+
+    read = read_session(sign_session(session, secret=SECRET), secret=SECRET, now=NOW)
+
+    assert read is not None and read.version == 41
+
+
+def test_a_changed_version_breaks_the_signature() -> None:
+    old = sign_session(
+        start_session(user_id=7, username="admin", now=NOW, version=3), secret=SECRET
+    )
+    new = sign_session(
+        start_session(user_id=7, username="admin", now=NOW, version=4), secret=SECRET
+    )
+
+    assert read_session(f"{new.split('.')[0]}.{old.split('.')[1]}", secret=SECRET, now=NOW) is None
+
+
+@pytest.mark.parametrize("version", [None, "1", 1.0, True, [1]])
+def test_a_cookie_without_a_whole_number_version_is_rejected(version: object) -> None:
+    """Cookies signed before versions existed (no ``ver``) end with the upgrade."""
+    payload: dict[str, object] = {"uid": 7, "usr": "admin", "exp": 1893456000}
+    if version is not None:
+        payload["ver"] = version
+
+    assert read_session(_signed(payload), secret=SECRET, now=NOW) is None
+
+
+def test_a_well_formed_payload_signed_by_hand_is_accepted() -> None:
+    """The control for the refusals above: each of them breaks exactly one field of this."""
+    payload = {"uid": 7, "usr": "admin", "ver": 0, "exp": 1893456000}
+
+    assert read_session(_signed(payload), secret=SECRET, now=NOW) == Session(
+        user_id=7, username="admin", expires_at=datetime.fromtimestamp(1893456000, UTC)
+    )

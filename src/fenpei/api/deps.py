@@ -8,15 +8,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Depends, Request
+from fastapi import BackgroundTasks, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import exc as sa_exc
 
-from fenpei.api.sessions import SESSION_COOKIE, read_session
+from fenpei.api.sessions import (
+    SESSION_COOKIE,
+    SESSION_LIFETIME,
+    read_session,
+    sign_session,
+    start_session,
+)
 from fenpei.bootstrap import Fenpei
+from fenpei.config import Mode
 from fenpei.domain.access import ApiToken
 from fenpei.domain.errors import CredentialsRefused
-from fenpei.domain.users import Actor, User
+from fenpei.domain.users import Actor, PasswordChangeRequired, User
 from fenpei.services import scope, tokens
 from fenpei.services.ports import UnitOfWork
 
@@ -57,21 +64,50 @@ UowDep = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
 
 
 def get_session_user(request: Request, fenpei: FenpeiDep, uow: UowDep) -> User | None:
-    """The active user the session cookie names, or None (missing, tampered, expired)."""
+    """The active user the session cookie names, or None (missing, tampered, expired, or
+    ended: logged out, password changed or reset, deactivated)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     session = read_session(token, secret=fenpei.settings.secret_key, now=fenpei.now())
     if session is None:
         return None
-    # Re-read the user: a deactivated or deleted account loses access at once.
+    # Re-read the user: a deactivated or deleted account loses access at once, and so does
+    # every cookie signed before the user's sessions were ended (an older version).
     user = uow.users.by_username(session.username)
-    if user is None or user.id != session.user_id or not user.active:
+    if (
+        user is None
+        or user.id != session.user_id
+        or not user.active
+        or user.session_version != session.version
+    ):
         return None
     return user
 
 
 SessionUser = Annotated[User | None, Depends(get_session_user)]
+
+
+def issue_session_cookie(response: Response, fenpei: Fenpei, user: User) -> None:
+    """Start a session for ``user`` at their current session version: the cookie on
+    ``response`` (after a login, or after a password change ended the old ones)."""
+    assert user.id is not None
+    session = start_session(
+        user_id=user.id, username=user.username, now=fenpei.now(), version=user.session_version
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        sign_session(session, secret=fenpei.settings.secret_key),
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=fenpei.settings.mode is Mode.production,
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
 
 
 @dataclass(frozen=True)
@@ -116,9 +152,24 @@ def get_principal(
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
 
 
-async def get_current_principal(principal: PrincipalDep) -> Principal:
+async def get_account_principal(principal: PrincipalDep) -> Principal:
+    """The caller, even one who must still replace a one-time password: only for the
+    routes that replace it (and log out)."""
     if principal is None:
         raise NotAuthenticated("log in first")
+    return principal
+
+
+AccountPrincipal = Annotated[Principal, Depends(get_account_principal)]
+
+
+async def get_current_principal(principal: AccountPrincipal) -> Principal:
+    """The caller; a session whose password is a one-time password gets no further than
+    changing it (PasswordChangeRequired: 403 for the API, a redirect for pages). API tokens
+    are not held back: they belong to integrations, and the flag is about the password
+    someone types to log in, which a token never needed."""
+    if principal.token is None and principal.user.must_change_password:
+        raise PasswordChangeRequired()
     return principal
 
 

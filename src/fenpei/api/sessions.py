@@ -1,7 +1,11 @@
 """Signed session cookies: who is logged in and until when, tamper-evident with HMAC-SHA256.
 
 Pure: the secret and the time are arguments. A token is ``<payload>.<signature>``, both
-base64url without padding; the payload is compact JSON ``{"uid", "usr", "exp"}``.
+base64url without padding; the payload is compact JSON ``{"uid", "usr", "ver", "exp"}``.
+
+``ver`` is the user's session version when the session began. Raising the version in the
+database (logout, a password change or reset, deactivation) ends every session signed with
+an older one: ``api.deps.get_session_user`` compares them on each request.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeGuard
 
 SESSION_COOKIE = "fenpei_session"
 SESSION_LIFETIME = timedelta(hours=12)
@@ -28,6 +33,7 @@ class Session:
     user_id: int
     username: str
     expires_at: datetime
+    version: int = 0
 
 
 def _b64encode(raw: bytes) -> str:
@@ -43,9 +49,12 @@ def _signature(payload: str, secret: str) -> str:
     return _b64encode(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest())
 
 
-def start_session(*, user_id: int, username: str, now: datetime) -> Session:
-    """A session for this user that ends ``SESSION_LIFETIME`` from ``now``."""
-    return Session(user_id=user_id, username=username, expires_at=now + SESSION_LIFETIME)
+def start_session(*, user_id: int, username: str, now: datetime, version: int = 0) -> Session:
+    """A session for this user (at their session ``version``) that ends ``SESSION_LIFETIME``
+    from ``now``."""
+    return Session(
+        user_id=user_id, username=username, expires_at=now + SESSION_LIFETIME, version=version
+    )
 
 
 def sign_session(session: Session, *, secret: str) -> str:
@@ -53,6 +62,7 @@ def sign_session(session: Session, *, secret: str) -> str:
     body = {
         "uid": session.user_id,
         "usr": session.username,
+        "ver": session.version,
         "exp": int(session.expires_at.timestamp()),
     }
     payload = _b64encode(json.dumps(body, separators=(",", ":")).encode())
@@ -77,12 +87,9 @@ def read_session(token: str, *, secret: str, now: datetime) -> Session | None:
     if not isinstance(body, dict):
         return None
     user_id, username, expires = body.get("uid"), body.get("usr"), body.get("exp")
+    version = body.get("ver")
     if not (
-        isinstance(user_id, int)
-        and not isinstance(user_id, bool)
-        and isinstance(username, str)
-        and isinstance(expires, int)
-        and not isinstance(expires, bool)
+        _is_int(user_id) and isinstance(username, str) and _is_int(expires) and _is_int(version)
     ):
         return None
     try:
@@ -91,4 +98,8 @@ def read_session(token: str, *, secret: str, now: datetime) -> Session | None:
         return None
     if expires_at <= now:
         return None
-    return Session(user_id=user_id, username=username, expires_at=expires_at)
+    return Session(user_id=user_id, username=username, expires_at=expires_at, version=version)
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)

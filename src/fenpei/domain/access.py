@@ -1,4 +1,5 @@
-"""Access records: API tokens for integrations, failed-login counters, idempotent requests."""
+"""Access records: API tokens for integrations, failed-login counters, idempotent requests,
+receipts of signed webhook requests."""
 
 from __future__ import annotations
 
@@ -51,3 +52,13 @@ class IdempotentRequest:
     object_id: int
     created_at: datetime
     response: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class WebhookReceipt:
+    """A signed webhook request that was accepted, kept until its time window ends so the
+    same bytes sent again are refused as a replay. ``digest`` is a hash of the signature
+    (which covers the token, the timestamp and the body), never the body itself."""
+
+    digest: str
+    expires_at: datetime

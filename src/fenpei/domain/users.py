@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from fenpei.domain.errors import PermissionDenied
+
 
 class Role(StrEnum):
     admin = "admin"
@@ -25,6 +27,9 @@ class User:
     active: bool = True
     must_change_password: bool = False
     created_at: datetime | None = None
+    # Signed into each session cookie; raising it ends every session the user has (logout,
+    # a password change or reset, deactivation), on every device.
+    session_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,3 +51,19 @@ class Actor:
 
 
 SYSTEM = Actor("system")
+
+CHANGE_PASSWORD_PAGE = "/account/password"
+CHANGE_PASSWORD_API = "/api/v1/account/password"
+
+
+class PasswordChangeRequired(PermissionDenied):
+    """The user logged in with a one-time password and must choose their own first."""
+
+    code = "password_change_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "your password is a one-time password: choose your own first, on the page "
+            f"{CHANGE_PASSWORD_PAGE} or with POST {CHANGE_PASSWORD_API} and a JSON body "
+            '{"current_password": "…", "new_password": "…"}; then try again'
+        )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from fenpei.domain.access import ApiToken, IdempotentRequest, LoginFailures
+from fenpei.domain.access import ApiToken, IdempotentRequest, LoginFailures, WebhookReceipt
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.categories import Category, CategoryValue
@@ -121,6 +121,11 @@ class UserRepository(Protocol):
     def add(self, user: User) -> None: ...
     def by_username(self, username: str) -> User | None: ...
     def get(self, user_id: int) -> User | None: ...
+    def bump_session_version(self, user: User) -> None:
+        """Add one to ``user.session_version`` in the database itself (so two concurrent
+        bumps make two) and set the new value on ``user``: every session cookie signed with
+        an older version stops working."""
+        ...
 
 
 class TokenRepository(Protocol):
@@ -150,6 +155,18 @@ class IdempotencyRepository(Protocol):
     def add(self, request: IdempotentRequest) -> None: ...
 
 
+class WebhookReceiptRepository(Protocol):
+    def add(self, receipt: WebhookReceipt) -> None:
+        """Insert at once; Conflict if the digest is there (a concurrent insert of it waits
+        for the other transaction, then conflicts if that one committed)."""
+        ...
+
+    def purge_expired(self, *, now: datetime, limit: int) -> int:
+        """Delete up to ``limit`` receipts that expired before ``now`` (skipping rows another
+        transaction holds); how many were deleted."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens it; only ``commit()`` makes changes stick."""
 
@@ -168,6 +185,7 @@ class UnitOfWork(Protocol):
     tokens: TokenRepository
     login_failures: LoginFailureRepository
     analytics: AnalyticsReads
+    webhook_receipts: WebhookReceiptRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

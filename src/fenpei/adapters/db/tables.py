@@ -46,6 +46,8 @@ users = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("must_change_password", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", UtcDateTime),
+    # In every session cookie; raised to end all of the user's sessions (api/deps.py).
+    sa.Column("session_version", sa.Integer, nullable=False, default=0, server_default="0"),
 )
 
 teams = sa.Table(
@@ -319,6 +321,15 @@ idempotent_requests = sa.Table(
     sa.Column("object_id", sa.Integer, nullable=False),
     sa.Column("response", Json, nullable=False, default=dict),
     sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Accepted signed webhook requests until their time window ends (services/webhooks.py):
+# the primary key refuses the same signature twice, also from two concurrent requests.
+webhook_receipts = sa.Table(
+    "webhook_receipts",
+    metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
 )
 
 # Every column refuses what either database would refuse (adapters/db/types.py).

@@ -46,6 +46,7 @@ class SqlUnitOfWork:
     tokens: ports.TokenRepository
     login_failures: ports.LoginFailureRepository
     analytics: ports.AnalyticsReads
+    webhook_receipts: ports.WebhookReceiptRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -71,6 +72,7 @@ class SqlUnitOfWork:
         self.tokens = repo.SqlTokens(session)
         self.login_failures = repo.SqlLoginFailures(session)
         self.analytics = SqlAnalyticsReads(session)
+        self.webhook_receipts = repo.SqlWebhookReceipts(session)
         return self
 
     def __exit__(

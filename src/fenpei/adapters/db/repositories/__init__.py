@@ -1,7 +1,7 @@
 """SQL repositories: queries only. They flush to get ids but never commit."""
 
 from fenpei.adapters.db.repositories._base import conflicts_as_domain_errors
-from fenpei.adapters.db.repositories.access import SqlTokens
+from fenpei.adapters.db.repositories.access import SqlTokens, SqlWebhookReceipts
 from fenpei.adapters.db.repositories.catalog import SqlCategories, SqlCustomFields
 from fenpei.adapters.db.repositories.customers import COUNTABLE, SqlAssignments, SqlCustomers
 from fenpei.adapters.db.repositories.org import SqlCompanies, SqlReps, SqlTeams
@@ -26,5 +26,6 @@ __all__ = [
     "SqlTeams",
     "SqlTokens",
     "SqlUsers",
+    "SqlWebhookReceipts",
     "conflicts_as_domain_errors",
 ]

@@ -1,4 +1,5 @@
-"""API tokens: looked up by their public prefix; last use recorded without a read first."""
+"""API tokens (looked up by their public prefix; last use recorded without a read first) and
+the receipts of accepted signed webhook requests."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from functools import cache
 import sqlalchemy as sa
 
 from fenpei.adapters.db import tables as t
-from fenpei.adapters.db.repositories._base import Repository
-from fenpei.domain.access import ApiToken
+from fenpei.adapters.db.repositories._base import (
+    Repository,
+    conflicts_as_domain_errors,
+    core_row,
+)
+from fenpei.domain.access import ApiToken, WebhookReceipt
 from fenpei.domain.users import User
 
 
@@ -63,3 +68,29 @@ class SqlTokens(Repository):
         result = self.session.execute(stmt)
         assert isinstance(result, sa.CursorResult)
         return result.rowcount > 0
+
+
+class SqlWebhookReceipts(Repository):
+    def add(self, receipt: WebhookReceipt) -> None:
+        """A Core INSERT, at once: the primary key decides between concurrent replays (on
+        PostgreSQL the second waits for the first to commit, then conflicts)."""
+        with conflicts_as_domain_errors():
+            self.session.execute(
+                sa.insert(t.webhook_receipts), [core_row(t.webhook_receipts, receipt)]
+            )
+
+    def purge_expired(self, *, now: datetime, limit: int) -> int:
+        # SKIP LOCKED (PostgreSQL; SQLite has one writer anyway): rows a concurrent request
+        # is deleting are left to it, so two intakes never queue behind each other here.
+        c = t.webhook_receipts.c
+        expired = (
+            sa.select(c.digest)
+            .where(c.expires_at < now)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        result = self.session.execute(
+            sa.delete(t.webhook_receipts).where(c.digest.in_(expired.scalar_subquery()))
+        )
+        assert isinstance(result, sa.CursorResult)
+        return result.rowcount

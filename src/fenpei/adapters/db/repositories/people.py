@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fenpei.adapters.db import tables as t
 from fenpei.adapters.db.repositories._base import (
@@ -26,6 +27,21 @@ class SqlUsers(Repository):
 
     def get(self, user_id: int) -> User | None:
         return self.session.get(User, user_id)
+
+    def bump_session_version(self, user: User) -> None:
+        # One UPDATE ... RETURNING computed by the database: two concurrent bumps (a logout
+        # and a password reset) make two, where read-add-write could lose one and leave a
+        # cookie signed by the other valid. The new value is set on the object as loaded,
+        # so the session has nothing more to write for it.
+        c = t.users.c
+        version = self.session.scalar(
+            sa.update(t.users)
+            .where(c.id == user.id)
+            .values(session_version=c.session_version + 1)
+            .returning(c.session_version)
+        )
+        assert version is not None, f"user {user.id} is not in the database"
+        set_committed_value(user, "session_version", version)
 
 
 class SqlAudit(Repository):
