@@ -4,6 +4,7 @@ the lead as /leads does; anything wrong is refused with nothing written."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -163,3 +164,94 @@ def test_the_signing_recipe_is_in_the_api_docs(hook: TestClient) -> None:
     assert "hmac.new(" in operation["description"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     assert "route" in schema["properties"]
+
+
+# --- a signed request is processed once ------------------------------------------------------
+
+
+def test_a_replayed_signed_request_is_409_and_stores_nothing_more(
+    app: Fenpei, hook: TestClient, clock: FixedClock
+) -> None:
+    _, plaintext = make_token(app, "leads:write")
+    headers = signed_headers(app, plaintext, LEAD)
+    assert hook.post(URL, content=LEAD, headers=headers).status_code == 201
+    before = written(app)
+    clock.advance(minutes=4)  # still inside the signature's window
+
+    replay = hook.post(URL, content=LEAD, headers=headers)
+
+    assert_error(replay, 409, "webhook_replayed")
+    assert "sign it again" in replay.json()["message"]
+    assert written(app) == before
+
+
+def test_concurrent_replays_of_one_signed_request_store_one_lead(
+    app: Fenpei, hook: TestClient
+) -> None:
+    _, plaintext = make_token(app, "leads:write")
+    headers = signed_headers(app, plaintext, LEAD)
+    racers = 6
+    clients = [TestClient(create_app(app), follow_redirects=False) for _ in range(racers)]
+    before = count(app, tables.customers)
+    start = threading.Barrier(racers)
+    statuses: list[int] = []
+
+    def post(one: TestClient) -> None:
+        start.wait()
+        statuses.append(one.post(URL, content=LEAD, headers=headers).status_code)
+
+    threads = [threading.Thread(target=post, args=(one,)) for one in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for one in clients:
+        one.close()
+
+    assert sorted(statuses) == [201] + [409] * (racers - 1), statuses
+    assert count(app, tables.customers) == before + 1
+
+
+def test_a_retry_signed_again_with_the_same_idempotency_key_gets_the_first_answer(
+    app: Fenpei, hook: TestClient, clock: FixedClock
+) -> None:
+    _, plaintext = make_token(app, "leads:write")
+    key = {"Idempotency-Key": "lead-7"}
+    first = hook.post(URL, content=LEAD, headers={**signed_headers(app, plaintext, LEAD), **key})
+    clock.advance(seconds=30)
+
+    retry = hook.post(URL, content=LEAD, headers={**signed_headers(app, plaintext, LEAD), **key})
+
+    assert (first.status_code, retry.status_code) == (201, 200), retry.text
+    assert retry.json() == first.json()
+
+
+def test_a_refused_request_leaves_no_receipt_and_can_be_sent_again(
+    app: Fenpei, hook: TestClient
+) -> None:
+    _, plaintext = make_token(app, "leads:write")
+    headers = signed_headers(app, plaintext, LEAD)
+    invalid = b'{"name": "x", "email": "not an email"}'
+    bad_headers = signed_headers(app, plaintext, invalid)
+    assert hook.post(URL, content=invalid, headers=bad_headers).status_code == 422
+    assert count(app, tables.webhook_receipts) == 0
+
+    assert hook.post(URL, content=LEAD, headers=headers).status_code == 201
+    assert count(app, tables.webhook_receipts) == 1
+
+
+def test_receipts_are_purged_once_their_window_has_ended(
+    app: Fenpei, hook: TestClient, clock: FixedClock
+) -> None:
+    _, plaintext = make_token(app, "leads:write")
+    for n in range(3):
+        body = json.dumps({"name": f"Lead {n}"}).encode()
+        response = hook.post(URL, content=body, headers=signed_headers(app, plaintext, body))
+        assert response.status_code == 201, response.text
+    assert count(app, tables.webhook_receipts) == 3
+    clock.advance(minutes=5, seconds=1)
+
+    response = hook.post(URL, content=LEAD, headers=signed_headers(app, plaintext, LEAD))
+
+    assert response.status_code == 201, response.text
+    assert count(app, tables.webhook_receipts) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -132,3 +133,87 @@ def test_every_missing_header_is_named(uow: FakeUnitOfWork, clock: FixedClock) -
     assert message == (
         "missing header(s): X-Fenpei-Token-Id, X-Fenpei-Timestamp, X-Fenpei-Signature"
     )
+
+
+# --- each signed request is processed once ---------------------------------------------------
+
+
+def accepted(uow: FakeUnitOfWork, clock: FixedClock, headers: dict[str, str]) -> ApiToken:
+    """Verify and commit, as the intake does once the lead is stored."""
+    return in_transaction(
+        uow,
+        lambda: webhooks.verify_signed_request(
+            uow=uow,
+            secret_key=SECRET_KEY,
+            body=BODY,
+            now=clock.now(),
+            token_id=headers["token_id"],
+            timestamp=headers["timestamp"],
+            signature_header=headers["signature_header"],
+        )[1],
+    )
+
+
+def receipts(uow: FakeUnitOfWork) -> list[dict[str, Any]]:
+    return list(uow.dump()["webhook_receipts"].values())
+
+
+def test_the_same_signed_request_again_is_refused_as_a_replay(
+    uow: FakeUnitOfWork, clock: FixedClock, token: ApiToken
+) -> None:
+    headers = signed(token, clock)
+    accepted(uow, clock, headers)
+    clock.advance(minutes=4)
+
+    with pytest.raises(webhooks.WebhookReplayed) as caught:
+        verify(uow, clock, headers)
+
+    assert caught.value.code == "webhook_replayed"
+    assert "sign it again with a new X-Fenpei-Timestamp" in str(caught.value)
+
+
+def test_the_receipt_keeps_a_hash_until_the_window_ends_and_no_body(
+    uow: FakeUnitOfWork, clock: FixedClock, token: ApiToken
+) -> None:
+    headers = signed(token, clock)
+    accepted(uow, clock, headers)
+
+    [receipt] = receipts(uow)
+    assert receipt["expires_at"] == clock.now() + webhooks.MAX_CLOCK_SKEW
+    assert len(receipt["digest"]) == 64 and headers["signature_header"][7:] != receipt["digest"]
+
+
+def test_a_request_that_was_not_committed_can_be_sent_again(
+    uow: FakeUnitOfWork, clock: FixedClock, token: ApiToken
+) -> None:
+    headers = signed(token, clock)
+    verify(uow, clock, headers)  # e.g. the lead was invalid: nothing committed
+
+    assert accepted(uow, clock, headers).id == token.id
+    assert len(receipts(uow)) == 1
+
+
+def test_signing_again_with_a_new_timestamp_is_a_new_request(
+    uow: FakeUnitOfWork, clock: FixedClock, token: ApiToken
+) -> None:
+    accepted(uow, clock, signed(token, clock))
+    clock.advance(seconds=1)
+
+    assert accepted(uow, clock, signed(token, clock)).id == token.id
+    assert len(receipts(uow)) == 2
+
+
+def test_receipts_whose_window_ended_are_purged_a_few_at_a_time(
+    uow: FakeUnitOfWork, clock: FixedClock, token: ApiToken
+) -> None:
+    old = webhooks.PURGE_BATCH + 5
+    for _ in range(old):
+        accepted(uow, clock, signed(token, clock))
+        clock.advance(seconds=1)
+    clock.advance(webhooks.MAX_CLOCK_SKEW)  # every one of those windows has ended
+
+    accepted(uow, clock, signed(token, clock))
+    assert len(receipts(uow)) == old - webhooks.PURGE_BATCH + 1
+    clock.advance(seconds=1)
+    accepted(uow, clock, signed(token, clock))
+    assert len(receipts(uow)) == 2  # the rest of the old ones went, the two new ones stay

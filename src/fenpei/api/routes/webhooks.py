@@ -19,6 +19,10 @@ LEADS_WRITE = "leads:write"
 RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorRead, "description": "A header is missing or wrong; the message names it."},
     403: {"model": ErrorRead, "description": "The token lacks `leads:write`, or its user's role."},
+    409: {
+        "model": ErrorRead,
+        "description": "`webhook_replayed`: this exact signed request was accepted already.",
+    },
 }
 # The body is read raw (the signature covers its exact bytes), so the schema is declared
 # here for /docs rather than inferred from a parameter.
@@ -104,8 +108,13 @@ def webhook_lead(
 
     A missing or wrong header, a stale timestamp, or a revoked or expired token is 401 and
     a token without `leads:write` is 403, with nothing stored. Sign the bytes you send:
-    re-serialising the JSON after signing changes them. A signed request can be replayed
-    within the 5 minutes, so do not send it over plain HTTP.
+    re-serialising the JSON after signing changes them.
+
+    Each signed request is processed once: the same bytes with the same headers again
+    (a replay by whoever saw them, or a retry) are 409 `webhook_replayed`, with nothing
+    stored, also when both copies arrive at once. To retry a request whose answer you did
+    not get, sign it again with the current time and send an `Idempotency-Key` with every
+    attempt: a retry of one that was stored then answers 200 with the first answer.
     """
     user, token = webhooks.verify_signed_request(
         uow=uow,
