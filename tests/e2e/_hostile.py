@@ -511,17 +511,17 @@ def render(
     return Request(operation.method.upper(), url, content, hostile.kind, repr(target))
 
 
-def walk_ids(value: Json, ids_for: Callable[[str], Json | None]) -> Json:
-    """``value`` with each id-like field (``team_id``, ``rep_ids``) given ``ids_for(name)``
-    where that names something in the test's world; other values as they are."""
+def substitute(value: Json, value_for: Callable[[str], Json | None]) -> Json:
+    """``value`` with each field ``value_for`` knows a value for (``team_id`` -> an id of the
+    test's world, ``current_password`` -> the password) given that value."""
     if isinstance(value, list):
-        return [walk_ids(v, ids_for) for v in value]
+        return [substitute(v, value_for) for v in value]
     if not isinstance(value, dict):
         return value
     out = {}
     for key, item in value.items():
-        replacement = ids_for(key) if re.fullmatch(r"\w+_ids?", key) else None
-        out[key] = replacement if replacement is not None else walk_ids(item, ids_for)
+        replacement = value_for(key)
+        out[key] = replacement if replacement is not None else substitute(item, value_for)
     return out
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -48,7 +49,7 @@ from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import org, rules, tokens, users, webhooks
 from fenpei.services.rules import ensure_default_rule
 from tests.e2e import _hostile
-from tests.e2e.conftest import World, log_in
+from tests.e2e.conftest import ADMIN_PASSWORD, World, log_in
 from tests.fakes.hasher import FakeHasher
 
 # Examples per operation; FENPEI_HOSTILE_EXAMPLES=300 for a deeper (still repeatable) run.
@@ -81,9 +82,13 @@ def _attacked(operation: _hostile.Operation) -> bool:
 
 OPERATIONS = [op for op in _hostile.operations(DOCUMENT) if _attacked(op)]
 
-# Text path parameters have no ids to borrow from the world: a category and one of its
-# values, both made by ensure_default_categories.
-TEXT_PATH_VALUES = {"key": "level", "code": "A"}
+# Values the world holds that no example can know: a category and one of its values (made
+# by ensure_default_categories) for text path parameters, the admin's password in bodies.
+PATH_VALUES = {"key": "level", "code": "A"}
+KNOWN_VALUES = {
+    "current_password": ADMIN_PASSWORD,
+    "new_password": "another long enough password",
+}
 # What a refused request may legitimately change: authenticating the token records when it
 # was last used (the request did reach the app with a valid token; the clock is fixed, so
 # in practice the value stays the same, but it is bookkeeping, not data the request sent).
@@ -104,8 +109,13 @@ class HostileWorld:
     token_prefix: str
     custom: dict[str, Any] = field(default_factory=dict)
 
-    def ids_for(self, name: str) -> Any:
-        """World ids for an id-like field name (``team_id`` -> one, ``rep_ids`` -> all)."""
+    def value_for(self, name: str) -> Any:
+        """What the world has for a field: ids for an id-like name (``team_id`` -> one,
+        ``rep_ids`` -> all), the admin's password for ``current_password``…; else None."""
+        if name in KNOWN_VALUES:
+            return KNOWN_VALUES[name]
+        if not re.fullmatch(r"\w+_ids?", name):
+            return None
         found = self.ids.get(name.removesuffix("_ids").removesuffix("_id"))
         if not found:
             return None
@@ -119,7 +129,7 @@ def world(request: pytest.FixtureRequest, app: Fenpei) -> HostileWorld:
     seeded: World = request.getfixturevalue("seeded")
     now = app.now()
     with app.uow() as uow:
-        default = ensure_default_rule(uow=uow, actor=SYSTEM, now=now)
+        ensure_default_rule(uow=uow, actor=SYSTEM, now=now)
         east = rules.create_rule(
             uow=uow,
             fields={
@@ -127,6 +137,18 @@ def world(request: pytest.FixtureRequest, app: Fenpei) -> HostileWorld:
                 "priority": 10,
                 "conditions": {"field": "region", "op": "eq", "value": "East"},
                 "target": {"kind": "team", "team_id": seeded.team_id},
+            },
+            actor=SYSTEM,
+            now=now,
+        )
+        west = org.create_team(uow=uow, name="West", actor=SYSTEM, now=now)
+        west_rule = rules.create_rule(
+            uow=uow,
+            fields={
+                "name": "West → West team",
+                "priority": 20,
+                "conditions": {"field": "region", "op": "eq", "value": "West"},
+                "target": {"kind": "team", "team_id": west.id},
             },
             actor=SYSTEM,
             now=now,
@@ -164,14 +186,14 @@ def world(request: pytest.FixtureRequest, app: Fenpei) -> HostileWorld:
             ("renewal", FieldKind.date),
         ):
             uow.custom_fields.add(CustomField(key=key, label=key.title(), kind=kind))
-        admin_token, plaintext = tokens.create_token(
+        _, plaintext = tokens.create_token(
             uow=uow, username="admin", name="hostile", scopes=["*"], actor=SYSTEM, now=now
         )
         spare, _ = tokens.create_token(
             uow=uow, username="admin", name="spare", scopes=["*"], actor=SYSTEM, now=now
         )
         uow.commit()
-    assert east.id and default.id and manager.id and leave.id and spare.id and admin_token.id
+    assert east.id and west_rule.id and west.id and manager.id and leave.id and spare.id
     return HostileWorld(
         seeded=seeded,
         ids={
@@ -179,9 +201,10 @@ def world(request: pytest.FixtureRequest, app: Fenpei) -> HostileWorld:
             "rep": [seeded.moses_id, seeded.darcel_id],
             "owner": [seeded.darcel_id],
             "team": [seeded.team_id],
-            "parent": [seeded.team_id],
+            "parent": [west.id],
             "manager_user": [manager.id],
-            "rule": [east.id, default.id],
+            # Not the default rule: it is always last, and a reorder does not name it.
+            "rule": [east.id, west_rule.id],
             "leave": [leave.id],
             "token": [spare.id],
             "version": [1],
@@ -252,8 +275,8 @@ def _base(operation: _hostile.Operation, world: HostileWorld) -> tuple[dict, dic
     path_values: dict[str, Any] = {}
     for param in operation.params:
         if param.where == "path":
-            path_values[param.name] = TEXT_PATH_VALUES.get(param.name) or world.ids_for(param.name)
-    body = _hostile.walk_ids(operation.body, world.ids_for)
+            path_values[param.name] = PATH_VALUES.get(param.name) or world.value_for(param.name)
+    body = _hostile.substitute(operation.body, world.value_for)
     # A customer's fields take custom attributes the world defines; with them in the base,
     # each one (and a new key among them) is a place to attack too.
     if isinstance(body, dict) and "custom" in operation.body_fields and "custom" not in body:
