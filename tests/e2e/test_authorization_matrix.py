@@ -413,8 +413,18 @@ CASES: dict[tuple[str, str], Case] = {
         "/api/v1/tokens/{token}",
         _statuses(204, rep=404, other_rep=404, manager=404, other_manager=404, auditor=404),
     ),
+    # Everyone may change their own password (a wrong current one here: 422).
+    ("POST", "/api/v1/account/password"): Case(
+        "/api/v1/account/password",
+        anyone(422),
+        lambda w: {"current_password": "not the password", "new_password": "a new long password"},
+    ),
     # pages
     ("GET", "/login"): Case("/login", public()),
+    ("GET", "/account/password"): Case("/account/password", pages()),
+    ("POST", "/account/password"): Case(
+        "/account/password", pages(422, anonymous=403, token=403, token_without_scope=403)
+    ),
     # Form posts need the CSRF token, which only the callers with a page session send
     # here; the login form itself is then 400 (no username) rather than a login.
     ("POST", "/login"): Case(

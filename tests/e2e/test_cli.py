@@ -85,3 +85,22 @@ def test_users_get_one_time_passwords_that_work_and_can_be_reset(cli_env: str) -
         user = authenticate(uow=uow, hasher=app.hasher, username="mia", password=second)
     app.close()
     assert user is not None and user.role.value == "manager" and user.must_change_password
+
+
+def test_a_deactivated_user_can_no_longer_log_in_and_their_sessions_end(cli_env: str) -> None:
+    run("db", "upgrade")
+    code, output = run("users", "create", "mia", "--role", "manager")
+    password = output.rsplit("one-time password: ", 1)[1].strip()
+    app = bootstrap(Settings(database_url=cli_env))
+    with app.uow(read_only=True) as uow:
+        before = uow.users.by_username("mia")
+        assert before is not None and before.active
+        version = before.session_version
+    code, output = run("users", "deactivate", "mia")
+    assert code == 0 and "mia deactivated" in output
+    with app.uow(read_only=True) as uow:
+        assert authenticate(uow=uow, hasher=app.hasher, username="mia", password=password) is None
+        after = uow.users.by_username("mia")
+        assert after is not None and not after.active and after.session_version > version
+    app.close()
+    assert run("users", "deactivate", "nobody") == (1, "Error: user 'nobody' not found\n")

@@ -256,6 +256,8 @@ def _column_problems(table: sa.Table, row: object) -> list[str]:
             continue
         value = getattr(row, column.name)
         kind = column.type
+        if isinstance(kind, sa.TypeDecorator) and not isinstance(kind, UtcDateTime):
+            kind = kind.impl_instance  # the column guard's type wraps the stored one
         if value is None:
             if not column.nullable:
                 problems.append(f"{column.name} is NULL")

@@ -11,6 +11,7 @@ from fenpei import __version__
 from fenpei.api.csrf import install_csrf_handler, require_csrf
 from fenpei.api.errors import guard_responder, install_error_handlers
 from fenpei.api.routes import (
+    account,
     assignments,
     audit,
     categories,
@@ -57,6 +58,7 @@ def _api_v1() -> APIRouter:
     router.include_router(audit.router)
     router.include_router(tokens.router)
     router.include_router(webhooks.router)
+    router.include_router(account.router)
     return router
 
 
@@ -75,6 +77,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.state.templates = make_templates(fenpei.settings)
     install_error_handlers(app, render_page=render_error_page)
     install_csrf_handler(app, render_page=render_csrf_page)
+    auth.install_password_change_redirect(app)
     metrics.install(app)
     # Outermost last: every response gets the headers; nothing oversize or hostile gets
     # past the guard to routing, authentication or a parser.

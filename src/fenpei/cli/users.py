@@ -58,3 +58,12 @@ def reset_password(username: Annotated[str, typer.Argument(help="Login name.")])
         )
         uow.commit()
     console.print(f"new one-time password for {username}: {password}")
+
+
+@app.command("deactivate")
+def deactivate(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Stop a user from logging in: their sessions end and their API tokens stop working."""
+    with fenpei_app() as fenpei, fenpei.uow() as uow:
+        user_service.deactivate_user(uow=uow, username=username, actor=SYSTEM, now=fenpei.now())
+        uow.commit()
+    console.print(f"user {username} deactivated; their sessions and API tokens no longer work")
