@@ -317,3 +317,11 @@ def test_a_window_date_is_the_local_date_not_the_utc_one() -> None:
 
     assert in_window(window, datetime(2026, 11, 1, 20, 0, tzinfo=UTC))
     assert not in_window(window, datetime(2026, 11, 2, 20, 0, tzinfo=UTC))
+
+
+def test_twenty_four_hundred_includes_the_last_second_of_the_day() -> None:
+    evening = {"mon": [["18:00", "24:00"]]}
+    last_second = datetime(2026, 11, 2, 15, 59, 59, 500_000, tzinfo=UTC)  # 23:59:59.5 Shanghai
+
+    assert on_shift(evening, "Asia/Shanghai", last_second)
+    assert in_window(EffectiveWindow(hours=("18:00", "24:00")), last_second)

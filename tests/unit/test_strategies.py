@@ -463,3 +463,146 @@ def test_a_strategy_given_bad_options_at_routing_time_uses_its_defaults() -> Non
     bad = {"default_capacity": "lots", "weights": {"industry": "3"}}
     for name in ("least_loaded", "best_match"):
         assert choose(name, team, options=bad) == choose(name, team)
+
+
+# -- edges the mutation run found untested (docs/mutation.md) ----------------------------
+
+
+def test_weighted_random_takes_one_draw_per_pick_so_a_seed_replays_the_same_picks() -> None:
+    rng = Random(11)  # draws() uses reps 1, 2, 3 weighing 1, 2, 3 and one generator throughout
+    expected = [rng.choices([1, 2, 3], weights=[1, 2, 3])[0] for _ in range(40)]
+    assert draws(11, 40, {"weighted": True}) == expected
+
+
+def test_weighted_random_explains_the_chosen_reps_own_weight_and_chance() -> None:
+    team = [rep(1, weight=1), rep(2, weight=3)]
+    reasons = {
+        choice.rep_id: choice.reason
+        for seed in range(20)
+        for choice in [choose("random", team, options={"weighted": True}, seed=seed)]
+    }
+    assert reasons == {
+        1: "weighted random draw: weight 1 of 4 (25%)",
+        2: "weighted random draw: weight 3 of 4 (75%)",
+    }
+
+
+def test_value_balanced_says_when_a_tie_was_broken() -> None:
+    team = [rep(1, open_value="500", last_assigned_at=T0), rep(2, open_value="500")]
+    choice = choose("value_balanced", team)
+    assert choice.rep_id == 2
+    assert (
+        choice.reason == "value balanced: 500.00 open expected value, waiting longest among equals"
+    )
+
+
+@pytest.mark.parametrize("name", ["round_robin", "weighted_round_robin", "value_balanced"])
+def test_strategies_without_options_refuse_any_option_by_name(name: str) -> None:
+    assert validate_options(name, {"step": 2}) == [
+        "step: unknown option (this strategy takes: none)"
+    ]
+
+
+def test_weighted_round_robin_ignores_saved_credits_that_are_not_whole_numbers() -> None:
+    team = [rep(1), rep(2)]
+    state = {"current": {"1": "lots", "2": True, "3": 1.5}}
+    choice = choose("weighted_round_robin", team, state=state)
+    assert choice.scores == {1: 1.0, 2: 1.0}
+    assert choice.new_state == {"current": {"1": -1, "2": 1}}
+
+
+def test_best_match_ignores_a_language_that_is_not_text() -> None:
+    customer = Customer(name="c", custom={"language": 5})
+    choice = choose("best_match", [rep(1, skills={"languages": ["5"]}), rep(2)], customer=customer)
+    assert choice.scores == {1: 0.0, 2: 0.0}
+
+
+def test_best_match_gives_no_seniority_score_for_a_level_without_a_target() -> None:
+    team = [rep(1, seniority=1), rep(2, seniority=100)]
+    vip = choose("best_match", team, customer=Customer(name="c", level="VIP"))
+    assert vip.scores == {1: 0.0, 2: 0.0}
+    assert vip.reason == "best match 0: load 0%"
+    odd = choose("best_match", team, customer=Customer(name="c", level="A"),
+                 options={"seniority_targets": {"A": "high"}})  # fmt: skip
+    assert odd.scores == {1: 0.0, 2: 0.0}
+
+
+def test_best_match_uses_its_defaults_when_weight_or_target_options_are_not_objects() -> None:
+    team = [rep(1, seniority=90, skills={"industries": ["Retail"]}), rep(2, seniority=10)]
+    customer = Customer(name="c", industry="Retail", level="A")
+    bad = {"weights": [3, 2], "seniority_targets": "high"}
+    assert choose("best_match", team, customer=customer, options=bad) == choose(
+        "best_match", team, customer=customer
+    )
+
+
+def test_option_bounds_are_inclusive() -> None:
+    assert validate_options("least_loaded", {"default_capacity": 1}) == []
+    assert validate_options("best_match", {"weights": {"load": 0}}) == []
+    assert validate_options("best_match", {"seniority_targets": {"A": 1, "D": 100}}) == []
+
+
+def test_a_default_capacity_of_one_is_honoured_and_zero_falls_back_to_100() -> None:
+    team = [rep(1, open_count=1), rep(2, open_count=5, max_open=10)]
+    one = choose("least_loaded", team, options={"default_capacity": 1})
+    assert one.rep_id == 2
+    assert one.scores == {1: 0.0, 2: 0.5}
+    zero = choose("least_loaded", team, options={"default_capacity": 0})
+    assert zero == choose("least_loaded", team)
+    assert zero.scores[1] == 0.99
+
+
+def test_an_unknown_strategy_lists_the_known_ones_comma_separated() -> None:
+    with pytest.raises(ValueError) as raised:
+        get_strategy("fastest")
+    assert str(raised.value) == (
+        "unknown strategy 'fastest' (known: round_robin, weighted_round_robin, least_loaded, "
+        "random, value_balanced, best_match)"
+    )
+
+
+def test_best_match_seniority_fit_is_one_at_the_target_and_falls_by_a_99th_per_step() -> None:
+    team = [rep(1, seniority=67), rep(2, seniority=1)]
+    choice = choose("best_match", team, customer=Customer(name="c", level="B"))
+    assert choice.scores == {1: 1.0, 2: round(1 - 66 / 99, 6)}
+    assert choice.reason == "best match 1: seniority 67 for level B (fit 1.00), load 0%"
+
+
+def test_best_match_shows_its_score_to_two_decimals() -> None:
+    choice = choose("best_match", [rep(1, skills={"industries": ["Retail"]})],
+                    customer=Customer(name="c", industry="Retail"),
+                    options={"weights": {"industry": 1.234}})  # fmt: skip
+    assert choice.reason == "best match 1.23: industry Retail ✓, load 0%"
+
+
+def test_best_match_never_shows_a_negative_zero() -> None:
+    team = [rep(1, open_count=1)]  # 1% of the default capacity
+    customer = Customer(name="c")
+    barely = choose("best_match", team, customer=customer, options={"weights": {"load": 1e-7}})
+    assert json.dumps(barely.scores) == '{"1": 0.0}'  # -1e-9 rounds to 0, not -0
+    small = choose("best_match", team, customer=customer, options={"weights": {"load": 0.1}})
+    assert small.reason == "best match 0: load 1%"  # -0.001 shows as 0, not -0
+
+
+def test_best_match_treats_scores_equal_to_six_decimals_as_a_tie() -> None:
+    waited = rep(1, open_count=1)  # never assigned; load costs it 2e-7
+    served_lately = rep(2, last_assigned_at=T0)
+    options = {"weights": {"load": 2e-5}}
+    choice = choose("best_match", [waited, served_lately], customer=Customer(name="c"),
+                    options=options)  # fmt: skip
+    assert choice.rep_id == 1
+    assert choice.scores == {1: 0.0, 2: 0.0}
+
+
+def test_a_rep_with_max_open_zero_counts_as_more_than_full() -> None:
+    team = [rep(1, max_open=0), rep(2, open_count=9, max_open=10)]
+    choice = choose("least_loaded", team)
+    assert choice.rep_id == 2
+    assert choice.scores == {1: 0.0, 2: 0.1}
+
+
+def test_least_loaded_uses_a_max_open_of_one_as_is() -> None:
+    team = [rep(1, max_open=1), rep(2, open_count=1, max_open=10)]
+    choice = choose("least_loaded", team)
+    assert choice.rep_id == 1
+    assert choice.scores == {1: 1.0, 2: 0.9}
