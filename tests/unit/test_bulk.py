@@ -38,6 +38,7 @@ from fenpei.engine.model import (
 )
 from fenpei.engine.router import AccountIndex, CompiledRule, RoutingContext, route
 from fenpei.engine.strategies import STRATEGIES
+from tests._reference import reference
 
 CUSTOM = [
     CustomField(key="budget", label="Budget", kind=FieldKind.number),
@@ -280,6 +281,166 @@ def test_first_matching_rules_agree_with_the_compiled_predicates(
 ) -> None:
     expected = first_match_one_by_one(people, rules, now)
     assert first_matching_rules(people, rules, CATALOG, now=now) == expected
+
+
+# --- decisions agree with the reference interpreter ------------------------------------
+# The batch path decides text, choice, date and tag leaves by running their compiled test
+# once per distinct value, so checking it against that same compiled code cannot catch a
+# mistake they share. Here every leaf the value pools allow (datetime and number ones too)
+# meets every value of its field on clean customers, and the batch answer is checked
+# against the naive interpreter in tests._reference; then trees of them.
+
+INSTANTS = [  # ascending
+    "2024-05-14T03:00:00+00:00",
+    "2024-05-15T09:00:00+08:00",
+    "2024-05-15T04:00:00Z",
+]
+FIRST_MET = ["2024-05-01", "2024-05-14", "2024-05-15", "2024-05-16"]
+SMALL_NUMBERS = [0, 1, 2.5, 5]
+ORDERS = ["gt", "gte", "lt", "lte"]
+
+
+def leaves_of(field: str, ops: Sequence[str], values: Sequence[object]) -> list[dict[str, Any]]:
+    return [{"field": field, "op": op, "value": value} for op in ops for value in values]
+
+
+def choices_of(values: Sequence[object]) -> list[list[object]]:
+    """Each value alone, the first two, and all of them."""
+    return [[v] for v in values] + [list(values[:2]), list(values)]
+
+
+def ranges_of(values: Sequence[object]) -> list[list[object]]:
+    """Every [low, high] of the (ascending) values, low <= high."""
+    return [[low, high] for i, low in enumerate(values) for high in values[i:]]
+
+
+def every_leaf() -> list[dict[str, Any]]:
+    met = "custom.first_met"
+    found: list[dict[str, Any]] = []
+    for field in TEXT_FIELDS:
+        found += leaves_of(field, ["eq", "ne"], TEXTS)
+        found += leaves_of(field, ["in", "not_in"], choices_of(TEXTS))
+        found += leaves_of(field, ["contains"], ["as", "ST", "京", "t ", "ß"])
+        found += leaves_of(field, ["starts_with"], ["e", "we", "北", "STR", "ease"])
+        found += leaves_of(field, ["regex"], ["^E", "(?i)east", "t$", "ß", "^ "])
+    for field, values in CHOICES.items():
+        found += leaves_of(field, ["eq", "ne"], values)
+        found += leaves_of(field, ["in", "not_in"], choices_of(values))
+    found += leaves_of(met, ["eq", "ne", *ORDERS], FIRST_MET)
+    found += leaves_of(met, ["in", "not_in"], choices_of(FIRST_MET))
+    found += leaves_of(met, ["between"], ranges_of(FIRST_MET))
+    found += leaves_of(met, ["within_days", "older_than_days"], [1, 2, 15])
+    found += leaves_of("tags", ["contains"], ["vip", "HOT", "cold ", "Warm"])
+    found += leaves_of("tags", ["in", "not_in"], choices_of(["vip", "hot", "cold"]))
+    for field in MOMENT_FIELDS:
+        found += leaves_of(field, ORDERS, INSTANTS)
+        found += leaves_of(field, ["between"], ranges_of(INSTANTS))
+        found += leaves_of(field, ["within_days", "older_than_days"], [1, 2.5, 30])
+        found.append({"field": field, "op": "in_business_hours"})
+    for field in ("employees", "score"):
+        found += leaves_of(field, ["eq", "ne", *ORDERS], SMALL_NUMBERS)
+        found += leaves_of(field, ["in", "not_in"], choices_of(SMALL_NUMBERS))
+        found += leaves_of(field, ["between"], ranges_of(SMALL_NUMBERS))
+    for field in [*TEXT_FIELDS, *CHOICES, *MOMENT_FIELDS, met, "tags", "employees", "score"]:
+        found += [{"field": field, "op": op} for op in ("is_empty", "is_not_empty")]
+    return found
+
+
+EVERY_LEAF = every_leaf()
+
+
+def cycled(pool: Sequence[Any], size: int, step: int) -> list[Any]:
+    return [pool[(i * step) % len(pool)] for i in range(size)]
+
+
+SHIFTS = [-24 * 40, -50, -25, -20, -1, 0, 3, 30]
+MOMENT_POOL = [
+    None,
+    *(NOW + timedelta(hours=h) for h in SHIFTS),
+    *((NOW + timedelta(hours=h)).astimezone(SHANGHAI) for h in SHIFTS),
+    *((NOW + timedelta(hours=h)).astimezone(NEW_YORK) for h in SHIFTS),
+    datetime(2024, 3, 10, 2, 30, tzinfo=NEW_YORK),  # in the gap
+    datetime(2024, 11, 3, 1, 30, tzinfo=NEW_YORK),  # the repeated hour, first time
+    datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=NEW_YORK),
+]
+POOLS: dict[str, tuple[list[Any], int]] = {  # each field's values, and its step through them
+    "region": (PLACES, 1),
+    "city": (PLACES, 3),
+    "stage": (list(Stage), 1),
+    "employees": ([None, 0, 1, 2, 5, 10], 1),
+    "score": ([None, 0.0, 1.0, 2.5, 5.0, 7.5], 5),
+    "tags": ([[], ["vip"], [" VIP"], ["hot", "Cold"], ["cold "], [""], ["hot"]], 1),
+    "created_at": (MOMENT_POOL, 1),
+    "last_follow_up_at": (MOMENT_POOL, 5),
+    "first_met": ([None, *FIRST_MET], 1),
+    "tier": (["gold", "GOLD ", " silver", "bronze", "", None], 1),
+    "group": (PLACES, 2),
+}
+CUSTOM_KEYS = ("first_met", "tier", "group")
+
+
+def roster() -> list[Customer]:
+    """Customers holding, between them, every value of every field's pool (each step is
+    prime to its pool's length), so each leaf meets all the values it might misjudge."""
+    size = len(MOMENT_POOL)
+    columns = {field: cycled(pool, size, step) for field, (pool, step) in POOLS.items()}
+    people = []
+    for i in range(size):
+        row: dict[str, Any] = {field: values[i] for field, values in columns.items()}
+        custom = {key: value for key in CUSTOM_KEYS if (value := row.pop(key)) is not None}
+        row["tags"] = list(row["tags"])
+        people.append(Customer(name="客户", **row, custom=custom))
+    return people
+
+
+ROSTER = roster()
+
+
+def placed_by_reference(
+    trees: Sequence[dict[str, Any]], people: Sequence[Customer], now: datetime
+) -> list[int | None]:
+    """The first tree that holds for each customer, by the reference interpreter."""
+    return [
+        next((p for p, tree in enumerate(trees) if reference(tree, who, now)), None)
+        for who in people
+    ]
+
+
+@pytest.mark.parametrize("now", NOWS, ids=["utc", "shanghai", "new-york"])
+def test_every_leaf_decides_in_batch_as_the_reference_interpreter_does(now: datetime) -> None:
+    wrong = []
+    for test in EVERY_LEAF:
+        trees = [test, {"not": test}]  # every customer is placed by exactly one of them
+        rules = [compiled(i, tree, Target(TargetKind.queue)) for i, tree in enumerate(trees, 1)]
+        batch = first_matching_rules(ROSTER, rules, CATALOG, now=now)
+        if batch != placed_by_reference(trees, ROSTER, now):
+            wrong.append(test)
+    assert wrong == []
+
+
+REFERENCE_TREES = st.recursive(
+    st.sampled_from(EVERY_LEAF),
+    lambda children: st.one_of(
+        st.lists(children, min_size=1, max_size=3).map(lambda items: {"all": items}),
+        st.lists(children, min_size=1, max_size=3).map(lambda items: {"any": items}),
+        children.map(lambda child: {"not": child}),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
+@given(trees=st.lists(REFERENCE_TREES, min_size=1, max_size=4), now=st.sampled_from(NOWS))
+def test_first_matching_rules_agree_with_the_reference_interpreter(
+    trees: list[dict[str, Any]], now: datetime
+) -> None:
+    rules = [compiled(i, tree, Target(TargetKind.queue)) for i, tree in enumerate(trees, 1)]
+    for rule, tree in zip(rules, trees, strict=True):  # each alone, then in priority order
+        alone = first_matching_rules(ROSTER, [rule], CATALOG, now=now)
+        assert alone == placed_by_reference([tree], ROSTER, now)
+    assert first_matching_rules(ROSTER, rules, CATALOG, now=now) == placed_by_reference(
+        trees, ROSTER, now
+    )
 
 
 # --- whole decisions -------------------------------------------------------------------

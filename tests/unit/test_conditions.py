@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import re2  # type: ignore[import-untyped]
@@ -31,6 +28,7 @@ from fenpei.engine.conditions import (
 )
 from fenpei.engine.conditions import Any as AnyOf
 from fenpei.engine.fields import FieldType, field_catalog
+from tests._reference import reference
 
 NOW = datetime(2024, 5, 15, 4, 0, tzinfo=UTC)  # Wednesday, 12:00 in Shanghai
 CUSTOM = [
@@ -973,69 +971,6 @@ DAYS = ["2024-05-01", "2024-05-10", "2024-05-14"]
 INSTANTS = ["2024-05-10T02:00:00+00:00", "2024-05-14T09:30:00+08:00", "2024-05-15T04:00:00Z"]
 NUMBERS = [0, 10, 50.5, 100]
 ORDER = ["gt", "gte", "lt", "lte"]
-
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def _reference_value(who: Customer, field: str) -> Any:
-    if field.startswith("custom."):
-        return who.custom.get(field.removeprefix("custom."))
-    value = getattr(who, field)
-    return float(value) if isinstance(value, Decimal) else value
-
-
-def _folded(text: str) -> str:
-    return text.strip().lower()  # the value pools are ASCII: lower() is casefold()
-
-
-def reference(tree: dict[str, Any], who: Customer, now: datetime) -> bool:
-    """A deliberately naive interpreter of the documented semantics."""
-    if not tree:
-        return True
-    if "all" in tree:
-        return all(reference(child, who, now) for child in tree["all"])
-    if "any" in tree:
-        return any(reference(child, who, now) for child in tree["any"])
-    if "not" in tree:
-        return not reference(tree["not"], who, now)
-    op, value = tree["op"], tree.get("value", NO_VALUE)
-    raw = _reference_value(who, tree["field"])
-    missing = raw is None or raw == [] or (isinstance(raw, str) and not raw.strip())
-    if op in ("is_empty", "is_not_empty"):
-        return missing is (op == "is_empty")
-    if missing:
-        return op in ("ne", "not_in")
-    if op == "regex":
-        return re.search(value, raw) is not None
-    if isinstance(raw, list):  # tags
-        tags = {_folded(t) for t in raw}
-        wanted = {_folded(value)} if op == "contains" else {_folded(v) for v in value}
-        return bool(tags & wanted) is (op != "not_in")
-    if isinstance(raw, datetime):
-        if op == "in_business_hours":
-            local = raw.astimezone(SHANGHAI)
-            return local.weekday() < 5 and 9 <= local.hour < 18
-        if op in ("within_days", "older_than_days"):
-            return (raw >= now - timedelta(days=value)) is (op == "within_days")
-        value = datetime.fromisoformat(value)
-    elif isinstance(raw, str):
-        raw = _folded(raw)
-        value = [_folded(v) for v in value] if isinstance(value, list) else _folded(value)
-    compare: dict[str, Callable[[], bool]] = {
-        "eq": lambda: raw == value,
-        "ne": lambda: raw != value,
-        "in": lambda: raw in value,
-        "not_in": lambda: raw not in value,
-        "gt": lambda: raw > value,
-        "gte": lambda: raw >= value,
-        "lt": lambda: raw < value,
-        "lte": lambda: raw <= value,
-        "between": lambda: value[0] <= raw <= value[1],
-        "contains": lambda: value in raw,
-        "starts_with": lambda: raw.startswith(value),
-    }
-    return compare[op]()
 
 
 TEXT = st.sampled_from(TEXTS)
