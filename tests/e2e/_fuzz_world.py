@@ -1,0 +1,278 @@
+"""The records the API fuzz test runs against, and one known-good request per operation.
+
+``seed`` fills a migrated database with what every operation needs to succeed: teams,
+reps, customers with an assignment history, rules, category values, a leave, users and
+tokens. Operations that use a record up (a delete, a merge, a retire) or need it in a
+particular state get one of their own (``FuzzWorld.own``), so the known-good requests
+succeed in any order.
+
+``known_good`` builds an operation's request from the app's OpenAPI: its example body
+(or a body synthesised from its schema) with the world's values put in by field name
+(``team_id`` -> a seeded team, ``rule_ids`` -> the seeded rules). The same values feed the
+generation hooks, so generated requests also name records that exist.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from fenpei.bootstrap import Fenpei
+from fenpei.domain.users import SYSTEM, Role
+from fenpei.services import assignments, categories, org, rules, tokens, users, webhooks
+from fenpei.services.categories import ensure_default_categories
+from fenpei.services.customers import create_customer
+from fenpei.services.rules import ensure_default_rule
+from tests.e2e import _hostile
+
+ADMIN = "fuzz-admin"
+ADMIN_PASSWORD = "long enough password"
+# Values no example can know: the admin's password in a password change, and in a path a
+# category, one of its values and a rule's first version.
+BODY_VALUES: dict[str, Any] = {
+    "current_password": ADMIN_PASSWORD,
+    "new_password": "another long enough password",
+}
+PATH_VALUES: dict[str, Any] = {"key": "level", "code": "A", "version": 1}
+WEBHOOK = "POST /api/v1/webhooks/leads"
+
+
+@dataclass(frozen=True)
+class FuzzWorld:
+    """What ``seed`` made, by the names requests give it."""
+
+    # The admin's all-scope token, which every request carries; a leads:write token of
+    # theirs, whose webhook secret signs webhook requests.
+    token: str = field(repr=False)
+    hook_token: str = field(repr=False)
+    # The ids, as text, of the tokens the run must never revoke: its own two.
+    kept_token_ids: frozenset[str]
+    # Ids by the stem of the field or parameter that names them: "rep" for rep_id and
+    # rep_ids, "parent" for parent_id.
+    ids: Mapping[str, tuple[int, ...]]
+    # Values only one operation uses, by operation ("DELETE /api/v1/rules/{rule_id}") and
+    # field or parameter name.
+    own: Mapping[str, Mapping[str, Any]]
+    # Category keys and their usable codes, for generated path parameters.
+    codes: Mapping[str, tuple[str, ...]]
+
+    def value_for(self, name: str, operation: str | None = None, *, in_path: bool = False) -> Any:
+        """What the world has for a body field or (``in_path``) a path parameter: the
+        operation's own record, a known value, the first seeded id for ``x_id`` and every
+        one for ``x_ids``; else None."""
+        own = self.own.get(operation or "", {})
+        known = PATH_VALUES if in_path else BODY_VALUES
+        if name in own:
+            return own[name]
+        if name in known:
+            return known[name]
+        if not re.fullmatch(r"\w+_ids?", name):
+            return None
+        found = self.ids.get(name.removesuffix("_ids").removesuffix("_id"))
+        if not found:
+            return None
+        return list(found) if name.endswith("_ids") else found[0]
+
+    def choices_for(self, name: str) -> list[Any]:
+        """Every seeded value a generated path parameter may be given (empty: none)."""
+        if name == "key":
+            return sorted(self.codes)
+        if name == "code":
+            return sorted({code for codes in self.codes.values() for code in codes})
+        return list(self.ids.get(name.removesuffix("_id"), ()))
+
+
+def seed(fenpei: Fenpei) -> FuzzWorld:
+    """Fill a migrated database with a world every operation can succeed on."""
+    now = fenpei.now()
+    with fenpei.uow() as uow:
+        ensure_default_categories(uow=uow, actor=SYSTEM, now=now)
+        ensure_default_rule(uow=uow, actor=SYSTEM, now=now)
+        users.create_user(
+            uow=uow,
+            hasher=fenpei.hasher,
+            username=ADMIN,
+            password=ADMIN_PASSWORD,
+            role=Role.admin,
+            actor=SYSTEM,
+            now=now,
+        )
+        manager = users.create_user(
+            uow=uow,
+            hasher=fenpei.hasher,
+            username="fuzz-manager",
+            password=ADMIN_PASSWORD,
+            role=Role.manager,
+            actor=SYSTEM,
+            now=now,
+        )
+        # The tokens example names this user.
+        users.create_user(
+            uow=uow,
+            hasher=fenpei.hasher,
+            username="intake",
+            password=ADMIN_PASSWORD,
+            role=Role.admin,
+            actor=SYSTEM,
+            now=now,
+        )
+        east = org.create_team(uow=uow, name="East 华东", actor=SYSTEM, now=now)
+        west = org.create_team(uow=uow, name="West", actor=SYSTEM, now=now)
+        empty = org.create_team(uow=uow, name="Empty", actor=SYSTEM, now=now)
+        moses, darcel, away = (
+            org.create_rep(
+                uow=uow, fields={"name": name, "team_id": east.id}, actor=SYSTEM, now=now
+            )
+            for name in ("Moses Frase", "Darcel Schlecht", "Sent Away")
+        )
+        leave = org.add_leave(
+            uow=uow,
+            rep_id=moses.id or 0,
+            starts_at=now + timedelta(days=3),
+            ends_at=now + timedelta(days=4),
+            actor=SYSTEM,
+            now=now,
+        )
+        acme, globex, given, spread_1, spread_2, doomed = (
+            create_customer(uow=uow, fields=fields, actor=SYSTEM, now=now)
+            for fields in (
+                {"name": "Acme 上海", "company_name": "Acme", "region": "East", "level": "A"},
+                {"name": "Globex", "region": "West", "industry": "retail", "stage": "won"},
+                {"name": "To be given", "region": "East"},
+                {"name": "To be spread 1"},
+                {"name": "To be spread 2"},
+                {"name": "To be deleted"},
+            )
+        )
+        rule_ids = [
+            rules.create_rule(
+                uow=uow,
+                fields={
+                    "name": f"{region} → {team.name}",
+                    "priority": priority,
+                    "conditions": {"field": "region", "op": "eq", "value": region},
+                    "target": {"kind": "team", "team_id": team.id},
+                },
+                actor=SYSTEM,
+                now=now,
+            ).id
+            for region, team, priority in (
+                ("East", east, 10),
+                ("West", west, 20),
+                ("North", west, 30),
+            )
+        ]
+        for code in ("M", "R", "T"):
+            categories.add_value(uow=uow, key="level", code=code, label=None, actor=SYSTEM, now=now)
+        categories.retire_value(uow=uow, key="level", code="T", actor=SYSTEM, now=now)
+        made = [
+            tokens.create_token(
+                uow=uow, username=ADMIN, name=name, scopes=scopes, actor=SYSTEM, now=now
+            )
+            for name, scopes in (
+                ("fuzz", ["*"]),
+                ("webhook", ["leads:write"]),
+                ("spare 1", ["customers:read"]),
+                ("spare 2", ["customers:read"]),
+            )
+        ]
+        uow.commit()
+    # Acme's history: Moses, then Darcel with a reason.
+    for rep, days, reason in ((moses, 0, None), (darcel, 1, "Moses is on leave")):
+        with fenpei.uow() as uow:
+            assignments.assign(
+                uow=uow,
+                customer_id=acme.id or 0,
+                rep_id=rep.id or 0,
+                actor=SYSTEM,
+                now=now + timedelta(days=days),
+                reason=reason,
+            )
+            uow.commit()
+    token_ids = [token.id or 0 for token, _ in made]
+    *_, last_rule = rule_ids
+    return FuzzWorld(
+        token=made[0][1],
+        hook_token=made[1][1],
+        kept_token_ids=frozenset(str(i) for i in token_ids[:2]),
+        ids={
+            "customer": (acme.id or 0, globex.id or 0),
+            "rep": (moses.id or 0, darcel.id or 0),
+            "owner": (darcel.id or 0,),
+            "team": (east.id or 0,),
+            "parent": (west.id or 0,),
+            "manager_user": (manager.id or 0,),
+            # Not the default rule (always last; a reorder may not name it), nor the one
+            # deleted below.
+            "rule": (rule_ids[0] or 0, rule_ids[1] or 0),
+            "leave": (leave.id or 0,),
+            "token": tuple(token_ids[2:]),
+            "version": (1,),
+        },
+        own={
+            "DELETE /api/v1/customers/{customer_id}": {"customer_id": doomed.id},
+            "PATCH /api/v1/reps/{rep_id}": {"rep_id": away.id},
+            "DELETE /api/v1/reps/{rep_id}/leaves/{leave_id}": {
+                "rep_id": moses.id,
+                "leave_id": leave.id,
+            },
+            "DELETE /api/v1/teams/{team_id}": {"team_id": empty.id},
+            "POST /api/v1/categories/{key}/values/{code}/merge": {"code": "M", "into": "B"},
+            "POST /api/v1/categories/{key}/values/{code}/retire": {"code": "R"},
+            "POST /api/v1/categories/{key}/values/{code}/restore": {"code": "T"},
+            "DELETE /api/v1/rules/{rule_id}": {"rule_id": last_rule},
+            "POST /api/v1/assignments": {"customer_id": given.id, "rep_id": moses.id},
+            "POST /api/v1/assignments/bulk": {
+                "customer_ids": [spread_1.id, spread_2.id],
+                "rep_ids": [moses.id, darcel.id],
+            },
+            "DELETE /api/v1/tokens/{token_id}": {"token_id": token_ids[2]},
+        },
+        codes={"level": ("A", "B", "C", "D"), "source": ("web", "phone")},
+    )
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a known-good case is built from."""
+
+    path_parameters: dict[str, Any]
+    body: Any  # None when the operation takes no body
+
+
+def known_good(document: Mapping[str, Any], label: str, world: FuzzWorld) -> Request:
+    """A request that ``label`` ("POST /api/v1/rules") should answer with a 2xx: its
+    OpenAPI example body with the world's values, its path parameters from the world."""
+    method, path = label.split(" ", 1)
+    spec = _hostile.Spec(document)
+    operation = document["paths"][path][method.lower()]
+    path_parameters = {
+        p["name"]: world.value_for(p["name"], label, in_path=True)
+        for p in (spec.resolve(p) for p in operation.get("parameters", []))
+        if p["in"] == "path"
+    }
+    content = (operation.get("requestBody") or {}).get("content", {})
+    schema = (content.get("application/json") or {}).get("schema")
+    body = None
+    if schema is not None:
+        base = _hostile.synthesise(spec, schema)
+        body = _hostile.substitute(base, lambda name: world.value_for(name, label))
+    return Request(path_parameters, body)
+
+
+def signed(fenpei: Fenpei, world: FuzzWorld, body: Any) -> tuple[bytes, dict[str, str]]:
+    """``body`` as the bytes a sending system signs, and the headers that sign them with
+    the webhook token's secret at the app's (fixed) time."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    prefix = world.hook_token.split("_")[1]
+    secret = webhooks.webhook_secret(secret_key=fenpei.settings.secret_key, prefix=prefix)
+    stamp = str(int(fenpei.now().timestamp()))
+    return raw, {
+        webhooks.TOKEN_HEADER: prefix,
+        webhooks.TIMESTAMP_HEADER: stamp,
+        webhooks.SIGNATURE_HEADER: webhooks.signature(secret=secret, timestamp=stamp, body=raw),
+    }
