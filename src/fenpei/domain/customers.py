@@ -210,7 +210,7 @@ def _date_time(value: object) -> object:
         except ValueError:
             raise ValueError(f"{_shown(value)} is not a valid date") from None
     if moment.year not in YEARS or (moment.tzinfo and moment.astimezone(UTC).year not in YEARS):
-        raise ValueError(f"must be between {YEARS.start} and {YEARS.stop - 1}")
+        raise ValueError(limits.DATE_MESSAGE)
     return moment
 
 
