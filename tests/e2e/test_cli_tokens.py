@@ -45,7 +45,7 @@ def test_token_is_printed_once_listed_without_secrets_and_revoked(cli_env: str) 
     assert code == 0, listed
     (row,) = [line for line in listed.splitlines() if prefix in line]
     assert "web form" in row and "mia" in row and "leads:write customers:read" in row
-    assert plaintext.split("_")[2] not in listed and secret.group(1) not in listed
+    assert plaintext.split("_", 2)[2] not in listed and secret.group(1) not in listed
     token_id = row.split("│")[1].strip()
 
     code, output = run("tokens", "revoke", token_id)
