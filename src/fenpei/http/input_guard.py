@@ -109,7 +109,7 @@ class InputGuard:
             await refusal(scope, receive, send)
             return
         content_type = _header(scope, b"content-type")
-        cap = self.max_upload_bytes if content_type.startswith(_MULTIPART) else self.max_body_bytes
+        cap = self._cap(content_type)
         body, complete = await _read_at_most(receive, cap)
         if not complete:
             if body is None:  # the client went away
@@ -132,15 +132,13 @@ class InputGuard:
         if declared:
             if not declared.isdigit():
                 return self.respond(Request(scope), 400, None, "Content-Length: not a number")
-            content_type = _header(scope, b"content-type")
-            cap = (
-                self.max_upload_bytes
-                if content_type.startswith(_MULTIPART)
-                else self.max_body_bytes
-            )
+            cap = self._cap(_header(scope, b"content-type"))
             if int(declared) > cap:
                 return self._too_large(scope, cap)
         return None
+
+    def _cap(self, content_type: str) -> int:
+        return self.max_upload_bytes if content_type.startswith(_MULTIPART) else self.max_body_bytes
 
     def _too_large(self, scope: Scope, cap: int) -> Response:
         message = f"the request body is larger than the limit of {cap:,} bytes"
