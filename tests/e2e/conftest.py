@@ -35,6 +35,20 @@ class World:
     script_id: int  # named <script>alert(1)</script>
 
 
+def racing_clients(app: Fenpei, racers: int, path: str) -> list[TestClient]:
+    """Clients on separate app instances, as separate server workers are, ready to race on path.
+
+    FastAPI builds a router's routes on their first request and, doing so, writes to parameter
+    declarations that every app instance shares; instances building at the same moment in
+    threads can trip over each other (a test artefact: a server process holds one app). One
+    request each, in turn, builds what a request to path needs before the race starts.
+    """
+    clients = [TestClient(create_app(app), follow_redirects=False) for _ in range(racers)]
+    for one in clients:
+        one.request("OPTIONS", path)
+    return clients
+
+
 @pytest.fixture
 def seeded(app: Fenpei, clock: FixedClock) -> World:
     """A team, two reps, three customers, an admin and a little assignment history."""

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from fenpei.api.app import create_app
 from fenpei.bootstrap import Fenpei
-from tests.e2e.conftest import World, log_in
+from tests.e2e.conftest import World, log_in, racing_clients
 from tests.e2e.test_api import assert_error
 from tests.e2e.test_api_rules import API, customer_count
 from tests.e2e.test_api_rules import default_rule as default_rule  # a fixture, shared
@@ -79,7 +78,7 @@ def test_concurrent_duplicates_create_one_customer(
     app: Fenpei, seeded: World, default_rule: int, path: str, body: dict[str, Any]
 ) -> None:
     racers = 6
-    clients = [TestClient(create_app(app), follow_redirects=False) for _ in range(racers)]
+    clients = racing_clients(app, racers, path)
     for one in clients:
         log_in(one)
     before = customer_count(app)

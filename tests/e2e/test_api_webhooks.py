@@ -16,7 +16,7 @@ from fenpei.api.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM
 from fenpei.services import tokens, webhooks
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, racing_clients
 from tests.e2e.test_api import assert_error
 from tests.e2e.test_api_rules import default_rule as default_rule  # a fixture, shared
 from tests.e2e.test_api_tokens import count, make_token, token_row
@@ -191,7 +191,7 @@ def test_concurrent_replays_of_one_signed_request_store_one_lead(
     _, plaintext = make_token(app, "leads:write")
     headers = signed_headers(app, plaintext, LEAD)
     racers = 6
-    clients = [TestClient(create_app(app), follow_redirects=False) for _ in range(racers)]
+    clients = racing_clients(app, racers, URL)
     before = count(app, tables.customers)
     start = threading.Barrier(racers)
     statuses: list[int] = []

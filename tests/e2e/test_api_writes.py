@@ -7,11 +7,10 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from fenpei.api.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import org
-from tests.e2e.conftest import World, log_in
+from tests.e2e.conftest import World, log_in, racing_clients
 from tests.e2e.test_api import assert_error
 from tests.e2e.test_api_rules import API, client_as, create, customer_count, east_rule
 from tests.e2e.test_api_rules import default_rule as default_rule  # a fixture, shared
@@ -214,7 +213,7 @@ def test_concurrent_requests_with_one_idempotency_key_make_one_assignment(
 ) -> None:
     body = {"customer_id": seeded.globex_id, "rep_id": seeded.moses_id}
     headers = {"Idempotency-Key": "twice-at-once"}
-    clients = [TestClient(create_app(app), follow_redirects=False) for _ in range(2)]
+    clients = racing_clients(app, 2, f"{API}/assignments")
     for one in clients:
         log_in(one)
     start = threading.Barrier(2)
