@@ -1,0 +1,75 @@
+"""Posting JSON to a webhook with the standard library: one request, no redirects, a
+timeout, and every failure turned into a short ``SendFailed``."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fenpei.adapters.notify.errors import SendFailed
+
+MAX_REPLY = 64 * 1024
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A webhook that answers 3xx has not taken the message; following it would re-send the
+    # body (and the dedupe header) to wherever it points.
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+
+    def json(self, what: str) -> dict[str, Any]:
+        try:
+            parsed = json.loads(self.body)
+        except ValueError:
+            raise SendFailed(f"{what}: the answer is not JSON: {self.body[:100]!r}") from None
+        if not isinstance(parsed, dict):
+            raise SendFailed(f"{what}: the answer is not a JSON object: {self.body[:100]!r}")
+        return parsed
+
+
+def post_json(
+    url: str,
+    payload: Mapping[str, Any],
+    *,
+    headers: Mapping[str, str],
+    timeout: float,
+    what: str,
+) -> Reply:
+    """POST ``payload`` as JSON; the reply if its status is 2xx, else ``SendFailed`` naming
+    ``what`` (the URL is left out: a webhook's URL holds its access token)."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload, ensure_ascii=False).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8", **headers},
+    )
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            status, body = response.status, response.read(MAX_REPLY)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        raise SendFailed(f"{what}: HTTP {exc.code} {exc.reason}") from exc
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            raise SendFailed(f"{what}: no answer within {timeout:g} s") from exc
+        raise SendFailed(f"{what}: cannot connect: {exc.reason}") from exc
+    except TimeoutError as exc:
+        raise SendFailed(f"{what}: no answer within {timeout:g} s") from exc
+    except OSError as exc:
+        raise SendFailed(f"{what}: {type(exc).__name__}: {exc}") from exc
+    if not 200 <= status < 300:
+        raise SendFailed(f"{what}: HTTP {status}")
+    return Reply(status, body)
