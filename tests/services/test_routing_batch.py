@@ -229,6 +229,30 @@ def test_a_batch_with_a_random_rule_draws_from_the_generator_it_is_given(
     assert set(owners(uow, batch)) == {world.alice, world.bob}
 
 
+def test_a_batch_checks_the_configuration_before_and_after_its_locks_only(
+    uow: FakeUnitOfWork,
+    clock: FixedClock,
+    rulebook: RuleBook,
+    world: Org,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    east_rule(uow, clock, world)
+    batch = new_customers(uow, clock, "East", "East")
+    stamps: list[Any] = []
+    real = uow.routing.config_stamp
+
+    def spy(**kwargs: Any) -> str:
+        stamps.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(uow.routing, "config_stamp", spy)
+
+    outcomes = routed_in_batches(uow, clock, rulebook, batch)
+
+    assert outcomes == {"assigned": 2, "pool": 0, "queued": 0}
+    assert len(stamps) == 2
+
+
 def test_a_batch_refuses_to_route_when_the_configuration_changed_under_its_locks(
     uow: FakeUnitOfWork, clock: FixedClock, rulebook: RuleBook, world: Org
 ) -> None:

@@ -252,7 +252,7 @@ def test_recording_an_assignment_refuses_any_rep_but_the_chosen_one(
 
     with uow:
         bob = uow.reps.get(world.bob)
-        with pytest.raises(AssertionError, match="pass the locked, chosen rep"):
+        with pytest.raises(AssertionError, match=r"^pass the locked, chosen rep$"):
             record_decision(uow, stored(uow, customer.id), decision, SYSTEM, clock.now(), rep=bob)
 
 
@@ -285,7 +285,7 @@ def test_route_customer_refuses_a_created_customer_that_is_not_the_one_named(
 ) -> None:
     other = a_customer(uow, clock, "Other")
 
-    with uow, pytest.raises(AssertionError, match="created is the customer routed"):
+    with uow, pytest.raises(AssertionError, match=r"^created is the customer routed$"):
         route_customer(
             uow=uow,
             rulebook=rulebook,
@@ -497,6 +497,22 @@ def test_preview_leaves_out_a_rep_on_leave_now(
     assert [(e.rep_name, e.reason) for e in decision.exclusions] == [
         ("Alice", "on leave until 2026-11-02 19:30")  # Shanghai time
     ]
+
+
+def test_preview_checks_the_configuration_once(
+    uow: FakeUnitOfWork,
+    clock: FixedClock,
+    rulebook: RuleBook,
+    world: Org,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    add_rule(uow, clock, conditions=EAST, target={"kind": "team", "team_id": world.east})
+    stamps = calls_to(monkeypatch, uow, "config_stamp")
+
+    decision = previewing(uow, clock, rulebook, Random(1), region="East")
+
+    assert decision.rep_id == world.alice
+    assert len(stamps) == 1
 
 
 def test_preview_of_a_random_rule_draws_from_the_generator_it_is_given(
