@@ -2,9 +2,9 @@
 
 ``seed`` fills a migrated database with what every operation needs to succeed: teams,
 reps, customers with an assignment history, rules, category values, a leave, users and
-tokens. Operations that use a record up (a delete, a merge, a retire) or need it in a
-particular state get one of their own (``FuzzWorld.own``), so the known-good requests
-succeed in any order.
+tokens, the admin's inbox and a dead delivery. Operations that use a record up (a delete,
+a merge, a retire) or need it in a particular state get one of their own
+(``FuzzWorld.own``), so the known-good requests succeed in any order.
 
 ``known_good`` builds an operation's request from the app's OpenAPI: its example body
 (or a body synthesised from its schema) with the world's values put in by field name
@@ -22,6 +22,14 @@ from datetime import timedelta
 from typing import Any
 
 from fenpei.bootstrap import Fenpei
+from fenpei.domain.events import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    EventType,
+    Notification,
+    OutboxEvent,
+)
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, categories, org, rules, tokens, users, webhooks
 from fenpei.services.categories import ensure_default_categories
@@ -193,6 +201,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
                 reason=reason,
             )
             uow.commit()
+    delivery_id = _inbox_and_dead_letter(fenpei, made[0][0].user_id, moses.id or 0)
     token_ids = [token.id or 0 for token, _ in made]
     *_, last_rule = rule_ids
     return FuzzWorld(
@@ -212,6 +221,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "leave": (leave.id or 0,),
             "token": tuple(token_ids[2:]),
             "version": (1,),
+            "delivery": (delivery_id,),
         },
         own={
             "DELETE /api/v1/customers/{customer_id}": {"customer_id": doomed.id},
@@ -234,6 +244,43 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
         },
         codes={"level": ("A", "B", "C", "D"), "source": ("web", "phone")},
     )
+
+
+def _inbox_and_dead_letter(fenpei: Fenpei, user_id: int, rep_id: int) -> int:
+    """Two notifications in the admin's inbox, and a delivery that died (its id)."""
+    now = fenpei.now()
+    with fenpei.uow() as uow:
+        event = OutboxEvent(
+            EventType.assigned,
+            "evt_fuzz",
+            {"customer_id": 1, "customer_name": "Acme 上海", "to_rep_id": rep_id},
+            occurred_at=now,
+        )
+        uow.outbox.add(event)
+        uow.inbox.add_many(
+            [
+                Notification(user_id, f"evt_fuzz_{n}", EventType.assigned, event.payload, now)
+                for n in (1, 2)
+            ]
+        )
+        uow.commit()
+    assert event.id is not None
+    with fenpei.uow() as uow:
+        dead = Delivery(
+            event_id=event.id,
+            channel=Channel.email,
+            recipient=f"rep:{rep_id}",
+            key=f"evt_fuzz:email:rep:{rep_id}",
+            created_at=now,
+            next_attempt_at=now,
+            status=DeliveryStatus.dead,
+            attempts=8,
+            last_error="ConnectionRefusedError: [Errno 111] Connection refused",
+        )
+        uow.outbox.add_deliveries([dead])
+        uow.commit()
+    with fenpei.uow() as uow:
+        return uow.outbox.deliveries(status=DeliveryStatus.dead)[0].id or 0
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import functools
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,14 @@ from fenpei.api.csrf import CSRF_HEADER, csrf_token
 from fenpei.api.sessions import SESSION_COOKIE, sign_session, start_session
 from fenpei.bootstrap import Fenpei, bootstrap
 from fenpei.config import Settings
+from fenpei.domain.events import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    EventType,
+    Notification,
+    OutboxEvent,
+)
 from fenpei.domain.scopes import KNOWN_SCOPES
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, org, rules, tokens, users
@@ -77,6 +85,7 @@ class World:
 
     ids: dict[str, int] = field(default_factory=dict)
     user_ids: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, int] = field(default_factory=dict)  # caller -> their notification's id
     tokens: dict[str, str] = field(default_factory=dict)  # scope -> plaintext (admin's)
 
 
@@ -152,6 +161,7 @@ def _seed(fenpei: Fenpei) -> World:
             uow=uow, customer_id=customer.id or 0, rep_id=moses.id or 0, actor=SYSTEM, now=now
         )
         uow.commit()
+    world.notes, world.ids["delivery"] = _seed_notifications(fenpei, world.user_ids, now=now)
     world.ids.update(
         east=east.id or 0,
         west=west.id or 0,
@@ -165,6 +175,44 @@ def _seed(fenpei: Fenpei) -> World:
         token=revocable.id or 0,
     )
     return world
+
+
+def _seed_notifications(
+    fenpei: Fenpei, user_ids: dict[str, int], *, now: datetime
+) -> tuple[dict[str, int], int]:
+    """An unread notification for every session user (id by caller), and a dead delivery."""
+    with fenpei.uow() as uow:
+        event = OutboxEvent(EventType.assigned, "evt_matrix", {"customer_id": 1}, occurred_at=now)
+        uow.outbox.add(event)
+        uow.inbox.add_many(
+            [
+                Notification(user_id, f"evt_{caller}", EventType.assigned, {}, created_at=now)
+                for caller, user_id in user_ids.items()
+            ]
+        )
+        uow.commit()
+    assert event.id is not None
+    with fenpei.uow() as uow:
+        dead = Delivery(
+            event_id=event.id,
+            channel=Channel.email,
+            recipient="rep:1",
+            key="evt_matrix:email:rep:1",
+            created_at=now,
+            next_attempt_at=now,
+            status=DeliveryStatus.dead,
+            attempts=8,
+        )
+        uow.outbox.add_deliveries([dead])
+        uow.commit()
+    with fenpei.uow() as uow:
+        notes = {
+            caller: note.id or 0
+            for caller, user_id in user_ids.items()
+            for note in uow.inbox.for_user(user_id)
+        }
+        delivery = uow.outbox.deliveries(status=DeliveryStatus.dead)[0].id or 0
+    return notes, delivery
 
 
 @dataclass(frozen=True)
@@ -413,6 +461,19 @@ CASES: dict[tuple[str, str], Case] = {
         "/api/v1/tokens/{token}",
         _statuses(204, rep=404, other_rep=404, manager=404, other_manager=404, auditor=404),
     ),
+    # notifications: everyone reads and marks their own inbox (the admin's token: the admin's)
+    ("GET", "/api/v1/notifications"): Case("/api/v1/notifications", anyone()),
+    ("GET", "/api/v1/notifications/unread-count"): Case(
+        "/api/v1/notifications/unread-count", anyone()
+    ),
+    ("POST", "/api/v1/notifications/read"): Case(
+        "/api/v1/notifications/read", anyone(), lambda w: {"all": True}
+    ),
+    # deliveries (the dead letters): admins only
+    ("GET", "/api/v1/deliveries"): Case("/api/v1/deliveries", admins()),
+    ("POST", "/api/v1/deliveries/{delivery_id}/retry"): Case(
+        "/api/v1/deliveries/{delivery}/retry", admins()
+    ),
     # Everyone may change their own password (a wrong current one here: 422).
     ("POST", "/api/v1/account/password"): Case(
         "/api/v1/account/password",
@@ -618,7 +679,12 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/customers/{customer_id}"): "customers:read",
     ("PATCH", "/api/v1/customers/{customer_id}"): "customers:write",
     ("GET", "/api/v1/customers/{customer_id}/history"): "customers:read",
+    ("GET", "/api/v1/deliveries"): "deliveries:read",
+    ("POST", "/api/v1/deliveries/{delivery_id}/retry"): "deliveries:write",
     ("POST", "/api/v1/leads"): "leads:write",
+    ("GET", "/api/v1/notifications"): "notifications:read",
+    ("POST", "/api/v1/notifications/read"): "notifications:write",
+    ("GET", "/api/v1/notifications/unread-count"): "notifications:read",
     ("GET", "/api/v1/reps"): "org:read",
     ("POST", "/api/v1/reps"): "org:write",
     ("GET", "/api/v1/reps/{rep_id}"): "org:read",
@@ -730,3 +796,48 @@ def test_route_answers_each_caller_as_expected(
             fenpei.close()
     mismatched = {c: (got[c], case.expect[c]) for c in CALLERS if got[c] != case.expect[c]}
     assert not mismatched, f"caller: (got, expected) {mismatched}"
+
+
+@pytest.mark.parametrize("caller", [*sorted(SESSION_USERS), "token"])
+def test_each_caller_reads_and_marks_only_their_own_notifications(
+    template: Template, tmp_path: Path, caller: str
+) -> None:
+    """Every role has an inbox of its own: the list and the count hold only the caller's
+    notification; marking everyone else's ids changes nothing, marking one's own does."""
+    world = template.world
+    owner = "admin" if caller == "token" else caller
+    own = world.notes[owner]
+    others = [note for name, note in world.notes.items() if name != owner]
+    copy = tmp_path / "own.db"
+    shutil.copyfile(template.path, copy)
+    fenpei = bootstrap(Settings(database_url=f"sqlite:///{copy}"), clock=FixedClock())
+    app = create_app(fenpei)
+    try:
+        with _client(app, fenpei, world, caller, "notifications:write") as client:
+            if caller == "token":  # one token that may read and write the inbox
+                with fenpei.uow() as uow:
+                    _, plaintext = tokens.create_token(
+                        uow=uow,
+                        username="admin",
+                        name="inbox",
+                        scopes=["notifications:read", "notifications:write"],
+                        actor=SYSTEM,
+                        now=fenpei.now(),
+                    )
+                    uow.commit()
+                client.headers["Authorization"] = f"Bearer {plaintext}"
+            listed = client.get("/api/v1/notifications").json()
+            assert [item["id"] for item in listed["items"]] == [own]
+            assert client.get("/api/v1/notifications/unread-count").json() == {"unread": 1}
+
+            theirs = client.post("/api/v1/notifications/read", json={"ids": others})
+            assert theirs.json() == {"marked": 0, "unread": 1}
+            mine = client.post("/api/v1/notifications/read", json={"ids": [own, *others]})
+            assert mine.json() == {"marked": 1, "unread": 0}
+        with fenpei.uow() as uow:
+            still_unread = {
+                name: uow.inbox.unread_count(world.user_ids[name]) for name in world.notes
+            }
+        assert still_unread == {name: int(name != owner) for name in world.notes}
+    finally:
+        fenpei.close()

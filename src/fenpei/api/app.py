@@ -19,6 +19,7 @@ from fenpei.api.routes import (
     health,
     leads,
     metrics,
+    notifications,
     org,
     rules,
     tokens,
@@ -59,6 +60,8 @@ def _api_v1() -> APIRouter:
     router.include_router(tokens.router)
     router.include_router(webhooks.router)
     router.include_router(account.router)
+    router.include_router(notifications.router)
+    router.include_router(notifications.deliveries_router)
     return router
 
 
