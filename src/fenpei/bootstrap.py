@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fenpei.adapters.db.engine import make_engine, make_session_factory
 from fenpei.adapters.db.uow import SqlUnitOfWork
+from fenpei.adapters.notify import build_outlets
 from fenpei.adapters.passwords import Argon2Hasher
 from fenpei.config import Settings
+from fenpei.services.notifications.dispatch import Outlets
 from fenpei.services.ports import Clock, PasswordHasher
 from fenpei.services.rulebook import RuleBook
 
@@ -33,6 +35,7 @@ class Fenpei:
     clock: Clock = field(default_factory=SystemClock)
     hasher: PasswordHasher = field(default_factory=Argon2Hasher)
     rulebook: RuleBook = field(default_factory=RuleBook)
+    outlets: Outlets = field(default_factory=Outlets)  # where messages go (the worker)
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A unit of work; ``read_only`` ones never take SQLite's write lock."""
@@ -58,4 +61,5 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         engine=engine,
         session_factory=make_session_factory(engine),
         clock=clock or SystemClock(),
+        outlets=build_outlets(settings),
     )

@@ -6,7 +6,7 @@ from enum import StrEnum
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 INSECURE_SECRET = "change-me"
@@ -21,6 +21,32 @@ class Mode(StrEnum):
 class Language(StrEnum):
     zh_cn = "zh-CN"
     en = "en"
+
+
+class SmtpSecurity(StrEnum):
+    none = "none"
+    starttls = "starttls"
+    ssl = "ssl"
+
+
+class RobotKind(StrEnum):
+    wecom = "wecom"
+    dingtalk = "dingtalk"
+    feishu = "feishu"
+    sms = "sms"
+
+
+class RobotConfig(BaseModel):
+    """One IM robot (a group chat's webhook) or SMS gateway that gets every event, or the
+    event types listed in ``events``. ``secret`` signs DingTalk and Feishu requests (and is
+    sent to SMS gateways as a bearer token); ``to`` lists SMS phone numbers."""
+
+    name: str = Field(min_length=1, max_length=100)
+    kind: RobotKind
+    url: str = Field(min_length=1)
+    secret: str = ""
+    events: list[str] | None = None
+    to: list[str] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):
@@ -45,6 +71,23 @@ class Settings(BaseSettings):
     # Request bodies above these sizes answer 413 before they are read (http/input_guard.py).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    # Where links in emails and IM messages point: the address users open fenpei at.
+    base_url: str = "http://127.0.0.1:8000"
+    # Email (SMTP): off while smtp_host is empty. security: none, starttls or ssl.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: SmtpSecurity = SmtpSecurity.none
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "fenpei@localhost"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    # IM robots and SMS gateways, a JSON list: [{"name": "east-sales", "kind": "wecom" |
+    # "dingtalk" | "feishu" | "sms", "url": "...", "secret": "...", "events": [...]}].
+    robots: list[RobotConfig] = Field(default_factory=list)
+    # The worker (dispatcher and scheduled jobs) inside `fenpei serve`: on by default on
+    # SQLite, so the demo needs one command; run `fenpei worker` beside PostgreSQL instead.
+    worker_in_process: bool | None = None
+    worker_poll_seconds: float = Field(default=2.0, gt=0)
 
     @field_validator("time_zone")
     @classmethod
@@ -72,3 +115,7 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def runs_worker_in_process(self) -> bool:
+        return self.is_sqlite if self.worker_in_process is None else self.worker_in_process

@@ -275,6 +275,13 @@ class FakeUsers(_Repository):
     def get(self, user_id: int) -> User | None:
         return self._store.users.rows.get(user_id)
 
+    def for_reps(self, rep_ids: Collection[int]) -> list[User]:
+        wanted = set(rep_ids)
+        return sorted(
+            (u for u in self._store.users if u.rep_id in wanted and u.active),
+            key=lambda u: u.id or 0,
+        )
+
     def bump_session_version(self, user: User) -> None:
         user.session_version += 1
 

@@ -29,6 +29,8 @@ from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer
+from fenpei.domain.events import Delivery, Notification, OutboxEvent
+from fenpei.domain.jobs import JobRun
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.users import User
@@ -136,6 +138,11 @@ class Store:
         self.login_failures: Table[LoginFailures] = Table(tables.login_failures)
         self.idempotent_requests: Table[IdempotentRequest] = Table(tables.idempotent_requests)
         self.webhook_receipts: Table[WebhookReceipt] = Table(tables.webhook_receipts)
+        self.outbox_events: Table[OutboxEvent] = Table(tables.outbox_events)
+        self.deliveries: Table[Delivery] = Table(tables.deliveries)
+        self.notifications: Table[Notification] = Table(tables.notifications)
+        # Keyed by (job, slot), the table's two-column primary key.
+        self.job_runs: dict[tuple[str, int], JobRun] = {}
         self.locked: list[tuple[str, int]] = []
         # Called as each row is locked, before it is read (tests simulate a concurrent
         # writer that held the lock); part of the transaction, not of the data.

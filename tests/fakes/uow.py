@@ -9,8 +9,10 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from fenpei.services import ports
+from fenpei.services.notifications.ports import InboxRepository, OutboxRepository
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
+from tests.fakes.outbox import FakeInbox, FakeJobRuns, FakeOutbox
 from tests.fakes.repositories import (
     FakeAssignments,
     FakeAudit,
@@ -83,6 +85,9 @@ class FakeUnitOfWork:
     login_failures: ports.LoginFailureRepository
     analytics: ports.AnalyticsReads
     webhook_receipts: ports.WebhookReceiptRepository
+    outbox: OutboxRepository
+    inbox: InboxRepository
+    job_runs: ports.JobRunRepository
 
     def __init__(self) -> None:
         self._store = store = Store()
@@ -109,6 +114,9 @@ class FakeUnitOfWork:
         self.login_failures = FakeLoginFailures(store)
         self.analytics = FakeAnalyticsReads(store)
         self.webhook_receipts = FakeWebhookReceipts(store)
+        self.outbox = FakeOutbox(store)
+        self.inbox = FakeInbox(store)
+        self.job_runs = FakeJobRuns(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

@@ -38,6 +38,8 @@ app.command("serve")(serve.serve)
 app.command("route")(routing.route)
 app.add_typer(routing.rules_app, name="rules")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(jobs.deliveries_app, name="deliveries")
+app.command("worker")(jobs.worker)
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 

@@ -28,13 +28,29 @@ def is_loopback(host: str) -> bool:
     return address.is_loopback
 
 
-def _run(fenpei: Fenpei, host: str, port: int) -> None:
+def _run(fenpei: Fenpei, host: str, port: int, *, worker: bool | None) -> None:
     import uvicorn
 
     from fenpei.api.app import create_app
+    from fenpei.jobs.worker import start_in_background
 
+    settings = fenpei.settings
+    in_process = settings.runs_worker_in_process if worker is None else worker
+    stop = (
+        start_in_background(fenpei, poll_seconds=settings.worker_poll_seconds)
+        if in_process
+        else None
+    )
     console.print(f"fenpei on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(fenpei), host=host, port=port, log_level="info")
+    console.print(
+        "messages and scheduled jobs: "
+        + ("a worker in this process" if stop else "not here (run `fenpei worker`)")
+    )
+    try:
+        uvicorn.run(create_app(fenpei), host=host, port=port, log_level="info")
+    finally:
+        if stop is not None:
+            stop.set()
 
 
 def serve(
@@ -47,6 +63,15 @@ def serve(
     ] = False,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Deliver messages and run scheduled jobs in this process too. Default: "
+            "yes on SQLite, no on PostgreSQL (run `fenpei worker` there); "
+            "FENPEI_WORKER_IN_PROCESS sets it.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web UI and the REST API (OpenAPI docs at /docs)."""
     if demo:
@@ -54,7 +79,7 @@ def serve(
 
         fenpei = prepare_demo()
         try:
-            _run(fenpei, host, port)
+            _run(fenpei, host, port, worker=worker)
         finally:
             fenpei.close()
         return
@@ -71,4 +96,4 @@ def serve(
                 "serving on this machine only"
             )
             err_console.print(labelled("warning", "yellow", warning), soft_wrap=True)
-        _run(fenpei, host, port)
+        _run(fenpei, host, port, worker=worker)

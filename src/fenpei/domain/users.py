@@ -30,6 +30,7 @@ class User:
     # Signed into each session cookie; raising it ends every session the user has (logout,
     # a password change or reset, deactivation), on every device.
     session_version: int = 0
+    language: str = "zh-CN"  # of the messages sent to the user: zh-CN or en
 
 
 @dataclass(frozen=True)

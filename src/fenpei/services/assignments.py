@@ -19,6 +19,7 @@ from fenpei.domain.org import Rep
 from fenpei.domain.users import Actor
 from fenpei.engine.capacity import Usage, capacity_breach
 from fenpei.services import _audit, scope
+from fenpei.services.notifications.events import emit_ownership
 from fenpei.services.ports import UnitOfWork
 
 
@@ -79,7 +80,7 @@ def give(
     rule_id: int | None = None,
     strategy: str | None = None,
 ) -> Assignment:
-    """Set the owner and write the immutable record and the audit entry together."""
+    """Set the owner and write the immutable record, its event and the audit entry together."""
     assert customer.id is not None and rep.id is not None
     before = _audit.snapshot(customer)
     record = Assignment(
@@ -100,6 +101,7 @@ def give(
     customer.assigned_at = customer.updated_at = now
     customer.pool = customer.queue_reason = customer.queued_at = None
     uow.assignments.add(record)
+    emit_ownership(uow, record=record, customer=customer, now=now)
     _audit.record(
         uow, actor=actor, action=f"assign.{method.value}", obj=customer, now=now, before=before
     )

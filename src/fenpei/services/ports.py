@@ -16,10 +16,12 @@ from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer, Stage
+from fenpei.domain.jobs import JobRun, JobStatus
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
+from fenpei.services.notifications.ports import InboxRepository, OutboxRepository
 
 CUSTOMER_SORT_KEYS = frozenset(
     {"created_at", "updated_at", "assigned_at", "name", "expected_value", "score", "stage",
@@ -121,6 +123,10 @@ class UserRepository(Protocol):
     def add(self, user: User) -> None: ...
     def by_username(self, username: str) -> User | None: ...
     def get(self, user_id: int) -> User | None: ...
+    def for_reps(self, rep_ids: Collection[int]) -> list[User]:
+        """The active users linked to these reps (a rep's login), by id."""
+        ...
+
     def bump_session_version(self, user: User) -> None:
         """Add one to ``user.session_version`` in the database itself (so two concurrent
         bumps make two) and set the new value on ``user``: every session cookie signed with
@@ -167,6 +173,21 @@ class WebhookReceiptRepository(Protocol):
         ...
 
 
+class JobRunRepository(Protocol):
+    def start(self, run: JobRun) -> bool:
+        """Insert the run; False if its job and slot exist (another process has it)."""
+        ...
+
+    def finish(
+        self, *, job: str, slot: int, status: JobStatus, summary: str | None, now: datetime
+    ) -> None: ...
+    def history(self, *, job: str | None = None, limit: int = 50) -> list[JobRun]:
+        """Newest first."""
+        ...
+
+    def last(self, job: str) -> JobRun | None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens it; only ``commit()`` makes changes stick."""
 
@@ -186,6 +207,9 @@ class UnitOfWork(Protocol):
     login_failures: LoginFailureRepository
     analytics: AnalyticsReads
     webhook_receipts: WebhookReceiptRepository
+    outbox: OutboxRepository
+    inbox: InboxRepository
+    job_runs: JobRunRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

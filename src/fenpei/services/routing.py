@@ -20,6 +20,7 @@ from fenpei.engine.router import decide, match, route
 from fenpei.services import _audit
 from fenpei.services.assignments import give
 from fenpei.services.customers import get_customer, validate_customer_fields
+from fenpei.services.notifications.events import emit_ownership
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.rulebook import RoutingConfig, RuleBook, load_context
 
@@ -74,6 +75,7 @@ def record_decision(
         )
         customer.owner_id = None
         uow.assignments.add(record)
+        emit_ownership(uow, record=record, customer=customer, now=now)
         _audit.record(uow, actor=actor, action="route.pool", obj=customer, now=now, before=before)
         return record
     reason = decision.reason[:500]

@@ -14,6 +14,15 @@ from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField, FieldKind
 from fenpei.domain.customers import Customer, Stage
+from fenpei.domain.events import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    EventType,
+    Notification,
+    OutboxEvent,
+)
+from fenpei.domain.jobs import JobRun, JobStatus
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.users import Role, User
@@ -48,6 +57,8 @@ users = sa.Table(
     sa.Column("created_at", UtcDateTime),
     # In every session cookie; raised to end all of the user's sessions (api/deps.py).
     sa.Column("session_version", sa.Integer, nullable=False, default=0, server_default="0"),
+    # The language of the messages sent to the user (email, IM): zh-CN or en.
+    sa.Column("language", sa.String(10), nullable=False, default="zh-CN", server_default="zh-CN"),
 )
 
 teams = sa.Table(
@@ -332,6 +343,73 @@ webhook_receipts = sa.Table(
     sa.Column("expires_at", UtcDateTime, nullable=False, index=True),
 )
 
+# The transactional outbox (domain/events.py): written with the change it tells of; the
+# dispatcher turns each event into deliveries once (``expanded_at``) and sends those.
+outbox_events = sa.Table(
+    "outbox_events",
+    metadata,
+    _id(),
+    sa.Column("type", str_enum(EventType, 40), nullable=False),
+    sa.Column("key", sa.String(64), nullable=False, unique=True),
+    sa.Column("payload", Json, nullable=False, default=dict),
+    sa.Column("occurred_at", UtcDateTime, nullable=False),
+    sa.Column("expanded_at", UtcDateTime, index=True),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    _id(),
+    sa.Column(
+        "event_id",
+        sa.Integer,
+        sa.ForeignKey("outbox_events.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("channel", str_enum(Channel), nullable=False),
+    sa.Column("recipient", sa.String(200), nullable=False),
+    sa.Column("key", sa.String(300), nullable=False, unique=True),
+    sa.Column("status", str_enum(DeliveryStatus), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("lease_owner", sa.String(100)),
+    sa.Column("lease_until", UtcDateTime),
+    sa.Column("last_error", sa.String(1000)),
+    sa.Column("delivered_at", UtcDateTime),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_deliveries_status_next", "status", "next_attempt_at"),
+)
+
+# The in-app inbox (站内信): one row per user and event, so a repeat adds nothing.
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    _id(),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("event_key", sa.String(64), nullable=False),
+    sa.Column("type", str_enum(EventType, 40), nullable=False),
+    sa.Column("payload", Json, nullable=False, default=dict),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("read_at", UtcDateTime),
+    sa.UniqueConstraint("user_id", "event_key", name="uq_notifications_user_event"),
+    sa.Index("ix_notifications_user_read", "user_id", "read_at"),
+)
+
+# Scheduled jobs: the primary key lets one process, of any number, run a job's slot.
+job_runs = sa.Table(
+    "job_runs",
+    metadata,
+    sa.Column("job", sa.String(64), primary_key=True),
+    sa.Column("slot", sa.Integer, primary_key=True),
+    sa.Column("status", str_enum(JobStatus), nullable=False),
+    sa.Column("worker", sa.String(100), nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("finished_at", UtcDateTime),
+    sa.Column("summary", sa.String(1000)),
+    sa.Index("ix_job_runs_started", "started_at"),
+)
+
 # Every column refuses what either database would refuse (adapters/db/types.py).
 guard_columns(metadata)
 mapper_registry = registry(metadata=metadata)
@@ -353,6 +431,10 @@ _MAPPED: list[tuple[type, sa.Table]] = [
     (ApiToken, api_tokens),
     (LoginFailures, login_failures),
     (IdempotentRequest, idempotent_requests),
+    (OutboxEvent, outbox_events),
+    (Delivery, deliveries),
+    (Notification, notifications),
+    (JobRun, job_runs),
 ]
 
 

@@ -12,8 +12,11 @@ from fenpei.adapters.db import repositories as repo
 from fenpei.adapters.db.engine import READ_ONLY
 from fenpei.adapters.db.repositories import conflicts_as_domain_errors
 from fenpei.adapters.db.repositories.analytics import SqlAnalyticsReads
+from fenpei.adapters.db.repositories.jobs import SqlJobRuns
+from fenpei.adapters.db.repositories.outbox import SqlInbox, SqlOutbox
 from fenpei.domain.errors import FenpeiError
 from fenpei.services import ports
+from fenpei.services.notifications.ports import InboxRepository, OutboxRepository
 
 
 class SqlSavepoint:
@@ -47,6 +50,9 @@ class SqlUnitOfWork:
     login_failures: ports.LoginFailureRepository
     analytics: ports.AnalyticsReads
     webhook_receipts: ports.WebhookReceiptRepository
+    outbox: OutboxRepository
+    inbox: InboxRepository
+    job_runs: ports.JobRunRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -73,6 +79,9 @@ class SqlUnitOfWork:
         self.login_failures = repo.SqlLoginFailures(session)
         self.analytics = SqlAnalyticsReads(session)
         self.webhook_receipts = repo.SqlWebhookReceipts(session)
+        self.outbox = SqlOutbox(session)
+        self.inbox = SqlInbox(session)
+        self.job_runs = SqlJobRuns(session)
         return self
 
     def __exit__(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,6 +29,11 @@ class SqlUsers(Repository):
 
     def get(self, user_id: int) -> User | None:
         return self.session.get(User, user_id)
+
+    def for_reps(self, rep_ids: Collection[int]) -> list[User]:
+        c = t.users.c
+        query = sa.select(User).where(c.rep_id.in_(list(rep_ids)), c.active).order_by(c.id)
+        return list(self.session.scalars(query))
 
     def bump_session_version(self, user: User) -> None:
         # One UPDATE ... RETURNING computed by the database: two concurrent bumps (a logout

@@ -1,0 +1,122 @@
+"""Domain events (领域事件) and their delivery: what happened, written in the same transaction
+as the change (the outbox), and each message to one recipient on one channel (a delivery).
+
+An event is written once and never changed but for ``expanded_at``, set when the dispatcher
+has turned it into deliveries. A delivery moves pending → sending (leased to a worker) →
+delivered, or back to pending with a later ``next_attempt_at`` after a failure, or to dead
+after the last attempt (retried by hand from the UI or CLI)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from random import Random
+from typing import Any
+
+
+class EventType(StrEnum):
+    assigned = "customer.assigned"  # an owner where there was none
+    reassigned = "customer.reassigned"  # from one owner to another (transfer, reassign)
+    pooled = "customer.pooled"  # put into a pool (公海) by a rule, a return or a reclaim
+
+
+class Channel(StrEnum):
+    inbox = "inbox"  # the in-app bell: always on for the rep concerned
+    email = "email"
+    wecom = "wecom"  # 企业微信 group robot
+    dingtalk = "dingtalk"  # 钉钉 custom robot
+    feishu = "feishu"  # 飞书 / Lark custom bot
+    sms = "sms"
+    webhook = "webhook"  # an integrator's subscription
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    delivered = "delivered"
+    dead = "dead"
+
+
+@dataclass(eq=False)
+class OutboxEvent:
+    """Something that happened, with what a message about it needs, in ``payload``."""
+
+    type: EventType
+    key: str  # the dedupe key: every message about this event carries it
+    payload: dict[str, Any]
+    occurred_at: datetime
+    expanded_at: datetime | None = None
+    id: int | None = None
+
+
+def new_event(type: EventType, payload: dict[str, Any], *, now: datetime) -> OutboxEvent:
+    return OutboxEvent(type=type, key=f"evt_{uuid.uuid4().hex}", payload=payload, occurred_at=now)
+
+
+@dataclass(eq=False)
+class Delivery:
+    """One message about one event, to one recipient on one channel."""
+
+    event_id: int
+    channel: Channel
+    recipient: str  # a user id, an address, a robot's or subscription's name
+    key: str  # event key + channel + recipient: receivers drop repeats by it
+    created_at: datetime
+    next_attempt_at: datetime
+    status: DeliveryStatus = DeliveryStatus.pending
+    attempts: int = 0
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+    id: int | None = None
+
+
+def delivery_key(event_key: str, channel: Channel, recipient: str) -> str:
+    return f"{event_key}:{channel.value}:{recipient}"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, capped; dead after ``max_attempts``."""
+
+    max_attempts: int = 8
+    base: timedelta = timedelta(seconds=30)
+    cap: timedelta = timedelta(hours=6)
+
+    def next_attempt(self, attempts: int, *, now: datetime, rng: Random) -> datetime | None:
+        """When to try again after ``attempts`` failures, or None: give up (dead letter).
+
+        The wait is drawn uniformly from [base·2^(n-1) / 2, base·2^(n-1)] (capped), so
+        deliveries that failed together do not all come back at the same moment."""
+        if attempts >= self.max_attempts:
+            return None
+        ceiling: timedelta = min(self.cap, self.base * (2 ** max(attempts - 1, 0)))
+        wait: timedelta = ceiling * (0.5 + rng.random() / 2)
+        return now + wait
+
+
+@dataclass(eq=False)
+class Notification:
+    """An entry in a user's in-app inbox (站内信), made from an event."""
+
+    user_id: int
+    event_key: str
+    type: EventType
+    payload: dict[str, Any]
+    created_at: datetime
+    read_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered message in one language: what email, IM and SMS channels send."""
+
+    subject: str
+    text: str
+    html: str
+    key: str
+    extra: dict[str, Any] = field(default_factory=dict)

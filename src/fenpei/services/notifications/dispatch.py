@@ -1,0 +1,299 @@
+"""The dispatcher: events from the outbox become deliveries, due deliveries are leased,
+sent and marked — retried with backoff on failure, dead after the last attempt, taken over
+by another worker when the one holding the lease died. Any number of workers may run it at
+once: every claim skips rows another worker holds (PostgreSQL) or waits its turn (SQLite).
+
+A message may be sent twice only if a worker dies between sending and marking it; each
+carries its dedupe key so the receiver drops the repeat."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from random import Random
+from typing import Any
+
+from fenpei.domain.errors import NotFound
+from fenpei.domain.events import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Message,
+    Notification,
+    OutboxEvent,
+    RetryPolicy,
+    delivery_key,
+)
+from fenpei.domain.users import Actor
+from fenpei.services import _audit
+from fenpei.services.notifications.messages import render, role_of
+from fenpei.services.notifications.ports import Sender
+from fenpei.services.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR = 1000
+RETRY = RetryPolicy()
+LEASE = timedelta(minutes=2)  # a worker silent this long is taken for dead
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A standing recipient of every event (or of ``events``): an IM robot in a group chat,
+    an integrator's webhook. ``name`` is what its sender knows it by."""
+
+    channel: Channel
+    name: str
+    events: frozenset[str] | None = None
+
+    def wants(self, event: OutboxEvent) -> bool:
+        return self.events is None or event.type.value in self.events
+
+
+@dataclass(frozen=True)
+class Outlets:
+    """Where messages can go: a sender per configured channel, and the standing
+    subscribers. The in-app inbox needs no sender; email goes to the reps concerned."""
+
+    senders: Mapping[Channel, Sender] = field(default_factory=dict)
+    subscribers: Sequence[Subscriber] = ()
+    base_url: str = "http://127.0.0.1:8000"
+    language: str = "zh-CN"  # for subscribers, and reps with no login
+
+
+@dataclass
+class DispatchReport:
+    expanded: int = 0
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+
+    def __bool__(self) -> bool:
+        return any((self.expanded, self.delivered, self.failed, self.dead))
+
+
+def _concerned(payload: Mapping[str, Any]) -> list[int]:
+    """The reps an ownership event concerns: the new owner and the previous one."""
+    found = [payload.get("to_rep_id"), payload.get("from_rep_id")]
+    return [rep_id for rep_id in dict.fromkeys(found) if isinstance(rep_id, int)]
+
+
+def _with_names(uow: UnitOfWork, payload: Mapping[str, Any]) -> dict[str, Any]:
+    named = dict(payload)
+    for side in ("to", "from"):
+        rep_id = payload.get(f"{side}_rep_id")
+        rep = uow.reps.get(rep_id) if isinstance(rep_id, int) else None
+        named[f"{side}_rep_name"] = rep.name if rep is not None else None
+    return named
+
+
+def expand(*, uow: UnitOfWork, outlets: Outlets, now: datetime, limit: int = 200) -> int:
+    """Turn up to ``limit`` new events into inbox entries (written now: the inbox is this
+    database) and deliveries for the other channels; each event once, whoever runs it."""
+    events = uow.outbox.claim_unexpanded(limit=limit)
+    notes: list[Notification] = []
+    deliveries: list[Delivery] = []
+    for event in events:
+        assert event.id is not None
+        reps = _concerned(event.payload)
+        payload = _with_names(uow, event.payload)
+        for user in uow.users.for_reps(reps):
+            assert user.id is not None
+            notes.append(Notification(user.id, event.key, event.type, payload, created_at=now))
+        recipients = [(Channel.email, f"rep:{rep_id}") for rep_id in reps]
+        recipients += [(s.channel, s.name) for s in outlets.subscribers if s.wants(event)]
+        deliveries += [
+            Delivery(
+                event_id=event.id,
+                channel=channel,
+                recipient=recipient,
+                key=delivery_key(event.key, channel, recipient),
+                created_at=now,
+                next_attempt_at=now,
+            )
+            for channel, recipient in recipients
+            if channel in outlets.senders
+        ]
+        event.expanded_at = now
+    uow.inbox.add_many(notes)
+    uow.outbox.add_deliveries(deliveries)
+    return len(events)
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    delivery_id: int
+    channel: Channel
+    address: str | None  # None: nowhere to send it (e.g. the rep has no email address)
+    message: Message
+
+
+class _Readers:
+    """What building a batch's messages reads, each thing once per batch."""
+
+    def __init__(self, uow: UnitOfWork, outlets: Outlets) -> None:
+        self._uow, self._outlets = uow, outlets
+        self._languages: dict[int, str] = {}
+        self._events: dict[int | None, OutboxEvent] = {}
+
+    def read_ahead(self, deliveries: Sequence[Delivery]) -> None:
+        """Load the batch's events and the languages of its reps in two queries."""
+        self._events = {e.id: e for e in self._uow.outbox.events([d.event_id for d in deliveries])}
+        rep_ids = {int(d.recipient[4:]) for d in deliveries if d.recipient.startswith("rep:")}
+        for user in self._uow.users.for_reps(rep_ids):
+            assert user.rep_id is not None
+            self._languages.setdefault(user.rep_id, user.language)
+
+    def outgoing(self, delivery: Delivery) -> _Outgoing:
+        uow, outlets = self._uow, self._outlets
+        event = self._events.get(delivery.event_id) or uow.outbox.event(delivery.event_id)
+        assert event is not None and delivery.id is not None
+        payload = _with_names(uow, event.payload)
+        address: str | None = delivery.recipient
+        language, role = outlets.language, "other"
+        if delivery.recipient.startswith("rep:"):
+            rep_id = int(delivery.recipient.removeprefix("rep:"))
+            rep = uow.reps.get(rep_id)
+            address = rep.email if rep is not None else None
+            language = self._languages.get(rep_id, outlets.language)
+            role = role_of(payload, rep_id)
+        message = render(
+            event.type,
+            payload,
+            language=language,
+            role=role,
+            key=delivery.key,
+            base_url=outlets.base_url,
+        )
+        extra = {**message.extra, "event": event.type.value, "payload": event.payload}
+        return _Outgoing(delivery.id, delivery.channel, address, replace(message, extra=extra))
+
+
+def deliver_due(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    outlets: Outlets,
+    now: Callable[[], datetime],
+    worker: str,
+    rng: Random,
+    policy: RetryPolicy = RETRY,
+    lease: timedelta = LEASE,
+    limit: int = 100,
+) -> DispatchReport:
+    """Lease up to ``limit`` due deliveries, send each outside any transaction, then mark
+    them in one transaction: those this worker still holds the lease of."""
+    report = DispatchReport()
+    with uow_factory() as uow:
+        started = now()
+        claimed = uow.outbox.claim_due(
+            now=started, limit=limit, owner=worker, lease_until=started + lease
+        )
+        readers = _Readers(uow, outlets)
+        readers.read_ahead(claimed)
+        outgoing = [readers.outgoing(delivery) for delivery in claimed]
+        uow.commit()
+    if not outgoing:
+        return report
+    errors = {item.delivery_id: _send(outlets, item) for item in outgoing}
+    with uow_factory() as uow:
+        # One whose lease ran out meanwhile was taken over by another worker: it is theirs.
+        for delivery in uow.outbox.held(list(errors), owner=worker):
+            assert delivery.id is not None
+            _mark(delivery, errors[delivery.id], now=now(), policy=policy, rng=rng, report=report)
+        uow.commit()
+    return report
+
+
+def _send(outlets: Outlets, item: _Outgoing) -> str | None:
+    """Send; the error, if any, in words."""
+    sender = outlets.senders.get(item.channel)
+    if sender is None:
+        return f"the {item.channel.value} channel is not configured"
+    if not item.address:
+        return "the recipient has no address on this channel"
+    try:
+        sender.send(item.address, item.message)
+    except Exception as exc:  # any failure of a receiver is retried, never lost
+        log.warning("delivery %s on %s failed: %s", item.delivery_id, item.channel, exc)
+        return f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
+    return None
+
+
+def _mark(
+    delivery: Delivery,
+    error: str | None,
+    *,
+    now: datetime,
+    policy: RetryPolicy,
+    rng: Random,
+    report: DispatchReport,
+) -> None:
+    delivery.attempts += 1
+    delivery.lease_owner = delivery.lease_until = None
+    if error is None:
+        delivery.status, delivery.delivered_at, delivery.last_error = (
+            DeliveryStatus.delivered,
+            now,
+            None,
+        )
+        report.delivered += 1
+        return
+    delivery.last_error = error
+    retry_at = policy.next_attempt(delivery.attempts, now=now, rng=rng)
+    if retry_at is None:
+        delivery.status = DeliveryStatus.dead
+        report.dead += 1
+    else:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.pending, retry_at
+        report.failed += 1
+
+
+def retry_dead(*, uow: UnitOfWork, delivery_id: int, actor: Actor, now: datetime) -> Delivery:
+    """Send a dead (or failing) delivery again at the next round, with a fresh count of
+    attempts; audited. A delivered one is left as it is."""
+    delivery = uow.outbox.delivery(delivery_id, lock=True)
+    if delivery is None:
+        raise NotFound("delivery", delivery_id)
+    if delivery.status is not DeliveryStatus.delivered:
+        before = _audit.snapshot(delivery)
+        delivery.status, delivery.next_attempt_at, delivery.attempts = (
+            DeliveryStatus.pending,
+            now,
+            0,
+        )
+        delivery.lease_owner = delivery.lease_until = None
+        _audit.record(
+            uow, actor=actor, action="delivery.retry", obj=delivery, now=now, before=before
+        )
+    return delivery
+
+
+def dispatch_once(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    outlets: Outlets,
+    now: Callable[[], datetime],
+    worker: str,
+    rng: Random,
+    policy: RetryPolicy = RETRY,
+    lease: timedelta = LEASE,
+    limit: int = 100,
+) -> DispatchReport:
+    """One round: expand new events, then deliver what is due (the worker's loop body)."""
+    with uow_factory() as uow:
+        expanded = expand(uow=uow, outlets=outlets, now=now(), limit=limit)
+        uow.commit()
+    report = deliver_due(
+        uow_factory=uow_factory,
+        outlets=outlets,
+        now=now,
+        worker=worker,
+        rng=rng,
+        policy=policy,
+        lease=lease,
+        limit=limit,
+    )
+    report.expanded = expanded
+    return report
