@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,13 +89,55 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
-@pytest.fixture
-def app(database_url: str, clock: FixedClock) -> Iterator[Fenpei]:
-    """fenpei wired to a migrated database holding the default categories."""
-    fenpei = bootstrap(Settings(database_url=database_url), clock=clock)
+def _migrate(url: str, clock: FixedClock) -> Fenpei:
+    fenpei = bootstrap(Settings(database_url=url), clock=clock)
     upgrade(fenpei.engine)
     with fenpei.uow() as uow:
         ensure_default_categories(uow=uow, actor=SYSTEM, now=clock.now())
         uow.commit()
+    return fenpei
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file with the default categories, built once per test process."""
+    path = tmp_path_factory.mktemp("template") / "fenpei.db"
+    _migrate(f"sqlite:///{path}", FixedClock()).close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin_url: str) -> Iterator[str]:
+    """The same as a PostgreSQL database to copy (CREATE DATABASE … TEMPLATE)."""
+    url = create_pg_database(postgres_admin_url)
+    _migrate(url, FixedClock()).close()
+    yield str(make_url(url).database)
+    drop_pg_database(postgres_admin_url, url)
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest, database_url: str, clock: FixedClock) -> Iterator[Fenpei]:
+    """fenpei wired to a migrated database holding the default categories.
+
+    The database is a copy of one migrated per test process (running every migration for
+    each test took most of the suite's time on PostgreSQL); a test whose clock starts
+    elsewhere gets its categories stamped with its own time, migrated afresh."""
+    if clock.now() != FixedClock().now():
+        fenpei = _migrate(database_url, clock)
+    else:
+        url = make_url(database_url)
+        if url.get_backend_name() == "sqlite":
+            assert url.database is not None
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), url.database)
+        else:
+            template = request.getfixturevalue("postgres_template")
+            admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE "{url.database}"')
+                connection.exec_driver_sql(
+                    f'CREATE DATABASE "{url.database}" TEMPLATE "{template}"'
+                )
+            admin.dispose()
+        fenpei = bootstrap(Settings(database_url=database_url), clock=clock)
     yield fenpei
     fenpei.close()
