@@ -8,7 +8,15 @@ from playwright.sync_api import Dialog, Page, expect
 from tests.browser.conftest import Live, login, shot
 
 SCRIPT = "<script>alert(1)</script>"
-EVERY_LINK = ["Dashboard", "Customers", "My customers", "Rules", "Teams", "Categories"]
+EVERY_LINK = [
+    "Dashboard",
+    "Customers",
+    "My customers",
+    "Rules",
+    "Teams",
+    "Categories",
+    "Deliveries",
+]
 
 
 def nav_links(page: Page) -> list[str]:
@@ -28,7 +36,7 @@ def test_each_role_sees_its_own_navigation(live: Live, page: Page) -> None:
         page.goto(live.url("/customers"))
         seen[username] = nav_links(page)
 
-    assert seen["admin"] == ["Dashboard", "Customers", "Rules", "Teams", "Categories"]
+    assert seen["admin"] == ["Dashboard", "Customers", "Rules", "Teams", "Categories", "Deliveries"]
     assert seen["manager"] == ["Dashboard", "Customers", "Rules", "Teams"]
     assert seen["rep"] == ["Customers", "My customers"]
     assert "Dashboard" not in seen["auditor"] and "Rules" not in seen["auditor"]

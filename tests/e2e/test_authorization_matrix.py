@@ -298,6 +298,7 @@ def pages(ok: int = 200, **overrides: int) -> Expect:
 _RULE_VIEWERS_ONLY_ADMIN = dict.fromkeys(
     ("rep", "other_rep", "manager", "other_manager", "auditor"), 403
 )
+_NOT_ADMIN = _RULE_VIEWERS_ONLY_ADMIN
 
 
 def _rule_form_posts(ok: int, **overrides: int) -> Expect:
@@ -619,6 +620,22 @@ CASES: dict[tuple[str, str], Case] = {
         ),
     ),
     ("GET", "/categories"): Case("/categories", pages()),
+    # the inbox: every session's own; the bell of no session stops polling (286)
+    ("GET", "/inbox"): Case("/inbox", pages()),
+    ("GET", "/inbox/bell"): Case(
+        "/inbox/bell", {**public(), "anonymous": 286, "token": 286, "token_without_scope": 286}
+    ),
+    ("POST", "/inbox/read"): Case(
+        "/inbox/read", pages(303, anonymous=403, token=403, token_without_scope=403)
+    ),
+    ("GET", "/admin/deliveries"): Case(
+        "/admin/deliveries",
+        pages(rep=403, other_rep=403, manager=403, other_manager=403, auditor=403),
+    ),
+    ("POST", "/admin/deliveries/{delivery_id}/retry"): Case(
+        "/admin/deliveries/{delivery}/retry",
+        pages(303, anonymous=403, token=403, token_without_scope=403, **_NOT_ADMIN),
+    ),
     **{
         ("POST", f"/categories/{{key}}/{action}"): Case(
             f"/categories/level/{action}",

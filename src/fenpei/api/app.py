@@ -30,7 +30,15 @@ from fenpei.api.token_scopes import require_token_scope
 from fenpei.bootstrap import Fenpei
 from fenpei.http import input_guard
 from fenpei.http.headers import ResponseHeaders
-from fenpei.web import auth, pages, pages_categories, pages_dashboard, pages_org, pages_rules
+from fenpei.web import (
+    auth,
+    pages,
+    pages_categories,
+    pages_dashboard,
+    pages_notifications,
+    pages_org,
+    pages_rules,
+)
 from fenpei.web.rendering import (
     STATIC_DIR,
     make_templates,
@@ -100,5 +108,6 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_dashboard.router)
     app.include_router(pages_org.router)
     app.include_router(pages_categories.router)
+    app.include_router(pages_notifications.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
