@@ -33,6 +33,7 @@ from fenpei.domain.events import Delivery, Notification, OutboxEvent
 from fenpei.domain.jobs import JobRun
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
+from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.users import User
 
 INT4 = range(-(2**31), 2**31)
@@ -141,6 +142,7 @@ class Store:
         self.outbox_events: Table[OutboxEvent] = Table(tables.outbox_events)
         self.deliveries: Table[Delivery] = Table(tables.deliveries)
         self.notifications: Table[Notification] = Table(tables.notifications)
+        self.webhook_subscriptions: Table[WebhookSubscription] = Table(tables.webhook_subscriptions)
         # Keyed by (job, slot), the table's two-column primary key.
         self.job_runs: dict[tuple[str, int], JobRun] = {}
         self.locked: list[tuple[str, int]] = []

@@ -9,7 +9,11 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from fenpei.services import ports
-from fenpei.services.notifications.ports import InboxRepository, OutboxRepository
+from fenpei.services.notifications.ports import (
+    InboxRepository,
+    OutboxRepository,
+    SubscriptionRepository,
+)
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
 from tests.fakes.outbox import FakeInbox, FakeJobRuns, FakeOutbox
@@ -27,6 +31,7 @@ from tests.fakes.repositories import (
 )
 from tests.fakes.routing import FakeRoutingReads, FakeRules
 from tests.fakes.store import Store
+from tests.fakes.subscriptions import FakeSubscriptions
 from tests.fakes.throttle import FakeLoginFailures
 
 T = TypeVar("T")
@@ -88,6 +93,7 @@ class FakeUnitOfWork:
     outbox: OutboxRepository
     inbox: InboxRepository
     job_runs: ports.JobRunRepository
+    subscriptions: SubscriptionRepository
 
     def __init__(self) -> None:
         self._store = store = Store()
@@ -117,6 +123,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox(store)
         self.inbox = FakeInbox(store)
         self.job_runs = FakeJobRuns(store)
+        self.subscriptions = FakeSubscriptions(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

@@ -21,7 +21,11 @@ from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
-from fenpei.services.notifications.ports import InboxRepository, OutboxRepository
+from fenpei.services.notifications.ports import (
+    InboxRepository,
+    OutboxRepository,
+    SubscriptionRepository,
+)
 
 CUSTOMER_SORT_KEYS = frozenset(
     {"created_at", "updated_at", "assigned_at", "name", "expected_value", "score", "stage",
@@ -210,6 +214,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     inbox: InboxRepository
     job_runs: JobRunRepository
+    subscriptions: SubscriptionRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -25,6 +25,7 @@ from fenpei.domain.events import (
 from fenpei.domain.jobs import JobRun, JobStatus
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
+from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.users import Role, User
 
 metadata = sa.MetaData(
@@ -410,6 +411,21 @@ job_runs = sa.Table(
     sa.Index("ix_job_runs_started", "started_at"),
 )
 
+# Integrators' webhook subscriptions (domain/subscriptions.py): their deliveries name them
+# by ``name`` (channel webhook), so the name is unique and never changes.
+webhook_subscriptions = sa.Table(
+    "webhook_subscriptions",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("secret", sa.String(100), nullable=False),
+    sa.Column("events", Json, nullable=False, default=list),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("created_by", sa.String(64)),
+)
+
 # Every column refuses what either database would refuse (adapters/db/types.py).
 guard_columns(metadata)
 mapper_registry = registry(metadata=metadata)
@@ -435,6 +451,7 @@ _MAPPED: list[tuple[type, sa.Table]] = [
     (Delivery, deliveries),
     (Notification, notifications),
     (JobRun, job_runs),
+    (WebhookSubscription, webhook_subscriptions),
 ]
 
 

@@ -14,9 +14,14 @@ from fenpei.adapters.db.repositories import conflicts_as_domain_errors
 from fenpei.adapters.db.repositories.analytics import SqlAnalyticsReads
 from fenpei.adapters.db.repositories.jobs import SqlJobRuns
 from fenpei.adapters.db.repositories.outbox import SqlInbox, SqlOutbox
+from fenpei.adapters.db.repositories.subscriptions import SqlSubscriptions
 from fenpei.domain.errors import FenpeiError
 from fenpei.services import ports
-from fenpei.services.notifications.ports import InboxRepository, OutboxRepository
+from fenpei.services.notifications.ports import (
+    InboxRepository,
+    OutboxRepository,
+    SubscriptionRepository,
+)
 
 
 class SqlSavepoint:
@@ -53,6 +58,7 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     inbox: InboxRepository
     job_runs: ports.JobRunRepository
+    subscriptions: SubscriptionRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -82,6 +88,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(session)
         self.inbox = SqlInbox(session)
         self.job_runs = SqlJobRuns(session)
+        self.subscriptions = SqlSubscriptions(session)
         return self
 
     def __exit__(

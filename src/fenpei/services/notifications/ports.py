@@ -1,5 +1,5 @@
-"""What delivering messages needs from the outside world: the outbox and inbox tables, and
-a sender per channel."""
+"""What delivering messages needs from the outside world: the outbox and inbox tables, the
+webhook subscriptions, and a sender per channel."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from fenpei.domain.events import Delivery, DeliveryStatus, Message, Notification, OutboxEvent
+from fenpei.domain.subscriptions import WebhookSubscription
 
 
 class OutboxRepository(Protocol):
@@ -77,3 +78,27 @@ class Sender(Protocol):
     message is then retried), returns normally once the receiver has accepted it."""
 
     def send(self, recipient: str, message: Message) -> None: ...
+
+
+class SubscriptionRepository(Protocol):
+    """Integrators' webhook subscriptions, and the log of what was sent to each."""
+
+    def add(self, subscription: WebhookSubscription) -> None:
+        """Insert at once; Conflict if a concurrent transaction took the name."""
+        ...
+
+    def get(self, subscription_id: int, *, lock: bool = False) -> WebhookSubscription | None: ...
+    def by_name(self, name: str) -> WebhookSubscription | None: ...
+    def all(self) -> list[WebhookSubscription]:
+        """By name."""
+        ...
+
+    def active(self) -> list[WebhookSubscription]:
+        """The active ones, by name: the standing recipients the dispatcher adds."""
+        ...
+
+    def delete(self, subscription: WebhookSubscription) -> None: ...
+
+    def deliveries(self, name: str, *, limit: int = 50, offset: int = 0) -> list[Delivery]:
+        """The webhook deliveries to the subscription ``name``, newest first."""
+        ...
