@@ -14,7 +14,9 @@ from random import Random
 
 import pytest
 
+from fenpei.adapters.notify import build_outlets
 from fenpei.bootstrap import Fenpei
+from fenpei.config import Settings
 from fenpei.domain.events import Channel, DeliveryStatus, Message, RetryPolicy
 from fenpei.domain.users import SYSTEM, Actor, Role
 from fenpei.services import org, users
@@ -30,6 +32,7 @@ from fenpei.services.notifications.dispatch import (
     retry_dead,
 )
 from tests.fakes import FakeHasher, FixedClock
+from tests.integration._receivers import smtp_server
 from tests.integration._routing_world import World, build_world
 
 
@@ -302,3 +305,44 @@ def test_backoff_grows_and_is_jittered_within_its_window(attempts: int) -> None:
     ceiling = policy.base * 2 ** (attempts - 1)
     assert all(w is not None and ceiling / 2 <= w - start <= ceiling for w in waits)
     assert len(waits) > 40, "jitter spreads retries that failed together"
+
+
+def test_assignment_emails_reach_a_real_smtp_server_in_each_reps_language(app: Fenpei) -> None:
+    world = build_world(app)
+    _with_logins(app, world)
+    (customer_id,) = _customers(app, 1, "华为 Huawei")
+    _assign(app, customer_id, world.dan)
+    _assign(app, customer_id, world.carol, reason="区域调整")
+    with smtp_server(security="none", users={"mailer": "mail-pass"}) as (port, mailbox):
+        settings = Settings(
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            smtp_username="mailer",
+            smtp_password="mail-pass",
+            smtp_from="fenpei <fenpei@example.cn>",
+            base_url="https://crm.example.cn",
+        )
+        report = dispatch_once(
+            uow_factory=app.uow,
+            outlets=build_outlets(settings),
+            now=app.now,
+            worker="w1",
+            rng=Random(1),
+        )
+
+    assert report.delivered == 3 and report.failed == 0
+    mails = sorted(
+        (m.rcpt_tos[0], str(m.parsed()["Subject"]), m.parsed()) for m in mailbox.received
+    )
+    assert [(to, subject) for to, subject, _ in mails] == [
+        ("carol@example.com", "客户「华为 Huawei 0」已从 Dan 转给您"),
+        ("dan@example.com", "New customer “华为 Huawei 0” assigned to you"),
+        ("dan@example.com", "Your customer “华为 Huawei 0” moved to Carol"),
+    ]
+    carol = mails[0][2]
+    plain = carol.get_body(("plain",))
+    html = carol.get_body(("html",))
+    assert plain is not None and html is not None
+    assert "原因：区域调整" in plain.get_content()
+    assert f"https://crm.example.cn/customers/{customer_id}" in html.get_content()
+    assert carol["X-Fenpei-Dedupe-Key"].endswith(":email:rep:" + str(world.carol))
