@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from random import Random
@@ -15,6 +16,7 @@ from fenpei.adapters.db.uow import SqlUnitOfWork
 from fenpei.adapters.notify import build_outlets
 from fenpei.adapters.passwords import Argon2Hasher
 from fenpei.config import Settings
+from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.services.notifications.dispatch import Outlets
 from fenpei.services.ports import Clock, PasswordHasher
 from fenpei.services.rulebook import RuleBook
@@ -52,14 +54,28 @@ class Fenpei:
         self.engine.dispose()
 
 
+def subscription_loader(
+    session_factory: sessionmaker[Session],
+) -> Callable[[str], WebhookSubscription | None]:
+    """Reads a webhook subscription by name as its message is sent (a new URL or secret
+    applies from the next attempt), in a read-only transaction of its own."""
+
+    def load(name: str) -> WebhookSubscription | None:
+        with SqlUnitOfWork(session_factory, read_only=True) as uow:
+            return uow.subscriptions.by_name(name)
+
+    return load
+
+
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Fenpei:
     """Build fenpei from ``settings`` (read from FENPEI_* when not given)."""
     settings = settings or Settings()
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    session_factory = make_session_factory(engine)
     return Fenpei(
         settings=settings,
         engine=engine,
-        session_factory=make_session_factory(engine),
+        session_factory=session_factory,
         clock=clock or SystemClock(),
-        outlets=build_outlets(settings),
+        outlets=build_outlets(settings, subscriptions=subscription_loader(session_factory)),
     )

@@ -20,6 +20,7 @@ class EventType(StrEnum):
     assigned = "customer.assigned"  # an owner where there was none
     reassigned = "customer.reassigned"  # from one owner to another (transfer, reassign)
     pooled = "customer.pooled"  # put into a pool (公海) by a rule, a return or a reclaim
+    test = "webhook.test"  # "send test event": to one webhook subscription, on request
 
 
 class Channel(StrEnum):

@@ -12,7 +12,8 @@ from fenpei.domain.audit import AuditEntry
 from fenpei.domain.users import Actor
 from fenpei.services.ports import UnitOfWork
 
-_SECRET_FIELDS = {"password_hash", "secret_hash"}
+# "secret": a webhook subscription signs with it (kept in plain, never logged).
+_SECRET_FIELDS = {"password_hash", "secret_hash", "secret"}
 
 
 def json_safe(value: Any) -> Any:

@@ -42,17 +42,20 @@ class Reply:
 
 def post_json(
     url: str,
-    payload: Mapping[str, Any],
+    payload: Mapping[str, Any] | bytes,
     *,
     headers: Mapping[str, str],
     timeout: float,
     what: str,
 ) -> Reply:
-    """POST ``payload`` as JSON; the reply if its status is 2xx, else ``SendFailed`` naming
-    ``what`` (the URL is left out: a webhook's URL holds its access token)."""
+    """POST ``payload`` as JSON (bytes: already serialised, e.g. signed); the reply if its
+    status is 2xx, else ``SendFailed`` naming ``what`` (the URL is left out: a webhook's URL
+    holds its access token)."""
+    if not isinstance(payload, bytes):
+        payload = json.dumps(payload, ensure_ascii=False).encode()
     request = urllib.request.Request(
         url,
-        data=json.dumps(payload, ensure_ascii=False).encode(),
+        data=payload,
         method="POST",
         headers={"Content-Type": "application/json; charset=utf-8", **headers},
     )

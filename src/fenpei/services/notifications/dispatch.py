@@ -20,6 +20,7 @@ from fenpei.domain.events import (
     Channel,
     Delivery,
     DeliveryStatus,
+    EventType,
     Message,
     Notification,
     OutboxEvent,
@@ -89,12 +90,22 @@ def _with_names(uow: UnitOfWork, payload: Mapping[str, Any]) -> dict[str, Any]:
     return named
 
 
+def _webhook_subscribers(uow: UnitOfWork) -> list[Subscriber]:
+    """The active webhook subscriptions (services/notifications/subscriptions.py): admins
+    change them at run time, so they are read with each batch, not fixed in ``Outlets``."""
+    return [
+        Subscriber(Channel.webhook, s.name, frozenset(s.events) if s.events else None)
+        for s in uow.subscriptions.active()
+    ]
+
+
 def expand(*, uow: UnitOfWork, outlets: Outlets, now: datetime, limit: int = 200) -> int:
     """Turn up to ``limit`` new events into inbox entries (written now: the inbox is this
     database) and deliveries for the other channels; each event once, whoever runs it."""
     events = uow.outbox.claim_unexpanded(limit=limit)
     notes: list[Notification] = []
     deliveries: list[Delivery] = []
+    subscribers = [*outlets.subscribers, *(_webhook_subscribers(uow) if events else [])]
     for event in events:
         assert event.id is not None
         reps = _concerned(event.payload)
@@ -103,7 +114,11 @@ def expand(*, uow: UnitOfWork, outlets: Outlets, now: datetime, limit: int = 200
             assert user.id is not None
             notes.append(Notification(user.id, event.key, event.type, payload, created_at=now))
         recipients = [(Channel.email, f"rep:{rep_id}") for rep_id in reps]
-        recipients += [(s.channel, s.name) for s in outlets.subscribers if s.wants(event)]
+        if event.type is EventType.test:
+            # "Send test event": to the one subscription it names (active or not), no one else.
+            recipients = [(Channel.webhook, str(event.payload.get("subscription")))]
+        else:
+            recipients += [(s.channel, s.name) for s in subscribers if s.wants(event)]
         deliveries += [
             Delivery(
                 event_id=event.id,
@@ -167,7 +182,12 @@ class _Readers:
             key=delivery.key,
             base_url=outlets.base_url,
         )
-        extra = {**message.extra, "event": event.type.value, "payload": event.payload}
+        extra = {
+            **message.extra,
+            "event": event.type.value,
+            "payload": event.payload,
+            "occurred_at": event.occurred_at.isoformat(),  # for the webhook body
+        }
         return _Outgoing(delivery.id, delivery.channel, address, replace(message, extra=extra))
 
 

@@ -20,6 +20,7 @@ _LINES: dict[str, dict[tuple[EventType, str], str]] = {
         (EventType.reassigned, "other"): "客户「{customer}」已从 {from_rep} 转给 {to_rep}",
         (EventType.pooled, "from"): "您的客户「{customer}」已放入公海 {pool}",
         (EventType.pooled, "other"): "客户「{customer}」已放入公海 {pool}",
+        (EventType.test, "other"): "fenpei 测试事件",
     },
     "en": {
         (EventType.assigned, "to"): "New customer “{customer}” assigned to you",
@@ -29,6 +30,7 @@ _LINES: dict[str, dict[tuple[EventType, str], str]] = {
         (EventType.reassigned, "other"): "Customer “{customer}” moved from {from_rep} to {to_rep}",
         (EventType.pooled, "from"): "Your customer “{customer}” went to the pool {pool}",
         (EventType.pooled, "other"): "Customer “{customer}” went to the pool {pool}",
+        (EventType.test, "other"): "A test event from fenpei",
     },
 }
 _REASON = {"zh-CN": "原因：{reason}", "en": "Why: {reason}"}
