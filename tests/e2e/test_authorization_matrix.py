@@ -50,6 +50,7 @@ from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, org, rules, tokens, users
 from fenpei.services.categories import ensure_default_categories, retire_value
 from fenpei.services.customers import create_customer
+from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
 from tests.fakes import FixedClock
 
@@ -155,6 +156,9 @@ def _seed(fenpei: Fenpei) -> World:
         revocable, _ = tokens.create_token(
             uow=uow, username="admin", name="revocable", scopes=["*"], actor=SYSTEM, now=now
         )
+        subscription = subscriptions.create_subscription(
+            uow=uow, actor=SYSTEM, name="crm", url="https://crm.example.com/h", now=now
+        )
         uow.commit()
     with fenpei.uow() as uow:
         assignments.assign(
@@ -173,6 +177,7 @@ def _seed(fenpei: Fenpei) -> World:
         customer=customer.id or 0,
         rule=rule.id or 0,
         token=revocable.id or 0,
+        subscription=subscription.id or 0,
     )
     return world
 
@@ -475,6 +480,31 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/deliveries/{delivery_id}/retry"): Case(
         "/api/v1/deliveries/{delivery}/retry", admins()
     ),
+    # webhook subscriptions: admins only
+    ("GET", "/api/v1/subscriptions"): Case("/api/v1/subscriptions", admins()),
+    ("POST", "/api/v1/subscriptions"): Case(
+        "/api/v1/subscriptions",
+        admins(201),
+        lambda w: {"name": "erp", "url": "https://erp.example.com/h"},
+    ),
+    ("GET", "/api/v1/subscriptions/{subscription_id}"): Case(
+        "/api/v1/subscriptions/{subscription}", admins()
+    ),
+    ("PATCH", "/api/v1/subscriptions/{subscription_id}"): Case(
+        "/api/v1/subscriptions/{subscription}", admins(), lambda w: {"active": False}
+    ),
+    ("DELETE", "/api/v1/subscriptions/{subscription_id}"): Case(
+        "/api/v1/subscriptions/{subscription}", admins(204)
+    ),
+    ("POST", "/api/v1/subscriptions/{subscription_id}/rotate-secret"): Case(
+        "/api/v1/subscriptions/{subscription}/rotate-secret", admins()
+    ),
+    ("POST", "/api/v1/subscriptions/{subscription_id}/test"): Case(
+        "/api/v1/subscriptions/{subscription}/test", admins(202)
+    ),
+    ("GET", "/api/v1/subscriptions/{subscription_id}/deliveries"): Case(
+        "/api/v1/subscriptions/{subscription}/deliveries", admins()
+    ),
     # Everyone may change their own password (a wrong current one here: 422).
     ("POST", "/api/v1/account/password"): Case(
         "/api/v1/account/password",
@@ -721,6 +751,14 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/rules/{rule_id}/enable"): "rules:write",
     ("GET", "/api/v1/rules/{rule_id}/versions"): "rules:read",
     ("POST", "/api/v1/rules/{rule_id}/versions/{version}/restore"): "rules:write",
+    ("GET", "/api/v1/subscriptions"): "subscriptions:read",
+    ("POST", "/api/v1/subscriptions"): "subscriptions:write",
+    ("DELETE", "/api/v1/subscriptions/{subscription_id}"): "subscriptions:write",
+    ("GET", "/api/v1/subscriptions/{subscription_id}"): "subscriptions:read",
+    ("PATCH", "/api/v1/subscriptions/{subscription_id}"): "subscriptions:write",
+    ("GET", "/api/v1/subscriptions/{subscription_id}/deliveries"): "subscriptions:read",
+    ("POST", "/api/v1/subscriptions/{subscription_id}/rotate-secret"): "subscriptions:write",
+    ("POST", "/api/v1/subscriptions/{subscription_id}/test"): "subscriptions:write",
     ("GET", "/api/v1/teams"): "org:read",
     ("POST", "/api/v1/teams"): "org:write",
     ("DELETE", "/api/v1/teams/{team_id}"): "org:write",

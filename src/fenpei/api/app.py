@@ -22,6 +22,7 @@ from fenpei.api.routes import (
     notifications,
     org,
     rules,
+    subscriptions,
     tokens,
     webhooks,
 )
@@ -70,6 +71,7 @@ def _api_v1() -> APIRouter:
     router.include_router(account.router)
     router.include_router(notifications.router)
     router.include_router(notifications.deliveries_router)
+    router.include_router(subscriptions.router)
     return router
 
 

@@ -20,6 +20,7 @@ AREAS = (
     "notifications",
     "org",
     "rules",
+    "subscriptions",
     "tokens",
     "users",
 )
