@@ -2,9 +2,9 @@
 
 ``seed`` fills a migrated database with what every operation needs to succeed: teams,
 reps, customers with an assignment history, rules, category values, a leave, users and
-tokens, the admin's inbox and a dead delivery. Operations that use a record up (a delete,
-a merge, a retire) or need it in a particular state get one of their own
-(``FuzzWorld.own``), so the known-good requests succeed in any order.
+tokens, the admin's inbox, a dead delivery and webhook subscriptions. Operations that use a
+record up (a delete, a merge, a retire) or need it in a particular state get one of their
+own (``FuzzWorld.own``), so the known-good requests succeed in any order.
 
 ``known_good`` builds an operation's request from the app's OpenAPI: its example body
 (or a body synthesised from its schema) with the world's values put in by field name
@@ -34,6 +34,7 @@ from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, categories, org, rules, tokens, users, webhooks
 from fenpei.services.categories import ensure_default_categories
 from fenpei.services.customers import create_customer
+from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
 from tests.e2e import _hostile
 
@@ -188,6 +189,12 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
                 ("spare 2", ["customers:read"]),
             )
         ]
+        hook, doomed_hook = (
+            subscriptions.create_subscription(
+                uow=uow, actor=SYSTEM, name=name, url="https://crm.example.com/h", now=now
+            )
+            for name in ("fuzz-crm", "to-be-deleted")
+        )
         uow.commit()
     # Acme's history: Moses, then Darcel with a reason.
     for rep, days, reason in ((moses, 0, None), (darcel, 1, "Moses is on leave")):
@@ -222,6 +229,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "token": tuple(token_ids[2:]),
             "version": (1,),
             "delivery": (delivery_id,),
+            "subscription": (hook.id or 0,),
         },
         own={
             "DELETE /api/v1/customers/{customer_id}": {"customer_id": doomed.id},
@@ -241,6 +249,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
                 "rep_ids": [moses.id, darcel.id],
             },
             "DELETE /api/v1/tokens/{token_id}": {"token_id": token_ids[2]},
+            "DELETE /api/v1/subscriptions/{subscription_id}": {"subscription_id": doomed_hook.id},
         },
         codes={"level": ("A", "B", "C", "D"), "source": ("web", "phone")},
     )
