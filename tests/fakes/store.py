@@ -32,6 +32,7 @@ from fenpei.domain.customers import Customer
 from fenpei.domain.events import Delivery, Notification, OutboxEvent
 from fenpei.domain.jobs import JobRun
 from fenpei.domain.org import Leave, Rep, Team
+from fenpei.domain.preferences import NotificationPreferences, RoleNotificationDefaults
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.users import User
@@ -143,6 +144,12 @@ class Store:
         self.deliveries: Table[Delivery] = Table(tables.deliveries)
         self.notifications: Table[Notification] = Table(tables.notifications)
         self.webhook_subscriptions: Table[WebhookSubscription] = Table(tables.webhook_subscriptions)
+        self.notification_preferences: Table[NotificationPreferences] = Table(
+            tables.notification_preferences
+        )
+        self.role_notification_defaults: Table[RoleNotificationDefaults] = Table(
+            tables.role_notification_defaults
+        )
         # Keyed by (job, slot), the table's two-column primary key.
         self.job_runs: dict[tuple[str, int], JobRun] = {}
         self.locked: list[tuple[str, int]] = []

@@ -12,11 +12,13 @@ from fenpei.services import ports
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
+    PreferenceRepository,
     SubscriptionRepository,
 )
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
 from tests.fakes.outbox import FakeInbox, FakeJobRuns, FakeOutbox
+from tests.fakes.preferences import FakePreferences
 from tests.fakes.repositories import (
     FakeAssignments,
     FakeAudit,
@@ -94,6 +96,7 @@ class FakeUnitOfWork:
     inbox: InboxRepository
     job_runs: ports.JobRunRepository
     subscriptions: SubscriptionRepository
+    preferences: PreferenceRepository
 
     def __init__(self) -> None:
         self._store = store = Store()
@@ -124,6 +127,7 @@ class FakeUnitOfWork:
         self.inbox = FakeInbox(store)
         self.job_runs = FakeJobRuns(store)
         self.subscriptions = FakeSubscriptions(store)
+        self.preferences = FakePreferences(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

@@ -24,6 +24,7 @@ from fenpei.engine.capacity import Usage
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
+    PreferenceRepository,
     SubscriptionRepository,
 )
 
@@ -215,6 +216,7 @@ class UnitOfWork(Protocol):
     inbox: InboxRepository
     job_runs: JobRunRepository
     subscriptions: SubscriptionRepository
+    preferences: PreferenceRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -24,6 +24,7 @@ from fenpei.domain.events import (
 )
 from fenpei.domain.jobs import JobRun, JobStatus
 from fenpei.domain.org import Leave, Rep, Team
+from fenpei.domain.preferences import NotificationPreferences, RoleNotificationDefaults
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.users import Role, User
@@ -426,6 +427,27 @@ webhook_subscriptions = sa.Table(
     sa.Column("created_by", sa.String(64)),
 )
 
+# Notification preferences (domain/preferences.py): one row per user who chose, one per
+# role an admin gave a default. email_events null: the role's default (users) applies.
+notification_preferences = sa.Table(
+    "notification_preferences",
+    metadata,
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("email_events", Json),
+    sa.Column("quiet_start", sa.String(5)),
+    sa.Column("quiet_end", sa.String(5)),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+role_notification_defaults = sa.Table(
+    "role_notification_defaults",
+    metadata,
+    sa.Column("role", str_enum(Role), primary_key=True),
+    sa.Column("email_events", Json, nullable=False, default=list),
+)
+
 # Every column refuses what either database would refuse (adapters/db/types.py).
 guard_columns(metadata)
 mapper_registry = registry(metadata=metadata)
@@ -452,6 +474,8 @@ _MAPPED: list[tuple[type, sa.Table]] = [
     (Notification, notifications),
     (JobRun, job_runs),
     (WebhookSubscription, webhook_subscriptions),
+    (NotificationPreferences, notification_preferences),
+    (RoleNotificationDefaults, role_notification_defaults),
 ]
 
 

@@ -14,12 +14,14 @@ from fenpei.adapters.db.repositories import conflicts_as_domain_errors
 from fenpei.adapters.db.repositories.analytics import SqlAnalyticsReads
 from fenpei.adapters.db.repositories.jobs import SqlJobRuns
 from fenpei.adapters.db.repositories.outbox import SqlInbox, SqlOutbox
+from fenpei.adapters.db.repositories.preferences import SqlPreferences
 from fenpei.adapters.db.repositories.subscriptions import SqlSubscriptions
 from fenpei.domain.errors import FenpeiError
 from fenpei.services import ports
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
+    PreferenceRepository,
     SubscriptionRepository,
 )
 
@@ -59,6 +61,7 @@ class SqlUnitOfWork:
     inbox: InboxRepository
     job_runs: ports.JobRunRepository
     subscriptions: SubscriptionRepository
+    preferences: PreferenceRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -89,6 +92,7 @@ class SqlUnitOfWork:
         self.inbox = SqlInbox(session)
         self.job_runs = SqlJobRuns(session)
         self.subscriptions = SqlSubscriptions(session)
+        self.preferences = SqlPreferences(session)
         return self
 
     def __exit__(

@@ -1,14 +1,16 @@
 """What delivering messages needs from the outside world: the outbox and inbox tables, the
-webhook subscriptions, and a sender per channel."""
+webhook subscriptions, the users' notification preferences, and a sender per channel."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from fenpei.domain.events import Delivery, DeliveryStatus, Message, Notification, OutboxEvent
+from fenpei.domain.preferences import NotificationPreferences, RoleNotificationDefaults
 from fenpei.domain.subscriptions import WebhookSubscription
+from fenpei.domain.users import Role
 
 
 class OutboxRepository(Protocol):
@@ -102,3 +104,19 @@ class SubscriptionRepository(Protocol):
     def deliveries(self, name: str, *, limit: int = 50, offset: int = 0) -> list[Delivery]:
         """The webhook deliveries to the subscription ``name``, newest first."""
         ...
+
+
+class PreferenceRepository(Protocol):
+    """Users' notification preferences and the admins' defaults per role."""
+
+    def get(self, user_id: int) -> NotificationPreferences | None: ...
+
+    def for_users(self, user_ids: Collection[int]) -> list[NotificationPreferences]:
+        """Those of ``user_ids`` who chose anything (one query, for a dispatch batch)."""
+        ...
+
+    def add(self, prefs: NotificationPreferences) -> None: ...
+
+    def role_default(self, role: Role) -> RoleNotificationDefaults | None: ...
+    def role_defaults(self) -> list[RoleNotificationDefaults]: ...
+    def add_role_default(self, defaults: RoleNotificationDefaults) -> None: ...
