@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fenpei.domain.access import LoginFailures
 from fenpei.domain.errors import Conflict
 from tests.fakes.store import Store
@@ -10,6 +12,9 @@ from tests.fakes.store import Store
 class FakeLoginFailures:
     def __init__(self, store: Store) -> None:
         self._store = store
+
+    def serialize(self, keys: Sequence[str]) -> None:
+        """Nothing to do: the fakes run one transaction at a time."""
 
     def get(self, key: str, *, lock: bool = False) -> LoginFailures | None:
         return self._store.login_failures.rows.get(key)

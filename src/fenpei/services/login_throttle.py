@@ -103,6 +103,7 @@ def log_in(
     """Check a username and password unless too many failures locked them out; count a failure
     under the username and the client address, clear the username's count on success."""
     keys = throttle_keys(username=username, client=client)
+    uow.login_failures.serialize(keys)
     held = {key: uow.login_failures.get(key, lock=True) for key in keys}
     locked_until = lock_ends(held.values(), now=now)
     if locked_until is not None:

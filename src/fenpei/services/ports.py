@@ -153,6 +153,11 @@ class TokenRepository(Protocol):
 class LoginFailureRepository(Protocol):
     """Failed-login counters by key; changes to a row got here are saved at commit."""
 
+    def serialize(self, keys: Sequence[str]) -> None:
+        """Make concurrent attempts on any of ``keys`` wait for each other, in one order,
+        until this transaction ends (whether or not their rows exist yet)."""
+        ...
+
     def get(self, key: str, *, lock: bool = False) -> LoginFailures | None: ...
     def add(self, failures: LoginFailures) -> None:
         """Insert a new counter; Conflict if a concurrent transaction inserted the key."""

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
 from fenpei.adapters.db.repositories._base import Repository
 from fenpei.domain.access import LoginFailures
 
 
 class SqlLoginFailures(Repository):
+    def serialize(self, keys: Sequence[str]) -> None:
+        # PostgreSQL: transaction advisory locks, taken in sorted order. Row locks alone are
+        # not enough: a missing row cannot be locked, and two attempts inserting the two
+        # missing counters while another updates one of them deadlocked (seen under load).
+        # SQLite has one writer at a time already.
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        for key in sorted(set(keys)):
+            lock_id = zlib.crc32(f"fenpei:login:{key}".encode())
+            self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_id)))
+
     def get(self, key: str, *, lock: bool = False) -> LoginFailures | None:
         # A locked read goes to the database even if the row is in the session already
         # (populate_existing): after waiting for the lock, the count must be the committed one.
