@@ -666,6 +666,21 @@ CASES: dict[tuple[str, str], Case] = {
         "/admin/deliveries/{delivery}/retry",
         pages(303, anonymous=403, token=403, token_without_scope=403, **_NOT_ADMIN),
     ),
+    # webhook subscriptions' pages: admins only (an empty form is 422)
+    ("GET", "/admin/subscriptions"): Case("/admin/subscriptions", pages(**_NOT_ADMIN)),
+    ("POST", "/admin/subscriptions"): Case("/admin/subscriptions", _rule_form_posts(422)),
+    ("GET", "/admin/subscriptions/{subscription_id}"): Case(
+        "/admin/subscriptions/{subscription}", pages(**_NOT_ADMIN)
+    ),
+    ("POST", "/admin/subscriptions/{subscription_id}"): Case(
+        "/admin/subscriptions/{subscription}", _rule_form_posts(422)
+    ),
+    **{
+        ("POST", f"/admin/subscriptions/{{subscription_id}}/{action}"): Case(
+            f"/admin/subscriptions/{{subscription}}/{action}", _rule_form_posts(status)
+        )
+        for action, status in (("rotate", 200), ("delete", 303), ("test", 303))
+    },
     **{
         ("POST", f"/categories/{{key}}/{action}"): Case(
             f"/categories/level/{action}",

@@ -39,6 +39,7 @@ from fenpei.web import (
     pages_notifications,
     pages_org,
     pages_rules,
+    pages_subscriptions,
 )
 from fenpei.web.rendering import (
     STATIC_DIR,
@@ -111,5 +112,6 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_org.router)
     app.include_router(pages_categories.router)
     app.include_router(pages_notifications.router)
+    app.include_router(pages_subscriptions.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
