@@ -29,6 +29,7 @@ from fenpei.domain.events import (
 )
 from fenpei.domain.users import Actor, User
 from fenpei.services import _audit
+from fenpei.services.notifications._email_prefs import EmailPreferences
 from fenpei.services.notifications.messages import render, role_of
 from fenpei.services.notifications.ports import Sender
 from fenpei.services.ports import UnitOfWork
@@ -115,6 +116,8 @@ def expand(*, uow: UnitOfWork, outlets: Outlets, now: datetime, limit: int = 200
     logins: dict[int | None, list[User]] = {}  # each rep's users, read once for the batch
     for user in uow.users.for_reps({r for e in events for r in _concerned(e.payload)}):
         logins.setdefault(user.rep_id, []).append(user)
+    email_prefs = EmailPreferences(uow, logins)  # each rep's user's choices (issue 10)
+    send_at: dict[tuple[Channel, str], datetime] = {}  # held by quiet hours; else now
     for event in events:
         assert event.id is not None
         reps = _concerned(event.payload)
@@ -122,7 +125,13 @@ def expand(*, uow: UnitOfWork, outlets: Outlets, now: datetime, limit: int = 200
         for user in (user for rep_id in reps for user in logins.get(rep_id, [])):
             assert user.id is not None
             notes.append(Notification(user.id, event.key, event.type, payload, created_at=now))
-        recipients = [(Channel.email, f"rep:{rep_id}") for rep_id in reps]
+        # Email a rep only about the events their user wants, held until their quiet hours
+        # end (services/notifications/_email_prefs.py). The inbox entries above are always
+        # written: a rep always sees everything in the inbox.
+        wanted = [rep_id for rep_id in reps if email_prefs.wanted(rep_id, event.type)]
+        recipients = [(Channel.email, f"rep:{rep_id}") for rep_id in wanted]
+        for rep_id in wanted:
+            send_at[Channel.email, f"rep:{rep_id}"] = email_prefs.send_at(rep_id, now)
         if event.type is EventType.test:
             # "Send test event": to the one subscription it names (active or not), no one else.
             recipients = [(Channel.webhook, str(event.payload.get("subscription")))]
@@ -135,7 +144,7 @@ def expand(*, uow: UnitOfWork, outlets: Outlets, now: datetime, limit: int = 200
                 recipient=recipient,
                 key=delivery_key(event.key, channel, recipient),
                 created_at=now,
-                next_attempt_at=now,
+                next_attempt_at=send_at.get((channel, recipient), now),
             )
             for channel, recipient in recipients
             if channel in outlets.senders
