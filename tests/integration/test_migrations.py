@@ -1,0 +1,23 @@
+"""The migrations build exactly the schema the code declares, on SQLite and PostgreSQL: a
+table, column, index or constraint added to tables.py without a migration (or a migration
+that differs from it) fails here, not in production."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from fenpei.adapters.db.migrate import upgrade
+from fenpei.adapters.db.tables import metadata
+
+
+def test_the_migrated_schema_is_the_declared_schema(database_url: str) -> None:
+    engine = sa.create_engine(database_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        differences = compare_metadata(context, metadata)
+    engine.dispose()
+
+    assert differences == []
