@@ -41,12 +41,12 @@ from tests.e2e import _hostile
 ADMIN = "fuzz-admin"
 ADMIN_PASSWORD = "long enough password"
 # Values no example can know: the admin's password in a password change, and in a path a
-# category, one of its values and a rule's first version.
+# category, one of its values, a rule's first version and a role (notification defaults).
 BODY_VALUES: dict[str, Any] = {
     "current_password": ADMIN_PASSWORD,
     "new_password": "another long enough password",
 }
-PATH_VALUES: dict[str, Any] = {"key": "level", "code": "A", "version": 1}
+PATH_VALUES: dict[str, Any] = {"key": "level", "code": "A", "version": 1, "role": "rep"}
 WEBHOOK = "POST /api/v1/webhooks/leads"
 
 
@@ -92,6 +92,8 @@ class FuzzWorld:
             return sorted(self.codes)
         if name == "code":
             return sorted({code for codes in self.codes.values() for code in codes})
+        if name == "name":  # a job's (the only path parameter so called)
+            return [PATH_VALUES["name"]]
         return list(self.ids.get(name.removesuffix("_id"), ()))
 
 

@@ -505,6 +505,23 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/subscriptions/{subscription_id}/deliveries"): Case(
         "/api/v1/subscriptions/{subscription}/deliveries", admins()
     ),
+    # notification preferences: everyone their own; role defaults for admins
+    ("GET", "/api/v1/account/notifications"): Case("/api/v1/account/notifications", anyone()),
+    ("PUT", "/api/v1/account/notifications"): Case(
+        "/api/v1/account/notifications",
+        anyone(),
+        lambda w: {
+            "email_events": ["customer.assigned"],
+            "quiet_start": "22:00",
+            "quiet_end": "07:00",
+        },
+    ),
+    ("GET", "/api/v1/notification-defaults/{role}"): Case(
+        "/api/v1/notification-defaults/rep", admins()
+    ),
+    ("PUT", "/api/v1/notification-defaults/{role}"): Case(
+        "/api/v1/notification-defaults/rep", admins(), lambda w: {"email_events": []}
+    ),
     # Everyone may change their own password (a wrong current one here: 422).
     ("POST", "/api/v1/account/password"): Case(
         "/api/v1/account/password",
@@ -747,6 +764,10 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/notifications"): "notifications:read",
     ("POST", "/api/v1/notifications/read"): "notifications:write",
     ("GET", "/api/v1/notifications/unread-count"): "notifications:read",
+    ("GET", "/api/v1/account/notifications"): "notifications:read",
+    ("PUT", "/api/v1/account/notifications"): "notifications:write",
+    ("GET", "/api/v1/notification-defaults/{role}"): "notifications:read",
+    ("PUT", "/api/v1/notification-defaults/{role}"): "notifications:write",
     ("GET", "/api/v1/reps"): "org:read",
     ("POST", "/api/v1/reps"): "org:write",
     ("GET", "/api/v1/reps/{rep_id}"): "org:read",

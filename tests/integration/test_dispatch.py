@@ -2,15 +2,19 @@
 failures are retried with backoff until the receiver is back, dead letters can be retried,
 a worker that dies loses nothing. The clock is moved by hand; nothing sleeps.
 
-The sender here is a recording stand-in for the port (the real SMTP, IM and webhook senders
-are tested against real local receivers in test_notify_*.py and test_workers_pg.py)."""
+Most tests here send to a recording stand-in for the sender port; the outage test sends to a
+real SMS gateway on 127.0.0.1, the email test to a real SMTP server (aiosmtpd), and the IM
+and webhook senders meet their real local receivers in test_notify_*.py,
+test_webhook_subscriptions.py and test_workers_pg.py."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from random import Random
+from urllib.parse import unquote
 
 import pytest
 
@@ -32,7 +36,7 @@ from fenpei.services.notifications.dispatch import (
     retry_dead,
 )
 from tests.fakes import FakeHasher, FixedClock
-from tests.integration._receivers import smtp_server
+from tests.integration._receivers import RobotReceiver, smtp_server
 from tests.integration._routing_world import World, build_world
 
 
@@ -192,11 +196,17 @@ def test_subscribers_get_the_events_they_asked_for(app: Fenpei) -> None:
 def test_receiver_down_during_1000_assignments_gets_every_message_once_when_back(
     app: Fenpei, clock: FixedClock
 ) -> None:
+    """A real SMS gateway on 127.0.0.1 answers 503 for a while, then comes back."""
     world = build_world(app)
-    receiver = Receiver(up=False)
-    outlets = Outlets(
-        senders={Channel.webhook: receiver}, subscribers=[Subscriber(Channel.webhook, "crm")]
-    )
+    gateway = RobotReceiver(dingtalk_secret="-", feishu_secret="-", sms_token="sms-token")
+    robot = {
+        "name": "gateway",
+        "kind": "sms",
+        "url": gateway.url("/sms/send"),
+        "secret": "sms-token",
+        "to": ["+8613800138000"],
+    }
+    outlets = build_outlets(Settings(robots=[robot]))  # type: ignore[list-item]
     customers = _customers(app, 1000)
     with app.uow() as uow:
         bulk_assign(
@@ -207,22 +217,28 @@ def test_receiver_down_during_1000_assignments_gets_every_message_once_when_back
             now=app.now(),
         )
         uow.commit()
+    try:
+        gateway.forced = (503, {"error": "down for maintenance"})
+        for _ in range(3):  # down for a while: every attempt fails and is put off
+            assert _drain(app, outlets) >= 10
+            clock.advance(minutes=2)
+        refused = len(gateway.hits)
+        with app.uow(read_only=True) as uow:
+            counts = uow.outbox.counts()
+        assert counts[DeliveryStatus.pending] == 1000 and counts[DeliveryStatus.dead] == 0
 
-    for _ in range(3):  # down for a while: every attempt fails and is put off
-        assert _drain(app, outlets) >= 10
-        clock.advance(minutes=2)
-    assert receiver.got == [] and receiver.refused >= 1000
-    with app.uow(read_only=True) as uow:
-        counts = uow.outbox.counts()
-    assert counts[DeliveryStatus.pending] == 1000 and counts[DeliveryStatus.dead] == 0
+        gateway.reset()  # back up; from here on every request is accepted
+        clock.advance(minutes=10)  # the retries come due as the backoff allows
+        _drain(app, outlets)
+        accepted = list(gateway.hits)
+    finally:
+        gateway.close()
 
-    receiver.up = True
-    clock.advance(minutes=10)  # back: the retries come due as the backoff allows
-    _drain(app, outlets)
-
-    keys = receiver.keys()
+    assert refused >= 3000, "each message was tried, and tried again, while it was down"
+    keys = Counter(unquote(hit.headers["X-Fenpei-Dedupe-Key"]) for hit in accepted)
     assert len(keys) == 1000 and set(keys.values()) == {1}
-    assert sorted(m.extra["payload"]["customer_id"] for _, m in receiver.got) == customers
+    linked = [re.search(r"/customers/(\d+)", hit.body["text"]) for hit in accepted]
+    assert sorted(int(found.group(1)) for found in linked if found) == customers
     with app.uow(read_only=True) as uow:
         assert uow.outbox.counts()[DeliveryStatus.delivered] == 1000
 

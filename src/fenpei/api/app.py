@@ -21,6 +21,7 @@ from fenpei.api.routes import (
     metrics,
     notifications,
     org,
+    preferences,
     rules,
     subscriptions,
     tokens,
@@ -73,6 +74,8 @@ def _api_v1() -> APIRouter:
     router.include_router(notifications.router)
     router.include_router(notifications.deliveries_router)
     router.include_router(subscriptions.router)
+    router.include_router(preferences.account_router)
+    router.include_router(preferences.defaults_router)
     return router
 
 
