@@ -41,12 +41,19 @@ from tests.e2e import _hostile
 ADMIN = "fuzz-admin"
 ADMIN_PASSWORD = "long enough password"
 # Values no example can know: the admin's password in a password change, and in a path a
-# category, one of its values, a rule's first version and a role (notification defaults).
+# category, one of its values, a rule's first version, a role (notification defaults) and
+# a scheduled job.
 BODY_VALUES: dict[str, Any] = {
     "current_password": ADMIN_PASSWORD,
     "new_password": "another long enough password",
 }
-PATH_VALUES: dict[str, Any] = {"key": "level", "code": "A", "version": 1, "role": "rep"}
+PATH_VALUES: dict[str, Any] = {
+    "key": "level",
+    "code": "A",
+    "version": 1,
+    "role": "rep",
+    "name": "retry-queue",
+}
 WEBHOOK = "POST /api/v1/webhooks/leads"
 
 

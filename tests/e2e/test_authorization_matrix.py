@@ -480,6 +480,10 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/deliveries/{delivery_id}/retry"): Case(
         "/api/v1/deliveries/{delivery}/retry", admins()
     ),
+    # scheduled jobs: admins only (a run by hand runs retry-queue on the caller's copy)
+    ("GET", "/api/v1/jobs"): Case("/api/v1/jobs", admins()),
+    ("GET", "/api/v1/jobs/{name}/runs"): Case("/api/v1/jobs/retry-queue/runs", admins()),
+    ("POST", "/api/v1/jobs/{name}/run"): Case("/api/v1/jobs/retry-queue/run", admins()),
     # webhook subscriptions: admins only
     ("GET", "/api/v1/subscriptions"): Case("/api/v1/subscriptions", admins()),
     ("POST", "/api/v1/subscriptions"): Case(
@@ -683,6 +687,11 @@ CASES: dict[tuple[str, str], Case] = {
         "/admin/deliveries/{delivery}/retry",
         pages(303, anonymous=403, token=403, token_without_scope=403, **_NOT_ADMIN),
     ),
+    ("GET", "/admin/jobs"): Case("/admin/jobs", pages(**_NOT_ADMIN)),
+    ("POST", "/admin/jobs/{name}/run"): Case(
+        "/admin/jobs/retry-queue/run",
+        pages(303, anonymous=403, token=403, token_without_scope=403, **_NOT_ADMIN),
+    ),
     # webhook subscriptions' pages: admins only (an empty form is 422)
     ("GET", "/admin/subscriptions"): Case("/admin/subscriptions", pages(**_NOT_ADMIN)),
     ("POST", "/admin/subscriptions"): Case("/admin/subscriptions", _rule_form_posts(422)),
@@ -760,6 +769,9 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/customers/{customer_id}/history"): "customers:read",
     ("GET", "/api/v1/deliveries"): "deliveries:read",
     ("POST", "/api/v1/deliveries/{delivery_id}/retry"): "deliveries:write",
+    ("GET", "/api/v1/jobs"): "jobs:read",
+    ("GET", "/api/v1/jobs/{name}/runs"): "jobs:read",
+    ("POST", "/api/v1/jobs/{name}/run"): "jobs:write",
     ("POST", "/api/v1/leads"): "leads:write",
     ("GET", "/api/v1/notifications"): "notifications:read",
     ("POST", "/api/v1/notifications/read"): "notifications:write",

@@ -17,6 +17,7 @@ from fenpei.api.routes import (
     categories,
     customers,
     health,
+    jobs,
     leads,
     metrics,
     notifications,
@@ -32,11 +33,13 @@ from fenpei.api.token_scopes import require_token_scope
 from fenpei.bootstrap import Fenpei
 from fenpei.http import input_guard
 from fenpei.http.headers import ResponseHeaders
+from fenpei.jobs.registry import scheduled_jobs
 from fenpei.web import (
     auth,
     pages,
     pages_categories,
     pages_dashboard,
+    pages_jobs,
     pages_notifications,
     pages_org,
     pages_rules,
@@ -73,6 +76,7 @@ def _api_v1() -> APIRouter:
     router.include_router(account.router)
     router.include_router(notifications.router)
     router.include_router(notifications.deliveries_router)
+    router.include_router(jobs.router)
     router.include_router(subscriptions.router)
     router.include_router(preferences.account_router)
     router.include_router(preferences.defaults_router)
@@ -91,6 +95,9 @@ def create_app(fenpei: Fenpei) -> FastAPI:
         dependencies=[Depends(require_csrf)],
     )
     app.state.fenpei = fenpei
+    # The composition root of the HTTP side: the one module of api/ that sees jobs/ (its
+    # registry builds the jobs over ``fenpei``); routes and pages get them as JobsDep.
+    app.state.jobs = scheduled_jobs(fenpei)
     app.state.templates = make_templates(fenpei.settings)
     install_error_handlers(app, render_page=render_error_page)
     install_csrf_handler(app, render_page=render_csrf_page)
@@ -115,6 +122,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_org.router)
     app.include_router(pages_categories.router)
     app.include_router(pages_notifications.router)
+    app.include_router(pages_jobs.router)
     app.include_router(pages_subscriptions.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

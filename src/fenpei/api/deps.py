@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -26,6 +26,7 @@ from fenpei.domain.errors import CredentialsRefused
 from fenpei.domain.users import Actor, PasswordChangeRequired, User
 from fenpei.services import scope, tokens
 from fenpei.services.ports import UnitOfWork
+from fenpei.services.scheduling import Job
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +45,19 @@ async def _fenpei(request: Request) -> Fenpei:
     return get_fenpei(request)
 
 
+async def _jobs(request: Request) -> Sequence[Job]:
+    jobs = request.app.state.jobs
+    assert isinstance(jobs, list), "create_app() keeps the scheduled jobs on app.state"
+    return jobs
+
+
 # The dependencies that only look at what is already in hand are ``async def``: FastAPI
 # runs a plain ``def`` dependency in its thread pool, a hop that costs more than the
 # check. Those that touch the database stay ``def`` (they block).
 FenpeiDep = Annotated[Fenpei, Depends(_fenpei)]
+# The named periodic jobs (jobs/registry.py), which create_app() hands over: api/ and web/
+# see them as services.scheduling.Job values and never import jobs/.
+JobsDep = Annotated[Sequence[Job], Depends(_jobs)]
 
 
 def get_uow(request: Request, fenpei: FenpeiDep) -> Iterator[UnitOfWork]:

@@ -36,7 +36,7 @@ def list_jobs() -> None:
     with fenpei_app() as fenpei, fenpei.uow(read_only=True) as uow:
         jobs = scheduled_jobs(fenpei)
         table = Table("job", "every", "last run", "status", "next run", "what it does")
-        for state in scheduling.states(uow=uow, jobs=jobs, now=fenpei.now()):
+        for state in scheduling.states(uow=uow, jobs=jobs, actor=SYSTEM, now=fenpei.now()):
             last = state.last
             table.add_row(
                 state.job.name,
@@ -59,6 +59,7 @@ def run(
             uow_factory=fenpei.uow,
             jobs=scheduled_jobs(fenpei),
             name=name,
+            actor=SYSTEM,
             now=fenpei.now,
             worker=worker_name(),
         )

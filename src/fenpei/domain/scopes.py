@@ -16,6 +16,7 @@ AREAS = (
     "categories",
     "customers",
     "deliveries",
+    "jobs",
     "leads",
     "notifications",
     "org",

@@ -48,8 +48,10 @@ def record(
     obj: object,
     now: datetime,
     before: dict[str, Any] | None = None,
+    object_id: str | None = None,
 ) -> None:
-    """Append an audit entry for ``obj``; only changed fields are kept when ``before`` is given."""
+    """Append an audit entry for ``obj``; only changed fields are kept when ``before`` is given.
+    ``object_id`` names an object that has no ``id`` (a job run: its job)."""
     after = snapshot(obj)
     if before is not None:
         changed = {k for k in after if before.get(k) != after[k]}
@@ -60,7 +62,7 @@ def record(
             actor=actor.name,
             action=action,
             object_type=type(obj).__name__.lower(),
-            object_id=str(getattr(obj, "id", "")),
+            object_id=object_id if object_id is not None else str(getattr(obj, "id", "")),
             at=now,
             before=before or {},
             after=after,
