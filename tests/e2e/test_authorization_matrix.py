@@ -535,6 +535,15 @@ CASES: dict[tuple[str, str], Case] = {
     # pages
     ("GET", "/login"): Case("/login", public()),
     ("GET", "/account/password"): Case("/account/password", pages()),
+    # notification settings: everyone their own (an empty form: the role default); the
+    # role defaults' form posts are for admins
+    ("GET", "/account/notifications"): Case("/account/notifications", pages()),
+    ("POST", "/account/notifications"): Case(
+        "/account/notifications", pages(303, anonymous=403, token=403, token_without_scope=403)
+    ),
+    ("POST", "/admin/notification-defaults/{role}"): Case(
+        "/admin/notification-defaults/rep", _rule_form_posts(303)
+    ),
     ("POST", "/account/password"): Case(
         "/account/password", pages(422, anonymous=403, token=403, token_without_scope=403)
     ),

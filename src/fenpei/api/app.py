@@ -42,6 +42,7 @@ from fenpei.web import (
     pages_jobs,
     pages_notifications,
     pages_org,
+    pages_preferences,
     pages_rules,
     pages_subscriptions,
 )
@@ -122,6 +123,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_org.router)
     app.include_router(pages_categories.router)
     app.include_router(pages_notifications.router)
+    app.include_router(pages_preferences.router)
     app.include_router(pages_jobs.router)
     app.include_router(pages_subscriptions.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
