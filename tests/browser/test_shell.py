@@ -16,6 +16,7 @@ EVERY_LINK = [
     "Teams",
     "Categories",
     "Deliveries",
+    "Jobs",
 ]
 
 
@@ -36,7 +37,15 @@ def test_each_role_sees_its_own_navigation(live: Live, page: Page) -> None:
         page.goto(live.url("/customers"))
         seen[username] = nav_links(page)
 
-    assert seen["admin"] == ["Dashboard", "Customers", "Rules", "Teams", "Categories", "Deliveries"]
+    assert seen["admin"] == [
+        "Dashboard",
+        "Customers",
+        "Rules",
+        "Teams",
+        "Categories",
+        "Deliveries",
+        "Jobs",
+    ]
     assert seen["manager"] == ["Dashboard", "Customers", "Rules", "Teams"]
     assert seen["rep"] == ["Customers", "My customers"]
     assert "Dashboard" not in seen["auditor"] and "Rules" not in seen["auditor"]
@@ -185,8 +194,12 @@ def test_pages_fit_a_phone_screen(live: Live, phone_page: Page) -> None:
         phone_page.goto(live.url("/customers"))
         nav = phone_page.locator("nav.main-nav")
         expect(nav.locator("a").first).to_be_visible()
+        expect(nav.locator('a[href="/admin/jobs"]')).to_be_visible()  # the nav wraps
         assert no_sideways_scroll(phone_page)
         shot(phone_page, "customers-phone")
+        phone_page.goto(live.url("/admin/jobs"))
+        assert no_sideways_scroll(phone_page)  # the tables scroll inside their box
+        shot(phone_page, "jobs-phone")
 
 
 def test_screenshots_of_the_main_pages_at_desktop_width(live: Live, page: Page) -> None:
@@ -197,6 +210,9 @@ def test_screenshots_of_the_main_pages_at_desktop_width(live: Live, page: Page) 
         shot(page, "customers")
         page.goto(live.url(f"/customers/{live.world.acme}"))
         shot(page, "customer")
+        page.goto(live.url("/admin/jobs"))
+        expect(page.locator('nav.main-nav a[href="/admin/jobs"]')).to_be_visible()
+        shot(page, "jobs")
 
 
 def test_an_htmx_button_asks_first_and_sends_nothing_when_cancelled(live: Live, page: Page) -> None:
