@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from fenpei.cli._common import console, fenpei_app
 from fenpei.domain.events import DeliveryStatus
+from fenpei.domain.jobs import JobStatus
 from fenpei.domain.users import SYSTEM
 from fenpei.jobs.queue import retry_queue as retry_queue_job
 from fenpei.jobs.registry import scheduled_jobs
@@ -26,8 +28,8 @@ deliveries_app = typer.Typer(
 )
 
 
-def _when(at: object) -> str:
-    return at.strftime("%Y-%m-%d %H:%M:%S") if hasattr(at, "strftime") else ""
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S") if at is not None else ""
 
 
 @app.command("list")
@@ -64,7 +66,7 @@ def run(
             worker=worker_name(),
         )
     console.print(f"{outcome.job}: {outcome.status.value}  {outcome.summary or ''}")
-    if outcome.status.value == "failed":
+    if outcome.status is JobStatus.failed:
         raise typer.Exit(1)
 
 
