@@ -6,4 +6,6 @@ recipient on each channel and delivered by the dispatcher, at least once, with a
     dispatch.py   expand events into deliveries, claim due ones, send, retry, dead-letter
     inbox.py      the in-app inbox: list, unread count, mark read
     messages.py   the text of each message, in the recipient's language
+    preferences.py  each user's email events and quiet hours, each role's default
+    _email_prefs.py what expand reads of them per batch (the rules: domain/preferences.py)
 """
