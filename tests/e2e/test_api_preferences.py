@@ -37,6 +37,21 @@ def test_a_user_reads_and_replaces_their_own_preferences(user_client: TestClient
     assert actions.count("notification_preferences.set") == 2
 
 
+def test_a_user_switches_the_daily_digest_on_and_off(user_client: TestClient) -> None:
+    before = user_client.get(MINE).json()
+    on = user_client.put(MINE, json={"email_events": ["customer.pooled"], "digest": True})
+    after = user_client.get(MINE).json()
+    off = user_client.put(MINE, json={"email_events": ["customer.pooled"]}).json()
+
+    assert before["digest"] is False
+    assert on.status_code == 200, on.text
+    assert on.json()["digest"] is True and after["digest"] is True
+    assert after["email_events"] == ["customer.pooled"]
+    assert off["digest"] is False  # PUT replaces: an absent digest is off
+    assert user_client.put(MINE, json={"digest": "daily"}).status_code == 422
+    assert user_client.get(MINE).json()["digest"] is False
+
+
 def test_bad_preferences_are_named_by_field_and_change_nothing(user_client: TestClient) -> None:
     user_client.put(MINE, json={"email_events": ["customer.assigned"]})
 

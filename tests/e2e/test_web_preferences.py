@@ -44,6 +44,26 @@ def test_a_user_chooses_email_events_and_quiet_hours(app: Fenpei, user_client: T
     assert (stored.quiet_start, stored.quiet_end) == ("22:00", "07:30")
 
 
+def test_a_user_ticks_the_daily_digest_and_unticks_it(app: Fenpei, user_client: TestClient) -> None:
+    before = user_client.get(PAGE).text
+    saved = user_client.post(PAGE, data={"mode": "default", "digest": "on"})
+    ticked = user_client.get(saved.headers["location"]).text
+    user_client.post(PAGE, data={"mode": "default"})  # an unticked box is not sent
+    unticked = user_client.get(PAGE).text
+    english = user_client.get(f"{PAGE}?lang=en").text
+
+    assert "每日摘要，代替逐条邮件" in text_of(before) and _checked(before, "digest") == []
+    assert saved.status_code == 303
+    assert _checked(ticked, "digest") == ["on"]
+    assert _checked(unticked, "digest") == []
+    assert "Daily digest instead of single emails" in text_of(english)
+    with app.uow(read_only=True) as uow:
+        admin = uow.users.by_username(ADMIN_USERNAME)
+        assert admin is not None and admin.id is not None
+        stored = uow.preferences.get(admin.id)
+    assert stored is not None and stored.digest is False and stored.last_digest_at is not None
+
+
 def test_bad_quiet_hours_come_back_by_the_field_and_change_nothing(
     app: Fenpei, user_client: TestClient
 ) -> None:

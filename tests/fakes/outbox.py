@@ -18,6 +18,9 @@ class FakeOutbox:
     def add(self, event: OutboxEvent) -> None:
         self._store.add(self._store.outbox_events, event)
 
+    def add_now(self, event: OutboxEvent) -> None:
+        self.add(event)
+
     def claim_unexpanded(self, *, limit: int) -> list[OutboxEvent]:
         fresh = [e for e in self._store.outbox_events if e.expanded_at is None]
         return sorted(fresh, key=lambda e: e.id or 0)[:limit]
@@ -106,6 +109,16 @@ class FakeInbox:
 
     def unread_count(self, user_id: int) -> int:
         return len(self.for_user(user_id, unread_only=True, limit=10**9))
+
+    def created_between(
+        self, user_id: int, *, since: datetime, until: datetime
+    ) -> list[Notification]:
+        found = [
+            n
+            for n in self._store.notifications
+            if n.user_id == user_id and since <= n.created_at < until
+        ]
+        return sorted(found, key=lambda n: (n.created_at, n.id or 0))
 
     def mark_read(self, user_id: int, *, ids: Sequence[int] | None, now: datetime) -> int:
         marked = [

@@ -20,6 +20,10 @@ class FakePreferences:
         rows = self._store.notification_preferences.rows
         return [rows[user_id] for user_id in sorted(user_ids) if user_id in rows]
 
+    def digest_users(self) -> list[NotificationPreferences]:
+        rows = self._store.notification_preferences
+        return sorted((p for p in rows if p.digest), key=lambda p: p.user_id)
+
     def add(self, prefs: NotificationPreferences) -> None:
         self._store.add(self._store.notification_preferences, prefs)
 

@@ -33,6 +33,7 @@ class PreferencesUpdate(BaseModel):
                     "email_events": ["customer.assigned"],
                     "quiet_start": "22:00",
                     "quiet_end": "08:00",
+                    "digest": False,
                 }
             ]
         },
@@ -47,6 +48,9 @@ class PreferencesUpdate(BaseModel):
     quiet_end: TimeOfDay | None = Field(
         None, description="... until this one; may be earlier than the start (overnight)."
     )
+    digest: bool = Field(
+        False, description="One email a day (at 08:00 your time) instead of one per event."
+    )
 
 
 class PreferencesRead(BaseModel):
@@ -58,6 +62,7 @@ class PreferencesRead(BaseModel):
     uses_role_default: bool = Field(description="True: you have not chosen; your role's applies.")
     quiet_start: str | None
     quiet_end: str | None
+    digest: bool = Field(description="True: one daily email instead of one per event.")
     role: Role
     updated_at: datetime | None
 

@@ -21,6 +21,9 @@ class EventType(StrEnum):
     reassigned = "customer.reassigned"  # from one owner to another (transfer, reassign)
     pooled = "customer.pooled"  # put into a pool (公海) by a rule, a return or a reclaim
     test = "webhook.test"  # "send test event": to one webhook subscription, on request
+    # A user's daily email digest (services/notifications/digest.py): written already
+    # expanded into its one email, so it never reaches an inbox, a robot or a webhook.
+    digest = "notifications.digest"
 
 
 class Channel(StrEnum):

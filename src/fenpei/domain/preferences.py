@@ -5,7 +5,11 @@ The in-app inbox is always on: a rep always sees everything about their customer
 so only the other channels (email for now) can be switched off. A user who has not chosen
 gets their role's default (set by an admin), and a role with no default gets every event.
 Quiet hours are wall-clock times in the user's zone; a window may span midnight
-(22:00-07:00), and a window whose start equals its end is no window at all."""
+(22:00-07:00), and a window whose start equals its end is no window at all.
+
+A user may take a daily digest (每日摘要) instead of one email per event: their events are
+then emailed once a day, at the first digest run at/after ``DIGEST_AT`` in their zone
+(services/notifications/digest.py), and never one by one."""
 
 from __future__ import annotations
 
@@ -20,8 +24,10 @@ from fenpei.domain.users import Role
 
 # The channels a user may switch events off on (the inbox is not one of them).
 CHOOSABLE_CHANNELS = (Channel.email,)
-# The events a user may choose among: every event but the webhook test event.
-CHOOSABLE_EVENTS = tuple(t.value for t in EventType if t is not EventType.test)
+# The events a user may choose among: every event but the webhook test event and the
+# digest (which carries the chosen events).
+CHOOSABLE_EVENTS = tuple(t.value for t in EventType if t not in (EventType.test, EventType.digest))
+DIGEST_AT = time(8, 0)  # the digest goes at the first run at/after this, local time
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)", re.ASCII)
 
 
@@ -34,6 +40,10 @@ class NotificationPreferences:
     email_events: list[str] | None = None
     quiet_start: str | None = None  # "HH:MM", with quiet_end, or both None
     quiet_end: str | None = None
+    digest: bool = False  # one email a day instead of one per event
+    # Where the next digest starts: when the last one was made, or when the digest was
+    # switched on (events before that were emailed one by one). None: the last 24 hours.
+    last_digest_at: datetime | None = None
 
 
 @dataclass(eq=False)
@@ -67,6 +77,15 @@ def wants(
     if chosen is None:
         chosen = list(role_default) if role_default is not None else None
     return chosen is None or str(event_type) in chosen
+
+
+def digest_due(now: datetime, last_digest_at: datetime | None, zone: ZoneInfo) -> bool:
+    """Whether a digest user's digest is due: it is ``DIGEST_AT`` or later in ``zone`` and
+    no digest was made (nor the digest switched on) earlier on that local date."""
+    local = now.astimezone(zone)
+    if local.time().replace(tzinfo=None) < DIGEST_AT:
+        return False
+    return last_digest_at is None or last_digest_at.astimezone(zone).date() < local.date()
 
 
 def held_until(

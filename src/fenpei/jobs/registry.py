@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fenpei.bootstrap import Fenpei
+from fenpei.domain.events import Channel
 from fenpei.jobs.queue import retry_queue
+from fenpei.services.notifications.digest import write_digests
 from fenpei.services.scheduling import Job
 
 
@@ -16,6 +18,16 @@ def _retry_queue(fenpei: Fenpei) -> str:
     return ", ".join(f"{n} {what}" for what, n in outcomes.items())
 
 
+def email_digest(fenpei: Fenpei) -> str:
+    """Queue the daily digests that are due; the worker's dispatcher sends them."""
+    if Channel.email not in fenpei.outlets.senders:
+        return "skipped: email is not configured"
+    with fenpei.uow() as uow:
+        report = write_digests(uow=uow, now=fenpei.now())
+        uow.commit()
+    return report.summary()
+
+
 def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
     return [
         Job(
@@ -23,5 +35,11 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             every=timedelta(minutes=5),
             run=lambda: _retry_queue(fenpei),
             description="Route queued customers again (capacity may have freed since).",
+        ),
+        Job(
+            name="email-digest",
+            every=timedelta(hours=1),
+            run=lambda: email_digest(fenpei),
+            description="Email each digest user their daily digest, after 08:00 their time.",
         ),
     ]

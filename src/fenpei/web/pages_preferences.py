@@ -25,6 +25,7 @@ PAGE = "/account/notifications"
 Events = Annotated[list[str] | None, Form(max_length=len(CHOOSABLE_EVENTS) * 2)]
 TimeOfDay = Annotated[str, Form(max_length=20)]
 Mode = Annotated[str, Form(max_length=20)]
+Checkbox = Annotated[str, Form(max_length=20)]  # "on" when ticked, absent when not
 RoleParam = Annotated[Role, Path()]
 _DONE = frozenset({"saved", "defaults"})
 
@@ -61,6 +62,7 @@ def _page(
             "email_events": mine.email_events,
             "quiet_start": mine.quiet_start or "",
             "quiet_end": mine.quiet_end or "",
+            "digest": mine.digest,
         },
         "failed": failed or {},
         "failed_role": failed_role,
@@ -84,21 +86,21 @@ def preferences_page(
 def save_preferences(
     request: Request, uow: UowDep, user: CurrentUser, actor: CurrentActor, fenpei: FenpeiDep,
     mode: Mode = "default", email_events: Events = None, quiet_start: TimeOfDay = "",
-    quiet_end: TimeOfDay = "",
+    quiet_end: TimeOfDay = "", digest: Checkbox = "",
 ) -> Response:  # fmt: skip
     """Save your choices: "default" follows your role, "custom" the ticked events."""
     chosen = (email_events or []) if mode == "custom" else None
     try:
         preferences.set_own_preferences(
             uow=uow, actor=actor, email_events=chosen, quiet_start=quiet_start or None,
-            quiet_end=quiet_end or None, now=fenpei.now(),
+            quiet_end=quiet_end or None, digest=bool(digest), now=fenpei.now(),
         )  # fmt: skip
         uow.commit()
     except ValidationFailed as exc:
         uow.rollback()
         values = {
             "mode": mode, "email_events": email_events or [], "quiet_start": quiet_start,
-            "quiet_end": quiet_end,
+            "quiet_end": quiet_end, "digest": bool(digest),
         }  # fmt: skip
         return _page(request, uow, user, actor, failed=_errors(exc), values=values, status_code=422)
     return RedirectResponse(f"{PAGE}?done=saved", status_code=303)

@@ -438,6 +438,8 @@ notification_preferences = sa.Table(
     sa.Column("email_events", Json),
     sa.Column("quiet_start", sa.String(5)),
     sa.Column("quiet_end", sa.String(5)),
+    sa.Column("digest", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+    sa.Column("last_digest_at", UtcDateTime),
     sa.Column("updated_at", UtcDateTime, nullable=False),
 )
 

@@ -49,6 +49,7 @@ def put_my_preferences(
         email_events=body.email_events,
         quiet_start=body.quiet_start,
         quiet_end=body.quiet_end,
+        digest=body.digest,
         now=fenpei.now(),
     )
     uow.commit()

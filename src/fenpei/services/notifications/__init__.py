@@ -8,4 +8,5 @@ recipient on each channel and delivered by the dispatcher, at least once, with a
     messages.py   the text of each message, in the recipient's language
     preferences.py  each user's email events and quiet hours, each role's default
     _email_prefs.py what expand reads of them per batch (the rules: domain/preferences.py)
+    digest.py     the daily email digest, instead of one email per event (the job writes it)
 """

@@ -4,8 +4,9 @@ read once per batch (domain/preferences.py decides).
 The email about a rep's customer goes to the rep (``rep:<id>``), so it follows the
 preferences of the rep's login: the first active user linked to the rep (by id; a rep
 normally has one). A rep with no login follows the ``rep`` role's default and has no quiet
-hours. Quiet hours are read in the rep's ``time_zone`` (one the org service validated; an
-unknown one, from before that check, counts as UTC rather than losing the message)."""
+hours. A user who takes the daily digest gets no email per event. Quiet hours are read in
+the rep's ``time_zone`` (one the org service validated; an unknown one, from before that
+check, counts as UTC rather than losing the message)."""
 
 from __future__ import annotations
 
@@ -40,9 +41,12 @@ class EmailPreferences:
         return {d.role: d.email_events for d in self._uow.preferences.role_defaults()}
 
     def wanted(self, rep_id: int, event_type: EventType) -> bool:
-        """Whether the rep gets an email about ``event_type`` at all."""
+        """Whether the rep gets an email about ``event_type`` on its own: never when their user
+        takes the daily digest (the inbox entry is its source; digest.py sends it)."""
         user = self._user.get(rep_id)
         prefs = self._prefs.get(user.id) if user is not None and user.id else None
+        if prefs is not None and prefs.digest:
+            return False
         role = user.role if user is not None else Role.rep
         return wants(prefs, self._defaults.get(role), event_type.value, Channel.email)
 

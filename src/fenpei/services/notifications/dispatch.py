@@ -30,7 +30,7 @@ from fenpei.domain.events import (
 from fenpei.domain.users import Actor, User
 from fenpei.services import _audit
 from fenpei.services.notifications._email_prefs import EmailPreferences
-from fenpei.services.notifications.messages import render, role_of
+from fenpei.services.notifications.messages import render, render_digest, role_of
 from fenpei.services.notifications.ports import Sender
 from fenpei.services.ports import UnitOfWork
 
@@ -126,8 +126,9 @@ def expand(*, uow: UnitOfWork, outlets: Outlets, now: datetime, limit: int = 200
             assert user.id is not None
             notes.append(Notification(user.id, event.key, event.type, payload, created_at=now))
         # Email a rep only about the events their user wants, held until their quiet hours
-        # end (services/notifications/_email_prefs.py). The inbox entries above are always
-        # written: a rep always sees everything in the inbox.
+        # end, and not at all to a rep whose user takes the daily digest (_email_prefs.py).
+        # The inbox entries above are always written: a rep always sees everything in the
+        # inbox, and the digest is made from them (digest.py).
         wanted = [rep_id for rep_id in reps if email_prefs.wanted(rep_id, event.type)]
         recipients = [(Channel.email, f"rep:{rep_id}") for rep_id in wanted]
         for rep_id in wanted:
@@ -193,14 +194,23 @@ class _Readers:
             address = rep.email if rep is not None else None
             language = self._languages.get(rep_id, outlets.language)
             role = role_of(payload, rep_id)
-        message = render(
-            event.type,
-            payload,
-            language=language,
-            role=role,
-            key=delivery.key,
-            base_url=outlets.base_url,
-        )
+        if event.type is EventType.digest:  # a user's daily digest (digest.py), in their language
+            message = render_digest(
+                event.payload["items"],
+                rep_id=event.payload["rep_id"],
+                language=event.payload["language"],
+                key=delivery.key,
+                base_url=outlets.base_url,
+            )
+        else:
+            message = render(
+                event.type,
+                payload,
+                language=language,
+                role=role,
+                key=delivery.key,
+                base_url=outlets.base_url,
+            )
         extra = {
             **message.extra,
             "event": event.type.value,

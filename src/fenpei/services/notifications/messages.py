@@ -1,5 +1,6 @@
 """The words of each message, in the recipient's language (zh-CN or en): the subject and
-text of an email or IM message, and the line an in-app notification shows."""
+text of an email or IM message, the line an in-app notification shows, and the daily
+digest that lists those lines in one email."""
 
 from __future__ import annotations
 
@@ -35,6 +36,12 @@ _LINES: dict[str, dict[tuple[EventType, str], str]] = {
 }
 _REASON = {"zh-CN": "原因：{reason}", "en": "Why: {reason}"}
 _OPEN = {"zh-CN": "查看客户", "en": "Open the customer"}
+_DIGEST_SUBJECT = {"zh-CN": "fenpei：昨日 {n} 条通知", "en": "fenpei: {n} notifications"}
+_DIGEST_ONE = {"zh-CN": "fenpei：昨日 1 条通知", "en": "fenpei: 1 notification"}
+_DIGEST_INTRO = {
+    "zh-CN": "自上一封摘要以来的通知（共 {n} 条）：",
+    "en": "Your notifications since the last digest ({n}):",
+}
 _FOOTER = {
     "zh-CN": "此消息由 fenpei 客户分配系统发送。",
     "en": "Sent by fenpei, the customer assignment system.",
@@ -88,3 +95,31 @@ def render(
         f'<p style="color:#888">{escape(_FOOTER[language])}</p></body></html>'
     )
     return Message(subject=subject, text="\n".join(parts), html=html, key=key, extra={"link": link})
+
+
+def render_digest(
+    items: list[dict[str, Any]], *, rep_id: int | None, language: str, key: str, base_url: str
+) -> Message:
+    """A daily digest: one line per notification (``items``: each its ``type`` and
+    ``payload``, oldest first), as the rep ``rep_id`` should read them, with the links."""
+    language = language if language in _LINES else "zh-CN"
+    n = len(items)
+    subject = (_DIGEST_ONE if n == 1 else _DIGEST_SUBJECT)[language].format(n=n)
+    base = base_url.rstrip("/")
+    entries = []
+    for item in items:
+        payload = item["payload"]
+        text = line(
+            EventType(item["type"]), payload, language=language, role=role_of(payload, rep_id)
+        )
+        entries.append((text, f"{base}/customers/{payload.get('customer_id')}"))
+    intro = _DIGEST_INTRO[language].format(n=n)
+    text = "\n".join(
+        [intro, "", *(f"- {entry}\n  {link}" for entry, link in entries), "", _FOOTER[language]]
+    )
+    listed = "".join(f'<li><a href="{escape(link)}">{escape(e)}</a></li>' for e, link in entries)
+    html = (
+        f'<!doctype html><html lang="{language}"><body><p>{escape(intro)}</p><ul>{listed}</ul>'
+        f'<p style="color:#888">{escape(_FOOTER[language])}</p></body></html>'
+    )
+    return Message(subject=subject, text=text, html=html, key=key, extra={"count": n})

@@ -18,6 +18,10 @@ class OutboxRepository(Protocol):
         """Write an event in the current transaction (it is sent only if that commits)."""
         ...
 
+    def add_now(self, event: OutboxEvent) -> None:
+        """Write an event at once, in the current transaction, so it has an id to deliver."""
+        ...
+
     def claim_unexpanded(self, *, limit: int) -> list[OutboxEvent]:
         """The oldest events not yet turned into deliveries, locked; rows another worker
         holds are skipped (PostgreSQL), so two workers never expand the same event."""
@@ -70,6 +74,13 @@ class InboxRepository(Protocol):
 
     def unread_count(self, user_id: int) -> int: ...
 
+    def created_between(
+        self, user_id: int, *, since: datetime, until: datetime
+    ) -> list[Notification]:
+        """The user's notifications created at or after ``since`` and before ``until``,
+        oldest first (what a daily digest lists)."""
+        ...
+
     def mark_read(self, user_id: int, *, ids: Sequence[int] | None, now: datetime) -> int:
         """Mark the user's notifications ``ids`` (all when None) read; how many changed."""
         ...
@@ -116,6 +127,11 @@ class PreferenceRepository(Protocol):
         ...
 
     def add(self, prefs: NotificationPreferences) -> None: ...
+
+    def digest_users(self) -> list[NotificationPreferences]:
+        """The preferences of the users who take the daily digest, by user, locked for this
+        transaction (a second run waits, then sees what the first wrote)."""
+        ...
 
     def role_default(self, role: Role) -> RoleNotificationDefaults | None: ...
     def role_defaults(self) -> list[RoleNotificationDefaults]: ...

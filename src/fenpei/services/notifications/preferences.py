@@ -31,6 +31,7 @@ class PreferencesView:
     uses_role_default: bool  # they have not chosen: their role's default applies
     quiet_start: str | None
     quiet_end: str | None
+    digest: bool  # a daily digest instead of one email per event
     role: Role
     updated_at: datetime | None
 
@@ -61,6 +62,7 @@ def _view(uow: UnitOfWork, actor: Actor, prefs: NotificationPreferences | None) 
         uses_role_default=chosen is None,
         quiet_start=prefs.quiet_start if prefs is not None else None,
         quiet_end=prefs.quiet_end if prefs is not None else None,
+        digest=prefs.digest if prefs is not None else False,
         role=actor.role,
         updated_at=prefs.updated_at if prefs is not None else None,
     )
@@ -102,9 +104,11 @@ def set_own_preferences(
     quiet_start: str | None,
     quiet_end: str | None,
     now: datetime,
+    digest: bool = False,
 ) -> PreferencesView:
-    """Choose the events emailed to you (None: your role's default) and your quiet hours
-    (both None: none); bad values are named by field and nothing changes."""
+    """Choose the events emailed to you (None: your role's default), your quiet hours
+    (both None: none) and whether they come as one daily digest; bad values are named by
+    field and nothing changes."""
     user_id = _user_id(actor)
     problems = _event_problems(email_events or [], "email_events")
     problems += _quiet_problems(quiet_start, quiet_end)
@@ -119,7 +123,10 @@ def set_own_preferences(
     else:
         before = _audit.snapshot(prefs)
     prefs.email_events, prefs.quiet_start, prefs.quiet_end = events, quiet_start, quiet_end
-    prefs.updated_at = now
+    if digest and not prefs.digest:
+        # The first digest starts here: what came before was emailed one by one.
+        prefs.last_digest_at = now
+    prefs.digest, prefs.updated_at = digest, now
     _audit.record(
         uow, actor=actor, action="notification_preferences.set", obj=prefs, now=now, before=before
     )

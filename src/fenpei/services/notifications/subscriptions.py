@@ -26,7 +26,7 @@ SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
 # What a subscription may ask for: every event but the test event, which goes only where
 # an admin sends it.
-SUBSCRIBABLE = tuple(t.value for t in EventType if t is not EventType.test)
+SUBSCRIBABLE = tuple(t.value for t in EventType if t not in (EventType.test, EventType.digest))
 LOG_PAGE = 50
 
 

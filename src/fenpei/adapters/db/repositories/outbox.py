@@ -19,6 +19,10 @@ class SqlOutbox(Repository):
     def add(self, event: OutboxEvent) -> None:
         self.session.add(event)  # flushed with the change it tells of
 
+    def add_now(self, event: OutboxEvent) -> None:
+        self.session.add(event)
+        self.session.flush()
+
     def claim_unexpanded(self, *, limit: int) -> list[OutboxEvent]:
         # SKIP LOCKED: a second worker takes the next events instead of waiting for these.
         # SQLite has one writer at a time (BEGIN IMMEDIATE), which serialises the claim.
@@ -126,6 +130,17 @@ class SqlInbox(Repository):
         c = t.notifications.c
         query = sa.select(sa.func.count()).where(c.user_id == user_id, c.read_at.is_(None))
         return int(self.session.scalar(query) or 0)
+
+    def created_between(
+        self, user_id: int, *, since: datetime, until: datetime
+    ) -> list[Notification]:
+        c = t.notifications.c
+        query = (
+            sa.select(Notification)
+            .where(c.user_id == user_id, c.created_at >= since, c.created_at < until)
+            .order_by(c.created_at, c.id)
+        )
+        return list(self.session.scalars(query))
 
     def mark_read(self, user_id: int, *, ids: Sequence[int] | None, now: datetime) -> int:
         c = t.notifications.c

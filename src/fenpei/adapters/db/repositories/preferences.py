@@ -23,6 +23,16 @@ class SqlPreferences(Repository):
         query = sa.select(NotificationPreferences).where(c.user_id.in_(sorted(user_ids)))
         return list(self.session.scalars(query))
 
+    def digest_users(self) -> list[NotificationPreferences]:
+        c = t.notification_preferences.c
+        query = (
+            sa.select(NotificationPreferences)
+            .where(c.digest.is_(True))
+            .order_by(c.user_id)
+            .with_for_update()
+        )
+        return list(self.session.scalars(query))
+
     def add(self, prefs: NotificationPreferences) -> None:
         self.session.add(prefs)
         self.session.flush()
