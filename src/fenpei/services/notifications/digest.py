@@ -34,7 +34,7 @@ class DigestReport:
     empty: int = 0  # digest users due today with nothing to report: no email
 
     def summary(self) -> str:
-        return f"{self.written} digests queued, {self.empty} with nothing to report"
+        return f"digests queued: {self.written}; nothing to report: {self.empty}"
 
 
 def write_digests(*, uow: UnitOfWork, now: datetime) -> DigestReport:
