@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fenpei.domain.events import Channel, EventType
-from fenpei.domain.preferences import NotificationPreferences, held_until, parse_hhmm, wants
+from fenpei.domain.preferences import (
+    NotificationPreferences,
+    digest_due,
+    held_until,
+    parse_hhmm,
+    wants,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -109,6 +115,25 @@ def test_an_end_in_the_spring_forward_gap_is_after_the_gap() -> None:
     until = held_until(now, "01:00", "02:30", BERLIN)
     assert until == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
     assert until > now
+
+
+@pytest.mark.parametrize(
+    ("now", "last", "due"),
+    [
+        # 08:00 in Berlin (UTC+1) is 07:00 UTC; the day is Berlin's, not UTC's.
+        (datetime(2026, 11, 3, 6, 59, tzinfo=UTC), None, False),
+        (datetime(2026, 11, 3, 7, 0, tzinfo=UTC), None, True),
+        (datetime(2026, 11, 3, 7, 0, tzinfo=UTC), datetime(2026, 11, 2, 7, 0, tzinfo=UTC), True),
+        (datetime(2026, 11, 3, 9, 0, tzinfo=UTC), datetime(2026, 11, 3, 7, 0, tzinfo=UTC), False),
+        # switched on at 00:30 Berlin (23:30 UTC the day before): that day has its start
+        (datetime(2026, 11, 3, 7, 0, tzinfo=UTC), datetime(2026, 11, 2, 23, 30, tzinfo=UTC), False),
+        (datetime(2026, 11, 4, 6, 59, tzinfo=UTC), datetime(2026, 11, 3, 7, 0, tzinfo=UTC), False),
+    ],
+)
+def test_a_digest_is_due_once_a_local_day_from_8_on(
+    now: datetime, last: datetime | None, due: bool
+) -> None:
+    assert digest_due(now, last, BERLIN) is due
 
 
 def test_no_window_when_unset_or_start_equals_end() -> None:
