@@ -57,10 +57,14 @@ def test_a_longer_bad_value_is_cut_to_forty_characters_ending_in_dots() -> None:
         ("created_at", "between", ["2024-05-01", "later"], "value[1]", ISO),
         ("employees", "between", [1, "many"], "value[1]", "a number"),
         ("employees", "between", ["few", 9], "value[0]", "a number"),
+        ("employees", "in", [1, 10**400], "value[1]", "a finite number"),
+        ("employees", "in", [1, float("inf")], "value[1]", "a finite number"),
+        ("employees", "in", [float("nan"), 1], "value[0]", "a finite number"),
+        ("region", "in", ["East", " "], "value[1]", "non-empty text"),
     ],
 )
 def test_a_bad_item_in_a_list_is_named_by_its_position(
-    field: str, op: str, value: list[str], path: str, wanted: str
+    field: str, op: str, value: list[object], path: str, wanted: str
 ) -> None:
     where, message = refusal({"field": field, "op": op, "value": value})
 
@@ -109,3 +113,37 @@ def test_a_refused_age_names_the_upper_limit_unless_it_was_not_positive(
 
     assert where == "conditions.value"
     assert said.endswith(message)
+
+
+def test_an_in_list_takes_up_to_a_thousand_values() -> None:
+    values = [f"r{i}" for i in range(1000)]
+
+    assert parse_conditions({"field": "region", "op": "in", "value": values}, CATALOG)
+    assert refusal({"field": "region", "op": "in", "value": [*values, "r1000"]}) == (
+        "conditions.value",
+        "'in' takes at most 1000 values, got 1001",
+    )
+
+
+def test_groups_count_toward_the_depth_limit_as_not_does() -> None:
+    def nested(levels: int, group: str) -> dict[str, object]:
+        node: dict[str, object] = {"field": "region", "op": "eq", "value": "East"}
+        for _ in range(levels - 1):
+            node = {group: [node]}
+        return node
+
+    for group in ("all", "any"):
+        assert parse_conditions(nested(20, group), CATALOG)
+        where, message = refusal(nested(21, group))
+
+        assert where == "conditions" + f".{group}[0]" * 20
+        assert message == "is nested more than 20 levels deep"
+
+
+def test_an_op_that_is_not_text_is_refused_with_the_ops_of_the_field() -> None:
+    ops = "eq, ne, in, not_in, contains, starts_with, regex, is_empty, is_not_empty"
+
+    assert refusal({"field": "region", "op": 5, "value": "East"}) == (
+        "conditions.op",
+        f"unknown op 5 (one of {ops})",
+    )
