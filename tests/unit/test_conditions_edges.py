@@ -7,7 +7,7 @@ import pytest
 
 from fenpei.domain.custom_fields import CustomField, FieldKind
 from fenpei.domain.errors import ValidationFailed
-from fenpei.engine.conditions import parse_conditions
+from fenpei.engine.conditions import Leaf, parse_conditions
 from fenpei.engine.fields import field_catalog
 
 CATALOG = field_catalog([CustomField(key="renewal", label="Renewal", kind=FieldKind.date)])
@@ -147,3 +147,23 @@ def test_an_op_that_is_not_text_is_refused_with_the_ops_of_the_field() -> None:
         "conditions.op",
         f"unknown op 5 (one of {ops})",
     )
+
+
+def test_a_condition_object_without_a_field_is_read_as_a_field_test_missing_its_field() -> None:
+    assert refusal({"op": "eq", "value": "East"}) == (
+        "conditions.field",
+        "needs a field name, got None",
+    )
+
+
+def test_a_key_that_is_not_text_is_refused_by_name() -> None:
+    tree = {"field": "region", "op": "eq", "value": "East", 5: "x"}
+
+    assert refusal(tree) == ("conditions", "unknown key 5")
+
+
+def test_a_test_written_without_a_value_keeps_none_as_its_value() -> None:
+    empty = parse_conditions({"field": "source", "op": "is_empty"}, CATALOG)
+    assert isinstance(empty, Leaf)
+
+    assert empty.value is None
