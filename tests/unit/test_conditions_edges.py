@@ -167,3 +167,13 @@ def test_a_test_written_without_a_value_keeps_none_as_its_value() -> None:
     assert isinstance(empty, Leaf)
 
     assert empty.value is None
+
+
+@pytest.mark.parametrize("zone", [5, None, "", "  ", "Mars/Olympus"])
+def test_business_hours_in_an_unknown_zone_are_refused_naming_it(zone: object) -> None:
+    tree = {"field": "created_at", "op": "in_business_hours", "value": {"time_zone": zone}}
+
+    where, message = refusal(tree)
+
+    assert where == "conditions.value.time_zone"
+    assert message.startswith(f"unknown time zone {zone!r}")
