@@ -94,11 +94,12 @@ def test_an_email_with_two_at_signs_is_matched_on_the_part_after_the_last() -> N
 # Targets read only the fields of their kind -----------------------------------------------
 
 
-def test_a_reps_target_with_a_leftover_team_id_still_offers_the_listed_reps() -> None:
+def test_a_skill_target_with_a_leftover_team_id_still_offers_the_reps_with_the_skill() -> None:
     alice_on_team_7 = rep(1, "Alice", team_id=7)
-    target = Target(TargetKind.reps, rep_ids=(2,), team_id=7)
+    bob_retail = rep(2, "Bob", tags=["retail"])
+    target = Target(TargetKind.skill, skill="retail", team_id=7)
 
-    decision = run([rule(1, target=target)], reps=(alice_on_team_7, BOB))
+    decision = run([rule(1, target=target)], reps=(alice_on_team_7, bob_retail))
 
     assert decision.rep_id == 2
     assert [c.rep_id for c in decision.candidates] == [2]
