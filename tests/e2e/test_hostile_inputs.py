@@ -48,6 +48,7 @@ from fenpei.domain.custom_fields import CustomField, FieldKind
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import org, rules, tokens, users, webhooks
 from fenpei.services.rules import ensure_default_rule
+from tests._async import run as run_async
 from tests.e2e import _hostile
 from tests.e2e.conftest import ADMIN_PASSWORD, World, log_in
 from tests.fakes.hasher import FakeHasher
@@ -509,7 +510,7 @@ def test_a_streamed_50_mb_body_is_refused_at_the_cap_without_reading_on(
     cap = cap_of(small_app.settings)
     upload = Upload(FIFTY_MB)  # no Content-Length: Transfer-Encoding chunked, as a stream
 
-    status = asyncio.run(
+    status = run_async(
         _call(create_app(small_app), _scope("POST", LEADS, {"content-type": content_type}), upload)
     )
 
@@ -521,7 +522,7 @@ def test_a_declared_50_mb_body_is_refused_before_a_byte_is_read(small_app: Fenpe
     upload = Upload(FIFTY_MB)
     headers = {"content-type": "application/json", "content-length": str(FIFTY_MB)}
 
-    status = asyncio.run(_call(create_app(small_app), _scope("POST", LEADS, headers), upload))
+    status = run_async(_call(create_app(small_app), _scope("POST", LEADS, headers), upload))
 
     assert status == 413
     assert upload.pulled == 0
@@ -533,7 +534,7 @@ def test_a_small_anonymous_body_is_read_and_refused_as_anonymous(small_app: Fenp
     lead = b'{"name": "Wang Fang"}'
     upload = Upload(len(lead), lead)
 
-    status = asyncio.run(
+    status = run_async(
         _call(
             create_app(small_app),
             _scope("POST", LEADS, {"content-type": "application/json"}),
@@ -561,7 +562,7 @@ def test_healthz_answers_while_a_big_body_trickles_in(small_app: Fenpei) -> None
         resume.set()
         return health, still_uploading, await big
 
-    assert asyncio.run(scenario()) == (200, 1, 413)
+    assert run_async(scenario()) == (200, 1, 413)
 
 
 # --- the same over a real socket -----------------------------------------------------------------

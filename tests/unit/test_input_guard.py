@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +14,7 @@ from starlette.types import Message, Receive, Scope, Send
 from fenpei.domain.errors import FieldError
 from fenpei.domain.limits import NESTING_MESSAGE, NUL_MESSAGE, SURROGATE_MESSAGE
 from fenpei.http.input_guard import InputGuard
+from tests._async import run as run_async
 
 CAP = 4096
 
@@ -85,7 +85,7 @@ def _call(scope: Scope, chunks: Iterator[bytes]) -> tuple[Sender, Echo]:
     inner = Echo()
     guard = InputGuard(inner, max_body_bytes=CAP, max_upload_bytes=CAP * 4, respond=_refuse)
     sender = Sender(chunks)
-    asyncio.run(guard(scope, sender.receive, sender.send))
+    run_async(guard(scope, sender.receive, sender.send))
     return sender, inner
 
 
@@ -140,7 +140,7 @@ def test_deep_json_is_refused_before_any_parser_recurses() -> None:
     raw = b'{"conditions": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
     guard = InputGuard(Echo(), max_body_bytes=len(raw) + 1, max_upload_bytes=1, respond=_refuse)
     sender = Sender(iter([raw]))
-    asyncio.run(guard(_scope(), sender.receive, sender.send))
+    run_async(guard(_scope(), sender.receive, sender.send))
     assert sender.status == 422 and NESTING_MESSAGE in sender.json["message"]
 
 
