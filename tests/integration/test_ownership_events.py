@@ -50,66 +50,62 @@ def _customer(app: Fenpei, name: str) -> int:
     return created.id
 
 
+def _arrives(app: Fenpei, name: str) -> int:
+    """A new customer, created and routed in one transaction as /leads does."""
+    with app.uow() as uow:
+        customer, _ = create_and_route(
+            uow=uow,
+            rulebook=app.rulebook,
+            fields={"name": name},
+            actor=SYSTEM,
+            now=app.now(),
+            rng=Random(1),
+        )
+        uow.commit()
+    assert customer.id is not None
+    return customer.id
+
+
+def _give(app: Fenpei, customer_id: int, rep_id: int, reason: str | None = None) -> None:
+    with app.uow() as uow:
+        assign(
+            uow=uow,
+            customer_id=customer_id,
+            rep_id=rep_id,
+            actor=SYSTEM,
+            now=app.now(),
+            reason=reason,
+        )
+        uow.commit()
+
+
 def _owned_by(app: Fenpei, world: World, name: str) -> int:
     customer_id = _customer(app, name)
-    with app.uow() as uow:
-        assign(uow=uow, customer_id=customer_id, rep_id=world.bob, actor=SYSTEM, now=app.now())
-        uow.commit()
+    _give(app, customer_id, world.bob)
     return customer_id
 
 
 def _rule_on_arrival(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     add_rule(app, name="East", conditions={}, target={"kind": "reps", "rep_ids": [world.alice]})
-    with app.uow() as uow:
-        customer, _ = create_and_route(
-            uow=uow,
-            rulebook=app.rulebook,
-            fields={"name": "Arrives"},
-            actor=SYSTEM,
-            now=app.now(),
-            rng=Random(1),
-        )
-        uow.commit()
-    assert customer.id is not None
-    return Expected([customer.id], EventType.assigned, [world.alice])
+    customer_id = _arrives(app, "Arrives")
+    return Expected([customer_id], EventType.assigned, [world.alice])
 
 
 def _rule_to_pool(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     add_rule(app, name="Pool", conditions={}, target={"kind": "pool", "pool": "公海"})
-    with app.uow() as uow:
-        customer, _ = create_and_route(
-            uow=uow,
-            rulebook=app.rulebook,
-            fields={"name": "Pooled"},
-            actor=SYSTEM,
-            now=app.now(),
-            rng=Random(1),
-        )
-        uow.commit()
-    assert customer.id is not None
-    return Expected([customer.id], EventType.pooled, [None])
+    customer_id = _arrives(app, "Pooled")
+    return Expected([customer_id], EventType.pooled, [None])
 
 
 def _by_hand(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     customer_id = _customer(app, "By hand")
-    with app.uow() as uow:
-        assign(uow=uow, customer_id=customer_id, rep_id=world.carol, actor=SYSTEM, now=app.now())
-        uow.commit()
+    _give(app, customer_id, world.carol)
     return Expected([customer_id], EventType.assigned, [world.carol])
 
 
 def _transfer(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     customer_id = _owned_by(app, world, "Transferred")
-    with app.uow() as uow:
-        assign(
-            uow=uow,
-            customer_id=customer_id,
-            rep_id=world.carol,
-            actor=SYSTEM,
-            now=app.now(),
-            reason="Bob moved to key accounts",
-        )
-        uow.commit()
+    _give(app, customer_id, world.carol, reason="Bob moved to key accounts")
     return Expected([customer_id], EventType.reassigned, [world.carol])
 
 
@@ -146,16 +142,7 @@ def _import(app: Fenpei, world: World, tmp_path: Path) -> Expected:
 
 def _queue_retry(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     rule = add_rule(app, name="Nobody yet", conditions={}, target={"kind": "queue"})
-    with app.uow() as uow:
-        customer, _ = create_and_route(
-            uow=uow,
-            rulebook=app.rulebook,
-            fields={"name": "Waited"},
-            actor=SYSTEM,
-            now=app.now(),
-            rng=Random(1),
-        )
-        uow.commit()
+    customer_id = _arrives(app, "Waited")
     assert not _events(app), "queueing is no change of owner"
     with app.uow() as uow:
         target = {"kind": "reps", "rep_ids": [world.carol]}
@@ -166,8 +153,7 @@ def _queue_retry(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     route_queued(
         uow_factory=app.uow, rulebook=app.rulebook, actor=SYSTEM, now=app.now, rng=Random(1)
     )
-    assert customer.id is not None
-    return Expected([customer.id], EventType.assigned, [world.carol])
+    return Expected([customer_id], EventType.assigned, [world.carol])
 
 
 def _batch(app: Fenpei, world: World, tmp_path: Path) -> Expected:
