@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from fenpei.bootstrap import Fenpei
+from fenpei.domain.jobs import slot_of
 from fenpei.jobs.registry import scheduled_jobs
 from fenpei.services.notifications.dispatch import DispatchReport, dispatch_once
 from fenpei.services.scheduling import JobOutcome, run_due
@@ -28,6 +29,7 @@ def worker_name() -> str:
 class Worker:
     fenpei: Fenpei
     name: str = field(default_factory=worker_name)
+    _seen: dict[str, int] = field(default_factory=dict)  # job -> the last slot tried
 
     def tick(self) -> tuple[DispatchReport, list[JobOutcome]]:
         """One round: expand and deliver messages, then run the jobs whose slot is due."""
@@ -38,12 +40,16 @@ class Worker:
             worker=self.name,
             rng=self.fenpei.rng(),
         )
-        ran = run_due(
-            uow_factory=self.fenpei.uow,
-            jobs=scheduled_jobs(self.fenpei),
-            now=self.fenpei.now,
-            worker=self.name,
-        )
+        # Only jobs whose slot moved on since this worker last looked: the others' slot
+        # row is there already, and asking again would take a write lock every round.
+        now = self.fenpei.now()
+        due = [
+            job
+            for job in scheduled_jobs(self.fenpei)
+            if self._seen.get(job.name) != slot_of(now, job.every)
+        ]
+        ran = run_due(uow_factory=self.fenpei.uow, jobs=due, now=self.fenpei.now, worker=self.name)
+        self._seen.update({job.name: slot_of(now, job.every) for job in due})
         return report, ran
 
     def run(self, stop: threading.Event, *, poll_seconds: float) -> None:

@@ -1,0 +1,24 @@
+"""A worker's round runs each job once per slot and does not ask again within the slot."""
+
+from __future__ import annotations
+
+from fenpei.bootstrap import Fenpei
+from fenpei.jobs.worker import Worker
+from tests.fakes import FixedClock
+
+
+def test_a_worker_runs_each_job_once_per_slot_and_again_in_the_next(
+    app: Fenpei, clock: FixedClock
+) -> None:
+    worker = Worker(app)
+
+    _, first = worker.tick()
+    _, again = worker.tick()
+    clock.advance(hours=1)
+    _, next_hour = worker.tick()
+
+    assert sorted(o.job for o in first) == ["email-digest", "retry-queue"]
+    assert again == []
+    assert sorted(o.job for o in next_hour) == ["email-digest", "retry-queue"]
+    with app.uow(read_only=True) as uow:
+        assert len(uow.job_runs.history(limit=10)) == 4
