@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fenpei.adapters.db.repositories import COUNTABLE
@@ -18,6 +18,7 @@ from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer
+from fenpei.domain.errors import Conflict
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
@@ -290,5 +291,8 @@ class FakeIdempotency(_Repository):
     def get(self, key: str) -> IdempotentRequest | None:
         return self._store.idempotent_requests.rows.get(key)
 
-    def add(self, request: IdempotentRequest) -> None:
+    def claim(self, request: IdempotentRequest, *, wait: timedelta) -> None:
+        """One transaction at a time here: a key present was committed by another."""
+        if request.key in self._store.idempotent_requests.rows:
+            raise Conflict(f"idempotency key {request.key!r} is taken")
         self._store.add(self._store.idempotent_requests, request)

@@ -42,7 +42,11 @@ def create_once(
     model: type[M],
 ) -> M:
     """Run ``create`` (returning the new object's id and the answer) and commit — once per
-    key: a known key replays the stored answer with 200 instead."""
+    key: a known key replays the stored answer with 200 instead.
+
+    The key is claimed before ``create`` runs (``idempotency.claim``), so a concurrent
+    request with the same key waits for this one rather than doing the work as well, then
+    replays its answer; one that waits too long is a 409 and writes nothing."""
 
     def replayed() -> M | None:
         assert key is not None
@@ -60,21 +64,17 @@ def create_once(
     if (done := replayed()) is not None:
         return done
     try:
-        object_id, answer = create()
-        idempotency.remember(
-            uow=uow,
-            key=key,
-            kind=kind,
-            payload=payload,
-            object_id=object_id,
-            response=answer.model_dump(mode="json"),
-            now=fenpei.now(),
-        )
-        uow.commit()
+        claimed = idempotency.claim(uow=uow, key=key, kind=kind, payload=payload, now=fenpei.now())
+    except idempotency.KeyInUse:
+        uow.rollback()
+        raise
     except Conflict:
-        # A concurrent request with this key committed first: answer as it did.
+        # A concurrent request with this key committed while we waited: answer as it did.
         uow.rollback()
         if (done := replayed()) is None:
             raise
         return done
+    object_id, answer = create()
+    idempotency.settle(claimed, object_id=object_id, response=answer.model_dump(mode="json"))
+    uow.commit()
     return answer

@@ -1,15 +1,24 @@
 """Idempotent creation: a retried POST with the same ``Idempotency-Key`` gets the first answer.
 
-The record is written in the same transaction as what it created. Two requests racing with
-one key both do the work, but only one can commit the key (primary key); the loser rolls
-back and replays the winner's answer, so one customer exists either way.
+The key is claimed before the work is done: ``claim`` inserts its row at once (the kind and
+fingerprint known; ``object_id`` 0 and an empty response until ``settle`` fills them in, in
+the same transaction, before commit), so no other transaction ever sees a placeholder
+committed. A concurrent request with the same key therefore waits at its own claim rather
+than doing the work a second time:
+
+- on PostgreSQL its INSERT of the same primary key blocks until the first transaction ends.
+  If that committed, the claim is a ``Conflict`` (the caller rolls back and replays the
+  stored answer); if it rolled back, the claim succeeds and this request does the work. The
+  wait is bounded (``CLAIM_WAIT``): past it the claim is ``KeyInUse``, and nothing is kept;
+- on SQLite writers are serial (every write transaction begins IMMEDIATE), so a second
+  request only starts once the first has ended and finds its key committed, or not there.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fenpei.domain.access import IdempotentRequest
@@ -17,6 +26,15 @@ from fenpei.domain.errors import Conflict, ValidationFailed
 from fenpei.services.ports import UnitOfWork
 
 MAX_KEY = 200
+# How long a claim waits for a concurrent request holding the same key to finish.
+CLAIM_WAIT = timedelta(seconds=30)
+
+
+class KeyInUse(Conflict):
+    """A concurrent request holding the key did not finish within ``CLAIM_WAIT``."""
+
+    def __init__(self) -> None:
+        super().__init__("a request with this key is still being processed; retry")
 
 
 def fingerprint(kind: str, payload: object) -> str:
@@ -44,24 +62,28 @@ def replay(*, uow: UnitOfWork, key: str, kind: str, payload: object) -> dict[str
     return done.response
 
 
-def remember(
-    *,
-    uow: UnitOfWork,
-    key: str,
-    kind: str,
-    payload: object,
-    object_id: int,
-    response: dict[str, Any],
-    now: datetime,
-) -> None:
-    """Keep the answer under ``key``, in the caller's transaction."""
-    uow.idempotency.add(
-        IdempotentRequest(
-            key=key,
-            kind=kind,
-            fingerprint=fingerprint(kind, payload),
-            object_id=object_id,
-            response=response,
-            created_at=now,
-        )
+def claim(
+    *, uow: UnitOfWork, key: str, kind: str, payload: object, now: datetime
+) -> IdempotentRequest:
+    """Take ``key`` for this request, in the caller's transaction, before doing its work:
+    a placeholder row, filled in by ``settle`` before commit.
+
+    A ``Conflict`` if a concurrent request committed the key meanwhile (roll back, then
+    ``replay``); ``KeyInUse`` if one still held it after ``CLAIM_WAIT`` (roll back)."""
+    check_key(key)
+    claimed = IdempotentRequest(
+        key=key,
+        kind=kind,
+        fingerprint=fingerprint(kind, payload),
+        object_id=0,
+        response={},
+        created_at=now,
     )
+    uow.idempotency.claim(claimed, wait=CLAIM_WAIT)
+    return claimed
+
+
+def settle(claimed: IdempotentRequest, *, object_id: int, response: dict[str, Any]) -> None:
+    """Keep the answer under the key ``claim`` took; saved when the transaction commits."""
+    claimed.object_id = object_id
+    claimed.response = response

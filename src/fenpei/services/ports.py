@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -168,7 +168,11 @@ class LoginFailureRepository(Protocol):
 
 class IdempotencyRepository(Protocol):
     def get(self, key: str) -> IdempotentRequest | None: ...
-    def add(self, request: IdempotentRequest) -> None: ...
+    def claim(self, request: IdempotentRequest, *, wait: timedelta) -> None:
+        """Insert at once (changes made to ``request`` later are saved at commit). A
+        concurrent transaction inserting the key makes this wait for it to end, for at
+        most ``wait``: Conflict if it committed, ``KeyInUse`` if it is still running."""
+        ...
 
 
 class WebhookReceiptRepository(Protocol):

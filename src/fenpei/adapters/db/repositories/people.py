@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -16,8 +17,10 @@ from fenpei.adapters.db.repositories._base import (
 from fenpei.domain.access import IdempotentRequest
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.users import User
+from fenpei.services.idempotency import KeyInUse
 
 _INSERT_AUDIT = sa.insert(t.audit_log)
+_LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout ran out
 
 
 class SqlUsers(Repository):
@@ -74,8 +77,22 @@ class SqlIdempotency(Repository):
     def get(self, key: str) -> IdempotentRequest | None:
         return self.session.get(IdempotentRequest, key)
 
-    def add(self, request: IdempotentRequest) -> None:
-        """Flush at once: a concurrent request holding the key waits here, then conflicts."""
+    def claim(self, request: IdempotentRequest, *, wait: timedelta) -> None:
+        """Flush the INSERT at once: a concurrent request holding the key waits here, then
+        conflicts if that one committed. On PostgreSQL the wait is bounded by a lock_timeout
+        for this INSERT only (SQLite has one writer: nobody holds an uncommitted key)."""
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        if postgres:
+            self.session.flush()  # earlier changes: the timeout is for the key alone
+            timeout_ms = max(1, int(wait / timedelta(milliseconds=1)))
+            self.session.execute(sa.text(f"SET LOCAL lock_timeout = {timeout_ms}"))
         self.session.add(request)
-        with conflicts_as_domain_errors():
-            self.session.flush()
+        try:
+            with conflicts_as_domain_errors():
+                self.session.flush()
+        except sa.exc.OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+                raise KeyInUse from exc
+            raise
+        if postgres:
+            self.session.execute(sa.text("SET LOCAL lock_timeout TO DEFAULT"))
