@@ -13,6 +13,7 @@ from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import users
 from tests.e2e.conftest import World, log_in
 from tests.e2e.test_api import assert_error
+from tests.fakes import FixedClock
 
 API = "/api/v1"
 PASSWORD = "long enough password"
@@ -139,8 +140,9 @@ def test_only_an_admin_changes_teams(app: Fenpei, seeded: World) -> None:
 
 
 def test_admin_adds_a_rep_and_reads_their_current_load(
-    user_client: TestClient, seeded: World
+    user_client: TestClient, seeded: World, clock: FixedClock
 ) -> None:
+    clock.advance(hours=7)  # 00:30 in Shanghai: the day the seed gave Darcel the customer
     body = {
         "name": "Wang Fang 王芳",
         "team_id": seeded.team_id,

@@ -7,7 +7,7 @@ import copy
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -16,7 +16,7 @@ from fenpei.adapters.db.repositories.routing import CONFIG_TABLES
 from fenpei.domain.customers import OPEN_STAGES
 from fenpei.domain.org import Leave
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
-from fenpei.engine.capacity import Usage, intake_window_starts
+from fenpei.engine.capacity import Usage, intake
 from fenpei.services.ports import RepLoad
 from tests.fakes.store import Store
 
@@ -70,28 +70,35 @@ class FakeRoutingReads:
 
     def loads(self, *, now: datetime, rep_ids: Collection[int] | None = None) -> dict[int, RepLoad]:
         """For ``rep_ids`` (every rep, inactive ones too, when None): open customers held and
-        their expected value, customers received in the rolling windows (not counting
-        transfers to oneself) and the latest of those within the 30 days."""
+        their expected value, customers received in the rep's local day, week and month
+        (not counting transfers to oneself) and the latest received ever — counted from the
+        records each time, the reference the SQL counters are tested against."""
         only = sorted(set(rep_ids)) if rep_ids is not None else None
         held: dict[int, tuple[int, Decimal]] = {}
         for c in self._store.customers:
             if c.owner_id is not None and c.stage in OPEN_STAGES and c.deleted_at is None:
                 count, value = held.get(c.owner_id, (0, Decimal(0)))
                 held[c.owner_id] = (count + 1, value + (c.expected_value or 0))
-        day, week, month = intake_window_starts(now)
         received: dict[int, list[datetime]] = {}
         for a in self._store.assignments:
-            if a.to_rep_id is not None and a.at >= month and a.from_rep_id != a.to_rep_id:
+            if a.to_rep_id is not None and a.from_rep_id != a.to_rep_id:
                 received.setdefault(a.to_rep_id, []).append(a.at)
         loads = {}
         for rep_id in only if only is not None else list(self._store.reps.rows):
             count, value = held.get(rep_id, (0, Decimal(0)))
             times = received.get(rep_id, [])
-            usage = Usage(
-                count, sum(at >= day for at in times), sum(at >= week for at in times), len(times)
-            )
+            rep = self._store.reps.rows.get(rep_id)
+            usage = Usage(count, *intake(times, now, rep.time_zone if rep else "UTC"))
             loads[rep_id] = RepLoad(usage, Decimal(value), max(times, default=None))
         return loads
+
+    def recount_loads(
+        self, *, now: datetime, rep_ids: Collection[int] | None = None, lock: bool = False
+    ) -> dict[int, RepLoad]:
+        return self.loads(now=now, rep_ids=rep_ids)
+
+    def store_loads(self, *, now: datetime, loads: Mapping[int, RepLoad]) -> None:
+        """Nothing is kept here: every read counts afresh, so there is never drift."""
 
     def leaves_around(self, *, now: datetime) -> list[Leave]:
         return [leave for leave in self._store.leaves if leave.ends_at > now]

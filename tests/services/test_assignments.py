@@ -233,29 +233,45 @@ def test_closed_customers_do_not_count_against_the_open_limit(
     assert _owner(uow, fresh) == rep.id
 
 
-def test_per_day_intake_limit_rolls_over_after_24_hours(
+def test_the_daily_intake_limit_starts_again_at_the_reps_local_midnight(
     uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
-    rep = a_rep(uow, clock, max_per_day=2)
+    rep = a_rep(uow, clock, max_per_day=2, time_zone="Asia/Shanghai")  # 17:30 local
     first, second, third = _customers(uow, clock, 3)
     assigned(uow, clock, first, rep)
     assigned(uow, clock, second, rep)
-    clock.advance(hours=23, minutes=59)
+    clock.advance(hours=6, minutes=29)  # 23:59 in Shanghai, still the same day there
     error = refused(uow, CapacityExceeded, lambda: _assign(uow, clock, third, rep))
-    assert error.reason == "2/2 new customers in 24 hours"
-    clock.advance(minutes=1, seconds=1)
+    assert error.reason == "2/2 new customers today"
+    clock.advance(minutes=1)  # midnight in Shanghai (16:00 UTC)
     assigned(uow, clock, third, rep)
     assert _owner(uow, third) == rep.id
 
 
-def test_weekly_limit_counts_the_last_7_days(uow: FakeUnitOfWork, clock: FixedClock) -> None:
-    rep = a_rep(uow, clock, max_per_week=1)
+def test_the_same_instants_count_in_each_reps_own_day(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    shanghai = a_rep(uow, clock, max_per_day=1, time_zone="Asia/Shanghai")
+    london = a_rep(uow, clock, "Zhao Min", max_per_day=1, time_zone="Europe/London")
+    a, b, c, d = _customers(uow, clock, 4)
+    assigned(uow, clock, a, shanghai)  # 17:30 in Shanghai, 09:30 in London
+    assigned(uow, clock, b, london)
+    clock.advance(hours=8)  # 01:30 next day in Shanghai, 17:30 the same day in London
+    assigned(uow, clock, c, shanghai)
+    error = refused(uow, CapacityExceeded, lambda: _assign(uow, clock, d, london))
+    assert error.reason == "1/1 new customers today"
+
+
+def test_the_weekly_limit_counts_from_monday_in_the_reps_zone(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    rep = a_rep(uow, clock, max_per_week=1, time_zone="UTC")  # Monday 2 November, 09:30
     first, second = _customers(uow, clock, 2)
     assigned(uow, clock, first, rep)
-    clock.advance(days=6)
+    clock.advance(days=6, hours=14, minutes=29)  # Sunday 23:59
     error = refused(uow, CapacityExceeded, lambda: _assign(uow, clock, second, rep))
-    assert error.reason == "1/1 new customers in 7 days"
-    clock.advance(days=1, seconds=1)
+    assert error.reason == "1/1 new customers this week"
+    clock.advance(minutes=1)  # Monday 9 November, 00:00
     assigned(uow, clock, second, rep)
 
 

@@ -180,11 +180,11 @@ def test_count_by_and_recode_follow_sql_on_soft_deleted_rows() -> None:
             uow.customers.count_by("name")
 
 
-def test_usage_counts_open_customers_and_intake_in_rolling_windows() -> None:
+def test_usage_counts_open_customers_and_intake_in_the_reps_local_periods() -> None:
     uow = FakeUnitOfWork()
     with uow:
         for name in ("Wang Fang", "Zhao Min"):
-            uow.reps.add(Rep(name=name))
+            uow.reps.add(Rep(name=name, time_zone="UTC"))
         customers = [
             _customer("open", owner_id=1),
             _customer("won", owner_id=1, stage=Stage.won),
@@ -204,14 +204,20 @@ def test_usage_counts_open_customers_and_intake_in_rolling_windows() -> None:
                 )
             )
 
-        received(timedelta(hours=1))
-        received(timedelta(hours=23), from_rep=2)
-        received(timedelta(days=1, seconds=1))
-        received(timedelta(days=29))
-        received(timedelta(days=31))
+        # NOW is Monday 2 November, 09:30 UTC.
+        received(timedelta(hours=1))  # today
+        received(timedelta(hours=23), from_rep=2)  # Sunday: last week, this month
+        received(timedelta(days=1, seconds=1))  # Sunday 1 November
+        received(timedelta(days=29))  # October
         received(timedelta(hours=2), from_rep=1)  # from the rep to itself: not intake
         received(timedelta(hours=2), to_rep=2)
-        assert uow.reps.usage(1, now=NOW) == Usage(1, 2, 3, 4)
+        assert uow.reps.usage(1, now=NOW) == Usage(1, 1, 1, 3)
+        uow.reps.get(1).time_zone = "Asia/Shanghai"  # type: ignore[union-attr]
+        # 17:30 on Monday in Shanghai: 23 hours ago was Sunday 19:30 there, 1 day ago 17:29.
+        assert uow.reps.usage(1, now=NOW) == Usage(1, 1, 1, 3)
+        uow.reps.get(1).time_zone = "America/Los_Angeles"  # type: ignore[union-attr]
+        # 01:30 on Monday there: an hour ago is today; 23 hours ago, Sunday 02:30.
+        assert uow.reps.usage(1, now=NOW) == Usage(1, 1, 1, 3)
 
 
 def test_leaves_and_reps_are_listed_in_sql_order() -> None:

@@ -1,21 +1,22 @@
-"""The capacity constraint: open holdings and rolling intake windows, each limit on its own."""
+"""The capacity constraint: open holdings and intake per local day, week and month, each
+limit on its own."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fenpei.domain.org import Capacity, Rep
-from fenpei.engine.capacity import Usage, capacity_breach, intake_window_starts
+from fenpei.engine.capacity import Periods, Usage, capacity_breach, intake, periods
 
 LIMITS = [
     ("max_open", "open_count", "open customers"),
-    ("max_per_day", "received_day", "new customers in 24 hours"),
-    ("max_per_week", "received_week", "new customers in 7 days"),
-    ("max_per_month", "received_month", "new customers in 30 days"),
+    ("max_per_day", "received_day", "new customers today"),
+    ("max_per_week", "received_week", "new customers this week"),
+    ("max_per_month", "received_month", "new customers this month"),
 ]
 
 
@@ -52,13 +53,13 @@ def test_only_adding_several_says_how_many_would_exceed() -> None:
 
 
 def test_a_limit_of_zero_refuses_any_customer() -> None:
-    assert capacity_breach(Capacity(max_per_day=0), Usage(0)) == "0/0 new customers in 24 hours"
+    assert capacity_breach(Capacity(max_per_day=0), Usage(0)) == "0/0 new customers today"
 
 
 def test_the_first_limit_breached_is_the_one_reported_open_then_day_week_month() -> None:
     full = Capacity(max_open=1, max_per_day=1, max_per_week=1, max_per_month=1)
     assert capacity_breach(full, Usage(1, 1, 1, 1)) == "1/1 open customers"
-    assert capacity_breach(full, Usage(0, 0, 1, 1)) == "1/1 new customers in 7 days"
+    assert capacity_breach(full, Usage(0, 0, 1, 1)) == "1/1 new customers this week"
 
 
 @settings(database=None, derandomize=True)
@@ -79,13 +80,41 @@ def test_a_breach_is_reported_exactly_when_some_limit_would_be_exceeded(
         assert breach.endswith(f" (+{adding} would exceed)") == (adding > 1)
 
 
-def test_intake_windows_are_the_rolling_day_week_and_30_days_before_now() -> None:
-    now = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-    assert intake_window_starts(now) == (
-        now - timedelta(days=1),
-        now - timedelta(days=7),
-        now - timedelta(days=30),
+def test_periods_are_the_local_day_the_week_from_monday_and_the_month() -> None:
+    # 2026-11-01 16:30 UTC is Monday 2 November 00:30 in Shanghai, still Sunday in New York.
+    at = datetime(2026, 11, 1, 16, 30, tzinfo=UTC)
+    assert periods(at, "Asia/Shanghai") == Periods(
+        date(2026, 11, 2), date(2026, 11, 2), date(2026, 11, 1)
     )
+    assert periods(at, "America/New_York") == Periods(
+        date(2026, 11, 1), date(2026, 10, 26), date(2026, 11, 1)
+    )
+    # A zone this machine does not know counts as UTC rather than failing a decision.
+    assert periods(at, "Mars/Olympus") == periods(at, "UTC")
+
+
+def test_intake_counts_what_fell_in_the_current_local_periods_only() -> None:
+    now = datetime(2026, 11, 4, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Shanghai
+    received = [
+        datetime(2026, 11, 3, 16, 0, tzinfo=UTC),  # Wednesday 00:00 local: today
+        datetime(2026, 11, 3, 15, 59, tzinfo=UTC),  # Tuesday 23:59 local: this week
+        datetime(2026, 11, 1, 16, 0, tzinfo=UTC),  # Monday 00:00 local: this week
+        datetime(2026, 11, 1, 15, 59, tzinfo=UTC),  # Sunday: this month only
+        datetime(2026, 10, 31, 15, 59, tzinfo=UTC),  # 31 October local: last month
+    ]
+    assert intake(received, now, "Asia/Shanghai") == (1, 3, 4)
+    # The same instants in UTC: Wednesday began at 00:00 UTC and the first two fell on
+    # Sunday 1 November, last week.
+    assert intake(received, now, "UTC") == (0, 2, 4)
+
+
+def test_a_day_across_a_daylight_saving_change_is_still_one_local_day() -> None:
+    # New York falls back on 2026-11-01: that local day lasts 25 hours.
+    now = datetime(2026, 11, 2, 4, 30, tzinfo=UTC)  # 23:30 on 1 November, EST
+    early = datetime(2026, 11, 1, 4, 0, tzinfo=UTC)  # 00:00 on 1 November, EDT
+    assert intake([early], now, "America/New_York") == (1, 1, 1)
+    # A minute before: Saturday 31 October, the same week (from Monday 26 October).
+    assert intake([early - timedelta(minutes=1)], now, "America/New_York") == (0, 1, 0)
 
 
 def test_a_reps_capacity_is_its_four_limits() -> None:

@@ -181,17 +181,17 @@ def test_missing_required_skills_are_all_named() -> None:
         (
             {"max_per_day": 5},
             Usage(0, received_day=5),
-            "at capacity: 5/5 new customers in 24 hours",
+            "at capacity: 5/5 new customers today",
         ),
         (
             {"max_per_week": 20},
             Usage(0, received_week=20),
-            "at capacity: 20/20 new customers in 7 days",
+            "at capacity: 20/20 new customers this week",
         ),
         (
             {"max_per_month": 60},
             Usage(0, received_month=61),
-            "at capacity: 61/60 new customers in 30 days",
+            "at capacity: 61/60 new customers this month",
         ),
     ],
 )

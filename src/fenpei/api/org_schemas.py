@@ -153,15 +153,16 @@ class RepUpdate(_RepFields):
 
 
 class RepLoadRead(BaseModel):
-    """What a rep holds now and has received in the rolling windows, against their limits."""
+    """What a rep holds now and has received in their current local day, week (from Monday)
+    and month, against their limits."""
 
     open_customers: int
     max_open: int | None
-    received_day: int = Field(description="Customers received in the last 24 hours.")
+    received_day: int = Field(description="Customers received today (the rep's local day).")
     max_per_day: int | None
-    received_week: int = Field(description="Customers received in the last 7 days.")
+    received_week: int = Field(description="Received this week (from Monday, rep's zone).")
     max_per_week: int | None
-    received_month: int = Field(description="Customers received in the last 30 days.")
+    received_month: int = Field(description="Received this calendar month (rep's zone).")
     max_per_month: int | None
     full: str | None = Field(description="Why one more customer would not fit, or null.")
 

@@ -30,6 +30,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(database.app, name="db")
+app.command("doctor")(database.doctor)
 app.add_typer(imports.app, name="import")
 app.add_typer(customers.app, name="customers")
 app.command("assign")(customers.assign)

@@ -22,7 +22,8 @@ class Team:
 
 @dataclass(frozen=True)
 class Capacity:
-    """A rep's limits (负荷上限); None means unlimited. Windows are rolling."""
+    """A rep's limits (负荷上限); None means unlimited. Per day / week / month count the
+    customers received in the rep's current local day, week (from Monday) and month."""
 
     max_open: int | None = None
     max_per_day: int | None = None

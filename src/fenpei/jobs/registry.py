@@ -7,6 +7,7 @@ from datetime import timedelta
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.events import Channel
 from fenpei.jobs.queue import retry_queue
+from fenpei.services.loads import check_loads
 from fenpei.services.notifications.digest import write_digests
 from fenpei.services.scheduling import Job
 
@@ -28,6 +29,14 @@ def email_digest(fenpei: Fenpei) -> str:
     return report.summary()
 
 
+def reconcile_loads(fenpei: Fenpei) -> str:
+    """Recount reps' loads from the records and repair any drift."""
+    with fenpei.uow() as uow:
+        check = check_loads(uow=uow, now=fenpei.now(), repair=True)
+        uow.commit()
+    return check.summary()
+
+
 def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
     return [
         Job(
@@ -41,5 +50,11 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             every=timedelta(hours=1),
             run=lambda: email_digest(fenpei),
             description="Email each digest user their daily digest, after 08:00 their time.",
+        ),
+        Job(
+            name="loads-reconcile",
+            every=timedelta(days=1),
+            run=lambda: reconcile_loads(fenpei),
+            description="Recount reps' loads from the records; repair any drift.",
         ),
     ]

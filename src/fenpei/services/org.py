@@ -193,9 +193,13 @@ def update_rep(
     if "name" in cleaned:
         check_rep_name_free(uow, cleaned["name"], rep.id)
     before = _audit.snapshot(rep)
+    moved_zone = cleaned.get("time_zone", rep.time_zone) != rep.time_zone
     for name, value in cleaned.items():
         setattr(rep, name, value)
     rep.updated_at = now
+    if moved_zone:  # intake counts belong to local days: count them again in the new zone
+        assert rep.id is not None
+        uow.routing.store_loads(now=now, loads=uow.routing.recount_loads(now=now, rep_ids=[rep.id]))
     _audit.record(uow, actor=actor, action="update", obj=rep, now=now, before=before)
     return rep
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -270,7 +270,8 @@ class RuleRepository(Protocol):
 
 @dataclass(frozen=True)
 class RepLoad:
-    """A rep's current load, as routing weighs it."""
+    """A rep's current load, as routing weighs it: open customers and their value, intake
+    in the rep's local day / week / month, and when they last received one."""
 
     usage: Usage
     open_value: Decimal
@@ -280,9 +281,18 @@ class RepLoad:
 class RoutingReadModel(Protocol):
     """Bulk reads for routing: everyone's load at once, leaves in force, account owners."""
 
-    def loads(
-        self, *, now: datetime, rep_ids: Collection[int] | None = None
-    ) -> dict[int, RepLoad]: ...
+    def loads(self, *, now: datetime, rep_ids: Collection[int] | None = None) -> dict[int, RepLoad]:
+        """The kept loads (one row per rep, whatever they hold), as of ``now``."""
+        ...
+
+    def recount_loads(
+        self, *, now: datetime, rep_ids: Collection[int] | None = None, lock: bool = False
+    ) -> dict[int, RepLoad]:
+        """Each rep's load (of ``rep_ids``, or everyone's) counted from the records;
+        ``lock`` holds off ownership changes until this unit of work ends."""
+        ...
+
+    def store_loads(self, *, now: datetime, loads: Mapping[int, RepLoad]) -> None: ...
     def leaves_around(self, *, now: datetime) -> list[Leave]: ...
     def config_stamp(self, *, now: datetime) -> str:
         """A fingerprint of what routing keeps between decisions: rules, reps, teams, leaves

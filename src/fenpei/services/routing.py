@@ -16,13 +16,14 @@ from fenpei.engine.capacity import Usage
 from fenpei.engine.eligibility import exclusion_reason
 from fenpei.engine.explain import explained_json
 from fenpei.engine.model import Decision, Outcome, RepState, RoutingRule
-from fenpei.engine.router import decide, match, route
+from fenpei.engine.router import Match, decide, match, route
+from fenpei.engine.strategies import get_strategy
 from fenpei.services import _audit
 from fenpei.services.assignments import give
 from fenpei.services.customers import get_customer, validate_customer_fields
 from fenpei.services.notifications.events import emit_ownership
 from fenpei.services.ports import UnitOfWork
-from fenpei.services.rulebook import RoutingConfig, RuleBook, load_context
+from fenpei.services.rulebook import RoutingConfig, RuleBook, load_context, with_loads
 
 MAX_ATTEMPTS = 5
 UNLIMITED = Capacity()
@@ -101,9 +102,10 @@ def route_customer(
     """Route an unowned customer through the rules and record the outcome, atomically.
 
     Locks in the same order as manual assignment (customer, then the rule's strategy
-    state, then the chosen rep), so concurrent requests never deadlock. The decision is
-    made on loads read without locks and the kept configuration; under the chosen rep's
-    lock their fresh row and load are checked again. If they no longer qualify (filled up,
+    state, then the chosen rep), so concurrent requests never deadlock. The rule is found
+    on loads read without locks and the kept configuration; a strategy that weighs loads
+    reads them again under the rule's lock. Under the chosen rep's lock their fresh row
+    and load are checked again. If they no longer qualify (filled up,
     or switched away, meanwhile), the attempt is undone to a savepoint (releasing its
     locks) and made again on fresh data. The caller's earlier work in the same
     transaction (e.g. creating the customer) is kept.
@@ -131,12 +133,22 @@ def route_customer(
             record_decision(uow, customer, decision, actor, now)
             attempt.release()
             return decision
-        state = uow.rules.lock_state(found.rule.id)
+        rule = found.rule
+        state = uow.rules.lock_state(rule.id)
+        if get_strategy(rule.strategy).weighs_load:
+            # The loads were read before this rule's lock: a router of the same rule may
+            # have committed since. Read them again under it, so concurrent decisions
+            # balance as one-at-a-time ones would; if the rule no longer decides, undo.
+            ctx = with_loads(uow, ctx, rep_ids=_reps_seen(found), now=now)
+            found = match(customer, ctx, now=now)
+            if found.rule is not rule:
+                attempt.rollback()
+                continue
         decision = decide(found, customer=customer, state=state.state if state else {}, rng=rng)
         assert decision.rep_id is not None
         rep = uow.reps.get(decision.rep_id, lock=True)
         assert rep is not None and rep.id is not None
-        if _still_qualifies(uow, replace(ctx.reps[rep.id], rep=rep), found.rule, now):
+        if _still_qualifies(uow, replace(ctx.reps[rep.id], rep=rep), rule, now):
             if state is not None:
                 state.state, state.updated_at = decision.state_after, now
             record_decision(uow, customer, decision, actor, now, rep=rep)
@@ -146,6 +158,11 @@ def route_customer(
         # also releases its locks, and read again; the fresh data exclude that rep.
         attempt.rollback()
     raise Conflict(f"customer {customer_id}: reps kept filling up while routing; try again")
+
+
+def _reps_seen(found: Match) -> set[int]:
+    """The reps a match weighed: those eligible and those it excluded."""
+    return {state.id for state in found.eligible} | {e.rep_id for e in found.exclusions}
 
 
 def _still_qualifies(uow: UnitOfWork, locked: RepState, rule: RoutingRule, now: datetime) -> bool:

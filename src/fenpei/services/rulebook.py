@@ -18,7 +18,7 @@ import copy
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -213,8 +213,8 @@ def load_context(
         states=states if states is not None else {},
         selector=config.index,
     )
-    # Only the reps this customer's candidate rules can reach need their load read: a
-    # query per decision over a handful of reps, not over the whole sales force.
+    # Only the reps this customer's candidate rules can reach need their load read: one
+    # query per decision over those reps (one kept row each), not over the sales force.
     wanted = (
         config.reps.keys()
         if everyone
@@ -224,21 +224,25 @@ def load_context(
             for state in target_reps(compiled.rule, customer, ctx)[0]
         }
     )
-    loads = uow.routing.loads(now=now, rep_ids=wanted)
-    return replace(
-        ctx,
-        reps={
-            rep_id: replace(
+    return with_loads(uow, ctx, rep_ids=wanted, now=now)
+
+
+def with_loads(
+    uow: UnitOfWork, ctx: RoutingContext, *, rep_ids: Collection[int], now: datetime
+) -> RoutingContext:
+    """``ctx`` with the current loads of ``rep_ids`` read in (the other reps unchanged)."""
+    loads = uow.routing.loads(now=now, rep_ids=rep_ids)
+    reps = dict(ctx.reps)
+    for rep_id, load in loads.items():
+        state = reps.get(rep_id)
+        if state is not None:
+            reps[rep_id] = replace(
                 state,
-                usage=loads[rep_id].usage,
-                open_value=loads[rep_id].open_value,
-                last_assigned_at=loads[rep_id].last_assigned_at,
+                usage=load.usage,
+                open_value=load.open_value,
+                last_assigned_at=load.last_assigned_at,
             )
-            if rep_id in loads
-            else state
-            for rep_id, state in config.reps.items()
-        },
-    )
+    return replace(ctx, reps=reps)
 
 
 def _accounts(uow: UnitOfWork, customer: Customer) -> AccountIndex:

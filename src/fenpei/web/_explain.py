@@ -22,12 +22,12 @@ _OPS = {
     "eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤",
     "in": "∈", "not_in": "∉",
 }  # fmt: skip
-_CAPACITY = re.compile(r"(\d+)/(\d+) (open customers|new customers in (24 hours|7 days|30 days))")
+_CAPACITY = re.compile(r"(\d+)/(\d+) (open customers|new customers (today|this week|this month))")
 _CAPACITY_KEYS = {
     "open customers": "why.capacity_open",
-    "new customers in 24 hours": "why.capacity_day",
-    "new customers in 7 days": "why.capacity_week",
-    "new customers in 30 days": "why.capacity_month",
+    "new customers today": "why.capacity_day",
+    "new customers this week": "why.capacity_week",
+    "new customers this month": "why.capacity_month",
 }
 _RULE_PREFIX = re.compile(r"^rule '.*?' matched; ")
 _LEAST_LOADED = re.compile(r"least loaded: (\d+)/(\d+) open \((\d+%)(, default capacity)?\)(.*)")

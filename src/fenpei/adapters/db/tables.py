@@ -105,6 +105,27 @@ reps = sa.Table(
     sa.Column("updated_at", UtcDateTime),
 )
 
+# Each rep's load, kept so that reading it costs one row whatever the rep holds
+# (adapters/db/repositories/loads.py). Open holdings are kept by triggers on customers (so
+# every write, ORM or Core, moves them); intake by the assignments repository, per local
+# day / week / month of the rep (``*_start`` is the period the count belongs to).
+# ``fenpei doctor`` and the loads-reconcile job recount both from the records.
+rep_loads = sa.Table(
+    "rep_loads",
+    metadata,
+    sa.Column("rep_id", sa.Integer, sa.ForeignKey("reps.id", ondelete="CASCADE"),
+              primary_key=True, autoincrement=False),
+    sa.Column("open_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("open_value", Money, nullable=False, server_default="0"),
+    sa.Column("day_start", sa.Date),
+    sa.Column("day_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("week_start", sa.Date),
+    sa.Column("week_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("month_start", sa.Date),
+    sa.Column("month_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_received_at", UtcDateTime),
+)  # fmt: skip
+
 leaves = sa.Table(
     "leaves",
     metadata,

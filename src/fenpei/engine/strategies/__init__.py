@@ -25,6 +25,9 @@ from fenpei.engine.strategies.weighted_round_robin import WeightedRoundRobin
 
 class Strategy(Protocol):
     name: str
+    # Whether the choice depends on the candidates' loads (not only on who is eligible):
+    # a single decision then reads the loads again under its rule's lock.
+    weighs_load: bool
 
     def choose(
         self,

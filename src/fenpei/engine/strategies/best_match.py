@@ -99,6 +99,7 @@ class BestMatch:
     """
 
     name = "best_match"
+    weighs_load = True
 
     def choose(
         self,

@@ -26,6 +26,7 @@ class LeastLoaded:
     """
 
     name = "least_loaded"
+    weighs_load = True
 
     def choose(
         self,

@@ -21,6 +21,7 @@ class RandomPick:
     """
 
     name = "random"
+    weighs_load = False
 
     def choose(
         self,

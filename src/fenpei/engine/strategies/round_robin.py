@@ -23,6 +23,7 @@ class RoundRobin:
     """
 
     name = "round_robin"
+    weighs_load = False
 
     def choose(
         self,

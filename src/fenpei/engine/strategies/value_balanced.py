@@ -19,6 +19,7 @@ class ValueBalanced:
     """
 
     name = "value_balanced"
+    weighs_load = True
 
     def choose(
         self,

@@ -39,6 +39,7 @@ class WeightedRoundRobin:
     """
 
     name = "weighted_round_robin"
+    weighs_load = False
 
     def choose(
         self,

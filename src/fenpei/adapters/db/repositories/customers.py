@@ -14,6 +14,7 @@ from fenpei.adapters.db.repositories._base import (
     conflicts_as_domain_errors,
     core_row,
 )
+from fenpei.adapters.db.repositories.loads import count_intake
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.customers import Customer
 from fenpei.services.ports import CUSTOMER_SORT_KEYS, CustomerQuery
@@ -143,9 +144,11 @@ class SqlAssignments(Repository):
             assignment.id = self.session.scalar(
                 _INSERT_ASSIGNMENT, core_row(t.assignments, assignment)
             )
+        count_intake(self.session, [assignment])
 
     def add_many(self, batch: Sequence[Assignment]) -> None:
         self._add_all(t.assignments, batch)
+        count_intake(self.session, batch)
 
     def for_customer(self, customer_id: int) -> list[Assignment]:
         a = t.assignments.c

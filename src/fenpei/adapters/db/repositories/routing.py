@@ -1,24 +1,20 @@
-"""Set-based reads for routing: reps' loads in one statement, the configuration's stamp,
+"""Set-based reads for routing: reps' loads (kept counters), the configuration's stamp,
 leaves, account owners."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
-from decimal import Decimal
 from functools import cache
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from fenpei.adapters.db import tables as t
 from fenpei.adapters.db.repositories._base import Repository
+from fenpei.adapters.db.repositories.loads import lock_all, read_loads, recount, store
 from fenpei.adapters.db.types import UtcDateTime
-from fenpei.domain.customers import OPEN_STAGES
 from fenpei.domain.org import Leave
-from fenpei.engine.capacity import Usage, intake_window_starts
 from fenpei.services.ports import RepLoad
 
 # What routing keeps between decisions (see ``services.rulebook.RuleBook``): a change to
@@ -31,25 +27,22 @@ CONFIG_TABLES = (
 
 class SqlRoutingReads(Repository):
     def loads(self, *, now: datetime, rep_ids: Collection[int] | None = None) -> dict[int, RepLoad]:
-        """Open customers held (count, expected value) and customers received in each window
-        (transfers to oneself not counted), for ``rep_ids`` or every rep, in one statement."""
-        only = sorted(set(rep_ids)) if rep_ids is not None else None
-        day, week, month = intake_window_starts(now)
-        params: dict[str, object] = {"day": day, "week": week, "month": month}
-        if only is not None:
-            params["rep_ids"] = only
-        loads = {
-            rep_id: RepLoad(Usage(count or 0, d or 0, w or 0, m or 0), Decimal(value or 0), last_at)
-            for rep_id, count, value, d, w, m, last_at in self.session.execute(
-                _loads_statement(
-                    everyone=only is None, dialect=self.session.get_bind().dialect.name
-                ),
-                params,
-            )
-        }
-        for rep_id in only or ():  # asked for, but no such rep: nothing held, nothing received
-            loads.setdefault(rep_id, RepLoad(Usage(0), Decimal(0), None))
-        return loads
+        """Open customers held (count, expected value) and customers received in the rep's
+        current local day, week and month (transfers to oneself not counted), for
+        ``rep_ids`` or every rep: their kept counters, one row each."""
+        return read_loads(self.session, now=now, rep_ids=rep_ids)
+
+    def recount_loads(
+        self, *, now: datetime, rep_ids: Collection[int] | None = None, lock: bool = False
+    ) -> dict[int, RepLoad]:
+        """Each rep's load counted from the records, what the counters must say; with
+        ``lock``, no ownership change commits until this transaction ends."""
+        if lock:
+            lock_all(self.session)
+        return recount(self.session, now=now, rep_ids=rep_ids)
+
+    def store_loads(self, *, now: datetime, loads: Mapping[int, RepLoad]) -> None:
+        store(self.session, now=now, loads=loads)
 
     def config_stamp(self, *, now: datetime) -> str:
         """One statement. PostgreSQL: every row's id and ``xmin`` (the transaction that wrote
@@ -163,74 +156,3 @@ def _stamp_sql(dialect: str) -> sa.TextClause:
                 f"FROM (SELECT {row} AS row FROM {table.name}{where})"
             )
     return sa.text("\nUNION ALL ".join(parts)).bindparams(sa.bindparam("now", type_=UtcDateTime()))
-
-
-# rep id, open customers and their value, received in 24 h / 7 days / 30 days, latest
-LoadRow = tuple[
-    int, int | None, Decimal | None, int | None, int | None, int | None, datetime | None
-]
-
-
-@cache
-def _loads_statement(*, everyone: bool, dialect: str) -> sa.Select[*LoadRow]:
-    """Built once: building this select costs more than PostgreSQL takes to run it."""
-    c, a, r = t.customers.c, t.assignments.c, t.reps.c
-    # PostgreSQL: ``= ANY(:rep_ids)``, one array parameter, so the text is the same whatever
-    # the number of reps (psycopg prepares it once; no IN list expanded per execution).
-    rep_ids_array: ARRAY[int] = ARRAY(sa.Integer())
-    ids: sa.BindParameter[Any] = (
-        sa.bindparam("rep_ids", type_=rep_ids_array)
-        if dialect == "postgresql"
-        else sa.bindparam("rep_ids", expanding=True)
-    )
-
-    def among(column: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
-        return column == sa.any_(ids) if dialect == "postgresql" else column.in_(ids)
-
-    day, week, month = (
-        sa.bindparam(name, type_=UtcDateTime()) for name in ("day", "week", "month")
-    )
-    held = (
-        sa.select(
-            c.owner_id.label("rep_id"),
-            sa.func.count().label("open_count"),
-            sa.func.coalesce(sa.func.sum(c.expected_value), 0).label("open_value"),
-        )
-        .where(
-            c.owner_id.is_not(None) if everyone else among(c.owner_id),
-            c.stage.in_(OPEN_STAGES),
-            c.deleted_at.is_(None),
-        )
-        .group_by(c.owner_id)
-        .subquery("held")
-    )
-    received = (
-        sa.select(
-            a.to_rep_id.label("rep_id"),
-            sa.func.count().filter(a.at >= day).label("day"),
-            sa.func.count().filter(a.at >= week).label("week"),
-            sa.func.count().label("month"),
-            sa.func.max(a.at, type_=UtcDateTime()).label("last_at"),
-        )
-        .where(
-            a.to_rep_id.is_not(None) if everyone else among(a.to_rep_id),
-            a.at >= month,
-            sa.or_(a.from_rep_id.is_(None), a.from_rep_id != a.to_rep_id),
-        )
-        .group_by(a.to_rep_id)
-        .subquery("received")
-    )
-    return (
-        sa.select(
-            r.id,
-            held.c.open_count,
-            held.c.open_value,
-            received.c.day,
-            received.c.week,
-            received.c.month,
-            received.c.last_at,
-        )
-        .outerjoin(held, held.c.rep_id == r.id)
-        .outerjoin(received, received.c.rep_id == r.id)
-        .where(sa.true() if everyone else among(r.id))
-    )
