@@ -24,8 +24,9 @@ from bench._rulesets import customers, routing_rules, sales_org, territory_trees
 from fenpei.domain.customers import Customer
 from fenpei.engine.bulk import first_matching_rules, iter_route_many, received
 from fenpei.engine.conditions import compile_conditions, parse_conditions
+from fenpei.engine.eligibility import on_shift
 from fenpei.engine.fields import field_catalog, fold
-from fenpei.engine.model import Decision, Outcome, RepState
+from fenpei.engine.model import Decision, Outcome, RepState, Target, TargetKind
 from fenpei.engine.router import CompiledRule, RoutingContext, decide, match, route
 from fenpei.engine.rule_index import RuleIndex
 
@@ -329,6 +330,94 @@ def single_decisions() -> None:
             )
 
 
+# --- big teams: one rule's target is a whole team of hundreds or thousands --------------
+
+TEAM_SIZES = (10, 100, 1000, 2000)
+BIG_TEAM_RULES = 1000
+
+
+def bare_round_robin(team: Sequence[RepState], last: int, now: datetime) -> int | None:
+    """A bare plain-Python step: the same checks as fenpei's eligibility (active, away,
+    leave, working hours, the four limits), then the next id after ``last``; no
+    explanation, no scores, nothing kept."""
+    eligible = []
+    for state in team:
+        rep, usage = state.rep, state.usage
+        if not rep.active or rep.away:
+            continue
+        if state.leaves and any(leave.covers(now) for leave in state.leaves):
+            continue
+        if rep.working_hours and not on_shift(rep.working_hours, rep.time_zone, now):
+            continue
+        if (
+            (rep.max_open is not None and usage.open_count >= rep.max_open)
+            or (rep.max_per_day is not None and usage.received_day >= rep.max_per_day)
+            or (rep.max_per_week is not None and usage.received_week >= rep.max_per_week)
+            or (rep.max_per_month is not None and usage.received_month >= rep.max_per_month)
+        ):
+            continue
+        eligible.append(state.id)
+    return next((rep_id for rep_id in eligible if rep_id > last), eligible[0] if eligible else None)
+
+
+def _bare_step(team: Sequence[RepState], last: int, _: Customer) -> int | None:
+    return bare_round_robin(team, last, NOW)
+
+
+def _naive_decision(
+    trees: Sequence[dict[str, Any]], team: Sequence[RepState], last: int, customer: Customer
+) -> int | None:
+    naive_first(trees, customer)
+    return bare_round_robin(team, last, NOW)
+
+
+def big_team_world(size: int) -> tuple[list[dict[str, Any]], RoutingContext]:
+    """1,000 territory rules, every one sending to the same team of ``size`` reps."""
+    trees = territory_trees(BIG_TEAM_RULES, Random(BIG_TEAM_RULES))
+    rules = [
+        replace(
+            c,
+            rule=replace(c.rule, target=Target(TargetKind.team, team_id=1), strategy="round_robin"),
+        )
+        for c in routing_rules(trees, 1, dict(CATALOG))
+    ]
+    reps = {i: replace(s, rep=replace(s.rep, team_id=1)) for i, s in sales_org(size).items()}
+    return trees, RoutingContext(rules, reps, selector=RuleIndex(rules, CATALOG))
+
+
+def big_teams() -> None:
+    print(
+        f"\n== One decision, {BIG_TEAM_RULES} rules, the matched rule's target a team of N reps"
+        " (round robin) =="
+    )
+    print(
+        f"   {'reps':>5} | {'fenpei route()':>14} | {'bare step':>12} {'fenpei/bare':>11} | "
+        f"{'(a) JSON walk + bare step':>26} {'vs fenpei':>9}"
+    )
+    timings = {}
+    for size in TEAM_SIZES:
+        trees, ctx = big_team_world(size)
+        people = customers(trees, 300, seed=1)  # the same customers for every size
+        slow = people[:100]
+        team = [ctx.reps[i] for i in sorted(ctx.reps)]
+        rng = Random(1)
+        decisions = [route(c, ctx, now=NOW, rng=rng) for c in people[:20]]
+        assert [d.rep_id for d in decisions] == [
+            bare_round_robin(team, 0, NOW) for _ in decisions
+        ], "fenpei's first turn is the bare step's"
+        ours = per_item(partial(route_once, ctx, rng), people)
+        bare = per_item(partial(_bare_step, team, size // 2), people)
+        naive = per_item(partial(_naive_decision, trees, team, size // 2), slow)
+        timings[size] = ours
+        print(
+            f"   {size:>5} | {_us(ours):>14} | {_us(bare)} {ours / bare:10.1f}x | "
+            f"{_us(naive):>26} {_ratio(naive, ours)}"
+        )
+    small, large = TEAM_SIZES[-2], TEAM_SIZES[-1]
+    per_rep = (timings[large] - timings[small]) / (large - small)
+    print(f"   cost per additional rep in the target ({small} -> {large}): {per_rep * 1e9:.0f} ns")
+
+
 def _one_by_one(ctx: RoutingContext, people: Iterable[Customer]) -> None:
     """The engine's per-customer path: route, then apply the decision before the next."""
     reps, states, rng = dict(ctx.reps), dict(ctx.states), Random(1)
@@ -395,6 +484,7 @@ def batch() -> None:
 
 
 def run() -> None:
+    big_teams()
     single_decisions()
     batch()
 

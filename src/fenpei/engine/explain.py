@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict
 from typing import Any
 
@@ -20,9 +21,11 @@ def explained_json(decision: Decision) -> dict[str, Any]:
     return {**decision_json(decision), "text": explain(decision)}
 
 
-def explain(decision: Decision, *, max_rules: int = 5) -> str:
+def explain(decision: Decision, *, max_rules: int = 5, max_reps: int = 5) -> str:
     """E.g. "Rule 'East' matched · skipped 'VIP': level = 'A' (was 'B') ·
-    Alice excluded: at capacity: 40/40 open customers · Bob chosen: least loaded 12/40"."""
+    Alice excluded: at capacity: 40/40 open customers · Bob chosen: least loaded 12/40".
+    Long lists are cut: the first ``max_rules`` rules skipped and ``max_reps`` reps
+    excluded by name, the rest counted (reps by kind of reason); the data keeps them all."""
     parts: list[str] = []
     # The rule that decided is told at the end, not as "skipped".
     tried = [t for t in decision.trace if t.result != "matched" and t.rule_id != decision.rule_id]
@@ -31,7 +34,11 @@ def explain(decision: Decision, *, max_rules: int = 5) -> str:
         parts.append(f"skipped '{trace.rule_name}': {why}")
     if len(tried) > max_rules:
         parts.append(f"… {len(tried) - max_rules} more rules skipped")
-    parts += [f"{e.rep_name} excluded: {e.reason}" for e in decision.exclusions]
+    parts += [f"{e.rep_name} excluded: {e.reason}" for e in decision.exclusions[:max_reps]]
+    if len(decision.exclusions) > max_reps:
+        kinds = Counter(_kind(e.reason) for e in decision.exclusions[max_reps:])
+        counted = ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
+        parts.append(f"… {len(decision.exclusions) - max_reps} more excluded ({counted})")
     if decision.outcome is Outcome.assigned:
         chosen = next(
             (c.rep_name for c in decision.candidates if c.rep_id == decision.rep_id),
@@ -41,3 +48,8 @@ def explain(decision: Decision, *, max_rules: int = 5) -> str:
     else:
         parts.append(decision.reason)
     return " · ".join(parts)
+
+
+def _kind(reason: str) -> str:
+    """ "at capacity: 5/5 open customers" -> "at capacity"; "on leave until …" -> "on leave"."""
+    return reason.split(":")[0].split(" until ")[0]

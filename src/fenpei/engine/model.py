@@ -84,11 +84,21 @@ class RepState:
     leaves: tuple[Leave, ...] = ()
     open_value: Decimal = Decimal(0)  # expected value of open customers held
     last_assigned_at: datetime | None = None
+    # Worked out once per state, for screening a big team fast: the rep's id; whether
+    # nothing but their load can exclude them (active, not away, no leave, no working
+    # hours); their limits, None when they have none.
+    id: int = field(init=False, repr=False, compare=False)
+    plain: bool = field(init=False, repr=False, compare=False)
+    limits: tuple[int | None, ...] | None = field(init=False, repr=False, compare=False)
 
-    @property
-    def id(self) -> int:
-        assert self.rep.id is not None
-        return self.rep.id
+    def __post_init__(self) -> None:
+        rep = self.rep
+        limits = (rep.max_open, rep.max_per_day, rep.max_per_week, rep.max_per_month)
+        object.__setattr__(self, "id", rep.id)
+        object.__setattr__(
+            self, "plain", rep.active and not rep.away and not self.leaves and not rep.working_hours
+        )
+        object.__setattr__(self, "limits", None if limits == (None,) * 4 else limits)
 
 
 @dataclass(frozen=True)
@@ -123,6 +133,9 @@ class Candidate:
     score: float
 
 
+TOP_CANDIDATES = 10  # candidates a decision lists by name and score; the rest are counted
+
+
 @dataclass(frozen=True)
 class Decision:
     """The engine's answer and the whole story of how it got there."""
@@ -136,7 +149,8 @@ class Decision:
     pool: str | None = None
     trace: tuple[RuleTrace, ...] = ()
     rules_skipped: int = 0  # rules the index proved could not match (not in ``trace``)
-    candidates: tuple[Candidate, ...] = ()
+    candidates: tuple[Candidate, ...] = ()  # the best scored, at most TOP_CANDIDATES
+    more_candidates: int = 0  # eligible reps scored below those, counted, not listed
     exclusions: tuple[Exclusion, ...] = ()
     state_before: dict[str, Any] = field(default_factory=dict)
     state_after: dict[str, Any] = field(default_factory=dict)

@@ -6,6 +6,7 @@ import math
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from fractions import Fraction
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from fenpei.engine.model import RepState
@@ -70,9 +71,12 @@ def pick_lowest(candidates: Collection[RepState], key: Mapping[int, K]) -> tuple
     return min(tied, key=waiting_key), len(tied) > 1
 
 
+_BY_ID = attrgetter("id")
+
+
 def by_id(candidates: Collection[RepState]) -> list[RepState]:
     """Candidates in id order; callers promise it, sorting again costs nothing and makes sure."""
-    return sorted(candidates, key=lambda c: c.id)
+    return sorted(candidates, key=_BY_ID)
 
 
 def unknown_options(options: Mapping[str, Any], allowed: Collection[str]) -> list[str]:

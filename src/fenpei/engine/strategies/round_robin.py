@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from random import Random
 from typing import Any
@@ -35,20 +36,22 @@ class RoundRobin:
         rng: Random,
     ) -> Choice:
         ordered = by_id(candidates)
+        ids = [c.id for c in ordered]
         cursor = state.get("last_rep_id")
         if isinstance(cursor, int) and not isinstance(cursor, bool):
-            after = [c for c in ordered if c.id > cursor]
-            turn = after + [c for c in ordered if c.id <= cursor]
+            turn = bisect_right(ids, cursor)  # the first rep after the last one served
             last_name = state.get("last_rep_name")
             shown = last_name if isinstance(last_name, str) else f"rep #{cursor}"
             reason = f"round robin: next after {shown}"
         else:
-            turn = ordered
+            turn = 0
             reason = "round robin: first turn"
-        chosen = turn[0]
+        turn %= len(ids)
+        chosen = ordered[turn]
+        in_turn = ids[turn:] + ids[:turn]
         return Choice(
             rep_id=chosen.id,
-            scores={c.id: float(len(turn) - i) for i, c in enumerate(turn)},
+            scores=dict(zip(in_turn, map(float, range(len(ids), 0, -1)), strict=True)),
             reason=reason,
             new_state={"last_rep_id": chosen.id, "last_rep_name": chosen.rep.name},
         )
