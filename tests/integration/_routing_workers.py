@@ -94,6 +94,44 @@ def race(database_url: str, customer_ids: list[int], threads: int, batch_size: i
     return report
 
 
+def race_apart(
+    database_url: str, customer_ids: list[int], threads: int, process: int, processes: int
+) -> RaceReport:
+    """Each of ``threads`` threads routes its own share of ``customer_ids`` one by one, all
+    at once: different customers for one rule at the same moment, as concurrent arrivals
+    are. A strategy deciding on loads read before the rule's lock drifts here."""
+    app = bootstrap(Settings(database_url=database_url))
+    report = RaceReport()
+    tally = threading.Lock()
+
+    def own_share(worker: int) -> None:
+        for customer_id in customer_ids[process * threads + worker :: processes * threads]:
+            with app.uow() as uow:
+                decision = route_customer(
+                    uow=uow,
+                    rulebook=app.rulebook,
+                    customer_id=customer_id,
+                    actor=SYSTEM,
+                    now=app.now(),
+                    rng=Random(worker),
+                )
+                uow.commit()
+            if decision.outcome is Outcome.assigned:
+                with tally:
+                    report.assigned += 1
+
+    workers = [
+        threading.Thread(target=_reported(report, tally, own_share), args=(worker,))
+        for worker in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    app.close()
+    return report
+
+
 def _reported(
     report: RaceReport, tally: threading.Lock, work: Callable[[int], None]
 ) -> Callable[[int], None]:

@@ -13,7 +13,10 @@ serial smoke test, not concurrency evidence.
 from __future__ import annotations
 
 import multiprocessing
+import threading
+import time
 from collections import Counter
+from random import Random
 
 import pytest
 import sqlalchemy as sa
@@ -21,8 +24,10 @@ import sqlalchemy as sa
 from fenpei.adapters.db import tables as t
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM
-from fenpei.services import customers, org
-from tests.integration._routing_workers import RaceReport, join_the_race, race
+from fenpei.services import assignments, customers, org
+from fenpei.services.ports import UnitOfWork
+from fenpei.services.routing import route_customer
+from tests.integration._routing_workers import RaceReport, join_the_race, race, race_apart
 from tests.integration._routing_world import World, add_rule, build_world
 
 PROCESSES = 2
@@ -64,6 +69,23 @@ def _race(app: Fenpei, ids: list[int]) -> RaceReport:
     )
 
 
+def _race_apart(app: Fenpei, ids: list[int]) -> RaceReport:
+    """Every thread of every process routes its own share of ``ids``, all at once."""
+    url = app.engine.url.render_as_string(hide_password=False)
+    spawn = multiprocessing.get_context("spawn")
+    start = spawn.Barrier(PROCESSES * THREADS)
+    with spawn.Pool(PROCESSES, initializer=join_the_race, initargs=(start,)) as pool:
+        reports = pool.starmap_async(
+            race_apart,
+            [(url, ids, THREADS, process, PROCESSES) for process in range(PROCESSES)],
+            chunksize=1,
+        ).get(timeout=RACE_TIMEOUT)
+    return RaceReport(
+        assigned=sum(r.assigned for r in reports),
+        errors=[error for r in reports for error in r.errors],
+    )
+
+
 def _owners(app: Fenpei) -> Counter[int | None]:
     with app.engine.connect() as connection:
         return Counter(connection.scalars(sa.select(t.customers.c.owner_id)).all())
@@ -79,7 +101,9 @@ def _assert_owned_once(app: Fenpei, ids: list[int]) -> None:
             ).all()
         )
         records = connection.execute(
-            sa.select(t.assignments.c.customer_id, t.assignments.c.to_rep_id)
+            sa.select(t.assignments.c.customer_id, t.assignments.c.to_rep_id).where(
+                t.assignments.c.customer_id.in_(ids)
+            )
         ).all()
     per_customer = Counter(customer_id for customer_id, _ in records)
     expected = {c: 0 if owner is None else 1 for c, owner in owners.items()}
@@ -148,6 +172,108 @@ def test_racing_routers_fill_no_rep_over_capacity_and_queue_the_rest(app: Fenpei
             sa.select(sa.func.count()).where(t.customers.c.queued_at.is_not(None))
         )
     assert queued == 20
+
+
+@pytest.mark.slow
+@on_postgres
+def test_least_loaded_balances_concurrent_arrivals_as_it_balances_one_at_a_time(
+    app: Fenpei,
+) -> None:
+    """Eight routers route different customers at once through one least-loaded rule.
+    One at a time, water-filling from 6 / 3 / 0 / 0 held gives every rep 22 or 23 of the
+    89; each rep must end within 2 of that."""
+    world = build_world(app)
+    east_four = [world.alice, world.bob, world.carol, world.dan]
+    for rep, held in zip(east_four, (6, 3, 0, 0), strict=True):
+        for customer_id in _seed_unrouted(app, held):
+            _give(app, customer_id, rep)
+    add_rule(
+        app,
+        name="East",
+        conditions={"field": "region", "op": "eq", "value": "East"},
+        target={"kind": "reps", "rep_ids": east_four},
+        strategy="least_loaded",
+    )
+    ids = _seed_unrouted(app, 80)
+
+    report = _race_apart(app, ids)
+
+    assert report.errors == []
+    _assert_owned_once(app, ids)
+    assert report.assigned == 80
+    owners = _owners(app)
+    assert [owners[rep] for rep in east_four] == pytest.approx([22.25] * 4, abs=2.75)
+
+
+@on_postgres
+def test_a_least_loaded_decision_waiting_for_its_rule_weighs_the_one_before_it(
+    app: Fenpei,
+) -> None:
+    """Deterministic form of the race above: a second router reads the loads while the
+    first holds the rule (both reps empty), then waits for it. Deciding on what it read,
+    it would pick Alice again; it must read the loads again under the rule's lock and pick
+    Bob. (With the re-read switched off, this test fails.)"""
+    world = build_world(app)
+    add_rule(
+        app,
+        name="East",
+        conditions={"field": "region", "op": "eq", "value": "East"},
+        target={"kind": "reps", "rep_ids": [world.alice, world.bob]},
+        strategy="least_loaded",
+    )
+    first, second = _seed_unrouted(app, 2)
+    chosen: dict[int, int | None] = {}
+
+    def route(customer_id: int, uow: UnitOfWork) -> None:
+        decision = route_customer(
+            uow=uow,
+            rulebook=app.rulebook,
+            customer_id=customer_id,
+            actor=SYSTEM,
+            now=app.now(),
+            rng=Random(0),
+        )
+        chosen[customer_id] = decision.rep_id
+
+    def later() -> None:
+        with app.uow() as uow:
+            route(second, uow)
+            uow.commit()
+
+    with app.uow() as holding:
+        route(first, holding)  # holds the rule's state until commit
+        waiting = threading.Thread(target=later)
+        waiting.start()
+        for _ in range(3000):  # until the second router waits for a lock (bounded)
+            if _waiting_for_locks(app):
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the second router never waited for the rule")
+        holding.commit()
+    waiting.join(timeout=RACE_TIMEOUT)
+
+    assert chosen == {first: world.alice, second: world.bob}
+
+
+def _waiting_for_locks(app: Fenpei) -> bool:
+    with app.engine.connect() as connection:
+        return bool(
+            connection.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        )
+
+
+def _give(app: Fenpei, customer_id: int, rep_id: int) -> None:
+    with app.uow() as uow:
+        assignments.assign(
+            uow=uow, customer_id=customer_id, rep_id=rep_id, actor=SYSTEM, now=app.now()
+        )
+        uow.commit()
 
 
 @pytest.mark.slow
