@@ -1,8 +1,15 @@
-"""Maven import: fenpei's one-transaction batch path vs a row-at-a-time first version."""
+"""Maven import: fenpei's one-transaction batch path vs a row-at-a-time first version.
+Customer file import (``fenpei import customers``, a child process): rows/s and the
+child's peak memory for a small and a large generated file — flat in the file size."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -63,7 +70,58 @@ def naive_import(fenpei: Fenpei, data: MavenData) -> float:
     return time.perf_counter() - started
 
 
+FILE_SIZES = (20_000, 100_000)
+ROUTED_SIZES = (2_000, 10_000)  # routing costs ~ms per customer: smaller files
+FENPEI = str(Path(sys.executable).with_name("fenpei"))
+
+
+def write_leads(path: Path, rows: int) -> None:
+    with path.open("w") as out:
+        out.write("name,phone,email,region,level,external_id\n")
+        for n in range(rows):
+            out.write(f"Lead {n},138{n:08d},lead{n}@example.com,East,A,bench-{path.stem}-{n}\n")
+
+
+def import_file(url: str, path: Path, *, route: bool) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of ``fenpei import customers`` as a child process."""
+    args = [FENPEI, "import", "customers", str(path)] + ([] if route else ["--no-route"])
+    env = {**os.environ, "FENPEI_DATABASE_URL": url}
+    started = time.perf_counter()
+    child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert child.stderr is not None
+    errors = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if child.returncode != 0:
+        raise RuntimeError(f"import failed: {errors.decode(errors='replace')}")
+    return seconds, usage.ru_maxrss / 1024  # KiB on Linux
+
+
+def run_files() -> None:
+    print("\n== Customer file import (child process: start-up included; peak RSS) ==")
+    for kind in kinds():
+        with fresh_fenpei(kind) as fenpei, tempfile.TemporaryDirectory() as folder:
+            url = fenpei.engine.url.render_as_string(hide_password=False)
+            fenpei.close()
+            for route, sizes in ((False, FILE_SIZES), (True, ROUTED_SIZES)):
+                for rows in sizes:
+                    path = Path(folder) / f"leads-{rows}-{route}.csv"
+                    write_leads(path, rows)
+                    seconds, peak = import_file(url, path, route=route)
+                    what = "import + route" if route else "import only"
+                    print(
+                        f"  {kind:8} {what:14} {rows:7,} rows {rows / seconds:7.0f} rows/s | "
+                        f"peak RSS {peak:6.0f} MB"
+                    )
+
+
 def run() -> None:
+    run_maven()
+    run_files()
+
+
+def run_maven() -> None:
     print("\n== Maven import (8,800 opportunities) ==")
     data = read_maven(BUNDLED_MAVEN)
     rows = len(data.pipeline)

@@ -17,6 +17,7 @@ from fenpei.services.notifications.ports import (
 )
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
+from tests.fakes.import_jobs import FakeImportJobs
 from tests.fakes.outbox import FakeInbox, FakeJobRuns, FakeOutbox
 from tests.fakes.preferences import FakePreferences
 from tests.fakes.repositories import (
@@ -97,6 +98,7 @@ class FakeUnitOfWork:
     job_runs: ports.JobRunRepository
     subscriptions: SubscriptionRepository
     preferences: PreferenceRepository
+    import_jobs: ports.ImportJobRepository
 
     def __init__(self) -> None:
         self._store = store = Store()
@@ -128,6 +130,7 @@ class FakeUnitOfWork:
         self.job_runs = FakeJobRuns(store)
         self.subscriptions = FakeSubscriptions(store)
         self.preferences = FakePreferences(store)
+        self.import_jobs = FakeImportJobs(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

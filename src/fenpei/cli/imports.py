@@ -14,12 +14,13 @@ from fenpei.cli._common import console, fenpei_app
 from fenpei.cli._errors import BadArgument
 from fenpei.cli._files import check_directory, file_argument, read_text
 from fenpei.cli._output import labelled
-from fenpei.cli.import_customers import customers
+from fenpei.cli.import_customers import customers, list_jobs
 from fenpei.domain.users import SYSTEM
 from fenpei.services.maven_import import MavenData, MavenSummary, import_maven
 
 app = typer.Typer(help="Import data from files.", no_args_is_help=True)
 app.command("customers")(customers)
+app.command("jobs")(list_jobs)
 
 BUNDLED_MAVEN = Path(__file__).resolve().parents[1] / "demo_data" / "maven-crm"
 DIRECTORY = "DIRECTORY"

@@ -8,7 +8,7 @@ Imported customers have no owner: routing them is a separate step.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from typing import Protocol
@@ -27,17 +27,22 @@ from fenpei.services.ports import UnitOfWork
 MAX_LISTED_ERRORS = 100
 IMPORT_SOURCE = "import"
 _PROGRESS_EVERY = 100
+_LOOKUP_CHUNK = 1000
 
 
 class ImportTable(Protocol):
-    """Rows read from a file: each pairs its row number in the file with header → cell text."""
+    """Rows read from a file: each pairs its row number in the file with header → cell text.
+    ``rows`` may be read more than once (a streamed file is read again each time);
+    ``count`` is how many there are."""
 
     @property
     def name(self) -> str: ...
     @property
     def headers(self) -> Sequence[str]: ...
     @property
-    def rows(self) -> Sequence[tuple[int, Mapping[str, str]]]: ...
+    def rows(self) -> Iterable[tuple[int, Mapping[str, str]]]: ...
+    @property
+    def count(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -128,13 +133,32 @@ def _validate_rows(
     progress: Callable[[int, int], None] | None,
     zone: tzinfo,
     custom_fields: Sequence[CustomField],
-) -> list[dict[str, object]]:
+    *,
+    keep: bool = True,
+    after_row: int = 0,
+    company_names: Collection[str] = (),
+) -> tuple[list[dict[str, object]], int]:
+    """Check every row (after the file's row ``after_row``): the valid rows' fields (only
+    with ``keep``; a streamed import keeps none) and how many rows name a company not in
+    ``company_names``. External ids are looked up a chunk at a time."""
     categories = load_category_index(uow)
-    total = len(table.rows)
+    total = table.count
     valid: list[dict[str, object]] = []
     errors: list[tuple[int, FieldError]] = []
     first_row_of: dict[str, int] = {}
+    unchecked: list[str] = []
+    unknown_companies = 0
+
+    def check_taken() -> None:
+        for external_id, customer_id in uow.customers.ids_by_external_id(unchecked).items():
+            number = first_row_of[external_id]
+            message = f"{external_id!r} is already used by customer {customer_id}"
+            errors.append((number, FieldError(f"row {number}.external_id", message)))
+        unchecked.clear()
+
     for done, (number, cells) in enumerate(table.rows, start=1):
+        if number <= after_row:
+            continue
         prefix = f"row {number}."
         raw = _row_fields(cells, columns)
         unstorable = _cell_problems(cells, columns, prefix)
@@ -152,7 +176,10 @@ def _validate_rows(
             )
             if out_of_range := _date_problems(fields, prefix, custom_fields):
                 raise ValidationFailed(out_of_range)
-            valid.append(fields)
+            if keep:
+                valid.append(fields)
+            company = fields.get("company_name")
+            unknown_companies += isinstance(company, str) and company not in company_names
         except ValidationFailed as exc:
             errors += [(number, e) for e in exc.errors]
         external_id = raw.get("external_id")
@@ -161,16 +188,17 @@ def _validate_rows(
             if external_id in first_row_of:
                 message = f"{external_id!r} is also in row {first_row_of[external_id]}"
                 errors.append((number, FieldError(prefix + "external_id", message)))
-            first_row_of.setdefault(external_id, number)
+            else:
+                first_row_of[external_id] = number
+                unchecked.append(external_id)
+                if len(unchecked) >= _LOOKUP_CHUNK:
+                    check_taken()
         if progress is not None and (done % _PROGRESS_EVERY == 0 or done == total):
             progress(done, total)
-    for external_id, customer_id in uow.customers.ids_by_external_id(first_row_of).items():
-        number = first_row_of[external_id]
-        message = f"{external_id!r} is already used by customer {customer_id}"
-        errors.append((number, FieldError(f"row {number}.external_id", message)))
+    check_taken()
     if errors:
         raise ValidationFailed(_cap(errors, rows=total))
-    return valid
+    return valid, unknown_companies
 
 
 def _id_ranges(ids: Sequence[int]) -> list[list[int]]:
@@ -216,12 +244,20 @@ def import_customers(
     Dates without a time zone are read in ``zone`` (default: the zone of ``now``).
     Runs inside the caller's ``with uow:``; the caller commits. ``dry_run`` only validates.
     """
-    if not table.rows:
+    if not table.count:
         raise ValidationFailed.one("file", f"{table.name!r} has a header but no rows under it")
     custom_fields = uow.custom_fields.all()
     columns = resolve_columns(table.headers, mapping, custom_fields)
-    rows = _validate_rows(uow, table, columns, progress, zone or now.tzinfo or UTC, custom_fields)
     company_ids = {c.name: c.id for c in uow.companies.all()}
+    rows, unknown = _validate_rows(
+        uow,
+        table,
+        columns,
+        progress,
+        zone or now.tzinfo or UTC,
+        custom_fields,
+        company_names=company_ids,
+    )
     for fields in rows:
         _complete(fields, company_ids=company_ids, now=now)
     summary = ImportSummary(
@@ -231,7 +267,7 @@ def import_customers(
         dry_run=dry_run,
         columns=dict(columns),
         ignored_columns=[h for h in table.headers if h not in columns],
-        unknown_companies=sum("company_name" in f and f["company_id"] is None for f in rows),
+        unknown_companies=unknown,
         customer_ids=[],
     )
     if dry_run:

@@ -16,6 +16,7 @@ from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer, Stage
+from fenpei.domain.import_jobs import ImportJob, ImportStatus
 from fenpei.domain.jobs import JobRun, JobStatus
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
@@ -202,6 +203,36 @@ class JobRunRepository(Protocol):
     def last(self, job: str) -> JobRun | None: ...
 
 
+class ImportJobRepository(Protocol):
+    """Customer imports (domain/import_jobs.py)."""
+
+    def start(self, job: ImportJob) -> ImportJob:
+        """Insert the job; it comes back with its id."""
+        ...
+
+    def get(self, job_id: int) -> ImportJob | None: ...
+    def by_sha256(self, sha256: str) -> list[ImportJob]:
+        """The jobs of the file with this hash, newest first."""
+        ...
+
+    def recent(self, *, limit: int = 50) -> list[ImportJob]: ...
+    def advance(self, job_id: int, *, from_row: int, to_row: int, imported: int) -> bool:
+        """Move a running job's ``last_row`` from ``from_row`` to ``to_row``; False (nothing
+        changed) if it is not at ``from_row`` any more: another process moved it."""
+        ...
+
+    def set_routed(self, job_id: int, count: int) -> None: ...
+    def pending_ids(self, job_id: int, *, after_id: int, limit: int) -> list[int]:
+        """The job's customers still waiting to be routed for the first time (unowned, in
+        the queue as ``pending_reason(job_id)``) with ids above ``after_id``, by id."""
+        ...
+
+    def pending_count(self, job_id: int) -> int: ...
+    def finish(
+        self, job_id: int, *, status: ImportStatus, now: datetime, note: str | None = None
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens it; only ``commit()`` makes changes stick."""
 
@@ -226,6 +257,7 @@ class UnitOfWork(Protocol):
     job_runs: JobRunRepository
     subscriptions: SubscriptionRepository
     preferences: PreferenceRepository
+    import_jobs: ImportJobRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

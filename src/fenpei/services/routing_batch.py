@@ -24,6 +24,7 @@ def route_batch(
     actor: Actor,
     now: datetime,
     rng: Random,
+    only_queued: bool = False,
 ) -> list[Decision]:
     """Route many unowned customers in one transaction through the vectorised evaluator.
 
@@ -32,13 +33,15 @@ def route_batch(
     state from one customer to the next: the same decisions as routing them one by one.
     The rules and reps come from the kept configuration (checked by stamp before and
     after the locks), the states are the locked rows: nothing is read twice.
-    Owned or deleted customers are left alone. Rules that look up account owners need
-    a query per customer, so with such a rule the customers are routed one by one.
+    Owned or deleted customers are left alone, and with ``only_queued`` those no longer
+    in the queue (pooled meanwhile: routing them again would pool them twice). Rules that
+    look up account owners need a query per customer, so with such a rule the customers
+    are routed one by one.
     """
     customers = [
         c
         for c in uow.customers.lock_many(customer_ids)
-        if c.owner_id is None and c.deleted_at is None
+        if c.owner_id is None and c.deleted_at is None and (c.queued_at or not only_queued)
     ]
     if not customers:
         return []
@@ -87,6 +90,7 @@ def route_customers(
     rng: Random,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = 500,
+    only_queued: bool = False,
 ) -> dict[str, int]:
     """Route many customers in batches (one transaction each, vectorised); a batch that
     meets a conflict is routed again one customer at a time, so one clash stops nothing
@@ -98,11 +102,17 @@ def route_customers(
         try:
             with uow_factory() as uow:
                 decisions = route_batch(
-                    uow=uow, rulebook=rulebook, customer_ids=chunk, actor=actor, now=now(), rng=rng
+                    uow=uow,
+                    rulebook=rulebook,
+                    customer_ids=chunk,
+                    actor=actor,
+                    now=now(),
+                    rng=rng,
+                    only_queued=only_queued,
                 )
                 uow.commit()
         except Conflict:
-            decisions = _one_by_one(uow_factory, rulebook, chunk, actor, now, rng)
+            decisions = _one_by_one(uow_factory, rulebook, chunk, actor, now, rng, only_queued)
         for decision in decisions:
             outcomes[decision.outcome.value] += 1
         done += len(chunk)
@@ -118,10 +128,15 @@ def _one_by_one(
     actor: Actor,
     now: Callable[[], datetime],
     rng: Random,
+    only_queued: bool = False,
 ) -> list[Decision]:
     decisions = []
     for customer_id in customer_ids:
         with uow_factory() as uow:
+            if only_queued:
+                customer = uow.customers.get(customer_id, lock=True)
+                if customer is None or customer.queued_at is None:
+                    continue  # routed (pooled) meanwhile
             try:
                 decisions.append(
                     route_customer(
@@ -160,4 +175,5 @@ def route_queued(
         now=now,
         rng=rng,
         progress=progress,
+        only_queued=True,
     )

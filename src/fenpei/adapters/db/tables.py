@@ -22,6 +22,7 @@ from fenpei.domain.events import (
     Notification,
     OutboxEvent,
 )
+from fenpei.domain.import_jobs import ImportStatus
 from fenpei.domain.jobs import JobRun, JobStatus
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.preferences import NotificationPreferences, RoleNotificationDefaults
@@ -469,6 +470,26 @@ role_notification_defaults = sa.Table(
     metadata,
     sa.Column("role", str_enum(Role), primary_key=True),
     sa.Column("email_events", Json, nullable=False, default=list),
+)
+
+# Customer imports (domain/import_jobs.py): one row per import of a file, its progress
+# moved in the same transaction as each batch of rows, so a killed import resumes exactly.
+import_jobs = sa.Table(
+    "import_jobs",
+    metadata,
+    _id(),
+    sa.Column("file_name", sa.String(200), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("route", sa.Boolean, nullable=False, default=True),
+    sa.Column("status", str_enum(ImportStatus), nullable=False),
+    sa.Column("last_row", sa.Integer, nullable=False, default=0),
+    sa.Column("rows_imported", sa.Integer, nullable=False, default=0),
+    sa.Column("rows_routed", sa.Integer, nullable=False, default=0),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("finished_at", UtcDateTime),
+    sa.Column("note", sa.String(1000)),
 )
 
 # Every column refuses what either database would refuse (adapters/db/types.py).

@@ -12,6 +12,7 @@ from fenpei.adapters.db import repositories as repo
 from fenpei.adapters.db.engine import READ_ONLY
 from fenpei.adapters.db.repositories import conflicts_as_domain_errors
 from fenpei.adapters.db.repositories.analytics import SqlAnalyticsReads
+from fenpei.adapters.db.repositories.import_jobs import SqlImportJobs
 from fenpei.adapters.db.repositories.jobs import SqlJobRuns
 from fenpei.adapters.db.repositories.outbox import SqlInbox, SqlOutbox
 from fenpei.adapters.db.repositories.preferences import SqlPreferences
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
     job_runs: ports.JobRunRepository
     subscriptions: SubscriptionRepository
     preferences: PreferenceRepository
+    import_jobs: ports.ImportJobRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -93,6 +95,7 @@ class SqlUnitOfWork:
         self.job_runs = SqlJobRuns(session)
         self.subscriptions = SqlSubscriptions(session)
         self.preferences = SqlPreferences(session)
+        self.import_jobs = SqlImportJobs(session)
         return self
 
     def __exit__(

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 from fenpei.domain.errors import ValidationFailed
 
@@ -80,3 +84,102 @@ def sniff_delimiter(text: str) -> str:
             counts[char] += 1
     best = max(DELIMITERS, key=counts.__getitem__)
     return best if counts[best] else ","
+
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """A CSV file checked to decode, streamed again on each ``records()``: its memory does
+    not grow with its size."""
+
+    path: Path
+    name: str
+    codec: str
+    delimiter: str
+    sha256: str
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """The cells of every record, numbered by the line the record starts on."""
+        codec = "utf-8-sig" if self.codec == "utf-8" else self.codec
+        with open(self.path, encoding=codec, newline="") as stream:
+            reader = csv.reader(stream, delimiter=self.delimiter)
+            line = 1
+            try:
+                for cells in reader:
+                    yield line, cells
+                    line = reader.line_num + 1
+            except csv.Error as exc:
+                raise ValidationFailed.one("file", f"line {line}: {exc}") from None
+
+
+def open_csv(path: Path, *, name: str, encoding: str) -> CsvFile:
+    """Check that the file at ``path`` decodes (as ``decode`` would, chunk by chunk) and
+    hash it; the rows are read later, streamed (``CsvFile.records``)."""
+    with open(path, "rb") as stream:
+        if stream.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC:
+            raise ValidationFailed.one(
+                "file", f"{name!r} looks like an Excel workbook, not CSV; name it .xlsx"
+            )
+    wanted = encoding.strip().lower()
+    codecs_to_try = AUTO_ENCODINGS if wanted == "auto" else (_codec_name(encoding),)
+    failures: list[str] = []
+    digest = ""
+    for codec in codecs_to_try:
+        failure, sha = _check_decodes(path, codec)
+        digest = digest or sha
+        if failure is None:
+            return CsvFile(path, name, codec, _sniff_file(path, codec), digest or _sha(path))
+        failures.append(failure)
+    tried = " or ".join(failures)
+    if wanted == "auto":
+        hint = "pass the file's encoding with --encoding, or save the file as UTF-8"
+    else:
+        hint = "pass the file's real encoding with --encoding (auto tries utf-8, then gb18030)"
+    raise ValidationFailed.one("file", f"{name!r} could not be decoded as {tried}; {hint}")
+
+
+def _sha(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_decodes(path: Path, codec: str) -> tuple[str | None, str]:
+    """(None, sha256) if the whole file decodes as ``codec``; else (what failed, "")."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    digest = hashlib.sha256()
+    fed = lines = 0
+    with open(path, "rb") as stream:
+        first = True
+        while True:
+            chunk = stream.read(_CHUNK)
+            digest.update(chunk)
+            if first and codec == "utf-8" and chunk.startswith(codecs.BOM_UTF8):
+                chunk, fed = chunk[len(codecs.BOM_UTF8) :], len(codecs.BOM_UTF8)
+            first = False
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                offset = fed - pending + exc.start
+                line = lines + bytes(exc.object[: exc.start]).count(b"\n") + 1
+                return (
+                    f"{codec} (byte 0x{exc.object[exc.start]:02x} at offset {offset}, line {line})",
+                    "",
+                )
+            if not chunk:
+                return None, digest.hexdigest()
+            fed += len(chunk)
+            lines += chunk.count(b"\n")
+
+
+def _sniff_file(path: Path, codec: str) -> str:
+    with open(path, encoding="utf-8-sig" if codec == "utf-8" else codec, newline="") as stream:
+        for line in stream:
+            if line.strip():
+                return sniff_delimiter(line)
+    return ","

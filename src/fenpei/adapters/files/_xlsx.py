@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
 import warnings
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime, time
+from typing import IO
 
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
@@ -21,9 +24,9 @@ _UNREADABLE = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, S
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 
 
-def _check_unpacked_size(data: bytes, *, name: str) -> None:
+def _check_unpacked_size(source: str | os.PathLike[str] | IO[bytes], *, name: str) -> None:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(source) as archive:
             unpacked = sum(part.file_size for part in archive.infolist())
     except (zipfile.BadZipFile, ValueError) as exc:
         raise ValidationFailed.one(
@@ -40,13 +43,22 @@ def _check_unpacked_size(data: bytes, *, name: str) -> None:
 def xlsx_rows(data: bytes, *, name: str, sheet: str | None) -> list[tuple[int, list[str]]]:
     """Every row of the sheet (the active one by default) of the workbook in ``data`` (the
     file ``name``), numbered as Excel numbers them."""
-    _check_unpacked_size(data, name=name)
+    return list(xlsx_stream(io.BytesIO(data), name=name, sheet=sheet))
+
+
+def xlsx_stream(
+    source: str | os.PathLike[str] | IO[bytes], *, name: str, sheet: str | None
+) -> Iterator[tuple[int, list[str]]]:
+    """The rows of the sheet of the workbook ``source`` (a path or a binary file), one at
+    a time: openpyxl's read-only mode reads the sheet's XML as it goes, so memory does not
+    grow with the number of rows."""
+    _check_unpacked_size(source, name=name)
     with warnings.catch_warnings():
         # openpyxl warns about parts of a workbook it drops on reading (styles, drawings,
         # data-validation extensions); none of them changes a cell's value.
         warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
         try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
         except _UNREADABLE as exc:
             raise ValidationFailed.one(
                 "file", f"{name!r} is not a readable .xlsx workbook ({exc})"
@@ -57,8 +69,8 @@ def xlsx_rows(data: bytes, *, name: str, sheet: str | None) -> list[tuple[int, l
             worksheet.reset_dimensions()
             # ``values`` starts at row 1 and yields an empty row for each missing one, so
             # counting from 1 gives Excel's row numbers.
-            rows = worksheet.values
-            return [(number, [cell_text(v) for v in row]) for number, row in enumerate(rows, 1)]
+            for number, row in enumerate(worksheet.values, 1):
+                yield number, [cell_text(v) for v in row]
         except _UNREADABLE as exc:
             raise ValidationFailed.one(
                 "file", f"{name!r}: a sheet of the workbook cannot be read ({exc})"
