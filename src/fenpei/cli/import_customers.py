@@ -93,7 +93,10 @@ def customers(
         table = open_customer_file(file, encoding=encoding, sheet=sheet)
         with fenpei.uow() as uow:
             try:
-                job = jobs.choose_job(uow, sha256=table.sha256, again=again, resume=resume)
+                # A dry run writes nothing: it checks a file imported before as well.
+                job = jobs.choose_job(
+                    uow, sha256=table.sha256, again=again or dry_run, resume=resume
+                )
             except jobs.AlreadyImported as exc:
                 raise BadArgument(FILE, str(exc), path=file) from None
         with fenpei.uow() as uow, Progress(console=console, transient=True) as bar:
