@@ -8,6 +8,7 @@ rule tried, every candidate scored and every rep excluded is part of the Decisio
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -131,7 +132,9 @@ def target_reps(
     if target.kind is TargetKind.team and target.team_id is not None:
         teams = _team_tree(target.team_id, ctx.sub_teams, target.include_subteams)
         members = ctx.rep_ids_by_team
-        return [ctx.reps[i] for team in teams for i in members.get(team, ()) if i in ctx.reps], None
+        reps = ctx.reps
+        found = [reps.get(i) for team in teams for i in members.get(team, ())]
+        return [state for state in found if state is not None], None
     if target.kind is TargetKind.skill and target.skill:
         return [s for s in ctx.reps.values() if has_skill(s.rep, target.skill)], None
     if target.kind is TargetKind.account_owner:
@@ -285,9 +288,9 @@ def decide(found: Match, *, customer: Customer, state: Mapping[str, Any], rng: R
         found.eligible, customer=customer, state=state, options=rule.strategy_options, rng=rng
     )
     best = _best(choice.scores)
-    listed = {rep_id for rep_id, _ in best}
-    names = {s.id: s.rep.name for s in found.eligible if s.id in listed}
-    candidates = tuple(Candidate(rep_id, names[rep_id], score) for rep_id, score in best)
+    candidates = tuple(
+        Candidate(rep_id, _named(found.eligible, rep_id), score) for rep_id, score in best
+    )
     return Decision(
         outcome=Outcome.assigned,
         reason=f"rule '{rule.name}' matched; {choice.reason}",
@@ -313,6 +316,11 @@ def _best(scores: Mapping[int, float]) -> list[tuple[int, float]]:
         scores = {rep_id: score for rep_id, score in scores.items() if score >= cut}
     ranked = sorted((-score, rep_id) for rep_id, score in scores.items())
     return [(rep_id, -negative) for negative, rep_id in ranked[:TOP_CANDIDATES]]
+
+
+def _named(eligible: Sequence[RepState], rep_id: int) -> str:
+    """The name of the eligible rep ``rep_id``: eligible reps are in id order."""
+    return eligible[bisect_left(eligible, rep_id, key=_BY_ID)].rep.name
 
 
 def route(customer: Customer, ctx: RoutingContext, *, now: datetime, rng: Random) -> Decision:
