@@ -190,7 +190,8 @@ def test_a_long_explanation_is_cut_to_1000_characters_in_the_record_and_kept_who
         uow, lambda: org.create_team(uow=uow, name="Big", actor=SYSTEM, now=clock.now())
     )
     for i in range(20):
-        a_rep(uow, clock, f"Away representative number {i:02}", team_id=team.id, away=True)
+        name = f"Away representative number {i:02} of the northern regional sales team"
+        a_rep(uow, clock, name, team_id=team.id, away=True)
     zhou = a_rep(uow, clock, "Zhou", team_id=team.id)
     add_rule(uow, clock, target={"kind": "team", "team_id": team.id})
     customer = a_customer(uow, clock)

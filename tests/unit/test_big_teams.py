@@ -146,7 +146,7 @@ def test_round_robin_over_a_big_team_takes_the_next_id_with_room_and_wraps() -> 
     assert after(0) == 1
 
 
-def test_the_sentence_names_five_exclusions_and_counts_the_rest_by_kind() -> None:
+def test_the_sentence_names_ten_exclusions_and_counts_the_rest_by_kind() -> None:
     reps = _team(30)
     for rep_id in range(1, 30):  # all but the last: 20 away, 9 at capacity
         state = reps[rep_id]
@@ -162,5 +162,5 @@ def test_the_sentence_names_five_exclusions_and_counts_the_rest_by_kind() -> Non
 
     assert decision.rep_id == 30 and len(decision.exclusions) == 29
     text = explain(decision)
-    assert text.count(" excluded: ") == 5
-    assert "… 24 more excluded (away (manual switch) 15, at capacity 9)" in text
+    assert text.count(" excluded: ") == 10
+    assert "… 19 more excluded (away (manual switch) 10, at capacity 9)" in text

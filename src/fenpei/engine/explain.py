@@ -21,7 +21,7 @@ def explained_json(decision: Decision) -> dict[str, Any]:
     return {**decision_json(decision), "text": explain(decision)}
 
 
-def explain(decision: Decision, *, max_rules: int = 5, max_reps: int = 5) -> str:
+def explain(decision: Decision, *, max_rules: int = 5, max_reps: int = 10) -> str:
     """E.g. "Rule 'East' matched · skipped 'VIP': level = 'A' (was 'B') ·
     Alice excluded: at capacity: 40/40 open customers · Bob chosen: least loaded 12/40".
     Long lists are cut: the first ``max_rules`` rules skipped and ``max_reps`` reps
