@@ -139,7 +139,7 @@ def route_customer(
             # The loads were read before this rule's lock: a router of the same rule may
             # have committed since. Read them again under it, so concurrent decisions
             # balance as one-at-a-time ones would; if the rule no longer decides, undo.
-            ctx = with_loads(uow, ctx, rep_ids=_reps_seen(found), now=now)
+            ctx = with_loads(uow, ctx, rep_ids=_reps_seen(found), now=now, memo=rulebook.loaded)
             found = match(customer, ctx, now=now)
             if found.rule is not rule:
                 attempt.rollback()

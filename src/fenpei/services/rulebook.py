@@ -42,7 +42,7 @@ from fenpei.engine.router import (
 from fenpei.engine.rule_index import RuleIndex
 from fenpei.services._rule_validation import engine_rule
 from fenpei.services.categories import CategoryIndex, load_category_index
-from fenpei.services.ports import UnitOfWork
+from fenpei.services.ports import RepLoad, UnitOfWork
 
 T = TypeVar("T")
 # What a compiled rule is made of (``engine_rule`` and the conditions' predicate).
@@ -79,6 +79,7 @@ class RuleBook:
     def __init__(self) -> None:
         self._compiled: dict[_CompileKey, CompiledRule] = {}
         self._kept: RoutingConfig | None = None
+        self.loaded: _Loaded = {}  # see ``with_loads``
 
     def config(self, uow: UnitOfWork, *, now: datetime) -> RoutingConfig:
         """The configuration the database holds, as this unit of work sees it: the kept copy
@@ -224,24 +225,42 @@ def load_context(
             for state in target_reps(compiled.rule, customer, ctx)[0]
         }
     )
-    return with_loads(uow, ctx, rep_ids=wanted, now=now)
+    return with_loads(uow, ctx, rep_ids=wanted, now=now, memo=rulebook.loaded)
+
+
+# A rep's state with a load read in, kept while neither the rep's kept profile nor the load
+# changes: between two decisions only the chosen rep's load moves, so a team of a thousand
+# costs a thousand comparisons per decision, not a thousand new states.
+_Loaded = dict[int, tuple[RepState, RepLoad, RepState]]
 
 
 def with_loads(
-    uow: UnitOfWork, ctx: RoutingContext, *, rep_ids: Collection[int], now: datetime
+    uow: UnitOfWork,
+    ctx: RoutingContext,
+    *,
+    rep_ids: Collection[int],
+    now: datetime,
+    memo: _Loaded | None = None,
 ) -> RoutingContext:
-    """``ctx`` with the current loads of ``rep_ids`` read in (the other reps unchanged)."""
+    """``ctx`` with the current loads of ``rep_ids`` read in (the other reps unchanged);
+    ``memo`` keeps the states built, to reuse while they still hold."""
     loads = uow.routing.loads(now=now, rep_ids=rep_ids)
+    memo = {} if memo is None else memo
     reps = dict(ctx.reps)
     for rep_id, load in loads.items():
         state = reps.get(rep_id)
-        if state is not None:
-            reps[rep_id] = replace(
-                state,
-                usage=load.usage,
-                open_value=load.open_value,
-                last_assigned_at=load.last_assigned_at,
-            )
+        if state is None:
+            continue
+        kept = memo.get(rep_id)
+        if kept is not None and kept[0] is state and kept[1] == load:
+            reps[rep_id] = kept[2]
+            continue
+        loaded = RepState(
+            state.rep, load.usage, state.team_ids, state.leaves, load.open_value,
+            load.last_assigned_at,
+        )  # fmt: skip
+        memo[rep_id] = (state, load, loaded)
+        reps[rep_id] = loaded
     return replace(ctx, reps=reps)
 
 
