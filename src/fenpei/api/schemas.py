@@ -430,7 +430,10 @@ class DecisionRead(BaseModel):
     pool: str | None
     trace: list[RuleTraceRead]
     rules_skipped: int = Field(description="Rules the index proved could not match.")
-    candidates: list[CandidateRead]
+    candidates: list[CandidateRead] = Field(
+        description="The best-scored eligible reps, at most ten, highest first."
+    )
+    more_candidates: int = Field(0, description="Eligible reps scored below those, counted.")
     exclusions: list[ExclusionRead]
     state_before: dict[str, Any]
     state_after: dict[str, Any]
