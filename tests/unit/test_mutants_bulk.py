@@ -1,0 +1,124 @@
+"""The batch evaluator where mutation testing found gaps: the fallback to the next rule
+for a rule without an equality test, and which customers' datetimes go per customer.
+
+Like ``test_bulk_numeric``, the tests on the datetime columns watch which customers the
+batch path hands to the per-customer test: the module promises that only what it cannot
+show exact goes there, and a column quietly decided per customer would prove nothing
+about the NumPy code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from random import Random
+from typing import Any
+from unittest.mock import patch
+
+from fenpei.domain.customers import Customer
+from fenpei.domain.org import Rep
+from fenpei.engine._bulk_columns import Columns
+from fenpei.engine._bulk_moments import Mask, Rows
+from fenpei.engine.bulk import first_matching_rules, route_many
+from fenpei.engine.capacity import Usage
+from fenpei.engine.conditions import Leaf
+from fenpei.engine.model import Outcome, RepState, Target, TargetKind
+from fenpei.engine.router import CompiledRule, RoutingContext
+from tests.unit.test_bulk import (
+    CATALOG,
+    NOW,
+    as_batch_tells_it,
+    compiled,
+    first_match_one_by_one,
+    route_one_by_one,
+)
+
+
+@contextmanager
+def rows_decided_per_customer() -> Iterator[list[int]]:
+    """The rows (customers, by position) whose leaves ran the per-customer test."""
+    seen: list[int] = []
+    per_row = Columns.per_row
+
+    def recording(self: Columns, leaf: Leaf, rows: Rows) -> Mask:
+        seen.extend(rows.tolist())
+        return per_row(self, leaf, rows)
+
+    with patch.object(Columns, "per_row", recording):
+        yield seen
+
+
+def queue_rule(tree: dict[str, Any]) -> list[CompiledRule]:
+    return [compiled(1, tree, Target(TargetKind.queue))]
+
+
+# --- the fallback to the next rule -----------------------------------------------------
+
+
+def test_a_full_rep_of_a_rule_without_an_equality_test_sends_the_rest_to_the_next_rule() -> None:
+    big = compiled(
+        1, {"field": "employees", "op": "gte", "value": 10}, Target(TargetKind.reps, rep_ids=(1,))
+    )
+    rest = compiled(2, {}, Target(TargetKind.pool, pool="public"))
+    alice = RepState(Rep(name="Alice", id=1, max_open=1), Usage(0))
+    ctx = RoutingContext([big, rest], {1: alice})
+    people = [Customer(name=f"c{i}", employees=n) for i, n in enumerate([50, 5, 20, 30])]
+
+    decisions = route_many(people, ctx, now=NOW, rng=Random(1))
+
+    assert [(d.outcome, d.rep_id, d.pool) for d in decisions] == [
+        (Outcome.assigned, 1, None),
+        (Outcome.pool, None, "public"),
+        (Outcome.pool, None, "public"),
+        (Outcome.pool, None, "public"),
+    ]
+    assert [t.result for t in decisions[2].trace] == ["no_eligible_rep", "matched"]
+    assert decisions == [
+        as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
+    ]
+
+
+# --- datetimes: the zone's offset once per UTC hour -------------------------------------
+# New York moved its clocks from 02:00 EST to 03:00 EDT on Sunday 10 March 2024, at 07:00
+# UTC: on the hour, so every UTC hour around it has one offset all through.
+
+SPRING_FORWARD = datetime(2024, 3, 10, 7, 0, tzinfo=UTC)
+EARLY_SUNDAY = {
+    "time_zone": "America/New_York",
+    "weekdays": [6],
+    "hours": ["01:00", "04:00"],
+}
+
+
+def test_business_hours_around_a_change_on_the_hour_decide_every_customer_on_numpy() -> None:
+    rules = queue_rule({"field": "created_at", "op": "in_business_hours", "value": EARLY_SUNDAY})
+    people = [
+        Customer(name="a", created_at=SPRING_FORWARD + timedelta(minutes=m))
+        for m in range(-150, 150, 7)
+    ]
+
+    with rows_decided_per_customer() as per_customer:
+        positions = first_matching_rules(people, rules, CATALOG, now=NOW)
+
+    assert per_customer == []
+    assert positions == first_match_one_by_one(people, rules, NOW)
+    # 01:00-04:00 local: 06:00-07:00 UTC (EST, -5) and 07:00-08:00 UTC (EDT, -4)
+    inside = [p.created_at for p, at in zip(people, positions, strict=True) if at == 0]
+    assert inside[0] == datetime(2024, 3, 10, 6, 1, tzinfo=UTC)
+    assert inside[-1] == datetime(2024, 3, 10, 7, 53, tzinfo=UTC)
+
+
+def test_only_the_customers_in_an_hour_holding_an_offset_change_go_per_customer() -> None:
+    # Nepal moved from +05:30 to +05:45 at 18:30 UTC on 31 December 1985
+    hours = {"time_zone": "Asia/Kathmandu", "weekdays": [2], "hours": ["00:00", "00:20"]}
+    rules = queue_rule({"field": "created_at", "op": "in_business_hours", "value": hours})
+    start = datetime(1985, 12, 31, 17, 0, tzinfo=UTC)
+    people = [Customer(name="a", created_at=start + timedelta(minutes=m)) for m in range(0, 180, 9)]
+
+    with rows_decided_per_customer() as per_customer:
+        positions = first_matching_rules(people, rules, CATALOG, now=NOW)
+
+    in_that_hour = [row for row, p in enumerate(people) if p.created_at and p.created_at.hour == 18]
+    assert per_customer == in_that_hour
+    assert positions == first_match_one_by_one(people, rules, NOW)
