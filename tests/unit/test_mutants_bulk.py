@@ -17,7 +17,7 @@ from typing import Any
 from unittest.mock import patch
 
 from fenpei.domain.customers import Customer
-from fenpei.domain.org import Rep
+from fenpei.domain.org import Leave, Rep
 from fenpei.engine._bulk_columns import Columns
 from fenpei.engine._bulk_moments import Mask, Rows
 from fenpei.engine.bulk import first_matching_rules, route_many
@@ -122,3 +122,83 @@ def test_only_the_customers_in_an_hour_holding_an_offset_change_go_per_customer(
     in_that_hour = [row for row, p in enumerate(people) if p.created_at and p.created_at.hour == 18]
     assert per_customer == in_that_hour
     assert positions == first_match_one_by_one(people, rules, NOW)
+
+
+def test_business_hours_on_numpy_include_their_first_minute_and_end_before_their_last() -> None:
+    # UTC: an offset of zero, which must not be taken for a missing one
+    hours = {"time_zone": "UTC", "weekdays": [2], "hours": ["09:00", "18:00"]}
+    rules = queue_rule({"field": "created_at", "op": "in_business_hours", "value": hours})
+    wednesday = datetime(2024, 5, 15, tzinfo=UTC)
+    tick = timedelta(microseconds=1)
+    moments = [
+        wednesday + timedelta(hours=9) - tick,
+        wednesday + timedelta(hours=9),
+        wednesday + timedelta(hours=18) - tick,
+        wednesday + timedelta(hours=18),
+    ]
+    people = [Customer(name="a", created_at=moment) for moment in moments]
+
+    with rows_decided_per_customer() as per_customer:
+        positions = first_matching_rules(people, rules, CATALOG, now=NOW)
+
+    assert per_customer == []
+    assert positions == [None, 0, 0, None]
+    assert positions == first_match_one_by_one(people, rules, NOW)
+
+
+# --- reps kept current between customers of one batch ----------------------------------
+
+
+def east(rule_id: int, rep_ids: tuple[int, ...], **fields: Any) -> CompiledRule:
+    tree = {"field": "region", "op": "eq", "value": "East"}
+    return compiled(rule_id, tree, Target(TargetKind.reps, rep_ids=rep_ids), **fields)
+
+
+def test_a_rep_filled_in_the_batch_is_listed_as_excluded_while_the_other_still_receives() -> None:
+    later = Leave(2, NOW + timedelta(days=2), NOW + timedelta(days=3))  # booked, not yet
+    reps = {
+        1: RepState(Rep(name="Ann", id=1, max_open=1), Usage(0)),
+        2: RepState(Rep(name="Bob", id=2, max_open=5), Usage(0), leaves=(later,)),
+    }
+    rest = compiled(2, {}, Target(TargetKind.pool, pool="public"))
+    ctx = RoutingContext([east(1, (1, 2)), rest], reps)
+    people = [Customer(name=f"c{i}", region="East") for i in range(4)]
+
+    decisions = route_many(people, ctx, now=NOW, rng=Random(1))
+
+    assert [(d.outcome, d.rep_id) for d in decisions] == [
+        (Outcome.assigned, 1),
+        (Outcome.assigned, 2),
+        (Outcome.assigned, 2),
+        (Outcome.assigned, 2),
+    ]
+    assert [(e.rep_id, e.reason) for e in decisions[3].exclusions] == [
+        (1, "at capacity: 1/1 open customers")
+    ]
+    assert decisions == [
+        as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
+    ]
+
+
+def test_a_rep_lacking_a_rules_skill_stays_excluded_after_receiving_through_another_rule() -> None:
+    retail = Rep(name="Ann", id=1, skills={"industries": ["Retail"]})
+    reps = {1: RepState(retail, Usage(0)), 2: RepState(Rep(name="Bob", id=2), Usage(0))}
+    west = compiled(
+        2,
+        {"field": "region", "op": "eq", "value": "West"},
+        Target(TargetKind.reps, rep_ids=(2,)),
+    )
+    skilled = east(1, (1, 2), required_skills=("industries:retail",))
+    ctx = RoutingContext([skilled, west], reps)
+    people = [Customer(name=f"c{i}", region=r) for i, r in enumerate(["East", "West"] * 3)]
+
+    decisions = route_many(people, ctx, now=NOW, rng=Random(1))
+
+    assert [d.rep_id for d in decisions] == [1, 2, 1, 2, 1, 2]
+    for decision in decisions[::2]:
+        assert [(e.rep_id, e.reason) for e in decision.exclusions] == [
+            (2, "lacks skill industries:retail")
+        ]
+    assert decisions == [
+        as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
+    ]
