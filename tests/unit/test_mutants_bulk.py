@@ -16,7 +16,7 @@ from random import Random
 from typing import Any
 from unittest.mock import patch
 
-from fenpei.domain.customers import Customer
+from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.org import Leave, Rep
 from fenpei.engine._bulk_columns import Columns
 from fenpei.engine._bulk_moments import Mask, Rows
@@ -24,7 +24,7 @@ from fenpei.engine.bulk import first_matching_rules, route_many
 from fenpei.engine.capacity import Usage
 from fenpei.engine.conditions import Leaf
 from fenpei.engine.model import Outcome, RepState, Target, TargetKind
-from fenpei.engine.router import CompiledRule, RoutingContext
+from fenpei.engine.router import AccountIndex, CompiledRule, RoutingContext
 from tests.unit.test_bulk import (
     CATALOG,
     NOW,
@@ -199,6 +199,38 @@ def test_a_rep_lacking_a_rules_skill_stays_excluded_after_receiving_through_anot
         assert [(e.rep_id, e.reason) for e in decision.exclusions] == [
             (2, "lacks skill industries:retail")
         ]
+    assert decisions == [
+        as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
+    ]
+
+
+def test_a_rep_given_a_customer_in_the_batch_waits_behind_one_given_earlier() -> None:
+    # won customers add no open load, so least_loaded ties and the longest waiting wins
+    reps = {
+        1: RepState(Rep(name="Ann", id=1), Usage(0)),
+        2: RepState(Rep(name="Bob", id=2), Usage(0), last_assigned_at=NOW - timedelta(hours=5)),
+    }
+    ctx = RoutingContext([east(1, (1, 2), strategy="least_loaded")], reps)
+    people = [Customer(name=f"c{i}", region="East", stage=Stage.won) for i in range(3)]
+
+    decisions = route_many(people, ctx, now=NOW, rng=Random(1))
+
+    assert [d.rep_id for d in decisions] == [1, 2, 1]
+    assert decisions == [
+        as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
+    ]
+
+
+def test_an_account_owner_in_no_other_rules_target_receives_customers_in_a_batch() -> None:
+    owner = compiled(1, {}, Target(TargetKind.account_owner, match_on=("company",)))
+    reps = {7: RepState(Rep(name="Owner", id=7), Usage(0))}
+    accounts = AccountIndex(by_company={"acme": 7})
+    ctx = RoutingContext([owner], reps, accounts=accounts)
+    people = [Customer(name=f"c{i}", company_name="Acme") for i in range(2)]
+
+    decisions = route_many(people, ctx, now=NOW, rng=Random(1))
+
+    assert [(d.outcome, d.rep_id) for d in decisions] == [(Outcome.assigned, 7)] * 2
     assert decisions == [
         as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
     ]
