@@ -221,16 +221,36 @@ def test_a_rep_given_a_customer_in_the_batch_waits_behind_one_given_earlier() ->
     ]
 
 
-def test_an_account_owner_in_no_other_rules_target_receives_customers_in_a_batch() -> None:
+def test_each_customer_of_a_batch_goes_to_the_owner_of_its_own_account() -> None:
     owner = compiled(1, {}, Target(TargetKind.account_owner, match_on=("company",)))
-    reps = {7: RepState(Rep(name="Owner", id=7), Usage(0))}
-    accounts = AccountIndex(by_company={"acme": 7})
+    reps = {i: RepState(Rep(name=f"Owner {i}", id=i), Usage(0)) for i in (7, 8)}
+    accounts = AccountIndex(by_company={"acme": 7, "globex": 8})
     ctx = RoutingContext([owner], reps, accounts=accounts)
-    people = [Customer(name=f"c{i}", company_name="Acme") for i in range(2)]
+    people = [Customer(name=f"c{i}", company_name=c) for i, c in enumerate(["Acme", "Globex"] * 2)]
 
     decisions = route_many(people, ctx, now=NOW, rng=Random(1))
 
-    assert [(d.outcome, d.rep_id) for d in decisions] == [(Outcome.assigned, 7)] * 2
+    assert [(d.outcome, d.rep_id) for d in decisions] == [
+        (Outcome.assigned, 7),
+        (Outcome.assigned, 8),
+        (Outcome.assigned, 7),
+        (Outcome.assigned, 8),
+    ]
+    assert decisions == [
+        as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
+    ]
+
+
+def test_a_team_target_in_a_batch_reaches_the_reps_of_its_sub_teams() -> None:
+    team = Target(TargetKind.team, team_id=10, include_subteams=True)
+    rule = compiled(1, {"field": "region", "op": "eq", "value": "East"}, team)
+    reps = {3: RepState(Rep(name="Sub", id=3, team_id=11), Usage(0))}
+    ctx = RoutingContext([rule], reps, sub_teams={10: [11], 11: []})
+    people = [Customer(name=f"c{i}", region="East") for i in range(2)]
+
+    decisions = route_many(people, ctx, now=NOW, rng=Random(1))
+
+    assert [(d.outcome, d.rep_id) for d in decisions] == [(Outcome.assigned, 3)] * 2
     assert decisions == [
         as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
     ]
