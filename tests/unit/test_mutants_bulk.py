@@ -18,12 +18,13 @@ from unittest.mock import patch
 
 from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.org import Leave, Rep
+from fenpei.engine import bulk
 from fenpei.engine._bulk_columns import Columns
 from fenpei.engine._bulk_moments import Mask, Rows
 from fenpei.engine.bulk import first_matching_rules, route_many
 from fenpei.engine.capacity import Usage
 from fenpei.engine.conditions import Leaf
-from fenpei.engine.model import Outcome, RepState, Target, TargetKind
+from fenpei.engine.model import EffectiveWindow, Outcome, RepState, Target, TargetKind
 from fenpei.engine.router import AccountIndex, CompiledRule, RoutingContext
 from tests.unit.test_bulk import (
     CATALOG,
@@ -251,6 +252,47 @@ def test_a_team_target_in_a_batch_reaches_the_reps_of_its_sub_teams() -> None:
     decisions = route_many(people, ctx, now=NOW, rng=Random(1))
 
     assert [(d.outcome, d.rep_id) for d in decisions] == [(Outcome.assigned, 3)] * 2
+    assert decisions == [
+        as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
+    ]
+
+
+def test_a_batch_judges_time_based_conditions_and_rule_windows_at_the_time_given() -> None:
+    recent = {"field": "created_at", "op": "within_days", "value": 7}
+    weekend_only = EffectiveWindow(weekdays=frozenset({5, 6}))  # NOW is a Wednesday
+    rules = [
+        compiled(1, {}, Target(TargetKind.pool, pool="weekend"), window=weekend_only),
+        compiled(2, recent, Target(TargetKind.pool, pool="recent")),
+        compiled(3, {}, Target(TargetKind.pool, pool="older")),
+    ]
+    ctx = RoutingContext(rules, {})
+    ages = [1, 30, None, 3]
+    people = [
+        Customer(name=f"c{i}", created_at=None if d is None else NOW - timedelta(days=d))
+        for i, d in enumerate(ages)
+    ]
+
+    decisions = route_many(people, ctx, now=NOW, rng=Random(1))
+
+    assert [d.pool for d in decisions] == ["recent", "older", "older", "recent"]
+    assert decisions == [
+        as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
+    ]
+
+
+def test_customers_beyond_the_first_block_are_routed_as_one_by_one() -> None:
+    regions = ["East", "West", "North", "East", "West", "North", "East"]
+    rules = [
+        compiled(i, {"field": "region", "op": "eq", "value": r}, Target(TargetKind.pool, pool=r))
+        for i, r in enumerate(["East", "West"], start=1)
+    ]
+    ctx = RoutingContext(rules, {})
+    people = [Customer(name=f"c{i}", region=r) for i, r in enumerate(regions)]
+
+    with patch.object(bulk, "BLOCK", 3):
+        decisions = route_many(people, ctx, now=NOW, rng=Random(1))
+
+    assert [d.pool for d in decisions] == ["East", "West", None, "East", "West", None, "East"]
     assert decisions == [
         as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
     ]
