@@ -281,18 +281,39 @@ def test_a_batch_judges_time_based_conditions_and_rule_windows_at_the_time_given
 
 
 def test_customers_beyond_the_first_block_are_routed_as_one_by_one() -> None:
-    regions = ["East", "West", "North", "East", "West", "North", "East"]
+    companies = ["Acme", "Globex", "Initech", "Globex", "Initech", "Acme", "Globex"]
     rules = [
-        compiled(i, {"field": "region", "op": "eq", "value": r}, Target(TargetKind.pool, pool=r))
-        for i, r in enumerate(["East", "West"], start=1)
+        compiled(1, {}, Target(TargetKind.account_owner, match_on=("company",))),
+        compiled(2, {}, Target(TargetKind.pool, pool="rest")),
     ]
-    ctx = RoutingContext(rules, {})
-    people = [Customer(name=f"c{i}", region=r) for i, r in enumerate(regions)]
+    reps = {i: RepState(Rep(name=f"Owner {i}", id=i), Usage(0)) for i in (7, 8)}
+    ctx = RoutingContext(rules, reps, accounts=AccountIndex(by_company={"acme": 7, "globex": 8}))
+    people = [Customer(name=f"c{i}", company_name=c) for i, c in enumerate(companies)]
 
     with patch.object(bulk, "BLOCK", 3):
         decisions = route_many(people, ctx, now=NOW, rng=Random(1))
 
-    assert [d.pool for d in decisions] == ["East", "West", None, "East", "West", None, "East"]
+    assert [d.rep_id or d.pool for d in decisions] == [7, 8, "rest", 8, "rest", 7, 8]
+    assert decisions == [
+        as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
+    ]
+
+
+def test_a_customer_placed_by_a_later_rule_keeps_the_exclusions_of_the_full_rule_above() -> None:
+    reps = {
+        1: RepState(Rep(name="Ann", id=1, max_open=1), Usage(1)),  # full from the start
+        2: RepState(Rep(name="Bob", id=2), Usage(0)),
+    }
+    ctx = RoutingContext([east(1, (1,)), east(2, (2,))], reps)
+    people = [Customer(name=f"c{i}", region="East") for i in range(2)]
+
+    decisions = route_many(people, ctx, now=NOW, rng=Random(1))
+
+    assert [d.rep_id for d in decisions] == [2, 2]
+    for decision in decisions:
+        assert [(e.rep_id, e.reason) for e in decision.exclusions] == [
+            (1, "at capacity: 1/1 open customers")
+        ]
     assert decisions == [
         as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
     ]
