@@ -317,3 +317,38 @@ def test_a_customer_placed_by_a_later_rule_keeps_the_exclusions_of_the_full_rule
     assert decisions == [
         as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
     ]
+
+
+def test_a_customer_whose_only_rule_has_nobody_left_is_queued_with_that_rule_traced() -> None:
+    reps = {1: RepState(Rep(name="Ann", id=1, max_open=1), Usage(0))}
+    west = compiled(2, {"field": "region", "op": "eq", "value": "West"}, Target(TargetKind.queue))
+    ctx = RoutingContext([east(1, (1,)), west], reps)
+    people = [Customer(name=f"c{i}", region="East") for i in range(2)]
+
+    first, second = route_many(people, ctx, now=NOW, rng=Random(1))
+
+    assert (first.outcome, first.rep_id, first.rules_skipped) == (Outcome.assigned, 1, 0)
+    assert (second.outcome, second.reason) == (Outcome.queued, "no rule could place the customer")
+    assert [(t.rule_id, t.result) for t in second.trace] == [(1, "no_eligible_rep")]
+    assert second.rules_skipped == 1  # the West rule, proved not to apply
+    assert [first, second] == [
+        as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
+    ]
+
+
+def test_rules_passed_over_above_the_deciding_one_are_counted_as_skipped() -> None:
+    reps = {1: RepState(Rep(name="Ann", id=1), Usage(0))}
+    west = compiled(1, {"field": "region", "op": "eq", "value": "West"}, Target(TargetKind.queue))
+    ctx = RoutingContext([west, east(2, (1,)), east(3, (1,))], reps)
+    people = [Customer(name="c", region="East")]
+
+    (decision,) = route_many(people, ctx, now=NOW, rng=Random(1))
+
+    assert (decision.outcome, decision.rule_id, decision.rules_skipped) == (
+        Outcome.assigned,
+        2,
+        1,
+    )
+    assert [decision] == [
+        as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
+    ]
