@@ -16,6 +16,8 @@ from random import Random
 from typing import Any
 from unittest.mock import patch
 
+import pytest
+
 from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.org import Leave, Rep
 from fenpei.engine import bulk
@@ -24,6 +26,7 @@ from fenpei.engine._bulk_moments import Mask, Rows
 from fenpei.engine.bulk import first_matching_rules, route_many
 from fenpei.engine.capacity import Usage
 from fenpei.engine.conditions import Leaf
+from fenpei.engine.fields import field_catalog
 from fenpei.engine.model import EffectiveWindow, Outcome, RepState, Target, TargetKind
 from fenpei.engine.router import AccountIndex, CompiledRule, RoutingContext
 from tests.unit.test_bulk import (
@@ -352,3 +355,18 @@ def test_rules_passed_over_above_the_deciding_one_are_counted_as_skipped() -> No
     assert [decision] == [
         as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
     ]
+
+
+def test_a_rule_testing_several_fields_outside_the_catalog_names_them_all_in_order() -> None:
+    tree = {
+        "all": [
+            {"field": "custom.tier", "op": "eq", "value": "gold"},
+            {"field": "custom.budget", "op": "gt", "value": 1},
+        ]
+    }
+    rules = [compiled(1, {}, Target(TargetKind.queue)), compiled(2, tree, Target(TargetKind.queue))]
+
+    with pytest.raises(ValueError) as caught:
+        first_matching_rules([Customer(name="a")], rules, field_catalog(), now=NOW)
+
+    assert str(caught.value) == "rules[1] tests unknown fields: custom.budget, custom.tier"
