@@ -370,3 +370,15 @@ def test_a_rule_testing_several_fields_outside_the_catalog_names_them_all_in_ord
         first_matching_rules([Customer(name="a")], rules, field_catalog(), now=NOW)
 
     assert str(caught.value) == "rules[1] tests unknown fields: custom.budget, custom.tier"
+
+
+def test_a_datetime_column_with_blanks_still_decides_on_numpy() -> None:
+    rules = queue_rule({"field": "created_at", "op": "gte", "value": "2024-05-01"})
+    moments = [NOW, None, datetime(2024, 4, 1, tzinfo=UTC), None]
+    people = [Customer(name="a", created_at=moment) for moment in moments]
+
+    with rows_decided_per_customer() as per_customer:
+        positions = first_matching_rules(people, rules, CATALOG, now=NOW)
+
+    assert per_customer == []
+    assert positions == [0, None, None, None]
