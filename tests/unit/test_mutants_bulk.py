@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from random import Random
 from typing import Any
 from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -382,3 +383,55 @@ def test_a_datetime_column_with_blanks_still_decides_on_numpy() -> None:
 
     assert per_customer == []
     assert positions == [0, None, None, None]
+
+
+def test_a_date_range_starting_before_1970_never_admits_a_customer_without_the_date() -> None:
+    rules = queue_rule({"field": "created_at", "op": "gte", "value": "1950-01-01"})
+    people = [Customer(name="a", created_at=NOW), Customer(name="b")]
+
+    with rows_decided_per_customer() as per_customer:
+        positions = first_matching_rules(people, rules, CATALOG, now=NOW)
+
+    assert per_customer == []
+    assert positions == [0, None]
+
+
+def test_within_and_older_than_days_split_at_exactly_n_days_on_numpy() -> None:
+    moments = [NOW - timedelta(days=7, microseconds=d) for d in (1, 0, -1)]
+    people = [Customer(name="a", created_at=moment) for moment in moments]
+    within = queue_rule({"field": "created_at", "op": "within_days", "value": 7})
+    older = queue_rule({"field": "created_at", "op": "older_than_days", "value": 7})
+
+    with rows_decided_per_customer() as per_customer:
+        inside = first_matching_rules(people, within, CATALOG, now=NOW)
+        outside = first_matching_rules(people, older, CATALOG, now=NOW)
+
+    assert per_customer == []
+    assert (inside, outside) == ([None, 0, 0], [0, None, None])
+
+
+def test_days_counted_in_a_zone_with_a_repeated_hour_compare_as_one_by_one() -> None:
+    # now - 7 days is 01:45 the first time round on 3 November, when New York's 01:00 to
+    # 02:00 came twice; 01:30 the second time is later as an instant but earlier on the
+    # wall clock, which is how Python compares two times of one zone
+    new_york = ZoneInfo("America/New_York")
+    now = datetime(2024, 11, 10, 1, 45, tzinfo=new_york)
+    second_time = datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=new_york)
+    people = [Customer(name="a", created_at=second_time)]
+
+    for op in ("within_days", "older_than_days"):
+        rules = queue_rule({"field": "created_at", "op": op, "value": 7})
+        expected = first_match_one_by_one(people, rules, now)
+        assert first_matching_rules(people, rules, CATALOG, now=now) == expected, op
+    assert expected == [0]  # older than 7 days, by the wall clock
+
+
+def test_days_counted_from_a_utc_now_decide_on_numpy() -> None:
+    rules = queue_rule({"field": "created_at", "op": "within_days", "value": 7})
+    people = [Customer(name="a", created_at=NOW - timedelta(days=d)) for d in (1, 10)]
+
+    with rows_decided_per_customer() as per_customer:
+        positions = first_matching_rules(people, rules, CATALOG, now=NOW)
+
+    assert per_customer == []
+    assert positions == [0, None]
