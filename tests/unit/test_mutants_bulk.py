@@ -435,3 +435,19 @@ def test_days_counted_from_a_utc_now_decide_on_numpy() -> None:
 
     assert per_customer == []
     assert positions == [0, None]
+
+
+def test_equality_rules_over_many_customers_in_small_blocks_place_each_by_its_value() -> None:
+    regions = ["East", "West", "North", "East", "East", "West", "North", "North", "East"]
+    people = [Customer(name=f"c{i}", region=regions[(i * 7) % 9]) for i in range(300)]
+    rules = [
+        compiled(i, {"field": "region", "op": "eq", "value": r}, Target(TargetKind.pool, pool=r))
+        for i, r in enumerate(["East", "West"], start=1)
+    ]
+    ctx = RoutingContext(rules, {})
+
+    with patch.object(bulk, "BLOCK", 16):
+        decisions = route_many(people, ctx, now=NOW, rng=Random(1))
+
+    placed = [p.region if p.region in ("East", "West") else None for p in people]
+    assert [d.pool for d in decisions] == placed
