@@ -451,3 +451,14 @@ def test_equality_rules_over_many_customers_in_small_blocks_place_each_by_its_va
 
     placed = [p.region if p.region in ("East", "West") else None for p in people]
     assert [d.pool for d in decisions] == placed
+
+
+def test_an_in_rule_on_values_few_customers_hold_places_exactly_those() -> None:
+    regions = ["North"] * 95 + ["East"] * 2 + ["West"] * 3
+    people = [Customer(name=f"c{i}", region=r) for i, r in enumerate(regions)]
+    tree = {"field": "region", "op": "in", "value": ["East", "West", "South"]}
+    rules = queue_rule(tree)
+
+    positions = first_matching_rules(people, rules, CATALOG, now=NOW)
+
+    assert [i for i, at in enumerate(positions) if at == 0] == list(range(95, 100))
