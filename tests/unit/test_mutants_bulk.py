@@ -9,7 +9,7 @@ about the NumPy code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from random import Random
@@ -462,3 +462,26 @@ def test_an_in_rule_on_values_few_customers_hold_places_exactly_those() -> None:
     positions = first_matching_rules(people, rules, CATALOG, now=NOW)
 
     assert [i for i, at in enumerate(positions) if at == 0] == list(range(95, 100))
+
+
+def test_a_tags_test_over_a_batch_runs_once_per_distinct_list_of_tags() -> None:
+    lists = [["vip"], ["cold", "hot"], []]
+    people = [Customer(name=f"c{i}", tags=list(lists[i % 3])) for i in range(90)]
+    rules = queue_rule({"field": "tags", "op": "contains", "value": "vip"})
+    asked: list[Customer] = []
+    compiled_test = Columns.test
+
+    def counting(self: Columns, leaf: Leaf) -> Callable[[Customer, datetime], bool]:
+        test = compiled_test(self, leaf)
+
+        def counted(customer: Customer, now: datetime) -> bool:
+            asked.append(customer)
+            return test(customer, now)
+
+        return counted
+
+    with patch.object(Columns, "test", counting):
+        positions = first_matching_rules(people, rules, CATALOG, now=NOW)
+
+    assert positions == [0 if i % 3 == 0 else None for i in range(90)]
+    assert asked == people[:3]  # the first customer holding each list decides for all
