@@ -50,7 +50,12 @@ GROUPS = [
 ]
 
 
-@pytest.mark.parametrize("tree", GROUPS, ids=str)
+def group_id(tree: dict[str, Any]) -> str:
+    ((kind, parts),) = tree.items()
+    return f"{kind}-{'-'.join(part['field'] for part in parts)}"
+
+
+@pytest.mark.parametrize("tree", GROUPS, ids=group_id)
 def test_a_group_of_any_size_decides_as_the_reference_with_a_time_based_part_anywhere(
     tree: dict[str, Any],
 ) -> None:
