@@ -266,8 +266,9 @@ def test_a_batch_judges_time_based_conditions_and_rule_windows_at_the_time_given
     weekend_only = EffectiveWindow(weekdays=frozenset({5, 6}))  # NOW is a Wednesday
     rules = [
         compiled(1, {}, Target(TargetKind.pool, pool="weekend"), window=weekend_only),
-        compiled(2, recent, Target(TargetKind.pool, pool="recent")),
-        compiled(3, {}, Target(TargetKind.pool, pool="older")),
+        compiled(2, {}, Target(TargetKind.pool, pool="disabled"), enabled=False),
+        compiled(3, recent, Target(TargetKind.pool, pool="recent")),
+        compiled(4, {}, Target(TargetKind.pool, pool="older")),
     ]
     ctx = RoutingContext(rules, {})
     ages = [1, 30, None, 3]
