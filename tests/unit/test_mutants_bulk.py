@@ -486,3 +486,19 @@ def test_a_tags_test_over_a_batch_runs_once_per_distinct_list_of_tags() -> None:
 
     assert positions == [0 if i % 3 == 0 else None for i in range(90)]
     assert asked == people[:3]  # the first customer holding each list decides for all
+
+
+def test_a_rule_with_equality_tests_on_two_fields_places_only_who_matches_both() -> None:
+    pairs = [("East", "A"), ("East", "B"), ("West", "A"), ("East", "A"), (None, "A")]
+    people = [Customer(name=f"c{i}", region=r, level=lv) for i, (r, lv) in enumerate(pairs)]
+    tree = {
+        "all": [
+            {"field": "region", "op": "eq", "value": "East"},
+            {"field": "level", "op": "in", "value": ["A", "C"]},
+        ]
+    }
+    rules = queue_rule(tree)
+
+    positions = first_matching_rules(people, rules, CATALOG, now=NOW)
+
+    assert positions == [0, None, None, 0, None]
