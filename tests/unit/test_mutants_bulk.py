@@ -502,3 +502,18 @@ def test_a_rule_with_equality_tests_on_two_fields_places_only_who_matches_both()
     positions = first_matching_rules(people, rules, CATALOG, now=NOW)
 
     assert positions == [0, None, None, 0, None]
+
+
+def test_an_equality_rule_below_rules_that_placed_most_customers_places_the_rest() -> None:
+    people = [
+        Customer(name=f"c{i}", region="East", employees=1 if i % 10 == 3 else 10) for i in range(20)
+    ]
+    rules = [
+        compiled(1, {"field": "employees", "op": "gte", "value": 5}, Target(TargetKind.queue)),
+        compiled(2, {"field": "employees", "op": "lt", "value": 0}, Target(TargetKind.queue)),
+        compiled(3, {"field": "region", "op": "eq", "value": "East"}, Target(TargetKind.queue)),
+    ]
+
+    positions = first_matching_rules(people, rules, CATALOG, now=NOW)
+
+    assert positions == [2 if i % 10 == 3 else 0 for i in range(20)]
