@@ -517,3 +517,25 @@ def test_an_equality_rule_below_rules_that_placed_most_customers_places_the_rest
     positions = first_matching_rules(people, rules, CATALOG, now=NOW)
 
     assert positions == [2 if i % 10 == 3 else 0 for i in range(20)]
+
+
+def test_customers_sent_on_from_a_full_rule_meet_the_next_rule_only_if_it_matches_them() -> None:
+    full = RepState(Rep(name="Ann", id=1, max_open=1), Usage(1))
+    level_a = compiled(
+        1, {"field": "level", "op": "eq", "value": "A"}, Target(TargetKind.reps, rep_ids=(1,))
+    )
+    east_pool = compiled(
+        2, {"field": "region", "op": "eq", "value": "East"}, Target(TargetKind.pool, pool="east")
+    )
+    ctx = RoutingContext([level_a, east_pool], {1: full})
+    people = [
+        Customer(name=f"c{i}", level="A" if i % 2 == 0 else "B", region=r)
+        for i, r in enumerate(["East", "West", "West", "East", "West", "West", "West", "West"])
+    ]
+
+    decisions = route_many(people, ctx, now=NOW, rng=Random(1))
+
+    assert [d.pool for d in decisions] == ["east", None, None, "east", None, None, None, None]
+    assert decisions == [
+        as_batch_tells_it(d) for d in route_one_by_one(people, ctx, NOW, Random(1))
+    ]
