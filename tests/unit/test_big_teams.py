@@ -164,3 +164,42 @@ def test_the_sentence_names_ten_exclusions_and_counts_the_rest_by_kind() -> None
     text = explain(decision)
     assert text.count(" excluded: ") == 10
     assert "… 19 more excluded (away (manual switch) 10, at capacity 9)" in text
+
+
+def test_eleven_candidates_with_distinct_scores_list_the_ten_best_in_order() -> None:
+    reps = _team(11)  # rep n holds n of 10 ... rep 10 is full, rep 11 holds 0
+    reps[10] = RepState(rep=reps[10].rep, usage=Usage(9), team_ids=(TEAM,))
+    decision = route(LEAD, RoutingContext((_rule("least_loaded"),), reps), now=NOW, rng=Random(0))
+
+    assert [c.rep_id for c in decision.candidates] == [11, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    assert decision.more_candidates == 1  # rep 10 also holds 9: tied with 9, the higher id
+
+
+def test_a_rep_off_shift_or_on_leave_is_excluded_among_plainly_available_ones() -> None:
+    reps = _team(30)
+    monday_morning = {"mon": [["09:00", "09:30"]]}  # NOW is 10:00 in Shanghai: off shift
+    for rep_id in range(1, 12):
+        state = reps[rep_id]
+        rep = Rep(name=state.rep.name, id=rep_id, team_id=TEAM, working_hours=monday_morning)
+        leave = (Leave(rep_id=rep_id, starts_at=NOW, ends_at=NOW + timedelta(days=1)),)
+        reps[rep_id] = RepState(
+            rep=rep, usage=Usage(0), team_ids=(TEAM,), leaves=leave if rep_id > 8 else ()
+        )
+    decision = route(LEAD, RoutingContext((_rule(),), reps), now=NOW, rng=Random(0))
+
+    assert decision.rep_id == 12
+    assert [e.rep_id for e in decision.exclusions] == [*range(1, 12), 21]  # 21: full
+    assert decision.exclusions[0].reason == "off shift"
+    text = explain(decision)
+    assert "… 2 more excluded (on leave 1, at capacity 1)" in text
+
+
+def test_exactly_ten_exclusions_are_all_named_and_none_counted() -> None:
+    reps = _team(11)
+    for rep_id in range(1, 11):
+        rep = Rep(name=reps[rep_id].rep.name, id=rep_id, team_id=TEAM, away=True)
+        reps[rep_id] = RepState(rep=rep, usage=Usage(0), team_ids=(TEAM,))
+    decision = route(LEAD, RoutingContext((_rule(),), reps), now=NOW, rng=Random(0))
+
+    text = explain(decision)
+    assert text.count(" excluded: ") == 10 and "more excluded" not in text
