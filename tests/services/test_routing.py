@@ -362,6 +362,67 @@ def test_a_rep_filled_after_the_loads_were_read_is_undone_and_the_next_rep_chose
     assert set(after["assignments"]) - set(before["assignments"]) == {record.id}
 
 
+def test_least_loaded_weighs_what_was_committed_while_it_waited_for_the_rule(
+    uow: FakeUnitOfWork, clock: FixedClock, rulebook: RuleBook, world: Org
+) -> None:
+    bob = uow.reps.get(world.bob)
+    assert bob is not None
+    with uow:  # Bob works all day Monday: not a plainly available rep, fully checked
+        bob.working_hours = {"mon": [["00:00", "24:00"]]}
+        uow.commit()
+    rule_id = add_rule(
+        uow,
+        clock,
+        conditions=EAST,
+        target={"kind": "team", "team_id": world.east},
+        strategy="least_loaded",
+    )
+    customer_id = a_customer(uow, clock, region="East").id or 0
+    # Both hold nothing when the loads are first read; while this decision waits for the
+    # rule, another one commits and gives Alice a customer.
+    uow.meanwhile("routing_state", held_by(world.alice, 900, clock), row_id=rule_id)
+
+    with uow:
+        decision = routing(uow, clock, rulebook, customer_id)
+        uow.commit()
+
+    assert decision.rep_id == world.bob
+    assert stored(uow, customer_id).owner_id == world.bob
+
+
+def test_a_rule_whose_reps_filled_while_it_waited_gives_way_to_the_next_rule(
+    uow: FakeUnitOfWork, clock: FixedClock, rulebook: RuleBook, world: Org
+) -> None:
+    with uow:
+        for rep_id in (world.alice, world.bob):
+            rep = uow.reps.get(rep_id)
+            assert rep is not None
+            rep.max_open = 1
+        uow.commit()
+    rule_id = add_rule(
+        uow,
+        clock,
+        conditions=EAST,
+        target={"kind": "team", "team_id": world.east},
+        strategy="least_loaded",
+    )
+    customer_id = a_customer(uow, clock, region="East").id or 0
+
+    def both_filled(store: Store, locked_id: int) -> None:
+        held_by(world.alice, 900, clock)(store, locked_id)
+        held_by(world.bob, 901, clock)(store, locked_id)
+
+    uow.meanwhile("routing_state", both_filled, row_id=rule_id)
+
+    with uow:
+        decision = routing(uow, clock, rulebook, customer_id)
+        uow.commit()
+
+    # Undone and tried again: the default rule now places it.
+    assert uow.savepoint_rollbacks == 1
+    assert decision.outcome is Outcome.pool and decision.rule_id != rule_id
+
+
 def test_the_customer_created_in_the_same_transaction_survives_a_retry(
     uow: FakeUnitOfWork, clock: FixedClock, rulebook: RuleBook, world: Org
 ) -> None:
