@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import argparse
 
-from bench import assign_bench, http_bench, import_bench, loads_bench, outbox_bench, routing_bench
+from bench import (
+    assign_bench,
+    bulk_bench,
+    http_bench,
+    import_bench,
+    loads_bench,
+    outbox_bench,
+    routing_bench,
+)
 
 BENCHMARKS = {
     "import": import_bench.run,
     "assign": assign_bench.run,
     "loads": loads_bench.run,
     "routing": routing_bench.run,
+    "bulk": bulk_bench.run,
     "outbox": outbox_bench.run,
 }
 

@@ -1,8 +1,8 @@
 """Routing, engine only (no database): one decision with fenpei's compiled rules and rule
 index against (a) interpreting the JSON trees per customer, (b) the rule-engine library and
-(c) an Odoo-style allocation; then the batch path for 100k and 1M customers against (a) and
-against the engine's own per-customer path. Slow paths are timed on a sample and reported
-per customer."""
+(c) an Odoo-style allocation; then one decision whose rule targets a team of up to 2,000
+reps. Slow paths are timed on a sample and reported per customer. The batch path is in
+``bulk_bench``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import gc
 import json
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -22,11 +22,10 @@ import rule_engine  # type: ignore[import-untyped]
 
 from bench._rulesets import customers, routing_rules, sales_org, territory_trees
 from fenpei.domain.customers import Customer
-from fenpei.engine.bulk import first_matching_rules, iter_route_many, received
 from fenpei.engine.conditions import compile_conditions, parse_conditions
 from fenpei.engine.eligibility import on_shift
 from fenpei.engine.fields import field_catalog, fold
-from fenpei.engine.model import Decision, Outcome, RepState, Target, TargetKind
+from fenpei.engine.model import Decision, RepState, Target, TargetKind
 from fenpei.engine.router import CompiledRule, RoutingContext, decide, match, route
 from fenpei.engine.rule_index import RuleIndex
 
@@ -36,9 +35,6 @@ RULE_COUNTS = (10, 100, 1000)
 REP_COUNTS = (10, 100, 1000)
 OURS_SAMPLE = 1000  # decisions timed per cell on fenpei's path
 SLOW_SAMPLE = 200  # customers timed on each slow baseline
-BULK_RULES, BULK_REPS = 200, 200
-BULK_SIZES = (100_000, 1_000_000)
-PER_CUSTOMER_SAMPLE = 2000  # customers routed one by one to extrapolate the engine's path
 ODOO_MONTHLY_QUOTA = 30_000  # assignment_max (leads per 30 days): never reached here
 ALWAYS = compile_conditions(parse_conditions({}, CATALOG))
 T = TypeVar("T")
@@ -418,75 +414,9 @@ def big_teams() -> None:
     print(f"   cost per additional rep in the target ({small} -> {large}): {per_rep * 1e9:.0f} ns")
 
 
-def _one_by_one(ctx: RoutingContext, people: Iterable[Customer]) -> None:
-    """The engine's per-customer path: route, then apply the decision before the next."""
-    reps, states, rng = dict(ctx.reps), dict(ctx.states), Random(1)
-    current = replace(ctx, reps=reps, states=states)
-    for customer in people:
-        decision = route(customer, current, now=NOW, rng=rng)
-        if decision.outcome is Outcome.assigned:
-            assert decision.rep_id is not None and decision.rule_id is not None
-            reps[decision.rep_id] = received(reps[decision.rep_id], customer, now=NOW)
-            states[decision.rule_id] = decision.state_after
-
-
-def batch() -> None:
-    trees = territory_trees(BULK_RULES, Random(BULK_RULES))
-    rules = routing_rules(trees, BULK_REPS // 10, dict(CATALOG))
-    ctx = RoutingContext(rules, sales_org(BULK_REPS), selector=RuleIndex(rules, CATALOG))
-    started = time.perf_counter()
-    people = customers(trees, max(BULK_SIZES), seed=5)
-    made = time.perf_counter() - started
-    print(
-        f"\n== Batch path: {BULK_RULES} rules, {BULK_REPS} reps "
-        f"({max(BULK_SIZES):,} synthetic customers made in {made:.1f} s, not timed below) =="
-    )
-    sample, slow = people[:PER_CUSTOMER_SAMPLE], people[:SLOW_SAMPLE]
-    step = CandidateStep(ctx)
-    assert first_matching_rules(slow, rules, CATALOG, now=NOW) == [
-        naive_first(trees, c) for c in slow
-    ]
-    naive_find = per_item(partial(naive_first, trees), slow)
-    naive_route = per_item(partial(step.after, partial(naive_first, trees), Random(1)), slow)
-    engine_find = per_item(partial(indexed_first, ctx), sample)
-    engine_route = per_item(partial(_one_by_one, ctx), [sample]) / len(sample)
-    print(
-        f"   per customer, sampled: (a) JSON walk {_us(naive_find)} find, {_us(naive_route)} "
-        f"with step ({SLOW_SAMPLE}); engine {_us(engine_find)} find, "
-        f"{_us(engine_route)} route() ({PER_CUSTOMER_SAMPLE})"
-    )
-    print(
-        f"   {'customers':>9} {'what':>22} | {'total':>8} {'per customer':>12} | "
-        f"{'vs (a)':>8} | {'vs engine per customer':>22}"
-    )
-    for size in BULK_SIZES:
-        part = people[:size]
-        with paused_gc():
-            started = time.perf_counter()
-            first_matching_rules(part, rules, CATALOG, now=NOW)
-            found = (time.perf_counter() - started) / size
-        outcomes = {o: 0 for o in Outcome}
-        with paused_gc():
-            started = time.perf_counter()
-            for decision in iter_route_many(part, ctx, now=NOW, rng=Random(1)):
-                outcomes[decision.outcome] += 1  # streamed, not kept: a million is ~GBs
-            routed = (time.perf_counter() - started) / size
-        for what, each, naive, engine in (
-            ("first_matching_rules", found, naive_find, engine_find),
-            ("route_many", routed, naive_route, engine_route),
-        ):
-            print(
-                f"   {size:>9,} {what:>22} | {each * size:7.2f}s {_us(each)} | "
-                f"{_ratio(naive, each)} | {_ratio(engine, each):>22}"
-            )
-        assigned = outcomes[Outcome.assigned] / size
-        print(f"   {'':>9} {'':>22} | {assigned:.1%} assigned")
-
-
 def run() -> None:
     big_teams()
     single_decisions()
-    batch()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,108 @@
+"""The batch path, engine only: first matching rules and ``route_many`` for 100k and 1M
+customers over 200 territory rules, against (a) interpreting the JSON trees per customer
+and the engine's own per-customer path (rule index, then compiled predicates). Slow paths
+are timed on a sample and reported per customer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import partial
+from random import Random
+
+from bench._rulesets import customers, routing_rules, sales_org, territory_trees
+from bench.routing_bench import (
+    CATALOG,
+    NOW,
+    SLOW_SAMPLE,
+    CandidateStep,
+    _ratio,
+    _us,
+    indexed_first,
+    naive_first,
+    paused_gc,
+    per_item,
+)
+from fenpei.domain.customers import Customer
+from fenpei.engine.bulk import first_matching_rules, iter_route_many, received
+from fenpei.engine.model import Outcome
+from fenpei.engine.router import RoutingContext, route
+from fenpei.engine.rule_index import RuleIndex
+
+BULK_RULES, BULK_REPS = 200, 200
+BULK_SIZES = (100_000, 1_000_000)
+PER_CUSTOMER_SAMPLE = 2000  # customers routed one by one to extrapolate the engine's path
+
+
+def _one_by_one(ctx: RoutingContext, people: Iterable[Customer]) -> None:
+    """The engine's per-customer path: route, then apply the decision before the next."""
+    reps, states, rng = dict(ctx.reps), dict(ctx.states), Random(1)
+    current = replace(ctx, reps=reps, states=states)
+    for customer in people:
+        decision = route(customer, current, now=NOW, rng=rng)
+        if decision.outcome is Outcome.assigned:
+            assert decision.rep_id is not None and decision.rule_id is not None
+            reps[decision.rep_id] = received(reps[decision.rep_id], customer, now=NOW)
+            states[decision.rule_id] = decision.state_after
+
+
+def batch() -> None:
+    trees = territory_trees(BULK_RULES, Random(BULK_RULES))
+    rules = routing_rules(trees, BULK_REPS // 10, dict(CATALOG))
+    ctx = RoutingContext(rules, sales_org(BULK_REPS), selector=RuleIndex(rules, CATALOG))
+    started = time.perf_counter()
+    people = customers(trees, max(BULK_SIZES), seed=5)
+    made = time.perf_counter() - started
+    print(
+        f"\n== Batch path: {BULK_RULES} rules, {BULK_REPS} reps "
+        f"({max(BULK_SIZES):,} synthetic customers made in {made:.1f} s, not timed below) =="
+    )
+    sample, slow = people[:PER_CUSTOMER_SAMPLE], people[:SLOW_SAMPLE]
+    step = CandidateStep(ctx)
+    assert first_matching_rules(slow, rules, CATALOG, now=NOW) == [
+        naive_first(trees, c) for c in slow
+    ]
+    naive_find = per_item(partial(naive_first, trees), slow)
+    naive_route = per_item(partial(step.after, partial(naive_first, trees), Random(1)), slow)
+    engine_find = per_item(partial(indexed_first, ctx), sample)
+    engine_route = per_item(partial(_one_by_one, ctx), [sample]) / len(sample)
+    print(
+        f"   per customer, sampled: (a) JSON walk {_us(naive_find)} find, {_us(naive_route)} "
+        f"with step ({SLOW_SAMPLE}); engine {_us(engine_find)} find, "
+        f"{_us(engine_route)} route() ({PER_CUSTOMER_SAMPLE})"
+    )
+    print(
+        f"   {'customers':>9} {'what':>22} | {'total':>8} {'per customer':>12} | "
+        f"{'vs (a)':>8} | {'vs engine per customer':>22}"
+    )
+    for size in BULK_SIZES:
+        part = people[:size]
+        with paused_gc():
+            started = time.perf_counter()
+            first_matching_rules(part, rules, CATALOG, now=NOW)
+            found = (time.perf_counter() - started) / size
+        outcomes = {o: 0 for o in Outcome}
+        with paused_gc():
+            started = time.perf_counter()
+            for decision in iter_route_many(part, ctx, now=NOW, rng=Random(1)):
+                outcomes[decision.outcome] += 1  # streamed, not kept: a million is ~GBs
+            routed = (time.perf_counter() - started) / size
+        for what, each, naive, engine in (
+            ("first_matching_rules", found, naive_find, engine_find),
+            ("route_many", routed, naive_route, engine_route),
+        ):
+            print(
+                f"   {size:>9,} {what:>22} | {each * size:7.2f}s {_us(each)} | "
+                f"{_ratio(naive, each)} | {_ratio(engine, each):>22}"
+            )
+        assigned = outcomes[Outcome.assigned] / size
+        print(f"   {'':>9} {'':>22} | {assigned:.1%} assigned")
+
+
+def run() -> None:
+    batch()
+
+
+if __name__ == "__main__":
+    run()
