@@ -1,6 +1,8 @@
-"""Customer fields as NumPy columns, and condition leaves evaluated over many rows at once.
+"""Field columns as NumPy arrays, and condition leaves evaluated over many rows at once.
 
-Each field a rule tests is read off every customer once. What a leaf answers is kept
+A ``Source`` gives each field a rule tests once, for every row, in the shape the field's
+getter returns (``fields``): ``CustomerColumns`` reads it off ``Customer`` objects,
+``_bulk_frame.TableColumns`` off an Arrow table's columns. What a leaf answers is kept
 identical to the compiled predicate (``_compile``) by one of three means:
 
 - numbers become a float array (NaN for None) and datetimes int64 microseconds since the
@@ -8,9 +10,10 @@ identical to the compiled predicate (``_compile``) by one of three means:
   datetimes), so NumPy gives the answers the compiled closures give;
 - every other field (text, choice, date, tags) is dictionary-encoded: each distinct value
   gets a code, and a leaf is decided once per distinct value by running its *compiled*
-  test on one customer holding that value. ``province = 'East'`` over a million
-  customers is one predicate call per province and one gather; case folding, blanks and
-  None behave exactly as in ``_compile`` because it is ``_compile`` deciding them;
+  test on that value (``value_test``: the same closure with the getter's work done).
+  ``province = 'East'`` over a million customers is one predicate call per province and
+  one gather; case folding, blanks and None behave exactly as in ``_compile`` because it
+  is ``_compile`` deciding them;
 - whatever cannot be shown exact (a number too large for a float, a datetime compared
   with ``now`` in the same non-fixed zone, an hour holding a zone transition) runs the
   compiled test per row.
@@ -19,9 +22,10 @@ identical to the compiled predicate (``_compile``) by one of three means:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
-from typing import TypeAlias, cast
+from typing import Protocol, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +37,7 @@ from fenpei.engine._describe import normalise_key
 from fenpei.engine._nodes import Leaf, Op
 from fenpei.engine.fields import FieldSpec, FieldType
 
-Test: TypeAlias = Callable[[Customer, datetime], bool]
+ValueTest: TypeAlias = Callable[[object, datetime], bool]  # a leaf's test on a value
 FieldKey: TypeAlias = tuple[str, Callable[[Customer], object]]
 
 EXACT_FLOAT = 2**53  # every int below this is a float64 exactly
@@ -46,19 +50,12 @@ def field_key(spec: FieldSpec) -> FieldKey:
 
 
 class Coded:
-    """A dictionary-encoded column: ``codes[row]`` indexes ``values``; ``first[code]`` is a
-    row holding that value, on which a leaf's compiled test decides for all of them."""
+    """A dictionary-encoded column: ``codes[row]`` indexes ``values``, each distinct value
+    once, as the field's getter gives it; a leaf's compiled test decides each value once
+    for every row holding it."""
 
-    def __init__(self, raw: list[object], *, lists: bool = False) -> None:
-        keys = [tuple(v) if type(v) is list else v for v in raw] if lists else raw
-        try:
-            table = {value: code for code, value in enumerate(dict.fromkeys(keys))}
-            codes = np.fromiter(map(table.__getitem__, keys), dtype=np.int32, count=len(keys))
-        except TypeError:  # a value that cannot be a key: every row is its own value
-            codes = np.arange(len(raw), dtype=np.int32)
-        self.codes: npt.NDArray[np.int32] = codes
-        self.first = _first_rows(codes)
-        self.values = [raw[row] for row in self.first]  # as the getter gave them
+    def __init__(self, codes: npt.NDArray[np.int32], values: list[object]) -> None:
+        self.codes, self.values = codes, values
         self._keys: list[str | None] | None = None
         self._buckets: tuple[Rows, Rows] | None = None
 
@@ -95,6 +92,17 @@ class Coded:
         return np.flatnonzero(wanted[self.codes])
 
 
+def coded(raw: list[object], *, lists: bool = False) -> Coded:
+    """Dictionary-encode values read off customers (lists compared as tuples)."""
+    keys = [tuple(v) if type(v) is list else v for v in raw] if lists else raw
+    try:
+        table = {value: code for code, value in enumerate(dict.fromkeys(keys))}
+        codes = np.fromiter(map(table.__getitem__, keys), dtype=np.int32, count=len(keys))
+    except TypeError:  # a value that cannot be a key: every row is its own value
+        codes = np.arange(len(raw), dtype=np.int32)
+    return Coded(codes, [raw[row] for row in _first_rows(codes)])
+
+
 def _first_rows(codes: npt.NDArray[np.int32]) -> list[int]:
     """The first row holding each code. Codes are handed out in order of first
     appearance, so that is where the running maximum of the codes steps up."""
@@ -107,16 +115,17 @@ def _first_rows(codes: npt.NDArray[np.int32]) -> list[int]:
 
 
 class Numbers:
-    """A number column as float64, NaN where the value is None (or NaN itself)."""
+    """A number column as float64, NaN where the value is None (or NaN itself);
+    ``none`` works out which are None (NaN is a value, not a missing one) when asked."""
 
-    def __init__(self, values: npt.NDArray[np.float64], raw: list[object]) -> None:
+    def __init__(self, values: npt.NDArray[np.float64], none: Callable[[], Mask]) -> None:
         self.values = values
-        self._raw = raw
+        self._find_none = none
         self._none: Mask | None = None
 
     def none(self) -> Mask:
-        if self._none is None:  # NaN is a value, not a missing one: ask the raw list
-            self._none = np.fromiter((v is None for v in self._raw), bool, len(self._raw))
+        if self._none is None:
+            self._none = self._find_none()
         return self._none
 
 
@@ -131,22 +140,34 @@ def _numbers(raw: list[object]) -> Numbers | None:
     big = np.abs(values) >= EXACT_FLOAT
     if big.any() and any(type(v) is int for v in np.asarray(raw, dtype=object)[big]):
         return None  # a huge int compares exactly in Python, not as a float
-    return Numbers(values, raw)
+    return Numbers(values, lambda: np.fromiter((v is None for v in raw), bool, len(raw)))
 
 
-class Columns:
-    """The columns of one batch of customers at one ``now``, built on first use."""
+class Source(Protocol):
+    """Where a batch's field values come from, each in the shape its getter gives it."""
 
-    def __init__(self, customers: Sequence[Customer], now: datetime) -> None:
-        self.customers, self.now = customers, now
-        self.size = len(customers)
+    @property
+    def size(self) -> int: ...
+
+    def coded(self, spec: FieldSpec) -> Coded: ...
+
+    def typed(self, spec: FieldSpec) -> Numbers | Moments | None:
+        """A number or datetime column, or None if only per-row tests are exact."""
+        ...
+
+    def values(self, spec: FieldSpec, rows: list[int]) -> list[object]: ...
+
+
+class CustomerColumns:
+    """Columns read off ``Customer`` objects with each field's getter, once per field."""
+
+    def __init__(self, customers: Sequence[Customer]) -> None:
+        self.customers = customers
         self._raw: dict[FieldKey, list[object]] = {}
-        self._coded: dict[FieldKey, Coded] = {}
-        self._typed: dict[FieldKey, Numbers | Moments | None] = {}
-        self._tests: dict[int, Test] = {}
-        self._tables: dict[int, npt.NDArray[np.int8]] = {}
-        self._complete: set[int] = set()
-        self._leaves: list[Leaf] = []  # keeps every leaf keyed by id() alive
+
+    @property
+    def size(self) -> int:
+        return len(self.customers)
 
     def raw(self, spec: FieldSpec) -> list[object]:
         key = field_key(spec)
@@ -155,23 +176,59 @@ class Columns:
         return self._raw[key]
 
     def coded(self, spec: FieldSpec) -> Coded:
+        return coded(self.raw(spec), lists=spec.type is FieldType.list_of_text)
+
+    def typed(self, spec: FieldSpec) -> Numbers | Moments | None:
+        raw = self.raw(spec)
+        return _numbers(raw) if spec.type is FieldType.number else moments(raw)
+
+    def values(self, spec: FieldSpec, rows: list[int]) -> list[object]:
+        raw = self.raw(spec)
+        return [raw[row] for row in rows]
+
+
+def _itself(value: object) -> object:
+    return value
+
+
+def value_test(leaf: Leaf) -> ValueTest:
+    """The leaf's compiled test, taking the field's value instead of a customer: the same
+    closure (``_compile``) with the getter's work already done by the column."""
+    assert leaf.spec is not None
+    on_value = replace(leaf, spec=replace(leaf.spec, get=_itself))
+    return cast(ValueTest, compile_conditions(on_value).test)
+
+
+class Columns:
+    """The columns of one batch of customers at one ``now``, built on first use."""
+
+    def __init__(self, source: Source, now: datetime) -> None:
+        self.source, self.now = source, now
+        self.size = source.size
+        self._coded: dict[FieldKey, Coded] = {}
+        self._typed: dict[FieldKey, Numbers | Moments | None] = {}
+        self._tests: dict[int, ValueTest] = {}
+        self._tables: dict[int, npt.NDArray[np.int8]] = {}
+        self._complete: set[int] = set()
+        self._leaves: list[Leaf] = []  # keeps every leaf keyed by id() alive
+
+    def coded(self, spec: FieldSpec) -> Coded:
         key = field_key(spec)
         if key not in self._coded:
-            self._coded[key] = Coded(self.raw(spec), lists=spec.type is FieldType.list_of_text)
+            self._coded[key] = self.source.coded(spec)
         return self._coded[key]
 
     def _typed_column(self, spec: FieldSpec) -> Numbers | Moments | None:
         key = field_key(spec)
         if key not in self._typed:
-            raw = self.raw(spec)
-            self._typed[key] = _numbers(raw) if spec.type is FieldType.number else moments(raw)
+            self._typed[key] = self.source.typed(spec)
         return self._typed[key]
 
-    def test(self, leaf: Leaf) -> Test:
+    def test(self, leaf: Leaf) -> ValueTest:
         """The leaf's compiled test: the per-customer truth every column answer matches."""
         if id(leaf) not in self._tests:
             self._leaves.append(leaf)
-            self._tests[id(leaf)] = compile_conditions(leaf).test
+            self._tests[id(leaf)] = value_test(leaf)
         return self._tests[id(leaf)]
 
     def leaf(self, leaf: Leaf, rows: Rows) -> Mask:
@@ -185,13 +242,14 @@ class Columns:
             if isinstance(column, Moments):
                 answer = moment_leaf(leaf, column, rows, self.now, partial(self.per_row, leaf))
                 return self.per_row(leaf, rows) if answer is None else answer
-            if kind is FieldType.datetime:
-                return self.per_row(leaf, rows)
+            return self.per_row(leaf, rows)
         return self._coded_leaf(leaf, rows)
 
     def per_row(self, leaf: Leaf, rows: Rows) -> Mask:
-        test, now, customers = self.test(leaf), self.now, self.customers
-        return np.fromiter((test(customers[r], now) for r in rows.tolist()), bool, len(rows))
+        assert leaf.spec is not None
+        test, now = self.test(leaf), self.now
+        values = self.source.values(leaf.spec, rows.tolist())
+        return np.fromiter((test(v, now) for v in values), bool, len(rows))
 
     def _coded_leaf(self, leaf: Leaf, rows: Rows) -> Mask:
         assert leaf.spec is not None
@@ -210,13 +268,8 @@ class Columns:
                 present = np.unique(codes)
                 todo = present[table[present] < 0].astype(np.intp)
             if len(todo):
-                test, now, customers, first = (
-                    self.test(leaf),
-                    self.now,
-                    self.customers,
-                    column.first,
-                )
-                table[todo] = [test(customers[first[c]], now) for c in todo.tolist()]
+                test, now, values = self.test(leaf), self.now, column.values
+                table[todo] = [test(values[c], now) for c in todo.tolist()]
         answer: Mask = table[codes] == 1
         return answer
 

@@ -10,6 +10,7 @@ take the zone's offset once per UTC hour; an hour in which it changes goes per r
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import TypeAlias
 
@@ -36,16 +37,21 @@ def micros(moment: datetime) -> int:
 class Moments:
     """A datetime column as int64 microseconds since the epoch, with a missing mask."""
 
-    def __init__(self, values: npt.NDArray[np.int64], missing: Mask, raw: list[object]) -> None:
+    def __init__(
+        self,
+        values: npt.NDArray[np.int64],
+        missing: Mask,
+        zones: Callable[[], set[tzinfo | None]],
+    ) -> None:
         self.micros, self.missing = values, missing
-        self._raw = raw
+        self._find_zones = zones
         self._zones: set[tzinfo | None] | None = None
         self._offsets: dict[tuple[tzinfo, int], int | None] = {}
 
     def zones(self) -> set[tzinfo | None]:
         """The tzinfo objects the column's values carry."""
         if self._zones is None:
-            self._zones = {v.tzinfo for v in self._raw if isinstance(v, datetime)}
+            self._zones = self._find_zones()
         return self._zones
 
     def offset(self, zone: tzinfo, hour: int) -> int | None:
@@ -67,7 +73,11 @@ def moments(raw: list[object]) -> Moments | None:
         return None
     missing = np.fromiter((v is None for v in raw), bool, len(raw))
     values = [0 if v is None else micros(v) for v in raw]  # type: ignore[arg-type]
-    return Moments(np.array(values, dtype=np.int64), missing, raw)
+    return Moments(np.array(values, dtype=np.int64), missing, partial(_zones_of, raw))
+
+
+def _zones_of(raw: list[object]) -> set[tzinfo | None]:
+    return {v.tzinfo for v in raw if isinstance(v, datetime)}
 
 
 def moment_leaf(

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fenpei.domain.customers import Customer
-from fenpei.engine._bulk_columns import Coded, Columns
+from fenpei.engine._bulk_columns import Coded, Columns, CustomerColumns, Source
 from fenpei.engine._bulk_moments import Mask, Rows
 from fenpei.engine._describe import equality_keys
 from fenpei.engine._nodes import All, Leaf, Node, Not
@@ -52,19 +52,25 @@ class _Admits:
 
 class Scanner:
     """Finds, for sets of customers (by row), the first rule at or after a position whose
-    conditions hold; rules that are disabled or outside their window at ``now`` never do."""
+    conditions hold; rules that are disabled or outside their window at ``now`` never do.
+    It reads ``customers`` (objects) or any other column ``Source``, such as a table's."""
 
     def __init__(
-        self, customers: Sequence[Customer], rules: Sequence[CompiledRule], *, now: datetime
+        self,
+        customers: Sequence[Customer] | Source,
+        rules: Sequence[CompiledRule],
+        *,
+        now: datetime,
     ) -> None:
-        self.columns = Columns(customers, now)
+        source = CustomerColumns(customers) if isinstance(customers, Sequence) else customers
+        self.columns = Columns(source, now)
         self.nodes = [compiled.matches.node for compiled in rules]
         self.live = [
             p
             for p, compiled in enumerate(rules)
             if compiled.rule.enabled and in_window(compiled.rule.window, now)
         ]
-        size = len(customers)
+        size = source.size
         self._pending = np.zeros(size, dtype=bool)  # scratch: rows still looking
         self._slot = np.zeros(size, dtype=np.intp)  # scratch: row -> place in the answer
         self._admits: dict[int, _Admits | None] = {}
