@@ -10,8 +10,8 @@ take the zone's offset once per UTC hour; an hour in which it changes goes per r
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import partial
 from typing import TypeAlias
 
 import numpy as np

@@ -3,6 +3,8 @@ one would give.
 
 ``first_matching_rules`` evaluates the rules column-wise (see ``_bulk_scan``):
 each rule once over the customers still unplaced that its equality conditions admit.
+``first_matching_rules_in`` does the same over the columns of an Arrow table (or a
+Polars frame), with no ``Customer`` objects at all (see ``_bulk_frame``).
 ``route_many`` then walks the customers in order through the same target, eligibility,
 strategy and fallback steps as ``router.route``, keeping each rep's usage and each rule's
 strategy state current between customers, so capacity and round robin behave exactly as
@@ -17,7 +19,7 @@ passed over above the deciding one (all of them when none decides) are counted i
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -27,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from fenpei.domain.customers import Customer
+from fenpei.engine._bulk_frame import TableColumns
 from fenpei.engine._bulk_scan import NO_RULE, Scanner
 from fenpei.engine.capacity import Usage
 from fenpei.engine.conditions import All, Leaf, Node, Not, compile_conditions
@@ -61,14 +64,55 @@ def first_matching_rules(
     ``catalog`` is the one the rules were parsed with; a rule testing a field outside it
     is a ValueError (the rules and the customers' fields have drifted apart).
     """
+    _check_fields(rules, catalog.keys())
+    return _positions(Scanner(customers, rules, now=now))
+
+
+def first_matching_rules_in(
+    frame: object,
+    rules: Sequence[CompiledRule],
+    catalog: Mapping[str, FieldSpec],
+    *,
+    now: datetime,
+) -> list[int | None]:
+    """``first_matching_rules`` for customers given as the rows of a table: an Arrow
+    table, or a data frame Arrow reads (Polars), whose columns are named as ``catalog``
+    names fields and hold what their getters give (see ``_bulk_frame``).
+
+    A column that is not a field, or whose type cannot hold its field's values, is a
+    ValueError naming it; so is a rule testing a field the table has no column for.
+    """
+    return _positions(frame_scanner(frame, rules, catalog, now=now))
+
+
+def frame_scanner(
+    frame: object,
+    rules: Sequence[CompiledRule],
+    catalog: Mapping[str, FieldSpec],
+    *,
+    now: datetime,
+) -> Scanner:
+    """The column scanner over a table's rows, its columns and the rules' fields checked."""
+    columns = TableColumns(frame, catalog)
+    _check_fields(rules, catalog.keys())
+    _check_fields(rules, columns.names, missing="the table has no column for")
+    return Scanner(columns, rules, now=now)
+
+
+def _check_fields(
+    rules: Sequence[CompiledRule],
+    known: Collection[str],
+    *,
+    missing: str = "tests unknown fields:",
+) -> None:
     for position, compiled in enumerate(rules):
-        unknown = _fields(compiled.matches.node) - catalog.keys()
+        unknown = _fields(compiled.matches.node) - set(known)
         if unknown:
-            raise ValueError(
-                f"rules[{position}] tests unknown fields: {', '.join(sorted(unknown))}"
-            )
-    scanner = Scanner(customers, rules, now=now)
-    found = scanner.first_match(np.arange(len(customers), dtype=np.intp))
+            raise ValueError(f"rules[{position}] {missing} {', '.join(sorted(unknown))}")
+
+
+def _positions(scanner: Scanner) -> list[int | None]:
+    found = scanner.first_match(np.arange(scanner.columns.size, dtype=np.intp))
     return [None if position == NO_RULE else position for position in found.tolist()]
 
 
