@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
-from typing import Protocol, TypeAlias, cast
+from typing import Any, Protocol, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -68,7 +68,8 @@ class Coded:
     def _bucketed(self) -> tuple[Rows, Rows]:
         """Rows sorted by code (ascending within a code), and where each code starts."""
         if self._buckets is None:
-            order = np.argsort(self.codes, kind="stable").astype(np.intp)
+            order = np.argsort(_narrowest(self.codes, len(self.values)), kind="stable")
+            order = order.astype(np.intp, copy=False)
             bounds = np.searchsorted(self.codes[order], np.arange(len(self.values) + 1))
             self._buckets = order, bounds.astype(np.intp)
         return self._buckets
@@ -90,6 +91,16 @@ class Coded:
         wanted = np.zeros(len(self.values), dtype=bool)
         wanted[list(codes)] = True
         return np.flatnonzero(wanted[self.codes])
+
+
+def _narrowest(codes: npt.NDArray[np.int32], count: int) -> npt.NDArray[np.integer[Any]]:
+    """The codes in the smallest unsigned type holding them: NumPy's stable sort is a
+    radix sort for 8- and 16-bit integers, several times faster than for 32-bit ones."""
+    if count <= 1 << 8:
+        return codes.astype(np.uint8)
+    if count <= 1 << 16:
+        return codes.astype(np.uint16)
+    return codes
 
 
 def coded(raw: list[object], *, lists: bool = False) -> Coded:

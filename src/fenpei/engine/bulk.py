@@ -113,7 +113,10 @@ def _check_fields(
 
 def _positions(scanner: Scanner) -> list[int | None]:
     found = scanner.first_match(np.arange(scanner.columns.size, dtype=np.intp))
-    return [None if position == NO_RULE else position for position in found.tolist()]
+    positions = found.astype(object)  # as Python ints, then None where nothing matched
+    positions[found == NO_RULE] = None
+    listed: list[int | None] = positions.tolist()
+    return listed
 
 
 def received(state: RepState, customer: Customer, *, now: datetime) -> RepState:
