@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from random import Random
 from typing import Any, TypeVar
@@ -22,6 +22,7 @@ import rule_engine  # type: ignore[import-untyped]
 
 from bench._rulesets import customers, routing_rules, sales_org, territory_trees
 from fenpei.domain.customers import Customer
+from fenpei.domain.org import Leave
 from fenpei.engine.conditions import compile_conditions, parse_conditions
 from fenpei.engine.eligibility import on_shift
 from fenpei.engine.fields import field_catalog, fold
@@ -329,6 +330,7 @@ def single_decisions() -> None:
 # --- big teams: one rule's target is a whole team of hundreds or thousands --------------
 
 TEAM_SIZES = (10, 100, 1000, 2000)
+SHAPED_SIZES = (1000,)
 BIG_TEAM_RULES = 1000
 
 
@@ -367,8 +369,29 @@ def _naive_decision(
     return bare_round_robin(team, last, NOW)
 
 
-def big_team_world(size: int) -> tuple[list[dict[str, Any]], RoutingContext]:
-    """1,000 territory rules, every one sending to the same team of ``size`` reps."""
+OFFICE_HOURS = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+
+
+def _shaped(state: RepState) -> RepState:
+    """A rep as real teams have them: office hours in Shanghai, or in New York (one in
+    four: off shift at NOW); one in eleven at capacity; one in fifty on leave."""
+    rep_id = state.id
+    zone = "America/New_York" if rep_id % 4 == 3 else "Asia/Shanghai"
+    rep = replace(state.rep, team_id=1, working_hours=OFFICE_HOURS, time_zone=zone, max_open=40)
+    usage = replace(state.usage, open_count=40 if rep_id % 11 == 0 else rep_id % 37)
+    leaves = (
+        (Leave(rep_id=rep_id, starts_at=NOW - timedelta(days=1), ends_at=NOW + timedelta(days=2)),)
+        if rep_id % 50 == 0
+        else ()
+    )
+    return replace(state, rep=rep, usage=usage, leaves=leaves)
+
+
+def big_team_world(
+    size: int, *, shaped: bool = False
+) -> tuple[list[dict[str, Any]], RoutingContext]:
+    """1,000 territory rules, every one sending to the same team of ``size`` reps: reps
+    only their load could exclude, or (``shaped``) reps with hours, leaves and full ones."""
     trees = territory_trees(BIG_TEAM_RULES, Random(BIG_TEAM_RULES))
     rules = [
         replace(
@@ -377,7 +400,10 @@ def big_team_world(size: int) -> tuple[list[dict[str, Any]], RoutingContext]:
         )
         for c in routing_rules(trees, 1, dict(CATALOG))
     ]
-    reps = {i: replace(s, rep=replace(s.rep, team_id=1)) for i, s in sales_org(size).items()}
+    reps = {
+        i: _shaped(s) if shaped else replace(s, rep=replace(s.rep, team_id=1))
+        for i, s in sales_org(size).items()
+    }
     return trees, RoutingContext(rules, reps, selector=RuleIndex(rules, CATALOG))
 
 
@@ -391,8 +417,9 @@ def big_teams() -> None:
         f"{'(a) JSON walk + bare step':>26} {'vs fenpei':>9}"
     )
     timings = {}
-    for size in TEAM_SIZES:
-        trees, ctx = big_team_world(size)
+    shapes = [(size, False) for size in TEAM_SIZES] + [(size, True) for size in SHAPED_SIZES]
+    for size, shaped in shapes:
+        trees, ctx = big_team_world(size, shaped=shaped)
         people = customers(trees, 300, seed=1)  # the same customers for every size
         slow = people[:100]
         team = [ctx.reps[i] for i in sorted(ctx.reps)]
@@ -404,14 +431,20 @@ def big_teams() -> None:
         ours = per_item(partial(route_once, ctx, rng), people)
         bare = per_item(partial(_bare_step, team, size // 2), people)
         naive = per_item(partial(_naive_decision, trees, team, size // 2), slow)
-        timings[size] = ours
+        if not shaped:
+            timings[size] = ours
+        label = f"{size}*" if shaped else str(size)
         print(
-            f"   {size:>5} | {_us(ours):>14} | {_us(bare)} {ours / bare:10.1f}x | "
+            f"   {label:>5} | {_us(ours):>14} | {_us(bare)} {ours / bare:10.1f}x | "
             f"{_us(naive):>26} {_ratio(naive, ours)}"
         )
     small, large = TEAM_SIZES[-2], TEAM_SIZES[-1]
     per_rep = (timings[large] - timings[small]) / (large - small)
     print(f"   cost per additional rep in the target ({small} -> {large}): {per_rep * 1e9:.0f} ns")
+    print(
+        "   * a shaped team: office hours in two time zones (a quarter off shift now), one in"
+        " eleven at capacity, one in fifty on leave"
+    )
 
 
 def run() -> None:

@@ -50,29 +50,35 @@ def _rule(strategy: str = "round_robin", required_skills: tuple[str, ...] = ()) 
 
 @st.composite
 def _members(draw: st.DrawFn) -> RepState:
-    """A team member in any of the states that can exclude a rep, or none."""
+    """A team member in any of the states that can exclude a rep, or none. Half of them
+    are steady (active, here, no leave, no limits), so that only their working hours, in
+    one of two time zones, can exclude them: the screening's shift look-up."""
     rep_id = draw(st.integers(1, 5_000))
-    limit = st.none() | st.integers(0, 5)
+    steady = draw(st.booleans())
+    limit = st.none() if steady else st.none() | st.integers(0, 5)
     rep = Rep(
         name=f"Rep {rep_id}",
         id=rep_id,
         team_id=TEAM,
-        active=draw(st.booleans() | st.just(True)),
-        away=draw(st.booleans() | st.just(False)),
+        active=True if steady else draw(st.booleans() | st.just(True)),
+        away=False if steady else draw(st.booleans() | st.just(False)),
         tags=draw(st.sampled_from([[], ["vip"]])),
         max_open=draw(limit),
         max_per_day=draw(limit),
         max_per_week=draw(limit),
         max_per_month=draw(limit),
-        working_hours=draw(st.sampled_from([{}, {"mon": [["09:00", "12:00"]]}, {"tue": []}])),
+        working_hours=draw(st.sampled_from(SHIFTS)),
+        time_zone=draw(st.sampled_from(["Asia/Shanghai", "America/New_York"])),
     )
-    leaves = draw(
-        st.sampled_from(
-            [(), (Leave(rep_id=rep_id, starts_at=NOW, ends_at=NOW + timedelta(days=1)),)]
-        )
-    )
+    leave = Leave(rep_id=rep_id, starts_at=NOW, ends_at=NOW + timedelta(days=1))
+    leaves = () if steady else draw(st.sampled_from([(), (leave,)]))
     usage = Usage(*(draw(st.integers(0, 6)) for _ in range(4)))
     return RepState(rep=rep, usage=usage, team_ids=(TEAM,), leaves=leaves)
+
+
+# No hours; Monday mornings (on shift at NOW in Shanghai, not in New York); Sunday
+# evenings (on shift at NOW in New York only); never on Tuesdays.
+SHIFTS = ({}, {"mon": [["09:00", "12:00"]]}, {"sun": [["20:00", "24:00"]]}, {"tue": []})
 
 
 @settings(max_examples=60, deadline=None)

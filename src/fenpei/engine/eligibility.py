@@ -12,6 +12,7 @@ from fenpei.engine.capacity import capacity_breach
 from fenpei.engine.model import EffectiveWindow, RepState
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+OFF_SHIFT = "off shift"
 
 
 def _clock(text: str) -> time:
@@ -36,10 +37,31 @@ def has_skill(rep: Rep, skill: str) -> bool:
     return value.strip().casefold() in {s.casefold() for s in rep.skills.get(kind.strip(), [])}
 
 
+Shifts = dict[tuple[str, str], bool]  # whether each shift (RepState.shift) is on now
+
+
+def in_shift(state: RepState, now: datetime, shifts: Shifts) -> bool:
+    """``on_shift`` for the rep, each distinct shift worked out once per ``shifts``: a
+    team of a thousand on three shifts costs three checks, not a thousand."""
+    key = state.shift
+    if key is None:
+        return True
+    on = shifts.get(key)
+    if on is None:
+        rep = state.rep
+        on = shifts[key] = on_shift(rep.working_hours, rep.time_zone, now)
+    return on
+
+
 def exclusion_reason(
-    state: RepState, *, now: datetime, required_skills: Sequence[str] = ()
+    state: RepState,
+    *,
+    now: datetime,
+    required_skills: Sequence[str] = (),
+    shifts: Shifts | None = None,
 ) -> str | None:
-    """Why this rep may not receive a customer now, or None if they may.
+    """Why this rep may not receive a customer now, or None if they may. ``shifts``, if
+    given, remembers the shifts already checked at ``now`` across calls.
 
     Checked in the order a manager would want to read it: not working at all, not here
     now, not qualified, no room.
@@ -53,8 +75,8 @@ def exclusion_reason(
         if leave.covers(now):
             local_end = leave.ends_at.astimezone(ZoneInfo(rep.time_zone))
             return f"on leave until {local_end:%Y-%m-%d %H:%M}"
-    if not on_shift(rep.working_hours, rep.time_zone, now):
-        return "off shift"
+    if not in_shift(state, now, {} if shifts is None else shifts):
+        return OFF_SHIFT
     missing = [skill for skill in required_skills if not has_skill(rep, skill)]
     if missing:
         return f"lacks skill {', '.join(missing)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -85,20 +86,32 @@ class RepState:
     open_value: Decimal = Decimal(0)  # expected value of open customers held
     last_assigned_at: datetime | None = None
     # Worked out once per state, for screening a big team fast: the rep's id; whether
-    # nothing but their load can exclude them (active, not away, no leave, no working
-    # hours); their limits, None when they have none.
+    # they are under every limit; whether nothing but their working hours can exclude
+    # them from a rule asking no skill (active, not away, no leave, under every limit),
+    # with their hours as a key reps on the same shift share; whether nothing at all can
+    # (steady and no working hours): eligible for any such rule, whatever the time.
     id: int = field(init=False, repr=False, compare=False)
-    plain: bool = field(init=False, repr=False, compare=False)
-    limits: tuple[int | None, ...] | None = field(init=False, repr=False, compare=False)
+    under: bool = field(init=False, repr=False, compare=False)
+    steady: bool = field(init=False, repr=False, compare=False)
+    shift: tuple[str, str] | None = field(init=False, repr=False, compare=False)
+    free: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        rep = self.rep
-        limits = (rep.max_open, rep.max_per_day, rep.max_per_week, rep.max_per_month)
-        object.__setattr__(self, "id", rep.id)
-        object.__setattr__(
-            self, "plain", rep.active and not rep.away and not self.leaves and not rep.working_hours
+        rep, usage = self.rep, self.usage
+        under = (
+            (rep.max_open is None or usage.open_count < rep.max_open)
+            and (rep.max_per_day is None or usage.received_day < rep.max_per_day)
+            and (rep.max_per_week is None or usage.received_week < rep.max_per_week)
+            and (rep.max_per_month is None or usage.received_month < rep.max_per_month)
         )
-        object.__setattr__(self, "limits", None if limits == (None,) * 4 else limits)
+        steady = under and rep.active and not rep.away and not self.leaves
+        hours = rep.working_hours
+        shift = (rep.time_zone, json.dumps(hours, sort_keys=True)) if hours else None
+        object.__setattr__(self, "id", rep.id)
+        object.__setattr__(self, "under", under)
+        object.__setattr__(self, "steady", steady)
+        object.__setattr__(self, "shift", shift)
+        object.__setattr__(self, "free", steady and shift is None)
 
 
 @dataclass(frozen=True)
@@ -109,6 +122,10 @@ class Choice:
     scores: dict[int, float]
     reason: str
     new_state: dict[str, Any] = field(default_factory=dict)
+    # How many candidates were scored, when ``scores`` lists only the best of them (a
+    # strategy whose scores follow from an order, like round robin's turns, need not
+    # write a thousand of them down); None: ``scores`` has every one.
+    scored: int | None = None
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from random import Random
 from typing import Any, Protocol
 
 from fenpei.domain.customers import Customer
 from fenpei.engine.conditions import Predicate
-from fenpei.engine.eligibility import exclusion_reason, has_skill, in_window
+from fenpei.engine.eligibility import (
+    OFF_SHIFT,
+    Shifts,
+    exclusion_reason,
+    has_skill,
+    in_shift,
+    in_window,
+)
 from fenpei.engine.model import (
     TOP_CANDIDATES,
     Candidate,
@@ -90,13 +97,14 @@ class RoutingContext:
 
     @cached_property
     def rep_ids_by_team(self) -> Mapping[int, tuple[int, ...]]:
-        """Rep ids grouped by their own team, so a team target costs the team's size. Ids,
-        not states: a batch updates ``reps`` as it goes and must see the fresh states."""
+        """Rep ids grouped by their own team, in id order, so a team target costs the
+        team's size and needs no sorting. Ids, not states: a batch updates ``reps`` as it
+        goes and must see the fresh states."""
         grouped: dict[int, list[int]] = {}
         for rep_id, state in self.reps.items():
             if state.rep.team_id is not None:
                 grouped.setdefault(state.rep.team_id, []).append(rep_id)
-        return {team: tuple(ids) for team, ids in grouped.items()}
+        return {team: tuple(sorted(ids)) for team, ids in grouped.items()}
 
 
 @dataclass(frozen=True)
@@ -121,22 +129,29 @@ def _team_tree(team_id: int, sub_teams: Mapping[int, Sequence[int]], deep: bool)
     return found
 
 
+_BY_ID = attrgetter("id")
+
+
 def target_reps(
     rule: RoutingRule, customer: Customer, ctx: RoutingContext
-) -> tuple[list[RepState], str | None]:
-    """The reps a rule's target names for this customer (before any eligibility check),
-    and a note when the target itself explains the choice (account owner)."""
+) -> tuple[Sequence[RepState], str | None]:
+    """The reps a rule's target names for this customer, in id order (before any
+    eligibility check), and a note when the target itself explains the choice (account
+    owner)."""
     target = rule.target
     if target.kind is TargetKind.reps:
-        return [ctx.reps[i] for i in target.rep_ids if i in ctx.reps], None
+        named = [ctx.reps[i] for i in target.rep_ids if i in ctx.reps]
+        return sorted(named, key=_BY_ID), None
     if target.kind is TargetKind.team and target.team_id is not None:
         teams = _team_tree(target.team_id, ctx.sub_teams, target.include_subteams)
         members = ctx.rep_ids_by_team
-        reps = ctx.reps
-        found = [reps.get(i) for team in teams for i in members.get(team, ())]
-        return [state for state in found if state is not None], None
+        if len(teams) == 1:
+            return _states(ctx.reps, members.get(target.team_id, ())), None
+        ids = sorted(i for team in teams for i in members.get(team, ()))
+        return _states(ctx.reps, ids), None
     if target.kind is TargetKind.skill and target.skill:
-        return [s for s in ctx.reps.values() if has_skill(s.rep, target.skill)], None
+        skilled = [s for s in ctx.reps.values() if has_skill(s.rep, target.skill)]
+        return sorted(skilled, key=_BY_ID), None
     if target.kind is TargetKind.account_owner:
         owner = ctx.accounts.owner_of(customer, target.match_on)
         if owner is None or owner[0] not in ctx.reps:
@@ -145,29 +160,52 @@ def target_reps(
     return [], None
 
 
-_BY_ID = attrgetter("id")
+def _states(reps: Mapping[int, RepState], ids: Sequence[int]) -> Sequence[RepState]:
+    """The states of ``ids``, in their order: one C call for a whole team, the ids being
+    the context's own; an id the map has lost since (a batch never drops one) is passed
+    over."""
+    if len(ids) < 2:
+        return [reps[i] for i in ids if i in reps]
+    try:
+        found: tuple[RepState, ...] = itemgetter(*ids)(reps)
+    except KeyError:
+        return [reps[i] for i in ids if i in reps]
+    return found
+
+
+_FREE = attrgetter("free")
 
 
 def _screen(
-    reps: Iterable[RepState], rule: RoutingRule, now: datetime
-) -> tuple[list[RepState], list[Exclusion]]:
-    """The eligible reps and why each other one is not, in id order. A rep whom only their
-    load could exclude, and who has room, passes without the full check: a team of a
-    thousand costs a thousand attribute reads, not a thousand explanations."""
+    reps: Sequence[RepState], rule: RoutingRule, now: datetime
+) -> tuple[Sequence[RepState], list[Exclusion]]:
+    """The eligible reps and why each other one is not, in the id order ``reps`` come in.
+
+    For a rule asking no skill, the work done per rep is the least their state allows
+    (worked out once per state, see ``RepState``): a free rep passes unchecked, so a team
+    of a thousand such reps costs one pass in C; a rep whom only working hours could
+    exclude costs one look-up, each shift being checked once per screening; only the
+    rest get the full check, which is also what words every exclusion."""
+    skills = rule.required_skills
+    if not skills:
+        free = list(map(_FREE, reps))
+        if all(free):
+            return reps, []
+    else:
+        free = [False] * len(reps)
     eligible, excluded = [], []
-    quick = not rule.required_skills
-    for state in sorted(reps, key=_BY_ID):
-        if quick and state.plain:
-            limits, usage = state.limits, state.usage
-            if limits is None or (
-                (limits[0] is None or usage.open_count < limits[0])
-                and (limits[1] is None or usage.received_day < limits[1])
-                and (limits[2] is None or usage.received_week < limits[2])
-                and (limits[3] is None or usage.received_month < limits[3])
-            ):
+    shifts: Shifts = {}
+    for state, passes in zip(reps, free, strict=True):
+        if passes:
+            eligible.append(state)
+            continue
+        if not skills and state.steady:  # only their hours can exclude them
+            if in_shift(state, now, shifts):
                 eligible.append(state)
-                continue
-        why = exclusion_reason(state, now=now, required_skills=rule.required_skills)
+            else:
+                excluded.append(Exclusion(state.id, state.rep.name, OFF_SHIFT))
+            continue
+        why = exclusion_reason(state, now=now, required_skills=skills, shifts=shifts)
         if why is None:
             eligible.append(state)
         else:
@@ -291,6 +329,7 @@ def decide(found: Match, *, customer: Customer, state: Mapping[str, Any], rng: R
     candidates = tuple(
         Candidate(rep_id, _named(found.eligible, rep_id), score) for rep_id, score in best
     )
+    scored = len(choice.scores) if choice.scored is None else choice.scored
     return Decision(
         outcome=Outcome.assigned,
         reason=f"rule '{rule.name}' matched; {choice.reason}",
@@ -301,7 +340,7 @@ def decide(found: Match, *, customer: Customer, state: Mapping[str, Any], rng: R
         trace=found.trace,
         rules_skipped=found.rules_skipped,
         candidates=candidates,
-        more_candidates=len(choice.scores) - len(candidates),
+        more_candidates=scored - len(candidates),
         exclusions=found.exclusions,
         state_before=dict(state),
         state_after=choice.new_state,

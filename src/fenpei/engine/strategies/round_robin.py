@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from random import Random
 from typing import Any
 
 from fenpei.domain.customers import Customer
-from fenpei.engine.model import Choice, RepState
-from fenpei.engine.strategies._common import by_id, unknown_options
+from fenpei.engine.model import TOP_CANDIDATES, Choice, RepState
+from fenpei.engine.strategies._common import unknown_options
+
+_BY_ID = attrgetter("id")
 
 
 class RoundRobin:
@@ -20,7 +23,9 @@ class RoundRobin:
     resumes from whoever was served, and a new rep slots in at their id.
 
     Score: how soon the rep's turn comes — n for the rep chosen, n - 1 for the one after
-    them, down to 1 for the rep served last.
+    them, down to 1 for the rep served last. Only the first ``TOP_CANDIDATES`` turns are
+    written down (the rest follow from the order): a team of a thousand costs a bisection,
+    not a thousand scores.
     """
 
     name = "round_robin"
@@ -35,25 +40,26 @@ class RoundRobin:
         options: Mapping[str, Any],
         rng: Random,
     ) -> Choice:
-        ordered = by_id(candidates)
-        ids = [c.id for c in ordered]
+        count = len(candidates)  # in id order, as the router hands them over
         cursor = state.get("last_rep_id")
         if isinstance(cursor, int) and not isinstance(cursor, bool):
-            turn = bisect_right(ids, cursor)  # the first rep after the last one served
+            turn = bisect_right(candidates, cursor, key=_BY_ID)  # the first after the last
             last_name = state.get("last_rep_name")
             shown = last_name if isinstance(last_name, str) else f"rep #{cursor}"
             reason = f"round robin: next after {shown}"
         else:
             turn = 0
             reason = "round robin: first turn"
-        turn %= len(ids)
-        chosen = ordered[turn]
-        in_turn = ids[turn:] + ids[:turn]
+        turn %= count
+        chosen = candidates[turn]
+        ahead = min(count, TOP_CANDIDATES)
+        in_turn = [candidates[(turn + k) % count].id for k in range(ahead)]
         return Choice(
             rep_id=chosen.id,
-            scores=dict(zip(in_turn, map(float, range(len(ids), 0, -1)), strict=True)),
+            scores=dict(zip(in_turn, map(float, range(count, count - ahead, -1)), strict=True)),
             reason=reason,
             new_state={"last_rep_id": chosen.id, "last_rep_name": chosen.rep.name},
+            scored=count,
         )
 
     def option_problems(self, options: Mapping[str, Any]) -> list[str]:
