@@ -48,7 +48,10 @@ _EXPECTED: dict[FieldType, tuple[str, _Check]] = {
     FieldType.datetime: ("timestamps", lambda t: pa.types.is_timestamp(t)),
     FieldType.list_of_text: (
         "lists of strings",
-        lambda t: (pa.types.is_list(t) or pa.types.is_large_list(t)) and _TEXT(t.value_type),
+        lambda t: (
+            (pa.types.is_list(t) or pa.types.is_large_list(t))
+            and (_TEXT(t.value_type) or pa.types.is_null(t.value_type))
+        ),
     ),
 }
 

@@ -1,0 +1,170 @@
+"""The batch first match over an Arrow table's columns decides as the per-customer path
+does on the same values, and a table that does not fit the field catalog is refused with
+the column named."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa  # type: ignore[import-untyped]
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fenpei.domain.customers import Customer, Stage
+from fenpei.engine.bulk import first_matching_rules, first_matching_rules_in
+from fenpei.engine.model import Target, TargetKind
+from fenpei.engine.router import CompiledRule
+from tests.unit.test_bulk import (
+    CATALOG,
+    NOW,
+    NOWS,
+    compiled,
+    customers,
+    first_match_one_by_one,
+    rule_sets,
+)
+
+# every field the generated rules test
+FIELDS = [
+    "region",
+    "city",
+    "custom.group",
+    "stage",
+    "custom.tier",
+    "employees",
+    "score",
+    "custom.budget",
+    "created_at",
+    "last_follow_up_at",
+    "custom.first_met",
+    "tags",
+]
+MOMENT_FIELDS = ("created_at", "last_follow_up_at")
+ZONES = ["UTC", "America/New_York", "Asia/Shanghai"]  # New York is the zone of a `now`
+WIDE = [None, "ＥＡＳＴ", "Ｅast", "east", "ｗｅｓｔ ", "北京"]  # full-width and mixed forms
+
+
+def column(values: list[object], zone: str | None = None) -> Any:
+    if zone is not None:
+        return pa.array(values, type=pa.timestamp("us", tz=zone))
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # ints and floats mixed
+        return pa.array([None if v is None else float(v) for v in values], type=pa.float64())
+
+
+def table_of(people: Sequence[Customer], zone: str, layout: str) -> Any:
+    """The customers' fields as the getters read them, datetimes in ``zone``; text as
+    plain strings, dictionary-encoded, or split over two chunks."""
+    columns = {}
+    for name in FIELDS:
+        values = list(map(CATALOG[name].get, people))
+        array = column(values, zone if name in MOMENT_FIELDS else None)
+        if layout == "dictionary" and pa.types.is_string(array.type):
+            array = array.dictionary_encode()
+        if layout == "chunked":
+            half = len(array) // 2
+            array = pa.chunked_array([array[:half], array[half:]], type=array.type)
+        columns[name] = array
+    return pa.table(columns)
+
+
+def from_row(row: dict[str, Any]) -> Customer:
+    """A customer holding what the table holds: the per-customer path's input."""
+    custom = {k.removeprefix("custom."): v for k, v in row.items() if k.startswith("custom.")}
+    plain = {k: v for k, v in row.items() if not k.startswith("custom.")}
+    plain["stage"] = Stage(plain["stage"])
+    plain["tags"] = plain["tags"] or []
+    return Customer(name="客户", custom=custom, **plain)
+
+
+@st.composite
+def wide_customers(draw: st.DrawFn) -> Customer:
+    customer = draw(customers())
+    customer.city = draw(st.sampled_from([customer.city, *WIDE]))
+    return customer
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rules=rule_sets(st.just(Target(TargetKind.pool)), most=30),
+    people=st.lists(wide_customers(), max_size=40),
+    now=st.sampled_from(NOWS),
+    zone=st.sampled_from(ZONES),
+    layout=st.sampled_from(["plain", "dictionary", "chunked"]),
+)
+def test_first_matches_from_a_table_agree_with_the_compiled_predicates_per_customer(
+    rules: list[CompiledRule], people: list[Customer], now: datetime, zone: str, layout: str
+) -> None:
+    table = table_of(people, zone, layout)
+    held = [from_row(row) for row in table.to_pylist()]
+    expected = first_match_one_by_one(held, rules, now)
+    assert first_matching_rules_in(table, rules, CATALOG, now=now) == expected
+    assert first_matching_rules(held, rules, CATALOG, now=now) == expected
+
+
+def test_the_table_holds_what_the_getters_read_so_both_paths_see_the_same_customers() -> None:
+    people = [
+        Customer(name="a", region=" East", employees=12, created_at=NOW, tags=["vip"]),
+        Customer(name="b", stage=Stage.won, custom={"budget": 2.5, "tier": "gold"}),
+    ]
+    held = [from_row(row) for row in table_of(people, "UTC", "plain").to_pylist()]
+    for name in FIELDS:
+        spec = CATALOG[name]
+        assert list(map(spec.get, held)) == list(map(spec.get, people)), name
+    assert held[0].created_at is not None
+    assert held[0].created_at.tzinfo is ZoneInfo("UTC")
+
+
+REGION_RULE = [
+    compiled(1, {"field": "region", "op": "eq", "value": "east"}, Target(TargetKind.pool))
+]
+
+
+def test_a_column_that_is_not_a_field_is_refused_by_name() -> None:
+    table = pa.table({"region": ["East"], "regoin": ["West"]})
+    with pytest.raises(ValueError, match="column 'regoin' is not a field"):
+        first_matching_rules_in(table, REGION_RULE, CATALOG, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "expected"),
+    [
+        ("employees", ["12"], "integers or floats"),
+        ("employees", [True], "integers or floats"),
+        ("region", [1], "strings"),
+        ("created_at", ["2024-05-15"], "timestamps"),
+        ("tags", ["vip"], "lists of strings"),
+    ],
+)
+def test_a_column_of_the_wrong_type_is_refused_by_name(
+    name: str, values: list[object], expected: str
+) -> None:
+    table = pa.table({"region": ["East"], name: values} if name != "region" else {name: values})
+    with pytest.raises(ValueError, match=f"column '{name}' holds .*: expected {expected}"):
+        first_matching_rules_in(table, REGION_RULE, CATALOG, now=NOW)
+
+
+def test_a_rule_testing_a_field_the_table_lacks_is_refused_by_name() -> None:
+    table = pa.table({"city": ["Shanghai"]})
+    with pytest.raises(ValueError, match=r"rules\[0\] the table has no column for region"):
+        first_matching_rules_in(table, REGION_RULE, CATALOG, now=NOW)
+
+
+def test_timestamps_finer_than_a_microsecond_are_refused_by_name() -> None:
+    moments = pa.array([1], type=pa.timestamp("ns", tz="UTC"))
+    table = pa.table({"region": ["East"], "created_at": moments})
+    with pytest.raises(ValueError, match=r"column 'created_at' .* parts of a microsecond"):
+        first_matching_rules_in(table, REGION_RULE, CATALOG, now=NOW)
+
+
+def test_a_polars_like_frame_is_read_through_the_arrow_stream_interface() -> None:
+    class Frame:  # what Polars, DuckDB and others offer: the Arrow C stream
+        def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+            return pa.table({"region": [" EAST", None]}).__arrow_c_stream__(requested_schema)
+
+    assert first_matching_rules_in(Frame(), REGION_RULE, CATALOG, now=NOW) == [0, None]
