@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from random import Random
 from typing import Any
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -15,16 +17,28 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fenpei.domain.customers import Customer, Stage
-from fenpei.engine.bulk import first_matching_rules, first_matching_rules_in
-from fenpei.engine.model import Target, TargetKind
-from fenpei.engine.router import CompiledRule
+from fenpei.engine import bulk
+from fenpei.engine.bulk import (
+    TableColumns,
+    first_matching_rules,
+    first_matching_rules_in,
+    route_many,
+)
+from fenpei.engine.model import RepState, Target, TargetKind
+from fenpei.engine.router import CompiledRule, RoutingContext
 from tests.unit.test_bulk import (
+    ACCOUNTS,
     CATALOG,
     NOW,
     NOWS,
+    TARGETS,
+    TEAMS,
+    as_batch_tells_it,
     compiled,
     customers,
     first_match_one_by_one,
+    rep_states,
+    route_one_by_one,
     rule_sets,
 )
 
@@ -105,6 +119,41 @@ def test_first_matches_from_a_table_agree_with_the_compiled_predicates_per_custo
     expected = first_match_one_by_one(held, rules, now)
     assert first_matching_rules_in(table, rules, CATALOG, now=now) == expected
     assert first_matching_rules(held, rules, CATALOG, now=now) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rules=rule_sets(TARGETS, most=12),
+    reps=rep_states(),
+    people=st.lists(wide_customers(), max_size=30),
+    now=st.sampled_from(NOWS),
+    zone=st.sampled_from(ZONES),
+    block=st.sampled_from([3, 1 << 16]),
+    seed=st.integers(0, 3),
+)
+def test_route_many_on_a_table_decides_as_routing_one_by_one(
+    rules: list[CompiledRule],
+    reps: dict[int, RepState],
+    people: list[Customer],
+    now: datetime,
+    zone: str,
+    block: int,
+    seed: int,
+) -> None:
+    table = table_of(people, zone, "plain")
+    held = [from_row(row) for row in table.to_pylist()]
+    ctx = RoutingContext(rules, reps, sub_teams=TEAMS, accounts=ACCOUNTS)
+    expected = [as_batch_tells_it(d) for d in route_one_by_one(held, ctx, now, Random(seed))]
+    columns = TableColumns(table, CATALOG)
+    with patch.object(bulk, "BLOCK", block):  # small blocks: fallbacks across block edges
+        assert route_many(held, ctx, now=now, rng=Random(seed), columns=columns) == expected
+
+
+def test_route_many_refuses_a_table_of_other_customers() -> None:
+    columns = TableColumns(pa.table({"region": ["East", "West"]}), CATALOG)
+    ctx = RoutingContext(REGION_RULE, {})
+    with pytest.raises(ValueError, match="2 table rows for 1 customers"):
+        route_many([Customer(name="a")], ctx, now=NOW, rng=Random(1), columns=columns)
 
 
 def test_the_table_holds_what_the_getters_read_so_both_paths_see_the_same_customers() -> None:

@@ -4,7 +4,8 @@ one would give.
 ``first_matching_rules`` evaluates the rules column-wise (see ``_bulk_scan``):
 each rule once over the customers still unplaced that its equality conditions admit.
 ``first_matching_rules_in`` does the same over the columns of an Arrow table (or a
-Polars frame), with no ``Customer`` objects at all (see ``_bulk_frame``).
+Polars frame), with no ``Customer`` objects at all (see ``_bulk_frame``); a
+``TableColumns`` of the same customers lets ``route_many`` evaluate the rules from it.
 ``route_many`` then walks the customers in order through the same target, eligibility,
 strategy and fallback steps as ``router.route``, keeping each rep's usage and each rule's
 strategy state current between customers, so capacity and round robin behave exactly as
@@ -69,7 +70,7 @@ def first_matching_rules(
 
 
 def first_matching_rules_in(
-    frame: object,
+    frame: object | TableColumns,
     rules: Sequence[CompiledRule],
     catalog: Mapping[str, FieldSpec],
     *,
@@ -86,14 +87,14 @@ def first_matching_rules_in(
 
 
 def frame_scanner(
-    frame: object,
+    frame: object | TableColumns,
     rules: Sequence[CompiledRule],
     catalog: Mapping[str, FieldSpec],
     *,
     now: datetime,
 ) -> Scanner:
     """The column scanner over a table's rows, its columns and the rules' fields checked."""
-    columns = TableColumns(frame, catalog)
+    columns = frame if isinstance(frame, TableColumns) else TableColumns(frame, catalog)
     _check_fields(rules, catalog.keys())
     _check_fields(rules, columns.names, missing="the table has no column for")
     return Scanner(columns, rules, now=now)
@@ -139,19 +140,30 @@ def received(state: RepState, customer: Customer, *, now: datetime) -> RepState:
 
 
 def route_many(
-    customers: Sequence[Customer], ctx: RoutingContext, *, now: datetime, rng: Random
+    customers: Sequence[Customer],
+    ctx: RoutingContext,
+    *,
+    now: datetime,
+    rng: Random,
+    columns: TableColumns | None = None,
 ) -> list[Decision]:
     """Route ``customers`` in order, as ``router.route`` would one after another with each
     decision's rep usage and strategy state applied before the next (``ctx.selector`` is
-    not needed: the batch has its own index)."""
-    return list(iter_route_many(customers, ctx, now=now, rng=rng))
+    not needed: the batch has its own index). Given ``columns`` (the same customers as a
+    table, row for row), the rules are evaluated on those instead of on the objects."""
+    return list(iter_route_many(customers, ctx, now=now, rng=rng, columns=columns))
 
 
 def iter_route_many(
-    customers: Sequence[Customer], ctx: RoutingContext, *, now: datetime, rng: Random
+    customers: Sequence[Customer],
+    ctx: RoutingContext,
+    *,
+    now: datetime,
+    rng: Random,
+    columns: TableColumns | None = None,
 ) -> Iterator[Decision]:
     """``route_many`` one decision at a time, so a million need not be held at once."""
-    return _BatchRouter(customers, ctx, now=now, rng=rng).decisions()
+    return _BatchRouter(customers, ctx, now=now, rng=rng, columns=columns).decisions()
 
 
 class _Eligible:
@@ -209,13 +221,21 @@ def _insert(ids: list[int], items: list[Any], rep_id: int, item: object, copies:
 
 class _BatchRouter:
     def __init__(
-        self, customers: Sequence[Customer], ctx: RoutingContext, *, now: datetime, rng: Random
+        self,
+        customers: Sequence[Customer],
+        ctx: RoutingContext,
+        *,
+        now: datetime,
+        rng: Random,
+        columns: TableColumns | None = None,
     ) -> None:
         self.customers, self.ctx, self.now, self.rng = customers, ctx, now, rng
         self.rules = ctx.rules
         self.reps: dict[int, RepState] = dict(ctx.reps)
         self.states: dict[int, Mapping[str, Any]] = dict(ctx.states)
-        self.scanner = Scanner(customers, ctx.rules, now=now)
+        if columns is not None and columns.size != len(customers):
+            raise ValueError(f"{columns.size} table rows for {len(customers)} customers")
+        self.scanner = Scanner(customers if columns is None else columns, ctx.rules, now=now)
         self._solo_ctx: dict[int, RoutingContext] = {}
         self._fixed: dict[int, Match] = {}  # pool / queue targets: the same every time
         self._dead: dict[int, Match] = {}  # rules whose target has nobody eligible left
