@@ -139,7 +139,10 @@ class SqlAssignments(Repository):
     def add(self, assignment: Assignment) -> None:
         """Written at once by a Core INSERT, its id read back: records are immutable, so
         the session need not track them (no unit-of-work bookkeeping). A key taken by a
-        concurrent request is a Conflict here."""
+        concurrent request is a Conflict here. The INSERT flushes the customer's new owner
+        first, whose trigger moves both reps' counters lower id first; only then is the
+        intake counted: the other order deadlocks two opposite transfers
+        (tests/integration/test_opposite_transfers.py)."""
         with conflicts_as_domain_errors():
             assignment.id = self.session.scalar(
                 _INSERT_ASSIGNMENT, core_row(t.assignments, assignment)
