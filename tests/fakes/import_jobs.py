@@ -20,7 +20,10 @@ class FakeImportJobs:
         jobs: dict[int, ImportJob] = vars(self._store)["import_jobs"]
         return jobs
 
-    def start(self, job: ImportJob) -> ImportJob:
+    def start(self, job: ImportJob) -> ImportJob | None:
+        running = (j for j in self._jobs.values() if j.status is ImportStatus.running)
+        if any(j.sha256 == job.sha256 for j in running):
+            return None
         stored = dataclasses.replace(job, id=max(self._jobs, default=0) + 1)
         self._jobs[stored.id or 0] = stored
         return stored

@@ -16,14 +16,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from click.testing import Result
 from typer.testing import CliRunner
 
 from fenpei.adapters.db import tables
+from fenpei.adapters.files.tabular import Table
 from fenpei.bootstrap import Fenpei
 from fenpei.cli.main import app as cli
-from fenpei.domain.import_jobs import ImportStatus
+from fenpei.domain.import_jobs import ImportJob, ImportStatus
+from fenpei.domain.users import SYSTEM
+from fenpei.services import import_jobs as jobs
 from fenpei.services.import_jobs import BATCH_ROWS, PAUSE_VARIABLE, ROUTE_BATCH
 from tests.integration._routing_world import add_rule, build_world
 
@@ -185,3 +189,33 @@ def test_a_file_imported_whole_routes_everything_and_is_not_imported_twice(
     assert again.exit_code == 0, again.output
     counts = _counts(app)
     assert (counts["customers"], counts["owned"], counts["pending"]) == (100, 50, 0)
+
+
+def test_two_first_imports_of_one_file_at_once_start_one_job(app: Fenpei) -> None:
+    """Both find no earlier job of the file; the database lets one start (the unique index
+    on running jobs' SHA-256) and the other is told which job holds the file. Once the
+    first has finished, ``--again`` may start another."""
+    table = Table(name="leads.csv", headers=["name"], rows=[(2, {"name": "Lead"})])
+    sha = "cd" * 32
+    for _ in range(2):  # the two imports check the file before either starts
+        with app.uow() as uow:
+            assert jobs.choose_job(uow, sha256=sha, again=False, resume=False) is None
+
+    def start() -> ImportJob:
+        with app.uow() as uow:
+            job = jobs.start_job(uow, table, sha256=sha, actor=SYSTEM, now=app.now(), route=False)
+            uow.commit()
+            return job
+
+    first = start()
+    with pytest.raises(jobs.AlreadyImported, match=f"import job {first.id} .* --resume"):
+        start()
+    assert first.id is not None
+    jobs.finish_job(app.uow, first.id, now=app.now())
+    again = start()
+    assert again.id != first.id
+    with app.engine.connect() as connection:
+        statuses = connection.execute(
+            sa.select(tables.import_jobs.c.status).order_by(tables.import_jobs.c.id)
+        ).scalars()
+        assert list(statuses) == [ImportStatus.done, ImportStatus.running]

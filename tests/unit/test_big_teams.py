@@ -78,7 +78,12 @@ def _members(draw: st.DrawFn) -> RepState:
 
 # No hours; Monday mornings (on shift at NOW in Shanghai, not in New York); Sunday
 # evenings (on shift at NOW in New York only); never on Tuesdays.
-SHIFTS = ({}, {"mon": [["09:00", "12:00"]]}, {"sun": [["20:00", "24:00"]]}, {"tue": []})
+SHIFTS: tuple[dict[str, list[list[str]]], ...] = (
+    {},
+    {"mon": [["09:00", "12:00"]]},
+    {"sun": [["20:00", "24:00"]]},
+    {"tue": []},
+)
 
 
 @settings(max_examples=60, deadline=None)

@@ -110,14 +110,17 @@ def customers(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
             if job is None and not dry_run:
-                job = jobs.start_job(
-                    uow,
-                    table,
-                    sha256=table.sha256,
-                    actor=SYSTEM,
-                    now=fenpei.now(),
-                    route=not no_route,
-                )
+                try:
+                    job = jobs.start_job(
+                        uow,
+                        table,
+                        sha256=table.sha256,
+                        actor=SYSTEM,
+                        now=fenpei.now(),
+                        route=not no_route,
+                    )
+                except jobs.AlreadyImported as exc:
+                    raise BadArgument(FILE, str(exc), path=file) from None
                 uow.commit()
         if dry_run:
             print_summary(_summary(table, checked, imported=0, dry_run=True))

@@ -139,7 +139,10 @@ def check_file(
 def start_job(
     uow: UnitOfWork, table: ImportTable, *, sha256: str, actor: Actor, now: datetime, route: bool
 ) -> ImportJob:
-    return uow.import_jobs.start(
+    """Record a new import of the file; ``AlreadyImported`` naming the job if another
+    import of it is running — started at the same moment as this one, or unfinished
+    (``--again`` does not start a second copy beside it)."""
+    started = uow.import_jobs.start(
         ImportJob(
             file_name=table.name[:200],
             sha256=sha256,
@@ -148,6 +151,16 @@ def start_job(
             started_at=now,
             route=route,
         )
+    )
+    if started is not None:
+        return started
+    running = next(
+        (j for j in uow.import_jobs.by_sha256(sha256) if j.status is ImportStatus.running), None
+    )
+    held = f"import job {running.id} (started {_at(running)})" if running else "another import"
+    raise AlreadyImported(
+        f"{held} of this file has not finished: it is running, or it was stopped; "
+        "wait for it, or pass --resume to continue it"
     )
 
 

@@ -206,8 +206,9 @@ class JobRunRepository(Protocol):
 class ImportJobRepository(Protocol):
     """Customer imports (domain/import_jobs.py)."""
 
-    def start(self, job: ImportJob) -> ImportJob:
-        """Insert the job; it comes back with its id."""
+    def start(self, job: ImportJob) -> ImportJob | None:
+        """Insert the job; it comes back with its id. None if a job of the same file
+        (``sha256``) is running: at most one runs per file, whoever started first."""
         ...
 
     def get(self, job_id: int) -> ImportJob | None: ...

@@ -490,6 +490,14 @@ import_jobs = sa.Table(
     sa.Column("started_at", UtcDateTime, nullable=False),
     sa.Column("finished_at", UtcDateTime),
     sa.Column("note", sa.String(1000)),
+    # One running job per file: two first imports of it started at once cannot both run.
+    sa.Index(
+        "ux_import_jobs_running_sha256",
+        "sha256",
+        unique=True,
+        sqlite_where=sa.text("status = 'running'"),
+        postgresql_where=sa.text("status = 'running'"),
+    ),
 )
 
 # Every column refuses what either database would refuse (adapters/db/types.py).

@@ -20,11 +20,18 @@ def _job(row: sa.Row[tuple[object, ...]]) -> ImportJob:
 
 
 class SqlImportJobs(Repository):
-    def start(self, job: ImportJob) -> ImportJob:
+    def start(self, job: ImportJob) -> ImportJob | None:
+        """The job, recorded; None if another job of the same file is running (the unique
+        index on running jobs' SHA-256 refused it, in a savepoint: the caller's
+        transaction goes on)."""
         values = {name: getattr(job, name) for name in _FIELDS if name != "id"}
-        job_id = self.session.execute(
-            sa.insert(t.import_jobs).values(**values).returning(t.import_jobs.c.id)
-        ).scalar_one()
+        try:
+            with self.session.begin_nested():
+                job_id = self.session.execute(
+                    sa.insert(t.import_jobs).values(**values).returning(t.import_jobs.c.id)
+                ).scalar_one()
+        except sa.exc.IntegrityError:
+            return None
         return dataclasses.replace(job, id=job_id)
 
     def get(self, job_id: int) -> ImportJob | None:
