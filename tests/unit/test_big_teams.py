@@ -214,3 +214,22 @@ def test_exactly_ten_exclusions_are_all_named_and_none_counted() -> None:
 
     text = explain(decision)
     assert text.count(" excluded: ") == 10 and "more excluded" not in text
+
+
+def test_a_context_with_fresh_states_routes_on_them_and_keeps_its_team_grouping() -> None:
+    reps = _team(20)
+    ctx = RoutingContext((_rule(),), reps)
+    grouped = ctx.rep_ids_by_team
+    assert route(LEAD, ctx, now=NOW, rng=Random(0)).rep_id == 1
+    full = RepState(rep=reps[1].rep, usage=Usage(10), team_ids=(TEAM,))  # rep 1 fills up
+
+    fresh = ctx.with_states({1: full})
+
+    assert fresh.rep_ids_by_team is grouped  # carried over, not worked out again
+    assert ctx.reps[1] is reps[1]  # the original is untouched
+    decision = route(LEAD, fresh, now=NOW, rng=Random(0))
+    assert decision.rep_id == 2
+    assert [(e.rep_id, e.reason) for e in decision.exclusions] == [
+        (rep_id, "at capacity: 10/10 open customers")
+        for rep_id in (1, 10)  # 10 was full
+    ]

@@ -106,6 +106,16 @@ class RoutingContext:
                 grouped.setdefault(state.rep.team_id, []).append(rep_id)
         return {team: tuple(sorted(ids)) for team, ids in grouped.items()}
 
+    def with_states(self, states: Mapping[int, RepState]) -> RoutingContext:
+        """This context with ``states`` in place of the same reps' (their loads read
+        again, say; their teams unchanged): the grouping by team carries over rather than
+        being worked out again over every rep."""
+        fresh = replace(self, reps={**self.reps, **states})
+        grouped = self.__dict__.get("rep_ids_by_team")
+        if grouped is not None:
+            fresh.__dict__["rep_ids_by_team"] = grouped
+        return fresh
+
 
 @dataclass(frozen=True)
 class Match:

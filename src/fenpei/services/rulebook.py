@@ -19,7 +19,7 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -246,22 +246,22 @@ def with_loads(
     ``memo`` keeps the states built, to reuse while they still hold."""
     loads = uow.routing.loads(now=now, rep_ids=rep_ids)
     memo = {} if memo is None else memo
-    reps = dict(ctx.reps)
+    reps, fresh = ctx.reps, {}
     for rep_id, load in loads.items():
         state = reps.get(rep_id)
         if state is None:
             continue
         kept = memo.get(rep_id)
         if kept is not None and kept[0] is state and kept[1] == load:
-            reps[rep_id] = kept[2]
+            fresh[rep_id] = kept[2]
             continue
         loaded = RepState(
             state.rep, load.usage, state.team_ids, state.leaves, load.open_value,
             load.last_assigned_at,
         )  # fmt: skip
         memo[rep_id] = (state, load, loaded)
-        reps[rep_id] = loaded
-    return replace(ctx, reps=reps)
+        fresh[rep_id] = loaded
+    return ctx.with_states(fresh)
 
 
 def _accounts(uow: UnitOfWork, customer: Customer) -> AccountIndex:
