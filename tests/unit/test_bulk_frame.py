@@ -4,8 +4,9 @@ the column named."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from random import Random
 from typing import Any
 from unittest.mock import patch
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from fenpei.domain.customers import Customer, Stage
 from fenpei.engine import bulk
+from fenpei.engine._bulk_scan import Scanner
 from fenpei.engine.bulk import (
     TableColumns,
     first_matching_rules,
@@ -119,6 +121,66 @@ def test_first_matches_from_a_table_agree_with_the_compiled_predicates_per_custo
     expected = first_match_one_by_one(held, rules, now)
     assert first_matching_rules_in(table, rules, CATALOG, now=now) == expected
     assert first_matching_rules(held, rules, CATALOG, now=now) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rules=rule_sets(st.just(Target(TargetKind.pool)), most=8),
+    alike=st.lists(wide_customers(), min_size=1, max_size=5),
+    picks=st.lists(st.integers(0, 4), min_size=40, max_size=60),
+    now=st.sampled_from(NOWS),
+    zone=st.sampled_from(ZONES),
+)
+def test_first_matches_over_many_alike_customers_agree_whether_grouped_or_not(
+    rules: list[CompiledRule],
+    alike: list[Customer],
+    picks: list[int],
+    now: datetime,
+    zone: str,
+) -> None:
+    # few distinct customers, many rows: the scan groups the rows unless a leaf forbids it
+    table = table_of([alike[i % len(alike)] for i in picks], zone, "plain")
+    held = [from_row(row) for row in table.to_pylist()]
+    expected = first_match_one_by_one(held, rules, now)
+    assert first_matching_rules_in(table, rules, CATALOG, now=now) == expected
+    assert first_matching_rules(held, rules, CATALOG, now=now) == expected
+
+
+def test_territory_rules_over_repeated_customers_are_scanned_once_per_group() -> None:
+    trees = [
+        {
+            "all": [
+                {"field": "region", "op": "eq", "value": "east"},
+                {"field": "employees", "op": "gt", "value": 10},
+            ]
+        },
+        {
+            "any": [
+                {"field": "city", "op": "in", "value": ["北京", "west"]},
+                {"field": "created_at", "op": "within_days", "value": 2},
+            ]
+        },
+        {"field": "score", "op": "between", "value": [0, 2.5]},
+        {},
+    ]
+    rules = [compiled(n + 1, tree, Target(TargetKind.pool)) for n, tree in enumerate(trees)]
+    alike = [
+        Customer(name="a", region=" EAST", employees=11),
+        Customer(name="b", region="east", employees=10, city="ＷＥＳＴ"),
+        Customer(name="c", city="West ", score=2.5, created_at=NOW - timedelta(days=1)),
+        Customer(name="d", score=math.nan, created_at=NOW - timedelta(days=3)),
+        Customer(name="e", region="west", employees=None),
+    ]
+    people = [alike[n % 5] for n in range(100)]
+    table = table_of(people, "UTC", "plain")
+    held = [from_row(row) for row in table.to_pylist()]
+
+    grouped = Scanner(TableColumns(table, CATALOG), rules, now=NOW).groups()
+
+    assert grouped is not None and grouped.count == 5
+    expected = first_match_one_by_one(held, rules, NOW)
+    assert expected[:5] == [0, 3, 1, 3, 3]
+    assert first_matching_rules_in(table, rules, CATALOG, now=NOW) == expected
 
 
 @settings(max_examples=100, deadline=None)

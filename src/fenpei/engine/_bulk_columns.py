@@ -58,6 +58,7 @@ class Coded:
         self.codes, self.values = codes, values
         self._keys: list[str | None] | None = None
         self._buckets: tuple[Rows, Rows] | None = None
+        self._counts: npt.NDArray[np.intp] | None = None
 
     def keys(self) -> list[str | None]:
         """Each value as ``equality_keys`` files it (``normalise_key``); None for None."""
@@ -76,8 +77,9 @@ class Coded:
 
     def count_with(self, codes: Sequence[int]) -> int:
         """How many rows hold any of ``codes``."""
-        _, bounds = self._bucketed()
-        return sum(int(bounds[c + 1] - bounds[c]) for c in codes)
+        if self._counts is None:
+            self._counts = np.bincount(self.codes, minlength=len(self.values))
+        return int(self._counts[list(codes)].sum())
 
     def rows_with(self, codes: Sequence[int]) -> Rows:
         """The rows holding any of ``codes``, ascending."""
@@ -229,7 +231,7 @@ class Columns:
             self._coded[key] = self.source.coded(spec)
         return self._coded[key]
 
-    def _typed_column(self, spec: FieldSpec) -> Numbers | Moments | None:
+    def typed(self, spec: FieldSpec) -> Numbers | Moments | None:
         key = field_key(spec)
         if key not in self._typed:
             self._typed[key] = self.source.typed(spec)
@@ -247,7 +249,7 @@ class Columns:
         assert leaf.spec is not None
         kind = leaf.spec.type
         if kind in (FieldType.number, FieldType.datetime):
-            column = self._typed_column(leaf.spec)
+            column = self.typed(leaf.spec)
             if isinstance(column, Numbers):
                 return _number_leaf(leaf, column, rows)
             if isinstance(column, Moments):

@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from fenpei.domain.customers import Customer
 from fenpei.engine._bulk_columns import Coded, Columns, CustomerColumns, Source
+from fenpei.engine._bulk_groups import Groups, groups
 from fenpei.engine._bulk_moments import Mask, Rows
 from fenpei.engine._describe import equality_keys
 from fenpei.engine._nodes import All, Leaf, Node, Not
@@ -40,11 +41,18 @@ class _Admits:
     """A rule's equality index entry: the rows whose value in ``column`` it accepts (all
     others fail it, per ``equality_keys``), also as a mask over the column's codes."""
 
-    def __init__(self, column: Coded, codes: list[int]) -> None:
-        self.column = column
-        self.rows = column.rows_with(codes)
+    def __init__(self, column: Coded, codes: list[int], count: int) -> None:
+        self.column, self.codes, self.count = column, codes, count
         self.by_code = np.zeros(len(column.values), dtype=bool)
         self.by_code[codes] = True
+        self._rows: Rows | None = None
+
+    @property
+    def rows(self) -> Rows:
+        """The admitted rows, ascending; built on first use (a pass over the column)."""
+        if self._rows is None:
+            self._rows = self.column.rows_with(self.codes)
+        return self._rows
 
     def among(self, rows: Rows) -> Rows:
         return rows[self.by_code[self.column.codes[rows]]]
@@ -74,6 +82,9 @@ class Scanner:
         self._pending = np.zeros(size, dtype=bool)  # scratch: rows still looking
         self._slot = np.zeros(size, dtype=np.intp)  # scratch: row -> place in the answer
         self._admits: dict[int, _Admits | None] = {}
+        self._groups: Groups | None = None
+        self._grouped = False
+        self._by_group: dict[int, npt.NDArray[np.intp]] = {}  # start -> each group's match
 
     def admits(self, position: int) -> _Admits | None:
         """The rule's most selective equality index entry, or None if it has none."""
@@ -88,7 +99,8 @@ class Scanner:
                 count = column.count_with(codes)
                 if best is None or count < best[0]:
                     best = count, column, codes
-            self._admits[position] = None if best is None else _Admits(best[1], best[2])
+            found = None if best is None else _Admits(best[1], best[2], best[0])
+            self._admits[position] = found
         return self._admits[position]
 
     def matches(self, node: Node, rows: Rows) -> Mask:
@@ -121,9 +133,30 @@ class Scanner:
         enabled flag aside)."""
         return self.matches(self.nodes[position], rows)
 
+    def groups(self) -> Groups | None:
+        """The rows grouped by what the live rules can tell apart (``_bulk_groups``)."""
+        if not self._grouped:
+            self._groups = groups(self.columns, [self.nodes[p] for p in self.live])
+            self._grouped = True
+        return self._groups
+
     def first_match(self, rows: Rows, start: int = 0) -> npt.NDArray[np.intp]:
         """For each of ``rows`` (ascending), the first live rule at position ``start`` or
-        later whose conditions hold, or ``NO_RULE``."""
+        later whose conditions hold, or ``NO_RULE``: worked out once per group of rows no
+        rule tells apart when there are far fewer groups than rows."""
+        grouped = self.groups()
+        if grouped is None or grouped.count * 4 > len(rows):
+            return self._scan(rows, start)
+        by_group = self._by_group.get(start)
+        if by_group is None:
+            by_group = np.empty(grouped.count, dtype=np.intp)
+            by_group[grouped.of] = self._scan(grouped.representative, start)
+            self._by_group[start] = by_group
+        answer: npt.NDArray[np.intp] = by_group[grouped.group[rows]]
+        return answer
+
+    def _scan(self, rows: Rows, start: int) -> npt.NDArray[np.intp]:
+        """``first_match`` rule by rule over the rows themselves."""
         answer = np.full(len(rows), NO_RULE, dtype=np.intp)
         if not len(rows):
             return answer
@@ -132,14 +165,20 @@ class Scanner:
         slot[rows] = np.arange(len(rows))
         low, high = int(rows[0]), int(rows[-1]) + 1
         active, stale, left = rows, False, len(rows)
+        size = self.columns.size
         try:
             for position in self.live[bisect_left(self.live, start) :]:
                 admits = self.admits(position)
                 lo = hi = 0
-                if admits is not None:
-                    lo, hi = np.searchsorted(admits.rows, (low, high))
-                if admits is not None and hi - lo <= len(active):
-                    candidates = admits.rows[lo:hi]  # the index slice: no pass over active
+                # the index slice only when the rows it holds in [low, high) may be fewer
+                # than the active ones (on a uniform spread): building it is a full pass
+                index = admits
+                if index is not None and index.count * (high - low) > len(active) * size:
+                    index = None
+                if index is not None:
+                    lo, hi = np.searchsorted(index.rows, (low, high))
+                if index is not None and hi - lo <= len(active):
+                    candidates = index.rows[lo:hi]  # the index slice: no pass over active
                     candidates = candidates[pending[candidates]]
                 else:
                     if stale:  # drop the rows placed since: the active set only shrinks
