@@ -18,6 +18,7 @@ from fenpei.adapters.db import tables
 from fenpei.adapters.maven import read_maven
 from fenpei.bootstrap import Fenpei
 from fenpei.cli.main import app as cli
+from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.users import SYSTEM
 from fenpei.engine.capacity import Usage
 from fenpei.jobs.registry import reconcile_loads
@@ -144,6 +145,26 @@ def test_intake_starts_again_at_the_reps_local_midnight_and_a_new_zone_recounts(
         )
         uow.commit()
     assert _kept(app, world.carol)[world.carol].usage == Usage(3, 3, 3, 3)
+    _assert_no_drift(app)
+
+
+def test_intake_recorded_where_the_rep_is_not_loaded_is_counted_in_their_zone(
+    app: Fenpei, clock: FixedClock
+) -> None:
+    """A record written by a session that never loaded its rep (a history import, say):
+    the rep's zone comes from the database, not UTC."""
+    world = build_world(app)  # reps are in Asia/Shanghai
+    clock.advance(hours=7)  # Monday 16:30 UTC: Tuesday 00:30 in Shanghai
+    customer_id = _customer(app, "Recorded elsewhere")
+    with app.uow() as uow:
+        record = Assignment(
+            customer_id=customer_id, method=AssignMethod.import_, at=app.now(),
+            to_rep_id=world.carol,
+        )  # fmt: skip
+        uow.assignments.add_many([record])
+        uow.commit()
+    # Counted as Tuesday's (Shanghai), not Monday's (UTC), so it is today's.
+    assert _kept(app, world.carol)[world.carol].usage.received_day == 1
     _assert_no_drift(app)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from fenpei.adapters.db import tables as t
 from fenpei.adapters.db.types import UtcDateTime
@@ -85,16 +86,19 @@ class _Intake:
 def count_intake(session: Session, records: Iterable[Assignment]) -> None:
     """Count new assignment records in their reps' intake (a transfer to oneself is not
     intake), in the caller's transaction: one UPDATE per rep touched."""
+    counted = [
+        (record.to_rep_id, record.at)
+        for record in records
+        if record.to_rep_id is not None and record.from_rep_id != record.to_rep_id
+    ]
+    zones = _zones(session, {rep_id for rep_id, _ in counted})
     by_rep: dict[int, _Intake] = {}
-    for record in records:
-        rep_id = record.to_rep_id
-        if rep_id is None or record.from_rep_id == rep_id:
-            continue
-        when = periods(record.at, _zone_of(session, rep_id))
+    for rep_id, at in counted:
+        when = periods(at, zones.get(rep_id, "UTC"))
         kept = by_rep.get(rep_id)
         if kept is None:
             kept = by_rep[rep_id] = _Intake(when.day, when.week, when.month)
-        kept.add(when, record.at)
+        kept.add(when, at)
     if by_rep:
         session.execute(
             _bump_statement(),
@@ -110,11 +114,21 @@ def count_intake(session: Session, records: Iterable[Assignment]) -> None:
         )
 
 
-def _zone_of(session: Session, rep_id: int) -> str:
-    """The rep's time zone; the rep is usually in the session already (locked to be given
-    the customer), so this asks the database only when it is not."""
-    rep = session.get(Rep, rep_id)
-    return rep.time_zone if rep is not None else "UTC"
+def _zones(session: Session, rep_ids: Collection[int]) -> dict[int, str]:
+    """The reps' time zones: from the session for reps it holds (a rep is usually locked
+    there to be given the customer), from one query for the rest (a history import)."""
+    zones, missing = {}, []
+    for rep_id in rep_ids:
+        rep = session.identity_map.get(identity_key(Rep, rep_id))
+        if isinstance(rep, Rep):
+            zones[rep_id] = rep.time_zone
+        else:
+            missing.append(rep_id)
+    if missing:
+        r = t.reps.c
+        found = session.execute(sa.select(r.id, r.time_zone).where(r.id.in_(missing)))
+        zones.update({rep_id: zone for rep_id, zone in found})
+    return zones
 
 
 def recount(
