@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from random import Random
 from typing import Any
@@ -31,8 +32,12 @@ from fenpei.engine.router import CompiledRule, RoutingContext
 from tests.unit.test_bulk import (
     ACCOUNTS,
     CATALOG,
+    EVERY_LEAF,
+    INSTANTS,
+    LEAVES,
     NOW,
     NOWS,
+    PLACES,
     TARGETS,
     TEAMS,
     as_batch_tells_it,
@@ -75,16 +80,20 @@ def column(values: list[object], zone: str | None = None) -> Any:
 
 def table_of(people: Sequence[Customer], zone: str, layout: str) -> Any:
     """The customers' fields as the getters read them, datetimes in ``zone``; text as
-    plain strings, dictionary-encoded, or split over two chunks."""
+    plain strings or dictionary-encoded, whole or split over two chunks."""
     columns = {}
     for name in FIELDS:
         values = list(map(CATALOG[name].get, people))
         array = column(values, zone if name in MOMENT_FIELDS else None)
-        if layout == "dictionary" and pa.types.is_string(array.type):
+        text = pa.types.is_string(array.type)
+        if layout == "dictionary" and text:
             array = array.dictionary_encode()
-        if layout == "chunked":
+        if layout in ("chunked", "dictionary chunks"):
             half = len(array) // 2
-            array = pa.chunked_array([array[:half], array[half:]], type=array.type)
+            chunks = [array[:half], array[half:]]
+            if layout == "dictionary chunks" and text:  # a dictionary each: unified on read
+                chunks = [chunk.dictionary_encode() for chunk in chunks]
+            array = pa.chunked_array(chunks)
         columns[name] = array
     return pa.table(columns)
 
@@ -105,28 +114,47 @@ def wide_customers(draw: st.DrawFn) -> Customer:
     return customer
 
 
-@settings(max_examples=150, deadline=None)
-@given(
-    rules=rule_sets(st.just(Target(TargetKind.pool)), most=30),
-    people=st.lists(wide_customers(), max_size=40),
-    now=st.sampled_from(NOWS),
-    zone=st.sampled_from(ZONES),
-    layout=st.sampled_from(["plain", "dictionary", "chunked"]),
-)
-def test_first_matches_from_a_table_agree_with_the_compiled_predicates_per_customer(
-    rules: list[CompiledRule], people: list[Customer], now: datetime, zone: str, layout: str
-) -> None:
-    table = table_of(people, zone, layout)
-    held = [from_row(row) for row in table.to_pylist()]
-    expected = first_match_one_by_one(held, rules, now)
-    assert first_matching_rules_in(table, rules, CATALOG, now=now) == expected
-    assert first_matching_rules(held, rules, CATALOG, now=now) == expected
+# on and between the rules' constants (tests.unit.test_bulk.NUMBERS)
+SCORES = [None, math.nan, -3.5, -3.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.5, 3.0, 5.0, 7.0, 1e20, 1e21]
+EMPLOYEES = [None, -7, -3, 0, 1, 2, 3, 5, 6]
+# instants the rules compare with (tests.unit.test_bulk.INSTANTS and ages back from NOW),
+# and a microsecond either side of each
+BOUNDS = [datetime.fromisoformat(i.replace("Z", "+00:00")) for i in INSTANTS] + [
+    NOW - timedelta(days=days) for days in (1, 2.5, 30)
+]
+MICRO = timedelta(microseconds=1)
+NEAR_BOUNDS = [b + shift for b in BOUNDS for shift in (-MICRO, timedelta(0), MICRO)]
+VARIANTS = {
+    "score": st.sampled_from([*SCORES, math.inf]),
+    "employees": st.sampled_from(EMPLOYEES),
+    "city": st.sampled_from([*PLACES, *WIDE]),
+    "created_at": st.sampled_from(NEAR_BOUNDS),
+    "last_follow_up_at": st.sampled_from([None, *NEAR_BOUNDS]),
+}
 
 
-@settings(max_examples=150, deadline=None)
+@st.composite
+def alike_customers(draw: st.DrawFn) -> list[Customer]:
+    """A customer and a few copies differing from it in one field only: rows that only
+    that field's classes tell apart, so a grouping that merges them is caught."""
+    base = draw(wide_customers())
+    field = draw(st.sampled_from(sorted(VARIANTS)))
+    values = draw(st.lists(VARIANTS[field], min_size=1, max_size=4))
+    return [base, *(replace(base, **{field: value}) for value in values)]
+
+
+@st.composite
+def leaf_rules(draw: st.DrawFn) -> list[CompiledRule]:
+    """A few one-leaf rules: each decides on its leaf alone, so a group that wrongly holds
+    rows its leaf tells apart changes a first match."""
+    leaves = draw(st.lists(LEAVES, min_size=1, max_size=6))
+    return [compiled(n + 1, leaf, Target(TargetKind.pool)) for n, leaf in enumerate(leaves)]
+
+
+@settings(max_examples=200, deadline=None)
 @given(
-    rules=rule_sets(st.just(Target(TargetKind.pool)), most=8),
-    alike=st.lists(wide_customers(), min_size=1, max_size=5),
+    rules=st.one_of(rule_sets(st.just(Target(TargetKind.pool)), most=8), leaf_rules()),
+    alike=alike_customers(),
     picks=st.lists(st.integers(0, 4), min_size=40, max_size=60),
     now=st.sampled_from(NOWS),
     zone=st.sampled_from(ZONES),
@@ -140,6 +168,31 @@ def test_first_matches_over_many_alike_customers_agree_whether_grouped_or_not(
 ) -> None:
     # few distinct customers, many rows: the scan groups the rows unless a leaf forbids it
     table = table_of([alike[i % len(alike)] for i in picks], zone, "plain")
+    held = [from_row(row) for row in table.to_pylist()]
+    expected = first_match_one_by_one(held, rules, now)
+    assert first_matching_rules_in(table, rules, CATALOG, now=now) == expected
+    assert first_matching_rules(held, rules, CATALOG, now=now) == expected
+
+
+ONE_FIELD_LEAVES = {f: [leaf for leaf in EVERY_LEAF if leaf["field"] == f] for f in VARIANTS}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    base=wide_customers(),
+    field=st.sampled_from(sorted(VARIANTS)),
+    data=st.data(),
+    now=st.sampled_from(NOWS),
+    zone=st.sampled_from(ZONES),
+)
+def test_rows_that_one_field_tells_apart_are_decided_apart(
+    base: Customer, field: str, data: st.DataObject, now: datetime, zone: str
+) -> None:
+    values = data.draw(st.lists(VARIANTS[field], min_size=2, max_size=6))
+    leaves = data.draw(st.lists(st.sampled_from(ONE_FIELD_LEAVES[field]), min_size=1, max_size=4))
+    rules = [compiled(n + 1, leaf, Target(TargetKind.pool)) for n, leaf in enumerate(leaves)]
+    people = [replace(base, **{field: value}) for value in values] * 8  # grouped: 8 alike
+    table = table_of(people, zone, "plain")
     held = [from_row(row) for row in table.to_pylist()]
     expected = first_match_one_by_one(held, rules, now)
     assert first_matching_rules_in(table, rules, CATALOG, now=now) == expected
@@ -236,6 +289,13 @@ REGION_RULE = [
 ]
 
 
+def test_a_dictionary_column_keeps_its_codes_even_with_a_value_listed_twice() -> None:
+    dictionary = pa.array(["East", "west", " east", "East"])
+    region = pa.DictionaryArray.from_arrays(pa.array([3, None, 1, 0, 2], pa.int8()), dictionary)
+    table = pa.table({"region": region})
+    assert first_matching_rules_in(table, REGION_RULE, CATALOG, now=NOW) == [0, None, None, 0, 0]
+
+
 def test_a_column_that_is_not_a_field_is_refused_by_name() -> None:
     table = pa.table({"region": ["East"], "regoin": ["West"]})
     with pytest.raises(ValueError, match="column 'regoin' is not a field"):
@@ -267,8 +327,8 @@ def test_a_rule_testing_a_field_the_table_lacks_is_refused_by_name() -> None:
 
 
 def test_timestamps_finer_than_a_microsecond_are_refused_by_name() -> None:
-    moments = pa.array([1], type=pa.timestamp("ns", tz="UTC"))
-    table = pa.table({"region": ["East"], "created_at": moments})
+    nanos = pa.array([1], type=pa.timestamp("ns", tz="UTC"))
+    table = pa.table({"region": ["East"], "created_at": nanos})
     with pytest.raises(ValueError, match=r"column 'created_at' .* parts of a microsecond"):
         first_matching_rules_in(table, REGION_RULE, CATALOG, now=NOW)
 

@@ -9,7 +9,9 @@ compiled tests judge a value from the table exactly as they judge one read off a
 - datetime: timestamps of any unit, naive ones read as UTC (as ``fields`` reads them);
 - list of text: lists of strings, a null list counting as empty.
 
-Text is dictionary-encoded by Arrow, numbers and timestamps become NumPy arrays without a
+Text is dictionary-encoded by Arrow (a dictionary column, such as a Polars categorical,
+keeps its own codes; a value listed twice in its dictionary is merely decided twice),
+numbers and timestamps become NumPy arrays without a
 Python step per row; only a list-of-text column, or a row that must be tested one at a
 time (see ``_bulk_columns``), is read into Python values.
 """
@@ -70,9 +72,16 @@ def _normalised(name: str, spec: FieldSpec, column: Any) -> Any:
     """One contiguous array of the column, in the one Arrow type used for its field type;
     a ValueError naming the column if its type cannot hold the field's values."""
     kind = spec.type
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if isinstance(column, pa.ChunkedArray):
+        if pa.types.is_dictionary(column.type):
+            column = column.unify_dictionaries()
+        column = column.combine_chunks()
+    array = column
     value_type = array.type
+    coded = kind in (FieldType.text, FieldType.choice, FieldType.date)
     if pa.types.is_dictionary(value_type) and _TEXT(value_type.value_type):
+        if coded:
+            return array  # already dictionary-encoded: its codes are used as they are
         array, value_type = array.dictionary_decode(), value_type.value_type
     expected, fits = _EXPECTED[kind]
     if pa.types.is_null(value_type):
@@ -82,7 +91,7 @@ def _normalised(name: str, spec: FieldSpec, column: Any) -> Any:
             f"column {name!r} holds {value_type}, but {name} is a {kind.label} field: "
             f"expected {expected}"
         )
-    if kind in (FieldType.text, FieldType.choice, FieldType.date):
+    if coded:
         return pc.cast(array, pa.large_string())  # a date becomes its ISO text
     if kind is FieldType.datetime:
         try:
@@ -130,6 +139,10 @@ class TableColumns:
         if pa.types.is_null(array.type):
             nothing: list[object] = [None] if self._size else []
             return Coded(np.zeros(self._size, dtype=np.int32), nothing)
+        if pa.types.is_dictionary(array.type):  # a null gets the code after the values
+            values: list[object] = [*array.dictionary.to_pylist(), None]
+            indices = array.indices.fill_null(len(values) - 1)
+            return Coded(_numpy(indices).astype(np.int32, copy=False), values)
         encoded = pc.dictionary_encode(array, null_encoding="encode")
         codes = _numpy(encoded.indices).astype(np.int32, copy=False)
         return Coded(codes, encoded.dictionary.to_pylist())
