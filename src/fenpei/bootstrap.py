@@ -70,7 +70,13 @@ def subscription_loader(
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Fenpei:
     """Build fenpei from ``settings`` (read from FENPEI_* when not given)."""
     settings = settings or Settings()
-    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    engine = make_engine(
+        settings.database_url,
+        echo=settings.sql_echo,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     session_factory = make_session_factory(engine)
     return Fenpei(
         settings=settings,

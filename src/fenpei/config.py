@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     time_zone: str = "Asia/Shanghai"
     language: Language = Language.zh_cn
     sql_echo: bool = False
+    # Database connections per process (PostgreSQL): kept open, opened beyond that when
+    # busy, and how long a request waits for one before it is answered 503 "busy".
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=20, ge=0)
+    db_pool_timeout_seconds: float = Field(default=30.0, gt=0)
     # Failed logins: this many within the window lock the username (and, separately, the
     # client address) for the lockout; a locked key refuses even the right password.
     login_max_failures: int = Field(default=5, ge=1)

@@ -62,6 +62,31 @@ def test_healthz_is_503_when_the_database_is_unreachable(
     assert response.json() == {"status": "unavailable", "database": "unreachable"}
 
 
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_request_finding_no_free_connection_is_503_busy_not_a_crash(
+    app: Fenpei, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Overload, not a fault: every connection of the process's pool stays in use for the
+    pool's timeout (here the only one, held by the test); the request is told to retry."""
+    url = app.engine.url.render_as_string(hide_password=False)
+    settings = Settings(database_url=url, db_pool_size=1, db_max_overflow=0)
+    busy = bootstrap(settings.model_copy(update={"db_pool_timeout_seconds": 0.2}))
+    caplog.set_level(logging.CRITICAL)
+    try:
+        with busy.engine.connect(), TestClient(create_app(busy)) as client:
+            response = client.get(f"{API}/customers", headers={"Authorization": "Bearer x"})
+        with TestClient(create_app(busy)) as client:  # the connection is free again
+            after = client.get(f"{API}/customers", headers={"Authorization": "Bearer x"})
+    finally:
+        busy.close()
+
+    assert_error(response, 503, "busy")
+    assert response.headers["Retry-After"] == "1"
+    assert after.status_code == 401
+
+
 # --- login required -------------------------------------------------------------------------
 
 

@@ -144,6 +144,15 @@ def install_error_handlers(app: FastAPI, *, render_page: PageRenderer) -> None:
         body = error_body("database_unavailable", "the database is unavailable; try again shortly")
         return respond(request, 503, body)
 
+    async def busy(request: Request, exc: Exception) -> Response:
+        # Every database connection of this process stayed in use for the pool's whole
+        # timeout: overload, not a fault. The client may retry.
+        log.warning("no database connection free on %s %s", request.method, request.url.path)
+        body = error_body("busy", "the server is busy; try again shortly")
+        response = respond(request, 503, body)
+        response.headers["Retry-After"] = "1"
+        return response
+
     async def unexpected(request: Request, exc: Exception) -> Response:
         rid = request_id(request.scope)
         log.exception(
@@ -166,4 +175,5 @@ def install_error_handlers(app: FastAPI, *, render_page: PageRenderer) -> None:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(sa_exc.OperationalError, database_down)
     app.add_exception_handler(sa_exc.InterfaceError, database_down)
+    app.add_exception_handler(sa_exc.TimeoutError, busy)
     app.add_exception_handler(Exception, unexpected)

@@ -17,16 +17,26 @@ PG_INSERT_PAGE = 100
 READ_ONLY = "fenpei_read_only"  # execution option a read-only unit of work sets
 
 
-def make_engine(url: str, *, echo: bool = False) -> sa.Engine:
-    """An engine for ``url``; on SQLite every transaction takes the write lock up front."""
+def make_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    pool_timeout: float = 30.0,
+) -> sa.Engine:
+    """An engine for ``url``; on SQLite every transaction takes the write lock up front.
+    The pool settings apply to PostgreSQL (a request waiting ``pool_timeout`` seconds for
+    a connection fails with ``sqlalchemy.exc.TimeoutError``: "busy")."""
     map_domain()
     if not url.startswith("sqlite"):
         return sa.create_engine(
             url,
             echo=echo,
             pool_pre_ping=True,
-            pool_size=10,
-            max_overflow=20,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
             insertmanyvalues_page_size=PG_INSERT_PAGE,
         )
     engine = sa.create_engine(url, echo=echo, connect_args={"timeout": 30})
