@@ -10,10 +10,10 @@ compiled tests judge a value from the table exactly as they judge one read off a
 - list of text: lists of strings, a null list counting as empty.
 
 Text is dictionary-encoded by Arrow (a dictionary column, such as a Polars categorical,
-keeps its own codes; a value listed twice in its dictionary is merely decided twice),
-numbers and timestamps become NumPy arrays without a
-Python step per row; only a list-of-text column, or a row that must be tested one at a
-time (see ``_bulk_columns``), is read into Python values.
+keeps its own codes; a value listed twice in its dictionary is merely decided twice), a
+list of text list by list from its elements' codes; numbers and timestamps become NumPy
+arrays. No step runs in Python per row: only one value per distinct value, and the rows a
+test must take one at a time (see ``_bulk_columns``), are read into Python.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy.typing as npt
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-from fenpei.engine._bulk_columns import EXACT_FLOAT, Coded, Numbers, coded
+from fenpei.engine._bulk_columns import EXACT_FLOAT, Coded, Numbers
 from fenpei.engine._bulk_moments import Moments
 from fenpei.engine.fields import FieldSpec, FieldType
 
@@ -135,7 +135,7 @@ class TableColumns:
     def coded(self, spec: FieldSpec) -> Coded:
         array = self._array(spec)
         if spec.type is FieldType.list_of_text:
-            return coded(self.values(spec, None), lists=True)
+            return _coded_lists(array, self._size)
         if pa.types.is_null(array.type):
             nothing: list[object] = [None] if self._size else []
             return Coded(np.zeros(self._size, dtype=np.int32), nothing)
@@ -181,6 +181,32 @@ class TableColumns:
         if naive:
             return [v if v is None else cast(datetime, v).replace(tzinfo=UTC) for v in found]
         return found
+
+
+def _coded_lists(array: Any, size: int) -> Coded:
+    """A list-of-text column dictionary-encoded as whole lists: each element gets a code,
+    each row the row of its element codes (padded with -1), and equal rows one code; only
+    one list per distinct list is read into Python."""
+    if pa.types.is_null(array.type):
+        nothing: list[object] = [[]] if size else []
+        return Coded(np.zeros(size, dtype=np.int32), nothing)
+    lengths = _numpy(pc.list_value_length(array).fill_null(0)).astype(np.intp)
+    width = int(lengths.max()) if size else 0
+    elements = pc.dictionary_encode(pc.list_flatten(array), null_encoding="encode")
+    element_codes = _numpy(elements.indices).astype(np.int64)
+    matrix = np.full((size, width), -1, dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    owners = np.repeat(np.arange(size), lengths)
+    matrix[owners, np.arange(len(element_codes)) - starts[owners]] = element_codes
+    base = len(elements.dictionary) + 1  # -1 (no element) becomes 0 below
+    if width and base**width < 1 << 62:  # one int64 key per list: a 1-D unique
+        keys = (matrix + 1) @ (base ** np.arange(width, dtype=np.int64))
+        _, first, codes = np.unique(keys, return_index=True, return_inverse=True)
+    else:
+        _, first, codes = np.unique(matrix, axis=0, return_index=True, return_inverse=True)
+    listed = array.take(pa.array(first, type=pa.int64())).to_pylist()
+    values: list[object] = [[] if v is None else v for v in listed]
+    return Coded(codes.reshape(-1).astype(np.int32), values)
 
 
 def _numpy(array: Any) -> npt.NDArray[Any]:
