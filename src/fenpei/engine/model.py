@@ -106,12 +106,31 @@ class RepState:
         )
         steady = under and rep.active and not rep.away and not self.leaves
         hours = rep.working_hours
-        shift = (rep.time_zone, json.dumps(hours, sort_keys=True)) if hours else None
+        shift = (rep.time_zone, _hours_key(hours)) if hours else None
         object.__setattr__(self, "id", rep.id)
         object.__setattr__(self, "under", under)
         object.__setattr__(self, "steady", steady)
         object.__setattr__(self, "shift", shift)
         object.__setattr__(self, "free", steady and shift is None)
+
+
+# Working hours as text, by the identity of the dict that holds them: a rep's states (one
+# per load read or customer received) share their rep's dict, so it is written out once,
+# not per state. Each entry keeps its dict alive, so an id is never reused while kept.
+# Hours are replaced, never edited in place (the database mapping would miss an edit too).
+_HOURS_KEYS: dict[int, tuple[dict[str, Any], str]] = {}
+_HOURS_KEPT = 10_000
+
+
+def _hours_key(hours: dict[str, Any]) -> str:
+    kept = _HOURS_KEYS.get(id(hours))
+    if kept is not None and kept[0] is hours:
+        return kept[1]
+    if len(_HOURS_KEYS) >= _HOURS_KEPT:
+        _HOURS_KEYS.clear()
+    key = json.dumps(hours, sort_keys=True)
+    _HOURS_KEYS[id(hours)] = (hours, key)
+    return key
 
 
 @dataclass(frozen=True)
