@@ -20,6 +20,7 @@ from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.limits import date_problem, text_problem
 from fenpei.domain.users import Actor
 from fenpei.services._import_columns import STAGE_ALIASES, resolve_columns
+from fenpei.services._import_ids import SeenIds
 from fenpei.services.categories import load_category_index
 from fenpei.services.customers import validate_customer_fields
 from fenpei.services.ports import UnitOfWork
@@ -145,16 +146,15 @@ def _validate_rows(
     total = table.count
     valid: list[dict[str, object]] = []
     errors: list[tuple[int, FieldError]] = []
-    first_row_of: dict[str, int] = {}
-    unchecked: list[str] = []
+    seen = SeenIds()  # every id, compactly: repeats in the file are found at the end
+    chunk_rows: dict[str, int] = {}  # the ids waiting to be looked up, by first row
+    taken: list[tuple[int, str, int]] = []  # (row, id, customer holding it)
     unknown_companies = 0
 
     def check_taken() -> None:
-        for external_id, customer_id in uow.customers.ids_by_external_id(unchecked).items():
-            number = first_row_of[external_id]
-            message = f"{external_id!r} is already used by customer {customer_id}"
-            errors.append((number, FieldError(f"row {number}.external_id", message)))
-        unchecked.clear()
+        found = uow.customers.ids_by_external_id(list(chunk_rows))
+        taken.extend((chunk_rows[i], i, customer_id) for i, customer_id in found.items())
+        chunk_rows.clear()
 
     for done, (number, cells) in enumerate(table.rows, start=1):
         if number <= after_row:
@@ -185,17 +185,22 @@ def _validate_rows(
         external_id = raw.get("external_id")
         # An unstorable id is reported above; it cannot even be looked up.
         if isinstance(external_id, str) and not unstorable:
-            if external_id in first_row_of:
-                message = f"{external_id!r} is also in row {first_row_of[external_id]}"
-                errors.append((number, FieldError(prefix + "external_id", message)))
-            else:
-                first_row_of[external_id] = number
-                unchecked.append(external_id)
-                if len(unchecked) >= _LOOKUP_CHUNK:
-                    check_taken()
+            seen.add(external_id, number)
+            chunk_rows.setdefault(external_id, number)
+            if len(chunk_rows) >= _LOOKUP_CHUNK:
+                check_taken()
         if progress is not None and (done % _PROGRESS_EVERY == 0 or done == total):
             progress(done, total)
     check_taken()
+    repeats = seen.repeats(table.rows, lambda cells: _row_fields(cells, columns).get("external_id"))
+    for number, external_id, first in repeats:
+        message = f"{external_id!r} is also in row {first}"
+        errors.append((number, FieldError(f"row {number}.external_id", message)))
+    repeated = {number for number, _, _ in repeats}  # told once: the repeat, not the taken
+    for number, external_id, customer_id in taken:
+        if number not in repeated:
+            message = f"{external_id!r} is already used by customer {customer_id}"
+            errors.append((number, FieldError(f"row {number}.external_id", message)))
     if errors:
         raise ValidationFailed(_cap(errors, rows=total))
     return valid, unknown_companies
