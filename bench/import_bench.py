@@ -71,6 +71,7 @@ def naive_import(fenpei: Fenpei, data: MavenData) -> float:
 
 
 FILE_SIZES = (20_000, 100_000)
+MILLION = 1_000_000  # PostgreSQL only, import only: the size a big CRM migration has
 ROUTED_SIZES = (2_000, 10_000)  # routing costs ~ms per customer: smaller files
 FENPEI = str(Path(sys.executable).with_name("fenpei"))
 
@@ -120,10 +121,19 @@ def run_files() -> None:
                     write_leads(path, rows)
                     seconds, peak = import_file(url, path, route=route)
                     what = "import + route" if route else "import only"
-                    print(
-                        f"  {kind:8} {what:14} {rows:7,} rows {rows / seconds:7.0f} rows/s | "
-                        f"peak RSS {peak:6.0f} MB"
-                    )
+                    _report(kind, what, rows, seconds, peak)
+            if kind == "postgres":
+                path = Path(folder) / "leads-million.csv"
+                write_leads(path, MILLION)
+                seconds, peak = import_file(url, path, route=False)
+                _report(kind, "import only", MILLION, seconds, peak)
+
+
+def _report(kind: str, what: str, rows: int, seconds: float, peak: float) -> None:
+    print(
+        f"  {kind:8} {what:14} {rows:9,} rows {rows / seconds:7.0f} rows/s | "
+        f"peak RSS {peak:6.0f} MB"
+    )
 
 
 def run() -> None:
