@@ -20,10 +20,10 @@ from fastapi import APIRouter, Depends, FastAPI, status
 
 from fenpei.adapters.db import tables as t
 from fenpei.adapters.db.repositories._base import Repository
-from fenpei.api.app import create_app
-from fenpei.api.deps import FenpeiDep, UowDep, WriterActor
 from fenpei.api.token_scopes import require_token_scope
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei, bootstrap
+from fenpei.http.deps import FenpeiDep, UowDep, WriterActor
 
 BARE_PATH = "/api/bench/bare"  # under /api/: CSRF-exempt with a bearer token, as the leads are
 AUTHED_PATH = "/api/bench/bare-authed"

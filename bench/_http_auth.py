@@ -2,7 +2,7 @@
 
 An API token when fenpei can make one (``Authorization: Bearer``: no cookie, no CSRF);
 otherwise the session cookie from ``POST /login``, with the CSRF token fenpei's pages carry
-in ``<meta name="csrf-token">`` sent back as ``X-CSRF-Token`` (see ``fenpei.api.csrf``).
+in ``<meta name="csrf-token">`` sent back as ``X-CSRF-Token`` (see ``fenpei.http.csrf``).
 Works with any client shaped like httpx's (``TestClient``, ``httpx2.Client``).
 """
 

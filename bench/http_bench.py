@@ -41,7 +41,7 @@ from bench._http_report import Phase, console, report
 from bench._org import leads, seed_maven
 from bench.query_count import through_http
 from fenpei.adapters.db import tables as t
-from fenpei.api.app import create_app
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 
 LEADS_PATH = "/api/v1/leads"

@@ -14,7 +14,7 @@ from bench._databases import fresh_fenpei, kinds
 from bench._http_auth import log_in
 from bench._org import leads, seed_maven
 from bench._statements import statements, summary
-from fenpei.api.app import create_app
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM
 from fenpei.services.intake import create_and_route

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from fenpei.adapters.db.migrate import upgrade
-from fenpei.api.app import create_app
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei, bootstrap
 from fenpei.config import Settings
 from fenpei.domain.users import SYSTEM, Role

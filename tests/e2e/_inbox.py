@@ -12,9 +12,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
-from fenpei.api.app import create_app
-from fenpei.api.csrf import CSRF_HEADER, csrf_token
-from fenpei.api.sessions import SESSION_COOKIE, sign_session, start_session
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.events import (
     Channel,
@@ -25,6 +23,8 @@ from fenpei.domain.events import (
     OutboxEvent,
 )
 from fenpei.domain.users import SYSTEM, Role
+from fenpei.http.csrf import CSRF_HEADER, csrf_token
+from fenpei.http.sessions import SESSION_COOKIE, sign_session, start_session
 from fenpei.services import org, users
 from fenpei.services.customers import create_customer
 from tests.fakes.hasher import FakeHasher

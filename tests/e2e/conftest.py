@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from fenpei.api.app import create_app
-from fenpei.api.csrf import CSRF_FIELD, CSRF_HEADER
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
+from fenpei.http.csrf import CSRF_FIELD, CSRF_HEADER
 from fenpei.services import assignments, org, users
 from fenpei.services.customers import create_customer
 from tests.fakes import FixedClock

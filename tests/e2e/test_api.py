@@ -10,10 +10,10 @@ import pytest
 from httpx2 import Response
 from starlette.testclient import TestClient
 
-from fenpei.api.app import create_app
-from fenpei.api.sessions import SESSION_COOKIE, SESSION_LIFETIME
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei, bootstrap
 from fenpei.config import Settings
+from fenpei.http.sessions import SESSION_COOKIE, SESSION_LIFETIME
 from tests.e2e.conftest import World
 from tests.fakes import FixedClock
 

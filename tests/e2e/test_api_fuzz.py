@@ -40,7 +40,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.hypothesis.builder import ApiOperationMark
 
 from fenpei.adapters.db.migrate import upgrade
-from fenpei.api.app import create_app
+from fenpei.app import create_app
 from fenpei.bootstrap import bootstrap
 from fenpei.config import Settings
 from tests.e2e import _fuzz_world, _hostile

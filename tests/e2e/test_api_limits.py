@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from fenpei.api.schemas import MAX_ID
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.limits import MAX_NESTING, NESTING_MESSAGE
 from fenpei.domain.org import MAX_SKILLS_PER_KIND, MAX_TAGS
@@ -21,6 +20,7 @@ from fenpei.domain.rules import (
     MAX_TARGET_REPS,
 )
 from fenpei.domain.users import SYSTEM
+from fenpei.http.fields import MAX_ID
 from fenpei.services import rules
 from fenpei.services.assignments import MAX_BULK_CUSTOMERS, MAX_SPREAD_REPS
 from tests.e2e.conftest import World

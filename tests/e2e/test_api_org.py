@@ -6,10 +6,10 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from fenpei.api.app import create_app
-from fenpei.api.schemas import MAX_ID
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
+from fenpei.http.fields import MAX_ID
 from fenpei.services import users
 from tests.e2e.conftest import World, log_in
 from tests.e2e.test_api import assert_error

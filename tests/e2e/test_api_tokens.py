@@ -13,8 +13,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.testclient import TestClient
 
 from fenpei.adapters.db import tables
-from fenpei.api.app import API_PREFIX, create_app
 from fenpei.api.token_scopes import require_token_scope
+from fenpei.app import API_PREFIX, create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.scopes import AREAS
 from fenpei.domain.users import SYSTEM, Role

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from fenpei.adapters.db import tables
-from fenpei.api.app import create_app
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM
 from fenpei.services import tokens, webhooks

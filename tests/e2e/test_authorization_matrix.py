@@ -32,9 +32,7 @@ from fastapi.routing import APIRoute
 from starlette.testclient import TestClient
 
 from fenpei.adapters.db.migrate import upgrade
-from fenpei.api.app import create_app
-from fenpei.api.csrf import CSRF_HEADER, csrf_token
-from fenpei.api.sessions import SESSION_COOKIE, sign_session, start_session
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei, bootstrap
 from fenpei.config import Settings
 from fenpei.domain.events import (
@@ -47,6 +45,8 @@ from fenpei.domain.events import (
 )
 from fenpei.domain.scopes import KNOWN_SCOPES
 from fenpei.domain.users import SYSTEM, Role
+from fenpei.http.csrf import CSRF_HEADER, csrf_token
+from fenpei.http.sessions import SESSION_COOKIE, sign_session, start_session
 from fenpei.services import assignments, org, rules, tokens, users
 from fenpei.services.categories import ensure_default_categories, retire_value
 from fenpei.services.customers import create_customer

@@ -6,11 +6,11 @@ import re
 
 from starlette.testclient import TestClient
 
-from fenpei.api.app import create_app
-from fenpei.api.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER
-from fenpei.api.sessions import SESSION_COOKIE
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
+from fenpei.http.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER
+from fenpei.http.sessions import SESSION_COOKIE
 from fenpei.services import tokens
 from fenpei.web.rendering import TEMPLATES_DIR
 from tests.e2e.conftest import (

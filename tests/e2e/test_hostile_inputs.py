@@ -41,7 +41,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from fenpei.adapters.db.migrate import upgrade
-from fenpei.api.app import create_app
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei, bootstrap
 from fenpei.config import Settings
 from fenpei.domain.custom_fields import CustomField, FieldKind

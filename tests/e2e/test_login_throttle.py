@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from fenpei.api.sessions import SESSION_COOKIE
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
+from fenpei.http.sessions import SESSION_COOKIE
 from fenpei.services import users
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, World, login_form
 from tests.fakes import FixedClock

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from fenpei.api.app import create_app
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.http.headers import CONTENT_SECURITY_POLICY
 from tests.e2e.conftest import World, log_in

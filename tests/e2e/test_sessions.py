@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from fenpei.adapters.db import tables
-from fenpei.api.app import create_app
-from fenpei.api.csrf import CSRF_FIELD, CSRF_HEADER
-from fenpei.api.sessions import SESSION_COOKIE
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
+from fenpei.http.csrf import CSRF_FIELD, CSRF_HEADER
+from fenpei.http.sessions import SESSION_COOKIE
 from fenpei.services import users
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, World, log_in, page_csrf_token
 from tests.e2e.test_api import assert_error

@@ -10,13 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from starlette.testclient import TestClient
 
-from fenpei.api.app import create_app
-from fenpei.api.sessions import SESSION_COOKIE
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.config import Language
 from fenpei.domain.assignments import AssignMethod
 from fenpei.domain.customers import Stage
 from fenpei.domain.users import SYSTEM, Role
+from fenpei.http.sessions import SESSION_COOKIE
 from fenpei.services import rules, users
 from fenpei.services.customers import create_customer
 from fenpei.web.i18n import catalog

@@ -8,10 +8,10 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from fenpei.api.csrf import CSRF_HEADER
 from fenpei.bootstrap import Fenpei
 from fenpei.config import Language
 from fenpei.domain.events import Channel, DeliveryStatus
+from fenpei.http.csrf import CSRF_HEADER
 from fenpei.web.i18n import LOCALES_DIR, catalog
 from fenpei.web.pages_notifications import INBOX_PAGE
 from tests.e2e import _inbox

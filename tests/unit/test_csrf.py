@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fenpei.api.csrf import csrf_token
+from fenpei.http.csrf import csrf_token
 
 SECRET = "s" * 32
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fenpei.api import sessions
-from fenpei.api.sessions import (
+from fenpei.http import sessions
+from fenpei.http.sessions import (
     SESSION_LIFETIME,
     Session,
     read_session,

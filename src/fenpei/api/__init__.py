@@ -1,1 +1,1 @@
-"""The JSON API under /api/v1 (OpenAPI at /docs), health check, errors, auth dependencies."""
+"""The JSON API under /api/v1 (OpenAPI at /docs), health check, token scopes, idempotency."""

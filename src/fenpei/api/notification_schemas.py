@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from fenpei.api.schemas import Id
 from fenpei.domain.events import Channel, Delivery, DeliveryStatus
+from fenpei.http.fields import Id
 from fenpei.services.notifications.inbox import InboxEntry
 
 MAX_MARKED = 1000  # ids in one "mark read" request; more is "all": true

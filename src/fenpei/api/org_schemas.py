@@ -11,8 +11,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from fenpei.api.schemas import BoundedDateTime, Id, RepRead, TeamRead
 from fenpei.domain.org import MAX_LABEL_LENGTH, MAX_SKILLS_PER_KIND, MAX_SPANS_PER_DAY, MAX_TAGS
+from fenpei.http.fields import BoundedDateTime, Id
+from fenpei.http.schemas import RepRead, TeamRead
 
 
 def _no_nul(value: str) -> str:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -17,9 +14,8 @@ from pydantic import (
     field_validator,
 )
 
-from fenpei.domain.assignments import AssignMethod
 from fenpei.domain.customers import Stage
-from fenpei.domain.limits import EARLIEST_DATE, LATEST_DATE, MAX_NESTING, date_problem
+from fenpei.domain.limits import MAX_NESTING
 from fenpei.domain.rules import (
     MAX_CONDITION_VALUES,
     MAX_REORDERED,
@@ -30,38 +26,10 @@ from fenpei.domain.rules import (
 )
 from fenpei.engine.conditions import MAX_LEAVES
 from fenpei.engine.model import Outcome
+from fenpei.http.fields import DATE_RANGE, MAX_OFFSET, BoundedDateTime, EmptyIsNone, FilterText, Id
+from fenpei.http.schemas import CustomerRead
 from fenpei.services.assignments import MAX_BULK_CUSTOMERS, MAX_SPREAD_REPS
 
-# Ids are 32-bit integers in the database: a larger number can name nothing.
-MAX_ID = 2**31 - 1
-MAX_OFFSET = 2**31 - 1
-
-
-def _empty_as_none(value: object) -> object:
-    """An HTML form sends ``stage=`` for "any"; treat an empty parameter as absent."""
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value.strip()
-
-
-def _in_range(value: date) -> date:
-    if problem := date_problem(value):
-        raise ValueError(problem)
-    return value
-
-
-EmptyIsNone = BeforeValidator(_empty_as_none)
-DATE_RANGE = f"between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
-# Every date or date-time a user gives is one every page, report and export can show.
-InDateRange = AfterValidator(_in_range)
-BoundedDate = Annotated[date, InDateRange, Field(description=f"A date {DATE_RANGE}.")]
-BoundedDateTime = Annotated[datetime, InDateRange, Field(description=f"A date-time {DATE_RANGE}.")]
-FilterText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 CustomerSort = Literal[
     "created_at",
     "-created_at",
@@ -130,96 +98,11 @@ class _Read(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class CustomerRead(_Read):
-    id: int
-    external_id: str | None
-    name: str
-    company_id: int | None
-    company_name: str | None
-    phone: str | None
-    email: str | None
-    wechat: str | None
-    country: str | None
-    province: str | None
-    city: str | None
-    region: str | None
-    industry: str | None
-    employees: int | None
-    revenue: Decimal | None
-    level: str | None
-    customer_type: str | None
-    source: str | None
-    product_interest: str | None
-    expected_value: Decimal | None
-    stage: Stage
-    tags: list[str]
-    custom: dict[str, Any]
-    score: float | None
-    owner_id: int | None = Field(
-        description="The rep who owns it (负责人); null while in the pool."
-    )
-    owner_name: str | None = None
-    team_id: int | None
-    team_name: str | None = None
-    created_at: datetime
-    updated_at: datetime
-    assigned_at: datetime | None
-    last_follow_up_at: datetime | None
-    closed_at: datetime | None
-
-
 class CustomerPage(BaseModel):
     items: list[CustomerRead]
     total: int = Field(description="How many customers match the filters, on all pages.")
     offset: int
     limit: int
-
-
-class AssignmentRead(_Read):
-    """One change of ownership (分配记录); ``to_rep_id`` null means "to the pool"."""
-
-    id: int
-    customer_id: int
-    method: AssignMethod
-    from_rep_id: int | None
-    from_rep_name: str | None = None
-    to_rep_id: int | None
-    to_rep_name: str | None = None
-    rule_id: int | None
-    strategy: str | None
-    reason: str | None
-    actor: str
-    at: datetime
-    capacity_override: bool
-    explanation: dict[str, Any]
-
-
-class TeamRead(_Read):
-    id: int
-    name: str
-    parent_id: int | None
-    manager_name: str | None
-    region: str | None
-    created_at: datetime | None
-
-
-class RepRead(_Read):
-    id: int
-    name: str
-    email: str | None
-    team_id: int | None
-    team_name: str | None = None
-    active: bool
-    away: bool
-    skills: dict[str, list[str]]
-    tags: list[str]
-    seniority: int
-    weight: int
-    max_open: int | None
-    max_per_day: int | None
-    max_per_week: int | None
-    max_per_month: int | None
-    time_zone: str
 
 
 class Health(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from fenpei.api.schemas import DATE_RANGE, InDateRange
+from fenpei.http.fields import DATE_RANGE, InDateRange
 from fenpei.services.tokens import MAX_NAME_LENGTH, MAX_SCOPES, OwnedToken
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.routing import APIRoute
 
-from fenpei.api.deps import PrincipalDep
 from fenpei.domain.scopes import scope_for
+from fenpei.http.deps import PrincipalDep
 from fenpei.services import tokens
 
 UNTAGGED = "untagged"

@@ -31,7 +31,7 @@ def is_loopback(host: str) -> bool:
 def _run(fenpei: Fenpei, host: str, port: int, *, worker: bool | None) -> None:
     import uvicorn
 
-    from fenpei.api.app import create_app
+    from fenpei.app import create_app
     from fenpei.jobs.worker import start_in_background
 
     settings = fenpei.settings

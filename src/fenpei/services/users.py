@@ -3,7 +3,7 @@ resets, deactivation, and ending a user's sessions.
 
 Every change that should end the sessions a user already has (logout, a new password,
 deactivation) raises the user's session version; the cookies signed with the old one are
-then refused (see ``api.sessions``)."""
+then refused (see ``http.sessions``)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fenpei.api.schemas import AssignmentRead
+from fenpei.http.schemas import AssignmentRead
 from fenpei.web.i18n import Translate
 
 MAX_SKIPPED_SHOWN = 5

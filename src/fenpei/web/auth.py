@@ -1,9 +1,9 @@
 """Logging in and out with a signed session cookie, and changing one's own password.
 
 Logging out ends the user's sessions everywhere (their session version goes up, see
-``api.sessions``). A user holding a one-time password is sent to the change-password form
+``http.sessions``). A user holding a one-time password is sent to the change-password form
 from every page until they have chosen their own (``PasswordChangeRequired``, raised by
-``api.deps.get_current_principal``; ``install_password_change_redirect`` answers it).
+``http.deps.get_current_principal``; ``install_password_change_redirect`` answers it).
 """
 
 from __future__ import annotations
@@ -16,7 +16,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from fenpei.api.deps import (
+from fenpei.config import Settings
+from fenpei.domain.errors import ValidationFailed
+from fenpei.domain.limits import NUL_MESSAGE, SURROGATE_MESSAGE
+from fenpei.domain.users import CHANGE_PASSWORD_PAGE, PasswordChangeRequired, User
+from fenpei.http.deps import (
     AccountPrincipal,
     FenpeiDep,
     SessionUser,
@@ -25,11 +29,7 @@ from fenpei.api.deps import (
     clear_session_cookie,
     issue_session_cookie,
 )
-from fenpei.api.errors import error_body, is_api_path
-from fenpei.config import Settings
-from fenpei.domain.errors import ValidationFailed
-from fenpei.domain.limits import NUL_MESSAGE, SURROGATE_MESSAGE
-from fenpei.domain.users import CHANGE_PASSWORD_PAGE, PasswordChangeRequired, User
+from fenpei.http.errors import error_body, is_api_path
 from fenpei.services import login_throttle, users
 from fenpei.web.i18n import Translate, translator
 from fenpei.web.rendering import is_htmx, page_language, render, safe_next

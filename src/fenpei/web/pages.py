@@ -13,11 +13,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fenpei.api.deps import CurrentUser, FenpeiDep, UowDep, actor_of
-from fenpei.api.reads import Names, assignment_reads, customer_read, customer_reads
-from fenpei.api.schemas import MAX_ID, BoundedDate, EmptyIsNone, FilterText, Id
 from fenpei.domain.customers import Stage
 from fenpei.domain.users import Actor, User
+from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
+from fenpei.http.fields import MAX_ID, BoundedDate, EmptyIsNone, FilterText, Id
+from fenpei.http.reads import Names, assignment_reads, customer_read, customer_reads
 from fenpei.services import assignments, customers, scope
 from fenpei.services.categories import load_category_index
 from fenpei.services.ports import CustomerQuery, UnitOfWork

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fenpei.api.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.users import Actor, User
+from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.services import categories
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.scope import require_admin

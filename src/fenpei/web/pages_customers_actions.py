@@ -14,12 +14,12 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from fenpei.api.deps import CurrentUser, FenpeiDep, UowDep, actor_of
-from fenpei.api.schemas import MAX_ID
 from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.errors import CapacityExceeded, Conflict, FieldError, ValidationFailed
 from fenpei.domain.org import Rep
 from fenpei.domain.users import Actor
+from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
+from fenpei.http.fields import MAX_ID
 from fenpei.services import assignments, customers, intake, scope
 from fenpei.services.categories import load_category_index
 from fenpei.services.ports import UnitOfWork

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from fenpei.api.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
+from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.services import analytics
 from fenpei.web.i18n import translator
 from fenpei.web.rendering import is_htmx, page_language, render

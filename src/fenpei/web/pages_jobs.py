@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fenpei.api.deps import CurrentActor, CurrentUser, FenpeiDep, JobsDep, UowDep
-from fenpei.api.routes.jobs import web_worker
+from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, JobsDep, UowDep
+from fenpei.http.worker import web_worker
 from fenpei.services import scheduling
 from fenpei.web.i18n import Translate, translator
 from fenpei.web.rendering import page_language, render

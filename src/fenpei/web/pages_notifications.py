@@ -17,10 +17,10 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import Field
 
-from fenpei.api.deps import CurrentActor, CurrentUser, FenpeiDep, SessionUser, UowDep, actor_of
-from fenpei.api.schemas import MAX_ID
 from fenpei.domain.events import Delivery, DeliveryStatus
 from fenpei.domain.users import User
+from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, SessionUser, UowDep, actor_of
+from fenpei.http.fields import MAX_ID
 from fenpei.services.notifications import deliveries, inbox
 from fenpei.services.ports import UnitOfWork
 from fenpei.web.i18n import Translate, translator

@@ -12,12 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fenpei.api.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
-from fenpei.api.schemas import MAX_ID
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from fenpei.domain.org import SKILL_KINDS
 from fenpei.domain.users import Actor, Role, User
+from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
+from fenpei.http.fields import MAX_ID
 from fenpei.services import analytics, org
 from fenpei.services._org_fields import WEEKDAYS
 from fenpei.services.ports import UnitOfWork

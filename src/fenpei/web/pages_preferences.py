@@ -12,10 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fenpei.api.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.preferences import CHOOSABLE_EVENTS
 from fenpei.domain.users import Actor, Role, User
+from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.services.notifications import preferences
 from fenpei.services.ports import UnitOfWork
 from fenpei.web.rendering import render

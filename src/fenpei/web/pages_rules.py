@@ -11,9 +11,6 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from fenpei.api.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
-from fenpei.api.reads import Names
-from fenpei.api.schemas import MAX_ID
 from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.rules import Rule
 from fenpei.domain.users import Actor
@@ -21,6 +18,9 @@ from fenpei.engine.conditions import describe, parse_conditions
 from fenpei.engine.explain import explain
 from fenpei.engine.fields import FieldSpec, field_catalog
 from fenpei.engine.model import Fallback, TargetKind
+from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
+from fenpei.http.fields import MAX_ID
+from fenpei.http.reads import Names
 from fenpei.services import rule_tester, rules, scope
 from fenpei.services.categories import load_category_index
 from fenpei.services.ports import UnitOfWork

@@ -14,11 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fenpei.api.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
-from fenpei.api.schemas import MAX_ID, MAX_OFFSET
 from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.users import Actor, User
+from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
+from fenpei.http.fields import MAX_ID, MAX_OFFSET
 from fenpei.services.notifications import subscriptions
 from fenpei.services.ports import UnitOfWork
 from fenpei.web.i18n import translator

@@ -14,12 +14,12 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from fenpei.api.csrf import CSRF_FIELD, page_token, set_csrf_cookie
-from fenpei.api.deps import get_session_user
-from fenpei.api.sessions import SESSION_COOKIE
 from fenpei.config import Language, Mode, Settings
 from fenpei.domain import limits
 from fenpei.domain.users import User
+from fenpei.http.csrf import CSRF_FIELD, page_token, set_csrf_cookie
+from fenpei.http.deps import get_session_user
+from fenpei.http.sessions import SESSION_COOKIE
 from fenpei.web.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,

@@ -58,7 +58,7 @@ users = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("must_change_password", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", UtcDateTime),
-    # In every session cookie; raised to end all of the user's sessions (api/deps.py).
+    # In every session cookie; raised to end all of the user's sessions (http/deps.py).
     sa.Column("session_version", sa.Integer, nullable=False, default=0, server_default="0"),
     # The language of the messages sent to the user (email, IM): zh-CN or en.
     sa.Column("language", sa.String(10), nullable=False, default="zh-CN", server_default="zh-CN"),

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from fenpei.api.deps import AccountPrincipal, FenpeiDep, UowDep, actor_of, issue_session_cookie
 from fenpei.api.schemas import ErrorRead
+from fenpei.http.deps import AccountPrincipal, FenpeiDep, UowDep, actor_of, issue_session_cookie
 from fenpei.services import users
 
 RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -6,12 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from fenpei.api.deps import FenpeiDep, UowDep, WriterActor
 from fenpei.api.idempotent import IdempotencyKey
-from fenpei.api.reads import Names, assignment_reads
-from fenpei.api.schemas import AssignmentCreate, AssignmentRead, BulkAssignmentCreate, ErrorRead
+from fenpei.api.schemas import AssignmentCreate, BulkAssignmentCreate, ErrorRead
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.errors import Conflict
+from fenpei.http.deps import FenpeiDep, UowDep, WriterActor
+from fenpei.http.reads import Names, assignment_reads
+from fenpei.http.schemas import AssignmentRead
 from fenpei.services import assignments
 from fenpei.services.ports import UnitOfWork
 

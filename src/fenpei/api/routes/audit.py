@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from fenpei.api.deps import CurrentUser, UowDep
-from fenpei.api.schemas import AuditEntryRead, BoundedDateTime, ErrorRead, FilterText
+from fenpei.api.schemas import AuditEntryRead, ErrorRead
 from fenpei.domain.errors import PermissionDenied, ValidationFailed
 from fenpei.domain.users import Role, User
+from fenpei.http.deps import CurrentUser, UowDep
+from fenpei.http.fields import BoundedDateTime, FilterText
 
 FORBIDDEN: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorRead, "description": "Logged in, but neither an admin nor an auditor."}

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, status
 
-from fenpei.api.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.api.org_schemas import (
     CategoryMerge,
     CategoryMergeRead,
@@ -17,6 +16,7 @@ from fenpei.api.org_schemas import (
 )
 from fenpei.api.schemas import ErrorRead
 from fenpei.domain.categories import CategoryValue
+from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.services import categories
 from fenpei.services.ports import UnitOfWork
 

@@ -8,22 +8,21 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from fenpei.api.deps import CurrentActor, FenpeiDep, UowDep, WriterActor
 from fenpei.api.idempotent import IdempotencyKey, create_once
-from fenpei.api.reads import Names, assignment_reads, customer_read, customer_reads
 from fenpei.api.routes.rules import decision_read
 from fenpei.api.schemas import (
-    MAX_ID,
-    AssignmentRead,
     CustomerCreate,
     CustomerCreated,
     CustomerFilters,
     CustomerPage,
-    CustomerRead,
     CustomerUpdate,
     ErrorRead,
 )
 from fenpei.domain.errors import ValidationFailed
+from fenpei.http.deps import CurrentActor, FenpeiDep, UowDep, WriterActor
+from fenpei.http.fields import MAX_ID
+from fenpei.http.reads import Names, assignment_reads, customer_read, customer_reads
+from fenpei.http.schemas import AssignmentRead, CustomerRead
 from fenpei.services import assignments, customers, intake
 from fenpei.services.ports import CustomerQuery
 

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from fenpei.api.deps import FenpeiDep
 from fenpei.api.schemas import Health
+from fenpei.http.deps import FenpeiDep
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])

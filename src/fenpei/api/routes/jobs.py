@@ -3,15 +3,14 @@ and "run now"."""
 
 from __future__ import annotations
 
-import os
-import socket
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from fenpei.api.deps import AdminActor, FenpeiDep, JobsDep, UowDep
 from fenpei.api.job_schemas import JobRead, JobRunOutcome, JobRunRead
 from fenpei.api.schemas import ErrorRead
+from fenpei.http.deps import AdminActor, FenpeiDep, JobsDep, UowDep
+from fenpei.http.worker import web_worker
 from fenpei.services import scheduling
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -25,11 +24,6 @@ UNKNOWN_JOB: dict[int | str, dict[str, Any]] = {
 JobName = Annotated[
     str, Path(min_length=1, max_length=100, description="The job's name, e.g. `retry-queue`.")
 ]
-
-
-def web_worker() -> str:
-    """Who ran a job by hand, in the job-run's worker column: this web process."""
-    return f"{socket.gethostname()}:{os.getpid()}:web"
 
 
 @router.get("", responses=ADMINS_ONLY)

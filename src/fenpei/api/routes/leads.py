@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from fenpei.api.deps import FenpeiDep, UowDep, WriterActor
 from fenpei.api.idempotent import IdempotencyKey, create_once
 from fenpei.api.routes.rules import decision_read
 from fenpei.api.schemas import ErrorRead, LeadCreate, LeadCustomerRead, LeadRead
@@ -18,6 +17,7 @@ from fenpei.bootstrap import Fenpei
 from fenpei.domain.customers import Customer
 from fenpei.domain.users import Actor
 from fenpei.engine.model import Decision
+from fenpei.http.deps import FenpeiDep, UowDep, WriterActor
 from fenpei.services import intake
 from fenpei.services.ports import UnitOfWork
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from fenpei.api.deps import AdminActor, CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.api.notification_schemas import (
     DeliveryPage,
     DeliveryRead,
@@ -18,9 +17,11 @@ from fenpei.api.notification_schemas import (
     NotificationsMarked,
     UnreadCount,
 )
-from fenpei.api.schemas import MAX_ID, MAX_OFFSET, ErrorRead
+from fenpei.api.schemas import ErrorRead
 from fenpei.config import Language
 from fenpei.domain.errors import ValidationFailed
+from fenpei.http.deps import AdminActor, CurrentActor, CurrentUser, FenpeiDep, UowDep
+from fenpei.http.fields import MAX_ID, MAX_OFFSET
 from fenpei.services.notifications import deliveries, inbox
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 
-from fenpei.api.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.api.org_schemas import (
     LeaveCreate,
     LeaveRead,
@@ -20,9 +19,12 @@ from fenpei.api.org_schemas import (
     TeamDetailRead,
     TeamUpdate,
 )
-from fenpei.api.reads import Names, rep_read, team_read
-from fenpei.api.schemas import MAX_ID, ErrorRead, RepRead, TeamRead
+from fenpei.api.schemas import ErrorRead
 from fenpei.engine.capacity import capacity_breach
+from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
+from fenpei.http.fields import MAX_ID
+from fenpei.http.reads import Names, rep_read, team_read
+from fenpei.http.schemas import RepRead, TeamRead
 from fenpei.services import org
 
 router = APIRouter(tags=["org"])

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from fenpei.api.deps import AdminActor, CurrentActor, FenpeiDep, UowDep
 from fenpei.api.preference_schemas import (
     PreferencesRead,
     PreferencesUpdate,
@@ -17,6 +16,7 @@ from fenpei.api.preference_schemas import (
 )
 from fenpei.api.schemas import ErrorRead
 from fenpei.domain.users import Role
+from fenpei.http.deps import AdminActor, CurrentActor, FenpeiDep, UowDep
 from fenpei.services.notifications import preferences
 
 account_router = APIRouter(prefix="/account", tags=["notifications"])

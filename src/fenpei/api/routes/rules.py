@@ -9,9 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, status
 
-from fenpei.api.deps import AdminActor, CurrentActor, FenpeiDep, UowDep
 from fenpei.api.schemas import (
-    MAX_ID,
     DecisionRead,
     ErrorRead,
     RuleCreate,
@@ -29,6 +27,8 @@ from fenpei.engine.conditions import describe, parse_conditions
 from fenpei.engine.explain import explained_json
 from fenpei.engine.fields import FieldSpec, field_catalog
 from fenpei.engine.model import Decision
+from fenpei.http.deps import AdminActor, CurrentActor, FenpeiDep, UowDep
+from fenpei.http.fields import MAX_ID
 from fenpei.services import rule_tester, rules, scope
 from fenpei.services.ports import UnitOfWork
 

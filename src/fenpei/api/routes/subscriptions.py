@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from fenpei.api.deps import AdminActor, FenpeiDep, UowDep
 from fenpei.api.notification_schemas import DeliveryRead
-from fenpei.api.schemas import MAX_ID, MAX_OFFSET, ErrorRead
+from fenpei.api.schemas import ErrorRead
 from fenpei.api.subscription_schemas import (
     SubscriptionCreate,
     SubscriptionCreated,
@@ -20,6 +19,8 @@ from fenpei.api.subscription_schemas import (
 )
 from fenpei.domain.events import Channel, delivery_key
 from fenpei.domain.subscriptions import WebhookSubscription
+from fenpei.http.deps import AdminActor, FenpeiDep, UowDep
+from fenpei.http.fields import MAX_ID, MAX_OFFSET
 from fenpei.services.notifications import subscriptions
 
 router = APIRouter(prefix="/subscriptions", tags=["subscriptions"])

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from fenpei.api.deps import CurrentActor, FenpeiDep, UowDep
-from fenpei.api.schemas import MAX_ID, ErrorRead, FilterText
+from fenpei.api.schemas import ErrorRead
 from fenpei.api.token_schemas import TokenCreate, TokenCreated, TokenRead
+from fenpei.http.deps import CurrentActor, FenpeiDep, UowDep
+from fenpei.http.fields import MAX_ID, FilterText
 from fenpei.services import tokens, webhooks
 
 RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -9,10 +9,10 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Respon
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from fenpei.api.deps import FenpeiDep, UowDep, actor_of, record_token_use_later
 from fenpei.api.idempotent import IdempotencyKey
 from fenpei.api.routes.leads import submit_lead
 from fenpei.api.schemas import ErrorRead, LeadCreate, LeadRead
+from fenpei.http.deps import FenpeiDep, UowDep, actor_of, record_token_use_later
 from fenpei.services import tokens, webhooks
 
 LEADS_WRITE = "leads:write"

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fenpei.api.schemas import AssignmentRead, CustomerRead, RepRead, TeamRead
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.customers import Customer
 from fenpei.domain.org import Rep, Team
+from fenpei.http.schemas import AssignmentRead, CustomerRead, RepRead, TeamRead
 from fenpei.services.ports import UnitOfWork
 
 

@@ -15,7 +15,6 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 
-from fenpei.api.deps import NotAuthenticated
 from fenpei.domain.errors import (
     Conflict,
     CredentialsRefused,
@@ -25,6 +24,7 @@ from fenpei.domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from fenpei.http.deps import NotAuthenticated
 from fenpei.http.headers import request_id
 
 log = logging.getLogger(__name__)

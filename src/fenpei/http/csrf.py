@@ -12,7 +12,7 @@ request is bound to:
 Pages carry the token in every POST form (``csrf_token`` field) and in
 ``<meta name="csrf-token">`` for scripts (htmx sends it as ``X-CSRF-Token``). The check is
 one app-wide dependency: GET, HEAD, OPTIONS are exempt; so are API requests with an
-``Authorization`` header (authenticated by it alone, see ``api.deps.get_principal``: no
+``Authorization`` header (authenticated by it alone, see ``http.deps.get_principal``: no
 ambient credential, and another site cannot make a browser send that header without a
 CORS preflight, which fenpei never grants); and so are API requests without a valid
 session (nothing to ride on: authentication answers 401). Pages never take tokens, so a
@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from fenpei.api.deps import get_fenpei
-from fenpei.api.errors import PageRenderer, error_body, is_api_path
-from fenpei.api.sessions import SESSION_COOKIE, read_session
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.errors import FieldError
+from fenpei.http.deps import get_fenpei
+from fenpei.http.errors import PageRenderer, error_body, is_api_path
+from fenpei.http.sessions import SESSION_COOKIE, read_session
 
 CSRF_COOKIE = "fenpei_csrf"
 CSRF_HEADER = "X-CSRF-Token"

@@ -5,7 +5,7 @@ base64url without padding; the payload is compact JSON ``{"uid", "usr", "ver", "
 
 ``ver`` is the user's session version when the session began. Raising the version in the
 database (logout, a password change or reset, deactivation) ends every session signed with
-an older one: ``api.deps.get_session_user`` compares them on each request.
+an older one: ``http.deps.get_session_user`` compares them on each request.
 """
 
 from __future__ import annotations

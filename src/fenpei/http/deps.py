@@ -12,18 +12,18 @@ from fastapi import BackgroundTasks, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import exc as sa_exc
 
-from fenpei.api.sessions import (
+from fenpei.bootstrap import Fenpei
+from fenpei.config import Mode
+from fenpei.domain.access import ApiToken
+from fenpei.domain.errors import CredentialsRefused
+from fenpei.domain.users import Actor, PasswordChangeRequired, User
+from fenpei.http.sessions import (
     SESSION_COOKIE,
     SESSION_LIFETIME,
     read_session,
     sign_session,
     start_session,
 )
-from fenpei.bootstrap import Fenpei
-from fenpei.config import Mode
-from fenpei.domain.access import ApiToken
-from fenpei.domain.errors import CredentialsRefused
-from fenpei.domain.users import Actor, PasswordChangeRequired, User
 from fenpei.services import scope, tokens
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.scheduling import Job

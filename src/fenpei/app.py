@@ -1,4 +1,7 @@
-"""The ASGI application: JSON API under /api/v1, pages, static files, one error shape."""
+"""The ASGI application, composed once: http/ middleware, error handlers and CSRF check,
+the JSON API under /api/v1 (api/), the pages (web/) and their static files.
+
+The one module that sees both doors: api/ and web/ never import each other."""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from fenpei import __version__
-from fenpei.api.csrf import install_csrf_handler, require_csrf
-from fenpei.api.errors import guard_responder, install_error_handlers
 from fenpei.api.routes import (
     account,
     assignments,
@@ -32,6 +33,8 @@ from fenpei.api.schemas import ErrorRead
 from fenpei.api.token_scopes import require_token_scope
 from fenpei.bootstrap import Fenpei
 from fenpei.http import input_guard
+from fenpei.http.csrf import install_csrf_handler, require_csrf
+from fenpei.http.errors import guard_responder, install_error_handlers
 from fenpei.http.headers import ResponseHeaders
 from fenpei.jobs.registry import scheduled_jobs
 from fenpei.web import (
@@ -92,12 +95,13 @@ def create_app(fenpei: Fenpei) -> FastAPI:
         summary="Customer assignment (客户分配): rules, capacity, explained decisions.",
         docs_url="/docs",
         redoc_url=None,
-        # Every route, pages and API, a route added later too (see api/csrf.py).
+        # Every route, pages and API, a route added later too (see http/csrf.py).
         dependencies=[Depends(require_csrf)],
     )
     app.state.fenpei = fenpei
-    # The composition root of the HTTP side: the one module of api/ that sees jobs/ (its
-    # registry builds the jobs over ``fenpei``); routes and pages get them as JobsDep.
+    # The composition root of the HTTP side: the one module above api/ and web/ that sees
+    # jobs/ (its registry builds the jobs over ``fenpei``); routes and pages get them as
+    # JobsDep.
     app.state.jobs = scheduled_jobs(fenpei)
     app.state.templates = make_templates(fenpei.settings)
     install_error_handlers(app, render_page=render_error_page)

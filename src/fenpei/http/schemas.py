@@ -1,0 +1,101 @@
+"""The read schemas both doors show: the API returns them, the pages render them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fenpei.domain.assignments import AssignMethod
+from fenpei.domain.customers import Stage
+
+
+class _Read(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class CustomerRead(_Read):
+    id: int
+    external_id: str | None
+    name: str
+    company_id: int | None
+    company_name: str | None
+    phone: str | None
+    email: str | None
+    wechat: str | None
+    country: str | None
+    province: str | None
+    city: str | None
+    region: str | None
+    industry: str | None
+    employees: int | None
+    revenue: Decimal | None
+    level: str | None
+    customer_type: str | None
+    source: str | None
+    product_interest: str | None
+    expected_value: Decimal | None
+    stage: Stage
+    tags: list[str]
+    custom: dict[str, Any]
+    score: float | None
+    owner_id: int | None = Field(
+        description="The rep who owns it (负责人); null while in the pool."
+    )
+    owner_name: str | None = None
+    team_id: int | None
+    team_name: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    assigned_at: datetime | None
+    last_follow_up_at: datetime | None
+    closed_at: datetime | None
+
+
+class AssignmentRead(_Read):
+    """One change of ownership (分配记录); ``to_rep_id`` null means "to the pool"."""
+
+    id: int
+    customer_id: int
+    method: AssignMethod
+    from_rep_id: int | None
+    from_rep_name: str | None = None
+    to_rep_id: int | None
+    to_rep_name: str | None = None
+    rule_id: int | None
+    strategy: str | None
+    reason: str | None
+    actor: str
+    at: datetime
+    capacity_override: bool
+    explanation: dict[str, Any]
+
+
+class TeamRead(_Read):
+    id: int
+    name: str
+    parent_id: int | None
+    manager_name: str | None
+    region: str | None
+    created_at: datetime | None
+
+
+class RepRead(_Read):
+    id: int
+    name: str
+    email: str | None
+    team_id: int | None
+    team_name: str | None = None
+    active: bool
+    away: bool
+    skills: dict[str, list[str]]
+    tags: list[str]
+    seniority: int
+    weight: int
+    max_open: int | None
+    max_per_day: int | None
+    max_per_week: int | None
+    max_per_month: int | None
+    time_zone: str
