@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=20, ge=0)
     db_pool_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Requests one process works on at once (threads); more wait their turn in order.
+    http_threads: int = Field(default=16, ge=1)
     # Failed logins: this many within the window lock the username (and, separately, the
     # client address) for the lockout; a locked key refuses even the right password.
     login_max_failures: int = Field(default=5, ge=1)

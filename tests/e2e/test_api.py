@@ -6,7 +6,9 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
+import anyio
 import pytest
+from anyio import to_thread
 from httpx2 import Response
 from starlette.testclient import TestClient
 
@@ -85,6 +87,21 @@ def test_a_request_finding_no_free_connection_is_503_busy_not_a_crash(
     assert_error(response, 503, "busy")
     assert response.headers["Retry-After"] == "1"
     assert after.status_code == 401
+
+
+def test_requests_worked_on_at_once_are_bounded_by_the_setting(tmp_path: Path) -> None:
+    """``FENPEI_HTTP_THREADS``: the app's start-up sets how many requests run at once."""
+    fenpei = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/f.db", http_threads=3))
+    app = create_app(fenpei)
+
+    async def tokens_while_running() -> float:
+        async with app.router.lifespan_context(app):
+            return to_thread.current_default_thread_limiter().total_tokens
+
+    try:
+        assert anyio.run(tokens_while_running) == 3
+    finally:
+        fenpei.close()
 
 
 # --- login required -------------------------------------------------------------------------
