@@ -105,8 +105,9 @@ def test_quick_screening_decides_as_checking_every_rep_in_full(
     if not eligible:
         assert decision.outcome is not Outcome.assigned
         return
-    assert [(e.rep_id, e.reason) for e in decision.exclusions] == [
-        (rep_id, why) for rep_id, why in reasons.items() if why is not None
+    names = {s.id: s.rep.name for s in members}
+    assert [(e.rep_id, e.rep_name, e.reason) for e in decision.exclusions] == [
+        (rep_id, names[rep_id], why) for rep_id, why in reasons.items() if why is not None
     ]
     assert decision.rep_id == eligible[0]  # round robin's first turn: the lowest id
     assert len(decision.candidates) + decision.more_candidates == len(eligible)
@@ -232,4 +233,29 @@ def test_a_context_with_fresh_states_routes_on_them_and_keeps_its_team_grouping(
     assert [(e.rep_id, e.reason) for e in decision.exclusions] == [
         (rep_id, "at capacity: 10/10 open customers")
         for rep_id in (1, 10)  # 10 was full
+    ]
+
+
+def test_round_robin_over_a_big_team_lists_ten_turns_and_counts_the_rest() -> None:
+    reps = _team(1_000)  # reps 10, 21, ... 1,000 are full: 909 eligible
+    ctx = RoutingContext(rules=(_rule(),), reps=reps, states={1: {"last_rep_id": 995}})
+    decision = route(LEAD, ctx, now=NOW, rng=Random(0))
+
+    eligible = [rep_id for rep_id, s in reps.items() if s.usage.open_count < 10]
+    assert len(eligible) == 909
+    turns = [996, 997, 998, 999, 1, 2, 3, 4, 5, 6]  # 1,000 is full; the turn wraps
+    assert [c.rep_id for c in decision.candidates] == turns
+    assert [c.score for c in decision.candidates] == [float(909 - k) for k in range(10)]
+    assert decision.more_candidates == 899
+
+
+def test_a_team_of_one_is_screened_like_any_other() -> None:
+    alone = {7: _team(1)[1]}
+    alone[7] = RepState(rep=Rep(name="Solo", id=7, team_id=TEAM, max_open=10), usage=Usage(0))
+    assert route(LEAD, RoutingContext((_rule(),), alone), now=NOW, rng=Random(0)).rep_id == 7
+    full = {7: RepState(rep=alone[7].rep, usage=Usage(10))}
+    decision = route(LEAD, RoutingContext((_rule(),), full), now=NOW, rng=Random(0))
+    assert decision.outcome is not Outcome.assigned
+    assert [(e.rep_id, e.reason) for e in decision.exclusions] == [
+        (7, "at capacity: 10/10 open customers")
     ]
