@@ -19,6 +19,7 @@ from fenpei.domain.users import SYSTEM, Role
 from fenpei.http.sessions import SESSION_COOKIE
 from fenpei.services import rules, users
 from fenpei.services.customers import create_customer
+from fenpei.services.rep_status import StatusKind
 from fenpei.web.i18n import catalog
 from fenpei.web.rendering import TEMPLATES_DIR
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, World, log_in, login_form
@@ -276,7 +277,7 @@ def test_every_string_a_template_uses_is_translated() -> None:
     # Keys built in templates ("stage." ~ value) and in code.
     used |= {f"stage.{s.value}" for s in Stage} | {f"method.{m.value}" for m in AssignMethod}
     used |= {"login.failed", "error.not_found", "error.bad_request", "error.unavailable"}
-    used |= {"error.csrf"}
+    used |= {"error.csrf"} | {f"org.status.{kind.value}" for kind in StatusKind}
 
     assert len(used) > 40 and "nav.customers" in used  # the scan itself works
     for language in Language:

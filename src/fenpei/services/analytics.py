@@ -18,6 +18,13 @@ from fenpei.domain.org import Rep, Team
 from fenpei.domain.users import Actor, Role
 from fenpei.engine.capacity import Usage, capacity_breach
 from fenpei.services.ports import ClosedCounts, IntakeCounts, UnitOfWork, WaitingCustomer
+from fenpei.services.rep_status import (
+    DefaultCapacity,
+    RepStatus,
+    default_capacity,
+    rep_statuses,
+    status_kind,
+)
 from fenpei.services.scope import DataScope, data_scope
 
 DASHBOARD_ROLES = frozenset({Role.admin, Role.manager})
@@ -25,11 +32,13 @@ DASHBOARD_ROLES = frozenset({Role.admin, Role.manager})
 
 @dataclass(frozen=True)
 class RepLoadLine:
-    """A rep with what they hold and received against their limits; ``usage`` is None when
-    the rep's load is outside the viewer's data scope."""
+    """A rep with what they hold and received against their limits, and their status as
+    routing sees it now; ``usage`` is None when the rep's load is outside the viewer's data
+    scope (the status is shown all the same, its reason only within scope)."""
 
     rep: Rep
     usage: Usage | None
+    status: RepStatus
 
     @property
     def full(self) -> str | None:
@@ -69,6 +78,7 @@ class Dashboard:
     today: IntakeCounts
     day_start: datetime
     loads: list[RepLoadLine]
+    default_capacity: DefaultCapacity | None
     by_rep: list[Conversion]
     by_team: list[Conversion]
     waiting: list[WaitingCustomer]
@@ -145,6 +155,7 @@ def dashboard(
         today=today,
         day_start=day_start,
         loads=[line for line in loads if line.usage is not None],
+        default_capacity=default_capacity(uow=uow),
         by_rep=by_rep,
         by_team=_team_conversions(closed, all_reps, teams),
         waiting=waiting,
@@ -162,14 +173,22 @@ def rep_loads(
     now: datetime,
     active_only: bool = False,
 ) -> list[RepLoadLine]:
-    """Each rep with their load, read in one query for the reps ``scope`` covers (the
-    others get ``usage=None``), sorted by name."""
+    """Each rep with their load and status, sorted by name; loads are read in one query,
+    and shown only for the reps ``scope`` covers (the others get ``usage=None``)."""
     chosen = sorted(
         (r for r in reps if r.active or not active_only), key=lambda r: (r.name, r.id or 0)
     )
-    visible = [r.id for r in chosen if r.id is not None and scope.covers_rep(r)]
-    loads = uow.routing.loads(now=now, rep_ids=visible) if visible else {}
-    return [RepLoadLine(rep, loads[rep.id].usage if rep.id in loads else None) for rep in chosen]
+    ids = [r.id for r in chosen if r.id is not None]
+    loads = uow.routing.loads(now=now, rep_ids=ids) if ids else {}
+    statuses = rep_statuses(uow=uow, reps=chosen, now=now, loads=loads)
+    return [
+        RepLoadLine(
+            rep,
+            loads[rep.id].usage if rep.id in loads and scope.covers_rep(rep) else None,
+            statuses[rep.id] if rep.id is not None else RepStatus(status_kind(None)),
+        )
+        for rep in chosen
+    ]
 
 
 @dataclass(frozen=True)
@@ -187,6 +206,7 @@ class OrgChart:
 
     roots: list[TeamNode]
     unassigned: list[RepLoadLine]
+    default_capacity: DefaultCapacity | None
 
 
 def org_chart(*, uow: UnitOfWork, actor: Actor, now: datetime) -> OrgChart:
@@ -215,4 +235,5 @@ def org_chart(*, uow: UnitOfWork, actor: Actor, now: datetime) -> OrgChart:
     return OrgChart(
         roots=[node(team, frozenset()) for team in children.get(None, [])],
         unassigned=[line for line in lines if line.rep.team_id not in known],
+        default_capacity=default_capacity(uow=uow),
     )

@@ -26,6 +26,7 @@ from fenpei.services._org_fields import (
     clean_team_fields,
 )
 from fenpei.services.ports import UnitOfWork
+from fenpei.services.rep_status import DefaultCapacity, RepStatus, default_capacity, rep_statuses
 from fenpei.services.scope import data_scope, require_admin, visible_rep
 
 # What a manager may change for a rep in their team tree: availability and load, not who
@@ -133,10 +134,13 @@ def view_team(*, uow: UnitOfWork, team_id: int) -> TeamView:
 
 @dataclass(frozen=True)
 class RepView:
-    """A rep and their current load; ``usage`` is None outside the actor's data scope."""
+    """A rep, their current load (None outside the actor's data scope), their status as
+    routing sees it now, and what load-weighing rules count them against without max_open."""
 
     rep: Rep
     usage: Usage | None
+    status: RepStatus
+    default_capacity: DefaultCapacity | None
 
 
 def create_rep(
@@ -164,7 +168,12 @@ def view_rep(*, uow: UnitOfWork, rep_id: int, actor: Actor, now: datetime) -> Re
     """A rep's profile for anyone logged in; their load only for those whose scope holds them."""
     rep = get_rep(uow=uow, rep_id=rep_id)
     in_scope = data_scope(uow=uow, actor=actor).covers_rep(rep)
-    return RepView(rep=rep, usage=uow.reps.usage(rep_id, now=now) if in_scope else None)
+    return RepView(
+        rep=rep,
+        usage=uow.reps.usage(rep_id, now=now) if in_scope else None,
+        status=rep_statuses(uow=uow, reps=[rep], now=now)[rep_id],
+        default_capacity=default_capacity(uow=uow),
+    )
 
 
 def _rep_to_change(uow: UnitOfWork, rep_id: int, fields: Mapping[str, object], actor: Actor) -> Rep:

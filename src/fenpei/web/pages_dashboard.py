@@ -15,12 +15,22 @@ from fastapi.responses import Response
 
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.services import analytics
-from fenpei.web.i18n import translator
+from fenpei.services.rep_status import DefaultCapacity
+from fenpei.web.i18n import Translate, translator
 from fenpei.web.rendering import is_htmx, page_language, render
 
 router = APIRouter(include_in_schema=False)
 Period = Literal["30", "90", "all"]
 PERIODS: tuple[Period, ...] = ("30", "90", "all")
+
+
+def _uncapped(t: Translate, capacity: DefaultCapacity | None) -> str:
+    """What a rep without max_open is held to: no cap, but load-weighing rules measure
+    them against the default capacity (as the explanations' "12/100" say)."""
+    if capacity is None:
+        return t("org.unlimited")
+    span = f"{capacity.low}" if capacity.low == capacity.high else f"{capacity.low}–{capacity.high}"
+    return t("org.capacity.uncapped_measured", capacity=span)
 
 
 def _chart_data(board: analytics.Dashboard, request: Request) -> dict[str, Any]:
@@ -31,7 +41,7 @@ def _chart_data(board: analytics.Dashboard, request: Request) -> dict[str, Any]:
         "labels": {
             "open": t("dashboard.chart.open"),
             "free": t("dashboard.chart.free"),
-            "unlimited": t("dashboard.chart.unlimited"),
+            "unlimited": _uncapped(t, board.default_capacity),
             "won": t("dashboard.chart.won"),
             "lost": t("dashboard.chart.lost"),
         },
@@ -71,6 +81,7 @@ def dashboard_page(
         "period": period,
         "periods": PERIODS,
         "chart_data": _chart_data(board, request),
+        "default_capacity": board.default_capacity,
     }
     if is_htmx(request):
         return render(request, "dashboard/_figures.html", context)

@@ -41,7 +41,13 @@ def teams_page(
 ) -> Response:
     """团队: the team tree, each team with its manager, reps and their load."""
     chart = analytics.org_chart(uow=uow, actor=actor, now=fenpei.now())
-    return render(request, "org/teams.html", {"user": user, "active": "teams", "chart": chart})
+    context = {
+        "user": user,
+        "active": "teams",
+        "chart": chart,
+        "default_capacity": chart.default_capacity,
+    }
+    return render(request, "org/teams.html", context)
 
 
 def _editable(actor: Actor, in_scope: bool) -> tuple[str, ...]:
@@ -79,7 +85,8 @@ def _rep_page(
         "active": "teams",
         "rep": rep,
         "team": team,
-        "line": analytics.RepLoadLine(rep, view.usage),
+        "line": analytics.RepLoadLine(rep, view.usage, view.status),
+        "default_capacity": view.default_capacity,
         "leaves": leaves,
         "editable": editable,
         "keeps_leave": keeps_leave,

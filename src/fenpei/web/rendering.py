@@ -20,6 +20,7 @@ from fenpei.domain.users import User
 from fenpei.http.csrf import CSRF_FIELD, page_token, set_csrf_cookie
 from fenpei.http.deps import get_session_user
 from fenpei.http.sessions import SESSION_COOKIE
+from fenpei.web._explain import exclusion_text
 from fenpei.web.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,
@@ -65,6 +66,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters["local_time"] = local
     env.filters["local_date"] = lambda value: local(value, "%Y-%m-%d")
     env.globals["csrf_input"] = csrf_input
+    env.globals["exclusion_text"] = exclusion_text
     return Jinja2Templates(env=env)
 
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from fenpei.domain.customers import Customer
 from fenpei.engine.model import Choice, RepState
+from fenpei.engine.strategies._common import default_capacity
 from fenpei.engine.strategies.best_match import BestMatch
 from fenpei.engine.strategies.least_loaded import LeastLoaded
 from fenpei.engine.strategies.random_pick import RandomPick
@@ -79,4 +80,23 @@ def validate_options(name: str, options: Mapping[str, Any]) -> list[str]:
     return STRATEGIES[name].option_problems(options)
 
 
-__all__ = ["STRATEGIES", "Strategy", "get_strategy", "validate_options"]
+# The strategies that weigh a rep's open customers as a share of capacity: a rep without
+# max_open is measured against the rule's default capacity (value_balanced weighs money,
+# not capacity; the others weigh no load at all).
+MEASURES_CAPACITY = frozenset({"least_loaded", "best_match"})
+
+
+def measured_capacity(name: str, options: Mapping[str, Any]) -> int | None:
+    """The capacity a rule using strategy ``name`` measures a rep without max_open
+    against (its ``default_capacity``, 100 unless set), or None if it measures none."""
+    return default_capacity(options) if name in MEASURES_CAPACITY else None
+
+
+__all__ = [
+    "MEASURES_CAPACITY",
+    "STRATEGIES",
+    "Strategy",
+    "get_strategy",
+    "measured_capacity",
+    "validate_options",
+]
