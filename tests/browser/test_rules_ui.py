@@ -159,3 +159,21 @@ def test_the_editor_fits_a_phone(phone_page: Page, live: Live) -> None:
 
     assert width <= 390, f"the page is {width}px wide on a 390px screen"
     shot(phone_page, "rule-editor-phone")
+
+
+def test_a_new_rule_opens_without_error_messages_and_is_checked_from_the_first_edit(
+    page: Page, live: Live
+) -> None:
+    login(page, live, "admin", lang="zh-CN")
+    page.goto(live.url("/rules/new"))
+    editor = page.locator("#rule-form")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)  # a check at open would have answered by now
+
+    expect(editor.locator(".field-error:visible")).to_have_count(0)
+    expect(editor.locator("[aria-invalid=true]")).to_have_count(0)
+    assert editor.get_attribute("data-checked") is None
+    shot(page, "rule-new")
+
+    editor.get_by_label("规则名称", exact=True).fill(RULE_NAME)
+    expect(editor).to_have_attribute("data-checked", re.compile(r"\d+"))

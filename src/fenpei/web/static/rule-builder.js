@@ -416,6 +416,10 @@
   const serverErrors = Object.entries(initialErrors).map(function ([field, message]) {
     return { field: field, message: message };
   });
+  // A new rule opens blank: checking it now would greet the user with "required" under
+  // every field they have not had a chance to fill. It is checked from the first edit on.
+  const isNew = form.getAttribute("action") === "/rules";
   if (serverErrors.length) showErrors(serverErrors);
-  else if (!readOnly) check();
+  else if (!readOnly && !isNew) check();
+  else if (isNew && wordsOut && root && !root.children.length) wordsOut.textContent = words.always;
 })();
