@@ -67,8 +67,10 @@ def test_the_admin_reassigns_by_hand_with_a_reason(live: Live, page: Page) -> No
     page.get_by_role("button", name="Continue…").click()
     dialog = page.locator("#owner-dialog")
     expect(dialog).to_be_visible()
-    expect(dialog).to_contain_text(f"1 customers → {other}")
-    dialog.get_by_role("button", name="Confirm").click()
+    expect(dialog.get_by_role("heading")).to_have_text("Confirm the transfer")
+    expect(dialog).to_contain_text(f"Move Zhang Wei 张伟 from {owner} to {other}")
+    expect(dialog).not_to_contain_text("1 customers")
+    dialog.get_by_role("button", name="Transfer").click()
 
     expect(page).to_have_url(re.compile(r"\?moved=1$"))
     records = page.locator(".history > li")

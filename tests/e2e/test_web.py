@@ -483,13 +483,30 @@ def test_reassigning_from_the_customer_page_records_a_transfer(
     asked = user_client.post(f"{path}/reassign", data=form)
     done = user_client.post(f"{path}/reassign", data={**form, "confirmed": "1"})
 
-    assert asked.status_code == 200 and "1 个客户 → Moses Frase" in text_of(asked.text)
+    assert asked.status_code == 200
+    asked_words = text_of(asked.text)
+    assert "确认转移客户" in asked_words and "确认转移" in asked_words
+    assert "把 Acme 上海 从 Darcel Schlecht 转给 Moses Frase" in asked_words
+    assert "1 个客户" not in asked_words and "部分客户" not in asked_words
     assert done.status_code == 303 and done.headers["location"] == f"{path}?moved=1"
     page = user_client.get(done.headers["location"]).text
     assert "负责人已变更。" in page and "<i>leave</i>" not in page
     words = text_of(page)
     assert "转移 Darcel Schlecht → Moses Frase · 原因：back from <i>leave</i>" in words
     assert "admin 手动转移给 Moses Frase" in words
+
+
+def test_giving_a_customer_from_the_pool_asks_in_its_own_words(
+    user_client: TestClient, seeded: World
+) -> None:
+    asked = user_client.post(
+        f"/customers/{seeded.globex_id}/reassign", data={"rep_id": seeded.moses_id}
+    )
+
+    assert asked.status_code == 200
+    words = text_of(asked.text)
+    assert "确认分配客户" in words and "把 Globex 分配给 Moses Frase" in words
+    assert "1 个客户" not in words and "转移" not in words
 
 
 # --- my customers ---------------------------------------------------------------------------

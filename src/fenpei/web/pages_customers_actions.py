@@ -165,6 +165,12 @@ def _summary(t: Translate, action: str, count: int, reps: list[Rep]) -> str:
     return t("owners.summary", count=count, rep=names)
 
 
+def _one_summary(t: Translate, customer: str, owner: Rep | None, rep: Rep) -> str:
+    if owner is None:
+        return t("owners.one.summary_assign", customer=customer, rep=rep.name)
+    return t("owners.one.summary_transfer", customer=customer, owner=owner.name, rep=rep.name)
+
+
 @router.post("/customers/bulk")
 def change_owners(
     request: Request,
@@ -252,15 +258,19 @@ def reassign(
     if customer.owner_id is not None and not form.reason.strip():
         errors.append(FieldError("reason", "required"))
     here = f"/customers/{customer_id}"
+    # One customer's dialog speaks of that customer (转移 X 从 A 到 B), not of "1 customer".
+    owner = uow.reps.get(customer.owner_id) if customer.owner_id is not None else None
+    transfer = customer.owner_id is not None
     context: dict[str, Any] = {
         "user": user,
         "post_to": f"{here}/reassign",
         "cancel_url": here,
         "form": form.model_copy(update={"action": "assign", "customer_ids": [customer_id]}),
-        "names": [customer.name],
-        "summary": _summary(t, "assign", 1, reps) if reps else "",
+        "names": [],
+        "summary": _one_summary(t, customer.name, owner, reps[0]) if reps else "",
         "errors": {e.field: t(f"owners.error_{e.field}") for e in errors},
-        "owned": customer.owner_id is not None,
+        "owned": False,
+        "one": "transfer" if transfer else "assign",
     }
     if errors:
         return _confirm(request, context, status_code=422)
