@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from random import Random
 
-from fenpei.bootstrap import bootstrap
+from fenpei.bootstrap import Fenpei, bootstrap
 from fenpei.config import Settings
 from fenpei.domain.errors import Conflict
 from fenpei.domain.users import SYSTEM
-from fenpei.engine.model import Outcome
+from fenpei.engine.model import Decision, Outcome
 from fenpei.services.routing import route_customer
 from fenpei.services.routing_batch import route_customers
 
@@ -49,16 +49,7 @@ def race(database_url: str, customer_ids: list[int], threads: int, batch_size: i
     def one_by_one(seed: int) -> None:
         for customer_id in customer_ids:
             try:
-                with app.uow() as uow:
-                    decision = route_customer(
-                        uow=uow,
-                        rulebook=app.rulebook,
-                        customer_id=customer_id,
-                        actor=SYSTEM,
-                        now=app.now(),
-                        rng=Random(seed),
-                    )
-                    uow.commit()
+                decision = _route_one(app, customer_id, Random(seed))
             except Conflict as exc:
                 if "already owned" not in str(exc):
                     raise
@@ -82,14 +73,8 @@ def race(database_url: str, customer_ids: list[int], threads: int, batch_size: i
         with tally:
             report.assigned += outcomes["assigned"]
 
-    workers = [
-        threading.Thread(target=_reported(report, tally, work), args=(seed,))
-        for seed, work in enumerate([in_batches] + [one_by_one] * (threads - 1))
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    works = [in_batches] + [one_by_one] * (threads - 1)
+    _run_all(report, tally, list(enumerate(works)))
     app.close()
     return report
 
@@ -106,30 +91,43 @@ def race_apart(
 
     def own_share(worker: int) -> None:
         for customer_id in customer_ids[process * threads + worker :: processes * threads]:
-            with app.uow() as uow:
-                decision = route_customer(
-                    uow=uow,
-                    rulebook=app.rulebook,
-                    customer_id=customer_id,
-                    actor=SYSTEM,
-                    now=app.now(),
-                    rng=Random(worker),
-                )
-                uow.commit()
+            decision = _route_one(app, customer_id, Random(worker))
             if decision.outcome is Outcome.assigned:
                 with tally:
                     report.assigned += 1
 
+    _run_all(report, tally, [(worker, own_share) for worker in range(threads)])
+    app.close()
+    return report
+
+
+def _route_one(app: Fenpei, customer_id: int, rng: Random) -> Decision:
+    """Route one customer in its own transaction, as an arrival is."""
+    with app.uow() as uow:
+        decision = route_customer(
+            uow=uow,
+            rulebook=app.rulebook,
+            customer_id=customer_id,
+            actor=SYSTEM,
+            now=app.now(),
+            rng=rng,
+        )
+        uow.commit()
+    return decision
+
+
+def _run_all(
+    report: RaceReport, tally: threading.Lock, works: list[tuple[int, Callable[[int], None]]]
+) -> None:
+    """Each ``(seed, work)`` in a thread of its own, all from the shared start line."""
     workers = [
-        threading.Thread(target=_reported(report, tally, own_share), args=(worker,))
-        for worker in range(threads)
+        threading.Thread(target=_reported(report, tally, work), args=(seed,))
+        for seed, work in works
     ]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
-    app.close()
-    return report
 
 
 def _reported(
