@@ -325,6 +325,33 @@ def test_admin_adds_renames_merges_retires_and_restores_a_level(
     )
 
 
+def test_a_merge_reports_the_rules_it_carried_and_a_retire_names_the_rules_in_its_way(
+    user_client: TestClient, seeded: World
+) -> None:
+    values = f"{API}/categories/level/values"
+    rule = ok(
+        user_client.post(
+            f"{API}/rules",
+            json={
+                "name": "A accounts",
+                "conditions": {"field": "level", "op": "in", "value": ["A", "D"]},
+                "target": {"kind": "pool", "pool": "public"},
+            },
+        ),
+        201,
+    )
+
+    merged = ok(user_client.post(f"{values}/A/merge", json={"into": "B"}))
+    refused = user_client.post(f"{values}/D/retire")
+
+    assert merged["rules"] == [{"rule_id": rule["id"], "name": "A accounts", "version": 2}]
+    carried = ok(user_client.get(f"{API}/rules/{rule['id']}"))
+    assert carried["conditions"] == {"field": "level", "op": "in", "value": ["B", "D"]}
+    assert_error(refused, 409, "used_by_rules")
+    assert f"#{rule['id']} 'A accounts'" in refused.json()["message"]
+    assert _level(user_client, "D")["usable"] is True
+
+
 def test_only_an_admin_changes_categories(app: Fenpei, seeded: World) -> None:
     mia = client_for(app, "mia", Role.manager)
     values = f"{API}/categories/level/values"

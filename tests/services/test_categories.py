@@ -204,7 +204,7 @@ def test_merge_moves_customers_and_retires_the_source(
             uow=uow, key="level", code="C", into="D", actor=ADMIN, now=clock.now()
         ),
     )
-    assert moved == 2
+    assert moved.moved == 2 and moved.rules == []
     assert [_level_of(uow, c.id) for c in [*moving, staying]] == ["D", "D", "D"]
     source = next(v for v in _levels(uow) if v.code == "C")
     target = next(v for v in _levels(uow) if v.code == "D")

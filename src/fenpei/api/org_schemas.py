@@ -258,6 +258,16 @@ class CategoryMerge(BaseModel):
     into: Code
 
 
+class CarriedRuleRead(BaseModel):
+    rule_id: int
+    name: str
+    version: int = Field(description="The rule's new version, which tests the target value.")
+
+
 class CategoryMergeRead(BaseModel):
     value: CategoryValueRead
     moved: int = Field(description="Customers moved to the target value.")
+    rules: list[CarriedRuleRead] = Field(
+        default_factory=list,
+        description="Rules that tested the merged value, carried to the target as new versions.",
+    )

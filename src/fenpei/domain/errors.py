@@ -81,6 +81,20 @@ class CapacityExceeded(Conflict):
         super().__init__(f"{rep_name} is at capacity: {reason}")
 
 
+class UsedByRules(Conflict):
+    """A category value cannot change this way while rules test it: ``rules`` lists them as
+    (id, name); ``action`` is "retire" or "merge" (a text match the merge cannot carry)."""
+
+    code = "used_by_rules"
+
+    def __init__(self, what: str, action: str, rules: list[tuple[int, str]]) -> None:
+        self.what = what
+        self.action = action
+        self.rules = rules
+        named = ", ".join(f"#{rule_id} {name!r}" for rule_id, name in rules)
+        super().__init__(f"{what} is tested by rules {named}; change those rules first")
+
+
 class PermissionDenied(FenpeiError):
     """The actor may not do this."""
 

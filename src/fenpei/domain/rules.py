@@ -55,6 +55,9 @@ class RuleVersion:
     snapshot: dict[str, Any]
     actor: str
     at: datetime
+    # Why a version was saved when no person typed it, as data the pages translate:
+    # {"kind": "category_merge", "category": "industry", "code": "retail", "into": "commerce"}.
+    note: dict[str, Any] | None = None
     id: int | None = None
 
 

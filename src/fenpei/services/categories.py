@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 
 from fenpei.domain.categories import CUSTOMER_FIELD_OF_CATEGORY, Category, CategoryValue
-from fenpei.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from fenpei.domain.errors import Conflict, FieldError, NotFound, UsedByRules, ValidationFailed
+from fenpei.domain.rules import Rule
 from fenpei.domain.users import Actor
-from fenpei.services import _audit
+from fenpei.services import _audit, _category_rules, rules
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.scope import require_admin
 
@@ -128,10 +130,52 @@ def rename_value(
     return value
 
 
+@dataclass(frozen=True)
+class CarriedRule:
+    """A rule a merge rewrote: now at ``version``."""
+
+    rule_id: int
+    name: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What a merge did: customers recoded, and the rules carried along as new versions."""
+
+    moved: int
+    rules: list[CarriedRule]
+
+
+def _rules_testing(
+    uow: UnitOfWork, key: str, code: str, into: str | None
+) -> tuple[list[Rule], list[Rule]]:
+    """The live rules testing ``key``'s ``code``: those a merge into ``into`` can carry,
+    and those it cannot (or, retiring, every one)."""
+    field = CUSTOMER_FIELD_OF_CATEGORY.get(key)
+    carried: list[Rule] = []
+    stuck: list[Rule] = []
+    if field is None:
+        return carried, stuck
+    for rule in uow.rules.active():
+        use = _category_rules.use_of(rule.conditions, field, code, into)
+        if use is not None:
+            (carried if use and into is not None else stuck).append(rule)
+    return carried, stuck
+
+
+def _refuse(key: str, code: str, action: str, stuck: list[Rule]) -> UsedByRules:
+    return UsedByRules(
+        f"{key} value {code!r}", action, [(rule.id or 0, rule.name) for rule in stuck]
+    )
+
+
 def merge_values(
     *, uow: UnitOfWork, key: str, code: str, into: str, actor: Actor, now: datetime
-) -> int:
-    """Move every customer from ``code`` to ``into`` and retire ``code``; returns the count."""
+) -> Merged:
+    """Move every customer from ``code`` to ``into`` and retire ``code``. Rules testing
+    ``code`` are carried to ``into`` as new versions noting the merge, so routing changes
+    only as the merge says; a text match that cannot be carried refuses it, naming rules."""
     require_admin(actor, "change categories")
     if code == into:
         raise ValidationFailed.one("into", "must differ from the value being merged")
@@ -146,22 +190,42 @@ def merge_values(
         raise ValidationFailed.one("into", f"{into!r} is retired or merged")
     if source_value.merged_into_id is not None:
         raise Conflict(f"{key} value {code!r} is already merged into another value")
+    carried, stuck = _rules_testing(uow, key, code, into)
+    if stuck:
+        raise _refuse(key, code, "merge", stuck)
     before = _audit.snapshot(source_value)
     moved = 0
     if (customer_field := CUSTOMER_FIELD_OF_CATEGORY.get(key)) is not None:
         moved = uow.customers.recode(customer_field, code, into)
+        note = {"kind": "category_merge", "category": key, "code": code, "into": into}
+        for rule in carried:
+            conditions = _category_rules.recode(rule.conditions, customer_field, code, into)
+            rules.update_rule(
+                uow=uow,
+                rule_id=rule.id or 0,
+                fields={"conditions": conditions},
+                actor=actor,
+                now=now,
+                note=note,
+            )
     source_value.merged_into_id = target_value.id
     source_value.retired = True
     _audit.record(uow, actor=actor, action="merge", obj=source_value, now=now, before=before)
-    return moved
+    return Merged(
+        moved=moved,
+        rules=[CarriedRule(rule.id or 0, rule.name, rule.version) for rule in carried],
+    )
 
 
 def retire_value(
     *, uow: UnitOfWork, key: str, code: str, actor: Actor, now: datetime, retired: bool = True
 ) -> CategoryValue:
-    """Hide a value from new input (or bring it back); customers holding it keep it."""
+    """Hide a value from new input (or bring it back); customers holding it keep it.
+    Refused while a rule tests the value: new customers could no longer match it."""
     require_admin(actor, "change categories")
     value = _value(uow, _category(uow, key), code)
+    if retired and not value.retired and (stuck := _rules_testing(uow, key, code, None)[1]):
+        raise _refuse(key, code, "retire", stuck)
     if not retired and value.merged_into_id is not None:
         raise Conflict(f"{key} value {code!r} was merged into another; it cannot come back")
     before = _audit.snapshot(value)
@@ -210,10 +274,21 @@ def category_overview(*, uow: UnitOfWork) -> list[CategoryCounts]:
 
 @dataclass(frozen=True)
 class CategoryIndex:
-    """The usable values of each dimension, loaded once for validating many customers."""
+    """The values of each dimension, loaded once: ``usable`` for new input and validating
+    many customers, ``filterable`` (retired ones too, after the usable) for filters, and
+    every value's label for showing a stored code."""
 
     strict: dict[str, bool]
     usable: dict[str, list[CategoryValue]]
+    filterable: dict[str, list[CategoryValue]] = dataclass_field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = dataclass_field(default_factory=dict)
+
+    def label_of(self, key: str, code: object) -> str:
+        """The label people see for ``key``'s stored ``code`` (the code itself when the
+        dimension does not know it: free-text dimensions hold any text)."""
+        if code is None or code == "":
+            return ""
+        return self.labels.get(key, {}).get(str(code), str(code))
 
     def resolve(self, fields: dict[str, object], *, prefix: str = "") -> list[FieldError]:
         """Replace labels by codes in ``fields``; list values a strict dimension lacks."""
@@ -238,10 +313,23 @@ class CategoryIndex:
 
 
 def load_category_index(uow: UnitOfWork) -> CategoryIndex:
-    """Every dimension with its usable values, in two queries."""
+    """Every dimension with its values, in two queries."""
     categories = {c.id: c for c in uow.categories.all() if c.id is not None}
     usable: dict[str, list[CategoryValue]] = {c.key: [] for c in categories.values()}
+    retired: dict[str, list[CategoryValue]] = {c.key: [] for c in categories.values()}
+    labels: dict[str, dict[str, str]] = {c.key: {} for c in categories.values()}
     for value in uow.categories.all_values():
-        if value.usable and value.category_id in categories:
-            usable[categories[value.category_id].key].append(value)
-    return CategoryIndex(strict={c.key: c.strict for c in categories.values()}, usable=usable)
+        if value.category_id not in categories:
+            continue
+        key = categories[value.category_id].key
+        labels[key][value.code] = value.label
+        if value.usable:
+            usable[key].append(value)
+        elif value.merged_into_id is None:  # a merged value has no customers left
+            retired[key].append(value)
+    return CategoryIndex(
+        strict={c.key: c.strict for c in categories.values()},
+        usable=usable,
+        filterable={key: usable[key] + retired[key] for key in usable},
+        labels=labels,
+    )

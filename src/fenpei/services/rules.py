@@ -38,7 +38,9 @@ def _snapshot(rule: Rule) -> dict[str, Any]:
     return {name: _audit.json_safe(getattr(rule, name)) for name in (*EDITABLE, "is_default")}
 
 
-def _save_version(uow: UnitOfWork, rule: Rule, actor: Actor, now: datetime) -> None:
+def _save_version(
+    uow: UnitOfWork, rule: Rule, actor: Actor, now: datetime, note: dict[str, Any] | None = None
+) -> None:
     assert rule.id is not None
     uow.rules.add_version(
         RuleVersion(
@@ -47,6 +49,7 @@ def _save_version(uow: UnitOfWork, rule: Rule, actor: Actor, now: datetime) -> N
             snapshot=_snapshot(rule),
             actor=actor.name,
             at=now,
+            note=note,
         )
     )
 
@@ -110,9 +113,16 @@ def rule_versions(*, uow: UnitOfWork, rule_id: int, actor: Actor) -> list[RuleVe
 
 
 def update_rule(
-    *, uow: UnitOfWork, rule_id: int, fields: Mapping[str, Any], actor: Actor, now: datetime
+    *,
+    uow: UnitOfWork,
+    rule_id: int,
+    fields: Mapping[str, Any],
+    actor: Actor,
+    now: datetime,
+    note: dict[str, Any] | None = None,
 ) -> Rule:
-    """Change a rule; the new content becomes the next version (the old one is kept)."""
+    """Change a rule; the new content becomes the next version (the old one is kept).
+    ``note`` says why when the change was not typed by a person (a category merge)."""
     scope.require_admin(actor, "change rules")
     if unknown := set(fields) - set(EDITABLE):
         raise ValidationFailed([FieldError(k, "is not a rule field") for k in sorted(unknown)])
@@ -132,7 +142,7 @@ def update_rule(
         setattr(rule, name, getattr(draft, name))
     rule.version += 1
     rule.updated_at = now
-    _save_version(uow, rule, actor, now)
+    _save_version(uow, rule, actor, now, note)
     _audit.record(uow, actor=actor, action="update", obj=rule, now=now, before=before)
     return rule
 

@@ -43,13 +43,15 @@ def home() -> RedirectResponse:
 
 def choices(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
     """What the filter and assignment selects offer: reps and teams in the actor's scope,
-    and the usable values of each category."""
+    the values of each category a filter may pick (retired ones too: customers keep them),
+    and ``label_of(key, code)`` to show a stored code by its label."""
     visible = scope.data_scope(uow=uow, actor=actor)
     index = load_category_index(uow)
     return {
         "reps": [r for r in uow.reps.all() if visible.covers_rep(r)],
         "teams": [t for t in uow.teams.all() if visible.covers_team(t.id)],
-        "category_values": {key: values for key, values in index.usable.items()},
+        "category_values": index.filterable,
+        "label_of": index.label_of,
         "stages": list(Stage),
         "can_assign": actor.role in scope.WRITERS,
     }
@@ -206,6 +208,7 @@ def my_customers_page(
         "active": "my",
         "has_rep": user.rep_id is not None,
         "customers": customer_reads(found, Names(uow)),
+        "label_of": load_category_index(uow).label_of,
         "new_ids": {c.id for c in found if c.assigned_at is not None and c.assigned_at > since},
         "total": total,
         "page": page,

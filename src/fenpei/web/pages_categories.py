@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fenpei.domain.errors import ValidationFailed
+from fenpei.domain.errors import UsedByRules, ValidationFailed
 from fenpei.domain.users import Actor, User
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.services import categories
@@ -31,8 +31,10 @@ def _page(
     *,
     failed: dict[str, Any] | None = None,
     done: str | None = None,
+    carried: list[int] | None = None,
     status_code: int = 200,
 ) -> Response:
+    found = (uow.rules.get(rule_id) for rule_id in carried or [])
     context = {
         "user": user,
         "active": "categories",
@@ -40,6 +42,7 @@ def _page(
         "can_edit": user.role.value == "admin",
         "failed": failed or {},
         "done": done,
+        "carried": [rule for rule in found if rule is not None],
     }
     return render(request, "categories/index.html", context, status_code=status_code)
 
@@ -48,7 +51,9 @@ def _page(
 def categories_page(request: Request, uow: UowDep, user: CurrentUser) -> Response:
     """分类管理: dimensions, values and how many customers hold each."""
     done = request.query_params.get("done")
-    return _page(request, uow, user, done=done if done in _ACTIONS else None)
+    carried = request.query_params.get("rules", "")[:2000].split(",")
+    rule_ids = [int(part) for part in carried if part.isdigit() and len(part) < 10]
+    return _page(request, uow, user, done=done if done in _ACTIONS else None, carried=rule_ids)
 
 
 def _act(
@@ -64,20 +69,25 @@ def _act(
     work: Callable[[], object],
 ) -> Response:
     require_admin(actor, "change categories")
+    failed: dict[str, Any] = {
+        "action": action, "key": key, "code": code, "values": values, "rules": [],
+    }  # fmt: skip
     try:
-        work()
+        result = work()
         uow.commit()
     except ValidationFailed as exc:
         uow.rollback()
-        failed = {
-            "action": action,
-            "key": key,
-            "code": code,
-            "message": "; ".join(_say(e.message, request) for e in exc.errors),
-            "values": values,
-        }
-        return _page(request, uow, user, failed=failed, status_code=422)
-    return RedirectResponse(f"/categories?done={action}#cat-{key}", status_code=303)
+        message = "; ".join(_say(e.message, request) for e in exc.errors)
+        return _page(request, uow, user, failed={**failed, "message": message}, status_code=422)
+    except UsedByRules as exc:
+        uow.rollback()
+        t = translator(page_language(request))
+        message = t(f"categories.error.used_by_rules.{exc.action}", count=len(exc.rules))
+        failed |= {"message": message, "rules": exc.rules}
+        return _page(request, uow, user, failed=failed, status_code=409)
+    carried = ",".join(str(r.rule_id) for r in getattr(result, "rules", []))
+    also = f"&rules={carried}" if carried else ""
+    return RedirectResponse(f"/categories?done={action}{also}#cat-{key}", status_code=303)
 
 
 @router.post("/categories/{key}/add")

@@ -309,6 +309,7 @@ rule_versions = sa.Table(
     sa.Column("snapshot", Json, nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("note", Json, nullable=True),
     sa.UniqueConstraint("rule_id", "version", name="uq_rule_versions_rule_version"),
 )
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, status
 
 from fenpei.api.org_schemas import (
+    CarriedRuleRead,
     CategoryMerge,
     CategoryMergeRead,
     CategoryRead,
@@ -31,6 +32,14 @@ ADMIN_ONLY: dict[int | str, dict[str, Any]] = {
 MAY_CONFLICT: dict[int | str, dict[str, Any]] = {
     **ADMIN_ONLY,
     409: {"model": ErrorRead, "description": "The value was merged; it cannot come back."},
+}
+RULES_IN_THE_WAY: dict[int | str, dict[str, Any]] = {
+    **ADMIN_ONLY,
+    409: {
+        "model": ErrorRead,
+        "description": "`used_by_rules`: rules test the value in a way this would change "
+        "silently (retiring it; a text match a merge cannot carry); the message names them.",
+    },
 }
 
 
@@ -101,25 +110,31 @@ def rename_value(
     return read
 
 
-@router.post("/{key}/values/{code}/merge", responses=MAY_CONFLICT)
+@router.post("/{key}/values/{code}/merge", responses=RULES_IN_THE_WAY)
 def merge_value(
     key: Key, code: Code, body: CategoryMerge, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep
 ) -> CategoryMergeRead:
-    """Move every customer holding this value to `into`, then retire it (admins)."""
-    moved = categories.merge_values(
+    """Move every customer holding this value to `into`, then retire it (admins). Rules
+    testing the value are carried to `into` as new versions (listed in `rules`)."""
+    merged = categories.merge_values(
         uow=uow, key=key, code=code, into=body.into, actor=actor, now=fenpei.now()
     )
     reads = _value_reads(categories.value_counts(uow=uow, key=key))
-    read = CategoryMergeRead(value=next(r for r in reads if r.code == code), moved=moved)
+    read = CategoryMergeRead(
+        value=next(r for r in reads if r.code == code),
+        moved=merged.moved,
+        rules=[CarriedRuleRead(**vars(rule)) for rule in merged.rules],
+    )
     uow.commit()
     return read
 
 
-@router.post("/{key}/values/{code}/retire", responses=ADMIN_ONLY)
+@router.post("/{key}/values/{code}/retire", responses=RULES_IN_THE_WAY)
 def retire_value(
     key: Key, code: Code, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep
 ) -> CategoryValueRead:
-    """Hide the value from new input (admins); customers holding it keep it."""
+    """Hide the value from new input (admins); customers holding it keep it. Refused (409)
+    while a rule tests the value."""
     value = categories.retire_value(uow=uow, key=key, code=code, actor=actor, now=fenpei.now())
     read = _value_read(uow, key, value)
     uow.commit()
