@@ -50,6 +50,7 @@ class CustomerQuery:
     source: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    assigned_after: datetime | None = None  # given to the current owner after this moment
     sort: str = "-created_at"
     offset: int = 0
     limit: int = 50
