@@ -389,6 +389,9 @@ class AnalyticsReads(Protocol):
     def closed_by_rep(
         self, *, rep_ids: Collection[int] | None, closed_since: datetime | None
     ) -> list[ClosedCounts]: ...
+    def closed_span(
+        self, *, rep_ids: Collection[int] | None
+    ) -> tuple[datetime, datetime] | None: ...
     def waiting(
         self, *, team_ids: Collection[int] | None, limit: int
     ) -> tuple[list[WaitingCustomer], int]: ...
