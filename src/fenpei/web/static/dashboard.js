@@ -24,7 +24,8 @@
   function barOptions(categories, series) {
     return {
       animation: false,
-      grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
+      // room on the right for the figure after the longest bar ("123 / 不限", "349 / 553 · 63%")
+      grid: { left: 8, right: 110, top: 32, bottom: 8, containLabel: true },
       legend: { top: 0, data: series.filter(function (s) { return s.name; }).map(function (s) { return s.name; }) },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: { type: "value", minInterval: 1 },
