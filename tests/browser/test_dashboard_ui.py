@@ -99,7 +99,8 @@ def test_dashboard_reads_at_a_glance(page: Page, live: Live, lang: str) -> None:
     # Side by side, the by-team table (one row: East) beside the by-rep one (two rows)
     # keeps its row as tall as theirs instead of stretching it to the taller table.
     expect(by_team.locator("tbody tr")).to_have_count(1)
-    boxes = [row.bounding_box() for row in [*by_team.locator("tbody tr").all(), *by_rep.locator("tbody tr").all()]]
+    rows = [*by_team.locator("tbody tr").all(), *by_rep.locator("tbody tr").all()]
+    boxes = [row.bounding_box() for row in rows]
     heights = {round(box["height"]) for box in boxes if box is not None}
     assert len(boxes) == 3 and len(heights) == 1, heights
     expect(page.get_by_test_id("closed-period")).to_contain_text(
