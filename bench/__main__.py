@@ -11,6 +11,7 @@ from bench import (
     import_bench,
     loads_bench,
     outbox_bench,
+    pages_bench,
     routing_bench,
 )
 
@@ -21,6 +22,7 @@ BENCHMARKS = {
     "routing": routing_bench.run,
     "bulk": bulk_bench.run,
     "outbox": outbox_bench.run,
+    "pages": pages_bench.run,
 }
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Live, login, shot
@@ -121,6 +122,51 @@ def test_screenshots_in_chinese(page: Page, live: Live) -> None:
     expect(page.get_by_test_id("fired-rule")).to_have_text("East → East team")
     expect(tester.locator(".verdict")).to_contain_text("本规则")
     shot(page, "rule-editor-tester")
+
+
+THIS_RULE = {
+    "en": (
+        "Level",
+        "Try",
+        "This rule, “East → East team”, matches this customer, but “East A-level”, tried"
+        " before it, fires first.",
+        re.compile(r"^On its own, this rule would give the customer to (Moses|Darcel) "),
+        re.compile(r"^number [12] in turn; load \d/100 \(\d%, default capacity\)$"),
+    ),
+    "zh-CN": (
+        "客户等级",
+        "测试",
+        "本规则「East → East team」 匹配此客户，但排在前面的「East A-level」先生效。",
+        re.compile(r"^若由本规则分配，客户将分给 (Moses Frase|Darcel Schlecht)"),
+        re.compile(r"^轮到第 [12] 位；负载 \d/100（\d%，按默认容量）$"),
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_tester_on_an_existing_rule_says_whether_this_rule_matches(
+    page: Page, live: Live, lang: str
+) -> None:
+    """East A-level (saved above, priority 5) fires first for an A customer from East; the
+    tester on East → East team says this rule matches too, whom it would pick on its own,
+    and why each candidate scored what they did."""
+    level, try_label, verdict, alone, why = THIS_RULE[lang]
+    login(page, live, "admin", lang=lang)
+    page.goto(live.url(f"/rules/{live.world.east_rule}"))
+    tester = page.locator("aside.tester")
+    tester.locator('input[name="customer_region"]').fill("East")
+    tester.get_by_label(level).select_option("A")
+    tester.get_by_role("button", name=try_label).click()
+
+    expect(page.get_by_test_id("fired-rule")).to_have_text(RULE_NAME)
+    this_rule = page.get_by_test_id("this-rule")
+    expect(this_rule).to_have_attribute("data-result", "matched")
+    expect(this_rule.locator("p").first).to_have_text(verdict)
+    expect(page.get_by_test_id("alone-outcome")).to_have_text(alone)
+    reasons = this_rule.locator("ul.candidates .why")
+    expect(reasons).to_have_count(2)
+    expect(reasons).to_have_text([why, why])
+    shot(page, "rule-tester-this-rule")
 
 
 def test_a_manager_sees_the_rules_read_only(page: Page, live: Live) -> None:

@@ -63,6 +63,18 @@ class FakeAnalyticsReads:
             counts[c.owner_id] = (won + (c.stage == Stage.won), lost + (c.stage == Stage.lost))
         return [ClosedCounts(rep_id, *counts[rep_id]) for rep_id in sorted(counts)]
 
+    def closed_span(self, *, rep_ids: Collection[int] | None) -> tuple[datetime, datetime] | None:
+        times = [
+            c.closed_at
+            for c in self._store.customers
+            if c.deleted_at is None
+            and c.owner_id is not None
+            and Stage(c.stage) in (Stage.won, Stage.lost)
+            and c.closed_at is not None
+            and (rep_ids is None or c.owner_id in rep_ids)
+        ]
+        return (min(times), max(times)) if times else None
+
     def waiting(
         self, *, team_ids: Collection[int] | None, limit: int
     ) -> tuple[list[WaitingCustomer], int]:

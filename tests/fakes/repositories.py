@@ -121,6 +121,9 @@ def _matches(customer: Customer, query: ports.CustomerQuery) -> bool:
         for name in equal
     ):
         return False
+    assigned = customer.assigned_at
+    if query.assigned_after is not None and (assigned is None or assigned <= query.assigned_after):
+        return False
     created = customer.created_at
     if query.created_from is not None and (created is None or created < query.created_from):
         return False

@@ -33,6 +33,7 @@ def _figures(uow: UnitOfWork, actor: Actor, app: Fenpei) -> tuple[object, ...]:
             ),
             uow.analytics.closed_by_rep(rep_ids=rep_ids, closed_since=None),
             uow.analytics.closed_by_rep(rep_ids=rep_ids, closed_since=now - timedelta(days=30)),
+            uow.analytics.closed_span(rep_ids=rep_ids),
             uow.analytics.waiting(team_ids=scope_ids[1] if scope_ids else None, limit=2),
             uow.analytics.waiting(team_ids=scope_ids[1] if scope_ids else None, limit=50),
         )

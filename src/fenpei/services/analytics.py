@@ -10,7 +10,7 @@ actor's data scope (a manager: their team tree), as everywhere (see ``services.s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, tzinfo
 
 from fenpei.domain.errors import PermissionDenied
@@ -72,6 +72,35 @@ class Conversion:
 
 
 @dataclass(frozen=True)
+class ClosedRange:
+    """Which closings the conversion figures count. ``days`` asked for (None: all of them);
+    ``since`` the first close time counted (None: all); ``first`` / ``last`` the span of
+    the closings in scope. ``shifted``: the last ``days`` before now held none, so the
+    period ends at the last closing instead (old data, such as the demo's 2017, still
+    shows a period with figures)."""
+
+    days: int | None
+    since: datetime | None
+    first: datetime | None
+    last: datetime | None
+    shifted: bool = False
+
+
+def closed_range(
+    *, uow: UnitOfWork, rep_ids: Iterable[int] | None, now: datetime, days: int | None
+) -> ClosedRange:
+    """The last ``days`` before now, or before the last closing when those held none."""
+    span = uow.analytics.closed_span(rep_ids=None if rep_ids is None else frozenset(rep_ids))
+    first, last = span if span is not None else (None, None)
+    if days is None:
+        return ClosedRange(None, None, first, last)
+    since = now - timedelta(days=days)
+    if last is not None and last < since:
+        return ClosedRange(days, last - timedelta(days=days), first, last, shifted=True)
+    return ClosedRange(days, since, first, last)
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """Everything the dashboard shows, for one viewer at one moment."""
 
@@ -85,6 +114,7 @@ class Dashboard:
     waiting_total: int
     team_names: dict[int, str]
     whole_company: bool
+    closed: ClosedRange
 
 
 def start_of_day(now: datetime, zone: tzinfo) -> datetime:
@@ -128,9 +158,12 @@ def dashboard(
     now: datetime,
     zone: tzinfo,
     closed_since: datetime | None = None,
+    period_days: int | None = None,
     waiting_limit: int = 50,
 ) -> Dashboard:
-    """The dashboard's figures within the actor's scope (admins and managers only)."""
+    """The dashboard's figures within the actor's scope (admins and managers only);
+    conversions count closings since ``closed_since``, or in the last ``period_days``
+    that hold any (see ``closed_range``), or all of them."""
     require_dashboard(actor)
     scope = data_scope(uow=uow, actor=actor)
     day_start = start_of_day(now, zone)
@@ -141,7 +174,10 @@ def dashboard(
     all_reps = {r.id: r for r in uow.reps.all() if r.id is not None}
     teams = {t.id: t for t in uow.teams.all() if t.id is not None}
     loads = rep_loads(uow=uow, reps=all_reps.values(), scope=scope, now=now, active_only=True)
-    closed = uow.analytics.closed_by_rep(rep_ids=scope.rep_ids, closed_since=closed_since)
+    period = closed_range(uow=uow, rep_ids=scope.rep_ids, now=now, days=period_days)
+    if closed_since is not None:
+        period = replace(period, days=None, since=closed_since, shifted=False)
+    closed = uow.analytics.closed_by_rep(rep_ids=scope.rep_ids, closed_since=period.since)
     by_rep = sorted(
         (
             Conversion(row.rep_id, all_reps[row.rep_id].name, row.won, row.lost)
@@ -162,6 +198,7 @@ def dashboard(
         waiting_total=waiting_total,
         team_names={team_id: team.name for team_id, team in teams.items()},
         whole_company=scope.unrestricted,
+        closed=period,
     )
 
 

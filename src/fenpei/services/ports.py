@@ -50,6 +50,7 @@ class CustomerQuery:
     source: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    assigned_after: datetime | None = None  # given to the current owner after this moment
     sort: str = "-created_at"
     offset: int = 0
     limit: int = 50
@@ -388,6 +389,9 @@ class AnalyticsReads(Protocol):
     def closed_by_rep(
         self, *, rep_ids: Collection[int] | None, closed_since: datetime | None
     ) -> list[ClosedCounts]: ...
+    def closed_span(
+        self, *, rep_ids: Collection[int] | None
+    ) -> tuple[datetime, datetime] | None: ...
     def waiting(
         self, *, team_ids: Collection[int] | None, limit: int
     ) -> tuple[list[WaitingCustomer], int]: ...

@@ -11,7 +11,7 @@ of the saved rules alone. All three are reads of the rule book: for rule readers
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from random import Random
 from typing import Any
@@ -22,9 +22,10 @@ from fenpei.domain.rules import Rule
 from fenpei.domain.users import Actor
 from fenpei.engine.conditions import compile_conditions, parse_conditions
 from fenpei.engine.fields import field_catalog
-from fenpei.engine.model import Decision
-from fenpei.engine.router import CompiledRule, route
+from fenpei.engine.model import Decision, RuleTrace
+from fenpei.engine.router import CompiledRule, RoutingContext, route
 from fenpei.engine.rule_index import RuleIndex
+from fenpei.engine.score_factors import Factor, score_factors
 from fenpei.services import routing, scope
 from fenpei.services._rule_validation import engine_rule
 from fenpei.services.customers import validate_customer_fields
@@ -95,6 +96,92 @@ def try_rule(
     priority, replacing rule ``rule_id`` when editing one), and why — writing nothing and
     moving no cursor. Bad draft parts are named by their rule path, bad customer fields
     as ``customer.<field>``; both are reported together."""
+    customer, ctx, _ = _trial(uow, rulebook, draft_fields, customer_fields, actor, now, rule_id)
+    return route(customer, ctx, now=now, rng=rng)
+
+
+@dataclass(frozen=True)
+class Trial:
+    """The tester's answer: ``decision`` with every rule (the draft in its place), and
+    ``alone``, the draft rule by itself — whether *this* rule matches the customer and
+    whom it would pick, even when a rule above it fires first. ``reasons`` gives each
+    listed candidate of either decision what their score is made of."""
+
+    decision: Decision
+    alone: Decision
+    draft_id: int
+    reasons: Mapping[int, tuple[Factor, ...]]
+    alone_reasons: Mapping[int, tuple[Factor, ...]]
+
+    @property
+    def verdict(self) -> RuleTrace | None:
+        """The draft rule's own step: matched, no_match (with the failed condition),
+        disabled, outside_window or no_eligible_rep (with why)."""
+        return self.alone.trace[-1] if self.alone.trace else None
+
+    @property
+    def fires(self) -> bool:
+        """Whether the draft is the rule that decides for this customer."""
+        return self.decision.rule_id == self.draft_id
+
+
+def try_rule_explained(
+    *,
+    uow: UnitOfWork,
+    rulebook: RuleBook,
+    draft_fields: Mapping[str, Any],
+    customer_fields: Mapping[str, object],
+    actor: Actor,
+    now: datetime,
+    rng: Random,
+    rule_id: int | None = None,
+) -> Trial:
+    """``try_rule``, and the draft tried alone, with each candidate's score explained."""
+    customer, ctx, draft = _trial(uow, rulebook, draft_fields, customer_fields, actor, now, rule_id)
+    decision = route(customer, ctx, now=now, rng=rng)
+    alone_ctx = replace(ctx, rules=[draft], selector=None)
+    alone = route(customer, alone_ctx, now=now, rng=Random(rng.random()))
+    return Trial(
+        decision=decision,
+        alone=alone,
+        draft_id=draft.rule.id,
+        reasons=_reasons(decision, ctx, customer),
+        alone_reasons=_reasons(alone, alone_ctx, customer),
+    )
+
+
+def _reasons(
+    decision: Decision, ctx: RoutingContext, customer: Customer
+) -> dict[int, tuple[Factor, ...]]:
+    """Each listed candidate's score, part by part, under the deciding rule's strategy."""
+    rule = next((c.rule for c in ctx.rules if c.rule.id == decision.rule_id), None)
+    if rule is None or not decision.candidates:
+        return {}
+    top = max(c.score for c in decision.candidates)
+    return {
+        c.rep_id: score_factors(
+            rule.strategy,
+            ctx.reps[c.rep_id],
+            score=c.score,
+            top_score=top,
+            customer=customer,
+            options=rule.strategy_options,
+        )
+        for c in decision.candidates
+        if c.rep_id in ctx.reps
+    }
+
+
+def _trial(
+    uow: UnitOfWork,
+    rulebook: RuleBook,
+    draft_fields: Mapping[str, Any],
+    customer_fields: Mapping[str, object],
+    actor: Actor,
+    now: datetime,
+    rule_id: int | None,
+) -> tuple[Customer, RoutingContext, CompiledRule]:
+    """The customer, the routing context with the draft in its place, and the draft."""
     errors: list[FieldError] = []
     draft: Rule | None = None
     try:
@@ -110,7 +197,8 @@ def try_rule(
     if errors:
         raise ValidationFailed(errors)
     assert draft is not None and customer is not None
-    rules = _with_draft(config, _compiled(uow, config, draft))
+    compiled = _compiled(uow, config, draft)
+    rules = _with_draft(config, compiled)
     trial = replace(
         config, rules=rules, index=RuleIndex(rules, field_catalog(config.custom_fields))
     )
@@ -122,7 +210,7 @@ def try_rule(
         states=uow.rules.states(),  # read, never locked or written: the cursor stays put
         config=trial,
     )
-    return route(customer, ctx, now=now, rng=rng)
+    return customer, ctx, compiled
 
 
 def preview(

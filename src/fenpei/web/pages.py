@@ -7,8 +7,10 @@ The forms that change owners and create customers live in ``pages_customers_acti
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -33,6 +35,7 @@ router.include_router(pages_customers_actions.router)
 MAX_PAGE = 10**6
 MY_LAST_VISIT = "my_last_visit"
 NEW_FOR = timedelta(hours=24)
+MY_REMEMBERED = timedelta(days=90)  # how long the last visit counts
 Text = Annotated[FilterText | None, EmptyIsNone, Query()]
 
 
@@ -171,11 +174,23 @@ def customer_page(
     return render(request, "customer.html", customer_context(request, uow, user, customer_id))
 
 
-def _last_visit(request: Request) -> datetime | None:
+def _new_since(request: Request, now: datetime, carried: datetime | None) -> datetime:
+    """Where "new" begins: the moment the pager carried from the first page (so every page
+    and its count use one boundary), else the earlier of a day ago and the last visit."""
+    if carried is not None and carried.tzinfo is not None and now - MY_REMEMBERED <= carried <= now:
+        return carried
+    since = now - NEW_FOR
     try:
-        return datetime.fromisoformat(request.cookies.get(MY_LAST_VISIT, ""))
+        previous = datetime.fromisoformat(request.cookies.get(MY_LAST_VISIT, ""))
     except ValueError:
-        return None
+        return since
+    if previous.tzinfo is not None and now - MY_REMEMBERED <= previous:
+        since = min(since, previous)
+    return since
+
+
+def _my_url(page: int, since: datetime) -> str:
+    return "/my?" + urlencode({"page": page, "since": since.isoformat()})
 
 
 @router.get("/my")
@@ -185,23 +200,23 @@ def my_customers_page(
     user: CurrentUser,
     fenpei: FenpeiDep,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    since: Annotated[datetime | None, Query()] = None,
 ) -> Response:
-    """我的客户: the customers the user owns as a rep, the newly assigned ones marked."""
+    """我的客户: the customers the user owns as a rep, the newly assigned ones marked; the
+    count of new ones covers every page, not only the one shown."""
     now = fenpei.now()
-    previous = _last_visit(request)
-    since = now - NEW_FOR
-    if previous is not None and previous.tzinfo is not None:
-        since = min(since, previous)
+    new_since = _new_since(request, now, since)
     found: list[Any] = []
-    total = 0
+    total = new_total = 0
     if user.rep_id is not None:
-        query = CustomerQuery(
-            owner_id=user.rep_id,
-            sort="-assigned_at",
-            offset=(page - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
+        actor = actor_of(user)
+        mine = CustomerQuery(owner_id=user.rep_id, sort="-assigned_at", limit=PAGE_SIZE)
+        found, total = customers.list_customers(
+            uow=uow, query=replace(mine, offset=(page - 1) * PAGE_SIZE), actor=actor
         )
-        found, total = customers.list_customers(uow=uow, query=query, actor=actor_of(user))
+        _, new_total = customers.list_customers(
+            uow=uow, query=replace(mine, assigned_after=new_since, limit=1), actor=actor
+        )
     pages = max(1, -(-total // PAGE_SIZE))
     context = {
         "user": user,
@@ -209,15 +224,20 @@ def my_customers_page(
         "has_rep": user.rep_id is not None,
         "customers": customer_reads(found, Names(uow)),
         "label_of": load_category_index(uow).label_of,
-        "new_ids": {c.id for c in found if c.assigned_at is not None and c.assigned_at > since},
+        "new_ids": {c.id for c in found if c.assigned_at is not None and c.assigned_at > new_since},
+        "new_total": new_total,
         "total": total,
         "page": page,
         "pages": pages,
-        "previous_url": f"/my?page={page - 1}" if page > 1 else None,
-        "next_url": f"/my?page={page + 1}" if page < pages else None,
+        "previous_url": _my_url(page - 1, new_since) if page > 1 else None,
+        "next_url": _my_url(page + 1, new_since) if page < pages else None,
     }
     response = render(request, "customers/my.html", context)
     response.set_cookie(
-        MY_LAST_VISIT, now.isoformat(), max_age=3600 * 24 * 90, httponly=True, samesite="lax"
+        MY_LAST_VISIT,
+        now.isoformat(),
+        max_age=MY_REMEMBERED.days * 3600 * 24,
+        httponly=True,
+        samesite="lax",
     )
     return response

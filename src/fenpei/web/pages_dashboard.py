@@ -7,7 +7,6 @@ itself again every 30 seconds. The charts' data travels as JSON in a
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -15,13 +14,20 @@ from fastapi.responses import Response
 
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.services import analytics
-from fenpei.services.rep_status import DefaultCapacity
+from fenpei.services.rep_status import DefaultCapacity, StatusKind
 from fenpei.web.i18n import Translate, translator
 from fenpei.web.rendering import is_htmx, page_language, render
 
 router = APIRouter(include_in_schema=False)
-Period = Literal["30", "90", "all"]
-PERIODS: tuple[Period, ...] = ("30", "90", "all")
+Period = Literal["all", "30", "90", "365"]
+# Each period's words; "all" first and the default: the demo's history (2016–2017) has no
+# closings in any recent window, and a window that is empty shifts to the last data anyway.
+PERIODS: dict[Period, str] = {
+    "all": "insights.period.all_data",
+    "30": "dashboard.period.30",
+    "90": "dashboard.period.90",
+    "365": "insights.period.365",
+}
 
 
 def _uncapped(t: Translate, capacity: DefaultCapacity | None) -> str:
@@ -42,6 +48,7 @@ def _chart_data(board: analytics.Dashboard, request: Request) -> dict[str, Any]:
             "open": t("dashboard.chart.open"),
             "free": t("dashboard.chart.free"),
             "unlimited": _uncapped(t, board.default_capacity),
+            "no_cap": t("insights.load.no_cap"),
             "won": t("dashboard.chart.won"),
             "lost": t("dashboard.chart.lost"),
         },
@@ -51,10 +58,23 @@ def _chart_data(board: analytics.Dashboard, request: Request) -> dict[str, Any]:
                 "open": line.usage.open_count if line.usage else 0,
                 "max": line.rep.max_open,
                 "full": line.full is not None,
+                "status": line.status.kind.value,
+                # what routing decides now, beside the name, unless the rep may take more
+                "status_text": None
+                if line.status.kind is StatusKind.available
+                else t(f"org.status.{line.status.kind.value}"),
             }
             for line in board.loads
         ],
-        "conversions": [{"name": c.name, "won": c.won, "lost": c.lost} for c in board.by_rep],
+        "conversions": [
+            {
+                "name": c.name,
+                "won": c.won,
+                "lost": c.lost,
+                "rate": None if c.rate is None else round(c.rate * 100),
+            }
+            for c in board.by_rep
+        ],
     }
 
 
@@ -69,9 +89,12 @@ def dashboard_page(
 ) -> Response:
     """监控看板: the figures of the actor's scope (admins and managers; others 403)."""
     now = fenpei.now()
-    closed_since = None if period == "all" else now - timedelta(days=int(period))
     board = analytics.dashboard(
-        uow=uow, actor=actor, now=now, zone=fenpei.settings.zone, closed_since=closed_since
+        uow=uow,
+        actor=actor,
+        now=now,
+        zone=fenpei.settings.zone,
+        period_days=None if period == "all" else int(period),
     )
     context = {
         "user": user,
@@ -80,6 +103,9 @@ def dashboard_page(
         "now": now,
         "period": period,
         "periods": PERIODS,
+        "unavailable": [
+            line for line in board.loads if line.status.kind is not StatusKind.available
+        ],
         "chart_data": _chart_data(board, request),
         "default_capacity": board.default_capacity,
     }

@@ -34,7 +34,8 @@ from fenpei.web._rule_form import (
     form_id,
     strategies,
 )
-from fenpei.web.i18n import Translate, translator
+from fenpei.web._score_words import factors_text
+from fenpei.web.i18n import Translate, number_formatter, translator
 from fenpei.web.rendering import is_htmx, page_language, render
 
 router = APIRouter(include_in_schema=False)
@@ -292,6 +293,18 @@ def check_rule(form: FormDep, uow: UowDep, actor: CurrentActor) -> JSONResponse:
     return JSONResponse(body)
 
 
+def _trial_words(request: Request, trial: rule_tester.Trial, names: Names) -> dict[str, Any]:
+    """The tester's verdict on this rule and each candidate's score in words."""
+    language = page_language(request)
+    t, n = translator(language), number_formatter(language)
+    return {
+        "trial": trial,
+        "alone_rep_name": names.rep(trial.alone.rep_id) if trial.alone.rep_id else None,
+        "reasons": {rep: factors_text(t, n, f) for rep, f in trial.reasons.items()},
+        "alone_reasons": {rep: factors_text(t, n, f) for rep, f in trial.alone_reasons.items()},
+    }
+
+
 @router.post("/rules/try")
 def try_rule(
     request: Request, form: FormDep, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep
@@ -302,10 +315,10 @@ def try_rule(
     fields, errors, rule_id = _draft(form, uow)
     customer, customer_errors = customer_fields(form)
     errors += customer_errors
-    decision = None
+    trial = None
     if not errors:
         try:
-            decision = rule_tester.try_rule(
+            trial = rule_tester.try_rule_explained(
                 uow=uow,
                 rulebook=fenpei.rulebook,
                 draft_fields=fields,
@@ -317,6 +330,7 @@ def try_rule(
             )
         except ValidationFailed as exc:
             errors += exc.errors
+    decision = trial.decision if trial else None
     draft_id = rule_id if rule_id is not None else rule_tester.DRAFT_ID
     names = Names(uow)
     context = {
@@ -326,6 +340,7 @@ def try_rule(
         "rep_name": names.rep(decision.rep_id) if decision else None,
         "explanation": explain(decision) if decision else "",
         "draft_id": draft_id,
+        **(_trial_words(request, trial, names) if trial else {}),
     }
     return render(request, "rules/_tester_result.html", context)
 

@@ -17,46 +17,62 @@
     }
   }
 
-  function barOptions(categories, series, labels) {
+  // A rep whose status is not "available" gets it beside the name (休假中, 暂停接单…) and a
+  // grey bar: what routing decides now, readable without hovering.
+  const GREY = "#9aa5b1";
+
+  function barOptions(categories, series) {
     return {
       animation: false,
-      grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
-      legend: { top: 0, data: series.map(function (s) { return s.name; }) },
+      // room on the right for the figure after the longest bar ("123 / 不限", "349 / 553 · 63%")
+      grid: { left: 8, right: 110, top: 32, bottom: 8, containLabel: true },
+      legend: { top: 0, data: series.filter(function (s) { return s.name; }).map(function (s) { return s.name; }) },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: { type: "value", minInterval: 1 },
-      yAxis: { type: "category", inverse: true, data: categories, axisLabel: { width: 140, overflow: "truncate" } },
+      yAxis: {
+        type: "category", inverse: true, data: categories,
+        axisLabel: { width: 200, overflow: "truncate" },
+      },
       series: series,
       aria: { enabled: true },
     };
   }
 
+  // The figure goes after the end of the bar, in dark text: readable however short the
+  // bar is (inside a bar a small value had no room and its white text vanished).
+  function endLabel(formatter) {
+    return { show: true, position: "right", color: "#1f2933", fontSize: 12, formatter: formatter };
+  }
+
   function loadChart(data) {
     const labels = data.labels;
-    const names = data.loads.map(function (r) { return r.name; });
-    const open = data.loads.map(function (r) {
-      return { value: r.open, itemStyle: { color: r.full ? "#c0392b" : "#2f6fb0" } };
+    const rows = data.loads;
+    const names = rows.map(function (r) {
+      return r.status_text ? r.name + " · " + r.status_text : r.name;
     });
-    const free = data.loads.map(function (r) {
+    const open = rows.map(function (r) {
+      const color = r.full ? "#c0392b" : (r.status_text ? GREY : "#2f6fb0");
+      return { value: r.open, itemStyle: { color: color } };
+    });
+    // The free part of the bar reaches max_open; reps without one have none, and their
+    // label follows the open part.
+    const free = rows.map(function (r) {
       return r.max === null ? 0 : Math.max(0, r.max - r.open);
     });
     return barOptions(
       names,
       [
+        { name: labels.open, type: "bar", stack: "load", data: open, barMaxWidth: 22,
+          itemStyle: { color: "#2f6fb0" } },
         {
-          name: labels.open, type: "bar", stack: "load", data: open, barMaxWidth: 22,
-          itemStyle: { color: "#2f6fb0" },
-          label: {
-            show: true, position: "insideLeft", color: "#fff",
-            formatter: function (p) {
-              const row = data.loads[p.dataIndex];
-              return row.open + " / " + (row.max === null ? labels.unlimited : row.max);
-            },
-          },
+          name: labels.free, type: "bar", stack: "load", data: free, barMaxWidth: 22,
+          itemStyle: { color: "#d9e2ec" },
+          label: endLabel(function (p) {
+            const row = rows[p.dataIndex];
+            return row.open + " / " + (row.max === null ? labels.no_cap : row.max);
+          }),
         },
-        { name: labels.free, type: "bar", stack: "load", data: free, barMaxWidth: 22,
-          itemStyle: { color: "#d9e2ec" } },
       ],
-      labels,
     );
   }
 
@@ -69,9 +85,12 @@
         { name: labels.won, type: "bar", stack: "closed", barMaxWidth: 22,
           data: rows.map(function (r) { return r.won; }), itemStyle: { color: "#2e8540" } },
         { name: labels.lost, type: "bar", stack: "closed", barMaxWidth: 22,
-          data: rows.map(function (r) { return r.lost; }), itemStyle: { color: "#9aa5b1" } },
+          data: rows.map(function (r) { return r.lost; }), itemStyle: { color: GREY },
+          label: endLabel(function (p) {
+            const row = rows[p.dataIndex];
+            return row.won + " / " + (row.won + row.lost) + (row.rate === null ? "" : " · " + row.rate + "%");
+          }) },
       ],
-      labels,
     );
   }
 

@@ -85,6 +85,22 @@ class SqlAnalyticsReads(Repository):
         )
         return [ClosedCounts(rep_id, int(w or 0), int(lo or 0)) for rep_id, w, lo in rows]
 
+    def closed_span(self, *, rep_ids: Collection[int] | None) -> tuple[datetime, datetime] | None:
+        """The first and the last close time of the won and lost customers owned by
+        ``rep_ids`` (None: anyone's), or None when none has one."""
+        conditions: list[sa.ColumnElement[bool]] = [
+            _c.deleted_at.is_(None),
+            _c.owner_id.is_not(None),
+            _c.stage.in_([Stage.won, Stage.lost]),
+            _c.closed_at.is_not(None),
+        ]
+        if rep_ids is not None:
+            conditions.append(_c.owner_id.in_(sorted(rep_ids)))
+        first, last = self.session.execute(
+            sa.select(sa.func.min(_c.closed_at), sa.func.max(_c.closed_at)).where(*conditions)
+        ).one()
+        return None if first is None or last is None else (first, last)
+
     def waiting(
         self, *, team_ids: Collection[int] | None, limit: int
     ) -> tuple[list[WaitingCustomer], int]:

@@ -96,6 +96,8 @@ class SqlCustomers(Repository):
             conditions.append(c.created_at >= query.created_from)
         if query.created_to is not None:
             conditions.append(c.created_at < query.created_to)
+        if query.assigned_after is not None:
+            conditions.append(c.assigned_at > query.assigned_after)
         total = (
             self.session.scalar(
                 sa.select(sa.func.count()).select_from(t.customers).where(*conditions)
