@@ -12,6 +12,7 @@ from bench import (
     loads_bench,
     outbox_bench,
     routing_bench,
+    spread_bench,
 )
 
 BENCHMARKS = {
@@ -21,6 +22,7 @@ BENCHMARKS = {
     "routing": routing_bench.run,
     "bulk": bulk_bench.run,
     "outbox": outbox_bench.run,
+    "spread": spread_bench.run,
 }
 
 if __name__ == "__main__":
