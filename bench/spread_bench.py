@@ -51,9 +51,7 @@ def _singles(fenpei: Fenpei, customers: list[int], reps: list[int]) -> float:
     started = time.perf_counter()
     for customer_id, rep_id in zip(customers, cycle(reps), strict=False):
         with fenpei.uow() as uow:
-            assign(
-                uow=uow, customer_id=customer_id, rep_id=rep_id, actor=SYSTEM, now=fenpei.now()
-            )
+            assign(uow=uow, customer_id=customer_id, rep_id=rep_id, actor=SYSTEM, now=fenpei.now())
             uow.commit()
     return time.perf_counter() - started
 
