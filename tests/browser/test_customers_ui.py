@@ -62,7 +62,8 @@ def test_the_admin_reassigns_by_hand_with_a_reason(live: Live, page: Page) -> No
     owner = page.locator(".attributes dd").first.inner_text().strip()
     other = (EAST_REPS - {owner}).pop()
 
-    page.get_by_label("Rep", exact=True).select_option(label=other)
+    ids = {"Moses Frase": live.world.moses, "Darcel Schlecht": live.world.darcel}
+    page.get_by_label("Rep", exact=True).select_option(str(ids[other]))  # options: name · team · …
     page.locator("#reassign-reason").fill("Speaks the customer's dialect")
     page.get_by_role("button", name="Continue…").click()
     dialog = page.locator("#owner-dialog")

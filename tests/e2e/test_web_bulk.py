@@ -82,6 +82,11 @@ def test_rep_pickers_show_team_load_against_capacity_and_status(
     assert "Moses Frase · East 华东 · 负载 0/1 · 可接单" in options
     assert "Darcel Schlecht · East 华东 · 负载 1/不限 · 休假中" in options
     assert "data-rep-picker" in picker
+    # One customer's reassignment picker: the same lines, its current owner left out.
+    detail = user_client.get(f"/customers/{seeded.acme_id}").text
+    picker = detail.split('id="reassign-rep"', 1)[1].split("</select>", 1)[0]
+    options = [text_of(o) for o in re.findall(r"<option[^>]*>(.*?)</option>", picker)]
+    assert options == ["选择销售", "Moses Frase · East 华东 · 负载 0/1 · 可接单"]
     assert 'src="/static/rep-picker.js"' in html
     assert user_client.get("/static/rep-picker.js").status_code == 200
 

@@ -139,7 +139,7 @@ def rule_conditions(uow: UnitOfWork) -> Any:
 
 
 def customer_context(
-    request: Request, uow: UnitOfWork, user: User, customer_id: int
+    request: Request, uow: UnitOfWork, user: User, customer_id: int, now: datetime
 ) -> dict[str, Any]:
     """Everything the customer page shows (404 outside the user's data scope)."""
     actor = actor_of(user)
@@ -160,6 +160,7 @@ def customer_context(
         "created": request.query_params.get("created") == "1",
         "moved": request.query_params.get("moved") == "1",
         **choices(uow, actor),
+        **bulk_context(request, uow, actor, now),
     }
 
 
@@ -168,10 +169,12 @@ def customer_page(
     request: Request,
     uow: UowDep,
     user: CurrentUser,
+    fenpei: FenpeiDep,
     customer_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> Response:
     """One customer: its attributes, owner, and every assignment with its reasons."""
-    return render(request, "customer.html", customer_context(request, uow, user, customer_id))
+    context = customer_context(request, uow, user, customer_id, fenpei.now())
+    return render(request, "customer.html", context)
 
 
 def _last_visit(request: Request) -> datetime | None:
