@@ -80,7 +80,10 @@ class FakeCustomers(_Repository):
             (c for c in self._store.customers if c.id is not None and _matches(c, query)),
             key=lambda c: c.id or 0,
         )
-        return {c.id: c.owner_id for c in matching[:limit] if c.id is not None}
+        chosen = matching[:limit]
+        self._lock("customer", [c.id for c in chosen if c.id is not None])
+        # Like PostgreSQL's FOR UPDATE: a row changed while waiting is checked again.
+        return {c.id: c.owner_id for c in chosen if c.id is not None and _matches(c, query)}
 
     def count_by(self, field: str) -> dict[str | None, int]:
         if field not in COUNTABLE:

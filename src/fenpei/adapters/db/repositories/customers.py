@@ -78,11 +78,18 @@ class SqlCustomers(Repository):
         return list(self.session.scalars(stmt)), total
 
     def owners_matching(self, query: CustomerQuery, *, limit: int) -> dict[int, int | None]:
+        # Locked as they are selected, in id order like lock_many: on PostgreSQL a row that
+        # changed meanwhile is re-checked against the filter before it is locked, so what
+        # is returned matches the filter now and keeps matching until commit.
         c = t.customers.c
-        rows = self.session.execute(
-            sa.select(c.id, c.owner_id).where(*_conditions(query)).order_by(c.id).limit(limit)
+        stmt = (
+            sa.select(c.id, c.owner_id)
+            .where(*_conditions(query))
+            .order_by(c.id)
+            .limit(limit)
+            .with_for_update(key_share=True)
         )
-        return {customer_id: owner_id for customer_id, owner_id in rows}
+        return {customer_id: owner_id for customer_id, owner_id in self.session.execute(stmt)}
 
     def count_by(self, field: str) -> dict[str | None, int]:
         if field not in COUNTABLE:
