@@ -87,8 +87,8 @@ def test_rep_pickers_show_team_load_against_capacity_and_status(
     picker = detail.split('id="reassign-rep"', 1)[1].split("</select>", 1)[0]
     options = [text_of(o) for o in re.findall(r"<option[^>]*>(.*?)</option>", picker)]
     assert options == ["选择销售", "Moses Frase · East 华东 · 负载 0/1 · 可接单"]
-    assert 'src="/static/rep-picker.js"' in html
-    assert user_client.get("/static/rep-picker.js").status_code == 200
+    assert 'src="/static/bulk.js"' in html
+    assert user_client.get("/static/bulk.js").status_code == 200
 
 
 def _form(seeded: World, **changes: object) -> dict[str, object]:

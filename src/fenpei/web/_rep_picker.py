@@ -4,7 +4,7 @@ open customers against the capacity routing enforces or measures, and their stat
 (``analytics.rep_loads``, ``rep_status.default_capacity``).
 
 A plain ``<select>`` shows the whole line in each option, so the picker works without
-JavaScript; ``static/rep-picker.js`` adds a type-to-filter box over it.
+JavaScript; ``static/bulk.js`` adds a type-to-filter box over it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
-// Rep pickers: a type-to-filter box over each <select data-rep-picker>. Each option already
-// reads "name · team · load · status", so the box matches any of those words. Without this
-// script the select works as it is; nothing is fetched, options are only hidden.
+// Bulk work at volume, as enhancements (without this script every form still works):
+// - rep pickers: a type-to-filter box over each <select data-rep-picker>. Each option reads
+//   "name · team · load · status", so the box matches any of those words; options are only
+//   hidden, nothing is fetched;
+// - after a change of all matching customers, closing the result (Esc) reloads the list
+//   behind it, which still shows the owners from before.
 "use strict";
 
 (function () {
@@ -56,6 +59,14 @@
   }
 
   document.addEventListener("htmx:afterSwap", function (event) { setUp(event.detail.target); });
+
+  // "close" does not bubble: listen in the capture phase.
+  document.addEventListener("close", function (event) {
+    const dialog = event.target;
+    if (!(dialog instanceof HTMLDialogElement)) return;
+    const back = dialog.querySelector("a[data-matching-back]");
+    if (back && dialog.querySelector("[data-matching-done]")) window.location.assign(back.href);
+  }, true);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { setUp(document); });
   } else {
