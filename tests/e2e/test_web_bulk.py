@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from starlette.testclient import TestClient
 
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.assignments import AssignMethod
 from fenpei.domain.users import SYSTEM, Role
-from fenpei.services import org, users
+from fenpei.services import assignments, bulk_matching, org, users
 from fenpei.services.customers import create_customer, get_customer
+from fenpei.web import pages_customers_bulk
 from tests.e2e.conftest import ADMIN_PASSWORD, World, log_in
 from tests.e2e.test_web import rows, text_of
 from tests.fakes import FixedClock
@@ -200,3 +202,78 @@ def test_owned_customers_need_a_reason_and_a_rep_may_not_apply_a_filter(
     assert "matching-all" not in client.get("/customers").text
     refused = client.post("/customers/bulk/matching", data={**form, "confirmed": "1"})
     assert refused.status_code == 403
+
+
+def test_more_matching_customers_than_one_change_may_move_is_refused_with_the_count(
+    app: Fenpei,
+    clock: FixedClock,
+    user_client: TestClient,
+    seeded: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pages_customers_bulk, "MAX_BULK_CUSTOMERS", 3)
+    monkeypatch.setattr(bulk_matching, "MAX_BULK_CUSTOMERS", 3)
+    north = _many(app, clock, 5, region="North")
+
+    asked = user_client.post("/customers/bulk/matching", data=_form(seeded))
+
+    assert asked.status_code == 422
+    assert "符合筛选条件的客户有 5 个，单次最多可分配 3 个" in text_of(asked.text)
+    assert 'name="confirmed"' not in asked.text
+    forced = user_client.post(
+        "/customers/bulk/matching", data=_form(seeded, confirmed="1", expected="5")
+    )
+    assert forced.status_code == 422
+    assert _owners(app, north) == [None] * 5
+
+
+def test_a_manager_counts_and_moves_only_the_customers_of_their_team(
+    app: Fenpei, clock: FixedClock, client: TestClient, seeded: World
+) -> None:
+    north = _many(app, clock, 5, region="North")
+    with app.uow() as uow:
+        manager = users.create_user(
+            uow=uow,
+            hasher=app.hasher,
+            username="mia",
+            password=ADMIN_PASSWORD,
+            role=Role.manager,
+            actor=SYSTEM,
+            now=clock.at,
+        )
+        org.update_team(
+            uow=uow,
+            team_id=seeded.team_id,
+            fields={"manager_user_id": manager.id},
+            actor=SYSTEM,
+            now=clock.at,
+        )
+        west = org.create_team(uow=uow, name="West 华西", actor=SYSTEM, now=clock.at)
+        rosie = org.create_rep(
+            uow=uow, fields={"name": "Rosie", "team_id": west.id}, actor=SYSTEM, now=clock.at
+        )
+        uow.commit()
+    assert rosie.id is not None
+    ours, theirs = north[:3], north[3:]
+    with app.uow() as uow:
+        for customer_id in north:
+            rep_id = seeded.moses_id if customer_id in ours else rosie.id
+            assignments.assign(
+                uow=uow, customer_id=customer_id, rep_id=rep_id, actor=SYSTEM, now=clock.at
+            )
+        uow.commit()
+    log_in(client, username="mia")
+
+    assert "Rosie" not in client.get("/customers").text.split('id="bulk-reps"', 1)[1]
+    form = _form(seeded, reason="团队内调整")
+    asked = client.post("/customers/bulk/matching", data=form)
+    assert asked.status_code == 200
+    assert "全部 3 个符合条件的客户" in text_of(asked.text)
+    done = client.post("/customers/bulk/matching", data={**form, "confirmed": "1", "expected": "3"})
+    assert done.status_code == 200
+    # Spread over Moses and Darcel: none goes back to Moses, who held them.
+    assert _owners(app, ours) == [seeded.darcel_id] * 3
+    assert _owners(app, theirs) == [rosie.id] * 2
+    # A rep outside their teams is not theirs to give customers to.
+    outside = _form(seeded, action="spread", rep_ids=[rosie.id], reason="x")
+    assert client.post("/customers/bulk/matching", data=outside).status_code == 404
