@@ -90,6 +90,15 @@ def test_rep_pickers_show_team_load_against_capacity_and_status(
     options = [text_of(o) for o in re.findall(r"<option[^>]*>(.*?)</option>", picker)]
     assert options == ["选择销售", "Moses Frase · East 华东 · 负载 0/1 · 可接单"]
     assert 'src="/static/bulk.js"' in html
+    # Choosing a rep routing would pass over is allowed by hand, and said so before confirming.
+    _many(app, clock, 2, region="North")
+    asked = user_client.post("/customers/bulk/matching", data=_form(seeded))
+    assert asked.status_code == 200
+    notes = re.findall(r"<p class=\"warning\" data-unavailable>(.*?)</p>", asked.text)
+    assert [text_of(note) for note in notes] == [
+        "Darcel Schlecht 当前状态为“休假中”："
+        "自动分配会跳过该销售，但手动批量分配仍会把客户分给该销售。"
+    ]
     assert user_client.get("/static/bulk.js").status_code == 200
 
 

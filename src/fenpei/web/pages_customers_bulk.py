@@ -29,6 +29,7 @@ from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.services import bulk_matching, scope
 from fenpei.services.assignments import MAX_BULK_CUSTOMERS, MAX_SPREAD_REPS
 from fenpei.services.ports import CustomerQuery, UnitOfWork
+from fenpei.services.rep_status import StatusKind, rep_statuses
 from fenpei.web._customer_list import PAGE_SIZES, POOL, ListFilters
 from fenpei.web._explain import capacity_text
 from fenpei.web._rep_picker import rep_options
@@ -206,7 +207,13 @@ def change_owners_matching(
         errors["general"] = t("bulkall.error_nothing")
     elif total > MAX_BULK_CUSTOMERS:
         errors["general"] = t("bulkall.error_too_many", count=n(total), limit=n(MAX_BULK_CUSTOMERS))
+    statuses = rep_statuses(uow=uow, reps=reps, now=fenpei.now())
     context.update(
+        unavailable=[
+            (rep.name, t(f"org.status.{statuses[rep.id].kind.value}"))
+            for rep in reps
+            if rep.id in statuses and statuses[rep.id].kind is not StatusKind.available
+        ],
         filters=filters,
         filter_lines=_filter_lines(t, uow, filters),
         total=total,
