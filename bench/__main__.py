@@ -13,6 +13,7 @@ from bench import (
     outbox_bench,
     pages_bench,
     routing_bench,
+    spread_bench,
 )
 
 BENCHMARKS = {
@@ -23,6 +24,7 @@ BENCHMARKS = {
     "bulk": bulk_bench.run,
     "outbox": outbox_bench.run,
     "pages": pages_bench.run,
+    "spread": spread_bench.run,
 }
 
 if __name__ == "__main__":

@@ -62,7 +62,8 @@ def test_the_admin_reassigns_by_hand_with_a_reason(live: Live, page: Page) -> No
     owner = page.locator(".attributes dd").first.inner_text().strip()
     other = (EAST_REPS - {owner}).pop()
 
-    page.get_by_label("Rep", exact=True).select_option(label=other)
+    ids = {"Moses Frase": live.world.moses, "Darcel Schlecht": live.world.darcel}
+    page.get_by_label("Rep", exact=True).select_option(str(ids[other]))  # options: name · team · …
     page.locator("#reassign-reason").fill("Speaks the customer's dialect")
     page.get_by_role("button", name="Continue…").click()
     dialog = page.locator("#owner-dialog")
@@ -89,7 +90,8 @@ def test_spreading_two_customers_over_two_reps_asks_first(live: Live, page: Page
     expect(page.locator(".selected-count")).to_have_text("2 selected")
     page.get_by_label("Action").select_option("spread")
     expect(page.get_by_label("Rep", exact=True)).to_be_hidden()
-    page.get_by_label("Reps").select_option(label=["Moses Frase", "Darcel Schlecht"])
+    # Each option reads "name · team · load · status": chosen by id.
+    page.get_by_label("Reps").select_option([str(world.moses), str(world.darcel)])
     page.get_by_role("button", name="Continue…").click()
 
     # West Co has an owner: a reason is asked for, right in the confirmation.

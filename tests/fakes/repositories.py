@@ -75,6 +75,16 @@ class FakeCustomers(_Repository):
         )
         return matching[query.offset : query.offset + query.limit], len(matching)
 
+    def owners_matching(self, query: ports.CustomerQuery, *, limit: int) -> dict[int, int | None]:
+        matching = sorted(
+            (c for c in self._store.customers if c.id is not None and _matches(c, query)),
+            key=lambda c: c.id or 0,
+        )
+        chosen = matching[:limit]
+        self._lock("customer", [c.id for c in chosen if c.id is not None])
+        # Like PostgreSQL's FOR UPDATE: a row changed while waiting is checked again.
+        return {c.id: c.owner_id for c in chosen if c.id is not None and _matches(c, query)}
+
     def count_by(self, field: str) -> dict[str | None, int]:
         if field not in COUNTABLE:
             raise ValueError(f"cannot count customers by {field!r}")

@@ -169,12 +169,17 @@ def list_customers(
         raise ValidationFailed.one(
             "sort", f"{query.sort!r} is not one of {keys} (prefix - for descending)"
         )
+    return uow.customers.search(visible_query(uow=uow, query=query, actor=actor))
+
+
+def visible_query(*, uow: UnitOfWork, query: CustomerQuery, actor: Actor) -> CustomerQuery:
+    """``query`` narrowed to the customers ``actor`` may see (their data scope)."""
     visible = scope.data_scope(uow=uow, actor=actor)
-    if not visible.unrestricted:
-        query = replace(
-            query, within_rep_ids=visible.rep_ids, within_team_ids=visible.team_ids or frozenset()
-        )
-    return uow.customers.search(query)
+    if visible.unrestricted:
+        return query
+    return replace(
+        query, within_rep_ids=visible.rep_ids, within_team_ids=visible.team_ids or frozenset()
+    )
 
 
 def find_customer(*, uow: UnitOfWork, ref: str, actor: Actor) -> Customer:

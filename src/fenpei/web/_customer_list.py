@@ -17,9 +17,12 @@ from fenpei.domain.errors import ValidationFailed
 from fenpei.services.ports import CustomerQuery
 
 PAGE_SIZE = 25
+PAGE_SIZES = (25, 50, 100, 200)  # the choices offered; any other asked-for size is snapped
 POOL = "pool"  # the owner filter's value for "nobody owns it"
 DEFAULT_SORT = "-created_at"
 SORTABLE = ("name", "level", "stage", "assigned_at", "created_at")
+_DEFAULTS = (("sort", DEFAULT_SORT), ("page", 1), ("per_page", PAGE_SIZE))
+_NOT_FILTERS = ("sort", "page", "per_page")
 
 
 @dataclass(frozen=True)
@@ -38,17 +41,23 @@ class ListFilters:
     created_to: date | None = None
     sort: str = DEFAULT_SORT
     page: int = 1
+    per_page: int = PAGE_SIZE
 
     @property
     def any_set(self) -> bool:
         """Whether anything narrows the list (so "no customers" means "none match")."""
-        return any(v for k, v in self.params().items() if k not in ("sort", "page"))
+        return bool(self.filter_params())
+
+    def filter_params(self) -> dict[str, str]:
+        """The parameters that choose customers (not their order or page): what a bulk
+        change of "all matching" carries to the server."""
+        return {k: v for k, v in self.params().items() if k not in _NOT_FILTERS}
 
     def params(self) -> dict[str, str]:
         """The non-default parameters, in a stable order."""
         shown: dict[str, str] = {}
         for name, value in asdict(self).items():
-            if value in (None, "") or (name, value) in (("sort", DEFAULT_SORT), ("page", 1)):
+            if value in (None, "") or (name, value) in _DEFAULTS:
                 continue
             shown[name] = value.value if isinstance(value, Stage) else str(value)
         return shown
@@ -92,9 +101,17 @@ class ListFilters:
             created_from=_day_start(self.created_from, zone),
             created_to=_day_start(self.created_to, zone, days_after=1),
             sort=self.sort,
-            offset=(self.page - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
+            offset=(self.page - 1) * self.per_page,
+            limit=self.per_page,
         )
+
+
+def page_size(asked: int | None) -> int:
+    """The page size to use for ``asked``: the largest choice not above it (at least the
+    smallest, at most the largest), so a hand-typed ``per_page=10000`` reads 200 rows."""
+    if asked is None:
+        return PAGE_SIZE
+    return max([size for size in PAGE_SIZES if size <= asked] or [PAGE_SIZES[0]])
 
 
 def _day_start(day: date | None, zone: ZoneInfo, *, days_after: int = 0) -> datetime | None:

@@ -23,15 +23,17 @@ from fenpei.http.reads import Names, assignment_reads, customer_read, customer_r
 from fenpei.services import assignments, customers, scope
 from fenpei.services.categories import load_category_index
 from fenpei.services.ports import CustomerQuery, UnitOfWork
-from fenpei.web import pages_customers_actions
-from fenpei.web._customer_list import PAGE_SIZE, POOL, SORTABLE, ListFilters
+from fenpei.web import pages_customers_actions, pages_customers_bulk
+from fenpei.web._customer_list import PAGE_SIZE, POOL, SORTABLE, ListFilters, page_size
 from fenpei.web._explain import explain_lines
 from fenpei.web.i18n import translator
+from fenpei.web.pages_customers_bulk import bulk_context
 from fenpei.web.rendering import is_htmx, page_language, render
 
 router = APIRouter(include_in_schema=False)
 # First: "/customers/new" must be matched before "/customers/{customer_id}".
 router.include_router(pages_customers_actions.router)
+router.include_router(pages_customers_bulk.router)
 MAX_PAGE = 10**6
 MY_LAST_VISIT = "my_last_visit"
 NEW_FOR = timedelta(hours=24)
@@ -78,6 +80,7 @@ def customers_page(
     created_to: Annotated[BoundedDate | None, EmptyIsNone, Query()] = None,
     sort: Annotated[str, Query(max_length=30)] = "-created_at",
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    per_page: Annotated[int | None, EmptyIsNone, Query(ge=1, le=MAX_PAGE)] = None,
     done: Annotated[int | None, Query(ge=0, le=10**6)] = None,
 ) -> Response:
     """客户: customers, newest first, with filters, sortable columns and pages."""
@@ -94,12 +97,13 @@ def customers_page(
         created_to=created_to,
         sort=sort or "-created_at",
         page=page,
+        per_page=page_size(per_page),
     )
     actor = actor_of(user)
     found, total = customers.list_customers(
         uow=uow, query=filters.query(fenpei.settings.zone), actor=actor
     )
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = max(1, -(-total // filters.per_page))
     context = {
         "user": user,
         "active": "customers",
@@ -115,6 +119,7 @@ def customers_page(
         "previous_url": filters.url(page=page - 1) if page > 1 else None,
         "next_url": filters.url(page=page + 1) if page < pages else None,
         **choices(uow, actor),
+        **bulk_context(request, uow, actor, fenpei.now()),
     }
     if is_htmx(request):
         response = render(request, "customers/_results.html", context)
@@ -139,7 +144,7 @@ def rule_conditions(uow: UnitOfWork) -> Any:
 
 
 def customer_context(
-    request: Request, uow: UnitOfWork, user: User, customer_id: int
+    request: Request, uow: UnitOfWork, user: User, customer_id: int, now: datetime
 ) -> dict[str, Any]:
     """Everything the customer page shows (404 outside the user's data scope)."""
     actor = actor_of(user)
@@ -160,6 +165,7 @@ def customer_context(
         "created": request.query_params.get("created") == "1",
         "moved": request.query_params.get("moved") == "1",
         **choices(uow, actor),
+        **bulk_context(request, uow, actor, now),
     }
 
 
@@ -168,10 +174,12 @@ def customer_page(
     request: Request,
     uow: UowDep,
     user: CurrentUser,
+    fenpei: FenpeiDep,
     customer_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> Response:
     """One customer: its attributes, owner, and every assignment with its reasons."""
-    return render(request, "customer.html", customer_context(request, uow, user, customer_id))
+    context = customer_context(request, uow, user, customer_id, fenpei.now())
+    return render(request, "customer.html", context)
 
 
 def _new_since(request: Request, now: datetime, carried: datetime | None) -> datetime:

@@ -58,46 +58,7 @@ class SqlCustomers(Repository):
 
     def search(self, query: CustomerQuery) -> tuple[list[Customer], int]:
         c = t.customers.c
-        conditions: list[sa.ColumnElement[bool]] = [c.deleted_at.is_(None)]
-        if query.text:
-            escaped = re.sub(r"([\\%_])", r"\\\1", query.text.strip())
-            like = f"%{escaped}%"
-            conditions.append(
-                sa.or_(
-                    c.name.ilike(like, escape="\\"),
-                    c.company_name.ilike(like, escape="\\"),
-                    c.email.ilike(like, escape="\\"),
-                    c.phone.ilike(like, escape="\\"),
-                    c.external_id.ilike(like, escape="\\"),
-                )
-            )
-        if query.within_rep_ids is not None:
-            conditions.append(
-                sa.or_(
-                    c.owner_id.in_(sorted(query.within_rep_ids)),
-                    c.team_id.in_(sorted(query.within_team_ids)),
-                )
-            )
-        if query.owner_id is not None:
-            conditions.append(c.owner_id == query.owner_id)
-        if query.unowned:
-            conditions.append(c.owner_id.is_(None))
-        for column, value in (
-            (c.team_id, query.team_id),
-            (c.stage, query.stage),
-            (c.level, query.level),
-            (c.region, query.region),
-            (c.industry, query.industry),
-            (c.source, query.source),
-        ):
-            if value is not None:
-                conditions.append(column == value)
-        if query.created_from is not None:
-            conditions.append(c.created_at >= query.created_from)
-        if query.created_to is not None:
-            conditions.append(c.created_at < query.created_to)
-        if query.assigned_after is not None:
-            conditions.append(c.assigned_at > query.assigned_after)
+        conditions = _conditions(query)
         total = (
             self.session.scalar(
                 sa.select(sa.func.count()).select_from(t.customers).where(*conditions)
@@ -115,6 +76,20 @@ class SqlCustomers(Repository):
             .limit(query.limit)
         )
         return list(self.session.scalars(stmt)), total
+
+    def owners_matching(self, query: CustomerQuery, *, limit: int) -> dict[int, int | None]:
+        # Locked as they are selected, in id order like lock_many: on PostgreSQL a row that
+        # changed meanwhile is re-checked against the filter before it is locked, so what
+        # is returned matches the filter now and keeps matching until commit.
+        c = t.customers.c
+        stmt = (
+            sa.select(c.id, c.owner_id)
+            .where(*_conditions(query))
+            .order_by(c.id)
+            .limit(limit)
+            .with_for_update(key_share=True)
+        )
+        return {customer_id: owner_id for customer_id, owner_id in self.session.execute(stmt)}
 
     def count_by(self, field: str) -> dict[str | None, int]:
         if field not in COUNTABLE:
@@ -135,6 +110,52 @@ class SqlCustomers(Repository):
             execution_options={"synchronize_session": "fetch"},
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _conditions(query: CustomerQuery) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses of ``query``'s filters and data scope (its sort and page aside)."""
+    c = t.customers.c
+    conditions: list[sa.ColumnElement[bool]] = [c.deleted_at.is_(None)]
+    if query.text:
+        escaped = re.sub(r"([\\%_])", r"\\\1", query.text.strip())
+        like = f"%{escaped}%"
+        conditions.append(
+            sa.or_(
+                c.name.ilike(like, escape="\\"),
+                c.company_name.ilike(like, escape="\\"),
+                c.email.ilike(like, escape="\\"),
+                c.phone.ilike(like, escape="\\"),
+                c.external_id.ilike(like, escape="\\"),
+            )
+        )
+    if query.within_rep_ids is not None:
+        conditions.append(
+            sa.or_(
+                c.owner_id.in_(sorted(query.within_rep_ids)),
+                c.team_id.in_(sorted(query.within_team_ids)),
+            )
+        )
+    if query.owner_id is not None:
+        conditions.append(c.owner_id == query.owner_id)
+    if query.unowned:
+        conditions.append(c.owner_id.is_(None))
+    for column, value in (
+        (c.team_id, query.team_id),
+        (c.stage, query.stage),
+        (c.level, query.level),
+        (c.region, query.region),
+        (c.industry, query.industry),
+        (c.source, query.source),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if query.created_from is not None:
+        conditions.append(c.created_at >= query.created_from)
+    if query.created_to is not None:
+        conditions.append(c.created_at < query.created_to)
+    if query.assigned_after is not None:
+        conditions.append(c.assigned_at > query.assigned_after)
+    return conditions
 
 
 class SqlAssignments(Repository):
