@@ -276,6 +276,9 @@ class FakeUsers(_Repository):
     def get(self, user_id: int) -> User | None:
         return self._store.users.rows.get(user_id)
 
+    def all(self) -> list[User]:
+        return sorted(self._store.users, key=lambda u: u.username)
+
     def for_reps(self, rep_ids: Collection[int]) -> list[User]:
         wanted = set(rep_ids)
         return sorted(

@@ -33,6 +33,9 @@ class SqlUsers(Repository):
     def get(self, user_id: int) -> User | None:
         return self.session.get(User, user_id)
 
+    def all(self) -> list[User]:
+        return list(self.session.scalars(sa.select(User).order_by(t.users.c.username)))
+
     def for_reps(self, rep_ids: Collection[int]) -> list[User]:
         c = t.users.c
         query = sa.select(User).where(c.rep_id.in_(list(rep_ids)), c.active).order_by(c.id)
