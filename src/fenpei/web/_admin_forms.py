@@ -7,7 +7,7 @@ import re
 
 from fastapi import Request
 
-from fenpei.domain.errors import ValidationFailed
+from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.web._org_forms import FormState
 from fenpei.web.i18n import Translate
 
@@ -48,7 +48,11 @@ def field_message(field: str, message: str, t: Translate) -> str:
 
 def refuse(state: FormState, exc: ValidationFailed, t: Translate) -> None:
     """Put each of the service's field errors next to its form field (``scopes[2]`` →
-    ``scopes``), in the page's language where it can."""
+    ``scopes``, ``skills.languages`` → ``skills``), in the page's language where it can."""
     for error in exc.errors:
         name = error.field.split("[")[0].split(".")[0]
-        state.errors.setdefault(name, field_message(name, error.message, t))
+        message = field_message(name, error.message, t)
+        if message == error.message:  # the rep form's own words (org.error.*), else as said
+            state.refuse(ValidationFailed([FieldError(name, error.message)]), t)
+        else:
+            state.errors.setdefault(name, message)

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import StringConstraints
 
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.http.fields import EmptyIsNone, FilterText
@@ -21,9 +22,18 @@ from fenpei.web.rendering import page_language, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 PER_PAGE = 50
+# What the filter's selects offer (the audit log holds these; other values still filter).
+OBJECT_TYPES = (
+    "customer", "team", "rep", "leave", "user", "apitoken", "rule", "category", "categoryvalue",
+    "webhooksubscription", "jobrun", "notificationpreferences", "login", "login_failures",
+)  # fmt: skip
+ACTIONS = (
+    "create", "update", "delete", "deactivate", "reset_password", "change_password", "revoke",
+    "logout", "login_failed", "login_locked", "merge", "rename", "retire", "import", "run",
+)  # fmt: skip
 MAX_PAGE = 1000
 Text = Annotated[FilterText | None, EmptyIsNone, Query()]
-Day = Annotated[str | None, EmptyIsNone, Query(max_length=10)]
+Day = Annotated[Annotated[str, StringConstraints(max_length=10)] | None, EmptyIsNone, Query()]
 
 
 def _day(text: str | None) -> date | str | None:
@@ -93,6 +103,8 @@ def audit_page(
         "found": found,
         "values": values,
         "errors": errors,
+        "object_types": OBJECT_TYPES,
+        "actions": ACTIONS,
         "page_link": lambda number: "/admin/audit?" + urlencode({**query, "page": number}),
     }
     return render(request, "admin/audit.html", context, status_code=422 if errors else 200)
