@@ -172,7 +172,7 @@ def test_a_team_with_reps_is_not_deleted_and_the_page_says_why(
     refused = _post(user_client, f"/admin/teams/{people.west_id}/delete", {})
     assert refused.status_code == 409
     words = text_of(refused.text)
-    assert "暂不能删除" in words and "Rosie" in words
+    assert "未删除团队“West 华西”：它还有 1 名销售（Rosie）。" in words
     with app.uow() as uow:
         assert uow.teams.get(people.west_id) is not None
 

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fenpei.domain.errors import Conflict, ValidationFailed
+from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.org import Team
 from fenpei.domain.users import Actor, Role, User
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
@@ -22,7 +22,7 @@ from fenpei.services import org, scope
 from fenpei.services.ports import UnitOfWork
 from fenpei.web._admin_forms import posted, refuse
 from fenpei.web._org_forms import FormState
-from fenpei.web.i18n import translator
+from fenpei.web.i18n import Translate, translator
 from fenpei.web.rendering import page_language, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -76,6 +76,24 @@ def _page(
         "done": done if done in DONE else None,
     }
     return render(request, "admin/teams.html", context, status_code=status_code)
+
+
+def _not_empty_text(exc: org.TeamNotEmpty, t: Translate) -> str:
+    """Why the team cannot go, in the page's language: what it still holds, by name."""
+    parts = [
+        t(
+            key,
+            count=len(names),
+            names=t("admin.list_sep").join(names[:3]) + ("…" if names[3:] else ""),
+        )
+        for key, names in (
+            ("admin.teams.holds_reps", exc.reps),
+            ("admin.teams.holds_sub_teams", exc.sub_teams),
+            ("admin.teams.holds_rules", exc.rules),
+        )
+        if names
+    ]
+    return t("admin.teams.not_empty", name=exc.team_name, what=t("admin.list_sep").join(parts))
 
 
 @router.get("/teams")
@@ -175,7 +193,8 @@ def delete_team(
     try:
         org.delete_team(uow=uow, team_id=team_id, actor=actor, now=fenpei.now())
         uow.commit()
-    except Conflict as exc:
+    except org.TeamNotEmpty as exc:
         uow.rollback()
-        return _page(request, uow, user, actor, refusal=str(exc), status_code=409)
+        refusal = _not_empty_text(exc, translator(page_language(request)))
+        return _page(request, uow, user, actor, refusal=refusal, status_code=409)
     return RedirectResponse("/admin/teams?done=deleted", status_code=303)
