@@ -444,3 +444,20 @@ def _user_id(client: TestClient, username: str) -> str:
     )
     assert found, username
     return found[1]
+
+
+def test_admin_gives_a_team_a_manager_who_then_sees_its_reps(
+    app: Fenpei, client: TestClient, seeded: World, people: Org
+) -> None:
+    with app.uow() as uow:
+        mia = uow.users.by_username("mia")
+        assert mia and mia.id
+        mia_id = mia.id
+    log_in(client)
+    form = {"name": "West 华西", "parent_id": "", "manager_user_id": mia_id}
+    assert _post(client, f"/admin/teams/{people.west_id}", form).status_code == 303
+    with app.uow() as uow:
+        west = uow.teams.get(people.west_id)
+        assert west and west.manager_user_id == mia_id and west.manager_name == "mia"
+    log_in(client, username="mia")
+    assert "Rosie" in client.get("/admin/reps").text

@@ -165,10 +165,14 @@ async def update_team(
     fenpei: FenpeiDep,
     team_id: TeamId,
 ) -> Response:
-    """Rename a team or move it under another (or to the top)."""
+    """Rename a team, move it under another (or to the top), or give it a manager."""
     values = await posted(request)
     state = FormState(values=values)
     fields = _team_fields(values, state)
+    team = uow.teams.get(team_id)
+    if team is not None and fields.get("manager_user_id") == team.manager_user_id:
+        # Unchanged: a manager named without a login (manager_name alone) keeps their name.
+        fields.pop("manager_user_id", None)
     if not state.errors:
         try:
             org.update_team(uow=uow, team_id=team_id, fields=fields, actor=actor, now=fenpei.now())
