@@ -1,8 +1,7 @@
 """Reading the audit log (审计日志): filtered by actor, object, action and time, in pages.
 
-Admins and auditors only. The repository filters by object; actor, action and time are
-filtered here over at most ``SCAN_LIMIT`` of the newest entries matching the object, so a
-request stays bounded (a page past them says so through ``AuditPage.capped``).
+Admins and auditors only. The database filters, counts and pages, so every match is found
+however old, and a page reads only its own rows.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from fenpei.domain.users import Actor, Role
 from fenpei.services.ports import UnitOfWork
 
 READERS = frozenset({Role.admin, Role.auditor})
-SCAN_LIMIT = 5000
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,6 @@ class AuditPage:
     total: int
     page: int
     per_page: int
-    capped: bool  # the scan stopped at SCAN_LIMIT entries: older matches are not counted
 
     @property
     def pages(self) -> int:
@@ -66,24 +63,14 @@ def find_entries(
     """The entries matching ``where``, newest first, one page of them."""
     require_reader(actor)
     _check_times(where.since, where.until)
-    scanned = uow.audit.find(
+    items, total = uow.audit.search(
+        actor=where.actor or None,
         object_type=where.object_type or None,
         object_id=where.object_id or None,
-        limit=SCAN_LIMIT,
+        action=where.action or None,
+        since=where.since,
+        until=where.until,
+        offset=(page - 1) * per_page,
+        limit=per_page,
     )
-    found = [
-        e
-        for e in scanned
-        if (not where.actor or e.actor == where.actor)
-        and (not where.action or e.action == where.action)
-        and (where.since is None or e.at >= where.since)
-        and (where.until is None or e.at < where.until)
-    ]
-    start = (page - 1) * per_page
-    return AuditPage(
-        items=found[start : start + per_page],
-        total=len(found),
-        page=page,
-        per_page=per_page,
-        capped=len(scanned) >= SCAN_LIMIT,
-    )
+    return AuditPage(items=items, total=total, page=page, per_page=per_page)

@@ -123,6 +123,21 @@ class AuditRepository(Protocol):
     def find(
         self, *, object_type: str | None = None, object_id: str | None = None, limit: int = 100
     ) -> list[AuditEntry]: ...
+    def search(
+        self,
+        *,
+        actor: str | None = None,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[AuditEntry], int]:
+        """The entries matching every filter given (``until`` exclusive), newest first, from
+        ``offset``; and how many match in all."""
+        ...
 
 
 class UserRepository(Protocol):
