@@ -116,6 +116,15 @@ def test_a_rep_cannot_change_teams_users_or_reps_by_posting_either(
         assert response.status_code in (403, 404), (path, response.status_code)
 
 
+def test_a_non_admin_cannot_learn_which_user_ids_exist(
+    client: TestClient, seeded: World, people: Org
+) -> None:
+    log_in(client, username="mia")
+    for user_id in (1, 999_999):  # the seeded admin, and nobody
+        assert _post(client, f"/admin/users/{user_id}/reset", {}).status_code == 403
+        assert _post(client, f"/admin/users/{user_id}/deactivate", {}).status_code == 403
+
+
 def test_the_nav_links_admins_to_administration_and_reps_to_their_own_profile(
     client: TestClient, seeded: World, people: Org
 ) -> None:

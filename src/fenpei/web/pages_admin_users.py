@@ -117,8 +117,9 @@ async def create_user(
     return _page(request, uow, user, actor, form=state, status_code=422)
 
 
-def _user(uow: UnitOfWork, user_id: int) -> User:
-    found = uow.users.get(user_id)
+def _user(uow: UnitOfWork, actor: Actor, user_id: int) -> User:
+    """The user by id, through the admin's list (anyone else is refused before a lookup)."""
+    found = next((u for u in users.list_users(uow=uow, actor=actor) if u.id == user_id), None)
     if found is None:
         raise NotFound("user", user_id)
     return found
@@ -134,7 +135,7 @@ def reset_password(
     user_id: UserId,
 ) -> Response:
     """A new one-time password (shown once); the user's old one and sessions stop working."""
-    target = _user(uow, user_id)
+    target = _user(uow, actor, user_id)
     password = users.one_time_password()
     users.reset_password(
         uow=uow,
@@ -153,7 +154,7 @@ def deactivate_user(
     uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep, user_id: UserId
 ) -> Response:
     """Stop a user logging in (the page asks to confirm first): sessions and tokens end."""
-    target = _user(uow, user_id)
+    target = _user(uow, actor, user_id)
     users.deactivate_user(uow=uow, username=target.username, actor=actor, now=fenpei.now())
     uow.commit()
     return RedirectResponse(f"/admin/users?done=deactivated#user-{user_id}", status_code=303)
