@@ -43,6 +43,7 @@ from fenpei.jobs.registry import scheduled_jobs
 from fenpei.web import (
     auth,
     pages,
+    pages_admin,
     pages_categories,
     pages_dashboard,
     pages_jobs,
@@ -142,6 +143,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_rules.router)
     app.include_router(pages_dashboard.router)
     app.include_router(pages_org.router)
+    app.include_router(pages_admin.router)
     app.include_router(pages_categories.router)
     app.include_router(pages_notifications.router)
     app.include_router(pages_preferences.router)

@@ -17,6 +17,8 @@ EVERY_LINK = [
     "Categories",
     "Deliveries",
     "Jobs",
+    "Admin",
+    "My profile",
 ]
 
 
@@ -45,9 +47,10 @@ def test_each_role_sees_its_own_navigation(live: Live, page: Page) -> None:
         "Categories",
         "Deliveries",
         "Jobs",
+        "Admin",
     ]
-    assert seen["manager"] == ["Dashboard", "Customers", "Rules", "Teams"]
-    assert seen["rep"] == ["Customers", "My customers"]
+    assert seen["manager"] == ["Dashboard", "Customers", "Rules", "Teams", "Admin"]
+    assert seen["rep"] == ["Customers", "My customers", "My profile"]
     assert "Dashboard" not in seen["auditor"] and "Rules" not in seen["auditor"]
     assert set(seen["auditor"]) <= set(EVERY_LINK)
 
@@ -103,7 +106,7 @@ def test_a_rep_opening_another_reps_customer_gets_the_404_page(live: Live, page:
     expect(page.get_by_role("heading", level=1)).to_contain_text("Something went wrong")
     expect(page.get_by_text("That page or record does not exist.")).to_be_visible()
     expect(page.get_by_text("West Co")).to_have_count(0)
-    assert nav_links(page) == ["Customers", "My customers"]  # still inside the app
+    assert nav_links(page) == ["Customers", "My customers", "My profile"]  # still inside the app
     shot(page, "not-found")
 
 

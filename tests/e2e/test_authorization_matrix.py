@@ -178,6 +178,7 @@ def _seed(fenpei: Fenpei) -> World:
         rule=rule.id or 0,
         token=revocable.id or 0,
         subscription=subscription.id or 0,
+        rep_user=world.user_ids["rep"],
     )
     return world
 
@@ -716,6 +717,39 @@ CASES: dict[tuple[str, str], Case] = {
         )
         for action, status in (("rotate", 200), ("delete", 303), ("test", 303))
     },
+    # administration (pages_admin_*): what the services allow each role; empty forms are 422
+    ("GET", "/admin"): Case("/admin", pages(303)),
+    ("GET", "/admin/teams"): Case("/admin/teams", pages(**_NOT_ADMIN)),
+    ("POST", "/admin/teams"): Case("/admin/teams", _rule_form_posts(422)),
+    ("POST", "/admin/teams/{team_id}"): Case("/admin/teams/{east}", _rule_form_posts(422)),
+    ("POST", "/admin/teams/{team_id}/delete"): Case(
+        "/admin/teams/{empty_team}/delete", _rule_form_posts(303)
+    ),
+    ("GET", "/admin/reps"): Case("/admin/reps", pages(rep=403, other_rep=403)),
+    ("POST", "/admin/reps"): Case("/admin/reps", _rule_form_posts(422)),
+    ("POST", "/admin/reps/{rep_id}/active"): Case(
+        "/admin/reps/{moses}/active",
+        _rule_form_posts(303, manager=303, other_manager=404),
+    ),
+    ("GET", "/admin/users"): Case("/admin/users", pages(**_NOT_ADMIN)),
+    ("POST", "/admin/users"): Case("/admin/users", _rule_form_posts(422)),
+    ("POST", "/admin/users/{user_id}/reset"): Case(
+        "/admin/users/{rep_user}/reset", _rule_form_posts(200)
+    ),
+    ("POST", "/admin/users/{user_id}/deactivate"): Case(
+        "/admin/users/{rep_user}/deactivate", _rule_form_posts(303)
+    ),
+    ("GET", "/admin/tokens"): Case("/admin/tokens", pages()),
+    ("POST", "/admin/tokens"): Case(
+        "/admin/tokens", pages(422, anonymous=403, token=403, token_without_scope=403)
+    ),
+    ("POST", "/admin/tokens/{token_id}/revoke"): Case(
+        "/admin/tokens/{token}/revoke",
+        _rule_form_posts(303, **dict.fromkeys(_NOT_ADMIN, 404)),
+    ),
+    ("GET", "/admin/audit"): Case(
+        "/admin/audit", pages(rep=403, other_rep=403, manager=403, other_manager=403)
+    ),
     **{
         ("POST", f"/categories/{{key}}/{action}"): Case(
             f"/categories/level/{action}",

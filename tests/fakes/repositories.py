@@ -278,6 +278,30 @@ class FakeAudit(_Repository):
         found.sort(key=lambda e: (e.at, e.id or 0), reverse=True)
         return found[:limit]
 
+    def search(
+        self,
+        *,
+        actor: str | None = None,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[AuditEntry], int]:
+        wanted = {"actor": actor, "object_type": object_type, "object_id": object_id}
+        wanted["action"] = action
+        found = [
+            e
+            for e in self._store.audit
+            if all(value is None or getattr(e, name) == value for name, value in wanted.items())
+            and (since is None or e.at >= since)
+            and (until is None or e.at < until)
+        ]
+        found.sort(key=lambda e: (e.at, e.id or 0), reverse=True)
+        return found[offset : offset + limit], len(found)
+
 
 class FakeUsers(_Repository):
     def add(self, user: User) -> None:
@@ -288,6 +312,9 @@ class FakeUsers(_Repository):
 
     def get(self, user_id: int) -> User | None:
         return self._store.users.rows.get(user_id)
+
+    def all(self) -> list[User]:
+        return sorted(self._store.users, key=lambda u: u.username)
 
     def for_reps(self, rep_ids: Collection[int]) -> list[User]:
         wanted = set(rep_ids)

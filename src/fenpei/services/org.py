@@ -101,23 +101,35 @@ def update_team(
     return team
 
 
+class TeamNotEmpty(Conflict):
+    """A team still holds reps or sub-teams, or rules send customers to it: each by name, so
+    an entrypoint can say it in its own words."""
+
+    def __init__(self, team: Team, reps: list[str], sub_teams: list[str], rules: list[str]):
+        self.team_name, self.reps, self.sub_teams, self.rules = team.name, reps, sub_teams, rules
+        reasons = []
+        if reps:
+            reasons.append(f"{len(reps)} rep(s) ({_some(reps)})")
+        if sub_teams:
+            reasons.append(f"{len(sub_teams)} sub-team(s) ({_some(sub_teams)})")
+        if rules:
+            reasons.append(
+                f"{len(rules)} rule(s) sending customers to it ({_some(repr(r) for r in rules)})"
+            )
+        super().__init__(
+            f"team {team.name!r} still has {' and '.join(reasons)}; move or change them first"
+        )
+
+
 def delete_team(*, uow: UnitOfWork, team_id: int, actor: Actor, now: datetime) -> None:
     """Remove an empty team; one with reps, sub-teams or rules aimed at it is refused."""
     require_admin(actor, "delete teams")
     team = _team(uow, team_id)
-    reasons = []
-    if reps := uow.reps.all(team_id=team_id):
-        reasons.append(f"{len(reps)} rep(s) ({_some(r.name for r in reps)})")
-    if sub_teams := [t for t in uow.teams.all() if t.parent_id == team_id]:
-        reasons.append(f"{len(sub_teams)} sub-team(s) ({_some(t.name for t in sub_teams)})")
-    if rules := [r for r in uow.rules.active() if r.target.get("team_id") == team_id]:
-        reasons.append(
-            f"{len(rules)} rule(s) sending customers to it ({_some(repr(r.name) for r in rules)})"
-        )
-    if reasons:
-        raise Conflict(
-            f"team {team.name!r} still has {' and '.join(reasons)}; move or change them first"
-        )
+    reps = [r.name for r in uow.reps.all(team_id=team_id)]
+    sub_teams = [t.name for t in uow.teams.all() if t.parent_id == team_id]
+    rules = [r.name for r in uow.rules.active() if r.target.get("team_id") == team_id]
+    if reps or sub_teams or rules:
+        raise TeamNotEmpty(team, reps, sub_teams, rules)
     _audit.record(uow, actor=actor, action="delete", obj=team, now=now)
     uow.teams.delete(team)
 

@@ -129,12 +129,31 @@ class AuditRepository(Protocol):
     def find(
         self, *, object_type: str | None = None, object_id: str | None = None, limit: int = 100
     ) -> list[AuditEntry]: ...
+    def search(
+        self,
+        *,
+        actor: str | None = None,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[AuditEntry], int]:
+        """The entries matching every filter given (``until`` exclusive), newest first, from
+        ``offset``; and how many match in all."""
+        ...
 
 
 class UserRepository(Protocol):
     def add(self, user: User) -> None: ...
     def by_username(self, username: str) -> User | None: ...
     def get(self, user_id: int) -> User | None: ...
+    def all(self) -> list[User]:
+        """Every user, active or not, by username."""
+        ...
+
     def for_reps(self, rep_ids: Collection[int]) -> list[User]:
         """The active users linked to these reps (a rep's login), by id."""
         ...

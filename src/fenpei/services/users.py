@@ -53,6 +53,7 @@ def create_user(
     must_change_password: bool = False,
 ) -> User:
     """Add a user; the password is stored only as an argon2 hash."""
+    scope.require_admin(actor, "create users")
     username = username.strip()
     if not username or len(username) > 64:
         raise ValidationFailed.one("username", "must be 1 to 64 characters")
@@ -74,6 +75,12 @@ def create_user(
     uow.users.add(user)
     _audit.record(uow, actor=actor, action="create", obj=user, now=now)
     return user
+
+
+def list_users(*, uow: UnitOfWork, actor: Actor) -> list[User]:
+    """Every user, active or not, by username; for admins."""
+    scope.require_admin(actor, "list users")
+    return uow.users.all()
 
 
 def authenticate(
@@ -100,6 +107,7 @@ def reset_password(
 ) -> User:
     """Give a user a new password, to be changed at next login; the old one stops working
     and so do the user's sessions."""
+    scope.require_admin(actor, "reset passwords")
     user = uow.users.by_username(username.strip())
     if user is None:
         raise NotFound("user", username)

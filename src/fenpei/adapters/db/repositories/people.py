@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -32,6 +32,9 @@ class SqlUsers(Repository):
 
     def get(self, user_id: int) -> User | None:
         return self.session.get(User, user_id)
+
+    def all(self) -> list[User]:
+        return list(self.session.scalars(sa.select(User).order_by(t.users.c.username)))
 
     def for_reps(self, rep_ids: Collection[int]) -> list[User]:
         c = t.users.c
@@ -71,6 +74,45 @@ class SqlAudit(Repository):
         if object_id is not None:
             stmt = stmt.where(a.object_id == object_id)
         return list(self.session.scalars(stmt))
+
+    def search(
+        self,
+        *,
+        actor: str | None = None,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[AuditEntry], int]:
+        a = t.audit_log.c
+        conditions = [
+            column == value
+            for column, value in (
+                (a.actor, actor),
+                (a.object_type, object_type),
+                (a.object_id, object_id),
+                (a.action, action),
+            )
+            if value is not None
+        ]
+        if since is not None:
+            conditions.append(a.at >= since)
+        if until is not None:
+            conditions.append(a.at < until)
+        total = self.session.scalar(
+            sa.select(sa.func.count()).select_from(t.audit_log).where(*conditions)
+        )
+        stmt = (
+            sa.select(AuditEntry)
+            .where(*conditions)
+            .order_by(a.at.desc(), a.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt)), total or 0
 
 
 class SqlIdempotency(Repository):
