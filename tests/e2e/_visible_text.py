@@ -17,12 +17,40 @@ from html.parser import HTMLParser
 # of the other language in the language switch.
 PRODUCT_TOKENS = frozenset(
     word.casefold()
-    for word in (
-        "fenpei API CSV Excel xlsx Webhook Webhooks ID URL Email SLA IM SMS HTTP HTTPS JSON "
-        "HMAC SHA UTF GBK English OpenAPI UTC GMT Maven CRM POST GET Ctrl"
-    ).split()
+    for word in [
+        "fenpei",
+        "API",
+        "CSV",
+        "Excel",
+        "xlsx",
+        "Webhook",
+        "Webhooks",
+        "ID",
+        "URL",
+        "Email",
+        "SLA",
+        "IM",
+        "SMS",
+        "HTTP",
+        "HTTPS",
+        "JSON",
+        "HMAC",
+        "SHA",
+        "UTF",
+        "GBK",
+        "English",
+        "OpenAPI",
+        "UTC",
+        "GMT",
+        "Maven",
+        "CRM",
+        "POST",
+        "GET",
+        "Ctrl",
+    ]
 )
 _LATIN_WORD = re.compile(r"(?<![0-9])[A-Za-z]{2,}")  # not "2xx"
+_ADDRESS = re.compile(r"\bhttps?://\S+|[\w.+-]+@[\w-]+(\.[\w-]+)+")  # URLs and emails are no words
 _READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 _HIDDEN_ELEMENTS = frozenset({"script", "style"})
 _VOID_ELEMENTS = frozenset({"input", "br", "img", "meta", "link", "hr", "col", "source", "wbr"})
@@ -68,7 +96,7 @@ def visible_text(html: str) -> list[str]:
 
 def latin_words(text: str) -> set[str]:
     """The words of two or more Latin letters in ``text``, case folded."""
-    return {word.casefold() for word in _LATIN_WORD.findall(text)}
+    return {word.casefold() for word in _LATIN_WORD.findall(_ADDRESS.sub(" ", text))}
 
 
 def foreign_words(html: str, *, data: Iterable[str]) -> dict[str, str]:

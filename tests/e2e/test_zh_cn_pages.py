@@ -42,7 +42,7 @@ ENGLISH = {
 }  # fmt: skip
 # Typed by whoever set the world up, shown as typed: usernames, addresses, the time zone.
 LATIN_DATA = [
-    "admin", "manager1", "rep1", "auditor1", "https://crm.example.com/hooks/fenpei",
+    "admin", "manager1", "rep1", "auditor1",
     "zhangwei@example.com", "Asia/Shanghai",
 ]  # fmt: skip
 DISPLAY_NAME_KEYS = {
@@ -136,7 +136,7 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
         org.update_rep(uow=uow, rep_id=reps[2].id, fields={"away": True}, actor=SYSTEM, now=now)
         subscription = create_subscription(
             uow=uow, actor=SYSTEM, name=names["subscription"],
-            url="https://crm.example.com/hooks/fenpei", now=now,
+            url="https://erp.zhongke.cn/webhook/fenpei", now=now,
         )  # fmt: skip
         uow.commit()
     log_in(client)
@@ -189,7 +189,9 @@ def test_zh_cn_pages_show_no_english_that_did_not_come_from_data(
     found = _walk(client, client.app, seeded)  # type: ignore[arg-type]
 
     assert found == {}, "\n".join(
-        f"{page}: {word!r} in {piece!r}" for page, words in found.items() for word, piece in words.items()
+        f"{page}: {word!r} in {piece!r}"
+        for page, words in found.items()
+        for word, piece in words.items()
     )
 
 
@@ -211,7 +213,8 @@ def test_an_english_ui_word_on_a_page_is_caught() -> None:
     page = """<html><head><title>客户</title><script>var shown = "never";</script></head>
     <body><h1>上海星辰科技</h1><button>Save</button><input placeholder="Search">
     <a title="负责人 Moses">Moses</a><span aria-label="Close">×</span><p>API 密钥</p>
-    <p>事件 <code translate="no">customer.<b>assigned</b></code> 已发送 <b>Sent</b></p></body></html>"""
+    <p>事件 <code translate="no">customer.<b>assigned</b></code> 已发送 <b>Sent</b></p>
+    </body></html>"""
 
     found = foreign_words(page, data=["上海星辰科技", "Moses"])
 

@@ -20,7 +20,8 @@ from fenpei.domain.users import User
 from fenpei.http.csrf import CSRF_FIELD, page_token, set_csrf_cookie
 from fenpei.http.deps import get_session_user
 from fenpei.http.sessions import SESSION_COOKIE
-from fenpei.web._explain import exclusion_text
+from fenpei.web._category_words import category_name, value_label
+from fenpei.web._explain import actor_name, exclusion_text
 from fenpei.web.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,
@@ -67,6 +68,9 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters["local_date"] = lambda value: local(value, "%Y-%m-%d")
     env.globals["csrf_input"] = csrf_input
     env.globals["exclusion_text"] = exclusion_text
+    env.globals["value_label"] = value_label
+    env.globals["category_name"] = category_name
+    env.globals["actor_name"] = actor_name
     return Jinja2Templates(env=env)
 
 

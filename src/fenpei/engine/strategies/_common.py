@@ -55,6 +55,16 @@ def describe_load(candidate: RepState, options: Mapping[str, Any]) -> str:
     return f"{open_count}/{capacity} open ({share}{default})"
 
 
+def load_params(candidate: RepState, options: Mapping[str, Any]) -> dict[str, Any]:
+    """``describe_load`` as values: open, capacity, share (0..1), default (capacity)."""
+    return {
+        "open": candidate.usage.open_count,
+        "capacity": capacity_of(candidate, options),
+        "share": float(load(candidate, options)),
+        "default": candidate.rep.max_open is None,
+    }
+
+
 def waiting_key(candidate: RepState) -> tuple[bool, datetime, int]:
     """Sorts the rep waiting longest first: never assigned, then oldest assignment, then id."""
     last = candidate.last_assigned_at

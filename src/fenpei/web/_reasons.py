@@ -1,0 +1,85 @@
+"""The engine's reason codes (``Decision.reason_code`` / ``reason_params``) in words.
+
+Decisions stored before codes existed have only the English ``reason``; for them
+``coded_reason`` gives None and the caller reads the English phrase (``_explain``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fenpei.web._conditions_text import field_name
+from fenpei.web.i18n import Translate
+
+_SIMPLE = {
+    "round_robin.first", "round_robin.next", "random.even", "random.weighted",
+    "weighted_round_robin", "queue", "no_rule",
+}  # fmt: skip
+
+
+def pool_name(t: Translate, pool: object) -> str:
+    """``public`` → 公海; ``team:3`` → 团队 3 的公海; another pool as named."""
+    text = str(pool or "public")
+    if text == "public":
+        return t("reason.pool_public")
+    if text.startswith("team:"):
+        return t("reason.pool_team", team=text.removeprefix("team:"))
+    return text
+
+
+def _percent(share: object) -> str:
+    return f"{float(share):.0%}" if isinstance(share, int | float) else str(share)
+
+
+def _part(t: Translate, part: Mapping[str, Any]) -> str:
+    kind = part.get("kind")
+    if kind == "skill":
+        what = field_name(t, str(part.get("what")))
+        return t("reason.part.skill", what=what, value=part.get("value"))
+    if kind == "seniority":
+        fit = part.get("fit")
+        shown = f"{fit:.2f}" if isinstance(fit, int | float) else str(fit)
+        return t(
+            "reason.part.seniority",
+            seniority=part.get("seniority"),
+            level=part.get("level"),
+            fit=shown,
+        )
+    return t("reason.part.load", share=_percent(part.get("share")))
+
+
+def _why(t: Translate, params: Mapping[str, Any]) -> str:
+    code = str(params.get("why", ""))
+    if code in ("nobody_in_target", "nobody_eligible"):
+        return t(f"reason.why.{code}")
+    return str(params.get("note", ""))
+
+
+def coded_reason(t: Translate, code: str, params: Mapping[str, Any]) -> str | None:
+    """The reason in the page's words, or None for a code this module does not know."""
+    tie = t("reason.tie") if params.get("tie") else ""
+    if code in _SIMPLE:
+        return t(f"reason.{code}", **params)
+    if code == "least_loaded":
+        key = "reason.least_loaded_default" if params.get("default") else "reason.least_loaded"
+        values = {k: params.get(k) for k in ("open", "capacity")}
+        return t(key, share=_percent(params.get("share")), **values) + tie
+    if code == "value_balanced":
+        value = params.get("value")
+        shown = f"{value:,.2f}" if isinstance(value, int | float) else str(value)
+        return t("reason.value_balanced", value=shown) + tie
+    if code == "best_match":
+        parts = params.get("parts") or []
+        score = params.get("score")
+        shown = f"{round(score, 2) + 0.0:g}" if isinstance(score, int | float) else str(score)
+        shown_parts = [_part(t, p) for p in parts if isinstance(p, Mapping)]
+        words = t("reason.part.separator").join(shown_parts)
+        return t("reason.best_match", score=shown, parts=words)
+    if code == "pool":
+        return t("reason.pool", pool=pool_name(t, params.get("pool")))
+    if code == "fallback_pool":
+        return t("reason.fallback_pool", why=_why(t, params), pool=pool_name(t, params.get("pool")))
+    if code == "fallback_queue":
+        return t("reason.fallback_queue", why=_why(t, params))
+    return None
