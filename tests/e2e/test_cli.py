@@ -57,7 +57,7 @@ def test_fresh_database_to_reassigned_customer_with_history(cli_env: str) -> Non
     code, output = run("assign", "maven:1C1I7A6R", "Anna Snelling", "--reason", "cover")
     assert code == 0 and "→ Anna Snelling (transfer)" in output
 
-    code, output = run("history", "maven:1C1I7A6R")
+    code, output = run("history", "maven:1C1I7A6R", "--lang", "en")
     assert code == 0
     lines = [line for line in output.splitlines() if "import" in line or "transfer" in line]
     assert "Moses Frase" in lines[0] and "Anna Snelling" in lines[1] and "cover" in lines[1]

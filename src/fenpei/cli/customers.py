@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from fenpei.cli._common import console, fenpei_app
+from fenpei.cli._words import LangOption, words
 from fenpei.cli.routing import route_pending
 from fenpei.domain.customers import Stage
 from fenpei.domain.users import SYSTEM
@@ -186,23 +187,29 @@ def assign(
     console.print(f"{found.name} → {target.name} ({record.method.value}){note}")
 
 
-def history(customer: Annotated[str, typer.Argument(help="Customer id or external id.")]) -> None:
-    """Show every change of a customer's owner, oldest first."""
+def history(
+    customer: Annotated[str, typer.Argument(help="Customer id or external id.")],
+    lang: LangOption = None,
+) -> None:
+    """Show every change of a customer's owner, oldest first, in the configured language."""
     with fenpei_app() as fenpei, fenpei.uow() as uow:
+        said = words(fenpei.settings, lang)
         found = customer_service.find_customer(uow=uow, ref=customer, actor=SYSTEM)
         assert found.id is not None
         records = assignments.history(uow=uow, customer_id=found.id, actor=SYSTEM)
         names = _rep_names(uow)
-    table = Table(title=f"Ownership history of {found.name} ({found.id})")
+    t = said.t
+    table = Table(title=t("cli.history.title", name=found.name, id=said.number(found.id)))
     for column in ("when", "method", "from", "to", "by", "reason"):
-        table.add_column(column)
+        table.add_column(t(f"cli.history.{column}"))
     for r in records:
+        overridden = t("cli.history.capacity_overridden") if r.capacity_override else ""
         table.add_row(
-            r.at.strftime("%Y-%m-%d %H:%M"),
-            r.method.value,
+            said.when(r.at),
+            t(f"method.{r.method.value}"),
             names.get(r.from_rep_id, "?"),
-            names.get(r.to_rep_id, "?") if r.to_rep_id else "pool",
-            r.actor,
-            (r.reason or "") + (" [capacity overridden]" if r.capacity_override else ""),
+            names.get(r.to_rep_id, "?") if r.to_rep_id else t("cli.history.pool"),
+            t("actor.system") if r.actor == SYSTEM.name else r.actor,
+            " ".join(filter(None, (r.reason, overridden))),
         )
     console.print(table)
