@@ -7,6 +7,7 @@ from datetime import datetime
 
 from fenpei.domain.categories import CUSTOMER_FIELD_OF_CATEGORY, Category, CategoryValue
 from fenpei.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from fenpei.domain.phrases import Phrase, length
 from fenpei.domain.users import Actor
 from fenpei.services import _audit
 from fenpei.services.ports import UnitOfWork
@@ -74,7 +75,7 @@ def _text(field: str, text: str) -> str:
     # PostgreSQL stores no NUL character: refused here rather than with a 500.
     stripped = text.strip()
     if not stripped or len(stripped) > 100 or "\x00" in stripped:
-        raise ValidationFailed.one(field, "must be 1 to 100 characters")
+        raise ValidationFailed.one(field, length(1, 100))
     return stripped
 
 
@@ -141,7 +142,9 @@ def merge_values(
         (v for v in uow.categories.values(category.id or 0) if v.code == into), None
     )
     if target_value is None:
-        raise ValidationFailed.one("into", f"{key} has no value {into!r}")
+        raise ValidationFailed.one(
+            "into", Phrase("category.no_value", "{key} has no value {code!r}", key=key, code=into)
+        )
     if not target_value.usable:
         raise ValidationFailed.one("into", f"{into!r} is retired or merged")
     if source_value.merged_into_id is not None:
@@ -232,7 +235,16 @@ class CategoryIndex:
             elif self.strict[key]:
                 allowed = ", ".join(v.code for v in self.usable[key]) or "none defined"
                 errors.append(
-                    FieldError(prefix + field, f"{raw!r} is not a {key} (one of {allowed})")
+                    FieldError(
+                        prefix + field,
+                        Phrase(
+                            "category.not_one_of",
+                            "{value!r} is not a {key} (one of {allowed})",
+                            value=raw,
+                            key=key,
+                            allowed=allowed,
+                        ),
+                    )
                 )
         return errors
 

@@ -36,6 +36,7 @@ from fenpei.web._rule_form import (
     form_id,
     strategies,
 )
+from fenpei.web._said import said
 from fenpei.web.i18n import Translate, translator
 from fenpei.web.rendering import is_htmx, page_language, render
 
@@ -211,7 +212,7 @@ def _editor(
         "rule": rule,
         "form": form,
         "read_only": not actor.is_admin,
-        "errors": error_map(errors),
+        "errors": error_map(errors, _t(request)),
         "error_list": list(errors),
         "teams": teams,
         "reps": [(rep, team_names.get(rep.team_id)) for rep in reps if rep.active],
@@ -291,7 +292,9 @@ def check_rule(request: Request, form: FormDep, uow: UowDep, actor: CurrentActor
         conditions = fields.get("conditions", {})
         parsed = parse_conditions(conditions, catalog) if conditions else None
         words = conditions_words(_t(request), parsed) if parsed is not None else None
-    body = {"errors": [{"field": e.field, "message": e.message} for e in errors], "words": words}
+    t = _t(request)
+    shown = [{"field": e.field, "message": said(t, e.message)} for e in errors]
+    body = {"errors": shown, "words": words}
     return JSONResponse(body)
 
 

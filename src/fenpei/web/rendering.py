@@ -22,6 +22,7 @@ from fenpei.http.deps import get_session_user
 from fenpei.http.sessions import SESSION_COOKIE
 from fenpei.web._category_words import category_name, value_label
 from fenpei.web._explain import actor_name, exclusion_text
+from fenpei.web._said import said
 from fenpei.web.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,
@@ -71,6 +72,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["value_label"] = value_label
     env.globals["category_name"] = category_name
     env.globals["actor_name"] = actor_name
+    env.globals["said"] = said
     return Jinja2Templates(env=env)
 
 
@@ -206,7 +208,7 @@ def _field_errors(t: Translate, body: dict[str, Any]) -> list[dict[str, str]]:
             "field": e.get("field", ""),
             "message": t(_LIMIT_MESSAGE_KEYS[e["message"]])
             if e.get("message") in _LIMIT_MESSAGE_KEYS
-            else e.get("message", ""),
+            else said(t, e.get("message", "")),
         }
         for e in body.get("errors", [])
     ]

@@ -9,6 +9,7 @@ from fractions import Fraction
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
+from fenpei.domain.phrases import Phrase
 from fenpei.engine.model import RepState
 
 if TYPE_CHECKING:
@@ -92,8 +93,9 @@ def by_id(candidates: Collection[RepState]) -> list[RepState]:
 def unknown_options(options: Mapping[str, Any], allowed: Collection[str]) -> list[str]:
     """A problem for every option the strategy does not take."""
     known = ", ".join(sorted(allowed)) if allowed else "none"
+    text = "{name}: unknown option (this strategy takes: {known})"
     return [
-        f"{name}: unknown option (this strategy takes: {known})"
+        Phrase("strategy.unknown_option", text, name=name, known=known)
         for name in options
         if name not in allowed
     ]
@@ -104,5 +106,6 @@ def default_capacity_problems(options: Mapping[str, Any]) -> list[str]:
         return []
     value = options["default_capacity"]
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return [f"default_capacity: must be a whole number ≥ 1, got {value!r}"]
+        text = "default_capacity: must be a whole number ≥ 1, got {got!r}"
+        return [Phrase("strategy.default_capacity", text, got=value)]
     return []
