@@ -29,7 +29,8 @@ CHINESE = {
     "customer_c": "南京小李", "region": "华东", "industry": "制造业", "rule_a": "华东大客户",
     "rule_b": "华东轮流", "rule_none": "西北专线", "other_region": "西北", "reason": "客户要求更换",
     "admin": "系统管理员", "manager": "赵经理", "rep_user": "张伟账号", "auditor": "审计员",
-    "subscription": "订单系统", "skill": "汽车",
+    "subscription": "订单系统", "skill": "汽车", "rule_skip": "集团大客户", "group": "集团",
+    "customer_d": "成都小商户",
 }  # fmt: skip
 ENGLISH = {
     "team": "East Sales", "sub_team": "Shanghai Squad", "rep_a": "Walter White",
@@ -39,6 +40,7 @@ ENGLISH = {
     "rule_none": "Northwest Line", "other_region": "Northwest", "reason": "Customer asked",
     "admin": "Administrator", "manager": "Manager Zhao", "rep_user": "Walter Account",
     "auditor": "Auditor Qian", "subscription": "Order System", "skill": "Automotive",
+    "rule_skip": "Group Accounts", "group": "Group", "customer_d": "Chengdu Corner Shop",
 }  # fmt: skip
 # Typed by whoever set the world up, shown as typed: usernames, addresses, the time zone.
 LATIN_DATA = [
@@ -99,6 +101,15 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
         rep_ids = [rep.id for rep in reps]
         region_is = {"all": [{"field": "region", "op": "eq", "value": names["region"]}]}
         rules_made = [
+            rules.create_rule(  # no index can rule it out: customers are tried against it
+                uow=uow, actor=SYSTEM, now=now,
+                fields={
+                    "name": names["rule_skip"], "strategy": "random",
+                    "conditions": {"all": [
+                        {"field": "name", "op": "contains", "value": names["group"]}]},
+                    "target": {"kind": "reps", "rep_ids": rep_ids},
+                },
+            ),
             rules.create_rule(
                 uow=uow, actor=SYSTEM, now=now,
                 fields={
@@ -143,9 +154,9 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
     customer_ids = []
     for key, level, region in (
         ("customer_a", "A", "region"), ("customer_b", "C", "region"),
-        ("customer_c", "B", "other_region"),
+        ("customer_c", "B", "other_region"), ("customer_d", "", ""),
     ):  # fmt: skip
-        form = {"name": names[key], "region": names[region], "level": level}
+        form = {"name": names[key], "region": names.get(region, ""), "level": level}
         response = client.post("/customers/new", data=form)
         assert response.status_code == 303, response.text
         customer_ids.append(int(response.headers["location"].split("/")[2].split("?")[0]))
@@ -155,9 +166,9 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
             now=now + timedelta(minutes=5), reason=names["reason"], override_capacity=True,
         )  # fmt: skip
         uow.commit()
-    assert team.id and sub_team.id and subscription.id and rules_made[1].id and reps[0].id
+    assert team.id and sub_team.id and subscription.id and rules_made[2].id and reps[0].id
     ids = {
-        "customer_id": customer_ids[0], "rep_id": reps[0].id, "rule_id": rules_made[1].id,
+        "customer_id": customer_ids[0], "rep_id": reps[0].id, "rule_id": rules_made[2].id,
         "team_id": team.id, "subscription_id": subscription.id,
         "user_id": made[Role.rep].id or 0, "version": 1,
     }  # fmt: skip

@@ -14,6 +14,7 @@ and is shown as such.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 
 class Phrase(str):
@@ -36,6 +37,21 @@ def _rebuilt(key: str, text: str, values: Mapping[str, object]) -> Phrase:
     made = Phrase(key, text)
     made.values = dict(values)
     return made
+
+
+def phrase_data(value: object) -> Any:
+    """A phrase as JSON-ready data to store: ``{"key", "text", "values"}``, nested phrases
+    and lists of them too; other values as they are (text when not JSON-ready)."""
+    if isinstance(value, Phrase):
+        values = {name: phrase_data(v) for name, v in value.values.items()}
+        return {"key": value.key, "text": str(value), "values": values}
+    if isinstance(value, list | tuple):
+        return [phrase_data(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): phrase_data(v) for k, v in value.items()}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
 def message_of(exc: Exception) -> str:

@@ -157,6 +157,9 @@ class RuleTrace:
     rule_name: str
     result: str  # matched | no_match | disabled | outside_window | no_eligible_rep
     failed_condition: str | None = None
+    # ``failed_condition`` as data (``phrases.phrase_data``: key, values, the condition's
+    # tree), for pages to put in words; None in traces stored before it existed.
+    failed: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

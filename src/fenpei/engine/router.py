@@ -18,6 +18,7 @@ from random import Random
 from typing import Any, Protocol
 
 from fenpei.domain.customers import Customer
+from fenpei.domain.phrases import Phrase, phrase_data
 from fenpei.engine.conditions import Predicate
 from fenpei.engine.eligibility import (
     OFF_SHIFT,
@@ -253,7 +254,8 @@ def _first_match(
             continue
         if not compiled.matches(customer, now):
             failed = compiled.matches.first_failure(customer, now)
-            trace.append(RuleTrace(rule.id, rule.name, "no_match", failed))
+            data = phrase_data(failed) if isinstance(failed, Phrase) else None
+            trace.append(RuleTrace(rule.id, rule.name, "no_match", failed, data))
             continue
         trace.append(RuleTrace(rule.id, rule.name, "matched"))
         kind = rule.target.kind

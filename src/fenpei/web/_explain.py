@@ -231,11 +231,42 @@ def reason_words(t: Translate, data: Mapping[str, Any]) -> str:
     return t("reason.no_rule") if reason == "no rule could place the customer" else reason
 
 
+def failed_text(t: Translate, data: object, fallback: str | None) -> str:
+    """Why a rule did not match, from the trace's data (``failed``) when it has it, else
+    its English ``failed_condition`` (traces stored before the data existed)."""
+    words = _failed_words(t, data) if isinstance(data, Mapping) else None
+    return words if words is not None else fallback or ""
+
+
+def _was(t: Translate, was: object) -> str:
+    if isinstance(was, Mapping):
+        return t("why.value_empty") if was.get("key") == "value.empty" else str(was.get("text"))
+    return str(was)
+
+
+def _failed_words(t: Translate, data: Mapping[str, Any]) -> str | None:
+    key, values = data.get("key"), data.get("values") or {}
+    tree = values.get("tree")
+    if key in ("failed.leaf", "failed.not_was") and isinstance(tree, Mapping):
+        condition = _condition(t, tree if key == "failed.leaf" else {"not": tree})
+        return t("why.failed_was", condition=condition, was=_was(t, values.get("was")))
+    if key == "failed.not" and isinstance(tree, Mapping):
+        return t("why.failed_matched", condition=_condition(t, {"not": tree}))
+    if key == "failed.none_of":
+        parts = [
+            _failed_words(t, part) or str(part.get("text", ""))
+            for part in values.get("each") or []
+            if isinstance(part, Mapping)
+        ]
+        return t("why.failed_none_of", parts=t("why.failed_separator").join(parts))
+    return None
+
+
 def _skip_reason(t: Translate, step: Mapping[str, Any]) -> str:
     result = str(step.get("result", ""))
     failed = step.get("failed_condition")
     if result == "no_match" and failed:
-        return t("why.not_met", condition=str(failed))
+        return t("why.not_met", condition=failed_text(t, step.get("failed"), str(failed)))
     if result == "no_eligible_rep":
         return t("why.no_eligible", detail=str(failed or ""))
     key = "why.result_" + result

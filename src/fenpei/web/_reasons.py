@@ -6,6 +6,7 @@ Decisions stored before codes existed have only the English ``reason``; for them
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -83,3 +84,30 @@ def coded_reason(t: Translate, code: str, params: Mapping[str, Any]) -> str | No
     if code == "fallback_queue":
         return t("reason.fallback_queue", why=_why(t, params))
     return None
+
+
+_QUEUED_BY_RULE = re.compile(r"rule '(?P<rule>.*)' holds it in the queue")
+_QUEUED_AFTER = re.compile(r"rule '(?P<rule>.*)': (?P<why>.*); queued until someone frees up")
+_IMPORT_PENDING = re.compile(r"pending routing \(import (?P<job>\d+)\)")
+_WHY_CODES = {
+    "nobody in the target": "nobody_in_target",
+    "nobody in the target is eligible": "nobody_eligible",
+}
+
+
+def queue_reason_text(t: Translate, reason: str | None) -> str:
+    """Why a customer waits in the queue, in words. The reason is stored as the engine's
+    English sentence (``customers.queue_reason``, no code kept), so the few sentences the
+    router and the importer write are recognised here; any other is shown as stored."""
+    text = reason or ""
+    if text == "no rule could place the customer":
+        return t("reason.no_rule")
+    if found := _IMPORT_PENDING.fullmatch(text):
+        return t("reason.import_pending", job=found["job"])
+    if found := _QUEUED_BY_RULE.fullmatch(text):
+        return t("reason.queue_named", rule=found["rule"])
+    if found := _QUEUED_AFTER.fullmatch(text):
+        why = _WHY_CODES.get(found["why"])
+        said_why = t(f"reason.why.{why}") if why else found["why"]
+        return t("reason.fallback_queue_named", rule=found["rule"], why=said_why)
+    return text

@@ -307,6 +307,8 @@ def try_rule(
     scope.require_rule_reader(actor, "try assignment rules")
     fields, errors, rule_id = _draft(form, uow)
     customer, customer_errors = customer_fields(form)
+    if not str(customer.get("name") or "").strip():  # a rule may test it: in the page's words
+        customer["name"] = _t(request)("rules.tester.unnamed")
     errors += customer_errors
     decision = None
     if not errors:
