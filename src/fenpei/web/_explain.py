@@ -162,6 +162,8 @@ def explain_lines(
                 t("why.bulk", actor=actor, count=data.get("batch_size", 1), reps=reps),
             )
         )
+    elif kind == "import" and data.get("file"):
+        lines.append(Line("manual", t("why.import", file=data["file"], line=data.get("line", "?"))))
     else:
         lines.append(Line("manual", t("why.other", actor=actor)))
     usage, capacity = data.get("usage_before") or {}, data.get("capacity") or {}
