@@ -86,4 +86,4 @@ def test_the_rule_checker_and_tester_answer_in_chinese(
     assert messages["target.rep_ids"] == "请至少选择一名销售"
     assert not {w for m in messages.values() for w in latin_words(m)} - {"nope", "eq", "ne"}
     assert tried.status_code == 200 and foreign_words(tried.text, data=seeded.data) == {}
-    assert "负载最低：在手客户" in tried.text and "休假至" in tried.text
+    assert "负载最低（在跟进 2/30，7%）" in tried.text and "休假至" in tried.text
