@@ -2,11 +2,13 @@
 world whose names are Chinese, shows no Latin word that did not come from the data.
 
 The same walk over a world named in English must see the English names (the check can
-fail), and a page with an English UI word is caught.
+fail), and a page with an English UI word is caught. In English, the pages over that world
+show no Chinese but the language switch's "中文".
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,7 +21,7 @@ from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, categories, org, rules, users
 from fenpei.services.notifications.subscriptions import create_subscription
 from tests.e2e._page_walk import filled, page_paths
-from tests.e2e._visible_text import foreign_words, latin_words
+from tests.e2e._visible_text import foreign_words, latin_words, visible_text
 from tests.e2e.conftest import ADMIN_PASSWORD, log_in
 from tests.fakes import FixedClock
 
@@ -230,3 +232,25 @@ def test_an_english_ui_word_on_a_page_is_caught() -> None:
     found = foreign_words(page, data=["上海星辰科技", "Moses"])
 
     assert set(found) == {"save", "search", "close", "sent"}
+
+
+_HAN = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]+")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_english_pages_show_no_chinese_that_did_not_come_from_data(
+    app: Fenpei, clock: FixedClock, client: TestClient
+) -> None:
+    seeded = _seed(app, clock, client, ENGLISH)
+    client.cookies.set("lang", "en")
+    found: dict[str, set[str]] = {}
+    for username in ROLES:
+        log_in(client, username=username)
+        for template in page_paths(client.app):  # type: ignore[arg-type]
+            path = filled(template, seeded.ids)
+            pieces = visible_text(client.get(path).text)
+            chinese = {run for piece in pieces for run in _HAN.findall(piece)} - {"中文"}
+            if chinese:
+                found[f"{username} {path}"] = chinese
+
+    assert found == {}
