@@ -11,8 +11,10 @@ import pytest
 
 from fenpei.config import Language
 from fenpei.http.schemas import AssignmentRead
+from fenpei.services.maven_import import IMPORTED_OWNER_REASON
 from fenpei.web._explain import explain_lines
 from fenpei.web._reasons import coded_reason, queue_reason_text
+from fenpei.web._said import stored_reason
 from fenpei.web.i18n import translator
 from tests.unit.test_strategies import choose, rep
 
@@ -111,3 +113,9 @@ def test_queue_reasons_and_imports_read_in_chinese() -> None:
     assert queue_reason_text(zh, "something new") == "something new"  # shown as stored
     imported = _texts({"kind": "import", "file": "sales_pipeline.csv", "line": 12})
     assert imported == ["随负责人一起从 sales_pipeline.csv 第 12 行导入"]
+
+
+def test_a_reason_fenpei_wrote_is_said_and_a_typed_one_shown_as_typed() -> None:
+    assert stored_reason(zh, IMPORTED_OWNER_REASON) == "Maven CRM 导入：沿用源数据中的负责人"
+    assert stored_reason(zh, "Moses is on leave") == "Moses is on leave"
+    assert stored_reason(zh, None) == ""

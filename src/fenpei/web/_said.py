@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from fenpei.domain.errors import FieldError
 from fenpei.domain.phrases import REQUIRED, Phrase
+from fenpei.services.maven_import import IMPORTED_OWNER_REASON
 from fenpei.web._conditions_text import field_name
 from fenpei.web.i18n import Translate
 
@@ -43,6 +44,14 @@ def _shown_values(t: Translate, values: Mapping[str, object]) -> dict[str, objec
         names = [_op_name(t, op) for op in str(shown["ops"]).split(", ")]
         shown["ops"] = t("cond.list_separator").join(names)
     return shown
+
+
+def stored_reason(t: Translate, reason: str | None) -> str:
+    """An assignment's stored reason: typed by a person (shown as typed), or one fenpei
+    writes itself, in words."""
+    if reason == IMPORTED_OWNER_REASON:
+        return t("said.imported_owner")
+    return reason or ""
 
 
 def field_error_text(t: Translate, error: FieldError) -> str:

@@ -23,7 +23,7 @@ from fenpei.http.sessions import SESSION_COOKIE
 from fenpei.web._category_words import category_name, value_label
 from fenpei.web._explain import actor_name, exclusion_text, failed_text
 from fenpei.web._reasons import pool_name, queue_reason_text
-from fenpei.web._said import said
+from fenpei.web._said import said, stored_reason
 from fenpei.web.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,
@@ -74,6 +74,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["category_name"] = category_name
     env.globals["actor_name"] = actor_name
     env.globals["said"] = said
+    env.globals["stored_reason"] = stored_reason
     env.globals["failed_text"] = failed_text
     env.globals["queue_reason_text"] = queue_reason_text
     env.globals["pool_name"] = pool_name
