@@ -38,7 +38,7 @@ def page_paths(app: FastAPI) -> list[str]:
     )
 
 
-def filled(path: str, ids: Mapping[str, int]) -> str:
+def filled(path: str, ids: Mapping[str, int | str]) -> str:
     """``/reps/{rep_id}`` → ``/reps/7``; an unknown parameter name fails."""
 
     def fill(found: re.Match[str]) -> str:

@@ -27,7 +27,7 @@ _BAD_CONDITIONS = json.dumps(
 _RULE = {"priority": "1", "target_kind": "reps", "strategy": "round_robin", "fallback": "queue"}
 
 
-def _refusals(ids: dict[str, int]) -> list[tuple[str, dict[str, object]]]:
+def _refusals(ids: dict[str, int | str]) -> list[tuple[str, dict[str, object]]]:
     return [
         ("/customers/new", {"name": "x" * 300, "email": "not-an-email", "expected_value": "many"}),
         ("/rules", {**_RULE, "name": " ", "priority": "many", "conditions": _BAD_CONDITIONS}),

@@ -57,7 +57,7 @@ ROLES = {"admin": Role.admin, "manager1": Role.manager, "rep1": Role.rep, "audit
 
 @dataclass(frozen=True)
 class Seeded:
-    ids: dict[str, int]
+    ids: dict[str, int | str]
     data: list[str]
 
 
@@ -141,12 +141,16 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
         ]  # fmt: skip
         made[Role.rep].rep_id = reps[0].id
         uow.commit()
+    rep_ids_made = [rep.id for rep in reps if rep.id is not None]
+    assert len(rep_ids_made) == len(reps)
     with app.uow() as uow:
         org.add_leave(
-            uow=uow, rep_id=reps[1].id, starts_at=now - timedelta(hours=1),
+            uow=uow, rep_id=rep_ids_made[1], starts_at=now - timedelta(hours=1),
             ends_at=now + timedelta(days=3), actor=SYSTEM, now=now,
         )  # fmt: skip
-        org.update_rep(uow=uow, rep_id=reps[2].id, fields={"away": True}, actor=SYSTEM, now=now)
+        org.update_rep(
+            uow=uow, rep_id=rep_ids_made[2], fields={"away": True}, actor=SYSTEM, now=now
+        )
         subscription = create_subscription(
             uow=uow, actor=SYSTEM, name=names["subscription"],
             url="https://erp.zhongke.cn/webhook/fenpei", now=now,
@@ -164,15 +168,20 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
         customer_ids.append(int(response.headers["location"].split("/")[2].split("?")[0]))
     with app.uow() as uow:
         assignments.assign(
-            uow=uow, customer_id=customer_ids[0], rep_id=reps[2].id, actor=SYSTEM,
+            uow=uow, customer_id=customer_ids[0], rep_id=rep_ids_made[2], actor=SYSTEM,
             now=now + timedelta(minutes=5), reason=names["reason"], override_capacity=True,
         )  # fmt: skip
         uow.commit()
     assert team.id and sub_team.id and subscription.id and rules_made[2].id and reps[0].id
-    ids = {
+    ids: dict[str, int | str] = {
         "customer_id": customer_ids[0], "rep_id": reps[0].id, "rule_id": rules_made[2].id,
         "team_id": team.id, "subscription_id": subscription.id,
-        "user_id": made[Role.rep].id or 0, "version": 1,
+        "user_id": made[Role.rep].id or 0, "version": 1, "username": "rep1",
+        # pages other areas may add: a real key or name where one exists, else an id the
+        # world lacks (the not-found page is walked too)
+        "key": "region", "name": "retry-queue", "role": "manager", "token_id": 1,
+        "leave_id": 1, "delivery_id": 1, "job_id": 1, "import_id": 1, "event_id": 1,
+        "notification_id": 1,
     }  # fmt: skip
     return Seeded(ids, [*names.values(), *LATIN_DATA])
 

@@ -34,7 +34,7 @@ def _texts(explanation: dict[str, Any], t: Any = zh) -> list[str]:
     return [line.text for line in explain_lines(t, _record(explanation), lambda *_: None)]
 
 
-ROUTED = {
+ROUTED: dict[str, Any] = {
     "outcome": "assigned", "rep_id": 7, "rule_id": 3, "rule_name": "华东大客户",
     "strategy": "least_loaded", "candidates": [{"rep_id": 7, "rep_name": "张伟", "score": 0.6}],
     "reason": "rule '华东大客户' matched; least loaded: 12/30 open (40%, default capacity)",
