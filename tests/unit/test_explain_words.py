@@ -119,3 +119,11 @@ def test_a_reason_fenpei_wrote_is_said_and_a_typed_one_shown_as_typed() -> None:
     assert stored_reason(zh, IMPORTED_OWNER_REASON) == "Maven CRM 导入：沿用源数据中的负责人"
     assert stored_reason(zh, "Moses is on leave") == "Moses is on leave"
     assert stored_reason(zh, None) == ""
+
+
+def test_pool_sentences_of_older_decisions_read_in_chinese() -> None:
+    pooled = {"outcome": "pool", "reason": "rule 'VIP' sends it to pool vip", "pool": "vip"}
+    parked = "rule '华东': nobody in the target; parked in pool team:3"
+
+    assert _texts(pooled) == ["规则「VIP」将其放入公海「vip」"]
+    assert queue_reason_text(zh, parked) == "规则「华东」：目标中没有销售，已放入团队 3 的公海"

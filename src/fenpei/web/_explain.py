@@ -18,7 +18,7 @@ from typing import Any
 
 from fenpei.domain.users import SYSTEM
 from fenpei.http.schemas import AssignmentRead
-from fenpei.web._reasons import coded_reason
+from fenpei.web._reasons import coded_reason, queue_reason_text
 from fenpei.web.i18n import Translate
 
 MAX_SKIPPED_SHOWN = 5
@@ -230,7 +230,7 @@ def reason_words(t: Translate, data: Mapping[str, Any]) -> str:
     reason = str(data.get("reason", ""))
     if data.get("outcome") == "assigned":
         return strategy_text(t, data.get("strategy"), reason)
-    return t("reason.no_rule") if reason == "no rule could place the customer" else reason
+    return queue_reason_text(t, reason)
 
 
 def failed_text(t: Translate, data: object, fallback: str | None) -> str:

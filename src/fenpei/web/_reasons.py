@@ -20,13 +20,13 @@ _SIMPLE = {
 
 
 def pool_name(t: Translate, pool: object) -> str:
-    """``public`` → 公海; ``team:3`` → 团队 3 的公海; another pool as named."""
+    """``public`` → 公司公海; ``team:3`` → 团队 3 的公海; ``vip`` → 公海「vip」."""
     text = str(pool or "public")
     if text == "public":
         return t("reason.pool_public")
     if text.startswith("team:"):
         return t("reason.pool_team", team=text.removeprefix("team:"))
-    return text
+    return t("reason.pool_custom", pool=text)
 
 
 def _percent(share: object) -> str:
@@ -89,6 +89,8 @@ def coded_reason(t: Translate, code: str, params: Mapping[str, Any]) -> str | No
 _QUEUED_BY_RULE = re.compile(r"rule '(?P<rule>.*)' holds it in the queue")
 _QUEUED_AFTER = re.compile(r"rule '(?P<rule>.*)': (?P<why>.*); queued until someone frees up")
 _IMPORT_PENDING = re.compile(r"pending routing \(import (?P<job>\d+)\)")
+_POOLED_BY_RULE = re.compile(r"rule '(?P<rule>.*)' sends it to pool (?P<pool>\S+)")
+_POOLED_AFTER = re.compile(r"rule '(?P<rule>.*)': (?P<why>.*); parked in pool (?P<pool>\S+)")
 _WHY_CODES = {
     "nobody in the target": "nobody_in_target",
     "nobody in the target is eligible": "nobody_eligible",
@@ -98,7 +100,8 @@ _WHY_CODES = {
 def queue_reason_text(t: Translate, reason: str | None) -> str:
     """Why a customer waits in the queue, in words. The reason is stored as the engine's
     English sentence (``customers.queue_reason``, no code kept), so the few sentences the
-    router and the importer write are recognised here; any other is shown as stored."""
+    router and the importer write are recognised here (and the pool sentences of decisions
+    stored before reason codes); any other is shown as stored."""
     text = reason or ""
     if text == "no rule could place the customer":
         return t("reason.no_rule")
@@ -107,7 +110,16 @@ def queue_reason_text(t: Translate, reason: str | None) -> str:
     if found := _QUEUED_BY_RULE.fullmatch(text):
         return t("reason.queue_named", rule=found["rule"])
     if found := _QUEUED_AFTER.fullmatch(text):
-        why = _WHY_CODES.get(found["why"])
-        said_why = t(f"reason.why.{why}") if why else found["why"]
-        return t("reason.fallback_queue_named", rule=found["rule"], why=said_why)
+        return t("reason.fallback_queue_named", rule=found["rule"], why=_said_why(t, found["why"]))
+    if found := _POOLED_BY_RULE.fullmatch(text):
+        return t("reason.pool_named", rule=found["rule"], pool=pool_name(t, found["pool"]))
+    if found := _POOLED_AFTER.fullmatch(text):
+        pool = pool_name(t, found["pool"])
+        why = _said_why(t, found["why"])
+        return t("reason.fallback_pool_named", rule=found["rule"], why=why, pool=pool)
     return text
+
+
+def _said_why(t: Translate, why: str) -> str:
+    code = _WHY_CODES.get(why)
+    return t(f"reason.why.{code}") if code else why
