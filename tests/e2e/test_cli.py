@@ -54,7 +54,9 @@ def test_fresh_database_to_reassigned_customer_with_history(cli_env: str) -> Non
         code == 1 and "reason: a reason is required" in output and "Nothing was changed" in output
     )
 
-    code, output = run("assign", "maven:1C1I7A6R", "Anna Snelling", "--reason", "cover")
+    code, output = run(
+        "assign", "maven:1C1I7A6R", "Anna Snelling", "--reason", "cover", "--lang", "en"
+    )
     assert code == 0 and "→ Anna Snelling (transfer)" in output
 
     code, output = run("history", "maven:1C1I7A6R", "--lang", "en")

@@ -97,3 +97,20 @@ def test_an_unknown_language_exits_2_naming_the_known_ones(transferred: int) -> 
 
     assert result.exit_code == 2
     assert "--lang: unknown language 'fr' (one of zh-CN, en)" in result.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_show_and_assign_speak_chinese_by_default(transferred: int) -> None:
+    shown = runner.invoke(cli, ["customers", "show", str(transferred)])
+    english = runner.invoke(cli, ["customers", "show", str(transferred), "--lang", "en"])
+    refused = runner.invoke(
+        cli, ["assign", str(transferred), "张伟", "--reason", "x", "--lang", "fr"]
+    )
+    moved = runner.invoke(cli, ["assign", str(transferred), "张伟", "--reason", "回到原负责人"])
+
+    assert shown.exit_code == 0, shown.output
+    assert f"客户 {transferred}" in shown.output and "│ 姓名" in shown.output
+    assert "新线索" in shown.output and "负责人" in shown.output and "2026年11月2日" in shown.output
+    assert "new" not in shown.output and "Stage" in english.output and "New" in english.output
+    assert refused.exit_code == 2  # nothing changed: the language is checked first
+    assert moved.exit_code == 0 and "上海星辰科技 → 张伟 (转移)" in moved.output

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from fenpei.cli._common import console, fenpei_app
-from fenpei.cli._words import LangOption, words
+from fenpei.cli._words import LangOption, Words, words
 from fenpei.cli.routing import route_pending
 from fenpei.domain.customers import Stage
 from fenpei.domain.users import SYSTEM
@@ -18,6 +20,7 @@ from fenpei.services import customers as customer_service
 from fenpei.services.intake import create_and_route
 from fenpei.services.org import find_rep
 from fenpei.services.ports import CustomerQuery, UnitOfWork
+from fenpei.web._conditions_text import field_name
 
 app = typer.Typer(help="Customers (客户).", no_args_is_help=True)
 
@@ -78,12 +81,17 @@ def list_(
 
 
 @app.command()
-def show(customer: Annotated[str, typer.Argument(help="Customer id or external id.")]) -> None:
-    """Show one customer's attributes and current owner."""
+def show(
+    customer: Annotated[str, typer.Argument(help="Customer id or external id.")],
+    lang: LangOption = None,
+) -> None:
+    """Show one customer's attributes and current owner, in the configured language."""
     with fenpei_app() as fenpei, fenpei.uow() as uow:
+        said = words(fenpei.settings, lang)
         found = customer_service.find_customer(uow=uow, ref=customer, actor=SYSTEM)
         names = _rep_names(uow)
-    table = Table(show_header=False, title=f"Customer {found.id}")
+    t = said.t
+    table = Table(show_header=False, title=t("cli.show.title", id=found.id))
     for name in (
         "name",
         "external_id",
@@ -112,9 +120,23 @@ def show(customer: Annotated[str, typer.Argument(help="Customer id or external i
     ):
         value = getattr(found, name)
         if value not in (None, [], ""):
-            table.add_row(name, str(value.value if isinstance(value, Stage) else value))
-    table.add_row("owner", names.get(found.owner_id, "?"))
+            table.add_row(field_name(t, name), _shown(said, value))
+    table.add_row(t("field.owner"), names.get(found.owner_id, "?"))
     console.print(table)
+
+
+def _shown(said: Words, value: object) -> str:
+    """A customer's value as the language writes it: stages in words, moments in the
+    configured zone, numbers grouped; text as it is."""
+    if isinstance(value, Stage):
+        return said.t(f"stage.{value.value}")
+    if isinstance(value, datetime):
+        return said.when(value)
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return said.number(value)
+    if isinstance(value, list):
+        return said.t("cond.list_separator").join(map(str, value))
+    return str(value)
 
 
 @app.command("add")
@@ -161,6 +183,7 @@ def assign(
     override_capacity: Annotated[
         bool, typer.Option(help="Assign even above the rep's capacity (recorded).")
     ] = False,
+    lang: LangOption = None,
 ) -> None:
     """Give a customer to a rep by hand (capacity applies unless overridden), or with
     --pending route the queue."""
@@ -170,6 +193,7 @@ def assign(
     if customer is None or rep is None:
         raise typer.BadParameter("give CUSTOMER and REP, or --pending")
     with fenpei_app() as fenpei, fenpei.uow() as uow:
+        t = words(fenpei.settings, lang).t  # an unknown --lang stops before anything changes
         found = customer_service.find_customer(uow=uow, ref=customer, actor=SYSTEM)
         target = find_rep(uow=uow, ref=rep)
         assert found.id is not None and target.id is not None
@@ -183,8 +207,9 @@ def assign(
             override_capacity=override_capacity,
         )
         uow.commit()
-    note = " (capacity overridden)" if record.capacity_override else ""
-    console.print(f"{found.name} → {target.name} ({record.method.value}){note}")
+    method = t(f"method.{record.method.value}")
+    note = t("cli.history.capacity_overridden") if record.capacity_override else ""
+    console.print(" ".join(filter(None, (f"{found.name} → {target.name} ({method})", note))))
 
 
 def history(
