@@ -43,8 +43,10 @@ def test_fresh_database_to_reassigned_customer_with_history(cli_env: str) -> Non
         "customers": "8800",
     }
 
-    code, output = run("customers", "list", "--region", "East", "--stage", "won", "--per-page", "3")
-    assert code == 0 and "of 1171" in output
+    code, output = run(
+        "customers", "list", "--region", "East", "--stage", "won", "--per-page", "3", "--lang", "en"
+    )
+    assert code == 0 and "of 1,171" in output
 
     code, output = run("customers", "show", "maven:1C1I7A6R")
     assert code == 0 and "Moses Frase" in output and "GTX Plus Basic" in output

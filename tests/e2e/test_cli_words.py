@@ -114,3 +114,12 @@ def test_show_and_assign_speak_chinese_by_default(transferred: int) -> None:
     assert "new" not in shown.output and "Stage" in english.output and "New" in english.output
     assert refused.exit_code == 2  # nothing changed: the language is checked first
     assert moved.exit_code == 0 and "上海星辰科技 → 张伟 (转移)" in moved.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_customer_list_speaks_chinese_by_default(transferred: int) -> None:
+    listed = runner.invoke(cli, ["customers", "list"])
+
+    assert listed.exit_code == 0, listed.output
+    assert "客户 第 1–1 条，共 1 条" in listed.output
+    assert all(word in listed.output for word in ("编号", "阶段", "负责人", "新线索", "李娜"))

@@ -44,9 +44,11 @@ def list_(
     sort: Annotated[str, typer.Option(help="Sort key; prefix '-' for descending.")] = "-created_at",
     page: Annotated[int, typer.Option(min=1, help="Page number.")] = 1,
     per_page: Annotated[int, typer.Option(min=1, max=500, help="Rows per page.")] = 20,
+    lang: LangOption = None,
 ) -> None:
-    """List customers with filters, newest first."""
+    """List customers with filters, newest first, in the configured language."""
     with fenpei_app() as fenpei, fenpei.uow() as uow:
+        said = words(fenpei.settings, lang)
         owner_id = find_rep(uow=uow, ref=owner).id if owner else None
         query = CustomerQuery(
             text=search,
@@ -62,11 +64,11 @@ def list_(
         )
         found, total = customer_service.list_customers(uow=uow, query=query, actor=SYSTEM)
         names = _rep_names(uow)
-    table = Table(
-        title=f"Customers {query.offset + 1 if found else 0}–{query.offset + len(found)} of {total}"
-    )
+    first, last = query.offset + 1 if found else 0, query.offset + len(found)
+    n, t = said.number, said.t
+    table = Table(title=t("cli.list.title", first=n(first), last=n(last), total=n(total)))
     for column in ("id", "name", "company", "region", "industry", "stage", "owner"):
-        table.add_column(column)
+        table.add_column(t(f"cli.list.{column}"))
     for c in found:
         table.add_row(
             str(c.id),
@@ -74,7 +76,7 @@ def list_(
             c.company_name or "",
             c.region or "",
             c.industry or "",
-            c.stage.value,
+            t(f"stage.{c.stage.value}"),
             names.get(c.owner_id, "?"),
         )
     console.print(table)
