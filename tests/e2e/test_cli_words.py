@@ -13,6 +13,7 @@ from fenpei.cli.main import app as cli
 from fenpei.domain.users import SYSTEM
 from fenpei.services import assignments, org
 from fenpei.services.customers import create_customer
+from tests.e2e._visible_text import latin_words
 from tests.fakes import FixedClock
 
 runner = CliRunner()
@@ -123,3 +124,14 @@ def test_the_customer_list_speaks_chinese_by_default(transferred: int) -> None:
     assert listed.exit_code == 0, listed.output
     assert "客户 第 1–1 条，共 1 条" in listed.output
     assert all(word in listed.output for word in ("编号", "阶段", "负责人", "新线索", "李娜"))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_customer_added_says_where_it_went_in_chinese(transferred: int) -> None:
+    added = runner.invoke(cli, ["customers", "add", "name=杭州云帆贸易"])
+    english = runner.invoke(cli, ["customers", "add", "name=Cloudsail", "--lang", "en"])
+
+    assert added.exit_code == 0, added.output
+    assert added.output.startswith(f"客户 {transferred + 1} 杭州云帆贸易")
+    assert "没有规则能分配该客户" in added.output and not latin_words(added.output)
+    assert english.output.startswith(f"customer {transferred + 2} Cloudsail")

@@ -14,13 +14,16 @@ from fenpei.cli._words import LangOption, Words, words
 from fenpei.cli.routing import route_pending
 from fenpei.domain.customers import Stage
 from fenpei.domain.users import SYSTEM
-from fenpei.engine.explain import explain
+from fenpei.engine.explain import decision_json
+from fenpei.engine.model import Decision, Outcome
 from fenpei.services import assignments
 from fenpei.services import customers as customer_service
 from fenpei.services.intake import create_and_route
 from fenpei.services.org import find_rep
 from fenpei.services.ports import CustomerQuery, UnitOfWork
 from fenpei.web._conditions_text import field_name
+from fenpei.web._explain import reason_words
+from fenpei.web.i18n import Translate
 
 app = typer.Typer(help="Customers (客户).", no_args_is_help=True)
 
@@ -149,8 +152,10 @@ def add(
     no_route: Annotated[
         bool, typer.Option("--no-route", help="Store it without routing it.")
     ] = False,
+    lang: LangOption = None,
 ) -> None:
-    """Add a customer and route it at once (unless --no-route); prints the decision."""
+    """Add a customer and route it at once (unless --no-route); prints the decision in
+    the configured language."""
     values: dict[str, object] = {}
     for pair in fields:
         name, sep, value = pair.partition("=")
@@ -158,6 +163,7 @@ def add(
             raise typer.BadParameter(f"{pair!r} is not field=value")
         values[name.strip()] = value
     with fenpei_app() as fenpei, fenpei.uow() as uow:
+        t = words(fenpei.settings, lang).t
         created, decision = create_and_route(
             uow=uow,
             rulebook=fenpei.rulebook,
@@ -168,9 +174,19 @@ def add(
             route=not no_route,
         )
         uow.commit()
-    console.print(f"customer {created.id} {created.name}")
+    console.print(t("cli.add.created", id=created.id, name=created.name))
     if decision is not None:
-        console.print(explain(decision))
+        console.print(_decision_words(t, decision))
+
+
+def _decision_words(t: Translate, decision: Decision) -> str:
+    """Where the customer went and why: "分配给 张伟（规则「华东」：轮流分配，第一位）"."""
+    data = decision_json(decision)
+    why = reason_words(t, data)
+    if decision.outcome is Outcome.assigned:
+        chosen = next((c.rep_name for c in decision.candidates if c.rep_id == decision.rep_id), "")
+        return t("cli.add.assigned", rep=chosen, rule=decision.rule_name or "", why=why)
+    return why
 
 
 def assign(
