@@ -48,7 +48,7 @@ def test_admin_builds_a_rule_checked_as_typed_tries_it_and_saves_it(page: Page, 
     second.locator("select").nth(0).select_option("level")
     second.locator("select").nth(1).select_option("in")
     second.get_by_label("A", exact=True).check()
-    expect(page.locator("#conditions-words")).to_have_text("region = East and level in (A)")
+    expect(page.locator("#conditions-words")).to_have_text("Region = East and Level in (A)")
     expect(page.locator("#rule-form")).to_have_attribute("data-valid", "true")
 
     tester = page.locator("aside.tester")
@@ -69,7 +69,7 @@ def test_admin_builds_a_rule_checked_as_typed_tries_it_and_saves_it(page: Page, 
     page.get_by_role("button", name="Save rule").click()
     expect(page.locator(".notice[role=status]")).to_have_text("Saved.")
     assert re.search(r"/rules/\d+\?saved=1$", page.url)
-    expect(page.locator("#conditions-words")).to_have_text("region = East and level in (A)")
+    expect(page.locator("#conditions-words")).to_have_text("Region = East and Level in (A)")
 
 
 def test_admin_switches_reorders_and_restores_a_rule(page: Page, live: Live) -> None:
@@ -115,7 +115,7 @@ def test_screenshots_in_chinese(page: Page, live: Live) -> None:
     shot(page, "rules-list")
 
     page.goto(live.url(f"/rules/{live.world.east_rule}"))
-    expect(page.locator("#conditions-words")).to_have_text("region = East")
+    expect(page.locator("#conditions-words")).to_have_text("区域 = East")
     tester = page.locator("aside.tester")
     tester.get_by_label("区域").fill("East")
     tester.get_by_role("button", name="测试").click()

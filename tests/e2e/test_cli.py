@@ -43,8 +43,10 @@ def test_fresh_database_to_reassigned_customer_with_history(cli_env: str) -> Non
         "customers": "8800",
     }
 
-    code, output = run("customers", "list", "--region", "East", "--stage", "won", "--per-page", "3")
-    assert code == 0 and "of 1171" in output
+    code, output = run(
+        "customers", "list", "--region", "East", "--stage", "won", "--per-page", "3", "--lang", "en"
+    )
+    assert code == 0 and "of 1,171" in output
 
     code, output = run("customers", "show", "maven:1C1I7A6R")
     assert code == 0 and "Moses Frase" in output and "GTX Plus Basic" in output
@@ -54,10 +56,12 @@ def test_fresh_database_to_reassigned_customer_with_history(cli_env: str) -> Non
         code == 1 and "reason: a reason is required" in output and "Nothing was changed" in output
     )
 
-    code, output = run("assign", "maven:1C1I7A6R", "Anna Snelling", "--reason", "cover")
+    code, output = run(
+        "assign", "maven:1C1I7A6R", "Anna Snelling", "--reason", "cover", "--lang", "en"
+    )
     assert code == 0 and "→ Anna Snelling (transfer)" in output
 
-    code, output = run("history", "maven:1C1I7A6R")
+    code, output = run("history", "maven:1C1I7A6R", "--lang", "en")
     assert code == 0
     lines = [line for line in output.splitlines() if "import" in line or "transfer" in line]
     assert "Moses Frase" in lines[0] and "Anna Snelling" in lines[1] and "cover" in lines[1]

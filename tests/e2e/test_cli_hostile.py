@@ -447,7 +447,7 @@ def test_serve_demo_prints_the_url_the_command_line_can_use(
     assert f"FENPEI_DATABASE_URL={url} fenpei customers list" in result.output
     assert len(calls) == 1
     monkeypatch.setenv("FENPEI_DATABASE_URL", url)
-    listed = invoke(["customers", "list"])
+    listed = invoke(["customers", "list", "--lang", "en"])
     assert listed.exit_code == 0 and "of 40" in listed.output
 
 

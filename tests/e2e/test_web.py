@@ -198,10 +198,10 @@ def test_customer_page_shows_attributes_and_history_in_words(
     words = text_of(response.text)
     assert "负责人 Darcel Schlecht" in words and "团队 East 华东" in words
     assert "分配记录" in words
-    assert "2026-11-02 17:30 · 手动分配 → Moses Frase · 操作人：system" in words
+    assert "2026-11-02 17:30 · 手动分配 → Moses Frase · 操作人：系统" in words
     assert (
         "2026-11-03 17:30 · 转移 Moses Frase → Darcel Schlecht · 原因：Moses is on leave"
-        " · 操作人：system" in words
+        " · 操作人：系统" in words
     )
 
 

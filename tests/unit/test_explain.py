@@ -158,8 +158,23 @@ def test_decision_json_is_json_ready_and_complete() -> None:
             "rule_name": "VIP",
             "result": "no_match",
             "failed_condition": "level = 'A' (was 'B')",
+            "failed": {  # the same as data, for pages to say in their language
+                "key": "failed.leaf",
+                "text": "level = 'A' (was 'B')",
+                "values": {
+                    "text": "level = 'A'",
+                    "was": "'B'",
+                    "tree": {"field": "level", "op": "eq", "value": "A"},
+                },
+            },
         },
-        {"rule_id": 2, "rule_name": "East", "result": "matched", "failed_condition": None},
+        {
+            "rule_id": 2,
+            "rule_name": "East",
+            "result": "matched",
+            "failed_condition": None,
+            "failed": None,
+        },
     ]
     assert round_trip["exclusions"] == [
         {"rep_id": 1, "rep_name": "Alice", "reason": "at capacity: 40/40 open customers"}

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from fenpei.cli._common import console, fenpei_app
+from fenpei.cli._words import LangOption, Words, words
 from fenpei.cli.routing import route_pending
 from fenpei.domain.customers import Stage
 from fenpei.domain.users import SYSTEM
-from fenpei.engine.explain import explain
+from fenpei.engine.explain import decision_json
+from fenpei.engine.model import Decision, Outcome
 from fenpei.services import assignments
 from fenpei.services import customers as customer_service
 from fenpei.services.intake import create_and_route
 from fenpei.services.org import find_rep
 from fenpei.services.ports import CustomerQuery, UnitOfWork
+from fenpei.web._conditions_text import field_name
+from fenpei.web._explain import reason_words
+from fenpei.web.i18n import Translate
 
 app = typer.Typer(help="Customers (客户).", no_args_is_help=True)
 
@@ -40,9 +47,11 @@ def list_(
     sort: Annotated[str, typer.Option(help="Sort key; prefix '-' for descending.")] = "-created_at",
     page: Annotated[int, typer.Option(min=1, help="Page number.")] = 1,
     per_page: Annotated[int, typer.Option(min=1, max=500, help="Rows per page.")] = 20,
+    lang: LangOption = None,
 ) -> None:
-    """List customers with filters, newest first."""
+    """List customers with filters, newest first, in the configured language."""
     with fenpei_app() as fenpei, fenpei.uow() as uow:
+        said = words(fenpei.settings, lang)
         owner_id = find_rep(uow=uow, ref=owner).id if owner else None
         query = CustomerQuery(
             text=search,
@@ -58,11 +67,11 @@ def list_(
         )
         found, total = customer_service.list_customers(uow=uow, query=query, actor=SYSTEM)
         names = _rep_names(uow)
-    table = Table(
-        title=f"Customers {query.offset + 1 if found else 0}–{query.offset + len(found)} of {total}"
-    )
+    first, last = query.offset + 1 if found else 0, query.offset + len(found)
+    n, t = said.number, said.t
+    table = Table(title=t("cli.list.title", first=n(first), last=n(last), total=n(total)))
     for column in ("id", "name", "company", "region", "industry", "stage", "owner"):
-        table.add_column(column)
+        table.add_column(t(f"cli.list.{column}"))
     for c in found:
         table.add_row(
             str(c.id),
@@ -70,19 +79,24 @@ def list_(
             c.company_name or "",
             c.region or "",
             c.industry or "",
-            c.stage.value,
+            t(f"stage.{c.stage.value}"),
             names.get(c.owner_id, "?"),
         )
     console.print(table)
 
 
 @app.command()
-def show(customer: Annotated[str, typer.Argument(help="Customer id or external id.")]) -> None:
-    """Show one customer's attributes and current owner."""
+def show(
+    customer: Annotated[str, typer.Argument(help="Customer id or external id.")],
+    lang: LangOption = None,
+) -> None:
+    """Show one customer's attributes and current owner, in the configured language."""
     with fenpei_app() as fenpei, fenpei.uow() as uow:
+        said = words(fenpei.settings, lang)
         found = customer_service.find_customer(uow=uow, ref=customer, actor=SYSTEM)
         names = _rep_names(uow)
-    table = Table(show_header=False, title=f"Customer {found.id}")
+    t = said.t
+    table = Table(show_header=False, title=t("cli.show.title", id=found.id))
     for name in (
         "name",
         "external_id",
@@ -111,9 +125,23 @@ def show(customer: Annotated[str, typer.Argument(help="Customer id or external i
     ):
         value = getattr(found, name)
         if value not in (None, [], ""):
-            table.add_row(name, str(value.value if isinstance(value, Stage) else value))
-    table.add_row("owner", names.get(found.owner_id, "?"))
+            table.add_row(field_name(t, name), _shown(said, value))
+    table.add_row(t("field.owner"), names.get(found.owner_id, "?"))
     console.print(table)
+
+
+def _shown(said: Words, value: object) -> str:
+    """A customer's value as the language writes it: stages in words, moments in the
+    configured zone, numbers grouped; text as it is."""
+    if isinstance(value, Stage):
+        return said.t(f"stage.{value.value}")
+    if isinstance(value, datetime):
+        return said.when(value)
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return said.number(value)
+    if isinstance(value, list):
+        return said.t("cond.list_separator").join(map(str, value))
+    return str(value)
 
 
 @app.command("add")
@@ -124,8 +152,10 @@ def add(
     no_route: Annotated[
         bool, typer.Option("--no-route", help="Store it without routing it.")
     ] = False,
+    lang: LangOption = None,
 ) -> None:
-    """Add a customer and route it at once (unless --no-route); prints the decision."""
+    """Add a customer and route it at once (unless --no-route); prints the decision in
+    the configured language."""
     values: dict[str, object] = {}
     for pair in fields:
         name, sep, value = pair.partition("=")
@@ -133,6 +163,7 @@ def add(
             raise typer.BadParameter(f"{pair!r} is not field=value")
         values[name.strip()] = value
     with fenpei_app() as fenpei, fenpei.uow() as uow:
+        t = words(fenpei.settings, lang).t
         created, decision = create_and_route(
             uow=uow,
             rulebook=fenpei.rulebook,
@@ -143,9 +174,19 @@ def add(
             route=not no_route,
         )
         uow.commit()
-    console.print(f"customer {created.id} {created.name}")
+    console.print(t("cli.add.created", id=created.id, name=created.name))
     if decision is not None:
-        console.print(explain(decision))
+        console.print(_decision_words(t, decision))
+
+
+def _decision_words(t: Translate, decision: Decision) -> str:
+    """Where the customer went and why: "分配给 张伟（规则「华东」：轮流分配，第一位）"."""
+    data = decision_json(decision)
+    why = reason_words(t, data)
+    if decision.outcome is Outcome.assigned:
+        chosen = next((c.rep_name for c in decision.candidates if c.rep_id == decision.rep_id), "")
+        return t("cli.add.assigned", rep=chosen, rule=decision.rule_name or "", why=why)
+    return why
 
 
 def assign(
@@ -160,6 +201,7 @@ def assign(
     override_capacity: Annotated[
         bool, typer.Option(help="Assign even above the rep's capacity (recorded).")
     ] = False,
+    lang: LangOption = None,
 ) -> None:
     """Give a customer to a rep by hand (capacity applies unless overridden), or with
     --pending route the queue."""
@@ -169,6 +211,7 @@ def assign(
     if customer is None or rep is None:
         raise typer.BadParameter("give CUSTOMER and REP, or --pending")
     with fenpei_app() as fenpei, fenpei.uow() as uow:
+        t = words(fenpei.settings, lang).t  # an unknown --lang stops before anything changes
         found = customer_service.find_customer(uow=uow, ref=customer, actor=SYSTEM)
         target = find_rep(uow=uow, ref=rep)
         assert found.id is not None and target.id is not None
@@ -182,27 +225,34 @@ def assign(
             override_capacity=override_capacity,
         )
         uow.commit()
-    note = " (capacity overridden)" if record.capacity_override else ""
-    console.print(f"{found.name} → {target.name} ({record.method.value}){note}")
+    method = t(f"method.{record.method.value}")
+    note = t("cli.history.capacity_overridden") if record.capacity_override else ""
+    console.print(" ".join(filter(None, (f"{found.name} → {target.name} ({method})", note))))
 
 
-def history(customer: Annotated[str, typer.Argument(help="Customer id or external id.")]) -> None:
-    """Show every change of a customer's owner, oldest first."""
+def history(
+    customer: Annotated[str, typer.Argument(help="Customer id or external id.")],
+    lang: LangOption = None,
+) -> None:
+    """Show every change of a customer's owner, oldest first, in the configured language."""
     with fenpei_app() as fenpei, fenpei.uow() as uow:
+        said = words(fenpei.settings, lang)
         found = customer_service.find_customer(uow=uow, ref=customer, actor=SYSTEM)
         assert found.id is not None
         records = assignments.history(uow=uow, customer_id=found.id, actor=SYSTEM)
         names = _rep_names(uow)
-    table = Table(title=f"Ownership history of {found.name} ({found.id})")
+    t = said.t
+    table = Table(title=t("cli.history.title", name=found.name, id=said.number(found.id)))
     for column in ("when", "method", "from", "to", "by", "reason"):
-        table.add_column(column)
+        table.add_column(t(f"cli.history.{column}"))
     for r in records:
+        overridden = t("cli.history.capacity_overridden") if r.capacity_override else ""
         table.add_row(
-            r.at.strftime("%Y-%m-%d %H:%M"),
-            r.method.value,
+            said.when(r.at),
+            t(f"method.{r.method.value}"),
             names.get(r.from_rep_id, "?"),
-            names.get(r.to_rep_id, "?") if r.to_rep_id else "pool",
-            r.actor,
-            (r.reason or "") + (" [capacity overridden]" if r.capacity_override else ""),
+            names.get(r.to_rep_id, "?") if r.to_rep_id else t("cli.history.pool"),
+            t("actor.system") if r.actor == SYSTEM.name else r.actor,
+            " ".join(filter(None, (r.reason, overridden))),
         )
     console.print(table)

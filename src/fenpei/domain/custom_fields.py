@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from fenpei.domain import limits
 from fenpei.domain.errors import FieldError, ValidationFailed
+from fenpei.domain.phrases import Phrase, message_of
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -44,7 +45,9 @@ def _clean_value(definition: CustomField, value: object) -> object:
         try:
             number = float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError, OverflowError):
-            raise ValueError(f"{repr(value)[:40]} is not a number") from None
+            raise ValueError(
+                Phrase("not_number", "{got} is not a number", got=repr(value)[:40])
+            ) from None
         if not math.isfinite(number):
             raise ValueError("must be a finite number")
         return value if isinstance(value, int) else number
@@ -80,7 +83,7 @@ def clean_custom_values(
             try:
                 cleaned[key] = _clean_value(definition, value)
             except ValueError as exc:
-                errors.append(FieldError(path, str(exc)))
+                errors.append(FieldError(path, message_of(exc)))
     for key, definition in by_key.items():
         if definition.required and key not in values:
             errors.append(FieldError(f"{prefix}custom.{key}", "is required"))

@@ -13,6 +13,7 @@ from typing import Any
 from fenpei.domain import limits
 from fenpei.domain.contacts import email_problem, phone_problem, wechat_problem
 from fenpei.domain.errors import FieldError, ValidationFailed
+from fenpei.domain.phrases import Phrase, message_of, too_long
 
 
 class Stage(StrEnum):
@@ -83,12 +84,12 @@ class Customer:
 def _text(max_len: int) -> Callable[[object], object]:
     def clean(value: object) -> object:
         if not isinstance(value, str):
-            raise ValueError("must be text")
+            raise ValueError(Phrase("text", "must be text"))
         text = value.strip()
         if not text:
-            raise ValueError("must not be empty")
+            raise ValueError(Phrase("empty", "must not be empty"))
         if len(text) > max_len:
-            raise ValueError(f"is longer than {max_len} characters")
+            raise ValueError(too_long(max_len))
         return text
 
     return clean
@@ -136,14 +137,14 @@ def _non_negative_int(value: object) -> object:
 
 def _money(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ValueError("must be a number")
+        raise ValueError(Phrase("number", "must be a number"))
     text = str(value).strip()
     if _THOUSANDS.fullmatch(text):  # 1,234,567.89 as spreadsheets write it
         text = text.replace(",", "")
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"{_shown(value)} is not a number") from None
+        raise ValueError(Phrase("not_number", "{got} is not a number", got=_shown(value))) from None
     if not amount.is_finite():
         raise ValueError("must be a finite number")
     if not 0 <= amount <= MAX_MONEY:
@@ -179,11 +180,11 @@ def _tags(value: object) -> object:
 
 def _score(value: object) -> object:
     if isinstance(value, bool):
-        raise ValueError("must be a number")
+        raise ValueError(Phrase("number", "must be a number"))
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{_shown(value)} is not a number") from None
+        raise ValueError(Phrase("not_number", "{got} is not a number", got=_shown(value))) from None
     if not 0 <= number <= 100:  # also rejects NaN
         raise ValueError("must be between 0 and 100")
     return number
@@ -269,7 +270,7 @@ def clean_customer_fields_partly(
         try:
             cleaned[name] = cleaner(value)
         except ValueError as exc:
-            errors.append(FieldError(prefix + name, str(exc)))
+            errors.append(FieldError(prefix + name, message_of(exc)))
     for name, value in cleaned.items():
         if isinstance(value, datetime) and value.tzinfo is None:
             cleaned[name] = value.replace(tzinfo=zone)

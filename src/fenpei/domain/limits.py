@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from fenpei.domain.errors import FieldError, ValidationFailed
+from fenpei.domain.phrases import Phrase
 
 MAX_NESTING = 32
 MAX_LIST_ITEMS = 10_000
@@ -141,7 +142,16 @@ def load_json(text: str | bytes, *, field: str) -> Any:
     try:
         value = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise ValidationFailed.one(field, f"is not valid JSON: {exc}") from None
+        raise ValidationFailed.one(
+            field,
+            Phrase(
+                "json.invalid",
+                "is not valid JSON: {problem}",
+                problem=exc,
+                line=getattr(exc, "lineno", "?"),
+                column=getattr(exc, "colno", "?"),
+            ),
+        ) from None
     bad = find_bad_value(value, "")
     if bad is not None:
         where = field if bad.field == "body" else _join(field, bad.field).replace(".[", "[")

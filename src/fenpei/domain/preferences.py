@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from fenpei.domain.events import Channel, EventType
+from fenpei.domain.phrases import Phrase
 from fenpei.domain.users import Role
 
 # The channels a user may switch events off on (the inbox is not one of them).
@@ -58,7 +59,8 @@ def parse_hhmm(text: str) -> time:
     """``"07:30"`` as a time; ValueError saying what is wrong otherwise."""
     match = _HHMM.fullmatch(text)
     if match is None:
-        raise ValueError(f"must be a time of day as HH:MM (00:00 to 23:59), got {text!r}")
+        text_shown = "must be a time of day as HH:MM (00:00 to 23:59), got {got!r}"
+        raise ValueError(Phrase("time_of_day", text_shown, got=text))
     return time(int(match[1]), int(match[2]))
 
 

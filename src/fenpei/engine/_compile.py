@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from fenpei.domain.customers import Customer
+from fenpei.domain.phrases import Phrase
 from fenpei.engine._describe import describe, leaf_text
 from fenpei.engine._leaves import Test, leaf_test
 from fenpei.engine._nodes import All, Leaf, Node, Not
@@ -110,7 +112,13 @@ def _none_of(test: Test, explains: tuple[Explain, ...]) -> Explain:
     def none_of(c: Customer, now: datetime) -> str | None:
         if test(c, now):
             return None
-        return "none of: " + "; ".join(str(explain(c, now)) for explain in explains)
+        parts = [explain(c, now) for explain in explains]
+        return Phrase(
+            "failed.none_of",
+            "none of: {parts}",
+            parts="; ".join(map(str, parts)),
+            each=[p for p in parts if p is not None],
+        )
 
     return none_of
 
@@ -118,25 +126,40 @@ def _none_of(test: Test, explains: tuple[Explain, ...]) -> Explain:
 def _not(node: Not) -> tuple[Test, Explain]:
     inner, _ = _compile(node.child)
     text = f"not ({describe(node.child, quoted=True)}), but it matched"
+    tree = node_data(node.child)
     if isinstance(node.child, Leaf):
         get = node.child.spec.get if node.child.spec else None
         assert get is not None
 
         def explain(c: Customer, now: datetime) -> str | None:
-            return f"{text} (was {shown_actual(get(c))})" if inner(c, now) else None
+            if not inner(c, now):
+                return None
+            was = shown_actual(get(c))
+            return Phrase("failed.not_was", "{text} (was {was})", text=text, was=was, tree=tree)
 
     else:
 
         def explain(c: Customer, now: datetime) -> str | None:
-            return text if inner(c, now) else None
+            return Phrase("failed.not", text, tree=tree) if inner(c, now) else None
 
     return (lambda c, now: not inner(c, now)), explain
+
+
+def node_data(node: Node) -> dict[str, Any]:
+    """A tree as the conditions' JSON shape (``{"field", "op", "value"}``, ``all`` / ``any``
+    / ``not``), for explanations to store and pages to put in words."""
+    if isinstance(node, Leaf):
+        return {"field": node.field, "op": node.op.value, "value": node.value}
+    if isinstance(node, Not):
+        return {"not": node_data(node.child)}
+    kind = "all" if isinstance(node, All) else "any"
+    return {kind: [node_data(child) for child in node.children]}
 
 
 def shown_actual(value: object) -> str:
     """A customer's value as an explanation quotes it."""
     if value is None or value == [] or (isinstance(value, str) and not value.strip()):
-        return "empty"
+        return Phrase("value.empty", "empty")
     if isinstance(value, str):
         text = repr(str(value))  # str(): a Stage shows as 'won', not <Stage.won: 'won'>
         return text if len(text) <= 60 else text[:57] + "..."
@@ -151,8 +174,12 @@ def _leaf(leaf: Leaf) -> tuple[Test, Explain]:
     test = leaf_test(leaf)
     assert leaf.spec is not None
     get, text = leaf.spec.get, leaf_text(leaf, quoted=True)
+    tree = node_data(leaf)
 
     def explain(c: Customer, now: datetime) -> str | None:
-        return None if test(c, now) else f"{text} (was {shown_actual(get(c))})"
+        if test(c, now):
+            return None
+        was = shown_actual(get(c))
+        return Phrase("failed.leaf", "{text} (was {was})", text=text, was=was, tree=tree)
 
     return test, explain

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from fenpei.domain.customers import YEARS
 from fenpei.domain.errors import FieldError
+from fenpei.domain.phrases import Phrase
 from fenpei.engine._nodes import Age, BusinessHours, Leaf, Op, Span, T
 from fenpei.engine._regex import regex_problem
 from fenpei.engine.fields import FieldSpec, FieldType, fold
@@ -54,6 +55,13 @@ def suggestion(word: str, choices: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+_NEEDS = {
+    "a date (YYYY-MM-DD)": "date", "a finite number": "finite_number",
+    "a non-empty list": "list", "a number": "number", "a pattern (text)": "pattern",
+    "an object with time_zone, weekdays and hours": "hours", "non-empty text": "text",
+}  # fmt: skip
+
+
 class _Bad(Exception):
     def __init__(self, where: str, message: str) -> None:
         super().__init__(message)
@@ -68,8 +76,16 @@ class _Reader:
         self.op, self.spec, self.zone = op, spec, zone
 
     def bad(self, what: str, value: object, where: str = ".value") -> _Bad:
-        field = f"{self.spec.type.label} field '{self.spec.name}'"
-        return _Bad(where, f"'{self.op}' on {field} needs {what}, got {shown(value)}")
+        message = Phrase(
+            "condition.value",
+            "'{op}' on {kind} field '{field}' needs {what}, got {got}",
+            op=self.op,
+            kind=self.spec.type.label,
+            field=self.spec.name,
+            what=Phrase(f"need.{_NEEDS.get(what, 'other')}", what),
+            got=shown(value),
+        )
+        return _Bad(where, message)
 
     def scalar(self, value: object, where: str = ".value") -> object:
         kind = self.spec.type
@@ -260,22 +276,49 @@ def parse_leaf(
     spec: FieldSpec | None = None
     name = raw.get("field")
     if not isinstance(name, str):
-        errors.append(FieldError(f"{path}.field", f"needs a field name, got {shown(name)}"))
+        errors.append(
+            FieldError(
+                f"{path}.field",
+                Phrase("condition.no_field", "needs a field name, got {got}", got=shown(name)),
+            )
+        )
     elif (spec := catalog.get(name)) is None:
         hint = suggestion(name, list(catalog))
-        errors.append(FieldError(f"{path}.field", f"unknown field {shown(name)}{hint}"))
+        errors.append(
+            FieldError(
+                f"{path}.field",
+                Phrase(
+                    "condition.unknown_field",
+                    "unknown field {name}{hint}",
+                    name=shown(name),
+                    hint=hint,
+                ),
+            )
+        )
     op_name = raw.get("op", MISSING)
     allowed = [str(o) for o in (OPS_BY_TYPE[spec.type] if spec else Op)]
     op = Op(op_name) if isinstance(op_name, str) and op_name in _OP_NAMES else None
     if op_name is MISSING:
-        errors.append(FieldError(f"{path}.op", f"is required (one of {', '.join(allowed)})"))
+        errors.append(
+            FieldError(
+                f"{path}.op",
+                Phrase("condition.no_op", "is required (one of {ops})", ops=", ".join(allowed)),
+            )
+        )
     elif op is None:
         hint = suggestion(op_name, allowed) if isinstance(op_name, str) else ""
         hint = hint or f" (one of {', '.join(allowed)})"
         errors.append(FieldError(f"{path}.op", f"unknown op {shown(op_name)}{hint}"))
     elif spec is not None and op not in OPS_BY_TYPE[spec.type]:
-        message = f"'{op}' does not apply to {spec.type.label} field '{spec.name}'"
-        errors.append(FieldError(f"{path}.op", f"{message} (use one of {', '.join(allowed)})"))
+        message = Phrase(
+            "condition.op_misfit",
+            "'{op}' does not apply to {kind} field '{field}' (use one of {ops})",
+            op=op,
+            kind=spec.type.label,
+            field=spec.name,
+            ops=", ".join(allowed),
+        )
+        errors.append(FieldError(f"{path}.op", message))
     if errors or spec is None or op is None:
         return None, errors
     value = raw.get("value", MISSING)

@@ -145,6 +145,10 @@ class Choice:
     # strategy whose scores follow from an order, like round robin's turns, need not
     # write a thousand of them down); None: ``scores`` has every one.
     scored: int | None = None
+    # The reason as a stable code and its values, for pages and the CLI to put in words
+    # (``reason`` is the English fallback): ``least_loaded`` {open, capacity, share, …}.
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,9 @@ class RuleTrace:
     rule_name: str
     result: str  # matched | no_match | disabled | outside_window | no_eligible_rep
     failed_condition: str | None = None
+    # ``failed_condition`` as data (``phrases.phrase_data``: key, values, the condition's
+    # tree), for pages to put in words; None in traces stored before it existed.
+    failed: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -190,3 +197,7 @@ class Decision:
     exclusions: tuple[Exclusion, ...] = ()
     state_before: dict[str, Any] = field(default_factory=dict)
     state_after: dict[str, Any] = field(default_factory=dict)
+    # ``reason`` as a stable code and its values (see ``Choice.code``); "" in decisions
+    # stored before codes existed, which pages read from the English ``reason``.
+    reason_code: str = ""
+    reason_params: dict[str, Any] = field(default_factory=dict)

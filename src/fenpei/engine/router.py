@@ -18,6 +18,7 @@ from random import Random
 from typing import Any, Protocol
 
 from fenpei.domain.customers import Customer
+from fenpei.domain.phrases import Phrase, phrase_data
 from fenpei.engine.conditions import Predicate
 from fenpei.engine.eligibility import (
     OFF_SHIFT,
@@ -253,7 +254,8 @@ def _first_match(
             continue
         if not compiled.matches(customer, now):
             failed = compiled.matches.first_failure(customer, now)
-            trace.append(RuleTrace(rule.id, rule.name, "no_match", failed))
+            data = phrase_data(failed) if isinstance(failed, Phrase) else None
+            trace.append(RuleTrace(rule.id, rule.name, "no_match", failed, data))
             continue
         trace.append(RuleTrace(rule.id, rule.name, "matched"))
         kind = rule.target.kind
@@ -266,6 +268,8 @@ def _first_match(
                     Outcome.pool,
                     f"rule '{rule.name}' sends it to pool {pool}",
                     pool=pool,
+                    reason_code="pool",
+                    reason_params={"pool": pool},
                     trace=tuple(trace),
                     exclusions=tuple(exclusions),
                 ),
@@ -277,6 +281,7 @@ def _first_match(
                     rule,
                     Outcome.queued,
                     f"rule '{rule.name}' holds it in the queue",
+                    reason_code="queue",
                     trace=tuple(trace),
                     exclusions=tuple(exclusions),
                 ),
@@ -289,6 +294,7 @@ def _first_match(
                 tuple(trace), rule=rule, eligible=tuple(eligible), exclusions=tuple(exclusions)
             )
         why = note or ("nobody in the target" if not reps else "nobody in the target is eligible")
+        why_code = "note" if note else ("nobody_in_target" if not reps else "nobody_eligible")
         trace[-1] = RuleTrace(rule.id, rule.name, "no_eligible_rep", why)
         if rule.fallback is Fallback.team_pool:
             team = rule.target.team_id if rule.target.kind is TargetKind.team else None
@@ -300,6 +306,8 @@ def _first_match(
                     Outcome.pool,
                     f"rule '{rule.name}': {why}; parked in pool {pool}",
                     pool=pool,
+                    reason_code="fallback_pool",
+                    reason_params={"pool": pool, "why": why_code, "note": why},
                     trace=tuple(trace),
                     exclusions=tuple(exclusions),
                 ),
@@ -311,6 +319,8 @@ def _first_match(
                     rule,
                     Outcome.queued,
                     f"rule '{rule.name}': {why}; queued until someone frees up",
+                    reason_code="fallback_queue",
+                    reason_params={"why": why_code, "note": why},
                     trace=tuple(trace),
                     exclusions=tuple(exclusions),
                 ),
@@ -320,6 +330,7 @@ def _first_match(
         final=Decision(
             outcome=Outcome.queued,
             reason="no rule could place the customer",
+            reason_code="no_rule",
             trace=tuple(trace),
             exclusions=tuple(exclusions),
         ),
@@ -343,6 +354,8 @@ def decide(found: Match, *, customer: Customer, state: Mapping[str, Any], rng: R
     return Decision(
         outcome=Outcome.assigned,
         reason=f"rule '{rule.name}' matched; {choice.reason}",
+        reason_code=choice.code,
+        reason_params=choice.params,
         rep_id=choice.rep_id,
         rule_id=rule.id,
         rule_name=rule.name,

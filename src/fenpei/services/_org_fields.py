@@ -18,6 +18,7 @@ from fenpei.domain.org import (
     SKILL_KINDS,
     Team,
 )
+from fenpei.domain.phrases import Phrase, length, too_long, whole_number
 from fenpei.domain.users import Role
 from fenpei.services.ports import UnitOfWork
 
@@ -36,7 +37,7 @@ def name_problem(value: object) -> str | None:
         or len(value.strip()) > 200
         or _has_nul(value)
     ):
-        return "must be 1 to 200 characters"
+        return length(1, 200)
     return None
 
 
@@ -44,25 +45,29 @@ def _limit(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LIMIT:
-        return f"must be a whole number from 0 to {MAX_LIMIT}, or empty for no limit"
+        return Phrase(
+            "limit",
+            "must be a whole number from 0 to {high}, or empty for no limit",
+            high=MAX_LIMIT,
+        )
     return None
 
 
 def _one_to_hundred(value: object) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
-        return "must be a whole number from 1 to 100"
+        return whole_number(1, 100)
     return None
 
 
 def _flag(value: object) -> str | None:
-    return None if isinstance(value, bool) else "must be true or false"
+    return None if isinstance(value, bool) else Phrase("flag", "must be true or false")
 
 
 def _email(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > 254 or email_problem(value):
-        return f"{value!r} is not an email address"
+        return Phrase("email", "{value!r} is not an email address", value=value)
     return None
 
 
@@ -175,9 +180,11 @@ def bounded(field: str, value: str | None, limit: int) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or _has_nul(value):
-        raise ValidationFailed.one(field, f"must be text of at most {limit} characters")
+        raise ValidationFailed.one(
+            field, Phrase("text_at_most", "must be text of at most {limit} characters", limit=limit)
+        )
     if len(value.strip()) > limit:
-        raise ValidationFailed.one(field, f"is longer than {limit} characters")
+        raise ValidationFailed.one(field, too_long(limit))
     return value.strip() or None
 
 

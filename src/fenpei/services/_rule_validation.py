@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.limits import date_problem, find_bad_value
+from fenpei.domain.phrases import Phrase, length, whole_number
 from fenpei.domain.rules import (
     MAX_REQUIRED_SKILLS,
     MAX_RULE_NUMBER,
@@ -59,21 +60,33 @@ def _target(raw: object, uow: UnitOfWork, errors: list[FieldError]) -> Target | 
     team_id = raw.get("team_id")
     if kind is TargetKind.reps:
         if not isinstance(rep_ids, list) or not rep_ids or not all(_is_id(i) for i in rep_ids):
-            errors.append(FieldError("target.rep_ids", "list at least one rep id"))
+            errors.append(
+                FieldError("target.rep_ids", Phrase("rule.no_reps", "list at least one rep id"))
+            )
         else:
             known = {rep.id for rep in uow.reps.all()}  # one query, however many are named
             errors += [
-                FieldError(f"target.rep_ids[{position}]", f"rep {rep_id} does not exist")
+                FieldError(
+                    f"target.rep_ids[{position}]",
+                    Phrase("rule.no_such_rep", "rep {id} does not exist", id=rep_id),
+                )
                 for position, rep_id in enumerate(rep_ids)
                 if rep_id not in known
             ]
     if kind is TargetKind.team and (not _is_id(team_id) or uow.teams.get(team_id) is None):
-        errors.append(FieldError("target.team_id", f"team {team_id!r} does not exist"))
+        missing = Phrase("rule.no_such_team", "team {id!r} does not exist", id=team_id)
+        errors.append(FieldError("target.team_id", missing))
     skill = raw.get("skill")
     if kind is TargetKind.skill and (not isinstance(skill, str) or not skill.strip()):
-        errors.append(FieldError("target.skill", "name a skill (industries:retail) or a tag"))
+        errors.append(
+            FieldError(
+                "target.skill", Phrase("rule.skill", "name a skill (industries:retail) or a tag")
+            )
+        )
     if not isinstance(raw.get("include_subteams", True), bool):
-        errors.append(FieldError("target.include_subteams", "must be true or false"))
+        errors.append(
+            FieldError("target.include_subteams", Phrase("flag", "must be true or false"))
+        )
     match_on = raw.get("match_on", list(MATCH_KEYS))
     if (
         not isinstance(match_on, list)
@@ -83,7 +96,7 @@ def _target(raw: object, uow: UnitOfWork, errors: list[FieldError]) -> Target | 
         errors.append(FieldError("target.match_on", f"use some of {', '.join(MATCH_KEYS)}"))
     pool = raw.get("pool")
     if pool is not None and (not isinstance(pool, str) or not 1 <= len(pool) <= 100):
-        errors.append(FieldError("target.pool", "must be 1 to 100 characters"))
+        errors.append(FieldError("target.pool", length(1, 100)))
     if unknown := set(raw) - _TARGET_KEYS:
         errors.append(FieldError("target", f"unknown keys {', '.join(sorted(unknown))}"))
     if errors:
@@ -228,19 +241,25 @@ def engine_rule(uow: UnitOfWork, rule: Rule, *, check_refs: bool = False) -> Rou
         or rule.name != rule.name.strip()
         or not 1 <= len(rule.name) <= 200
     ):
-        errors.append(FieldError("name", "must be 1 to 200 characters, without outer spaces"))
+        errors.append(
+            FieldError(
+                "name",
+                Phrase("rule.name", "must be {low} to {high} characters, without outer spaces",
+                       low=1, high=200),
+            )
+        )  # fmt: skip
     if not isinstance(rule.enabled, bool):
-        errors.append(FieldError("enabled", "must be true or false"))
+        errors.append(FieldError("enabled", Phrase("flag", "must be true or false")))
     if rule.fallback_pool is not None and (
         not isinstance(rule.fallback_pool, str) or not 1 <= len(rule.fallback_pool) <= 100
     ):
-        errors.append(FieldError("fallback_pool", "must be 1 to 100 characters"))
+        errors.append(FieldError("fallback_pool", length(1, 100)))
     if (
         isinstance(rule.priority, bool)
         or not isinstance(rule.priority, int)
         or not 0 <= rule.priority <= 1_000_000
     ):
-        errors.append(FieldError("priority", "must be a whole number from 0 to 1000000"))
+        errors.append(FieldError("priority", whole_number(0, 1_000_000)))
     if "conditions" not in oversize:
         try:
             parse_conditions(rule.conditions, field_catalog(uow.custom_fields.all()))

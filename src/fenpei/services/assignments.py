@@ -16,6 +16,7 @@ from fenpei.domain.errors import (
     ValidationFailed,
 )
 from fenpei.domain.org import Rep
+from fenpei.domain.phrases import too_long
 from fenpei.domain.users import Actor
 from fenpei.engine.capacity import Usage, capacity_breach
 from fenpei.services import _audit, scope
@@ -61,7 +62,7 @@ def _clean_reason(reason: str | None, *, required: bool) -> str | None:
             "reason", "a reason is required to take a customer from its current owner"
         )
     if len(text) > MAX_REASON:
-        raise ValidationFailed.one("reason", f"is longer than {MAX_REASON} characters")
+        raise ValidationFailed.one("reason", too_long(MAX_REASON))
     return text or None
 
 

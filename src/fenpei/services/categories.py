@@ -8,6 +8,7 @@ from datetime import datetime
 
 from fenpei.domain.categories import CUSTOMER_FIELD_OF_CATEGORY, Category, CategoryValue
 from fenpei.domain.errors import Conflict, FieldError, NotFound, UsedByRules, ValidationFailed
+from fenpei.domain.phrases import Phrase, length
 from fenpei.domain.rules import Rule
 from fenpei.domain.users import Actor
 from fenpei.services import _audit, _category_rules, rules
@@ -76,7 +77,7 @@ def _text(field: str, text: str) -> str:
     # PostgreSQL stores no NUL character: refused here rather than with a 500.
     stripped = text.strip()
     if not stripped or len(stripped) > 100 or "\x00" in stripped:
-        raise ValidationFailed.one(field, "must be 1 to 100 characters")
+        raise ValidationFailed.one(field, length(1, 100))
     return stripped
 
 
@@ -185,7 +186,9 @@ def merge_values(
         (v for v in uow.categories.values(category.id or 0) if v.code == into), None
     )
     if target_value is None:
-        raise ValidationFailed.one("into", f"{key} has no value {into!r}")
+        raise ValidationFailed.one(
+            "into", Phrase("category.no_value", "{key} has no value {code!r}", key=key, code=into)
+        )
     if not target_value.usable:
         raise ValidationFailed.one("into", f"{into!r} is retired or merged")
     if source_value.merged_into_id is not None:
@@ -281,14 +284,11 @@ class CategoryIndex:
     strict: dict[str, bool]
     usable: dict[str, list[CategoryValue]]
     filterable: dict[str, list[CategoryValue]] = dataclass_field(default_factory=dict)
-    labels: dict[str, dict[str, str]] = dataclass_field(default_factory=dict)
+    by_code: dict[str, dict[str, CategoryValue]] = dataclass_field(default_factory=dict)
 
-    def label_of(self, key: str, code: object) -> str:
-        """The label people see for ``key``'s stored ``code`` (the code itself when the
-        dimension does not know it: free-text dimensions hold any text)."""
-        if code is None or code == "":
-            return ""
-        return self.labels.get(key, {}).get(str(code), str(code))
+    def value(self, key: str, code: str) -> CategoryValue | None:
+        """The value ``key`` stores as ``code`` (retired and merged ones too), or None."""
+        return self.by_code.get(key, {}).get(code)
 
     def resolve(self, fields: dict[str, object], *, prefix: str = "") -> list[FieldError]:
         """Replace labels by codes in ``fields``; list values a strict dimension lacks."""
@@ -307,7 +307,16 @@ class CategoryIndex:
             elif self.strict[key]:
                 allowed = ", ".join(v.code for v in self.usable[key]) or "none defined"
                 errors.append(
-                    FieldError(prefix + field, f"{raw!r} is not a {key} (one of {allowed})")
+                    FieldError(
+                        prefix + field,
+                        Phrase(
+                            "category.not_one_of",
+                            "{value!r} is not a {key} (one of {allowed})",
+                            value=raw,
+                            key=key,
+                            allowed=allowed,
+                        ),
+                    )
                 )
         return errors
 
@@ -317,12 +326,12 @@ def load_category_index(uow: UnitOfWork) -> CategoryIndex:
     categories = {c.id: c for c in uow.categories.all() if c.id is not None}
     usable: dict[str, list[CategoryValue]] = {c.key: [] for c in categories.values()}
     retired: dict[str, list[CategoryValue]] = {c.key: [] for c in categories.values()}
-    labels: dict[str, dict[str, str]] = {c.key: {} for c in categories.values()}
+    by_code: dict[str, dict[str, CategoryValue]] = {c.key: {} for c in categories.values()}
     for value in uow.categories.all_values():
         if value.category_id not in categories:
             continue
         key = categories[value.category_id].key
-        labels[key][value.code] = value.label
+        by_code[key][value.code] = value
         if value.usable:
             usable[key].append(value)
         elif value.merged_into_id is None:  # a merged value has no customers left
@@ -331,5 +340,5 @@ def load_category_index(uow: UnitOfWork) -> CategoryIndex:
         strict={c.key: c.strict for c in categories.values()},
         usable=usable,
         filterable={key: usable[key] + retired[key] for key in usable},
-        labels=labels,
+        by_code=by_code,
     )

@@ -32,6 +32,9 @@ MILLION = Decimal(1_000_000)
 Progress = Callable[[int, int], None]
 Row = tuple[int, dict[str, str]]  # (line number in the file, column -> stripped text)
 
+# The reason stored with an owner the data set gave (pages show it in their words).
+IMPORTED_OWNER_REASON = "Maven CRM import: owner in the source data"
+
 
 @dataclass(frozen=True)
 class MavenData:
@@ -282,7 +285,7 @@ class _MavenImport:
                     method=AssignMethod.import_,
                     at=c.assigned_at or self.now,
                     actor=self.actor.name,
-                    reason="Maven CRM import: owner in the source data",
+                    reason=IMPORTED_OWNER_REASON,
                     explanation={"kind": "import", "file": "sales_pipeline.csv", "line": line},
                 )
                 for line, c in batch

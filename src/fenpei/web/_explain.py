@@ -1,10 +1,12 @@
 """An assignment's stored explanation as a short list of translated lines for people.
 
 The engine stores each decision as data (``engine/explain.py``: trace, exclusions,
-candidates, chosen) with its reasons as English phrases; hand-made assignments store who
-chose whom. Here both become lines such as "Rule #3 'East' matched: region = East ✓" or
-"Alice excluded: at capacity, 40/40 open customers", in the page's language. A phrase this
-module does not know is shown as the engine wrote it rather than dropped.
+candidates, chosen) with its reason as a code and values (``reason_code``, put in words
+by ``_reasons.py``) and as an English phrase, the only form older decisions have;
+hand-made assignments store who chose whom. Here both become lines such as "Rule #3
+'East' matched: region = East ✓" or "Alice excluded: at capacity, 40/40 open customers",
+in the page's language. A phrase this module does not know is shown as the engine wrote
+it rather than dropped.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fenpei.domain.users import SYSTEM
 from fenpei.http.schemas import AssignmentRead
+from fenpei.web._reasons import coded_reason, queue_reason_text
 from fenpei.web.i18n import Translate
 
 MAX_SKIPPED_SHOWN = 5
@@ -41,6 +45,11 @@ class Line:
     kind: str
     text: str
     checks: list[str] = field(default_factory=list)
+
+
+def actor_name(t: Translate, actor: str | None) -> str:
+    """Who acted, as a person reads it: the system's own jobs are "系统" / "system"."""
+    return t("actor.system") if actor == SYSTEM.name else actor or ""
 
 
 def capacity_text(t: Translate, breach: str) -> str:
@@ -140,20 +149,23 @@ def explain_lines(
     if "outcome" in data:
         return _routed(t, data, record, conditions_of)
     kind = data.get("kind")
+    actor = actor_name(t, record.actor)
     lines: list[Line] = []
     if kind in ("manual", "transfer"):
         key = "why.by_hand_transfer" if kind == "transfer" else "why.by_hand"
-        lines.append(Line("manual", t(key, actor=record.actor, rep=data.get("chosen", ""))))
+        lines.append(Line("manual", t(key, actor=actor, rep=data.get("chosen", ""))))
     elif kind == "bulk":
         reps = ", ".join(str(name) for name in data.get("spread_over", []))
         lines.append(
             Line(
                 "manual",
-                t("why.bulk", actor=record.actor, count=data.get("batch_size", 1), reps=reps),
+                t("why.bulk", actor=actor, count=data.get("batch_size", 1), reps=reps),
             )
         )
+    elif kind == "import" and data.get("file"):
+        lines.append(Line("manual", t("why.import", file=data["file"], line=data.get("line", "?"))))
     else:
-        lines.append(Line("manual", t("why.other", actor=record.actor)))
+        lines.append(Line("manual", t("why.other", actor=actor)))
     usage, capacity = data.get("usage_before") or {}, data.get("capacity") or {}
     if usage.get("open") is not None and capacity.get("open") is not None and data.get("chosen"):
         load = t("why.load_before", rep=data["chosen"], used=usage["open"], limit=capacity["open"])
@@ -204,18 +216,59 @@ def _routed(
             ),
             record.to_rep_name,
         )
-        why = strategy_text(t, data.get("strategy"), str(data.get("reason", "")))
-        lines.append(Line("chosen", t("why.chosen", rep=chosen or "", why=why)))
+        lines.append(Line("chosen", t("why.chosen", rep=chosen or "", why=reason_words(t, data))))
     else:
-        lines.append(Line("note", str(data.get("reason", ""))))
+        lines.append(Line("note", reason_words(t, data)))
     return lines
+
+
+def reason_words(t: Translate, data: Mapping[str, Any]) -> str:
+    """A stored decision's reason in words: from its code, else from its English phrase."""
+    code = str(data.get("reason_code") or "")
+    if code and (words := coded_reason(t, code, data.get("reason_params") or {})):
+        return words
+    reason = str(data.get("reason", ""))
+    if data.get("outcome") == "assigned":
+        return strategy_text(t, data.get("strategy"), reason)
+    return queue_reason_text(t, reason)
+
+
+def failed_text(t: Translate, data: object, fallback: str | None) -> str:
+    """Why a rule did not match, from the trace's data (``failed``) when it has it, else
+    its English ``failed_condition`` (traces stored before the data existed)."""
+    words = _failed_words(t, data) if isinstance(data, Mapping) else None
+    return words if words is not None else fallback or ""
+
+
+def _was(t: Translate, was: object) -> str:
+    if isinstance(was, Mapping):
+        return t("why.value_empty") if was.get("key") == "value.empty" else str(was.get("text"))
+    return str(was)
+
+
+def _failed_words(t: Translate, data: Mapping[str, Any]) -> str | None:
+    key, values = data.get("key"), data.get("values") or {}
+    tree = values.get("tree")
+    if key in ("failed.leaf", "failed.not_was") and isinstance(tree, Mapping):
+        condition = _condition(t, tree if key == "failed.leaf" else {"not": tree})
+        return t("why.failed_was", condition=condition, was=_was(t, values.get("was")))
+    if key == "failed.not" and isinstance(tree, Mapping):
+        return t("why.failed_matched", condition=_condition(t, {"not": tree}))
+    if key == "failed.none_of":
+        parts = [
+            _failed_words(t, part) or str(part.get("text", ""))
+            for part in values.get("each") or []
+            if isinstance(part, Mapping)
+        ]
+        return t("why.failed_none_of", parts=t("why.failed_separator").join(parts))
+    return None
 
 
 def _skip_reason(t: Translate, step: Mapping[str, Any]) -> str:
     result = str(step.get("result", ""))
     failed = step.get("failed_condition")
     if result == "no_match" and failed:
-        return t("why.not_met", condition=str(failed))
+        return t("why.not_met", condition=failed_text(t, step.get("failed"), str(failed)))
     if result == "no_eligible_rep":
         return t("why.no_eligible", detail=str(failed or ""))
     key = "why.result_" + result

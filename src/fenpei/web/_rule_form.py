@@ -18,12 +18,14 @@ from starlette.datastructures import FormData
 from fenpei.domain.categories import CUSTOMER_FIELD_OF_CATEGORY
 from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.limits import load_json
+from fenpei.domain.phrases import Phrase, whole_number
 from fenpei.domain.rules import Rule
 from fenpei.engine.conditions import OPS_BY_TYPE
 from fenpei.engine.fields import FieldSpec
 from fenpei.engine.model import Fallback, TargetKind
 from fenpei.engine.strategies import STRATEGIES
 from fenpei.services.categories import CategoryIndex
+from fenpei.web._said import said
 from fenpei.web.i18n import Translate
 
 MATCH_KEYS = ("company", "email_domain", "phone")
@@ -137,7 +139,7 @@ class RuleForm:
         if re.fullmatch(r"-?[0-9]{1,10}", priority):
             fields["priority"] = int(priority)
         else:
-            errors.append(FieldError("priority", "must be a whole number from 0 to 1000000"))
+            errors.append(FieldError("priority", whole_number(0, 1_000_000)))
         for key, raw in (
             ("conditions", self.conditions),
             ("strategy_options", self.strategy_options),
@@ -175,7 +177,9 @@ def customer_fields(form: FormData) -> tuple[dict[str, object], list[FieldError]
         if isinstance(loaded, dict):
             fields.update(loaded)
         elif not errors:
-            errors.append(FieldError("customer_json", "must be a JSON object {…}"))
+            errors.append(
+                FieldError("customer_json", Phrase("json.object", "must be a JSON object {…}"))
+            )
     for name in TESTER_FIELDS:
         value = form.get(f"customer_{name}")
         if not isinstance(value, str) or not value.strip():
@@ -184,7 +188,7 @@ def customer_fields(form: FormData) -> tuple[dict[str, object], list[FieldError]
             try:
                 fields[name] = int(value) if value.strip().lstrip("-").isdigit() else float(value)
             except ValueError:
-                errors.append(FieldError(f"customer.{name}", "must be a number"))
+                errors.append(FieldError(f"customer.{name}", Phrase("number", "must be a number")))
         elif name == "tags":
             fields[name] = [tag.strip() for tag in value.split(",") if tag.strip()]
         else:
@@ -228,9 +232,10 @@ def strategies() -> list[str]:
     return list(STRATEGIES)
 
 
-def error_map(errors: Sequence[FieldError]) -> dict[str, str]:
-    """Errors by path; two for one path are joined."""
+def error_map(errors: Sequence[FieldError], t: Translate) -> dict[str, str]:
+    """Errors by path, in the page's words; two for one path are joined."""
     found: dict[str, str] = {}
     for error in errors:
-        found[error.field] = "; ".join(filter(None, (found.get(error.field), error.message)))
+        message = said(t, error.message)
+        found[error.field] = "; ".join(filter(None, (found.get(error.field), message)))
     return found

@@ -24,6 +24,7 @@ from fenpei.services import assignments, customers, scope
 from fenpei.services.categories import load_category_index
 from fenpei.services.ports import CustomerQuery, UnitOfWork
 from fenpei.web import pages_customers_actions, pages_customers_bulk
+from fenpei.web._category_words import labeller
 from fenpei.web._customer_list import PAGE_SIZE, POOL, SORTABLE, ListFilters, page_size
 from fenpei.web._explain import explain_lines
 from fenpei.web.i18n import translator
@@ -49,14 +50,14 @@ def home() -> RedirectResponse:
 def choices(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
     """What the filter and assignment selects offer: reps and teams in the actor's scope,
     the values of each category a filter may pick (retired ones too: customers keep them),
-    and ``label_of(key, code)`` to show a stored code by its label."""
+    and ``label_of(t, key, code)`` to show a stored code by its label."""
     visible = scope.data_scope(uow=uow, actor=actor)
     index = load_category_index(uow)
     return {
         "reps": [r for r in uow.reps.all() if visible.covers_rep(r)],
         "teams": [t for t in uow.teams.all() if visible.covers_team(t.id)],
         "category_values": index.filterable,
-        "label_of": index.label_of,
+        "label_of": labeller(index),
         "stages": list(Stage),
         "can_assign": actor.role in scope.WRITERS,
     }
@@ -231,7 +232,7 @@ def my_customers_page(
         "active": "my",
         "has_rep": user.rep_id is not None,
         "customers": customer_reads(found, Names(uow)),
-        "label_of": load_category_index(uow).label_of,
+        "label_of": labeller(load_category_index(uow)),
         "new_ids": {c.id for c in found if c.assigned_at is not None and c.assigned_at > new_since},
         "new_total": new_total,
         "total": total,

@@ -16,6 +16,7 @@ from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.services import categories
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.scope import require_admin
+from fenpei.web._said import said
 from fenpei.web.i18n import translator
 from fenpei.web.rendering import page_language, render
 
@@ -163,9 +164,10 @@ def restore_value(
 
 def _say(message: str, request: Request) -> str:
     """The service's message, in the page's language where it is the common one."""
+    t = translator(page_language(request))
     if message == "must be 1 to 100 characters":
-        return translator(page_language(request))("categories.error.text")
-    return message
+        return t("categories.error.text")
+    return said(t, message)
 
 
 _ACTIONS = frozenset({"add", "rename", "merge", "retire", "restore"})

@@ -24,6 +24,7 @@ from fenpei.services import assignments, customers, intake, scope
 from fenpei.services.categories import load_category_index
 from fenpei.services.ports import UnitOfWork
 from fenpei.web._explain import capacity_text
+from fenpei.web._said import said
 from fenpei.web.i18n import Translate, translator
 from fenpei.web.rendering import is_htmx, page_language, render, safe_next
 
@@ -74,7 +75,7 @@ def _field_messages(t: Translate, errors: list[FieldError]) -> dict[str, str]:
     """Errors by field, for showing next to each input ("is required" translated)."""
     shown: dict[str, str] = {}
     for error in errors:
-        text = t("new.required") if error.message == "is required" else error.message
+        text = t("new.required") if error.message == "is required" else said(t, error.message)
         shown.setdefault(error.field.split("[")[0], text)
     return shown
 

@@ -18,7 +18,9 @@ from fenpei.domain.users import Actor, Role, User
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.services.notifications import preferences
 from fenpei.services.ports import UnitOfWork
-from fenpei.web.rendering import render
+from fenpei.web._said import said
+from fenpei.web.i18n import Translate, translator
+from fenpei.web.rendering import page_language, render
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/account/notifications"
@@ -30,12 +32,12 @@ RoleParam = Annotated[Role, Path()]
 _DONE = frozenset({"saved", "defaults"})
 
 
-def _errors(exc: ValidationFailed) -> dict[str, str]:
+def _errors(exc: ValidationFailed, t: Translate) -> dict[str, str]:
     """Field -> message; ``email_events[2]`` and the like are shown by the events."""
     found: dict[str, str] = {}
     for error in exc.errors:
         field = "email_events" if error.field.startswith("email_events") else error.field
-        found[field] = "; ".join(filter(None, [found.get(field), error.message]))
+        found[field] = "; ".join(filter(None, [found.get(field), said(t, error.message)]))
     return found
 
 
@@ -102,7 +104,15 @@ def save_preferences(
             "mode": mode, "email_events": email_events or [], "quiet_start": quiet_start,
             "quiet_end": quiet_end, "digest": bool(digest),
         }  # fmt: skip
-        return _page(request, uow, user, actor, failed=_errors(exc), values=values, status_code=422)
+        return _page(
+            request,
+            uow,
+            user,
+            actor,
+            failed=_errors(exc, translator(page_language(request))),
+            values=values,
+            status_code=422,
+        )
     return RedirectResponse(f"{PAGE}?done=saved", status_code=303)
 
 
@@ -120,6 +130,12 @@ def save_role_default(
     except ValidationFailed as exc:
         uow.rollback()
         return _page(
-            request, uow, user, actor, failed=_errors(exc), failed_role=role, status_code=422
+            request,
+            uow,
+            user,
+            actor,
+            failed=_errors(exc, translator(page_language(request))),
+            failed_role=role,
+            status_code=422,
         )
     return RedirectResponse(f"{PAGE}?done=defaults", status_code=303)

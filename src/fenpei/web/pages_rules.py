@@ -14,8 +14,8 @@ from starlette.datastructures import FormData
 from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.rules import Rule
 from fenpei.domain.users import Actor
-from fenpei.engine.conditions import describe, parse_conditions
-from fenpei.engine.explain import explain
+from fenpei.engine.conditions import parse_conditions
+from fenpei.engine.explain import decision_json
 from fenpei.engine.fields import FieldSpec, field_catalog
 from fenpei.engine.model import Fallback, TargetKind
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
@@ -24,6 +24,8 @@ from fenpei.http.reads import Names
 from fenpei.services import rule_tester, rules, scope
 from fenpei.services.categories import load_category_index
 from fenpei.services.ports import UnitOfWork
+from fenpei.web._conditions_text import conditions_words
+from fenpei.web._explain import reason_words
 from fenpei.web._rule_form import (
     MATCH_KEYS,
     TESTER_FIELDS,
@@ -34,6 +36,7 @@ from fenpei.web._rule_form import (
     form_id,
     strategies,
 )
+from fenpei.web._said import said
 from fenpei.web._score_words import factors_text
 from fenpei.web.i18n import Translate, number_formatter, translator
 from fenpei.web.rendering import is_htmx, page_language, render
@@ -62,7 +65,7 @@ def conditions_text(rule: Rule, catalog: Mapping[str, FieldSpec], t: Translate) 
     if not rule.conditions:
         return t("rules.builder.always")
     try:
-        return describe(parse_conditions(rule.conditions, catalog))
+        return conditions_words(t, parse_conditions(rule.conditions, catalog))
     except ValidationFailed:
         return t("rules.conditions_broken")
 
@@ -210,7 +213,7 @@ def _editor(
         "rule": rule,
         "form": form,
         "read_only": not actor.is_admin,
-        "errors": error_map(errors),
+        "errors": error_map(errors, _t(request)),
         "error_list": list(errors),
         "teams": teams,
         "reps": [(rep, team_names.get(rep.team_id)) for rep in reps if rep.active],
@@ -275,7 +278,7 @@ def _draft(form: FormData, uow: UnitOfWork) -> tuple[dict[str, Any], list[FieldE
 
 
 @router.post("/rules/check")
-def check_rule(form: FormDep, uow: UowDep, actor: CurrentActor) -> JSONResponse:
+def check_rule(request: Request, form: FormDep, uow: UowDep, actor: CurrentActor) -> JSONResponse:
     """Validate the editor's draft as saving would, saving nothing: ``{"errors": […]}``
     with JSON paths (``conditions.all[1].value``) and the conditions in words."""
     scope.require_rule_reader(actor, "check assignment rules")
@@ -288,8 +291,11 @@ def check_rule(form: FormDep, uow: UowDep, actor: CurrentActor) -> JSONResponse:
     if not any(e.field.startswith("conditions") for e in errors):
         catalog = field_catalog(uow.custom_fields.all())
         conditions = fields.get("conditions", {})
-        words = describe(parse_conditions(conditions, catalog)) if conditions else None
-    body = {"errors": [{"field": e.field, "message": e.message} for e in errors], "words": words}
+        parsed = parse_conditions(conditions, catalog) if conditions else None
+        words = conditions_words(_t(request), parsed) if parsed is not None else None
+    t = _t(request)
+    shown = [{"field": e.field, "message": said(t, e.message)} for e in errors]
+    body = {"errors": shown, "words": words}
     return JSONResponse(body)
 
 
@@ -314,6 +320,8 @@ def try_rule(
     scope.require_rule_reader(actor, "try assignment rules")
     fields, errors, rule_id = _draft(form, uow)
     customer, customer_errors = customer_fields(form)
+    if not str(customer.get("name") or "").strip():  # a rule may test it: in the page's words
+        customer["name"] = _t(request)("rules.tester.unnamed")
     errors += customer_errors
     trial = None
     if not errors:
@@ -338,7 +346,7 @@ def try_rule(
         "errors": errors,
         "is_draft": decision is not None and decision.rule_id == draft_id,
         "rep_name": names.rep(decision.rep_id) if decision else None,
-        "explanation": explain(decision) if decision else "",
+        "explanation": reason_words(_t(request), decision_json(decision)) if decision else "",
         "draft_id": draft_id,
         **(_trial_words(request, trial, names) if trial else {}),
     }

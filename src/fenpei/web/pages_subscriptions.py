@@ -21,7 +21,8 @@ from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.http.fields import MAX_ID, MAX_OFFSET
 from fenpei.services.notifications import subscriptions
 from fenpei.services.ports import UnitOfWork
-from fenpei.web.i18n import translator
+from fenpei.web._said import said
+from fenpei.web.i18n import Translate, translator
 from fenpei.web.pages_notifications import error_text
 from fenpei.web.rendering import page_language, render
 
@@ -35,12 +36,12 @@ LOG_PAGE = 20
 _DONE = frozenset({"created", "saved", "deleted", "test"})
 
 
-def _errors(exc: ValidationFailed) -> dict[str, str]:
+def _errors(exc: ValidationFailed, t: Translate) -> dict[str, str]:
     """Field -> message; ``events[2]`` and the like are shown by the events."""
     found: dict[str, str] = {}
     for error in exc.errors:
         field = "events" if error.field.startswith("events") else error.field
-        found[field] = "; ".join(filter(None, [found.get(field), error.message]))
+        found[field] = "; ".join(filter(None, [found.get(field), said(t, error.message)]))
     return found
 
 
@@ -93,7 +94,13 @@ def create_subscription(
         uow.rollback()
         values = {"name": name, "url": url, "events": events or [], "active": active}
         return _list_page(
-            request, uow, user, actor, failed=_errors(exc), values=values, status_code=422
+            request,
+            uow,
+            user,
+            actor,
+            failed=_errors(exc, translator(page_language(request))),
+            values=values,
+            status_code=422,
         )
     return _list_page(request, uow, user, actor, created=made, done="created")
 
@@ -174,7 +181,7 @@ def update_subscription(
         values = {"url": url, "events": events or [], "active": active}
         return _detail_page(
             request, uow, user, actor, subscription_id,
-            failed=_errors(exc), values=values, status_code=422,
+            failed=_errors(exc, translator(page_language(request))), values=values, status_code=422,
         )  # fmt: skip
     return RedirectResponse(f"/admin/subscriptions/{subscription_id}?done=saved", 303)
 

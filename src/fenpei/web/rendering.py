@@ -20,7 +20,10 @@ from fenpei.domain.users import User
 from fenpei.http.csrf import CSRF_FIELD, page_token, set_csrf_cookie
 from fenpei.http.deps import get_session_user
 from fenpei.http.sessions import SESSION_COOKIE
-from fenpei.web._explain import exclusion_text
+from fenpei.web._category_words import category_name, value_label
+from fenpei.web._explain import actor_name, exclusion_text, failed_text
+from fenpei.web._reasons import pool_name, queue_reason_text
+from fenpei.web._said import said, stored_reason
 from fenpei.web.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,
@@ -67,6 +70,14 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters["local_date"] = lambda value: local(value, "%Y-%m-%d")
     env.globals["csrf_input"] = csrf_input
     env.globals["exclusion_text"] = exclusion_text
+    env.globals["value_label"] = value_label
+    env.globals["category_name"] = category_name
+    env.globals["actor_name"] = actor_name
+    env.globals["said"] = said
+    env.globals["stored_reason"] = stored_reason
+    env.globals["failed_text"] = failed_text
+    env.globals["queue_reason_text"] = queue_reason_text
+    env.globals["pool_name"] = pool_name
     return Jinja2Templates(env=env)
 
 
@@ -202,7 +213,7 @@ def _field_errors(t: Translate, body: dict[str, Any]) -> list[dict[str, str]]:
             "field": e.get("field", ""),
             "message": t(_LIMIT_MESSAGE_KEYS[e["message"]])
             if e.get("message") in _LIMIT_MESSAGE_KEYS
-            else e.get("message", ""),
+            else said(t, e.get("message", "")),
         }
         for e in body.get("errors", [])
     ]

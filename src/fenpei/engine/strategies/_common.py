@@ -9,6 +9,7 @@ from fractions import Fraction
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
+from fenpei.domain.phrases import Phrase
 from fenpei.engine.model import RepState
 
 if TYPE_CHECKING:
@@ -55,6 +56,16 @@ def describe_load(candidate: RepState, options: Mapping[str, Any]) -> str:
     return f"{open_count}/{capacity} open ({share}{default})"
 
 
+def load_params(candidate: RepState, options: Mapping[str, Any]) -> dict[str, Any]:
+    """``describe_load`` as values: open, capacity, share (0..1), default (capacity)."""
+    return {
+        "open": candidate.usage.open_count,
+        "capacity": capacity_of(candidate, options),
+        "share": float(load(candidate, options)),
+        "default": candidate.rep.max_open is None,
+    }
+
+
 def waiting_key(candidate: RepState) -> tuple[bool, datetime, int]:
     """Sorts the rep waiting longest first: never assigned, then oldest assignment, then id."""
     last = candidate.last_assigned_at
@@ -82,8 +93,9 @@ def by_id(candidates: Collection[RepState]) -> list[RepState]:
 def unknown_options(options: Mapping[str, Any], allowed: Collection[str]) -> list[str]:
     """A problem for every option the strategy does not take."""
     known = ", ".join(sorted(allowed)) if allowed else "none"
+    text = "{name}: unknown option (this strategy takes: {known})"
     return [
-        f"{name}: unknown option (this strategy takes: {known})"
+        Phrase("strategy.unknown_option", text, name=name, known=known)
         for name in options
         if name not in allowed
     ]
@@ -94,5 +106,6 @@ def default_capacity_problems(options: Mapping[str, Any]) -> list[str]:
         return []
     value = options["default_capacity"]
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return [f"default_capacity: must be a whole number ≥ 1, got {value!r}"]
+        text = "default_capacity: must be a whole number ≥ 1, got {got!r}"
+        return [Phrase("strategy.default_capacity", text, got=value)]
     return []

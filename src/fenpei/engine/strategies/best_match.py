@@ -69,22 +69,29 @@ def _score(
     customer: Customer,
     weights: Mapping[str, float],
     options: Mapping[str, Any],
+    parts: list[dict[str, Any]],
 ) -> tuple[float, list[str]]:
-    """The rep's fit for the customer and what made it up, in words."""
+    """The rep's fit for the customer and what made it up, in words (and as values, added
+    to ``parts``)."""
     score, why = 0.0, []
     for what, value in _wanted(customer).items():
         if _has_skill(candidate, what, value):
             score += weights[what]
             why.append(f"{what} {value} ✓")
+            parts.append({"kind": "skill", "what": what, "value": value})
     target = _target(customer.level, options)
     if target is not None:
         seniority = candidate.rep.seniority
         fit = max(0.0, 1 - abs(target - seniority) / SENIORITY_RANGE)
         score += weights["seniority"] * fit
         why.append(f"seniority {seniority} for level {customer.level} (fit {fit:.2f})")
+        parts.append(
+            {"kind": "seniority", "seniority": seniority, "level": customer.level, "fit": fit}
+        )
     share = float(load(candidate, options))
     score -= weights["load"] * share
     why.append(f"load {share:.0%}")
+    parts.append({"kind": "load", "share": share})
     return score, why
 
 
@@ -111,7 +118,8 @@ class BestMatch:
         rng: Random,
     ) -> Choice:
         weights = _weights(options)
-        explained = {c.id: _score(c, customer, weights, options) for c in candidates}
+        parts: dict[int, list[dict[str, Any]]] = {c.id: [] for c in candidates}
+        explained = {c.id: _score(c, customer, weights, options, parts[c.id]) for c in candidates}
         # Rounded so that float noise never decides between two equally good reps.
         scores = {rep_id: round(score, 6) + 0.0 for rep_id, (score, _) in explained.items()}
         chosen, _ = pick_lowest(candidates, {rep_id: -s for rep_id, s in scores.items()})
@@ -120,6 +128,8 @@ class BestMatch:
             rep_id=chosen.id,
             scores=scores,
             reason=f"best match {round(scores[chosen.id], 2) + 0.0:g}: {', '.join(why)}",
+            code="best_match",
+            params={"score": scores[chosen.id], "parts": parts[chosen.id]},
         )
 
     def option_problems(self, options: Mapping[str, Any]) -> list[str]:

@@ -12,6 +12,7 @@ from fenpei.engine.strategies._common import (
     default_capacity_problems,
     describe_load,
     load,
+    load_params,
     pick_lowest,
     unknown_options,
 )
@@ -44,6 +45,8 @@ class LeastLoaded:
             rep_id=chosen.id,
             scores={rep_id: float(1 - share) for rep_id, share in loads.items()},
             reason=f"least loaded: {describe_load(chosen, options)}{tie}",
+            code="least_loaded",
+            params={**load_params(chosen, options), "tie": bool(tie)},
         )
 
     def option_problems(self, options: Mapping[str, Any]) -> list[str]:

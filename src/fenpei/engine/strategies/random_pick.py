@@ -33,6 +33,7 @@ class RandomPick:
         rng: Random,
     ) -> Choice:
         ordered = by_id(candidates)
+        params: dict[str, Any]
         if options.get("weighted") is True:
             weights = [max(1, c.rep.weight) for c in ordered]
             chosen = rng.choices(ordered, weights=weights, k=1)[0]
@@ -40,11 +41,13 @@ class RandomPick:
             scores = {c.id: w / total for c, w in zip(ordered, weights, strict=True)}
             weight = max(1, chosen.rep.weight)
             reason = f"weighted random draw: weight {weight} of {total} ({weight / total:.0%})"
+            code, params = "random.weighted", {"weight": weight, "total": total}
         else:
             chosen = rng.choice(ordered)
             scores = {c.id: 1 / len(ordered) for c in ordered}
             reason = f"random draw: 1 in {len(ordered)}"
-        return Choice(rep_id=chosen.id, scores=scores, reason=reason)
+            code, params = "random.even", {"count": len(ordered)}
+        return Choice(rep_id=chosen.id, scores=scores, reason=reason, code=code, params=params)
 
     def option_problems(self, options: Mapping[str, Any]) -> list[str]:
         problems = unknown_options(options, ("weighted",))

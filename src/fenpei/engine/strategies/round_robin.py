@@ -42,14 +42,17 @@ class RoundRobin:
     ) -> Choice:
         count = len(candidates)  # in id order, as the router hands them over
         cursor = state.get("last_rep_id")
+        params: dict[str, Any] = {}
         if isinstance(cursor, int) and not isinstance(cursor, bool):
             turn = bisect_right(candidates, cursor, key=_BY_ID)  # the first after the last
             last_name = state.get("last_rep_name")
             shown = last_name if isinstance(last_name, str) else f"rep #{cursor}"
             reason = f"round robin: next after {shown}"
+            code, params = "round_robin.next", {"previous": shown}
         else:
             turn = 0
             reason = "round robin: first turn"
+            code = "round_robin.first"
         turn %= count
         chosen = candidates[turn]
         ahead = min(count, TOP_CANDIDATES)
@@ -58,6 +61,8 @@ class RoundRobin:
             rep_id=chosen.id,
             scores=dict(zip(in_turn, map(float, range(count, count - ahead, -1)), strict=True)),
             reason=reason,
+            code=code,
+            params=params,
             new_state={"last_rep_id": chosen.id, "last_rep_name": chosen.rep.name},
             scored=count,
         )

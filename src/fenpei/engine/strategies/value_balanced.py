@@ -37,6 +37,8 @@ class ValueBalanced:
             rep_id=chosen.id,
             scores={rep_id: -float(value) for rep_id, value in values.items()},
             reason=f"value balanced: {chosen.open_value:,.2f} open expected value{tie}",
+            code="value_balanced",
+            params={"value": float(chosen.open_value), "tie": bool(tie)},
         )
 
     def option_problems(self, options: Mapping[str, Any]) -> list[str]:

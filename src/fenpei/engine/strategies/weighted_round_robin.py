@@ -66,6 +66,8 @@ class WeightedRoundRobin:
                 f"weighted round robin: {chosen.rep.name}, weight {weights[chosen.id]}"
                 f" of {total}, credit {credit[chosen.id]}"
             ),
+            code="weighted_round_robin",
+            params={"weight": weights[chosen.id], "total": total, "credit": credit[chosen.id]},
             new_state={"current": {str(rep_id): value for rep_id, value in after.items()}},
         )
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fenpei.domain.errors import FieldError, PermissionDenied, ValidationFailed
+from fenpei.domain.phrases import Phrase, message_of
 from fenpei.domain.preferences import (
     CHOOSABLE_EVENTS,
     NotificationPreferences,
@@ -84,10 +85,11 @@ def _quiet_problems(start: str | None, end: str | None) -> list[FieldError]:
             try:
                 parse_hhmm(value)
             except ValueError as exc:
-                problems.append(FieldError(name, str(exc)))
+                problems.append(FieldError(name, message_of(exc)))
     if (start is None) != (end is None):
         missing = "quiet_end" if end is None else "quiet_start"
-        problems.append(FieldError(missing, "quiet hours need both a start and an end"))
+        both = Phrase("quiet_hours.both", "quiet hours need both a start and an end")
+        problems.append(FieldError(missing, both))
     return problems
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from fenpei.domain.errors import FieldError, NotFound, ValidationFailed
 from fenpei.domain.events import Delivery, EventType, OutboxEvent, new_event
+from fenpei.domain.phrases import Phrase, length
 from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.users import Actor
 from fenpei.services import _audit
@@ -37,9 +38,9 @@ def new_secret() -> str:
 
 def _name_problem(name: str) -> str | None:
     if not 1 <= len(name) <= MAX_NAME:
-        return f"must be 1 to {MAX_NAME} characters"
+        return length(1, MAX_NAME)
     if not name.isprintable():
-        return "must not hold control characters or line breaks"
+        return Phrase("printable", "must not hold control characters or line breaks")
     return None
 
 
@@ -47,16 +48,16 @@ def url_problem(url: str) -> str | None:
     """Why ``url`` cannot receive webhooks, or None: an http(s) URL with a host, no
     credentials (they would show wherever the URL is shown; the signature authenticates)."""
     if not 1 <= len(url) <= MAX_URL:
-        return f"must be 1 to {MAX_URL} characters"
+        return length(1, MAX_URL)
     if any(ch.isspace() or not ch.isprintable() for ch in url):
-        return "must not hold spaces or control characters"
+        return Phrase("url.spaces", "must not hold spaces or control characters")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number 0-65535
     except ValueError as exc:
-        return f"is not a valid URL ({exc})"
+        return Phrase("url.invalid", "is not a valid URL ({problem})", problem=exc)
     if parts.scheme.lower() not in ("http", "https"):
-        return "must start with http:// or https://"
+        return Phrase("url.scheme", "must start with http:// or https://")
     if not parts.hostname:
         return "must name a host, as in https://crm.example.com/hooks/fenpei"
     if parts.username is not None or parts.password is not None:

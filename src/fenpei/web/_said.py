@@ -1,0 +1,59 @@
+"""Messages from the engine and the services in the page's language.
+
+A message that is a ``Phrase`` (``domain/phrases.py``) is said from the catalogs
+(``said.<key>`` in ``messages.po``) with the values it carries; the plain "is required"
+has its words too; any other message is shown as the service wrote it (English).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fenpei.domain.errors import FieldError
+from fenpei.domain.phrases import REQUIRED, Phrase
+from fenpei.services.maven_import import IMPORTED_OWNER_REASON
+from fenpei.web._conditions_text import field_name
+from fenpei.web.i18n import Translate
+
+
+def said(t: Translate, message: object) -> str:
+    """``message`` in the page's words, when the catalogs have them."""
+    if isinstance(message, Phrase):
+        key = f"said.{message.key}"
+        if t(key) != key:
+            return t(key, **_shown_values(t, message.values))
+    elif message == REQUIRED:
+        return t("said.required")
+    return str(message)
+
+
+def _op_name(t: Translate, op: object) -> str:
+    key = f"rules.op.{op}"
+    return t(key) if t(key) != key else str(op)
+
+
+def _shown_values(t: Translate, values: Mapping[str, object]) -> dict[str, object]:
+    """Values that name a field or an operator, by their names in words (by convention:
+    ``field``, ``op``, ``ops`` — a comma-separated list); the others as they are."""
+    shown = {name: said(t, v) if isinstance(v, Phrase) else v for name, v in values.items()}
+    if "field" in shown:
+        shown["field"] = field_name(t, str(shown["field"]))
+    if "op" in shown:
+        shown["op"] = _op_name(t, shown["op"])
+    if "ops" in shown:
+        names = [_op_name(t, op) for op in str(shown["ops"]).split(", ")]
+        shown["ops"] = t("cond.list_separator").join(names)
+    return shown
+
+
+def stored_reason(t: Translate, reason: str | None) -> str:
+    """An assignment's stored reason: typed by a person (shown as typed), or one fenpei
+    writes itself, in words."""
+    if reason == IMPORTED_OWNER_REASON:
+        return t("said.imported_owner")
+    return reason or ""
+
+
+def field_error_text(t: Translate, error: FieldError) -> str:
+    """``字段 区域：不是有效的取值`` — the field's path as given, its message in words."""
+    return f"{error.field}: {said(t, error.message)}"
