@@ -612,6 +612,18 @@ CASES: dict[tuple[str, str], Case] = {
             token_without_scope=403,
         ),
     ),
+    ("POST", "/customers/bulk/matching"): Case(
+        "/customers/bulk/matching",
+        pages(
+            422,
+            rep=403,
+            other_rep=403,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
     ("POST", "/customers/{customer_id}/reassign"): Case(
         "/customers/{customer}/reassign",
         pages(
