@@ -363,7 +363,7 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/api/v1/pools/returns"): Case(
         "/api/v1/pools/returns",
-        reps_only(other_rep=404),
+        _statuses(201, other_rep=404, other_manager=404, auditor=403),
         lambda w: {"customer_id": w.ids["customer"], "reason": "other"},
     ),
     # operations
@@ -659,10 +659,8 @@ CASES: dict[tuple[str, str], Case] = {
         pages(
             303,
             other_rep=404,
-            manager=403,
-            other_manager=403,
+            other_manager=404,
             auditor=403,
-            admin=403,
             anonymous=403,
             token=403,
             token_without_scope=403,

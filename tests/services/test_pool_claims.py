@@ -311,3 +311,58 @@ def test_masks_and_the_local_day() -> None:
     assert (mask_email("li.lei@example.com"), mask_email("nobody")) == ("l***@example.com", "***")
     start = local_day_start(datetime(2026, 11, 2, 17, 0, tzinfo=UTC), "Asia/Shanghai")
     assert start.isoformat() == "2026-11-03T00:00:00+08:00"
+
+
+def test_a_manager_pushes_past_the_daily_cap_but_not_the_holding_cap(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    rep = a_rep(uow, clock, "Wang")
+    first, second, third = _pooled(uow, clock, 3)
+    _terms(uow, clock, daily_claim_cap=1, max_owned=2)
+    _claim(uow, clock, first, rep)
+
+    def push(customer: Customer) -> Callable[[], Assignment]:
+        return lambda: claim(
+            uow=uow, customer_id=customer.id or 0, actor=ADMIN, now=clock.now(), rep_id=rep.id
+        )
+
+    record = in_transaction(uow, push(second))  # the rep's daily cap is theirs, not a push's
+    assert (record.method, record.actor, record.explanation["kind"]) == (
+        AssignMethod.manual, "root", "push",
+    )  # fmt: skip
+    assert refused(uow, ClaimRefused, push(third)).kind == "holding_cap"
+    other = a_rep(uow, clock, "Zhao")
+    refused(uow, PermissionDenied, lambda: claim(
+        uow=uow, customer_id=third.id or 0, actor=_rep_actor(other), now=clock.now(),
+        rep_id=rep.id,
+    ))  # fmt: skip
+
+
+def test_a_manager_puts_an_owned_customer_back_and_the_owner_cools_down(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    rep = a_rep(uow, clock, "Wang")
+    [customer] = _pooled(uow, clock, 1)
+    _terms(uow, clock, cooldown_days=2)
+    _claim(uow, clock, customer, rep)
+
+    record = in_transaction(uow, lambda: return_to_pool(
+        uow=uow, customer_id=customer.id or 0, reason="duplicate", actor=ADMIN, now=clock.now()
+    ))  # fmt: skip
+
+    assert (record.from_rep_id, record.actor) == (rep.id, "root")
+    assert _owner(uow, customer) == (None, "public")
+    assert refused(uow, ClaimRefused, _claiming(uow, clock, customer, rep)).kind == "cooldown"
+
+
+def test_null_terms_are_refused_but_a_null_cap_lifts_it(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    _terms(uow, clock, daily_claim_cap=3)
+    error = refused(uow, ValidationFailed, lambda: set_terms(
+        uow=uow, key="public", fields={"name": None, "cooldown_days": None}, actor=ADMIN,
+        now=clock.now(),
+    ))  # fmt: skip
+    assert [e.field for e in error.errors] == ["name", "cooldown_days"]
+    _terms(uow, clock, daily_claim_cap=None)
+    assert uow.pools.all()[0].daily_claim_cap is None

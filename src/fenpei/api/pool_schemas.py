@@ -52,6 +52,11 @@ class ClaimCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: Id
+    rep_id: Id | None = Field(
+        default=None,
+        description="An admin or manager pushes the customer to this rep (in their scope); "
+        "a rep leaves it out (or names themself) to claim.",
+    )
 
 
 class ReturnCreate(BaseModel):

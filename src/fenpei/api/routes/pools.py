@@ -22,7 +22,7 @@ from fenpei.services.pool import claims, listing, terms
 
 Key = Annotated[str, Path(min_length=1, max_length=MAX_POOL_KEY, description="e.g. `public`.")]
 CLAIM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorRead, "description": "Not a rep (managers assign instead)."},
+    403: {"model": ErrorRead, "description": "Not allowed to claim or return for this rep."},
     404: {"model": ErrorRead, "description": "No such customer waiting in a pool you see."},
     409: {
         "model": ErrorRead,
@@ -78,8 +78,11 @@ def pool_customers(
 
 @router.post("/claims", status_code=status.HTTP_201_CREATED, responses=CLAIM_RESPONSES)
 def claim(body: ClaimCreate, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep) -> AssignmentRead:
-    """Claim (领取) a customer waiting in a pool you see, within its terms."""
-    record = claims.claim(uow=uow, customer_id=body.customer_id, actor=actor, now=fenpei.now())
+    """Claim (领取) a customer waiting in a pool you see, within its terms; an admin or a
+    manager pushes one to a rep (`rep_id`) instead."""
+    record = claims.claim(
+        uow=uow, customer_id=body.customer_id, actor=actor, now=fenpei.now(), rep_id=body.rep_id
+    )
     read = assignment_reads([record], Names(uow))[0]
     uow.commit()
     return read
@@ -89,7 +92,8 @@ def claim(body: ClaimCreate, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep
 def return_customer(
     body: ReturnCreate, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep
 ) -> AssignmentRead:
-    """Return (退回) one of your customers to the pool with a listed reason."""
+    """Return (退回) one of your customers to the pool with a listed reason; an admin or a
+    manager puts any owned customer in their scope there."""
     record = claims.return_to_pool(
         uow=uow, customer_id=body.customer_id, reason=body.reason, note=body.note, actor=actor,
         now=fenpei.now(),

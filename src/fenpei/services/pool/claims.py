@@ -27,6 +27,7 @@ from fenpei.domain.pools import RETURN_REASONS, Pool, team_pool
 from fenpei.domain.rules import PUBLIC_POOL
 from fenpei.domain.users import Actor, Role
 from fenpei.engine.capacity import capacity_breach
+from fenpei.services import scope
 from fenpei.services.assignments import MAX_REASON, give, release
 from fenpei.services.pool.terms import visible_pool
 from fenpei.services.ports import CustomerQuery, UnitOfWork
@@ -34,9 +35,9 @@ from fenpei.services.ports import CustomerQuery, UnitOfWork
 RELEASES = (AssignMethod.return_, AssignMethod.reclaim)
 
 
-def _claimer(actor: Actor) -> int:
+def _own_rep(actor: Actor, verb: str) -> int:
     if actor.role is not Role.rep or actor.rep_id is None:
-        raise PermissionDenied("only a rep claims customers; a manager assigns them")
+        raise PermissionDenied(f"only a rep {verb} for themself; a manager names the rep")
     return actor.rep_id
 
 
@@ -60,10 +61,13 @@ def local_day_start(now: datetime, time_zone: str) -> datetime:
     return datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone)
 
 
-def _check_terms(uow: UnitOfWork, pool: Pool, customer: Customer, rep: Rep, now: datetime) -> int:
-    """Refuse a claim the pool's terms forbid; returns the rep's claims today before it."""
+def _check_terms(
+    uow: UnitOfWork, pool: Pool, customer: Customer, rep: Rep, now: datetime, *, pushed: bool
+) -> int:
+    """Refuse a claim the pool's terms forbid; returns the rep's claims today before it.
+    A push by a manager is held to the holding cap only."""
     assert rep.id is not None and customer.id is not None
-    if pool.cooldown_days:
+    if pool.cooldown_days and not pushed:
         released = [
             record.at
             for record in uow.assignments.for_customer(customer.id)
@@ -78,7 +82,7 @@ def _check_terms(uow: UnitOfWork, pool: Pool, customer: Customer, rep: Rep, now:
             )
     since = local_day_start(now, rep.time_zone)
     claimed = uow.assignments.count_since(to_rep_id=rep.id, method=AssignMethod.claim, since=since)
-    if pool.daily_claim_cap is not None and claimed >= pool.daily_claim_cap:
+    if pool.daily_claim_cap is not None and claimed >= pool.daily_claim_cap and not pushed:
         raise ClaimRefused(
             "daily_cap", f"{rep.name} has claimed {claimed} today, the pool's daily cap"
         )
@@ -95,27 +99,41 @@ def _check_terms(uow: UnitOfWork, pool: Pool, customer: Customer, rep: Rep, now:
     return claimed
 
 
-def claim(*, uow: UnitOfWork, customer_id: int, actor: Actor, now: datetime) -> Assignment:
+def claim(
+    *, uow: UnitOfWork, customer_id: int, actor: Actor, now: datetime, rep_id: int | None = None
+) -> Assignment:
     """A rep takes a customer waiting in a pool they may see, within the pool's terms
-    (cooldown, daily claim cap, holding cap) and their own capacity."""
-    rep_id = _claimer(actor)
+    (cooldown, daily claim cap, holding cap) and their own capacity.
+
+    With ``rep_id`` an admin or manager pushes the customer to that rep (in their scope)
+    instead: the rep's capacity and the pool's holding cap hold; the daily claim cap and
+    the cooldown are the rep's own claims' limits and do not."""
+    pushed = rep_id is not None and actor.role in scope.WRITERS
+    if not pushed:
+        if rep_id is not None and rep_id != actor.rep_id:
+            raise PermissionDenied("a rep claims for themself only")
+        rep_id = _own_rep(actor, "claims customers")
+    assert rep_id is not None
     customer, pool = _waiting(uow, actor, customer_id)
     rep = uow.reps.get(rep_id, lock=True)
+    if pushed:
+        rep = scope.visible_rep(scope.data_scope(uow=uow, actor=actor), rep, rep_id)
     if rep is None or not rep.active:
-        raise PermissionDenied("an inactive rep cannot claim customers")
-    claimed = _check_terms(uow, pool, customer, rep, now)
+        raise ValidationFailed.one("rep_id", "an inactive rep cannot take customers")
+    claimed = _check_terms(uow, pool, customer, rep, now, pushed=pushed)
     usage = uow.reps.usage(rep_id, now=now)
     if breach := capacity_breach(rep.capacity, usage):
         raise CapacityExceeded(rep.name, breach)
     explanation = {
-        "kind": "claim",
+        "kind": "push" if pushed else "claim",
         "pool": pool.key,
         "chosen": rep.name,
-        "claimed_today": claimed + 1,
+        "claimed_today": claimed if pushed else claimed + 1,
         "daily_claim_cap": pool.daily_claim_cap,
     }
+    method = AssignMethod.manual if pushed else AssignMethod.claim
     return give(
-        uow, customer=customer, rep=rep, method=AssignMethod.claim, actor=actor, reason=None,
+        uow, customer=customer, rep=rep, method=method, actor=actor, reason=None,
         now=now, explanation=explanation,
     )  # fmt: skip
 
@@ -145,11 +163,21 @@ def return_to_pool(
     note: str | None = None,
 ) -> Assignment:
     """The owner gives a customer back to the pool with a reason from the admin's list
-    (and an optional note); they may not claim it again for the pool's cooldown."""
-    rep_id = _claimer(actor)
-    customer = uow.customers.get(customer_id, lock=True)
-    if customer is None or customer.deleted_at is not None or customer.owner_id != rep_id:
-        raise NotFound("customer", customer_id)
+    (and an optional note); they may not claim it again for the pool's cooldown. An admin
+    or manager may put any owned customer in their scope back the same way (放入公海)."""
+    if actor.role in scope.WRITERS:
+        visible = scope.data_scope(uow=uow, actor=actor)
+        customer = scope.visible_customer(
+            visible, uow.customers.get(customer_id, lock=True), customer_id
+        )
+        if customer.owner_id is None:
+            raise ClaimRefused("taken", f"customer {customer_id} has no owner to return it")
+    else:
+        rep_id = _own_rep(actor, "returns customers")
+        found = uow.customers.get(customer_id, lock=True)
+        if found is None or found.deleted_at is not None or found.owner_id != rep_id:
+            raise NotFound("customer", customer_id)
+        customer = found
     allowed = {value.code: value for value in return_reasons(uow)}
     if reason not in allowed:
         shown = ", ".join(allowed) or "none defined"
@@ -157,7 +185,8 @@ def return_to_pool(
     note = (note or "").strip() or None
     if note is not None and len(note) > MAX_REASON - 110:
         raise ValidationFailed.one("note", f"is longer than {MAX_REASON - 110} characters")
-    rep = uow.reps.get(rep_id, lock=True)
+    assert customer.owner_id is not None
+    rep = uow.reps.get(customer.owner_id, lock=True)
     assert rep is not None
     pool = pool_for_return(uow, rep)
     text = allowed[reason].label + (f": {note}" if note else "")

@@ -66,6 +66,9 @@ def _checked(uow: UnitOfWork, key: str, fields: Mapping[str, object]) -> list[Fi
     errors = [FieldError(k, "is not a pool setting") for k in sorted(set(fields) - set(EDITABLE))]
     if not 1 <= len(key) <= MAX_POOL_KEY or not key.isprintable():
         errors.append(FieldError("key", f"must be 1 to {MAX_POOL_KEY} printable characters"))
+    for field in ("name", "count_won", "cooldown_days", "mask_contacts"):
+        if field in fields and fields[field] is None:
+            errors.append(FieldError(field, "may not be null"))
     name = fields.get("name")
     if name is not None and (not isinstance(name, str) or not 1 <= len(name.strip()) <= 100):
         errors.append(FieldError("name", "must be 1 to 100 characters"))
