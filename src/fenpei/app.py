@@ -26,6 +26,7 @@ from fenpei.api.routes import (
     metrics,
     notifications,
     org,
+    pools,
     preferences,
     rules,
     subscriptions,
@@ -49,6 +50,7 @@ from fenpei.web import (
     pages_jobs,
     pages_notifications,
     pages_org,
+    pages_pool,
     pages_preferences,
     pages_rules,
     pages_subscriptions,
@@ -78,6 +80,7 @@ def _api_v1() -> APIRouter:
     router.include_router(rules.router, responses={404: {"model": ErrorRead}})
     router.include_router(leads.router)
     router.include_router(assignments.router)
+    router.include_router(pools.router)
     router.include_router(audit.router)
     router.include_router(tokens.router)
     router.include_router(webhooks.router)
@@ -148,6 +151,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_notifications.router)
     app.include_router(pages_preferences.router)
     app.include_router(pages_jobs.router)
+    app.include_router(pages_pool.router)
     app.include_router(pages_subscriptions.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -155,7 +155,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             actor=SYSTEM,
             now=now,
         )
-        acme, globex, given, spread_1, spread_2, doomed = (
+        acme, globex, given, spread_1, spread_2, doomed, pooled, returned = (
             create_customer(uow=uow, fields=fields, actor=SYSTEM, now=now)
             for fields in (
                 {"name": "Acme 上海", "company_name": "Acme", "region": "East", "level": "A"},
@@ -164,8 +164,11 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
                 {"name": "To be spread 1"},
                 {"name": "To be spread 2"},
                 {"name": "To be deleted"},
+                {"name": "Waiting in the pool"},
+                {"name": "To be returned"},
             )
         )
+        pooled.pool = "public"  # as a rule to the pool leaves it
         rule_ids = [
             rules.create_rule(
                 uow=uow,
@@ -205,12 +208,16 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             for name in ("fuzz-crm", "to-be-deleted")
         )
         uow.commit()
-    # Acme's history: Moses, then Darcel with a reason.
-    for rep, days, reason in ((moses, 0, None), (darcel, 1, "Moses is on leave")):
+    # Acme's history: Moses, then Darcel with a reason; Moses owns the one to be returned.
+    for customer, rep, days, reason in (
+        (acme, moses, 0, None),
+        (acme, darcel, 1, "Moses is on leave"),
+        (returned, moses, 0, None),
+    ):
         with fenpei.uow() as uow:
             assignments.assign(
                 uow=uow,
-                customer_id=acme.id or 0,
+                customer_id=customer.id or 0,
                 rep_id=rep.id or 0,
                 actor=SYSTEM,
                 now=now + timedelta(days=days),
@@ -258,6 +265,8 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
                 "rep_ids": [moses.id, darcel.id],
             },
             "DELETE /api/v1/tokens/{token_id}": {"token_id": token_ids[2]},
+            "POST /api/v1/pools/claims": {"customer_id": pooled.id, "rep_id": moses.id},
+            "POST /api/v1/pools/returns": {"customer_id": returned.id, "reason": "other"},
             "DELETE /api/v1/subscriptions/{subscription_id}": {"subscription_id": doomed_hook.id},
         },
         codes={"level": ("A", "B", "C", "D"), "source": ("web", "phone")},

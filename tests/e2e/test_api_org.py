@@ -289,7 +289,9 @@ def test_categories_list_each_dimension_with_customer_counts(app: Fenpei, seeded
 
     listed = ok(auditor.get(f"{API}/categories"))
 
-    assert [c["key"] for c in listed] == ["customer_type", "industry", "level", "region", "source"]
+    assert [c["key"] for c in listed] == [
+        "customer_type", "industry", "level", "region", "return_reason", "source",
+    ]  # fmt: skip
     assert (_level(auditor, "A")["customers"], _level(auditor, "B")["customers"]) == (1, 0)
 
 

@@ -135,6 +135,8 @@ def _seed(fenpei: Fenpei) -> World:
             now=now,
         )
         customer = create_customer(uow=uow, fields={"name": "Acme"}, actor=SYSTEM, now=now)
+        pooled = create_customer(uow=uow, fields={"name": "Waiting"}, actor=SYSTEM, now=now)
+        pooled.pool = "public"  # as a rule to the pool leaves it
         rule = rules.create_rule(
             uow=uow,
             fields={
@@ -175,6 +177,7 @@ def _seed(fenpei: Fenpei) -> World:
         rosie=rosie.id or 0,
         leave=leave.id or 0,
         customer=customer.id or 0,
+        pooled=pooled.id or 0,
         rule=rule.id or 0,
         token=revocable.id or 0,
         subscription=subscription.id or 0,
@@ -342,7 +345,28 @@ def _leave_body(world: World) -> dict[str, Any]:
     return {"starts_at": "2030-01-01T09:00:00+08:00", "ends_at": "2030-01-01T12:00:00+08:00"}
 
 
+def reps_only(ok: int = 201, **overrides: int) -> Expect:
+    """Only a rep (claiming for themself); everyone else 403."""
+    return _statuses(
+        ok, manager=403, other_manager=403, auditor=403, admin=403, token=403, **overrides
+    )
+
+
 CASES: dict[tuple[str, str], Case] = {
+    # --- the pool
+    ("GET", "/api/v1/pools"): Case("/api/v1/pools", anyone()),
+    ("PUT", "/api/v1/pools/{key}"): Case(
+        "/api/v1/pools/public", admins(), lambda w: {"name": "公海"}
+    ),
+    ("GET", "/api/v1/pools/{key}/customers"): Case("/api/v1/pools/public/customers", anyone()),
+    ("POST", "/api/v1/pools/claims"): Case(
+        "/api/v1/pools/claims", reps_only(), lambda w: {"customer_id": w.ids["pooled"]}
+    ),
+    ("POST", "/api/v1/pools/returns"): Case(
+        "/api/v1/pools/returns",
+        _statuses(201, other_rep=404, other_manager=404, auditor=403),
+        lambda w: {"customer_id": w.ids["customer"], "reason": "other"},
+    ),
     # operations
     ("GET", "/healthz"): Case("/healthz", public()),
     ("GET", "/metrics"): Case("/metrics", public()),
@@ -637,6 +661,24 @@ CASES: dict[tuple[str, str], Case] = {
             token_without_scope=403,
         ),
     ),
+    # the pool page: anyone logged in reads it; only a rep claims, only the owner returns
+    ("GET", "/pool"): Case("/pool", pages()),
+    ("POST", "/pool/claim"): Case(
+        "/pool/claim",
+        pages(422, anonymous=403, token=403, token_without_scope=403),
+    ),
+    ("POST", "/customers/{customer_id}/return"): Case(
+        "/customers/{customer}/return",
+        pages(
+            303,
+            other_rep=404,
+            other_manager=404,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
     # dashboard, org and categories pages (forms post form fields; these bodies are empty)
     ("GET", "/dashboard"): Case("/dashboard", pages(rep=403, other_rep=403, auditor=403)),
     ("GET", "/teams"): Case("/teams", pages()),
@@ -810,6 +852,11 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/assignments"): "assignments:write",
     ("POST", "/api/v1/assignments/bulk"): "assignments:write",
     ("GET", "/api/v1/audit"): "audit:read",
+    ("GET", "/api/v1/pools"): "pools:read",
+    ("PUT", "/api/v1/pools/{key}"): "pools:write",
+    ("GET", "/api/v1/pools/{key}/customers"): "pools:read",
+    ("POST", "/api/v1/pools/claims"): "pools:write",
+    ("POST", "/api/v1/pools/returns"): "pools:write",
     ("GET", "/api/v1/categories"): "categories:read",
     ("POST", "/api/v1/categories/{key}/values"): "categories:write",
     ("PATCH", "/api/v1/categories/{key}/values/{code}"): "categories:write",

@@ -12,7 +12,7 @@ from typing import Any
 
 from fenpei.adapters.db.repositories import COUNTABLE
 from fenpei.domain.access import IdempotentRequest
-from fenpei.domain.assignments import Assignment
+from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
@@ -124,6 +124,8 @@ def _matches(customer: Customer, query: ports.CustomerQuery) -> bool:
     if query.owner_id is not None and customer.owner_id != query.owner_id:
         return False
     if query.unowned and customer.owner_id is not None:
+        return False
+    if query.pool is not None and (customer.pool != query.pool or customer.owner_id is not None):
         return False
     equal = ("team_id", "stage", "level", "region", "industry", "source")
     if any(
@@ -260,6 +262,13 @@ class FakeAssignments(_Repository):
 
     def by_idempotency_key(self, key: str) -> Assignment | None:
         return next((a for a in self._store.assignments if a.idempotency_key == key), None)
+
+    def count_since(self, *, to_rep_id: int, method: AssignMethod, since: datetime) -> int:
+        return sum(
+            1
+            for a in self._store.assignments
+            if a.to_rep_id == to_rep_id and a.method == method and a.at >= since
+        )
 
 
 class FakeAudit(_Repository):

@@ -32,6 +32,7 @@ from fenpei.domain.customers import Customer
 from fenpei.domain.events import Delivery, Notification, OutboxEvent
 from fenpei.domain.jobs import JobRun
 from fenpei.domain.org import Leave, Rep, Team
+from fenpei.domain.pools import Pool
 from fenpei.domain.preferences import NotificationPreferences, RoleNotificationDefaults
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.subscriptions import WebhookSubscription
@@ -144,6 +145,7 @@ class Store:
         self.deliveries: Table[Delivery] = Table(tables.deliveries)
         self.notifications: Table[Notification] = Table(tables.notifications)
         self.webhook_subscriptions: Table[WebhookSubscription] = Table(tables.webhook_subscriptions)
+        self.pools: Table[Pool] = Table(tables.pools)
         self.notification_preferences: Table[NotificationPreferences] = Table(
             tables.notification_preferences
         )

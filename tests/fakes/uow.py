@@ -19,6 +19,7 @@ from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
 from tests.fakes.import_jobs import FakeImportJobs
 from tests.fakes.outbox import FakeInbox, FakeJobRuns, FakeOutbox
+from tests.fakes.pools import FakePools
 from tests.fakes.preferences import FakePreferences
 from tests.fakes.repositories import (
     FakeAssignments,
@@ -84,6 +85,7 @@ class FakeUnitOfWork:
     categories: ports.CategoryRepository
     custom_fields: ports.CustomFieldRepository
     assignments: ports.AssignmentRepository
+    pools: ports.PoolRepository
     audit: ports.AuditRepository
     users: ports.UserRepository
     rules: ports.RuleRepository
@@ -116,6 +118,7 @@ class FakeUnitOfWork:
         self.categories = FakeCategories(store)
         self.custom_fields = FakeCustomFields(store)
         self.assignments = FakeAssignments(store)
+        self.pools = FakePools(store)
         self.audit = FakeAudit(store)
         self.users = FakeUsers(store)
         self.rules = FakeRules(store)

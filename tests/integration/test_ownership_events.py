@@ -1,7 +1,7 @@
 """Every path that changes a customer's owner writes exactly one event to the outbox, in the
 same transaction, on SQLite and PostgreSQL: rule on arrival, rule to the pool, by hand,
 transfer, bulk to one rep, bulk spread, file import, queue retry, batch routing, webhook
-lead. A change that rolls back leaves no event."""
+lead, claim from the pool, return to it. A change that rolls back leaves no event."""
 
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ from fenpei.adapters.db import tables
 from fenpei.bootstrap import Fenpei
 from fenpei.cli.main import app as cli
 from fenpei.domain.events import EventType
-from fenpei.domain.users import SYSTEM
+from fenpei.domain.users import SYSTEM, Actor, Role
 from fenpei.services import rules
 from fenpei.services.assignments import assign, bulk_assign
 from fenpei.services.customers import create_customer
 from fenpei.services.intake import create_and_route
+from fenpei.services.pool.claims import claim, return_to_pool
 from fenpei.services.routing_batch import route_customers, route_queued
 from tests.integration._routing_world import World, add_rule, build_world
 
@@ -170,6 +171,34 @@ def _batch(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     return Expected(ids, EventType.assigned, [world.alice] * 3)
 
 
+def _pooled(app: Fenpei, name: str) -> int:
+    add_rule(app, name="Pool", conditions={}, target={"kind": "pool", "pool": "public"})
+    return _arrives(app, name)
+
+
+def _as_rep(rep_id: int) -> Actor:
+    return Actor(f"rep {rep_id}", Role.rep, rep_id=rep_id)
+
+
+def _claim(app: Fenpei, world: World, tmp_path: Path) -> Expected:
+    customer_id = _pooled(app, "Claimed")
+    with app.uow() as uow:
+        claim(uow=uow, customer_id=customer_id, actor=_as_rep(world.bob), now=app.now())
+        uow.commit()
+    return Expected([customer_id], EventType.assigned, [world.bob])
+
+
+def _return(app: Fenpei, world: World, tmp_path: Path) -> Expected:
+    customer_id = _owned_by(app, world, "Returned")
+    with app.uow() as uow:
+        return_to_pool(
+            uow=uow, customer_id=customer_id, reason="unreachable", actor=_as_rep(world.bob),
+            now=app.now(),
+        )  # fmt: skip
+        uow.commit()
+    return Expected([customer_id], EventType.pooled, [None])
+
+
 PATHS: dict[str, Callable[[Fenpei, World, Path], Expected]] = {
     "rule on arrival": _rule_on_arrival,
     "rule to the pool": _rule_to_pool,
@@ -180,6 +209,8 @@ PATHS: dict[str, Callable[[Fenpei, World, Path], Expected]] = {
     "file import": _import,
     "queue retry": _queue_retry,
     "batch routing": _batch,
+    "claim from the pool": _claim,
+    "return to the pool": _return,
 }
 
 
@@ -193,8 +224,8 @@ def test_each_ownership_path_writes_one_event_per_change(
     expected = PATHS[path](app, world, tmp_path)
 
     events = _events(app)[setup_events:]
-    if path == "transfer":
-        events = events[1:]  # the first one is the setup's assignment to Bob
+    if path in ("transfer", "return to the pool", "claim from the pool"):
+        events = events[1:]  # the first one is the setup's: to Bob, or into the pool
     assert [e["type"] for e in events] == [expected.type] * len(expected.customer_ids)
     assert sorted(e["payload"]["customer_id"] for e in events) == sorted(expected.customer_ids)
     by_customer = {e["payload"]["customer_id"]: e["payload"]["to_rep_id"] for e in events}

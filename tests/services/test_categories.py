@@ -49,6 +49,7 @@ def test_default_categories_are_created_once(uow: FakeUnitOfWork, clock: FixedCl
         "industry",
         "level",
         "region",
+        "return_reason",
         "source",
     ]
     assert [v.code for v in _levels(uow)] == ["A", "B", "C", "D"]
@@ -352,7 +353,9 @@ def test_the_overview_lists_every_dimension_with_counts_per_value(
     a_customer(uow, clock, "b", level="A")
     with uow:
         overview = {c.category.key: c for c in category_overview(uow=uow)}
-    assert list(overview) == ["customer_type", "industry", "level", "region", "source"]
+    assert list(overview) == [
+        "customer_type", "industry", "level", "region", "return_reason", "source",
+    ]  # fmt: skip
     assert [(v.code, n) for v, n in overview["level"].values] == [
         ("A", 2),
         ("B", 0),

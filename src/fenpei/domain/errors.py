@@ -95,6 +95,17 @@ class UsedByRules(Conflict):
         super().__init__(f"{what} is tested by rules {named}; change those rules first")
 
 
+class ClaimRefused(Conflict):
+    """A rep may not claim this customer now: ``kind`` says which term of the pool stops
+    them (``cooldown``, ``daily_cap``, ``holding_cap``) or ``taken`` (someone was first)."""
+
+    code = "claim_refused"
+
+    def __init__(self, kind: str, message: str) -> None:
+        self.kind = kind
+        super().__init__(message)
+
+
 class PermissionDenied(FenpeiError):
     """The actor may not do this."""
 

@@ -20,6 +20,7 @@ AREAS = (
     "leads",
     "notifications",
     "org",
+    "pools",
     "rules",
     "subscriptions",
     "tokens",

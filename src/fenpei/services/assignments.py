@@ -109,6 +109,43 @@ def give(
     return record
 
 
+def release(
+    uow: UnitOfWork,
+    *,
+    customer: Customer,
+    pool: str,
+    method: AssignMethod,
+    actor: Actor,
+    reason: str | None,
+    now: datetime,
+    explanation: dict[str, Any],
+    audit_action: str,
+    rule_id: int | None = None,
+) -> Assignment:
+    """Put the customer in ``pool`` with no owner: the record (to nobody), its event and
+    the audit entry together; the counterpart of ``give``."""
+    assert customer.id is not None
+    before = _audit.snapshot(customer)
+    record = Assignment(
+        customer_id=customer.id,
+        from_rep_id=customer.owner_id,
+        to_rep_id=None,
+        method=method,
+        at=now,
+        reason=reason,
+        explanation=explanation,
+        actor=actor.name,
+        rule_id=rule_id,
+    )
+    customer.owner_id = None
+    customer.pool, customer.queue_reason, customer.queued_at = pool, None, None
+    customer.updated_at = now
+    uow.assignments.add(record)
+    emit_ownership(uow, record=record, customer=customer, now=now)
+    _audit.record(uow, actor=actor, action=audit_action, obj=customer, now=now, before=before)
+    return record
+
+
 def _eligible_rep(
     uow: UnitOfWork, rep_id: int, visible: scope.DataScope, *, field: str = "rep_id"
 ) -> Rep:

@@ -39,6 +39,18 @@ DEFAULT_CATEGORIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
     ),
     "industry": ("Industry / 行业", [], False),
     "region": ("Region / 区域", [], False),
+    # Why a rep gives a customer back to the pool (退回原因); not a customer field.
+    "return_reason": (
+        "Return reason / 退回原因",
+        [
+            ("no_need", "No need / 暂无需求"),
+            ("unreachable", "Unreachable / 联系不上"),
+            ("not_decision_maker", "Not the decision maker / 非决策人"),
+            ("duplicate", "Duplicate / 重复客户"),
+            ("other", "Other / 其他"),
+        ],
+        True,
+    ),
 }
 
 

@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from fenpei.domain.access import ApiToken, IdempotentRequest, LoginFailures, WebhookReceipt
-from fenpei.domain.assignments import Assignment
+from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
@@ -19,6 +19,7 @@ from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.import_jobs import ImportJob, ImportStatus
 from fenpei.domain.jobs import JobRun, JobStatus
 from fenpei.domain.org import Leave, Rep, Team
+from fenpei.domain.pools import Pool
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
@@ -42,6 +43,7 @@ class CustomerQuery:
     text: str | None = None
     owner_id: int | None = None
     unowned: bool = False
+    pool: str | None = None  # waiting in this pool (nobody owns it)
     team_id: int | None = None
     stage: Stage | None = None
     level: str | None = None
@@ -122,6 +124,15 @@ class AssignmentRepository(Protocol):
     def add_many(self, batch: Sequence[Assignment]) -> None: ...
     def for_customer(self, customer_id: int) -> list[Assignment]: ...
     def by_idempotency_key(self, key: str) -> Assignment | None: ...
+    def count_since(self, *, to_rep_id: int, method: AssignMethod, since: datetime) -> int:
+        """Records of ``method`` giving customers to the rep at or after ``since``."""
+        ...
+
+
+class PoolRepository(Protocol):
+    def add(self, pool: Pool) -> None: ...
+    def get(self, key: str, *, lock: bool = False) -> Pool | None: ...
+    def all(self) -> list[Pool]: ...
 
 
 class AuditRepository(Protocol):
@@ -269,6 +280,7 @@ class UnitOfWork(Protocol):
     categories: CategoryRepository
     custom_fields: CustomFieldRepository
     assignments: AssignmentRepository
+    pools: PoolRepository
     audit: AuditRepository
     users: UserRepository
     rules: RuleRepository

@@ -11,6 +11,7 @@ from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.customers import Customer
 from fenpei.domain.errors import Conflict
 from fenpei.domain.org import Capacity, Rep
+from fenpei.domain.rules import PUBLIC_POOL
 from fenpei.domain.users import Actor
 from fenpei.engine.capacity import Usage
 from fenpei.engine.eligibility import exclusion_reason
@@ -19,9 +20,8 @@ from fenpei.engine.model import Decision, Outcome, RepState, RoutingRule
 from fenpei.engine.router import Match, decide, match, route
 from fenpei.engine.strategies import get_strategy
 from fenpei.services import _audit
-from fenpei.services.assignments import give
+from fenpei.services.assignments import give, release
 from fenpei.services.customers import get_customer, validate_customer_fields
-from fenpei.services.notifications.events import emit_ownership
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.rulebook import RoutingConfig, RuleBook, load_context, with_loads
 
@@ -58,27 +58,20 @@ def record_decision(
             rule_id=decision.rule_id,
             strategy=decision.strategy,
         )
-    before = _audit.snapshot(customer)
     if decision.outcome is Outcome.pool:
-        customer.updated_at = now
-        assert customer.id is not None
-        customer.pool, customer.queue_reason, customer.queued_at = decision.pool, None, None
-        record = Assignment(
-            customer_id=customer.id,
-            from_rep_id=customer.owner_id,
-            to_rep_id=None,
+        return release(
+            uow,
+            customer=customer,
+            pool=decision.pool or PUBLIC_POOL,
             method=AssignMethod.rule,
-            at=now,
+            actor=actor,
             reason=reason,
+            now=now,
             explanation=explanation,
-            actor=actor.name,
+            audit_action="route.pool",
             rule_id=decision.rule_id,
         )
-        customer.owner_id = None
-        uow.assignments.add(record)
-        emit_ownership(uow, record=record, customer=customer, now=now)
-        _audit.record(uow, actor=actor, action="route.pool", obj=customer, now=now, before=before)
-        return record
+    before = _audit.snapshot(customer)
     reason = decision.reason[:500]
     if customer.queued_at is not None and customer.queue_reason == reason:
         return None  # still waiting for the same reason: nothing new to record

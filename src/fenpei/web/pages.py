@@ -22,6 +22,7 @@ from fenpei.http.fields import MAX_ID, BoundedDate, EmptyIsNone, FilterText, Id
 from fenpei.http.reads import Names, assignment_reads, customer_read, customer_reads
 from fenpei.services import assignments, customers, scope
 from fenpei.services.categories import load_category_index
+from fenpei.services.pool.claims import return_reasons
 from fenpei.services.ports import CustomerQuery, UnitOfWork
 from fenpei.web import pages_customers_actions, pages_customers_bulk
 from fenpei.web._category_words import labeller
@@ -165,6 +166,9 @@ def customer_context(
         "history": [(a, explain_lines(t, a, conditions_of)) for a in reversed(history)],
         "created": request.query_params.get("created") == "1",
         "moved": request.query_params.get("moved") == "1",
+        "can_return": actor.rep_id is not None and customer.owner_id == actor.rep_id,
+        "return_reasons": return_reasons(uow),
+        "return_error": request.query_params.get("return_error") == "1",
         **choices(uow, actor),
         **bulk_context(request, uow, actor, now),
     }
@@ -230,6 +234,7 @@ def my_customers_page(
     context = {
         "user": user,
         "active": "my",
+        "returned": request.query_params.get("returned") == "1",
         "has_rep": user.rep_id is not None,
         "customers": customer_reads(found, Names(uow)),
         "label_of": labeller(load_category_index(uow)),

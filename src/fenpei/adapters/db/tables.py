@@ -25,6 +25,7 @@ from fenpei.domain.events import (
 from fenpei.domain.import_jobs import ImportStatus
 from fenpei.domain.jobs import JobRun, JobStatus
 from fenpei.domain.org import Leave, Rep, Team
+from fenpei.domain.pools import Pool
 from fenpei.domain.preferences import NotificationPreferences, RoleNotificationDefaults
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.subscriptions import WebhookSubscription
@@ -237,6 +238,22 @@ custom_fields = sa.Table(
     sa.Column("kind", str_enum(FieldKind), nullable=False),
     sa.Column("choices", Json, nullable=False, default=list),
     sa.Column("required", sa.Boolean, nullable=False, default=False),
+)
+
+pools = sa.Table(
+    "pools",
+    metadata,
+    _id(),
+    sa.Column("key", sa.String(100), nullable=False, unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="CASCADE")),
+    sa.Column("daily_claim_cap", sa.Integer),
+    sa.Column("max_owned", sa.Integer),
+    sa.Column("count_won", sa.Boolean, nullable=False, default=False),
+    sa.Column("cooldown_days", sa.Integer, nullable=False, default=0),
+    sa.Column("mask_contacts", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", UtcDateTime),
+    sa.Column("updated_at", UtcDateTime),
 )
 
 assignments = sa.Table(
@@ -511,6 +528,7 @@ _MAPPED: list[tuple[type, sa.Table]] = [
     (Leave, leaves),
     (Company, companies),
     (Customer, customers),
+    (Pool, pools),
     (Category, categories),
     (CategoryValue, category_values),
     (CustomField, custom_fields),

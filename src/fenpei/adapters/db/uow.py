@@ -15,6 +15,7 @@ from fenpei.adapters.db.repositories.analytics import SqlAnalyticsReads
 from fenpei.adapters.db.repositories.import_jobs import SqlImportJobs
 from fenpei.adapters.db.repositories.jobs import SqlJobRuns
 from fenpei.adapters.db.repositories.outbox import SqlInbox, SqlOutbox
+from fenpei.adapters.db.repositories.pools import SqlPools
 from fenpei.adapters.db.repositories.preferences import SqlPreferences
 from fenpei.adapters.db.repositories.subscriptions import SqlSubscriptions
 from fenpei.domain.errors import FenpeiError
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     categories: ports.CategoryRepository
     custom_fields: ports.CustomFieldRepository
     assignments: ports.AssignmentRepository
+    pools: ports.PoolRepository
     audit: ports.AuditRepository
     users: ports.UserRepository
     rules: ports.RuleRepository
@@ -81,6 +83,7 @@ class SqlUnitOfWork:
         self.categories = repo.SqlCategories(session)
         self.custom_fields = repo.SqlCustomFields(session)
         self.assignments = repo.SqlAssignments(session)
+        self.pools = SqlPools(session)
         self.audit = repo.SqlAudit(session)
         self.users = repo.SqlUsers(session)
         self.rules = repo.SqlRules(session)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -15,7 +16,7 @@ from fenpei.adapters.db.repositories._base import (
     core_row,
 )
 from fenpei.adapters.db.repositories.loads import count_intake
-from fenpei.domain.assignments import Assignment
+from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.customers import Customer
 from fenpei.services.ports import CUSTOMER_SORT_KEYS, CustomerQuery
 
@@ -139,6 +140,8 @@ def _conditions(query: CustomerQuery) -> list[sa.ColumnElement[bool]]:
         conditions.append(c.owner_id == query.owner_id)
     if query.unowned:
         conditions.append(c.owner_id.is_(None))
+    if query.pool is not None:
+        conditions += [c.pool == query.pool, c.owner_id.is_(None)]
     for column, value in (
         (c.team_id, query.team_id),
         (c.stage, query.stage),
@@ -188,3 +191,10 @@ class SqlAssignments(Repository):
         return self.session.scalar(
             sa.select(Assignment).where(t.assignments.c.idempotency_key == key)
         )
+
+    def count_since(self, *, to_rep_id: int, method: AssignMethod, since: datetime) -> int:
+        a = t.assignments.c
+        query = sa.select(sa.func.count()).where(
+            a.to_rep_id == to_rep_id, a.at >= since, a.method == method
+        )
+        return int(self.session.scalar(query) or 0)

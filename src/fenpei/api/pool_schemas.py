@@ -1,0 +1,67 @@
+"""Request and response shapes of the pool (公海) endpoints."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fenpei.domain.pools import MAX_CAP, MAX_COOLDOWN_DAYS
+from fenpei.http.fields import Id
+from fenpei.http.schemas import CustomerRead
+
+Cap = Field(default=None, ge=0, le=MAX_CAP)
+
+
+class PoolRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str = Field(description="`public`, `team:<id>`, or a name a rule gave.")
+    name: str
+    team_id: int | None = Field(description="Only this team's reps see and claim; null: all.")
+    daily_claim_cap: int | None = Field(description="Claims per rep per local day; null: no cap.")
+    max_owned: int | None = Field(description="A rep holding this many may not claim more.")
+    count_won: bool = Field(description="Whether won customers count toward `max_owned`.")
+    cooldown_days: int = Field(description="Days before a rep may re-claim one they gave up.")
+    mask_contacts: bool = Field(description="Phone, email, WeChat hidden from reps until claimed.")
+    configured: bool = Field(
+        default=False, description="False: nobody set terms; these are the defaults."
+    )
+
+
+class PoolTerms(BaseModel):
+    """The terms to set; fields left out keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    team_id: Id | None = None
+    daily_claim_cap: int | None = Cap
+    max_owned: int | None = Cap
+    count_won: bool | None = None
+    cooldown_days: int | None = Field(default=None, ge=0, le=MAX_COOLDOWN_DAYS)
+    mask_contacts: bool | None = None
+
+
+class PoolCustomersRead(BaseModel):
+    pool: PoolRead
+    total: int
+    masked: bool = Field(description="Contacts are masked for you in this list.")
+    customers: list[CustomerRead]
+
+
+class ClaimCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: Id
+    rep_id: Id | None = Field(
+        default=None,
+        description="An admin or manager pushes the customer to this rep (in their scope); "
+        "a rep leaves it out (or names themself) to claim.",
+    )
+
+
+class ReturnCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: Id
+    reason: str = Field(min_length=1, max_length=100, description="A `return_reason` code.")
+    note: str | None = Field(default=None, max_length=890)

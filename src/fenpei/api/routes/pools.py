@@ -1,0 +1,103 @@
+"""The pool (公海): its terms, what waits in it, claim (领取) and return (退回)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, status
+
+from fenpei.api.pool_schemas import (
+    ClaimCreate,
+    PoolCustomersRead,
+    PoolRead,
+    PoolTerms,
+    ReturnCreate,
+)
+from fenpei.api.schemas import ErrorRead
+from fenpei.domain.pools import MAX_POOL_KEY, Pool
+from fenpei.http.deps import AdminActor, CurrentActor, FenpeiDep, UowDep
+from fenpei.http.reads import Names, assignment_reads, customer_reads
+from fenpei.http.schemas import AssignmentRead
+from fenpei.services.pool import claims, listing, terms
+
+Key = Annotated[str, Path(min_length=1, max_length=MAX_POOL_KEY, description="e.g. `public`.")]
+CLAIM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorRead, "description": "Not allowed to claim or return for this rep."},
+    404: {"model": ErrorRead, "description": "No such customer waiting in a pool you see."},
+    409: {
+        "model": ErrorRead,
+        "description": "`claim_refused` (someone was first, the daily or holding cap, the "
+        "cooldown; the message says which) or `capacity_exceeded`.",
+    },
+}
+router = APIRouter(prefix="/pools", tags=["pools"])
+
+
+def _read(pool: Pool) -> PoolRead:
+    return PoolRead.model_validate(pool, from_attributes=True).model_copy(
+        update={"configured": pool.id is not None}
+    )
+
+
+@router.get("")
+def list_pools(uow: UowDep, actor: CurrentActor) -> list[PoolRead]:
+    """The pools you may see: public, your team's, and any other configured one."""
+    return [_read(pool) for pool in terms.list_pools(uow=uow, actor=actor)]
+
+
+@router.put("/{key}", responses={403: {"model": ErrorRead}, 422: {"model": ErrorRead}})
+def set_terms(
+    key: Key, body: PoolTerms, uow: UowDep, actor: AdminActor, fenpei: FenpeiDep
+) -> PoolRead:
+    """Set a pool's terms (admins); fields left out keep their value."""
+    fields = body.model_dump(exclude_unset=True)
+    pool = terms.set_terms(uow=uow, key=key, fields=fields, actor=actor, now=fenpei.now())
+    read = _read(pool)
+    uow.commit()
+    return read
+
+
+@router.get("/{key}/customers", responses={404: {"model": ErrorRead}})
+def pool_customers(
+    key: Key,
+    uow: UowDep,
+    actor: CurrentActor,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    offset: Annotated[int, Query(ge=0, le=10**7)] = 0,
+    limit: Annotated[int, Query(ge=1, le=listing.MAX_PAGE_SIZE)] = 50,
+) -> PoolCustomersRead:
+    """Who waits in the pool, longest first; contacts masked where the pool says so."""
+    page = listing.pool_customers(uow=uow, key=key, actor=actor, text=q, offset=offset, limit=limit)
+    return PoolCustomersRead(
+        pool=_read(page.pool),
+        total=page.total,
+        masked=page.masked,
+        customers=customer_reads(page.customers, Names(uow)),
+    )
+
+
+@router.post("/claims", status_code=status.HTTP_201_CREATED, responses=CLAIM_RESPONSES)
+def claim(body: ClaimCreate, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep) -> AssignmentRead:
+    """Claim (领取) a customer waiting in a pool you see, within its terms; an admin or a
+    manager pushes one to a rep (`rep_id`) instead."""
+    record = claims.claim(
+        uow=uow, customer_id=body.customer_id, actor=actor, now=fenpei.now(), rep_id=body.rep_id
+    )
+    read = assignment_reads([record], Names(uow))[0]
+    uow.commit()
+    return read
+
+
+@router.post("/returns", status_code=status.HTTP_201_CREATED, responses=CLAIM_RESPONSES)
+def return_customer(
+    body: ReturnCreate, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep
+) -> AssignmentRead:
+    """Return (退回) one of your customers to the pool with a listed reason; an admin or a
+    manager puts any owned customer in their scope there."""
+    record = claims.return_to_pool(
+        uow=uow, customer_id=body.customer_id, reason=body.reason, note=body.note, actor=actor,
+        now=fenpei.now(),
+    )  # fmt: skip
+    read = assignment_reads([record], Names(uow))[0]
+    uow.commit()
+    return read

@@ -1,0 +1,60 @@
+"""The public pool (公海): where unowned customers wait, and the terms of claiming from it.
+
+A customer waits in a pool while ``Customer.pool`` names it and nobody owns it. The global
+pool is ``public``; a team's pool is ``team:<id>``; rules may name others. A ``Pool`` row
+holds a pool's terms; a pool without one has the defaults (everyone may claim, no caps).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+MAX_POOL_KEY = 100
+MAX_CAP = 100_000
+MAX_COOLDOWN_DAYS = 3_650
+# Return reasons are a category dimension (admin-defined on the categories page).
+RETURN_REASONS = "return_reason"
+
+
+def team_pool(team_id: int) -> str:
+    """The key of a team's pool: ``team:7``."""
+    return f"team:{team_id}"
+
+
+def pool_team(key: str) -> int | None:
+    """The team a ``team:<id>`` key names, else None."""
+    prefix, _, rest = key.partition(":")
+    return int(rest) if prefix == "team" and rest.isdigit() and len(rest) < 10 else None
+
+
+@dataclass(eq=False)
+class Pool:
+    """A pool's terms. ``team_id`` None: every rep may see and claim; else only the team's
+    reps (its managers and admins push from it either way).
+
+    - ``daily_claim_cap``: customers one rep may claim per day (their local day);
+    - ``max_owned``: a rep owning this many open customers (won ones too if
+      ``count_won``) may not claim more;
+    - ``cooldown_days``: the rep who returned a customer (or lost it to reclaim) may not
+      claim it back for this long;
+    - ``mask_contacts``: phone, email and WeChat are hidden from reps until claimed.
+    None means no limit.
+    """
+
+    key: str
+    name: str
+    team_id: int | None = None
+    daily_claim_cap: int | None = None
+    max_owned: int | None = None
+    count_won: bool = False
+    cooldown_days: int = 0
+    mask_contacts: bool = False
+    id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def default_pool(key: str) -> Pool:
+    """The terms of a pool nobody configured: open to all (a team's pool to its team)."""
+    return Pool(key=key, name=key, team_id=pool_team(key))

@@ -1,0 +1,197 @@
+"""Claim (领取) a customer from a pool, and return (退回) one to it.
+
+A claim locks the customer, then the rep (the lock order of every ownership change), so
+two reps claiming one customer, or one rep claiming several at once, are decided one after
+the other: the daily claim cap and the holding cap are exact under concurrency. Each claim
+and return is an assignment record with its event and audit entry (``assignments.give`` /
+``release``), so notifications, counters and reclaim clocks see them like any other path.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from fenpei.domain.assignments import Assignment, AssignMethod
+from fenpei.domain.categories import CategoryValue
+from fenpei.domain.customers import Customer, Stage
+from fenpei.domain.errors import (
+    CapacityExceeded,
+    ClaimRefused,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from fenpei.domain.org import Rep
+from fenpei.domain.pools import RETURN_REASONS, Pool, team_pool
+from fenpei.domain.rules import PUBLIC_POOL
+from fenpei.domain.users import Actor, Role
+from fenpei.engine.capacity import capacity_breach
+from fenpei.services import scope
+from fenpei.services.assignments import MAX_REASON, give, release
+from fenpei.services.pool.terms import visible_pool
+from fenpei.services.ports import CustomerQuery, UnitOfWork
+
+RELEASES = (AssignMethod.return_, AssignMethod.reclaim)
+
+
+def _own_rep(actor: Actor, verb: str) -> int:
+    if actor.role is not Role.rep or actor.rep_id is None:
+        raise PermissionDenied(f"only a rep {verb} for themself; a manager names the rep")
+    return actor.rep_id
+
+
+def _waiting(uow: UnitOfWork, actor: Actor, customer_id: int) -> tuple[Customer, Pool]:
+    """The customer, locked, and the pool it waits in, if ``actor`` may see that pool."""
+    customer = uow.customers.get(customer_id, lock=True)
+    if customer is None or customer.deleted_at is not None:
+        raise NotFound("customer", customer_id)
+    if customer.owner_id == actor.rep_id and actor.rep_id is not None:
+        raise ClaimRefused("taken", f"customer {customer_id} is already yours")
+    if customer.pool is None:
+        if customer.owner_id is not None:  # claimed since the pool was listed
+            raise ClaimRefused("taken", f"customer {customer_id} was claimed by someone else")
+        raise NotFound("customer", customer_id)  # in the queue: not a pool's to give
+    return customer, visible_pool(uow, actor, customer.pool)
+
+
+def local_day_start(now: datetime, time_zone: str) -> datetime:
+    """Midnight of ``now``'s date where the rep works: their day's claims count from it."""
+    zone = ZoneInfo(time_zone)
+    return datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone)
+
+
+def _check_terms(
+    uow: UnitOfWork, pool: Pool, customer: Customer, rep: Rep, now: datetime, *, pushed: bool
+) -> int:
+    """Refuse a claim the pool's terms forbid; returns the rep's claims today before it.
+    A push by a manager is held to the holding cap only."""
+    assert rep.id is not None and customer.id is not None
+    if pool.cooldown_days and not pushed:
+        released = [
+            record.at
+            for record in uow.assignments.for_customer(customer.id)
+            if record.from_rep_id == rep.id and record.method in RELEASES
+        ]
+        until = max(released, default=None)
+        if until is not None and (until := until + timedelta(days=pool.cooldown_days)) > now:
+            raise ClaimRefused(
+                "cooldown",
+                f"{rep.name} gave this customer up on {released[-1]:%Y-%m-%d}; "
+                f"they may claim it again from {until:%Y-%m-%d %H:%M} UTC",
+            )
+    since = local_day_start(now, rep.time_zone)
+    claimed = uow.assignments.count_since(to_rep_id=rep.id, method=AssignMethod.claim, since=since)
+    if pool.daily_claim_cap is not None and claimed >= pool.daily_claim_cap and not pushed:
+        raise ClaimRefused(
+            "daily_cap", f"{rep.name} has claimed {claimed} today, the pool's daily cap"
+        )
+    if pool.max_owned is not None:
+        held = uow.reps.usage(rep.id, now=now).open_count
+        if pool.count_won:
+            won = CustomerQuery(owner_id=rep.id, stage=Stage.won, limit=0)
+            held += uow.customers.search(won)[1]
+        if held >= pool.max_owned:
+            raise ClaimRefused(
+                "holding_cap",
+                f"{rep.name} holds {held} customers, the most this pool lets a rep hold",
+            )
+    return claimed
+
+
+def claim(
+    *, uow: UnitOfWork, customer_id: int, actor: Actor, now: datetime, rep_id: int | None = None
+) -> Assignment:
+    """A rep takes a customer waiting in a pool they may see, within the pool's terms
+    (cooldown, daily claim cap, holding cap) and their own capacity.
+
+    With ``rep_id`` an admin or manager pushes the customer to that rep (in their scope)
+    instead: the rep's capacity and the pool's holding cap hold; the daily claim cap and
+    the cooldown are the rep's own claims' limits and do not."""
+    pushed = rep_id is not None and actor.role in scope.WRITERS
+    if not pushed:
+        if rep_id is not None and rep_id != actor.rep_id:
+            raise PermissionDenied("a rep claims for themself only")
+        rep_id = _own_rep(actor, "claims customers")
+    assert rep_id is not None
+    customer, pool = _waiting(uow, actor, customer_id)
+    rep = uow.reps.get(rep_id, lock=True)
+    if pushed:
+        rep = scope.visible_rep(scope.data_scope(uow=uow, actor=actor), rep, rep_id)
+    if rep is None or not rep.active:
+        raise ValidationFailed.one("rep_id", "an inactive rep cannot take customers")
+    claimed = _check_terms(uow, pool, customer, rep, now, pushed=pushed)
+    usage = uow.reps.usage(rep_id, now=now)
+    if breach := capacity_breach(rep.capacity, usage):
+        raise CapacityExceeded(rep.name, breach)
+    explanation = {
+        "kind": "push" if pushed else "claim",
+        "pool": pool.key,
+        "chosen": rep.name,
+        "claimed_today": claimed if pushed else claimed + 1,
+        "daily_claim_cap": pool.daily_claim_cap,
+    }
+    method = AssignMethod.manual if pushed else AssignMethod.claim
+    return give(
+        uow, customer=customer, rep=rep, method=method, actor=actor, reason=None,
+        now=now, explanation=explanation,
+    )  # fmt: skip
+
+
+def return_reasons(uow: UnitOfWork) -> list[CategoryValue]:
+    """The reasons a rep may give for a return (the ``return_reason`` category's values)."""
+    category = uow.categories.get(RETURN_REASONS)
+    if category is None or category.id is None:
+        return []
+    return [value for value in uow.categories.values(category.id) if value.usable]
+
+
+def pool_for_return(uow: UnitOfWork, rep: Rep) -> str:
+    """Where a returned customer goes: the rep's team pool if configured, else public."""
+    if rep.team_id is not None and uow.pools.get(team_pool(rep.team_id)) is not None:
+        return team_pool(rep.team_id)
+    return PUBLIC_POOL
+
+
+def return_to_pool(
+    *,
+    uow: UnitOfWork,
+    customer_id: int,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    note: str | None = None,
+) -> Assignment:
+    """The owner gives a customer back to the pool with a reason from the admin's list
+    (and an optional note); they may not claim it again for the pool's cooldown. An admin
+    or manager may put any owned customer in their scope back the same way (放入公海)."""
+    if actor.role in scope.WRITERS:
+        visible = scope.data_scope(uow=uow, actor=actor)
+        customer = scope.visible_customer(
+            visible, uow.customers.get(customer_id, lock=True), customer_id
+        )
+        if customer.owner_id is None:
+            raise ClaimRefused("taken", f"customer {customer_id} has no owner to return it")
+    else:
+        rep_id = _own_rep(actor, "returns customers")
+        found = uow.customers.get(customer_id, lock=True)
+        if found is None or found.deleted_at is not None or found.owner_id != rep_id:
+            raise NotFound("customer", customer_id)
+        customer = found
+    allowed = {value.code: value for value in return_reasons(uow)}
+    if reason not in allowed:
+        shown = ", ".join(allowed) or "none defined"
+        raise ValidationFailed.one("reason", f"{reason!r} is not a return reason ({shown})")
+    note = (note or "").strip() or None
+    if note is not None and len(note) > MAX_REASON - 110:
+        raise ValidationFailed.one("note", f"is longer than {MAX_REASON - 110} characters")
+    assert customer.owner_id is not None
+    rep = uow.reps.get(customer.owner_id, lock=True)
+    assert rep is not None
+    pool = pool_for_return(uow, rep)
+    text = allowed[reason].label + (f": {note}" if note else "")
+    return release(
+        uow, customer=customer, pool=pool, method=AssignMethod.return_, actor=actor,
+        reason=text, now=now, audit_action="pool.return",
+        explanation={"kind": "return", "pool": pool, "reason_code": reason, "note": note},
+    )  # fmt: skip

@@ -1,0 +1,68 @@
+"""What waits in a pool, for whoever may see the pool, contacts masked where it says so."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from fenpei.domain.customers import Customer
+from fenpei.domain.pools import Pool
+from fenpei.domain.users import Actor, Role
+from fenpei.services.pool.terms import visible_pool
+from fenpei.services.ports import CustomerQuery, UnitOfWork
+
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class PoolPage:
+    """One page of a pool's customers, the total waiting, and whether contacts are hidden."""
+
+    pool: Pool
+    customers: list[Customer]
+    total: int
+    masked: bool
+
+
+def mask_phone(phone: str) -> str:
+    """``13800138000`` → ``138****8000``: enough to recognise, not to call. A short
+    number keeps only its last two digits."""
+    digits = phone.strip()
+    if len(digits) < 7:
+        return "*" * max(len(digits) - 2, 2) + digits[-2:] if len(digits) > 2 else "**"
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_email(email: str) -> str:
+    """``li.lei@example.com`` → ``l***@example.com``."""
+    name, at, domain = email.partition("@")
+    return (name[:1] + "***" + at + domain) if at else "***"
+
+
+def masked(customer: Customer) -> Customer:
+    """A copy with phone, email and WeChat hidden (the stored customer is untouched)."""
+    return dataclasses.replace(
+        customer,
+        phone=mask_phone(customer.phone) if customer.phone else customer.phone,
+        email=mask_email(customer.email) if customer.email else customer.email,
+        wechat="***" if customer.wechat else customer.wechat,
+    )
+
+
+def pool_customers(
+    *,
+    uow: UnitOfWork,
+    key: str,
+    actor: Actor,
+    text: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> PoolPage:
+    """The customers waiting in pool ``key`` (oldest first: longest waiting first)."""
+    pool = visible_pool(uow, actor, key)
+    query = CustomerQuery(
+        pool=key, text=text, sort="created_at", offset=offset, limit=min(limit, MAX_PAGE_SIZE)
+    )
+    found, total = uow.customers.search(query)
+    hide = pool.mask_contacts and actor.role is not Role.admin
+    return PoolPage(pool, [masked(c) for c in found] if hide else found, total, hide)

@@ -1,0 +1,142 @@
+"""公海: the pools a user may see and who waits in them; a rep claims (领取) here and
+returns (退回) an owned customer from its page with a reason from the admin's list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from fenpei.domain.errors import CapacityExceeded, ClaimRefused, ValidationFailed
+from fenpei.domain.pools import Pool
+from fenpei.domain.rules import PUBLIC_POOL
+from fenpei.domain.users import Role, User
+from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep, actor_of
+from fenpei.http.fields import Id
+from fenpei.http.reads import Names, customer_reads
+from fenpei.services.categories import load_category_index
+from fenpei.services.pool import claims, listing, terms
+from fenpei.services.ports import UnitOfWork
+from fenpei.web._category_words import labeller
+from fenpei.web.i18n import translator
+from fenpei.web.rendering import page_language, render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+MAX_PAGE = 10**5
+PoolKey = Annotated[str, Query(min_length=1, max_length=100)]
+
+
+def _page(
+    request: Request,
+    uow: UnitOfWork,
+    user: User,
+    key: str,
+    *,
+    page: int = 1,
+    q: str | None = None,
+    notice: str | None = None,
+    problem: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    actor = actor_of(user)
+    pools = terms.list_pools(uow=uow, actor=actor)
+    shown = listing.pool_customers(
+        uow=uow, key=key, actor=actor, text=q, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    pages = max(1, -(-shown.total // PAGE_SIZE))
+    t = translator(page_language(request))
+    teams = {team.id: team.name for team in uow.teams.all()}
+
+    def shown_name(pool: Pool) -> str:
+        if pool.name != pool.key:
+            return pool.name  # named by an admin
+        if pool.team_id is not None:
+            return t("pool.team", team=teams.get(pool.team_id, pool.key))
+        return t("pool.public") if pool.key == PUBLIC_POOL else pool.key
+
+    context = {
+        "user": user,
+        "active": "pool",
+        "pools": [(p, shown_name(p)) for p in pools],
+        "pool_name": shown_name(shown.pool),
+        "pool": shown.pool,
+        "customers": customer_reads(shown.customers, Names(uow)),
+        "total": shown.total,
+        "masked": shown.masked,
+        "page": page,
+        "pages": pages,
+        "q": q or "",
+        "can_claim": actor.role is Role.rep and actor.rep_id is not None,
+        "label_of": labeller(load_category_index(uow)),
+        "notice": notice,
+        "problem": problem,
+    }
+    return render(request, "pool/index.html", context, status_code=status_code)
+
+
+@router.get("/pool")
+def pool_page(
+    request: Request,
+    uow: UowDep,
+    user: CurrentUser,
+    key: PoolKey = "public",
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    claimed: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """公海: who waits in a pool, longest first, with the pool's terms."""
+    notice = translator(page_language(request))("pool.claimed", name=claimed) if claimed else None
+    return _page(request, uow, user, key, page=page, q=q, notice=notice)
+
+
+@router.post("/pool/claim")
+def claim(
+    request: Request,
+    uow: UowDep,
+    user: CurrentUser,
+    actor: CurrentActor,
+    fenpei: FenpeiDep,
+    customer_id: Annotated[Id, Form()],
+    key: Annotated[str, Form(min_length=1, max_length=100)] = "public",
+) -> Response:
+    """Claim one customer; a refusal comes back on the page saying which term refused."""
+    t = translator(page_language(request))
+    try:
+        record = claims.claim(uow=uow, customer_id=customer_id, actor=actor, now=fenpei.now())
+        name = uow.customers.get(record.customer_id)
+        uow.commit()
+    except ClaimRefused as refused:
+        uow.rollback()
+        problem = t(f"pool.refused.{refused.kind}")
+        return _page(request, uow, user, key, problem=problem, status_code=409)
+    except CapacityExceeded:
+        uow.rollback()
+        return _page(request, uow, user, key, problem=t("pool.refused.capacity"), status_code=409)
+    shown = quote(name.name if name is not None else str(customer_id))
+    return RedirectResponse(f"/pool?key={quote(key)}&claimed={shown}", status_code=303)
+
+
+@router.post("/customers/{customer_id}/return")
+def return_customer(
+    request: Request,
+    uow: UowDep,
+    actor: CurrentActor,
+    fenpei: FenpeiDep,
+    customer_id: Id,
+    reason: Annotated[str, Form(max_length=100)] = "",
+    note: Annotated[str, Form(max_length=890)] = "",
+) -> Response:
+    """The owner gives the customer back to the pool with a listed reason."""
+    try:
+        claims.return_to_pool(
+            uow=uow, customer_id=customer_id, reason=reason, note=note, actor=actor,
+            now=fenpei.now(),
+        )  # fmt: skip
+        uow.commit()
+    except ValidationFailed:
+        uow.rollback()
+        return RedirectResponse(f"/customers/{customer_id}?return_error=1", status_code=303)
+    return RedirectResponse("/my?returned=1", status_code=303)
