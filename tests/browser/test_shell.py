@@ -12,6 +12,7 @@ EVERY_LINK = [
     "Dashboard",
     "Customers",
     "My customers",
+    "Pool",
     "Rules",
     "Teams",
     "Categories",
@@ -42,6 +43,7 @@ def test_each_role_sees_its_own_navigation(live: Live, page: Page) -> None:
     assert seen["admin"] == [
         "Dashboard",
         "Customers",
+        "Pool",
         "Rules",
         "Teams",
         "Categories",
@@ -49,8 +51,8 @@ def test_each_role_sees_its_own_navigation(live: Live, page: Page) -> None:
         "Jobs",
         "Admin",
     ]
-    assert seen["manager"] == ["Dashboard", "Customers", "Rules", "Teams", "Admin"]
-    assert seen["rep"] == ["Customers", "My customers", "My profile"]
+    assert seen["manager"] == ["Dashboard", "Customers", "Pool", "Rules", "Teams", "Admin"]
+    assert seen["rep"] == ["Customers", "My customers", "Pool", "My profile"]
     assert "Dashboard" not in seen["auditor"] and "Rules" not in seen["auditor"]
     assert set(seen["auditor"]) <= set(EVERY_LINK)
 
@@ -106,7 +108,8 @@ def test_a_rep_opening_another_reps_customer_gets_the_404_page(live: Live, page:
     expect(page.get_by_role("heading", level=1)).to_contain_text("Something went wrong")
     expect(page.get_by_text("That page or record does not exist.")).to_be_visible()
     expect(page.get_by_text("West Co")).to_have_count(0)
-    assert nav_links(page) == ["Customers", "My customers", "My profile"]  # still inside the app
+    # still inside the app
+    assert nav_links(page) == ["Customers", "My customers", "Pool", "My profile"]
     shot(page, "not-found")
 
 

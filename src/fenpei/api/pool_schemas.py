@@ -49,7 +49,9 @@ class PoolCustomersRead(BaseModel):
 
 
 class ClaimCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"customer_id": 42, "rep_id": 7}]}
+    )
 
     customer_id: Id
     rep_id: Id | None = Field(

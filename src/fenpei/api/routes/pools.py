@@ -45,7 +45,14 @@ def list_pools(uow: UowDep, actor: CurrentActor) -> list[PoolRead]:
     return [_read(pool) for pool in terms.list_pools(uow=uow, actor=actor)]
 
 
-@router.put("/{key}", responses={403: {"model": ErrorRead}, 422: {"model": ErrorRead}})
+@router.put(
+    "/{key}",
+    responses={
+        403: {"model": ErrorRead},
+        404: {"model": ErrorRead, "description": "A key no route can name."},
+        422: {"model": ErrorRead},
+    },
+)
 def set_terms(
     key: Key, body: PoolTerms, uow: UowDep, actor: AdminActor, fenpei: FenpeiDep
 ) -> PoolRead:
