@@ -9,7 +9,7 @@ and return is an assignment record with its event and audit entry (``assignments
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fenpei.domain.assignments import Assignment, AssignMethod
@@ -26,8 +26,9 @@ from fenpei.domain.org import Rep
 from fenpei.domain.pools import RETURN_REASONS, Pool, team_pool
 from fenpei.domain.rules import PUBLIC_POOL
 from fenpei.domain.users import Actor, Role
-from fenpei.engine.capacity import capacity_breach
+from fenpei.engine.capacity import Usage, capacity_breach
 from fenpei.services import scope
+from fenpei.services.analytics import start_of_day
 from fenpei.services.assignments import MAX_REASON, give, release
 from fenpei.services.pool.terms import visible_pool
 from fenpei.services.ports import CustomerQuery, UnitOfWork
@@ -55,39 +56,42 @@ def _waiting(uow: UnitOfWork, actor: Actor, customer_id: int) -> tuple[Customer,
     return customer, visible_pool(uow, actor, customer.pool)
 
 
-def local_day_start(now: datetime, time_zone: str) -> datetime:
-    """Midnight of ``now``'s date where the rep works: their day's claims count from it."""
-    zone = ZoneInfo(time_zone)
-    return datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone)
-
-
 def _check_terms(
-    uow: UnitOfWork, pool: Pool, customer: Customer, rep: Rep, now: datetime, *, pushed: bool
+    uow: UnitOfWork,
+    pool: Pool,
+    customer: Customer,
+    rep: Rep,
+    now: datetime,
+    usage: Usage,
+    *,
+    pushed: bool,
 ) -> int:
     """Refuse a claim the pool's terms forbid; returns the rep's claims today before it.
     A push by a manager is held to the holding cap only."""
     assert rep.id is not None and customer.id is not None
     if pool.cooldown_days and not pushed:
-        released = [
-            record.at
-            for record in uow.assignments.for_customer(customer.id)
-            if record.from_rep_id == rep.id and record.method in RELEASES
-        ]
-        until = max(released, default=None)
-        if until is not None and (until := until + timedelta(days=pool.cooldown_days)) > now:
+        released = max(
+            (
+                record.at
+                for record in uow.assignments.for_customer(customer.id)
+                if record.from_rep_id == rep.id and record.method in RELEASES
+            ),
+            default=None,
+        )
+        if released is not None and (until := released + timedelta(days=pool.cooldown_days)) > now:
             raise ClaimRefused(
                 "cooldown",
-                f"{rep.name} gave this customer up on {released[-1]:%Y-%m-%d}; "
+                f"{rep.name} gave this customer up on {released:%Y-%m-%d}; "
                 f"they may claim it again from {until:%Y-%m-%d %H:%M} UTC",
             )
-    since = local_day_start(now, rep.time_zone)
+    since = start_of_day(now, ZoneInfo(rep.time_zone))
     claimed = uow.assignments.count_since(to_rep_id=rep.id, method=AssignMethod.claim, since=since)
     if pool.daily_claim_cap is not None and claimed >= pool.daily_claim_cap and not pushed:
         raise ClaimRefused(
             "daily_cap", f"{rep.name} has claimed {claimed} today, the pool's daily cap"
         )
     if pool.max_owned is not None:
-        held = uow.reps.usage(rep.id, now=now).open_count
+        held = usage.open_count
         if pool.count_won:
             won = CustomerQuery(owner_id=rep.id, stage=Stage.won, limit=0)
             held += uow.customers.search(won)[1]
@@ -120,8 +124,8 @@ def claim(
         rep = scope.visible_rep(scope.data_scope(uow=uow, actor=actor), rep, rep_id)
     if rep is None or not rep.active:
         raise ValidationFailed.one("rep_id", "an inactive rep cannot take customers")
-    claimed = _check_terms(uow, pool, customer, rep, now, pushed=pushed)
     usage = uow.reps.usage(rep_id, now=now)
+    claimed = _check_terms(uow, pool, customer, rep, now, usage, pushed=pushed)
     if breach := capacity_breach(rep.capacity, usage):
         raise CapacityExceeded(rep.name, breach)
     explanation = {

@@ -111,12 +111,3 @@ def set_terms(
         before=before,
     )  # fmt: skip
     return pool
-
-
-def require_known(uow: UnitOfWork, key: str) -> None:
-    """NotFound unless ``key`` is configured, public, or names an existing team's pool."""
-    team = pool_team(key)
-    if key == PUBLIC_POOL or uow.pools.get(key) is not None:
-        return
-    if team is None or uow.teams.get(team) is None:
-        raise NotFound("pool", key)
