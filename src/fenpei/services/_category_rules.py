@@ -92,12 +92,13 @@ def recode(tree: Any, field: str, code: str, into: str) -> Any:
         return {**tree, "value": into if fold(value) == fold(code) else value}
     if isinstance(value, list):
         moved: list[Any] = []
+        seen: set[str] = set()
         for item in value:
-            item = into if isinstance(item, str) and fold(item) == fold(code) else item
-            if not (
-                isinstance(item, str)
-                and any(isinstance(kept, str) and fold(kept) == fold(item) for kept in moved)
-            ):
-                moved.append(item)
+            if isinstance(item, str):
+                item = into if fold(item) == fold(code) else item
+                if fold(item) in seen:
+                    continue
+                seen.add(fold(item))
+            moved.append(item)
         return {**tree, "value": moved}
     return dict(tree)
