@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from fenpei.domain import limits
 from fenpei.domain.errors import FieldError, ValidationFailed
-from fenpei.domain.phrases import Phrase, message_of
+from fenpei.domain.phrases import Phrase, message_of, required
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -78,7 +78,7 @@ def clean_custom_values(
             errors.append(FieldError(path, "is not a defined custom attribute"))
         elif value is None or value == "":
             if definition.required:
-                errors.append(FieldError(path, "is required"))
+                errors.append(FieldError(path, required()))
         else:
             try:
                 cleaned[key] = _clean_value(definition, value)
@@ -86,7 +86,7 @@ def clean_custom_values(
                 errors.append(FieldError(path, message_of(exc)))
     for key, definition in by_key.items():
         if definition.required and key not in values:
-            errors.append(FieldError(f"{prefix}custom.{key}", "is required"))
+            errors.append(FieldError(f"{prefix}custom.{key}", required()))
     if errors:
         raise ValidationFailed(errors)
     return cleaned

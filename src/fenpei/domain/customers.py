@@ -13,7 +13,7 @@ from typing import Any
 from fenpei.domain import limits
 from fenpei.domain.contacts import email_problem, phone_problem, wechat_problem
 from fenpei.domain.errors import FieldError, ValidationFailed
-from fenpei.domain.phrases import Phrase, message_of, too_long
+from fenpei.domain.phrases import Phrase, message_of, required, too_long
 
 
 class Stage(StrEnum):
@@ -263,7 +263,7 @@ def clean_customer_fields_partly(
             continue
         if value is None or (isinstance(value, str) and not value.strip()):
             if name in NOT_NULLABLE:
-                errors.append(FieldError(prefix + name, "is required"))
+                errors.append(FieldError(prefix + name, required()))
             else:
                 cleaned[name] = [] if name == "tags" else {} if name == "custom" else None
             continue
@@ -275,7 +275,7 @@ def clean_customer_fields_partly(
         if isinstance(value, datetime) and value.tzinfo is None:
             cleaned[name] = value.replace(tzinfo=zone)
     if not partial:
-        errors += [FieldError(prefix + f, "is required") for f in REQUIRED_FIELDS if f not in raw]
+        errors += [FieldError(prefix + f, required()) for f in REQUIRED_FIELDS if f not in raw]
     return cleaned, errors
 
 

@@ -18,7 +18,7 @@ from fenpei.domain.org import (
     SKILL_KINDS,
     Team,
 )
-from fenpei.domain.phrases import Phrase, length, too_long, whole_number
+from fenpei.domain.phrases import Phrase, length, required, too_long, whole_number
 from fenpei.domain.users import Role
 from fenpei.services.ports import UnitOfWork
 
@@ -152,7 +152,7 @@ def clean_rep_fields(
     """The fields with names trimmed; ValidationFailed names every bad one."""
     errors: list[FieldError] = []
     if creating and "name" not in raw:
-        errors.append(FieldError("name", "is required"))
+        errors.append(FieldError("name", required()))
     for name, value in raw.items():
         check = REP_FIELD_CHECKS.get(name)
         problem = "is not a rep field" if check is None else check(value)

@@ -1,16 +1,14 @@
 """Messages from the engine and the services in the page's language.
 
 A message that is a ``Phrase`` (``domain/phrases.py``) is said from the catalogs
-(``said.<key>`` in ``messages.po``) with the values it carries; the plain "is required"
-has its words too; any other message is shown as the service wrote it (English).
+(``said.<key>`` in ``messages.po``) with the values it carries; any other message is shown as the service wrote it (English).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fenpei.domain.errors import FieldError
-from fenpei.domain.phrases import REQUIRED, Phrase
+from fenpei.domain.phrases import Phrase
 from fenpei.services.maven_import import IMPORTED_OWNER_REASON
 from fenpei.web._conditions_text import field_name
 from fenpei.web.i18n import Translate
@@ -22,8 +20,6 @@ def said(t: Translate, message: object) -> str:
         key = f"said.{message.key}"
         if t(key) != key:
             return t(key, **_shown_values(t, message.values))
-    elif message == REQUIRED:
-        return t("said.required")
     return str(message)
 
 
@@ -52,8 +48,3 @@ def stored_reason(t: Translate, reason: str | None) -> str:
     if reason == IMPORTED_OWNER_REASON:
         return t("said.imported_owner")
     return reason or ""
-
-
-def field_error_text(t: Translate, error: FieldError) -> str:
-    """``字段 区域：不是有效的取值`` — the field's path as given, its message in words."""
-    return f"{error.field}: {said(t, error.message)}"
