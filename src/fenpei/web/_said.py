@@ -1,7 +1,8 @@
 """Messages from the engine and the services in the page's language.
 
 A message that is a ``Phrase`` (``domain/phrases.py``) is said from the catalogs
-(``said.<key>`` in ``messages.po``) with the values it carries; any other message is shown as the service wrote it (English).
+(``said.<key>`` in ``messages.po``) with the values it carries; any other message is
+shown as the service wrote it (English).
 """
 
 from __future__ import annotations

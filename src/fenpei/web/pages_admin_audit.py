@@ -6,7 +6,7 @@ Days are read in the configured time zone: "from" is the start of that day, "to"
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -17,6 +17,7 @@ from pydantic import StringConstraints
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.http.fields import EmptyIsNone, FilterText
 from fenpei.services.audit_log import AuditFilter, find_entries
+from fenpei.web._admin_forms import form_day
 from fenpei.web.i18n import translator
 from fenpei.web.rendering import page_language, render
 
@@ -34,16 +35,6 @@ ACTIONS = (
 MAX_PAGE = 1000
 Text = Annotated[FilterText | None, EmptyIsNone, Query()]
 Day = Annotated[Annotated[str, StringConstraints(max_length=10)] | None, EmptyIsNone, Query()]
-
-
-def _day(text: str | None) -> date | str | None:
-    """A ``YYYY-MM-DD`` day, None when not given, or the text back when it is not a day."""
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return text
 
 
 @router.get("/audit")
@@ -67,7 +58,7 @@ def audit_page(
     errors: dict[str, str] = {}
     bounds: dict[str, datetime | None] = {}
     for name, text, shift in (("since", since, 0), ("until", until, 1)):
-        day = _day(text)
+        day = form_day(text)
         if isinstance(day, str):
             errors[name] = t("admin.error.day")
             day = None

@@ -20,7 +20,7 @@ from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.http.fields import MAX_ID
 from fenpei.services import org, scope
 from fenpei.services.ports import UnitOfWork
-from fenpei.web._admin_forms import posted, refuse
+from fenpei.web._admin_forms import form_id, posted, refuse
 from fenpei.web._org_forms import FormState
 from fenpei.web.i18n import Translate, translator
 from fenpei.web.rendering import page_language, render
@@ -108,19 +108,11 @@ def teams_page(
     return _page(request, uow, user, actor, done=done)
 
 
-def _id_or_none(text: str) -> int | str | None:
-    """An id, None for empty, or the text back when it is not one."""
-    text = text.strip()
-    if not text:
-        return None
-    return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else text
-
-
 def _team_fields(values: Mapping[str, str], state: FormState) -> dict[str, object]:
     fields: dict[str, object] = {"name": values.get("name", "")}
     for name in ("parent_id", "manager_user_id"):
         if name in values:
-            chosen = _id_or_none(values[name])
+            chosen = form_id(values[name])
             if isinstance(chosen, str):
                 state.errors[name] = chosen  # not from our select: say what was sent
             fields[name] = chosen

@@ -7,7 +7,7 @@ else only their own. The secret is shown once, on the page answering the form th
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -21,7 +21,7 @@ from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.http.fields import MAX_ID
 from fenpei.services import tokens
 from fenpei.services.ports import UnitOfWork
-from fenpei.web._admin_forms import refuse
+from fenpei.web._admin_forms import form_day, refuse
 from fenpei.web._org_forms import FormState
 from fenpei.web.i18n import translator
 from fenpei.web.rendering import page_language, render
@@ -86,12 +86,12 @@ async def create_token(
     scopes = [s for s in form.getlist("scopes") if isinstance(s, str)][: tokens.MAX_SCOPES + 1]
     state = FormState(values=values)
     expires_at: datetime | None = None
-    if day := values.get("expires_on", "").strip():
-        try:  # the end of that day, in the configured time zone
-            end = datetime.combine(date.fromisoformat(day), time()) + timedelta(days=1)
-            expires_at = end.replace(tzinfo=fenpei.settings.zone)
-        except ValueError:
-            state.errors["expires_on"] = t("admin.error.day")
+    day = form_day(values.get("expires_on"))
+    if isinstance(day, str):
+        state.errors["expires_on"] = t("admin.error.day")
+    elif day is not None:  # the end of that day, in the configured time zone
+        end = datetime.combine(day, time()) + timedelta(days=1)
+        expires_at = end.replace(tzinfo=fenpei.settings.zone)
     try:
         token, secret = tokens.create_token(
             uow=uow,

@@ -18,7 +18,7 @@ from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.http.fields import MAX_ID
 from fenpei.services import users
 from fenpei.services.ports import UnitOfWork
-from fenpei.web._admin_forms import posted, refuse
+from fenpei.web._admin_forms import form_id, posted, refuse
 from fenpei.web._org_forms import FormState
 from fenpei.web.i18n import translator
 from fenpei.web.rendering import page_language, render
@@ -87,7 +87,8 @@ async def create_user(
     state = FormState(values=values)
     role = _role(values.get("role", ""))
     rep_text = values.get("rep_id", "").strip()
-    rep_id = int(rep_text) if rep_text.isdigit() and int(rep_text) <= MAX_ID else None
+    chosen = form_id(rep_text)
+    rep_id = chosen if isinstance(chosen, int) else None
     if role is None:
         state.errors["role"] = t("admin.error.role")
     if rep_text and rep_id is None:
