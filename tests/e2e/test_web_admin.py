@@ -416,14 +416,12 @@ def test_days_and_ids_past_their_range_are_field_errors_not_server_errors(
     token = _post(
         user_client,
         "/admin/tokens",
-        {"name": "far", "username": "admin", "scopes": "customers:read", "expires_on": "9999-12-31"},
+        {"name": "far", "username": "admin", "scopes": "org:read", "expires_on": "9999-12-31"},
     )
     assert token.status_code == 422 and _field_error(token.text, "expires_on")
     team = _post(user_client, "/admin/teams", {"name": "Odd", "parent_id": "²"})
     assert team.status_code == 422 and _field_error(team.text, "parent_id")
-    user = _post(
-        user_client, "/admin/users", {"username": "odd", "role": "rep", "rep_id": "²"}
-    )
+    user = _post(user_client, "/admin/users", {"username": "odd", "role": "rep", "rep_id": "²"})
     assert user.status_code == 422 and _field_error(user.text, "rep_id")
 
 

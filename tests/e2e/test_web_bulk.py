@@ -286,3 +286,11 @@ def test_a_manager_counts_and_moves_only_the_customers_of_their_team(
     # A rep outside their teams is not theirs to give customers to.
     outside = _form(seeded, action="spread", rep_ids=[rosie.id], reason="x")
     assert client.post("/customers/bulk/matching", data=outside).status_code == 404
+
+
+def test_a_rep_id_that_is_no_id_is_refused_not_a_server_error(
+    user_client: TestClient, seeded: World
+) -> None:
+    for data in ({"action": "assign", "rep_id": "²"}, {"action": "spread", "rep_ids": "9" * 15}):
+        response = user_client.post("/customers/bulk/matching", data=data)
+        assert response.status_code == 422, (data, response.status_code, response.text[:300])

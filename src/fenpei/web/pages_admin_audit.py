@@ -17,7 +17,7 @@ from pydantic import StringConstraints
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.http.fields import EmptyIsNone, FilterText
 from fenpei.services.audit_log import AuditFilter, find_entries
-from fenpei.web._admin_forms import form_day
+from fenpei.web._form_values import form_day
 from fenpei.web.i18n import translator
 from fenpei.web.rendering import page_language, render
 

@@ -18,7 +18,8 @@ from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.http.fields import MAX_ID
 from fenpei.services import users
 from fenpei.services.ports import UnitOfWork
-from fenpei.web._admin_forms import form_id, posted, refuse
+from fenpei.web._admin_forms import posted, refuse
+from fenpei.web._form_values import form_id
 from fenpei.web._org_forms import FormState
 from fenpei.web.i18n import translator
 from fenpei.web.rendering import page_language, render

@@ -26,12 +26,14 @@ from fenpei.domain.errors import CapacityExceeded, Conflict, ValidationFailed
 from fenpei.domain.org import Rep
 from fenpei.domain.users import Actor
 from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
+from fenpei.http.fields import Id
 from fenpei.services import bulk_matching, scope
 from fenpei.services.assignments import MAX_BULK_CUSTOMERS, MAX_SPREAD_REPS
 from fenpei.services.ports import CustomerQuery, UnitOfWork
 from fenpei.services.rep_status import StatusKind, rep_statuses
 from fenpei.web._customer_list import PAGE_SIZES, POOL, ListFilters
 from fenpei.web._explain import capacity_text
+from fenpei.web._form_values import form_id
 from fenpei.web._rep_picker import rep_options
 from fenpei.web.i18n import Translate, number_formatter, translator
 from fenpei.web.rendering import is_htmx, page_language, render, safe_next
@@ -66,7 +68,7 @@ class MatchingForm(BaseModel):
     created_to: str = Field("", max_length=10)
     action: str = "assign"
     rep_id: str = ""
-    rep_ids: list[int] = Field(default_factory=list, max_length=MAX_SPREAD_REPS)
+    rep_ids: list[Id] = Field(default_factory=list, max_length=MAX_SPREAD_REPS)
     reason: str = Field("", max_length=1000)
     expected: str = Field("", max_length=12)
     confirmed: str = ""
@@ -97,8 +99,8 @@ def _reps(uow: UnitOfWork, actor: Actor, form: MatchingForm) -> list[Rep]:
     visible = scope.data_scope(uow=uow, actor=actor)
     if form.action == "spread":
         wanted = list(dict.fromkeys(form.rep_ids))
-    elif form.rep_id.isdigit() and len(form.rep_id) <= 10:
-        wanted = [int(form.rep_id)]
+    elif isinstance(chosen := form_id(form.rep_id), int):
+        wanted = [chosen]
     else:
         wanted = []
     return [scope.visible_rep(visible, uow.reps.get(rep_id), rep_id) for rep_id in wanted]
