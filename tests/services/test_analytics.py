@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -73,7 +73,7 @@ def test_conversions_can_count_only_recent_closes(
     with uow:
         board = analytics.dashboard(
             uow=uow, actor=SYSTEM, now=clock.now(), zone=SHANGHAI,
-            closed_since=clock.now() - timedelta(days=30),
+            period_days=30,
         )  # fmt: skip
     # Darcel's win was 40 days ago; Rosie's has no close time.
     assert [(c.name, c.won, c.lost) for c in board.by_rep] == [("Moses", 1, 1)]

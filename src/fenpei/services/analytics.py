@@ -10,7 +10,7 @@ actor's data scope (a manager: their team tree), as everywhere (see ``services.s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
 from fenpei.domain.errors import PermissionDenied
@@ -157,13 +157,12 @@ def dashboard(
     actor: Actor,
     now: datetime,
     zone: tzinfo,
-    closed_since: datetime | None = None,
     period_days: int | None = None,
     waiting_limit: int = 50,
 ) -> Dashboard:
     """The dashboard's figures within the actor's scope (admins and managers only);
-    conversions count closings since ``closed_since``, or in the last ``period_days``
-    that hold any (see ``closed_range``), or all of them."""
+    conversions count closings in the last ``period_days`` that hold any (see
+    ``closed_range``), or all of them."""
     require_dashboard(actor)
     scope = data_scope(uow=uow, actor=actor)
     day_start = start_of_day(now, zone)
@@ -175,8 +174,6 @@ def dashboard(
     teams = {t.id: t for t in uow.teams.all() if t.id is not None}
     loads = rep_loads(uow=uow, reps=all_reps.values(), scope=scope, now=now, active_only=True)
     period = closed_range(uow=uow, rep_ids=scope.rep_ids, now=now, days=period_days)
-    if closed_since is not None:
-        period = replace(period, days=None, since=closed_since, shifted=False)
     closed = uow.analytics.closed_by_rep(rep_ids=scope.rep_ids, closed_since=period.since)
     by_rep = sorted(
         (

@@ -21,6 +21,7 @@ from fenpei.http.fields import MAX_ID
 from fenpei.services import org, scope
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.rep_status import rep_statuses
+from fenpei.services.scope import require_admin
 from fenpei.web._admin_forms import posted, refuse
 from fenpei.web._org_forms import FormState, read_rep_form
 from fenpei.web.i18n import translator
@@ -99,14 +100,12 @@ async def create_rep(
     values = await posted(request)
     fields, state = read_rep_form(values, NEW_REP_FIELDS, t)
     fields = {k: v for k, v in fields.items() if v is not None and v != {}}
-    if not actor.is_admin or not state.errors:  # the service refuses a non-admin first
+    require_admin(actor, "add reps")
+    if not state.errors:
         try:
             rep = org.create_rep(uow=uow, fields=fields, actor=actor, now=fenpei.now())
-            if not state.errors:
-                uow.commit()
-                return RedirectResponse(
-                    f"/admin/reps?done=created&created={rep.id}", status_code=303
-                )
+            uow.commit()
+            return RedirectResponse(f"/admin/reps?done=created&created={rep.id}", status_code=303)
         except ValidationFailed as exc:
             refuse(state, exc, t)
         uow.rollback()

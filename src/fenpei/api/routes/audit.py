@@ -7,22 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from fenpei.api.schemas import AuditEntryRead, ErrorRead
-from fenpei.domain.errors import PermissionDenied
-from fenpei.domain.users import Role, User
+from fenpei.domain.users import User
 from fenpei.http.deps import CurrentUser, UowDep, actor_of
 from fenpei.http.fields import BoundedDateTime, FilterText
-from fenpei.services.audit_log import AuditFilter, find_entries
+from fenpei.services.audit_log import AuditFilter, find_entries, require_reader
 
 FORBIDDEN: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorRead, "description": "Logged in, but neither an admin nor an auditor."}
 }
 router = APIRouter(prefix="/audit", tags=["audit"])
-_MAY_READ = (Role.admin, Role.auditor)
 
 
 def require_auditor(user: CurrentUser) -> User:
-    if user.role not in _MAY_READ:
-        raise PermissionDenied("only an admin or an auditor may read the audit log")
+    require_reader(actor_of(user))
     return user
 
 
