@@ -153,7 +153,7 @@ def test_least_loaded_scores_carry_load_against_capacity(
     }  # fmt: skip
     assert scores[world.alice] == pytest.approx(1 - 0.2)
     (bob_load,) = trial.reasons[world.bob]
-    assert (bob_load.figures["capacity"], bob_load.figures["default_capacity"]) == (100, True)
+    assert (bob_load.figures["capacity"], bob_load.figures["default"]) == (100, True)
 
 
 def test_best_match_parts_add_up_to_each_score(

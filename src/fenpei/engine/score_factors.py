@@ -15,7 +15,7 @@ from typing import Any
 
 from fenpei.domain.customers import Customer
 from fenpei.engine.model import RepState
-from fenpei.engine.strategies._common import capacity_of, load
+from fenpei.engine.strategies._common import load_params
 from fenpei.engine.strategies.best_match import SENIORITY_RANGE as _SENIORITY_RANGE
 from fenpei.engine.strategies.best_match import _has_skill, _target, _wanted, _weights
 
@@ -32,18 +32,7 @@ class Factor:
 
 
 def _load(candidate: RepState, options: Mapping[str, Any], **extra: Any) -> Factor:
-    capacity = capacity_of(candidate, options)
-    share = float(load(candidate, options))
-    return Factor(
-        "load",
-        {
-            "open": candidate.usage.open_count,
-            "capacity": capacity,
-            "share": share,
-            "default_capacity": candidate.rep.max_open is None,
-            **extra,
-        },
-    )
+    return Factor("load", {**load_params(candidate, options), **extra})
 
 
 def _best_match(

@@ -24,7 +24,7 @@ def factor_text(t: Translate, n: Number, factor: Factor) -> str:
     """One part of a score in the page's language, with what it adds where it adds."""
     f = factor.figures
     if factor.kind == "load":
-        key = "insights.factor.load_default" if f["default_capacity"] else "insights.factor.load"
+        key = "insights.factor.load_default" if f["default"] else "insights.factor.load"
         text = t(key, open=n(f["open"]), capacity=n(f["capacity"]), share=_share(n, f["share"]))
         if "weight" in f:
             text = t("insights.factor.weighted", part=text, weight=_figure(n, f["weight"]))
