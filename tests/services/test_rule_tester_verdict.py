@@ -149,7 +149,7 @@ def test_least_loaded_scores_carry_load_against_capacity(
     (alice_load,) = trial.reasons[world.alice]
     assert alice_load.kind == "load"
     assert dict(alice_load.figures) == {
-        "open": 2, "capacity": 10, "share": 0.2, "default_capacity": False
+        "open": 2, "capacity": 10, "share": 0.2, "default": False
     }  # fmt: skip
     assert scores[world.alice] == pytest.approx(1 - 0.2)
     (bob_load,) = trial.reasons[world.bob]
