@@ -70,6 +70,13 @@ class Customer:
     updated_at: datetime | None = None
     assigned_at: datetime | None = None
     last_follow_up_at: datetime | None = None
+    stage_changed_at: datetime | None = None  # when ``stage`` last changed ("stuck in a stage")
+    key_account: bool = False  # 重点客户 / locked: exempt from reclaim, held under its own cap
+    reclaim_warned_at: datetime | None = None  # the reclaim warning sent for this ownership
+    # Normalised contact keys for the duplicate check (查重); kept by the services.
+    phone_key: str | None = None
+    email_key: str | None = None
+    company_key: str | None = None
     closed_at: datetime | None = None
     deleted_at: datetime | None = None
 

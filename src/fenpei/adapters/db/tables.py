@@ -197,6 +197,12 @@ customers = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("assigned_at", UtcDateTime),
     sa.Column("last_follow_up_at", UtcDateTime),
+    sa.Column("stage_changed_at", UtcDateTime),
+    sa.Column("key_account", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+    sa.Column("reclaim_warned_at", UtcDateTime),
+    sa.Column("phone_key", sa.String(40), index=True),
+    sa.Column("email_key", sa.String(254), index=True),
+    sa.Column("company_key", sa.String(200), index=True),
     sa.Column("closed_at", UtcDateTime),
     sa.Column("deleted_at", UtcDateTime),
 )

@@ -1,0 +1,43 @@
+"""What the pool's timers and the duplicate check read on a customer (issue 13): when its
+stage last changed, whether it is a key account (重点客户), the reclaim warning sent, and
+normalised phone, email and company keys (查重).
+
+Revision ID: 20261205_customer_pool_columns
+Revises: 20261205_pools
+Create Date: 2026-12-05 20:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from fenpei.adapters.db.types import UtcDateTime
+
+revision = "20261205_customer_pool_columns"
+down_revision = "20261205_pools"
+branch_labels = None
+depends_on = None
+
+_KEYS = (("phone_key", 40), ("email_key", 254), ("company_key", 200))
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("stage_changed_at", UtcDateTime))
+        batch_op.add_column(
+            sa.Column("key_account", sa.Boolean, nullable=False, server_default=sa.false())
+        )
+        batch_op.add_column(sa.Column("reclaim_warned_at", UtcDateTime))
+        for name, length in _KEYS:
+            batch_op.add_column(sa.Column(name, sa.String(length)))
+            batch_op.create_index(f"ix_customers_{name}", [name])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        for name, _ in _KEYS:
+            batch_op.drop_index(f"ix_customers_{name}")
+            batch_op.drop_column(name)
+        for name in ("reclaim_warned_at", "key_account", "stage_changed_at"):
+            batch_op.drop_column(name)
