@@ -21,7 +21,7 @@ import pytest
 from fenpei.adapters.notify import build_outlets
 from fenpei.bootstrap import Fenpei
 from fenpei.config import Settings
-from fenpei.domain.events import Channel, DeliveryStatus, Message, RetryPolicy
+from fenpei.domain.events import Channel, DeliveryStatus, Message, ReminderKind, RetryPolicy
 from fenpei.domain.users import SYSTEM, Actor, Role
 from fenpei.services import org, users
 from fenpei.services.assignments import assign, bulk_assign
@@ -35,6 +35,7 @@ from fenpei.services.notifications.dispatch import (
     expand,
     retry_dead,
 )
+from fenpei.services.notifications.events import emit_reminder
 from tests.fakes import FakeHasher, FixedClock
 from tests.integration._receivers import RobotReceiver, smtp_server
 from tests.integration._routing_world import World, build_world
@@ -362,3 +363,42 @@ def test_assignment_emails_reach_a_real_smtp_server_in_each_reps_language(app: F
     assert "原因：区域调整" in plain.get_content()
     assert f"https://crm.example.cn/customers/{customer_id}" in html.get_content()
     assert carol["X-Fenpei-Dedupe-Key"].endswith(":email:rep:" + str(world.carol))
+
+
+def test_a_reminder_reaches_the_reps_named_and_a_manager_user_but_not_the_owner_unnamed(
+    app: Fenpei,
+) -> None:
+    world = build_world(app)
+    logins = _with_logins(app, world)
+    (customer_id,) = _customers(app, 1, "Initech")
+    _assign(app, customer_id, world.carol)
+    with app.uow() as uow:
+        manager = users.create_user(
+            uow=uow, hasher=FakeHasher(), username="mona", password="correct horse battery",
+            role=Role.manager, actor=SYSTEM, now=app.now(),
+        )  # fmt: skip
+        assert manager.id is not None
+        customer = uow.customers.get(customer_id)
+        assert customer is not None
+        due = app.now() + timedelta(hours=2)
+        emit_reminder(uow, kind=ReminderKind.sla_due_soon, customer=customer, now=app.now(),
+                      rep_ids=[world.carol], due=due)  # fmt: skip
+        emit_reminder(uow, kind=ReminderKind.sla_escalated, customer=customer, now=app.now(),
+                      user_ids=[manager.id], due=due)  # fmt: skip
+        uow.commit()
+    receiver = Receiver()
+    _round(app, Outlets(senders={Channel.email: receiver}))
+
+    when = due.strftime("%Y-%m-%d %H:%M UTC")
+    reminders = sorted(m.subject for to, m in receiver.got if "Initech" in m.subject)
+    assert reminders == [
+        f"客户「Initech 0」须在 {when} 前首次联系",
+        "新客户「Initech 0」已分配给您",
+    ]
+    with app.uow() as uow:
+        mona = Actor(name="mona", role=Role.manager, user_id=manager.id)
+        told = [e.text for e in inbox.entries(uow=uow, actor=mona, language="en")]
+        carol = Actor(name="carol", role=Role.rep, user_id=logins["carol"], rep_id=world.carol)
+        carols = [e.text for e in inbox.entries(uow=uow, actor=carol, language="zh-CN")]
+    assert told == [f"Carol's customer “Initech 0” missed first contact (due {when})"]
+    assert len(carols) == 2 and not any("超时" in text for text in carols)

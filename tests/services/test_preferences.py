@@ -11,7 +11,7 @@ from fenpei.domain.users import Actor, Role, User
 from fenpei.services.notifications import preferences
 from tests.fakes import FakeUnitOfWork, FixedClock, in_transaction
 
-ALL = ["customer.assigned", "customer.reassigned", "customer.pooled"]
+ALL = ["customer.assigned", "customer.reassigned", "customer.pooled", "customer.reminder"]
 
 
 def _user(uow: FakeUnitOfWork, role: Role = Role.rep) -> Actor:

@@ -22,6 +22,9 @@ class PoolRead(BaseModel):
     count_won: bool = Field(description="Whether won customers count toward `max_owned`.")
     cooldown_days: int = Field(description="Days before a rep may re-claim one they gave up.")
     mask_contacts: bool = Field(description="Phone, email, WeChat hidden from reps until claimed.")
+    protection_days: int = Field(
+        default=0, description="Days an owner keeps a customer from this pool protected (保护期)."
+    )
     configured: bool = Field(
         default=False, description="False: nobody set terms; these are the defaults."
     )
@@ -39,6 +42,7 @@ class PoolTerms(BaseModel):
     count_won: bool | None = None
     cooldown_days: int | None = Field(default=None, ge=0, le=MAX_COOLDOWN_DAYS)
     mask_contacts: bool | None = None
+    protection_days: int | None = Field(default=None, ge=0, le=MAX_COOLDOWN_DAYS)
 
 
 class PoolCustomersRead(BaseModel):

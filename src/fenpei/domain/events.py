@@ -20,10 +20,23 @@ class EventType(StrEnum):
     assigned = "customer.assigned"  # an owner where there was none
     reassigned = "customer.reassigned"  # from one owner to another (transfer, reassign)
     pooled = "customer.pooled"  # put into a pool (公海) by a rule, a return or a reclaim
+    # A timer came due about a customer (an SLA, a reclaim warning, a follow-up date):
+    # ``payload["kind"]`` says which (a ReminderKind), ``rep_ids`` / ``user_ids`` whom.
+    reminder = "customer.reminder"
     test = "webhook.test"  # "send test event": to one webhook subscription, on request
     # A user's daily email digest (services/notifications/digest.py): written already
     # expanded into its one email, so it never reaches an inbox, a robot or a webhook.
     digest = "notifications.digest"
+
+
+class ReminderKind(StrEnum):
+    """What a reminder is about: each has its line in the notification messages."""
+
+    follow_up_due = "follow_up_due"  # a follow-up's "next follow-up" date has come
+    sla_due_soon = "sla_due_soon"  # the first-contact target is near (to the owner)
+    sla_breached = "sla_breached"  # the target passed without contact (to the owner)
+    sla_escalated = "sla_escalated"  # the same, to the owner's manager
+    reclaim_warning = "reclaim_warning"  # the customer goes back to the pool on ``due``
 
 
 class Channel(StrEnum):

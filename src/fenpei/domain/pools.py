@@ -8,7 +8,7 @@ holds a pool's terms; a pool without one has the defaults (everyone may claim, n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 MAX_POOL_KEY = 100
 MAX_CAP = 100_000
@@ -38,7 +38,10 @@ class Pool:
       ``count_won``) may not claim more;
     - ``cooldown_days``: the rep who returned a customer (or lost it to reclaim) may not
       claim it back for this long;
-    - ``mask_contacts``: phone, email and WeChat are hidden from reps until claimed.
+    - ``mask_contacts``: phone, email and WeChat are hidden from reps until claimed;
+    - ``protection_days``: after a customer of this pool gets an owner (claim or any
+      assignment), it is protected (保护期) this long: not reclaimed, shown as protected
+      to whoever finds it by the duplicate check.
     None means no limit.
     """
 
@@ -50,6 +53,7 @@ class Pool:
     count_won: bool = False
     cooldown_days: int = 0
     mask_contacts: bool = False
+    protection_days: int = 0
     id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -58,3 +62,11 @@ class Pool:
 def default_pool(key: str) -> Pool:
     """The terms of a pool nobody configured: open to all (a team's pool to its team)."""
     return Pool(key=key, name=key, team_id=pool_team(key))
+
+
+def protected_until(assigned_at: datetime | None, pool: Pool) -> datetime | None:
+    """When an owned customer's protection (保护期) ends: ``protection_days`` after it got
+    its owner; None if the pool grants none or it has no owner's date."""
+    if assigned_at is None or pool.protection_days <= 0:
+        return None
+    return assigned_at + timedelta(days=pool.protection_days)

@@ -258,6 +258,7 @@ pools = sa.Table(
     sa.Column("count_won", sa.Boolean, nullable=False, default=False),
     sa.Column("cooldown_days", sa.Integer, nullable=False, default=0),
     sa.Column("mask_contacts", sa.Boolean, nullable=False, default=False),
+    sa.Column("protection_days", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.Column("created_at", UtcDateTime),
     sa.Column("updated_at", UtcDateTime),
 )

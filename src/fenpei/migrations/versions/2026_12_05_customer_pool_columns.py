@@ -1,6 +1,6 @@
 """What the pool's timers and the duplicate check read on a customer (issue 13): when its
 stage last changed, whether it is a key account (重点客户), the reclaim warning sent, and
-normalised phone, email and company keys (查重).
+normalised phone, email and company keys (查重); and a pool's protection period (保护期).
 
 Revision ID: 20261205_customer_pool_columns
 Revises: 20261205_pools
@@ -23,6 +23,10 @@ _KEYS = (("phone_key", 40), ("email_key", 254), ("company_key", 200))
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("pools", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("protection_days", sa.Integer, nullable=False, server_default="0")
+        )
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("stage_changed_at", UtcDateTime))
         batch_op.add_column(
@@ -41,3 +45,5 @@ def downgrade() -> None:
             batch_op.drop_column(name)
         for name in ("reclaim_warned_at", "key_account", "stage_changed_at"):
             batch_op.drop_column(name)
+    with op.batch_alter_table("pools", schema=None) as batch_op:
+        batch_op.drop_column("protection_days")

@@ -77,9 +77,19 @@ class DispatchReport:
 
 
 def _concerned(payload: Mapping[str, Any]) -> list[int]:
-    """The reps an ownership event concerns: the new owner and the previous one."""
-    found = [payload.get("to_rep_id"), payload.get("from_rep_id")]
+    """The reps an event concerns: a reminder's ``rep_ids``; else the new owner and the
+    previous one."""
+    if "rep_ids" in payload:
+        found = list(payload["rep_ids"])
+    else:
+        found = [payload.get("to_rep_id"), payload.get("from_rep_id")]
     return [rep_id for rep_id in dict.fromkeys(found) if isinstance(rep_id, int)]
+
+
+def _users_told(payload: Mapping[str, Any]) -> list[int]:
+    """Users a reminder names directly (a manager without a rep of their own)."""
+    found = payload.get("user_ids") or []
+    return [user_id for user_id in dict.fromkeys(found) if isinstance(user_id, int)]
 
 
 def _with_names(
@@ -122,9 +132,9 @@ def expand(*, uow: UnitOfWork, outlets: Outlets, now: datetime, limit: int = 200
         assert event.id is not None
         reps = _concerned(event.payload)
         payload = _with_names(uow, event.payload, names)
-        for user in (user for rep_id in reps for user in logins.get(rep_id, [])):
-            assert user.id is not None
-            notes.append(Notification(user.id, event.key, event.type, payload, created_at=now))
+        told = [u.id for rep_id in reps for u in logins.get(rep_id, []) if u.id is not None]
+        for user_id in dict.fromkeys([*told, *_users_told(event.payload)]):
+            notes.append(Notification(user_id, event.key, event.type, payload, created_at=now))
         # Email a rep only about the events their user wants, held until their quiet hours
         # end, and not at all to a rep whose user takes the daily digest (_email_prefs.py).
         # The inbox entries above are always written: a rep always sees everything in the

@@ -1,12 +1,13 @@
-"""What an ownership change writes to the outbox, in its own transaction."""
+"""What an ownership change or a timer writes to the outbox, in its own transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.customers import Customer
-from fenpei.domain.events import EventType, new_event
+from fenpei.domain.events import EventType, ReminderKind, new_event
 from fenpei.services.ports import UnitOfWork
 
 
@@ -40,3 +41,49 @@ def emit_ownership(
             now=now,
         )
     )
+
+
+def emit_reminder(
+    uow: UnitOfWork,
+    *,
+    kind: ReminderKind,
+    customer: Customer,
+    now: datetime,
+    rep_ids: Sequence[int] = (),
+    user_ids: Sequence[int] = (),
+    due: datetime | None = None,
+    reason: str | None = None,
+) -> None:
+    """A reminder about ``customer`` to the users of ``rep_ids`` and to ``user_ids``
+    (e.g. a manager without a rep): written with the change that caused it, sent once."""
+    uow.outbox.add(
+        new_event(
+            EventType.reminder,
+            {
+                "kind": kind.value,
+                "customer_id": customer.id,
+                "customer_name": customer.name,
+                "rep_ids": list(dict.fromkeys(rep_ids)),
+                "user_ids": list(dict.fromkeys(user_ids)),
+                "to_rep_id": customer.owner_id,
+                "due": due.isoformat() if due is not None else None,
+                "reason": reason,
+                "at": now.isoformat(),
+            },
+            now=now,
+        )
+    )
+
+
+def manager_user_ids(uow: UnitOfWork, team_id: int | None) -> list[int]:
+    """Who manages a team: its manager, else the nearest ancestor team's (none if none)."""
+    seen: set[int] = set()
+    while team_id is not None and team_id not in seen:
+        seen.add(team_id)
+        team = uow.teams.get(team_id)
+        if team is None:
+            return []
+        if team.manager_user_id is not None:
+            return [team.manager_user_id]
+        team_id = team.parent_id
+    return []

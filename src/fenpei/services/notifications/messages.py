@@ -4,10 +4,11 @@ digest that lists those lines in one email."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from fenpei.domain.events import EventType, Message
+from fenpei.domain.events import EventType, Message, ReminderKind
 
 LANGUAGES = ("zh-CN", "en")
 
@@ -32,6 +33,31 @@ _LINES: dict[str, dict[tuple[EventType, str], str]] = {
         (EventType.pooled, "from"): "Your customer “{customer}” went to the pool {pool}",
         (EventType.pooled, "other"): "Customer “{customer}” went to the pool {pool}",
         (EventType.test, "other"): "A test event from fenpei",
+    },
+}
+# Reminders (EventType.reminder), by kind, for the owner ("to") or anyone else told.
+_REMINDERS: dict[str, dict[tuple[ReminderKind, str], str]] = {
+    "zh-CN": {
+        (ReminderKind.follow_up_due, "other"): "客户「{customer}」今天该跟进了",
+        (ReminderKind.sla_due_soon, "other"): "客户「{customer}」须在 {due} 前首次联系",
+        (ReminderKind.sla_breached, "other"): "客户「{customer}」首次联系已超时（应于 {due}）",
+        (ReminderKind.sla_escalated, "other"): (
+            "{to_rep} 的客户「{customer}」首次联系已超时（应于 {due}）"
+        ),
+        (ReminderKind.reclaim_warning, "other"): "客户「{customer}」将于 {due} 被收回公海",
+    },
+    "en": {
+        (ReminderKind.follow_up_due, "other"): "Follow up with “{customer}” today",
+        (ReminderKind.sla_due_soon, "other"): "First contact with “{customer}” is due by {due}",
+        (ReminderKind.sla_breached, "other"): (
+            "First contact with “{customer}” is overdue (due {due})"
+        ),
+        (ReminderKind.sla_escalated, "other"): (
+            "{to_rep}'s customer “{customer}” missed first contact (due {due})"
+        ),
+        (ReminderKind.reclaim_warning, "other"): (
+            "“{customer}” goes back to the pool on {due} unless followed up"
+        ),
     },
 }
 _REASON = {"zh-CN": "原因：{reason}", "en": "Why: {reason}"}
@@ -59,14 +85,30 @@ def role_of(payload: dict[str, Any], rep_id: int | None) -> str:
 
 def line(type: EventType, payload: dict[str, Any], *, language: str, role: str) -> str:
     """One line saying what happened, as this recipient should read it."""
-    lines = _LINES[language if language in _LINES else "zh-CN"]
-    template = lines.get((type, role)) or lines[(type, "other")]
+    language = language if language in _LINES else "zh-CN"
+    if type is EventType.reminder:
+        kind = ReminderKind(str(payload.get("kind")))
+        template = _REMINDERS[language].get((kind, role)) or _REMINDERS[language][kind, "other"]
+    else:
+        lines = _LINES[language]
+        template = lines.get((type, role)) or lines[(type, "other")]
     return template.format(
         customer=payload.get("customer_name") or f"#{payload.get('customer_id')}",
         to_rep=payload.get("to_rep_name") or "—",
         from_rep=payload.get("from_rep_name") or "—",
         pool=payload.get("pool") or "",
+        due=_when(payload.get("due")),
     ).strip()
+
+
+def _when(iso: object) -> str:
+    """A due time as a message shows it: ``2026-12-07 14:30 UTC``."""
+    if not isinstance(iso, str):
+        return "—"
+    try:
+        return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return iso
 
 
 def render(

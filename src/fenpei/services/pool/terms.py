@@ -26,8 +26,9 @@ from fenpei.services import _audit, scope
 from fenpei.services.ports import UnitOfWork
 
 EDITABLE = ("name", "team_id", "daily_claim_cap", "max_owned", "count_won", "cooldown_days",
-            "mask_contacts")  # fmt: skip
-_LIMITS = {"daily_claim_cap": MAX_CAP, "max_owned": MAX_CAP, "cooldown_days": MAX_COOLDOWN_DAYS}
+            "mask_contacts", "protection_days")  # fmt: skip
+_LIMITS = {"daily_claim_cap": MAX_CAP, "max_owned": MAX_CAP, "cooldown_days": MAX_COOLDOWN_DAYS,
+           "protection_days": MAX_COOLDOWN_DAYS}  # fmt: skip
 
 
 def terms_of(uow: UnitOfWork, key: str, *, lock: bool = False) -> Pool:
@@ -66,7 +67,7 @@ def _checked(uow: UnitOfWork, key: str, fields: Mapping[str, object]) -> list[Fi
     errors = [FieldError(k, "is not a pool setting") for k in sorted(set(fields) - set(EDITABLE))]
     if not 1 <= len(key) <= MAX_POOL_KEY or not key.isprintable():
         errors.append(FieldError("key", f"must be 1 to {MAX_POOL_KEY} printable characters"))
-    for field in ("name", "count_won", "cooldown_days", "mask_contacts"):
+    for field in ("name", "count_won", "cooldown_days", "mask_contacts", "protection_days"):
         if field in fields and fields[field] is None:
             errors.append(FieldError(field, "may not be null"))
     name = fields.get("name")
