@@ -22,28 +22,27 @@ depends_on = None
 _KEYS = (("phone_key", 40), ("email_key", 254), ("company_key", 200))
 
 
+# Plain ADD COLUMN and CREATE INDEX, not batch mode: on SQLite a batch that creates an
+# index rebuilds ``customers``, dropping the triggers that keep ``rep_loads``.
 def upgrade() -> None:
-    with op.batch_alter_table("pools", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("protection_days", sa.Integer, nullable=False, server_default="0")
-        )
-    with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("stage_changed_at", UtcDateTime))
-        batch_op.add_column(
-            sa.Column("key_account", sa.Boolean, nullable=False, server_default=sa.false())
-        )
-        batch_op.add_column(sa.Column("reclaim_warned_at", UtcDateTime))
-        for name, length in _KEYS:
-            batch_op.add_column(sa.Column(name, sa.String(length)))
-            batch_op.create_index(f"ix_customers_{name}", [name])
+    op.add_column(
+        "pools", sa.Column("protection_days", sa.Integer, nullable=False, server_default="0")
+    )
+    op.add_column("customers", sa.Column("stage_changed_at", UtcDateTime))
+    op.add_column(
+        "customers",
+        sa.Column("key_account", sa.Boolean, nullable=False, server_default=sa.false()),
+    )
+    op.add_column("customers", sa.Column("reclaim_warned_at", UtcDateTime))
+    for name, length in _KEYS:
+        op.add_column("customers", sa.Column(name, sa.String(length)))
+        op.create_index(f"ix_customers_{name}", "customers", [name])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("customers", schema=None) as batch_op:
-        for name, _ in _KEYS:
-            batch_op.drop_index(f"ix_customers_{name}")
-            batch_op.drop_column(name)
-        for name in ("reclaim_warned_at", "key_account", "stage_changed_at"):
-            batch_op.drop_column(name)
-    with op.batch_alter_table("pools", schema=None) as batch_op:
-        batch_op.drop_column("protection_days")
+    for name, _ in _KEYS:
+        op.drop_index(f"ix_customers_{name}", "customers")
+        op.drop_column("customers", name)
+    for name in ("reclaim_warned_at", "key_account", "stage_changed_at"):
+        op.drop_column("customers", name)
+    op.drop_column("pools", "protection_days")
