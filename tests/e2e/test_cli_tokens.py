@@ -58,7 +58,7 @@ def test_token_is_printed_once_listed_without_secrets_and_revoked(cli_env: str) 
 
 def test_bad_scope_or_unknown_token_exits_1_naming_it(cli_env: str) -> None:
     assert run("db", "upgrade")[0] == 0
-    assert run("users", "create", "mia")[0] == 0
+    assert run("users", "create", "mia", "--role", "manager")[0] == 0
 
     code, output = run("tokens", "create", "mia", "--name", "n", "--scope", "leads:wrte")
     assert code == 1 and "scopes[0]" in output and "unknown scope 'leads:wrte'" in output

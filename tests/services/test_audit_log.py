@@ -100,7 +100,7 @@ def test_only_an_admin_lists_creates_or_resets_users(
     def create(actor: Actor, name: str) -> object:
         return users.create_user(
             uow=uow, hasher=hasher, username=name, password="long enough password",
-            role=Role.rep, actor=actor, now=clock.now(),
+            role=Role.auditor, actor=actor, now=clock.now(),
         )  # fmt: skip
 
     in_transaction(uow, lambda: create(SYSTEM, "zoe"))

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from fenpei.domain.errors import FieldError, NotFound, ValidationFailed
 from fenpei.domain.limits import text_problem
+from fenpei.domain.phrases import Phrase
 from fenpei.domain.users import Actor, Role, User
 from fenpei.services import _audit, scope
 from fenpei.services.ports import PasswordHasher, UnitOfWork
@@ -55,14 +56,21 @@ def create_user(
     """Add a user; the password is stored only as an argon2 hash."""
     scope.require_admin(actor, "create users")
     username = username.strip()
+    errors: list[FieldError] = []
     if not username or len(username) > 64:
-        raise ValidationFailed.one("username", "must be 1 to 64 characters")
-    if uow.users.by_username(username) is not None:
-        raise ValidationFailed.one("username", f"{username!r} is taken")
+        errors.append(FieldError("username", "must be 1 to 64 characters"))
+    elif uow.users.by_username(username) is not None:
+        errors.append(FieldError("username", f"{username!r} is taken"))
     if problem := password_problem(password):
-        raise ValidationFailed.one("password", problem)
+        errors.append(FieldError("password", problem))
     if rep_id is not None and uow.reps.get(rep_id) is None:
-        raise ValidationFailed.one("rep_id", f"rep {rep_id} does not exist")
+        errors.append(FieldError("rep_id", f"rep {rep_id} does not exist"))
+    elif role is Role.rep and rep_id is None:  # a rep's login without a rep sees nothing
+        errors.append(
+            FieldError("rep_id", Phrase("rep_needed", "a rep's login needs the rep it belongs to"))
+        )
+    if errors:
+        raise ValidationFailed(errors)
     user = User(
         username=username,
         password_hash=hasher.hash(password),
