@@ -18,20 +18,21 @@ from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.http.fields import EmptyIsNone, FilterText
 from fenpei.services.audit_log import AuditFilter, find_entries
 from fenpei.web._form_values import form_day
-from fenpei.web.i18n import translator
+from fenpei.web.i18n import Language, catalog, translator
 from fenpei.web.rendering import page_language, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 PER_PAGE = 50
-# What the filter's selects offer (the audit log holds these; other values still filter).
-OBJECT_TYPES = (
-    "customer", "team", "rep", "leave", "user", "apitoken", "rule", "category", "categoryvalue",
-    "webhooksubscription", "jobrun", "notificationpreferences", "login", "login_failures",
-)  # fmt: skip
-ACTIONS = (
-    "create", "update", "delete", "deactivate", "reset_password", "change_password", "revoke",
-    "logout", "login_failed", "login_locked", "merge", "rename", "retire", "import", "run",
-)  # fmt: skip
+
+
+def worded(prefix: str) -> tuple[str, ...]:
+    """What a filter select offers: every value the catalogs have words for under
+    ``prefix`` (an action or object type without words still filters, typed in the URL)."""
+    return tuple(
+        sorted(k.removeprefix(prefix) for k in catalog(Language.en) if k.startswith(prefix))
+    )
+
+
 MAX_PAGE = 1000
 Text = Annotated[FilterText | None, EmptyIsNone, Query()]
 Day = Annotated[Annotated[str, StringConstraints(max_length=10)] | None, EmptyIsNone, Query()]
@@ -94,8 +95,8 @@ def audit_page(
         "found": found,
         "values": values,
         "errors": errors,
-        "object_types": OBJECT_TYPES,
-        "actions": ACTIONS,
+        "object_types": worded("admin.audit.object."),
+        "actions": worded("admin.audit.action."),
         "page_link": lambda number: "/admin/audit?" + urlencode({**query, "page": number}),
     }
     return render(request, "admin/audit.html", context, status_code=422 if errors else 200)
