@@ -46,8 +46,10 @@ def test_default_categories_are_created_once(uow: FakeUnitOfWork, clock: FixedCl
     in_transaction(uow, lambda: ensure_default_categories(uow=uow, actor=SYSTEM, now=clock.now()))
     assert [c.key for c in uow.categories.all()] == [
         "customer_type",
+        "follow_up_type",
         "industry",
         "level",
+        "lost_reason",
         "region",
         "return_reason",
         "source",
