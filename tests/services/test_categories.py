@@ -356,7 +356,8 @@ def test_the_overview_lists_every_dimension_with_counts_per_value(
     with uow:
         overview = {c.category.key: c for c in category_overview(uow=uow)}
     assert list(overview) == [
-        "customer_type", "industry", "level", "region", "return_reason", "source",
+        "customer_type", "follow_up_type", "industry", "level", "lost_reason", "region",
+        "return_reason", "source",
     ]  # fmt: skip
     assert [(v.code, n) for v, n in overview["level"].values] == [
         ("A", 2),
