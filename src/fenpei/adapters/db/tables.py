@@ -528,7 +528,8 @@ import_jobs = sa.Table(
 )
 
 # Follow-ups (跟进记录) and stage changes (domain/follow_ups.py): immutable records that the
-# customer's timeline shows with its assignments. The partial index finds the follow-ups
+# customer's timeline shows with its assignments, gone with a customer deleted for good
+# (a retention job's hard delete). The partial index finds the follow-ups
 # whose reminder is still to be written (the follow-up-reminders job), on both databases.
 follow_ups = sa.Table(
     "follow_ups",
@@ -537,7 +538,7 @@ follow_ups = sa.Table(
     sa.Column(
         "customer_id",
         sa.Integer,
-        sa.ForeignKey("customers.id", ondelete="RESTRICT"),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
         nullable=False,
     ),
     sa.Column("rep_id", sa.Integer, sa.ForeignKey("reps.id", ondelete="SET NULL")),
@@ -565,7 +566,7 @@ stage_changes = sa.Table(
     sa.Column(
         "customer_id",
         sa.Integer,
-        sa.ForeignKey("customers.id", ondelete="RESTRICT"),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
         nullable=False,
     ),
     sa.Column("from_stage", str_enum(Stage), nullable=False),
