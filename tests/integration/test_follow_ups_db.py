@@ -6,6 +6,7 @@ reopen, and "my customers" by what is due."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -48,12 +49,12 @@ def _as(rep: Rep) -> Actor:
 
 
 def _log(app: Fenpei, rep: Rep, customer: Customer, **fields: object) -> None:
-    values: dict[str, object] = {"kind": "phone", "at": app.now(), "content": "电话沟通"}
+    values: dict[str, Any] = {"kind": "phone", "at": app.now(), "content": "电话沟通"}
     values.update(fields)
     with app.uow() as uow:
         record_follow_up(
             uow=uow, customer_id=customer.id or 0, actor=_as(rep), now=app.now(), **values
-        )  # type: ignore[arg-type]
+        )
         uow.commit()
 
 
@@ -169,7 +170,7 @@ def test_won_lost_and_reopened_customers_keep_the_loads_right(
 def test_my_customers_sort_by_what_is_due_with_nothing_planned_last(
     app: Fenpei, clock: FixedClock
 ) -> None:
-    rep, unplanned = _owned(app, "Unplanned")
+    rep, _ = _owned(app, "Unplanned")
     _, later = _owned(app, "Later", rep)
     _, overdue = _owned(app, "Overdue", rep)
     _log(app, rep, later, next_at=clock.now() + timedelta(days=5))
