@@ -8,9 +8,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import Live, login, shot
 
 
-def test_a_rep_logs_a_follow_up_and_sees_it_on_top_of_the_timeline(
-    page: Page, live: Live
-) -> None:
+def test_a_rep_logs_a_follow_up_and_sees_it_on_top_of_the_timeline(page: Page, live: Live) -> None:
     login(page, live, "rep", lang="zh-CN")
     page.goto(live.url(f"/customers/{live.world.acme}"))
     form = page.locator("form.follow-up-form")

@@ -46,7 +46,7 @@ def test_the_owner_logs_a_follow_up_from_the_page_and_sees_it_on_top(
     )  # fmt: skip
     shown = client.get(posted.headers["location"]).text
 
-    assert 'action="/customers/%d/follow-ups"' % seeded.acme_id in form
+    assert f'action="/customers/{seeded.acme_id}/follow-ups"' in form
     assert "微信" in form and "写跟进记录" in form
     assert posted.status_code == 303 and "followed=1" in posted.headers["location"]
     assert _TIMELINE_ITEM.findall(shown)[:2] == ["follow_up", "stage_change"]
