@@ -4,6 +4,7 @@ to the page, the new entry at the top of its timeline."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -65,16 +66,20 @@ def _again(
     user: User,
     customer_id: int,
     now: datetime,
-    **shown: object,
+    *,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    stage_errors: Mapping[str, str] | None = None,
 ) -> Response:
     """The customer page again, with the form's values and errors, 422."""
     uow.rollback()
-    actor = actor_of(user)
     context = customer_context(request, uow, user, customer_id, now)
     customer = uow.customers.get(customer_id)
     assert customer is not None
-    context.update(follow_up_context(uow, actor, customer, now, **shown))  # type: ignore[arg-type]
-    return render(request, "customer.html", context, status_code=422)
+    shown = follow_up_context(
+        uow, actor_of(user), customer, now, values=values, errors=errors, stage_errors=stage_errors
+    )
+    return render(request, "customer.html", {**context, **shown}, status_code=422)
 
 
 @router.post("/customers/{customer_id}/follow-ups")

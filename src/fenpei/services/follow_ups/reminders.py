@@ -53,7 +53,6 @@ def remind_due_follow_ups(*, uow: UnitOfWork, now: datetime, batch: int = BATCH)
                 now=now,
                 rep_ids=[customer.owner_id],
                 due=min(f.next_at for f in follow_ups if f.next_at is not None),
-                reason=follow_ups[-1].content[:200],
             )
             reminders += 1
         if not marked:  # someone else marked this batch: it is theirs, and we are done
