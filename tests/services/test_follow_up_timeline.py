@@ -138,7 +138,7 @@ def test_due_follow_ups_of_one_customer_make_one_reminder_each_run(
     _log(uow, clock, other, other_rep, next_at=clock.now() + timedelta(minutes=4))
     clock.advance(hours=1)
 
-    run = in_transaction(uow, lambda: remind_due_follow_ups(uow=uow, now=clock.now(), batch=10))
+    run = in_transaction(uow, lambda: remind_due_follow_ups(uow=uow, now=clock.now(), batch=2))
 
     assert (run.follow_ups, run.reminders) == (4, 2)
     assert sorted(str(r["customer_id"]) for r in _reminders(uow)) == sorted(

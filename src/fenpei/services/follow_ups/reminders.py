@@ -33,6 +33,7 @@ def remind_due_follow_ups(*, uow: UnitOfWork, now: datetime, batch: int = BATCH)
     ``now``): one ``follow_up_due`` reminder per customer, each follow-up reminded once.
     A customer nobody owns, closed or deleted is marked without a reminder."""
     marked_count = reminders = 0
+    told: set[int] = set()  # customers reminded in this run (their follow-ups span batches)
     while due := uow.follow_ups.due_for_reminder(now=now, limit=batch):
         marked = set(uow.follow_ups.mark_reminded([f.id for f in due if f.id], at=now))
         marked_count += len(marked)
@@ -44,8 +45,9 @@ def remind_due_follow_ups(*, uow: UnitOfWork, now: datetime, batch: int = BATCH)
             customer = uow.customers.get(customer_id)
             if customer is None or customer.deleted_at is not None or not customer.is_open:
                 continue
-            if customer.owner_id is None:
+            if customer.owner_id is None or customer_id in told:
                 continue
+            told.add(customer_id)
             emit_reminder(
                 uow,
                 kind=ReminderKind.follow_up_due,
