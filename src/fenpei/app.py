@@ -20,6 +20,7 @@ from fenpei.api.routes import (
     audit,
     categories,
     customers,
+    follow_ups,
     health,
     jobs,
     leads,
@@ -47,6 +48,7 @@ from fenpei.web import (
     pages_admin,
     pages_categories,
     pages_dashboard,
+    pages_follow_ups,
     pages_jobs,
     pages_notifications,
     pages_org,
@@ -75,6 +77,7 @@ def _api_v1() -> APIRouter:
         prefix=API_PREFIX, responses=_ERRORS, dependencies=[Depends(require_token_scope)]
     )
     router.include_router(customers.router, responses={404: {"model": ErrorRead}})
+    router.include_router(follow_ups.router)
     router.include_router(org.router)
     router.include_router(categories.router)
     router.include_router(rules.router, responses={404: {"model": ErrorRead}})
@@ -152,6 +155,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_preferences.router)
     app.include_router(pages_jobs.router)
     app.include_router(pages_pool.router)
+    app.include_router(pages_follow_ups.router)
     app.include_router(pages_subscriptions.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

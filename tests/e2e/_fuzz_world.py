@@ -155,7 +155,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             actor=SYSTEM,
             now=now,
         )
-        acme, globex, given, spread_1, spread_2, doomed, pooled, returned = (
+        acme, globex, given, spread_1, spread_2, doomed, pooled, returned, staged = (
             create_customer(uow=uow, fields=fields, actor=SYSTEM, now=now)
             for fields in (
                 {"name": "Acme 上海", "company_name": "Acme", "region": "East", "level": "A"},
@@ -166,6 +166,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
                 {"name": "To be deleted"},
                 {"name": "Waiting in the pool"},
                 {"name": "To be returned"},
+                {"name": "To be staged"},  # its stage is changed once, as the example says
             )
         )
         pooled.pool = "public"  # as a rule to the pool leaves it
@@ -267,6 +268,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "DELETE /api/v1/tokens/{token_id}": {"token_id": token_ids[2]},
             "POST /api/v1/pools/claims": {"customer_id": pooled.id, "rep_id": moses.id},
             "POST /api/v1/pools/returns": {"customer_id": returned.id, "reason": "other"},
+            "POST /api/v1/customers/{customer_id}/stage": {"customer_id": staged.id},
             "DELETE /api/v1/subscriptions/{subscription_id}": {"subscription_id": doomed_hook.id},
         },
         codes={"level": ("A", "B", "C", "D"), "source": ("web", "phone")},

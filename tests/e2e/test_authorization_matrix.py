@@ -390,6 +390,23 @@ CASES: dict[tuple[str, str], Case] = {
     ("DELETE", "/api/v1/customers/{customer_id}"): Case(
         "/api/v1/customers/{customer}", writers_in_scope(204)
     ),
+    # follow-ups and stages: the owner rep, or a writer whose scope holds the customer
+    ("GET", "/api/v1/customers/{customer_id}/follow-ups"): Case(
+        "/api/v1/customers/{customer}/follow-ups", seen_in_scope()
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/follow-ups"): Case(
+        "/api/v1/customers/{customer}/follow-ups",
+        seen_in_scope(201) | {"auditor": 403},
+        lambda w: {"kind": "phone", "content": "电话沟通"},
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/stage"): Case(
+        "/api/v1/customers/{customer}/stage",
+        seen_in_scope() | {"auditor": 403},
+        lambda w: {"stage": "qualified", "reason": "有预算"},
+    ),
+    ("GET", "/api/v1/customers/{customer_id}/timeline"): Case(
+        "/api/v1/customers/{customer}/timeline", seen_in_scope()
+    ),
     # assignments
     ("POST", "/api/v1/assignments"): Case(
         "/api/v1/assignments",
@@ -667,6 +684,31 @@ CASES: dict[tuple[str, str], Case] = {
         "/pool/claim",
         pages(422, anonymous=403, token=403, token_without_scope=403),
     ),
+    # the follow-up and stage forms: the owner rep and writers in scope (an empty form: 422)
+    ("POST", "/customers/{customer_id}/follow-ups"): Case(
+        "/customers/{customer}/follow-ups",
+        pages(
+            422,
+            other_rep=404,
+            other_manager=404,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    ("POST", "/customers/{customer_id}/stage"): Case(
+        "/customers/{customer}/stage",
+        pages(
+            422,
+            other_rep=404,
+            other_manager=404,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
     ("POST", "/customers/{customer_id}/return"): Case(
         "/customers/{customer}/return",
         pages(
@@ -868,6 +910,10 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/customers/{customer_id}"): "customers:write",
     ("GET", "/api/v1/customers/{customer_id}"): "customers:read",
     ("PATCH", "/api/v1/customers/{customer_id}"): "customers:write",
+    ("GET", "/api/v1/customers/{customer_id}/follow-ups"): "customers:read",
+    ("POST", "/api/v1/customers/{customer_id}/follow-ups"): "customers:write",
+    ("POST", "/api/v1/customers/{customer_id}/stage"): "customers:write",
+    ("GET", "/api/v1/customers/{customer_id}/timeline"): "customers:read",
     ("GET", "/api/v1/customers/{customer_id}/history"): "customers:read",
     ("GET", "/api/v1/deliveries"): "deliveries:read",
     ("POST", "/api/v1/deliveries/{delivery_id}/retry"): "deliveries:write",

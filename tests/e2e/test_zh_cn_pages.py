@@ -19,6 +19,8 @@ from fastapi.testclient import TestClient
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, categories, org, rules, users
+from fenpei.services.follow_ups.records import record_follow_up
+from fenpei.services.follow_ups.stages import change_stage
 from fenpei.services.notifications.subscriptions import create_subscription
 from tests.e2e._page_walk import filled, page_paths
 from tests.e2e._visible_text import foreign_words, latin_words, visible_text
@@ -170,6 +172,17 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
         assignments.assign(
             uow=uow, customer_id=customer_ids[0], rep_id=rep_ids_made[2], actor=SYSTEM,
             now=now + timedelta(minutes=5), reason=names["reason"], override_capacity=True,
+        )  # fmt: skip
+        uow.commit()
+    with app.uow() as uow:  # the timeline: a follow-up, the stage it moved, a loss with why
+        record_follow_up(
+            uow=uow, customer_id=customer_ids[0], actor=SYSTEM, kind="visit", at=now,
+            content=names["reason"], outcome=names["reason"], next_at=now + timedelta(days=1),
+            now=now,
+        )  # fmt: skip
+        change_stage(
+            uow=uow, customer_id=customer_ids[0], to="lost", reason=names["reason"],
+            actor=SYSTEM, now=now,
         )  # fmt: skip
         uow.commit()
     assert team.id and sub_team.id and subscription.id and rules_made[2].id and reps[0].id

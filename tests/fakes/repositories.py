@@ -73,6 +73,8 @@ class FakeCustomers(_Repository):
         matching.sort(
             key=lambda c: _nulls_first(getattr(c, column)), reverse=query.sort.startswith("-")
         )
+        if column == "next_follow_up_at":  # NULLS LAST, as the SQL search asks for this key
+            matching.sort(key=lambda c: c.next_follow_up_at is None)
         return matching[query.offset : query.offset + query.limit], len(matching)
 
     def owners_matching(self, query: ports.CustomerQuery, *, limit: int) -> dict[int, int | None]:

@@ -30,6 +30,7 @@ from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer
 from fenpei.domain.events import Delivery, Notification, OutboxEvent
+from fenpei.domain.follow_ups import FollowUp, StageChange
 from fenpei.domain.jobs import JobRun
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.pools import Pool
@@ -152,6 +153,8 @@ class Store:
         self.role_notification_defaults: Table[RoleNotificationDefaults] = Table(
             tables.role_notification_defaults
         )
+        self.follow_ups: Table[FollowUp] = Table(tables.follow_ups)
+        self.stage_changes: Table[StageChange] = Table(tables.stage_changes)
         # Keyed by (job, slot), the table's two-column primary key.
         self.job_runs: dict[tuple[str, int], JobRun] = {}
         self.locked: list[tuple[str, int]] = []

@@ -17,6 +17,7 @@ from fenpei.services.notifications.ports import (
 )
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
+from tests.fakes.follow_ups import FakeFollowUps, FakeStageChanges
 from tests.fakes.import_jobs import FakeImportJobs
 from tests.fakes.outbox import FakeInbox, FakeJobRuns, FakeOutbox
 from tests.fakes.pools import FakePools
@@ -101,6 +102,8 @@ class FakeUnitOfWork:
     subscriptions: SubscriptionRepository
     preferences: PreferenceRepository
     import_jobs: ports.ImportJobRepository
+    follow_ups: ports.FollowUpRepository
+    stage_changes: ports.StageChangeRepository
 
     def __init__(self) -> None:
         self._store = store = Store()
@@ -134,6 +137,8 @@ class FakeUnitOfWork:
         self.subscriptions = FakeSubscriptions(store)
         self.preferences = FakePreferences(store)
         self.import_jobs = FakeImportJobs(store)
+        self.follow_ups = FakeFollowUps(store)
+        self.stage_changes = FakeStageChanges(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

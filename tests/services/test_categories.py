@@ -46,8 +46,10 @@ def test_default_categories_are_created_once(uow: FakeUnitOfWork, clock: FixedCl
     in_transaction(uow, lambda: ensure_default_categories(uow=uow, actor=SYSTEM, now=clock.now()))
     assert [c.key for c in uow.categories.all()] == [
         "customer_type",
+        "follow_up_type",
         "industry",
         "level",
+        "lost_reason",
         "region",
         "return_reason",
         "source",
@@ -354,7 +356,8 @@ def test_the_overview_lists_every_dimension_with_counts_per_value(
     with uow:
         overview = {c.category.key: c for c in category_overview(uow=uow)}
     assert list(overview) == [
-        "customer_type", "industry", "level", "region", "return_reason", "source",
+        "customer_type", "follow_up_type", "industry", "level", "lost_reason", "region",
+        "return_reason", "source",
     ]  # fmt: skip
     assert [(v.code, n) for v, n in overview["level"].values] == [
         ("A", 2),

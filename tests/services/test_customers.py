@@ -396,6 +396,10 @@ def test_list_customers_sorts_by_each_sort_key_either_way(
     for customer in (second, first):
         clock.advance(minutes=1)
         assigned(uow, clock, customer, rep)
+    for days, customer in enumerate((first, second), start=1):  # set by follow-ups only
+        found = customer.id or 0
+        plan = clock.now() + timedelta(days=days)
+        in_transaction(uow, lambda: setattr(uow.customers.get(found), "next_follow_up_at", plan))  # noqa: B023
     with uow:
         stored = list_customers(uow=uow, query=CustomerQuery(), actor=ALICE)[0]
         ascending = [c.id for c in sorted(stored, key=lambda c: getattr(c, key))]

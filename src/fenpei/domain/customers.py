@@ -70,6 +70,7 @@ class Customer:
     updated_at: datetime | None = None
     assigned_at: datetime | None = None
     last_follow_up_at: datetime | None = None
+    next_follow_up_at: datetime | None = None  # the latest follow-up's "next follow-up" time
     stage_changed_at: datetime | None = None  # when ``stage`` last changed ("stuck in a stage")
     key_account: bool = False  # 重点客户 / locked: exempt from reclaim, held under its own cap
     reclaim_warned_at: datetime | None = None  # the reclaim warning sent for this ownership

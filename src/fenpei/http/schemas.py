@@ -51,6 +51,9 @@ class CustomerRead(_Read):
     updated_at: datetime
     assigned_at: datetime | None
     last_follow_up_at: datetime | None
+    next_follow_up_at: datetime | None = Field(
+        default=None, description="When to follow up next (the latest follow-up's plan)."
+    )
     closed_at: datetime | None
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.events import Channel
 from fenpei.jobs.queue import retry_queue
+from fenpei.services.follow_ups.reminders import remind_due_follow_ups
 from fenpei.services.loads import check_loads
 from fenpei.services.notifications.digest import write_digests
 from fenpei.services.scheduling import Job
@@ -37,6 +38,14 @@ def reconcile_loads(fenpei: Fenpei) -> str:
     return check.summary()
 
 
+def follow_up_reminders(fenpei: Fenpei) -> str:
+    """Remind owners of the follow-ups whose next date has come, once each."""
+    with fenpei.uow() as uow:
+        run = remind_due_follow_ups(uow=uow, now=fenpei.now())
+        uow.commit()
+    return run.summary()
+
+
 def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
     return [
         Job(
@@ -56,5 +65,11 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             every=timedelta(days=1),
             run=lambda: reconcile_loads(fenpei),
             description="Recount reps' loads from the records; repair any drift.",
+        ),
+        Job(
+            name="follow-up-reminders",
+            every=timedelta(minutes=15),
+            run=lambda: follow_up_reminders(fenpei),
+            description="Remind owners of the follow-ups whose next date has come.",
         ),
     ]

@@ -51,6 +51,32 @@ DEFAULT_CATEGORIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
         ],
         True,
     ),
+    # The kinds of follow-up (跟进方式) a rep logs; admins add more. Not a customer field.
+    "follow_up_type": (
+        "Follow-up type / 跟进方式",
+        [
+            ("phone", "Phone / 电话"),
+            ("visit", "Visit / 拜访"),
+            ("email", "Email / 邮件"),
+            ("sms", "SMS / 短信"),
+            ("wechat", "WeChat / 微信"),
+            ("meeting", "Meeting / 会议"),
+        ],
+        True,
+    ),
+    # Common reasons a customer is lost (输单原因), offered on the stage form; the reason
+    # itself is free text, so one of these or anything else the rep types.
+    "lost_reason": (
+        "Lost reason / 输单原因",
+        [
+            ("price", "Price / 价格"),
+            ("competitor", "Chose a competitor / 选择了竞品"),
+            ("no_budget", "No budget / 没有预算"),
+            ("no_response", "No response / 无回应"),
+            ("other", "Other / 其他"),
+        ],
+        True,
+    ),
 }
 
 

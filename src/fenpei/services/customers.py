@@ -7,8 +7,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 
 from fenpei.domain.custom_fields import CustomField, clean_custom_values
-from fenpei.domain.customers import Customer, clean_customer_fields_partly
+from fenpei.domain.customers import Customer, Stage, clean_customer_fields_partly
 from fenpei.domain.errors import NotFound, ValidationFailed
+from fenpei.domain.follow_ups import move_stage
 from fenpei.domain.users import Actor
 from fenpei.services import _audit, scope
 from fenpei.services.categories import CategoryIndex, load_category_index
@@ -130,10 +131,17 @@ def update_customer(
     _check_external_id_free(uow, cleaned, customer.id)
     _link_company(uow, cleaned)
     before = _audit.snapshot(customer)
+    stage = cleaned.pop("stage", None)
     for name, value in cleaned.items():
         setattr(customer, name, value)
-    if "stage" in cleaned:
-        customer.closed_at = None if customer.is_open else (customer.closed_at or now)
+    # The same move, record and clocks as change_stage's (a reason is not asked here).
+    change = (
+        move_stage(customer, stage, reason=None, actor=actor.name, at=now)
+        if isinstance(stage, Stage)
+        else None
+    )
+    if change is not None:
+        uow.stage_changes.add(change)
     customer.updated_at = now
     _audit.record(uow, actor=actor, action="update", obj=customer, now=now, before=before)
     return customer

@@ -16,6 +16,7 @@ from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer, Stage
+from fenpei.domain.follow_ups import FollowUp, StageChange
 from fenpei.domain.import_jobs import ImportJob, ImportStatus
 from fenpei.domain.jobs import JobRun, JobStatus
 from fenpei.domain.org import Leave, Rep, Team
@@ -32,7 +33,7 @@ from fenpei.services.notifications.ports import (
 
 CUSTOMER_SORT_KEYS = frozenset(
     {"created_at", "updated_at", "assigned_at", "name", "expected_value", "score", "stage",
-     "level", "id"}
+     "level", "id", "next_follow_up_at"}
 )  # fmt: skip
 
 
@@ -270,6 +271,31 @@ class ImportJobRepository(Protocol):
     ) -> None: ...
 
 
+class FollowUpRepository(Protocol):
+    """Follow-ups (跟进记录); a customer's are read newest first (``at``, then id)."""
+
+    def add(self, follow_up: FollowUp) -> None: ...
+    def for_customer(self, customer_id: int, *, limit: int) -> list[FollowUp]: ...
+    def count_for(self, customer_id: int) -> int: ...
+    def due_for_reminder(self, *, now: datetime, limit: int) -> list[FollowUp]:
+        """Up to ``limit`` follow-ups whose ``next_at`` is at or before ``now`` and whose
+        reminder is not written yet, earliest first."""
+        ...
+
+    def mark_reminded(self, follow_up_ids: Collection[int], *, at: datetime) -> list[int]:
+        """Set ``reminded_at`` on those of ``follow_up_ids`` that have none yet, in one
+        conditional statement; the ids this call marked (not ones marked before)."""
+        ...
+
+
+class StageChangeRepository(Protocol):
+    """Stage changes; a customer's are read newest first (``at``, then id)."""
+
+    def add(self, change: StageChange) -> None: ...
+    def for_customer(self, customer_id: int, *, limit: int) -> list[StageChange]: ...
+    def count_for(self, customer_id: int) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens it; only ``commit()`` makes changes stick."""
 
@@ -296,6 +322,8 @@ class UnitOfWork(Protocol):
     subscriptions: SubscriptionRepository
     preferences: PreferenceRepository
     import_jobs: ImportJobRepository
+    follow_ups: FollowUpRepository
+    stage_changes: StageChangeRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

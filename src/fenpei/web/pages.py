@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
@@ -28,6 +28,7 @@ from fenpei.web import pages_customers_actions, pages_customers_bulk
 from fenpei.web._category_words import labeller
 from fenpei.web._customer_list import PAGE_SIZE, POOL, SORTABLE, ListFilters, page_size
 from fenpei.web._explain import explain_lines
+from fenpei.web._follow_up_view import follow_up_context
 from fenpei.web.i18n import translator
 from fenpei.web.pages_customers_bulk import bulk_context
 from fenpei.web.rendering import is_htmx, page_language, render
@@ -41,6 +42,9 @@ MY_LAST_VISIT = "my_last_visit"
 NEW_FOR = timedelta(hours=24)
 MY_REMEMBERED = timedelta(days=90)  # how long the last visit counts
 Text = Annotated[FilterText | None, EmptyIsNone, Query()]
+MyOrder = Literal["recent", "due"]
+# "My customers" newest assignment first, or by what is due (next follow-up soonest).
+MY_ORDERS: dict[str, str] = {"recent": "-assigned_at", "due": "next_follow_up_at"}
 
 
 @router.get("/")
@@ -169,6 +173,9 @@ def customer_context(
         "can_return": actor.rep_id is not None and customer.owner_id == actor.rep_id,
         "return_reasons": return_reasons(uow),
         "return_error": request.query_params.get("return_error") == "1",
+        "followed": request.query_params.get("followed") == "1",
+        "staged": request.query_params.get("staged") == "1",
+        **follow_up_context(uow, actor, customer, now),
         **choices(uow, actor),
         **bulk_context(request, uow, actor, now),
     }
@@ -202,8 +209,8 @@ def _new_since(request: Request, now: datetime, carried: datetime | None) -> dat
     return since
 
 
-def _my_url(page: int, since: datetime) -> str:
-    return "/my?" + urlencode({"page": page, "since": since.isoformat()})
+def _my_url(page: int, since: datetime, order: str = "recent") -> str:
+    return "/my?" + urlencode({"page": page, "since": since.isoformat(), "order": order})
 
 
 @router.get("/my")
@@ -214,16 +221,19 @@ def my_customers_page(
     fenpei: FenpeiDep,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     since: Annotated[datetime | None, Query()] = None,
+    order: Annotated[MyOrder, Query()] = "recent",
 ) -> Response:
-    """我的客户: the customers the user owns as a rep, the newly assigned ones marked; the
-    count of new ones covers every page, not only the one shown."""
+    """我的客户: the customers the user owns as a rep, the newly assigned ones marked (the
+    count of new ones covers every page), each with its last and next follow-up; ``order=due``
+    puts the next follow-up soonest first (overdue ones marked), nothing planned last."""
     now = fenpei.now()
     new_since = _new_since(request, now, since)
     found: list[Any] = []
     total = new_total = 0
     if user.rep_id is not None:
         actor = actor_of(user)
-        mine = CustomerQuery(owner_id=user.rep_id, sort="-assigned_at", limit=PAGE_SIZE)
+        sort = MY_ORDERS[order]
+        mine = CustomerQuery(owner_id=user.rep_id, sort=sort, limit=PAGE_SIZE)
         found, total = customers.list_customers(
             uow=uow, query=replace(mine, offset=(page - 1) * PAGE_SIZE), actor=actor
         )
@@ -243,8 +253,11 @@ def my_customers_page(
         "total": total,
         "page": page,
         "pages": pages,
-        "previous_url": _my_url(page - 1, new_since) if page > 1 else None,
-        "next_url": _my_url(page + 1, new_since) if page < pages else None,
+        "previous_url": _my_url(page - 1, new_since, order) if page > 1 else None,
+        "next_url": _my_url(page + 1, new_since, order) if page < pages else None,
+        "order": order,
+        "order_urls": {o: _my_url(1, new_since, o) for o in MY_ORDERS},
+        "now": now,
     }
     response = render(request, "customers/my.html", context)
     response.set_cookie(

@@ -22,6 +22,7 @@ from fenpei.domain.events import (
     Notification,
     OutboxEvent,
 )
+from fenpei.domain.follow_ups import FollowUp, StageChange
 from fenpei.domain.import_jobs import ImportStatus
 from fenpei.domain.jobs import JobRun, JobStatus
 from fenpei.domain.org import Leave, Rep, Team
@@ -197,6 +198,7 @@ customers = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("assigned_at", UtcDateTime),
     sa.Column("last_follow_up_at", UtcDateTime),
+    sa.Column("next_follow_up_at", UtcDateTime),
     sa.Column("stage_changed_at", UtcDateTime),
     sa.Column("key_account", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     sa.Column("reclaim_warned_at", UtcDateTime),
@@ -525,6 +527,56 @@ import_jobs = sa.Table(
     ),
 )
 
+# Follow-ups (跟进记录) and stage changes (domain/follow_ups.py): immutable records that the
+# customer's timeline shows with its assignments, gone with a customer deleted for good
+# (a retention job's hard delete). The partial index finds the follow-ups
+# whose reminder is still to be written (the follow-up-reminders job), on both databases.
+follow_ups = sa.Table(
+    "follow_ups",
+    metadata,
+    _id(),
+    sa.Column(
+        "customer_id",
+        sa.Integer,
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("rep_id", sa.Integer, sa.ForeignKey("reps.id", ondelete="SET NULL")),
+    sa.Column("author", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(100), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("content", sa.String(2000), nullable=False),
+    sa.Column("outcome", sa.String(500)),
+    sa.Column("next_at", UtcDateTime),
+    sa.Column("reminded_at", UtcDateTime),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_follow_ups_customer_at", "customer_id", "at"),
+    sa.Index(
+        "ix_follow_ups_reminder_due",
+        "next_at",
+        sqlite_where=sa.text("reminded_at IS NULL AND next_at IS NOT NULL"),
+        postgresql_where=sa.text("reminded_at IS NULL AND next_at IS NOT NULL"),
+    ),
+)
+
+stage_changes = sa.Table(
+    "stage_changes",
+    metadata,
+    _id(),
+    sa.Column(
+        "customer_id",
+        sa.Integer,
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("from_stage", str_enum(Stage), nullable=False),
+    sa.Column("to_stage", str_enum(Stage), nullable=False),
+    sa.Column("reason", sa.String(500)),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Index("ix_stage_changes_customer_at", "customer_id", "at"),
+)
+
 # Every column refuses what either database would refuse (adapters/db/types.py).
 guard_columns(metadata)
 mapper_registry = registry(metadata=metadata)
@@ -554,6 +606,8 @@ _MAPPED: list[tuple[type, sa.Table]] = [
     (WebhookSubscription, webhook_subscriptions),
     (NotificationPreferences, notification_preferences),
     (RoleNotificationDefaults, role_notification_defaults),
+    (FollowUp, follow_ups),
+    (StageChange, stage_changes),
 ]
 
 

@@ -12,6 +12,7 @@ from fenpei.adapters.db import repositories as repo
 from fenpei.adapters.db.engine import READ_ONLY
 from fenpei.adapters.db.repositories import conflicts_as_domain_errors
 from fenpei.adapters.db.repositories.analytics import SqlAnalyticsReads
+from fenpei.adapters.db.repositories.follow_ups import SqlFollowUps, SqlStageChanges
 from fenpei.adapters.db.repositories.import_jobs import SqlImportJobs
 from fenpei.adapters.db.repositories.jobs import SqlJobRuns
 from fenpei.adapters.db.repositories.outbox import SqlInbox, SqlOutbox
@@ -66,6 +67,8 @@ class SqlUnitOfWork:
     subscriptions: SubscriptionRepository
     preferences: PreferenceRepository
     import_jobs: ports.ImportJobRepository
+    follow_ups: ports.FollowUpRepository
+    stage_changes: ports.StageChangeRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -99,6 +102,8 @@ class SqlUnitOfWork:
         self.subscriptions = SqlSubscriptions(session)
         self.preferences = SqlPreferences(session)
         self.import_jobs = SqlImportJobs(session)
+        self.follow_ups = SqlFollowUps(session)
+        self.stage_changes = SqlStageChanges(session)
         return self
 
     def __exit__(

@@ -69,6 +69,8 @@ class SqlCustomers(Repository):
         key = query.sort.lstrip("-")
         column = c[key] if key in CUSTOMER_SORT_KEYS else c.created_at
         order = column.desc() if query.sort.startswith("-") else column.asc()
+        if key == "next_follow_up_at":  # what is due first; nothing planned last, anywhere
+            order = order.nulls_last()
         stmt = (
             sa.select(Customer)
             .where(*conditions)

@@ -1,0 +1,101 @@
+"""`fenpei follow-ups add|list`: log a follow-up (跟进记录) and read a customer's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from fenpei.cli._common import console, fenpei_app
+from fenpei.cli._words import LangOption, words
+from fenpei.domain.users import SYSTEM, Actor, Role
+from fenpei.services.customers import find_customer
+from fenpei.services.follow_ups import records
+from fenpei.services.org import find_rep
+from fenpei.services.ports import UnitOfWork
+
+app = typer.Typer(help="Follow-ups (跟进记录).", no_args_is_help=True)
+TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
+CustomerArgument = Annotated[str, typer.Argument(help="Customer id or external id.")]
+
+
+def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A time typed without a zone is in the configured one."""
+    if value is None:
+        return None
+    return (value if value.tzinfo is not None else value.replace(tzinfo=zone)).astimezone(UTC)
+
+
+def _actor(uow: UnitOfWork, rep: str | None) -> Actor:
+    """The rep named (who must own the customer), else the system (an admin)."""
+    if rep is None:
+        return SYSTEM
+    found = find_rep(uow=uow, ref=rep)
+    return Actor(found.name, Role.rep, rep_id=found.id)
+
+
+@app.command("add")
+def add(
+    customer: CustomerArgument,
+    content: Annotated[str, typer.Option("--content", "-c", help="What happened.")],
+    kind: Annotated[
+        str, typer.Option("--kind", "-k", help="A follow_up_type code: phone, visit, email, …")
+    ] = "phone",
+    at: Annotated[
+        datetime | None,
+        typer.Option(formats=TIME_FORMATS, help="When it happened (default now)."),
+    ] = None,
+    outcome: Annotated[str | None, typer.Option(help="The outcome.")] = None,
+    next_at: Annotated[
+        datetime | None,
+        typer.Option("--next", formats=TIME_FORMATS, help="When to follow up next."),
+    ] = None,
+    stage: Annotated[str | None, typer.Option(help="Move the customer to this stage too.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (required for lost).")] = None,
+    rep: Annotated[
+        str | None, typer.Option(help="The rep who followed up (id or name); they must own it.")
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Log a follow-up with a customer: resets its reclaim clock, plans the next one."""
+    with fenpei_app() as fenpei, fenpei.uow() as uow:
+        said = words(fenpei.settings, lang)
+        zone = fenpei.settings.zone
+        actor = _actor(uow, rep)
+        found = find_customer(uow=uow, ref=customer, actor=SYSTEM)
+        assert found.id is not None
+        now = fenpei.now()
+        follow_up = records.record_follow_up(
+            uow=uow, customer_id=found.id, actor=actor, kind=kind, at=_aware(at, zone) or now,
+            content=content, outcome=outcome, next_at=_aware(next_at, zone), stage=stage,
+            reason=reason, now=now,
+        )  # fmt: skip
+        uow.commit()
+    console.print(said.t("cli.follow_ups.added", id=follow_up.id, customer=found.name))
+
+
+@app.command("list")
+def list_(
+    customer: CustomerArgument,
+    limit: Annotated[int, typer.Option(min=1, max=records.MAX_LISTED, help="At most.")] = 20,
+    lang: LangOption = None,
+) -> None:
+    """A customer's follow-ups, newest first."""
+    with fenpei_app() as fenpei, fenpei.uow() as uow:
+        said = words(fenpei.settings, lang)
+        found = find_customer(uow=uow, ref=customer, actor=SYSTEM)
+        assert found.id is not None
+        listed = records.list_follow_ups(uow=uow, customer_id=found.id, actor=SYSTEM, limit=limit)
+    t = said.t
+    table = Table(title=t("cli.follow_ups.title", customer=found.name))
+    for column in ("at", "kind", "content", "outcome", "next", "author"):
+        table.add_column(t(f"cli.follow_ups.{column}"))
+    for f in listed:
+        table.add_row(
+            said.when(f.at), f.kind, f.content, f.outcome or "",
+            said.when(f.next_at) if f.next_at else "", f.author,
+        )  # fmt: skip
+    console.print(table)

@@ -1,0 +1,136 @@
+"""The customer page's follow-up form (跟进记录) and stage form. A bad value re-renders the
+customer page with the problem next to its field (422, nothing saved); success goes back
+to the page, the new entry at the top of its timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from fenpei.domain.errors import FieldError, ValidationFailed
+from fenpei.domain.follow_ups import MAX_CONTENT, MAX_OUTCOME, MAX_REASON
+from fenpei.domain.phrases import Phrase
+from fenpei.domain.users import User
+from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
+from fenpei.http.fields import Id
+from fenpei.services.follow_ups import records, stages
+from fenpei.web._follow_up_view import follow_up_context
+from fenpei.web.i18n import translator
+from fenpei.web.pages import customer_context
+from fenpei.web.pages_customers_actions import _field_messages
+from fenpei.web.rendering import page_language, render
+
+router = APIRouter(include_in_schema=False)
+# What a form's datetime-local input sends: 2026-12-05T14:30 (seconds optional).
+_LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
+
+
+class FollowUpForm(BaseModel):
+    kind: str = Field(default="", max_length=100)
+    at: str = Field(default="", max_length=40)
+    content: str = Field(default="", max_length=MAX_CONTENT + 100)
+    outcome: str = Field(default="", max_length=MAX_OUTCOME + 100)
+    next_at: str = Field(default="", max_length=40)
+    stage: str = Field(default="", max_length=20)
+    reason: str = Field(default="", max_length=MAX_REASON + 100)
+
+
+class StageForm(BaseModel):
+    stage: str = Field(default="", max_length=20)
+    reason: str = Field(default="", max_length=MAX_REASON + 100)
+
+
+def _local(field: str, text: str, zone: ZoneInfo, errors: list[FieldError]) -> datetime | None:
+    """A datetime-local value read in the server's zone; blank is None."""
+    text = text.strip()
+    if not text:
+        return None
+    for pattern in _LOCAL_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).replace(tzinfo=zone)
+        except ValueError:
+            continue
+    errors.append(FieldError(field, Phrase("follow_up.when", "is not a date and time")))
+    return None
+
+
+def _again(
+    request: Request,
+    uow: UowDep,
+    user: User,
+    customer_id: int,
+    now: datetime,
+    *,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    stage_errors: Mapping[str, str] | None = None,
+) -> Response:
+    """The customer page again, with the form's values and errors, 422."""
+    uow.rollback()
+    context = customer_context(request, uow, user, customer_id, now)
+    customer = uow.customers.get(customer_id)
+    assert customer is not None
+    shown = follow_up_context(
+        uow, actor_of(user), customer, now, values=values, errors=errors, stage_errors=stage_errors
+    )
+    return render(request, "customer.html", {**context, **shown}, status_code=422)
+
+
+@router.post("/customers/{customer_id}/follow-ups")
+def log_follow_up(
+    request: Request,
+    uow: UowDep,
+    user: CurrentUser,
+    fenpei: FenpeiDep,
+    customer_id: Id,
+    form: Annotated[FollowUpForm, Form()],
+) -> Response:
+    """Log a follow-up from the customer page (its owner, or a manager or admin over it)."""
+    now = fenpei.now()
+    zone = fenpei.settings.zone
+    errors: list[FieldError] = []
+    at = _local("at", form.at, zone, errors)
+    next_at = _local("next_at", form.next_at, zone, errors)
+    try:
+        records.record_follow_up(
+            uow=uow, customer_id=customer_id, actor=actor_of(user), kind=form.kind,
+            at=at or now, content=form.content, outcome=form.outcome or None,
+            next_at=next_at, stage=form.stage or None, reason=form.reason or None, now=now,
+        )  # fmt: skip
+        if errors:
+            raise ValidationFailed([])
+    except ValidationFailed as exc:
+        t = translator(page_language(request))
+        shown = _field_messages(t, errors + exc.errors)
+        return _again(request, uow, user, customer_id, now, values=form.model_dump(), errors=shown)
+    uow.commit()
+    return RedirectResponse(f"/customers/{customer_id}?followed=1#timeline", status_code=303)
+
+
+@router.post("/customers/{customer_id}/stage")
+def change_stage(
+    request: Request,
+    uow: UowDep,
+    user: CurrentUser,
+    fenpei: FenpeiDep,
+    customer_id: Id,
+    form: Annotated[StageForm, Form()],
+) -> Response:
+    """Move the customer to another stage, with a reason (required for lost)."""
+    now = fenpei.now()
+    try:
+        stages.change_stage(
+            uow=uow, customer_id=customer_id, to=form.stage, reason=form.reason or None,
+            actor=actor_of(user), now=now,
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        shown = _field_messages(translator(page_language(request)), exc.errors)
+        return _again(request, uow, user, customer_id, now, stage_errors=shown)
+    uow.commit()
+    return RedirectResponse(f"/customers/{customer_id}?staged=1#timeline", status_code=303)
