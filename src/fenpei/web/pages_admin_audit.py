@@ -14,11 +14,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import StringConstraints
 
+from fenpei.config import Language
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.http.fields import EmptyIsNone, FilterText
 from fenpei.services.audit_log import AuditFilter, find_entries
 from fenpei.web._form_values import form_day
-from fenpei.web.i18n import Language, catalog, translator
+from fenpei.web.i18n import catalog, translator
 from fenpei.web.rendering import page_language, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)

@@ -21,60 +21,6 @@ depends_on = None
 
 REMINDER_DUE = sa.text("reminded_at IS NULL AND next_at IS NOT NULL")
 
-# The previous revision rebuilt ``customers`` on SQLite (a batch index creation copies the
-# table), which drops its triggers: the ones that keep ``rep_loads`` (20261205_rep_loads).
-# Put them back as that revision wrote them, if missing, and recount the open holdings
-# they missed meanwhile. IF NOT EXISTS: harmless where they survived.
-_OPEN = (
-    "{row}.owner_id IS NOT NULL AND {row}.deleted_at IS NULL "
-    "AND {row}.stage IN ('new', 'contacted', 'qualified')"
-)
-
-
-def _sqlite_customer_triggers() -> list[str]:
-    old, new = _OPEN.format(row="OLD"), _OPEN.format(row="NEW")
-    minus = (
-        "UPDATE rep_loads SET open_count = open_count - 1, "
-        "open_value = open_value - coalesce(OLD.expected_value, 0) "
-        f"WHERE rep_id = OLD.owner_id AND {old};"
-    )
-    plus = (
-        "UPDATE rep_loads SET open_count = open_count + 1, "
-        "open_value = open_value + coalesce(NEW.expected_value, 0) "
-        f"WHERE rep_id = NEW.owner_id AND {new};"
-    )
-    changed = " OR ".join(
-        f"OLD.{column} IS NOT NEW.{column}"
-        for column in ("owner_id", "stage", "expected_value", "deleted_at")
-    )
-    return [
-        "CREATE TRIGGER IF NOT EXISTS rep_loads_customer_insert AFTER INSERT ON customers "
-        f"BEGIN {plus} END",
-        "CREATE TRIGGER IF NOT EXISTS rep_loads_customer_update AFTER UPDATE OF owner_id, "
-        f"stage, expected_value, deleted_at ON customers WHEN {changed} BEGIN {minus} {plus} END",
-        "CREATE TRIGGER IF NOT EXISTS rep_loads_customer_delete AFTER DELETE ON customers "
-        f"BEGIN {minus} END",
-    ]
-
-
-_RECOUNT_OPEN = """
-UPDATE rep_loads SET
-    open_count = (SELECT count(*) FROM customers c WHERE c.owner_id = rep_loads.rep_id
-                  AND c.deleted_at IS NULL AND c.stage IN ('new', 'contacted', 'qualified')),
-    open_value = (SELECT coalesce(sum(c.expected_value), 0) FROM customers c
-                  WHERE c.owner_id = rep_loads.rep_id AND c.deleted_at IS NULL
-                  AND c.stage IN ('new', 'contacted', 'qualified'))
-"""
-
-
-def _restore_sqlite_load_triggers() -> None:
-    if op.get_bind().dialect.name != "sqlite":
-        return
-    for statement in _sqlite_customer_triggers():
-        op.execute(statement)
-    op.execute(_RECOUNT_OPEN)
-
-
 def _stage(name: str) -> sa.Column[str]:
     stages = sa.Enum(
         "new", "contacted", "qualified", "won", "lost", name="stage", native_enum=False, length=20
@@ -83,10 +29,8 @@ def _stage(name: str) -> sa.Column[str]:
 
 
 def upgrade() -> None:
-    _restore_sqlite_load_triggers()
-    # A plain ADD COLUMN (no index in this batch): SQLite keeps the table and its triggers.
-    with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("next_follow_up_at", UtcDateTime))
+    # A plain ADD COLUMN, not a batch: SQLite keeps the table and its rep_loads triggers.
+    op.add_column("customers", sa.Column("next_follow_up_at", UtcDateTime))
     op.create_table(
         "follow_ups",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -148,5 +92,4 @@ def downgrade() -> None:
     op.drop_index("ix_follow_ups_reminder_due", table_name="follow_ups")
     op.drop_index("ix_follow_ups_customer_at", table_name="follow_ups")
     op.drop_table("follow_ups")
-    with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.drop_column("next_follow_up_at")
+    op.drop_column("customers", "next_follow_up_at")
