@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from fenpei.services import ports
+from fenpei.services.sla.ports import SlaRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
@@ -34,6 +35,7 @@ from tests.fakes.repositories import (
     FakeUsers,
 )
 from tests.fakes.routing import FakeRoutingReads, FakeRules
+from tests.fakes.sla import FakeSla
 from tests.fakes.store import Store
 from tests.fakes.subscriptions import FakeSubscriptions
 from tests.fakes.throttle import FakeLoginFailures
@@ -101,6 +103,7 @@ class FakeUnitOfWork:
     subscriptions: SubscriptionRepository
     preferences: PreferenceRepository
     import_jobs: ports.ImportJobRepository
+    sla: SlaRepository
 
     def __init__(self) -> None:
         self._store = store = Store()
@@ -134,6 +137,7 @@ class FakeUnitOfWork:
         self.subscriptions = FakeSubscriptions(store)
         self.preferences = FakePreferences(store)
         self.import_jobs = FakeImportJobs(store)
+        self.sla = FakeSla(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fenpei.adapters.db.job_lock import job_lock
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.events import Channel
 from fenpei.jobs.queue import retry_queue
 from fenpei.services.loads import check_loads
 from fenpei.services.notifications.digest import write_digests
 from fenpei.services.scheduling import Job
+from fenpei.services.sla.check import check as check_slas
 
 
 def _retry_queue(fenpei: Fenpei) -> str:
@@ -37,6 +39,17 @@ def reconcile_loads(fenpei: Fenpei) -> str:
     return check.summary()
 
 
+def sla_check(fenpei: Fenpei) -> str:
+    """Mark SLA clocks met, remind, breach, escalate and reassign (services/sla/check.py)."""
+    with job_lock(fenpei.engine, "sla-check") as held:
+        if not held:
+            return "skipped: another process is checking SLAs"
+        report = check_slas(
+            uow_factory=fenpei.uow, rulebook=fenpei.rulebook, now=fenpei.now(), rng=fenpei.rng()
+        )
+    return report.summary()
+
+
 def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
     return [
         Job(
@@ -56,5 +69,11 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             every=timedelta(days=1),
             run=lambda: reconcile_loads(fenpei),
             description="Recount reps' loads from the records; repair any drift.",
+        ),
+        Job(
+            name="sla-check",
+            every=timedelta(minutes=5),
+            run=lambda: sla_check(fenpei),
+            description="First-contact SLAs: met, remind, breach, escalate, reassign.",
         ),
     ]

@@ -23,6 +23,7 @@ from fenpei.domain.pools import Pool
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
+from fenpei.services.sla.ports import SlaRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
@@ -296,6 +297,7 @@ class UnitOfWork(Protocol):
     subscriptions: SubscriptionRepository
     preferences: PreferenceRepository
     import_jobs: ImportJobRepository
+    sla: SlaRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -17,9 +17,11 @@ from fenpei.adapters.db.repositories.jobs import SqlJobRuns
 from fenpei.adapters.db.repositories.outbox import SqlInbox, SqlOutbox
 from fenpei.adapters.db.repositories.pools import SqlPools
 from fenpei.adapters.db.repositories.preferences import SqlPreferences
+from fenpei.adapters.db.repositories.sla import SqlSla
 from fenpei.adapters.db.repositories.subscriptions import SqlSubscriptions
 from fenpei.domain.errors import FenpeiError
 from fenpei.services import ports
+from fenpei.services.sla.ports import SlaRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
     subscriptions: SubscriptionRepository
     preferences: PreferenceRepository
     import_jobs: ports.ImportJobRepository
+    sla: SlaRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -99,6 +102,7 @@ class SqlUnitOfWork:
         self.subscriptions = SqlSubscriptions(session)
         self.preferences = SqlPreferences(session)
         self.import_jobs = SqlImportJobs(session)
+        self.sla = SqlSla(session)
         return self
 
     def __exit__(
