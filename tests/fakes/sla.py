@@ -35,9 +35,10 @@ class FakeSla:
 
     def open_clock(self, customer_id: int) -> SlaClock | None:
         found = [
-            k for k in self._store.sla_clocks
+            k
+            for k in self._store.sla_clocks
             if k.customer_id == customer_id and k.state is ClockState.open
-        ]  # fmt: skip
+        ]
         return max(found, key=lambda k: k.id or 0, default=None)
 
     def clocks_for(self, customer_id: int) -> list[SlaClock]:
@@ -90,17 +91,21 @@ class FakeSla:
         running = clock.state is ClockState.open and clock.paused_at is None
         if step == "remind":
             return (
-                running and clock.reminded_at is None
-                and clock.remind_at is not None and clock.remind_at <= now
-            )  # fmt: skip
+                running
+                and clock.reminded_at is None
+                and clock.remind_at is not None
+                and clock.remind_at <= now
+            )
         if step == "breach":
             return running and clock.due_at <= now
         if step == "reassign":
             return (
-                clock.state is ClockState.breached and clock.met_at is None
+                clock.state is ClockState.breached
+                and clock.met_at is None
                 and clock.reassigned_at is None
-                and clock.reassign_at is not None and clock.reassign_at <= now
-            )  # fmt: skip
+                and clock.reassign_at is not None
+                and clock.reassign_at <= now
+            )
         if step == "escalate":
             return clock.state is ClockState.breached and clock.escalated_at is None
         raise ValueError(f"unknown SLA step {step!r}")

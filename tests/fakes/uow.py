@@ -9,13 +9,13 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from fenpei.services import ports
-from fenpei.services.sla.ports import SlaRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
     PreferenceRepository,
     SubscriptionRepository,
 )
+from fenpei.services.sla.ports import SlaRepository
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
 from tests.fakes.import_jobs import FakeImportJobs

@@ -28,8 +28,10 @@ def default(zone: ZoneInfo = SHANGHAI, **days: frozenset[date]) -> WorkCalendar:
 def test_no_hours_set_means_weekdays_nine_to_six_with_lunch_at_noon() -> None:
     calendar = default()
     monday = date(2026, 11, 30)
-    assert [(s.astimezone(SHANGHAI).hour, e.astimezone(SHANGHAI).hour)
-            for s, e in calendar.spans_on(monday)] == [(9, 12), (13, 18)]  # fmt: skip
+    assert [
+        (s.astimezone(SHANGHAI).hour, e.astimezone(SHANGHAI).hour)
+        for s, e in calendar.spans_on(monday)
+    ] == [(9, 12), (13, 18)]
     assert calendar.spans_on(date(2026, 12, 5)) == []  # a Saturday
 
 
@@ -128,9 +130,13 @@ HOURS = st.sampled_from(
 ZONES = st.sampled_from([SHANGHAI, NEW_YORK, ZoneInfo("Europe/London")])
 # Around New York's and London's spring and autumn changes, and China's National Day.
 STARTS = st.sampled_from(
-    [datetime(2026, 3, 6, tzinfo=UTC), datetime(2026, 10, 23, tzinfo=UTC),
-     datetime(2026, 9, 29, tzinfo=UTC), datetime(2026, 3, 27, tzinfo=UTC)]
-).flatmap(lambda base: st.integers(0, 4 * 24 * 60).map(lambda m: base + timedelta(minutes=m)))  # fmt: skip
+    [
+        datetime(2026, 3, 6, tzinfo=UTC),
+        datetime(2026, 10, 23, tzinfo=UTC),
+        datetime(2026, 9, 29, tzinfo=UTC),
+        datetime(2026, 3, 27, tzinfo=UTC),
+    ]
+).flatmap(lambda base: st.integers(0, 4 * 24 * 60).map(lambda m: base + timedelta(minutes=m)))
 OFF = frozenset({date(2026, 10, 1), date(2026, 10, 2), date(2026, 3, 9)})
 ON = frozenset({date(2026, 10, 10), date(2026, 3, 7)})
 
@@ -146,7 +152,9 @@ def test_business_time_agrees_with_counting_minute_by_minute(
 
 
 @settings(max_examples=100, deadline=None)
-@given(hours=HOURS, zone=ZONES, start=STARTS, minutes=st.integers(0, 5000), more=st.integers(0, 500))
+@given(
+    hours=HOURS, zone=ZONES, start=STARTS, minutes=st.integers(0, 5000), more=st.integers(0, 500)
+)
 def test_add_then_elapsed_gives_the_minutes_back_and_both_only_grow(
     hours: dict[str, list[list[str]]], zone: ZoneInfo, start: datetime, minutes: int, more: int
 ) -> None:

@@ -72,9 +72,7 @@ class WorkCalendar:
                     merged.append([start, end])
             self._week[day] = [(_clock(a), _clock(b)) for a, b in merged if a < b]
         weekday = next((self._week[d] for d in WEEKDAYS[:5] if self._week[d]), None)
-        self._week["makeup"] = weekday or [
-            (_clock(a), _clock(b)) for a, b in DEFAULT_HOURS["mon"]
-        ]
+        self._week["makeup"] = weekday or [(_clock(a), _clock(b)) for a, b in DEFAULT_HOURS["mon"]]
 
     def spans_on(self, day: date) -> list[Span]:
         """The day's working spans as UTC instants, in order."""

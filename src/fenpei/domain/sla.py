@@ -91,9 +91,7 @@ def pick_policy(
     """The policy for a new owner: by rule first, then by level, then a catch-all."""
     active = sorted((p for p in policies if p.active), key=lambda p: (p.position, p.id or 0))
     by_rule = [p for p in active if p.rule_id is not None and p.rule_id == rule_id]
-    by_level = [
-        p for p in active if p.rule_id is None and p.level is not None and p.level == level
-    ]
+    by_level = [p for p in active if p.rule_id is None and p.level is not None and p.level == level]
     catch_all = [p for p in active if p.rule_id is None and p.level is None]
     for found in (by_rule, by_level, catch_all):
         if found:

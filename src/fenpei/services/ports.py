@@ -23,13 +23,13 @@ from fenpei.domain.pools import Pool
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
-from fenpei.services.sla.ports import SlaRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
     PreferenceRepository,
     SubscriptionRepository,
 )
+from fenpei.services.sla.ports import SlaRepository
 
 CUSTOMER_SORT_KEYS = frozenset(
     {"created_at", "updated_at", "assigned_at", "name", "expected_value", "score", "stage",

@@ -10,6 +10,7 @@ from fenpei.adapters.db.types import Json, UtcDateTime, guard_columns, str_enum
 from fenpei.domain.access import ApiToken, IdempotentRequest, LoginFailures
 from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.audit import AuditEntry
+from fenpei.domain.business_time import DayKind
 from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField, FieldKind
@@ -29,7 +30,6 @@ from fenpei.domain.pools import Pool
 from fenpei.domain.preferences import NotificationPreferences, RoleNotificationDefaults
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.sla import CalendarDay, ClockState, SlaClock, SlaPolicy
-from fenpei.domain.business_time import DayKind
 from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.users import Role, User
 

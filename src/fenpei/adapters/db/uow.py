@@ -21,13 +21,13 @@ from fenpei.adapters.db.repositories.sla import SqlSla
 from fenpei.adapters.db.repositories.subscriptions import SqlSubscriptions
 from fenpei.domain.errors import FenpeiError
 from fenpei.services import ports
-from fenpei.services.sla.ports import SlaRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
     PreferenceRepository,
     SubscriptionRepository,
 )
+from fenpei.services.sla.ports import SlaRepository
 
 
 class SqlSavepoint:

@@ -45,10 +45,10 @@ def upgrade() -> None:
             sa.ForeignKey("customers.id", ondelete="CASCADE"),
             nullable=False,
         ),
-        sa.Column("rep_id", sa.Integer, sa.ForeignKey("reps.id", ondelete="CASCADE"), nullable=False),
         sa.Column(
-            "policy_id", sa.Integer, sa.ForeignKey("sla_policies.id", ondelete="SET NULL")
+            "rep_id", sa.Integer, sa.ForeignKey("reps.id", ondelete="CASCADE"), nullable=False
         ),
+        sa.Column("policy_id", sa.Integer, sa.ForeignKey("sla_policies.id", ondelete="SET NULL")),
         sa.Column("assignment_id", sa.Integer),
         sa.Column("state", sa.String(20), nullable=False),
         sa.Column("started_at", UtcDateTime, nullable=False),
@@ -56,10 +56,17 @@ def upgrade() -> None:
         *(
             sa.Column(name, UtcDateTime)
             for name in (
-                "remind_at", "reassign_at", "reminded_at", "breached_at", "escalated_at",
-                "reassigned_at", "met_at", "cancelled_at", "paused_at",
+                "remind_at",
+                "reassign_at",
+                "reminded_at",
+                "breached_at",
+                "escalated_at",
+                "reassigned_at",
+                "met_at",
+                "cancelled_at",
+                "paused_at",
             )
-        ),  # fmt: skip
+        ),
         sa.Column("paused_minutes", sa.Integer, nullable=False),
     )
     op.create_index("ix_sla_clocks_customer_id", "sla_clocks", ["customer_id"])

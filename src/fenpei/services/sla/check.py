@@ -47,9 +47,13 @@ def _remind(uow: UnitOfWork, clock: SlaClock, now: datetime, report: CheckReport
     if customer is None or not uow.sla.claim(clock.id or 0, "remind", now=now):
         return
     emit_reminder(
-        uow, kind=ReminderKind.sla_due_soon, customer=customer, now=now,
-        rep_ids=[clock.rep_id], due=clock.due_at,
-    )  # fmt: skip
+        uow,
+        kind=ReminderKind.sla_due_soon,
+        customer=customer,
+        now=now,
+        rep_ids=[clock.rep_id],
+        due=clock.due_at,
+    )
     report.reminded += 1
 
 
@@ -58,9 +62,13 @@ def _breach(uow: UnitOfWork, clock: SlaClock, now: datetime, report: CheckReport
     if customer is None or not uow.sla.claim(clock.id or 0, "breach", now=now):
         return
     emit_reminder(
-        uow, kind=ReminderKind.sla_breached, customer=customer, now=now,
-        rep_ids=[clock.rep_id], due=clock.due_at,
-    )  # fmt: skip
+        uow,
+        kind=ReminderKind.sla_breached,
+        customer=customer,
+        now=now,
+        rep_ids=[clock.rep_id],
+        due=clock.due_at,
+    )
     report.breached += 1
     policy = uow.sla.get_policy(clock.policy_id) if clock.policy_id is not None else None
     rep = uow.reps.get(clock.rep_id)
@@ -69,9 +77,13 @@ def _breach(uow: UnitOfWork, clock: SlaClock, now: datetime, report: CheckReport
     managers = manager_user_ids(uow, rep.team_id)
     if managers and uow.sla.claim(clock.id or 0, "escalate", now=now):
         emit_reminder(
-            uow, kind=ReminderKind.sla_escalated, customer=customer, now=now,
-            user_ids=managers, due=clock.due_at,
-        )  # fmt: skip
+            uow,
+            kind=ReminderKind.sla_escalated,
+            customer=customer,
+            now=now,
+            user_ids=managers,
+            due=clock.due_at,
+        )
         report.escalated += 1
 
 
@@ -124,13 +136,13 @@ def check(
     for clock_id in due_ids:
         with uow_factory() as uow:
             # Lock order as everywhere: the customer first, then (the claim) its clock.
-            clock = uow.sla.get_clock(clock_id)
-            if clock is None:
+            found = uow.sla.get_clock(clock_id)
+            if found is None:
                 continue
-            uow.customers.get(clock.customer_id, lock=True)
+            uow.customers.get(found.customer_id, lock=True)
             if not uow.sla.claim(clock_id, "reassign", now=now):
                 continue
-            moved = reassign(uow, rulebook=rulebook, clock=clock, now=now, rng=rng)
+            moved = reassign(uow, rulebook=rulebook, clock=found, now=now, rng=rng)
             report.reassigned += moved
             report.kept += not moved
             uow.commit()

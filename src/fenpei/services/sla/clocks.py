@@ -17,8 +17,9 @@ from fenpei.services.ports import UnitOfWork
 from fenpei.services.sla.calendars import work_calendar
 
 
-def _timings(uow: UnitOfWork, clock: SlaClock, rep: Rep, policy: SlaPolicy, *, left: int,
-             since: datetime) -> None:  # fmt: skip
+def _timings(
+    uow: UnitOfWork, clock: SlaClock, rep: Rep, policy: SlaPolicy, *, left: int, since: datetime
+) -> None:
     """Set due, remind and reassign instants: ``left`` business minutes after ``since``."""
     calendar = work_calendar(uow, rep, policy.calendar, since)
     clock.due_at = calendar.add(since, left)

@@ -14,9 +14,17 @@ from fenpei.services import _audit, scope
 from fenpei.services.ports import UnitOfWork
 
 FIELDS = (
-    "name", "level", "rule_id", "first_contact_minutes", "remind_before_minutes",
-    "notify_manager", "reassign_after_minutes", "calendar", "active", "position",
-)  # fmt: skip
+    "name",
+    "level",
+    "rule_id",
+    "first_contact_minutes",
+    "remind_before_minutes",
+    "notify_manager",
+    "reassign_after_minutes",
+    "calendar",
+    "active",
+    "position",
+)
 _MINUTES = ("first_contact_minutes", "remind_before_minutes", "reassign_after_minutes")
 _OPTIONAL = ("level", "rule_id", "reassign_after_minutes")
 

@@ -71,8 +71,7 @@ class SqlSla(Repository):
         self._add(clock)
 
     def get_clock(self, clock_id: int, *, lock: bool = False) -> SlaClock | None:
-        query = sa.select(SlaClock).where(c.id == clock_id)
-        return self.session.scalar(query.with_for_update(**ROW_LOCK) if lock else query)
+        return self.session.get(SlaClock, clock_id, with_for_update=ROW_LOCK if lock else None)
 
     def open_clock(self, customer_id: int) -> SlaClock | None:
         return self.session.scalar(
