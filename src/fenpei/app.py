@@ -29,6 +29,7 @@ from fenpei.api.routes import (
     pools,
     preferences,
     rules,
+    sla,
     subscriptions,
     tokens,
     webhooks,
@@ -81,6 +82,7 @@ def _api_v1() -> APIRouter:
     router.include_router(leads.router)
     router.include_router(assignments.router)
     router.include_router(pools.router)
+    router.include_router(sla.router)
     router.include_router(audit.router)
     router.include_router(tokens.router)
     router.include_router(webhooks.router)

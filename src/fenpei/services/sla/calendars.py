@@ -140,9 +140,11 @@ def days_off(
     return frozenset(holidays), frozenset(workdays)
 
 
-def rep_zone(rep: Rep) -> ZoneInfo:
+def zone_of(name: str) -> ZoneInfo:
+    """The zone named (the org service validates reps' zones; an old unknown one counts
+    as Asia/Shanghai, the default)."""
     try:
-        return ZoneInfo(rep.time_zone)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("Asia/Shanghai")
 
@@ -152,4 +154,4 @@ def work_calendar(uow: UnitOfWork, rep: Rep, calendar: str, around: datetime) ->
     holidays of that year and the next two (a long target crossing New Year)."""
     years = range(around.year - 1, around.year + 3)
     holidays, workdays = days_off(uow, calendar, years)
-    return WorkCalendar(rep.working_hours, rep_zone(rep), holidays, workdays)
+    return WorkCalendar(rep.working_hours, zone_of(rep.time_zone), holidays, workdays)
