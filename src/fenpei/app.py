@@ -54,6 +54,7 @@ from fenpei.web import (
     pages_pool,
     pages_preferences,
     pages_rules,
+    pages_sla,
     pages_subscriptions,
 )
 from fenpei.web.rendering import (
@@ -154,6 +155,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_preferences.router)
     app.include_router(pages_jobs.router)
     app.include_router(pages_pool.router)
+    app.include_router(pages_sla.router)
     app.include_router(pages_subscriptions.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -331,6 +331,15 @@ def _rule_form_posts(ok: int, **overrides: int) -> Expect:
     )
 
 
+def _clock_posts() -> Expect:
+    """Pausing or resuming a clock from the customer page: admins and the customer's
+    manager (a second click changes nothing and returns to the page)."""
+    return pages(
+        303, rep=403, other_rep=403, other_manager=404, auditor=403, anonymous=403, token=403,
+        token_without_scope=403,
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Case:
     path: str  # with {placeholders} filled from World.ids
@@ -712,6 +721,27 @@ CASES: dict[tuple[str, str], Case] = {
             token=403,
             token_without_scope=403,
         ),
+    ),
+    # the SLA page (overseers read it, admins change it) and a clock's pause / resume
+    ("GET", "/admin/sla"): Case("/admin/sla", pages(rep=403, other_rep=403)),
+    ("POST", "/admin/sla/policies"): Case("/admin/sla/policies", _rule_form_posts(422)),
+    ("POST", "/admin/sla/policies/{policy_id}/active"): Case(
+        "/admin/sla/policies/{policy}/active", _rule_form_posts(303)
+    ),
+    ("POST", "/admin/sla/policies/{policy_id}/delete"): Case(
+        "/admin/sla/policies/{policy}/delete", _rule_form_posts(303)
+    ),
+    ("POST", "/admin/sla/holidays"): Case(
+        "/admin/sla/holidays", pages(422, anonymous=403, token=403, token_without_scope=403)
+    ),
+    ("POST", "/admin/sla/holidays/delete"): Case(
+        "/admin/sla/holidays/delete", pages(422, anonymous=403, token=403, token_without_scope=403)
+    ),
+    ("POST", "/customers/{customer_id}/sla/pause"): Case(
+        "/customers/{customer}/sla/pause", _clock_posts()
+    ),
+    ("POST", "/customers/{customer_id}/sla/resume"): Case(
+        "/customers/{customer}/sla/resume", _clock_posts()
     ),
     # dashboard, org and categories pages (forms post form fields; these bodies are empty)
     ("GET", "/dashboard"): Case("/dashboard", pages(rep=403, other_rep=403, auditor=403)),

@@ -30,6 +30,7 @@ from fenpei.web._customer_list import PAGE_SIZE, POOL, SORTABLE, ListFilters, pa
 from fenpei.web._explain import explain_lines
 from fenpei.web.i18n import translator
 from fenpei.web.pages_customers_bulk import bulk_context
+from fenpei.web.pages_sla import due_markers, sla_context
 from fenpei.web.rendering import is_htmx, page_language, render
 
 router = APIRouter(include_in_schema=False)
@@ -171,6 +172,7 @@ def customer_context(
         "return_error": request.query_params.get("return_error") == "1",
         **choices(uow, actor),
         **bulk_context(request, uow, actor, now),
+        **sla_context(uow, actor, customer_id, now),
     }
 
 
@@ -240,6 +242,7 @@ def my_customers_page(
         "label_of": labeller(load_category_index(uow)),
         "new_ids": {c.id for c in found if c.assigned_at is not None and c.assigned_at > new_since},
         "new_total": new_total,
+        "sla_due": due_markers(uow, [c.id for c in found if c.id is not None]),
         "total": total,
         "page": page,
         "pages": pages,

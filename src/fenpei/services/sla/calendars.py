@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fenpei.domain.business_time import DayKind, WorkCalendar
 from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.org import Rep
+from fenpei.domain.phrases import Phrase, too_long, whole_number
 from fenpei.domain.sla import CALENDAR_CN, CalendarDay
 from fenpei.domain.users import Actor
 from fenpei.services import scope
@@ -38,7 +39,7 @@ class YearDay:
 
 def _check_year(year: int) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValidationFailed.one("year", f"must be a year from {MIN_YEAR} to {MAX_YEAR}")
+        raise ValidationFailed.one("year", whole_number(MIN_YEAR, MAX_YEAR))
 
 
 def _parse(text: str, year: int, calendar: str) -> list[CalendarDay]:
@@ -49,7 +50,15 @@ def _parse(text: str, year: int, calendar: str) -> list[CalendarDay]:
     if rows and [c.strip().lower() for c in rows[0][:2]] == ["date", "kind"]:
         rows = rows[1:]
     if len(rows) > MAX_ROWS:
-        raise ValidationFailed.one("file", f"has {len(rows)} rows; at most {MAX_ROWS}")
+        raise ValidationFailed.one(
+            "file",
+            Phrase(
+                "sla.too_many_rows",
+                "has {rows} rows; at most {limit}",
+                rows=len(rows),
+                limit=MAX_ROWS,
+            ),
+        )
     for number, row in enumerate(rows, start=1):
         if not any(cell.strip() for cell in row):
             continue
@@ -58,24 +67,52 @@ def _parse(text: str, year: int, calendar: str) -> list[CalendarDay]:
         try:
             day = date.fromisoformat(cells[0])
         except ValueError:
-            errors.append(FieldError(where, f"{cells[0]!r} is not a date like 2027-10-01"))
+            errors.append(
+                FieldError(
+                    where,
+                    Phrase(
+                        "sla.bad_date",
+                        "{value} is not a date like 2027-10-01",
+                        value=repr(cells[0]),
+                    ),
+                )
+            )
             continue
         if day.year != year:
-            errors.append(FieldError(where, f"{day} is not in {year}"))
+            errors.append(
+                FieldError(
+                    where,
+                    Phrase(
+                        "sla.other_year", "{day} is not in {year}", day=day.isoformat(), year=year
+                    ),
+                )
+            )
         if cells[1] not in {k.value for k in DayKind}:
-            errors.append(FieldError(where, "kind must be holiday or workday"))
+            errors.append(
+                FieldError(
+                    where,
+                    Phrase(
+                        "sla.bad_kind",
+                        "kind must be {holiday} or {workday}",
+                        holiday="holiday",
+                        workday="workday",
+                    ),
+                )
+            )
             continue
         if len(cells[2]) > MAX_NAME:
-            errors.append(FieldError(where, f"name is longer than {MAX_NAME} characters"))
+            errors.append(FieldError(where, too_long(MAX_NAME)))
         if day in days:
-            errors.append(FieldError(where, f"{day} is listed twice"))
+            errors.append(
+                FieldError(where, Phrase("sla.twice", "{day} is listed twice", day=day.isoformat()))
+            )
         days[day] = CalendarDay(
             day=day, kind=DayKind(cells[1]), name=cells[2][:MAX_NAME], calendar=calendar
         )
     if errors:
         raise ValidationFailed(errors)
     if not days:
-        raise ValidationFailed.one("file", "has no rows")
+        raise ValidationFailed.one("file", Phrase("sla.no_rows", "has no rows"))
     return list(days.values())
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from fenpei.domain.errors import FieldError, NotFound, ValidationFailed
-from fenpei.domain.phrases import length, whole_number
+from fenpei.domain.phrases import Phrase, length, required, whole_number
 from fenpei.domain.sla import CALENDARS, MAX_MINUTES, MAX_NAME, SlaPolicy
 from fenpei.domain.users import Actor
 from fenpei.services import _audit, scope
@@ -37,7 +37,10 @@ def _clean(uow: UnitOfWork, fields: Mapping[str, Any], base: SlaPolicy) -> dict[
     """The fields checked against each other and the base policy; every bad one named."""
     errors: list[FieldError] = []
     if unknown := sorted(set(fields) - set(FIELDS)):
-        errors += [FieldError(name, "is not a policy field") for name in unknown]
+        errors += [
+            FieldError(name, Phrase("sla.unknown_field", "is not a policy field"))
+            for name in unknown
+        ]
     merged = {name: fields.get(name, getattr(base, name)) for name in FIELDS}
     name = merged["name"]
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= MAX_NAME:
@@ -53,7 +56,12 @@ def _clean(uow: UnitOfWork, fields: Mapping[str, Any], base: SlaPolicy) -> dict[
             errors.append(FieldError(field, whole_number(low, MAX_MINUTES)))
     first, remind = merged["first_contact_minutes"], merged["remind_before_minutes"]
     if _whole(first, 1, MAX_MINUTES) and _whole(remind, 0, MAX_MINUTES) and remind >= first:
-        errors.append(FieldError("remind_before_minutes", "must be less than the target"))
+        errors.append(
+            FieldError(
+                "remind_before_minutes",
+                Phrase("sla.remind_too_late", "must be less than the target"),
+            )
+        )
     level = merged["level"]
     if level is not None and (not isinstance(level, str) or not 1 <= len(level) <= 50):
         errors.append(FieldError("level", length(1, 50)))
@@ -61,12 +69,17 @@ def _clean(uow: UnitOfWork, fields: Mapping[str, Any], base: SlaPolicy) -> dict[
     if rule_id is not None and (
         not _whole(rule_id, 1, 2**31 - 1) or uow.rules.get(rule_id) is None
     ):
-        errors.append(FieldError("rule_id", "is not an existing rule"))
+        errors.append(FieldError("rule_id", Phrase("sla.no_rule", "is not an existing rule")))
     if merged["calendar"] not in CALENDARS:
-        errors.append(FieldError("calendar", f"must be one of {', '.join(CALENDARS)}"))
+        errors.append(
+            FieldError(
+                "calendar",
+                Phrase("sla.calendar", "must be one of {names}", names=", ".join(CALENDARS)),
+            )
+        )
     for flag in ("notify_manager", "active"):
         if not isinstance(merged[flag], bool):
-            errors.append(FieldError(flag, "must be true or false"))
+            errors.append(FieldError(flag, Phrase("sla.boolean", "must be true or false")))
     if not _whole(merged["position"], 0, 10_000):
         errors.append(FieldError("position", whole_number(0, 10_000)))
     if errors:
@@ -94,7 +107,7 @@ def create_policy(
     """Add a policy; new owners from now on get clocks by it."""
     scope.require_admin(actor, "change SLA policies")
     if "first_contact_minutes" not in fields:
-        raise ValidationFailed.one("first_contact_minutes", "is required")
+        raise ValidationFailed.one("first_contact_minutes", required())
     blank = SlaPolicy(name="", first_contact_minutes=0)
     policy = SlaPolicy(**_clean(uow, fields, blank), created_at=now, updated_at=now)
     uow.sla.add_policy(policy)

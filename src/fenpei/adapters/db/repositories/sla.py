@@ -52,6 +52,10 @@ _SETS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The statements below are ORM-enabled (on the mapped classes), so the objects this session
+# holds are brought up to date ("auto": evaluated in Python, or fetched where it cannot).
+
+
 class SqlSla(Repository):
     def policies(self) -> list[SlaPolicy]:
         p = t.sla_policies.c
@@ -113,25 +117,23 @@ class SqlSla(Repository):
     def delete_year(self, calendar: str, year: int) -> int:
         h = t.holidays.c
         result = self.session.execute(
-            sa.delete(t.holidays).where(
+            sa.delete(CalendarDay).where(
                 h.calendar == calendar, h.day >= date(year, 1, 1), h.day <= date(year, 12, 31)
             )
         )
-        self.session.expire_all()
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     def mark_met(self, *, now: datetime) -> int:
         met = self.session.execute(
-            sa.update(t.sla_clocks)
+            sa.update(SlaClock)
             .where(c.state == _OPEN, _followed_up())
             .values(state=ClockState.met.value, met_at=now)
         )
         self.session.execute(
-            sa.update(t.sla_clocks)
+            sa.update(SlaClock)
             .where(c.state == _BREACHED, c.met_at.is_(None), _followed_up())
             .values(met_at=now)
         )
-        self.session.expire_all()
         return int(met.rowcount)  # type: ignore[attr-defined]
 
     def due(self, step: str, *, now: datetime, limit: int) -> list[SlaClock]:
@@ -143,7 +145,6 @@ class SqlSla(Repository):
         if step == "breach":
             values["state"] = _BREACHED
         result = self.session.execute(
-            sa.update(t.sla_clocks).where(c.id == clock_id, *_due(step, now)).values(**values)
+            sa.update(SlaClock).where(c.id == clock_id, *_due(step, now)).values(**values)
         )
-        self.session.expire_all()
         return bool(result.rowcount)  # type: ignore[attr-defined]
