@@ -105,7 +105,10 @@ def give(
     uow.assignments.add(record)
     emit_ownership(uow, record=record, customer=customer, now=now)
     # Every owner change passes here: the new owner's first-contact clock starts (SLA).
-    sla_clocks.on_new_owner(uow, customer=customer, rep=rep, rule_id=rule_id, now=now)
+    sla_clocks.on_new_owner(
+        uow, customer=customer, rep=rep, rule_id=rule_id, now=now,
+        had_owner=record.from_rep_id is not None,
+    )  # fmt: skip
     _audit.record(
         uow, actor=actor, action=f"assign.{method.value}", obj=customer, now=now, before=before
     )

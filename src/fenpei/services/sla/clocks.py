@@ -40,12 +40,20 @@ def cancel_open(uow: UnitOfWork, *, customer_id: int, now: datetime) -> SlaClock
 
 
 def on_new_owner(
-    uow: UnitOfWork, *, customer: Customer, rep: Rep, rule_id: int | None, now: datetime
+    uow: UnitOfWork,
+    *,
+    customer: Customer,
+    rep: Rep,
+    rule_id: int | None,
+    now: datetime,
+    had_owner: bool = True,
 ) -> SlaClock | None:
-    """The new owner's first-contact clock, if a policy applies; any earlier clock of the
-    customer stops. Due in the new owner's business time."""
+    """The new owner's first-contact clock, if a policy applies; the previous owner's
+    clock stops (``had_owner`` False: there was none, a release stopped any). Due in the
+    new owner's business time."""
     assert customer.id is not None and rep.id is not None
-    cancel_open(uow, customer_id=customer.id, now=now)
+    if had_owner:
+        cancel_open(uow, customer_id=customer.id, now=now)
     policy = pick_policy(uow.sla.policies(), rule_id=rule_id, level=customer.level)
     if policy is None:
         return None
