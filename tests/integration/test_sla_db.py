@@ -4,8 +4,10 @@ reminds, breaches, escalates and reassigns once each, however often it runs."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from pathlib import Path
+from random import Random
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +21,7 @@ from fenpei.domain.users import SYSTEM, Role
 from fenpei.jobs.registry import sla_check
 from fenpei.services import org, users
 from fenpei.services.sla import policies
+from fenpei.services.sla.check import CheckReport, check
 from tests.fakes import FixedClock
 from tests.integration._routing_world import add_rule, build_world
 from tests.integration.test_ownership_events import PATHS, _arrives
@@ -117,3 +120,38 @@ def test_the_job_reminds_breaches_escalates_and_reassigns_once_each(
     with app.uow(read_only=True) as uow:
         customer = uow.customers.get(customer_id)
         assert customer is not None and customer.owner_id == other
+
+
+def test_two_processes_checking_at_once_remind_and_breach_once(
+    app: Fenpei, clock: FixedClock
+) -> None:
+    clock.at = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
+    world = build_world(app)
+    add_rule(app, name="East", target={"kind": "reps", "rep_ids": [world.alice]})
+    _policy(app, first_contact_minutes=60, remind_before_minutes=30)
+    ids = [_arrives(app, f"Slow {n}") for n in range(5)]
+    clock.at = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)  # due now: remind and breach
+    start = threading.Barrier(2)
+    reports: list[CheckReport] = []
+
+    def one_process() -> None:
+        start.wait()
+        # no job lock here: the conditional updates alone must keep each step single
+        reports.append(
+            check(uow_factory=app.uow, rulebook=app.rulebook, now=app.now(), rng=Random(1))
+        )
+
+    threads = [threading.Thread(target=one_process) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    e = tables.outbox_events.c
+    with app.engine.connect() as connection:
+        kinds = [p["kind"] for (p,) in connection.execute(
+            sa.select(e.payload).where(e.type == "customer.reminder")
+        )]  # fmt: skip
+    assert sorted(kinds) == ["sla_breached"] * 5 + ["sla_due_soon"] * 5
+    assert sum(r.reminded for r in reports) == 5 and sum(r.breached for r in reports) == 5
+    assert all(_clocks(app, i)[0]["state"] == "breached" for i in ids)
