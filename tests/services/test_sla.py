@@ -452,3 +452,25 @@ def test_the_view_shows_business_minutes_left_and_overdue(world: World) -> None:
             uow=world.uow, customer_id=customer_id, actor=ADMIN, now=world.clock.now()
         )
     assert shown is not None and shown.remaining_minutes == -90
+
+
+def test_a_breach_nobody_else_can_take_stays_with_its_owner_and_is_not_tried_again(
+    world: World,
+) -> None:
+    a_policy(world, reassign_after_minutes=0)
+    with world.uow:
+        rule = world.uow.rules.get(world.rule)
+        assert rule is not None
+        rule.target = {"kind": "reps", "rep_ids": [world.wang]}
+        world.uow.commit()
+    customer_id = routed(world)
+    world.clock.at = sh(2026, 12, 1, 11, 0)
+    report = check(uow_factory=lambda: world.uow, rulebook=RuleBook(), now=world.clock.now(),
+                   rng=Random(1))  # fmt: skip
+    again = check(uow_factory=lambda: world.uow, rulebook=RuleBook(), now=world.clock.now(),
+                  rng=Random(1))  # fmt: skip
+    assert (report.breached, report.reassigned, report.kept) == (1, 0, 1)
+    assert (again.breached, again.kept) == (0, 0)
+    with world.uow:
+        customer = world.uow.customers.get(customer_id)
+        assert customer is not None and customer.owner_id == world.wang
