@@ -5,8 +5,10 @@ marks what is due; managers read the page, reps may not."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from starlette.testclient import TestClient
 
+from fenpei.adapters.db import tables
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services.assignments import assign
@@ -84,3 +86,21 @@ def test_the_customer_page_shows_the_clock_and_a_manager_pauses_it(
     manager = client_for(app, "boss", Role.manager)
     read_only = manager.get("/admin/sla?lang=zh-CN")
     assert read_only.status_code == 200 and 'id="new-policy"' not in read_only.text
+
+
+def test_the_customer_list_marks_an_overdue_first_contact(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    user_client.post(
+        "/admin/sla/policies", data={"name": "两小时首呼", "first_contact_minutes": "120"}
+    )
+    with app.uow() as uow:
+        assign(uow=uow, customer_id=seeded.globex_id, rep_id=seeded.moses_id, actor=SYSTEM,
+               now=app.now())  # fmt: skip
+        uow.commit()
+    due = text_of(user_client.get("/customers?lang=zh-CN").text)
+    assert "11-03 10:30 前" in due
+    with app.engine.begin() as connection:
+        connection.execute(sa.update(tables.sla_clocks).values(state="breached"))
+    overdue = text_of(user_client.get("/customers?lang=en").text)
+    assert "Overdue" in overdue and "by 11-03" not in overdue

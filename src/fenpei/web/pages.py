@@ -123,6 +123,7 @@ def customers_page(
         "next_url": filters.url(page=page + 1) if page < pages else None,
         **choices(uow, actor),
         **bulk_context(request, uow, actor, fenpei.now()),
+        "sla_due": due_markers(uow, [c.id for c in found if c.id is not None]),
     }
     if is_htmx(request):
         response = render(request, "customers/_results.html", context)
