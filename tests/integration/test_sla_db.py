@@ -65,6 +65,13 @@ def test_every_ownership_path_starts_the_new_owners_clock(
             continue
         assert [k["rep_id"] for k in running] == [rep_id], path
         assert running[0]["due_at"] > running[0]["started_at"]
+        with app.engine.connect() as connection:  # the record that gave the customer
+            given = connection.scalar(
+                sa.select(tables.assignments.c.to_rep_id).where(
+                    tables.assignments.c.id == running[0]["assignment_id"]
+                )
+            )
+        assert given == rep_id, path
         # a transfer or a claim after an earlier owner cancelled that owner's clock
         assert all(k["state"] == ClockState.cancelled.value for k in clocks[:-1]), path
 

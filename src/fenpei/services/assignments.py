@@ -107,7 +107,7 @@ def give(
     # Every owner change passes here: the new owner's first-contact clock starts (SLA).
     sla_clocks.on_new_owner(
         uow, customer=customer, rep=rep, rule_id=rule_id, now=now,
-        had_owner=record.from_rep_id is not None,
+        had_owner=record.from_rep_id is not None, assignment_id=record.id,
     )  # fmt: skip
     _audit.record(
         uow, actor=actor, action=f"assign.{method.value}", obj=customer, now=now, before=before

@@ -47,6 +47,7 @@ def on_new_owner(
     rule_id: int | None,
     now: datetime,
     had_owner: bool = True,
+    assignment_id: int | None = None,
 ) -> SlaClock | None:
     """The new owner's first-contact clock, if a policy applies; the previous owner's
     clock stops (``had_owner`` False: there was none, a release stopped any). Due in the
@@ -58,8 +59,9 @@ def on_new_owner(
     if policy is None:
         return None
     clock = SlaClock(
-        customer_id=customer.id, rep_id=rep.id, policy_id=policy.id, started_at=now, due_at=now
-    )
+        customer_id=customer.id, rep_id=rep.id, policy_id=policy.id, started_at=now, due_at=now,
+        assignment_id=assignment_id,
+    )  # fmt: skip
     _timings(uow, clock, rep, policy, left=policy.first_contact_minutes, since=now)
     uow.sla.add_clock(clock)
     return clock
