@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 
 from fenpei.cli._common import console, fenpei_app
+from fenpei.cli._errors import BadArgument, problems_of
 from fenpei.cli._files import read_text
-from fenpei.domain.sla import MAX_MINUTES
+from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.users import SYSTEM
 from fenpei.services.sla import calendars, policies
 
@@ -19,12 +20,8 @@ holidays_app = typer.Typer(
     no_args_is_help=True,
 )
 sla_app = typer.Typer(help="First-contact SLA policies (首次联系时限).", no_args_is_help=True)
-Year = Annotated[
-    int,
-    typer.Option(
-        "--year", min=calendars.MIN_YEAR, max=calendars.MAX_YEAR, help="The calendar year."
-    ),
-]
+# Ranges are the services' to check: their refusal is one line naming the field.
+Year = Annotated[int, typer.Option("--year", help="The calendar year.")]
 
 
 @holidays_app.command("import")
@@ -38,7 +35,15 @@ def import_holidays(
     the chinese-calendar package's days."""
     text = read_text(file, argument="FILE")
     with fenpei_app() as fenpei, fenpei.uow() as uow:
-        count = calendars.import_year(uow=uow, actor=SYSTEM, year=year, text=text)
+        try:
+            count = calendars.import_year(uow=uow, actor=SYSTEM, year=year, text=text)
+        except ValidationFailed as refused:
+            in_file = [e for e in refused.errors if e.field != "year"]
+            if in_file:  # what is wrong with the file, on one line naming it
+                raise BadArgument(
+                    "FILE", problems_of(ValidationFailed(in_file)), path=file
+                ) from None
+            raise
         uow.commit()
     console.print(f"imported {count} days for {year}")
 
@@ -83,15 +88,10 @@ def list_policies() -> None:
     console.print(table)
 
 
-Minutes = typer.Option(min=0, max=MAX_MINUTES)
-
-
 @sla_app.command("add")
 def add_policy(
     name: Annotated[str, typer.Argument(help="What the policy is, e.g. 'A 级 2 小时'.")],
-    minutes: Annotated[
-        int, typer.Option("--minutes", min=1, max=MAX_MINUTES, help="Business minutes.")
-    ],
+    minutes: Annotated[int, typer.Option("--minutes", help="Business minutes.")],
     level: Annotated[str | None, typer.Option(help="Only customers of this level.")] = None,
     rule_id: Annotated[int | None, typer.Option(help="Only this rule's assignments.")] = None,
     remind_before: Annotated[int, typer.Option(help="Remind N minutes before; 0: no.")] = 0,

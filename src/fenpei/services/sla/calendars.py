@@ -37,14 +37,22 @@ class YearDay:
     overrides: bool = False
 
 
+def _year_error(year: int) -> FieldError | None:
+    if MIN_YEAR <= year <= MAX_YEAR:
+        return None
+    return FieldError("year", whole_number(MIN_YEAR, MAX_YEAR))
+
+
 def _check_year(year: int) -> None:
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValidationFailed.one("year", whole_number(MIN_YEAR, MAX_YEAR))
+    if error := _year_error(year):
+        raise ValidationFailed([error])
 
 
 def _parse(text: str, year: int, calendar: str) -> list[CalendarDay]:
-    """``date,kind,name`` rows (a header row is optional); every bad row is named."""
-    errors: list[FieldError] = []
+    """``date,kind,name`` rows (a header row is optional); every bad row is named, and a
+    bad year with them (a row's year is checked only against a valid one)."""
+    year_error = _year_error(year)
+    errors: list[FieldError] = [year_error] if year_error else []
     days: dict[date, CalendarDay] = {}
     rows = list(csv.reader(io.StringIO(text)))
     if rows and [c.strip().lower() for c in rows[0][:2]] == ["date", "kind"]:
@@ -78,7 +86,7 @@ def _parse(text: str, year: int, calendar: str) -> list[CalendarDay]:
                 )
             )
             continue
-        if day.year != year:
+        if day.year != year and year_error is None:
             errors.append(
                 FieldError(
                     where,
@@ -109,10 +117,10 @@ def _parse(text: str, year: int, calendar: str) -> list[CalendarDay]:
         days[day] = CalendarDay(
             day=day, kind=DayKind(cells[1]), name=cells[2][:MAX_NAME], calendar=calendar
         )
+    if not days and len(errors) == len([year_error] if year_error else []):
+        errors.append(FieldError("file", Phrase("sla.no_rows", "has no rows")))
     if errors:
         raise ValidationFailed(errors)
-    if not days:
-        raise ValidationFailed.one("file", Phrase("sla.no_rows", "has no rows"))
     return list(days.values())
 
 
@@ -122,7 +130,6 @@ def import_year(
     """Replace the admin's entries of ``year`` with the CSV ``date,kind,name`` rows; all
     or nothing (any bad row: nothing changes). How many days were imported."""
     scope.require_admin(actor, "import holidays")
-    _check_year(year)
     days = _parse(text, year, calendar)
     uow.sla.delete_year(calendar, year)
     uow.sla.add_days(days)
