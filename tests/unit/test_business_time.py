@@ -89,8 +89,11 @@ def test_summer_time_change_in_new_york_keeps_wall_clock_hours() -> None:
 def test_zero_minutes_is_the_start_and_a_calendar_without_work_says_so() -> None:
     start = at(SHANGHAI, 2026, 12, 5, 22, 0)
     assert default().add(start, 0) == start
+    # hours without a single span are the default week, never "no time at all"
+    assert WorkCalendar({"mon": []}, SHANGHAI).add(start, 1) == at(SHANGHAI, 2026, 12, 7, 9, 1)
+    every_day = frozenset(date(2026, 12, 5) + timedelta(days=n) for n in range(3 * 366 + 2))
     with pytest.raises(NoBusinessTime):
-        WorkCalendar({"mon": []}, SHANGHAI).add(start, 1)
+        default(holidays=every_day).add(start, 1)
     assert default().elapsed(start, start - timedelta(hours=1)) == 0
 
 

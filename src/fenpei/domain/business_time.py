@@ -2,8 +2,8 @@
 make-up workdays (调休), and arithmetic on it by whole intervals — a day's working spans
 at a time, never second by second.
 
-A rep with no working hours set gets ``DEFAULT_HOURS``: Monday to Friday, 09:00–12:00 and
-13:00–18:00 (a lunch break 12:00–13:00). A holiday is a day off whatever the hours say; a
+A rep with no working hours set (or only days without spans) gets ``DEFAULT_HOURS``:
+Monday to Friday, 09:00–12:00 and 13:00–18:00 (a lunch break 12:00–13:00). A holiday is a day off whatever the hours say; a
 make-up workday (a Saturday or Sunday worked) has the hours of the rep's first working day
 of Monday–Friday (``DEFAULT_HOURS``' if none). Each span is turned into UTC instants on
 its own local day, so a day that changes to or from summer time counts what the clock on
@@ -61,7 +61,8 @@ class WorkCalendar:
     )
 
     def __post_init__(self) -> None:
-        hours = self.hours or DEFAULT_HOURS
+        # No hours, or only days without spans: the default week (a rep always has one).
+        hours = self.hours if any(self.hours.get(day) for day in WEEKDAYS) else DEFAULT_HOURS
         for day in WEEKDAYS:
             spans = sorted((str(a), str(b)) for a, b in hours.get(day, ()))
             merged: list[list[str]] = []

@@ -5,8 +5,9 @@ manager, and read for the customer's page and the API."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from fenpei.domain.business_time import NoBusinessTime
 from fenpei.domain.customers import Customer
 from fenpei.domain.errors import Conflict, NotFound
 from fenpei.domain.org import Rep
@@ -22,13 +23,20 @@ def _timings(
 ) -> None:
     """Set due, remind and reassign instants: ``left`` business minutes after ``since``."""
     calendar = work_calendar(uow, rep, policy.calendar, since)
-    clock.due_at = calendar.add(since, left)
+    add = calendar.add
+    try:
+        add(since, left)
+    except NoBusinessTime:  # holidays every day for years: count plain minutes, never fail
+        add = _wall_clock
+    clock.due_at = add(since, left)
     remind_left = left - policy.remind_before_minutes
-    clock.remind_at = (
-        calendar.add(since, max(remind_left, 0)) if policy.remind_before_minutes > 0 else None
-    )
+    clock.remind_at = add(since, max(remind_left, 0)) if policy.remind_before_minutes > 0 else None
     after = policy.reassign_after_minutes
-    clock.reassign_at = calendar.add(clock.due_at, after) if after is not None else None
+    clock.reassign_at = add(clock.due_at, after) if after is not None else None
+
+
+def _wall_clock(start: datetime, minutes: int) -> datetime:
+    return start + timedelta(minutes=minutes)
 
 
 def cancel_open(uow: UnitOfWork, *, customer_id: int, now: datetime) -> SlaClock | None:
