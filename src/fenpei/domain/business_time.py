@@ -3,12 +3,12 @@ make-up workdays (调休), and arithmetic on it by whole intervals — a day's w
 at a time, never second by second.
 
 A rep with no working hours set (or only days without spans) gets ``DEFAULT_HOURS``:
-Monday to Friday, 09:00–12:00 and 13:00–18:00 (a lunch break 12:00–13:00). A holiday is a day off whatever the hours say; a
-make-up workday (a Saturday or Sunday worked) has the hours of the rep's first working day
-of Monday–Friday (``DEFAULT_HOURS``' if none). Each span is turned into UTC instants on
-its own local day, so a day that changes to or from summer time counts what the clock on
-the wall really allowed (a 09:00–18:00 day is 9 hours either way; a span over the
-02:00 jump is one hour shorter).
+Monday to Friday, 09:00–12:00 and 13:00–18:00 (a lunch break 12:00–13:00). A holiday is a
+day off whatever the hours say; a make-up workday (a Saturday or Sunday worked) has the
+hours of the rep's first working day of Monday–Friday (``DEFAULT_HOURS``' if none). Each
+span is turned into UTC instants on its own local day, so a day that changes to or from
+summer time counts what the clock on the wall really allowed (a 09:00–18:00 day is 9 hours
+either way; a span over the 02:00 jump is one hour shorter).
 """
 
 from __future__ import annotations
