@@ -4,6 +4,7 @@ manager, and read for the customer's page and the API."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +24,7 @@ def _timings(
 ) -> None:
     """Set due, remind and reassign instants: ``left`` business minutes after ``since``."""
     calendar = work_calendar(uow, rep, policy.calendar, since)
-    add = calendar.add
+    add: Callable[[datetime, int], datetime] = calendar.add
     try:
         add(since, left)
     except NoBusinessTime:  # holidays every day for years: count plain minutes, never fail
