@@ -142,11 +142,12 @@ def view(*, uow: UnitOfWork, customer_id: int, actor: Actor, now: datetime) -> C
     if rep is not None and clock.state in (ClockState.open, ClockState.breached):
         calendar = work_calendar(uow, rep, policy.calendar if policy else "CN", now)
         at = clock.paused_at or now
-        remaining = (
-            calendar.elapsed(at, clock.due_at)
-            if at < clock.due_at
-            else -calendar.elapsed(clock.due_at, at)
-        )
+        if clock.state is ClockState.breached:  # the job said so: never "time left"
+            remaining = -calendar.elapsed(clock.due_at, max(at, clock.due_at))
+        elif at < clock.due_at:
+            remaining = calendar.elapsed(at, clock.due_at)
+        else:
+            remaining = -calendar.elapsed(clock.due_at, at)
     return ClockView(
         clock=clock,
         policy_name=policy.name if policy else None,
