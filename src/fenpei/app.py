@@ -30,6 +30,7 @@ from fenpei.api.routes import (
     pools,
     preferences,
     rules,
+    sla,
     subscriptions,
     tokens,
     webhooks,
@@ -55,6 +56,7 @@ from fenpei.web import (
     pages_pool,
     pages_preferences,
     pages_rules,
+    pages_sla,
     pages_subscriptions,
 )
 from fenpei.web.rendering import (
@@ -84,6 +86,7 @@ def _api_v1() -> APIRouter:
     router.include_router(leads.router)
     router.include_router(assignments.router)
     router.include_router(pools.router)
+    router.include_router(sla.router)
     router.include_router(audit.router)
     router.include_router(tokens.router)
     router.include_router(webhooks.router)
@@ -156,6 +159,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_jobs.router)
     app.include_router(pages_pool.router)
     app.include_router(pages_follow_ups.router)
+    app.include_router(pages_sla.router)
     app.include_router(pages_subscriptions.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -36,6 +36,8 @@ from fenpei.services.categories import ensure_default_categories
 from fenpei.services.customers import create_customer
 from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
+from fenpei.services.sla import clocks as sla_clocks
+from fenpei.services.sla import policies as sla_policies
 from tests.e2e import _hostile
 
 ADMIN = "fuzz-admin"
@@ -53,6 +55,7 @@ PATH_VALUES: dict[str, Any] = {
     "version": 1,
     "role": "rep",
     "name": "retry-queue",
+    "year": 2026,
 }
 WEBHOOK = "POST /api/v1/webhooks/leads"
 
@@ -209,6 +212,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             for name in ("fuzz-crm", "to-be-deleted")
         )
         uow.commit()
+    policy, doomed_policy, clocked, paused = _sla(fenpei, moses.id or 0)
     # Acme's history: Moses, then Darcel with a reason; Moses owns the one to be returned.
     for customer, rep, days, reason in (
         (acme, moses, 0, None),
@@ -247,6 +251,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "version": (1,),
             "delivery": (delivery_id,),
             "subscription": (hook.id or 0,),
+            "policy": (policy,),
         },
         own={
             "DELETE /api/v1/customers/{customer_id}": {"customer_id": doomed.id},
@@ -270,9 +275,39 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "POST /api/v1/pools/returns": {"customer_id": returned.id, "reason": "other"},
             "POST /api/v1/customers/{customer_id}/stage": {"customer_id": staged.id},
             "DELETE /api/v1/subscriptions/{subscription_id}": {"subscription_id": doomed_hook.id},
+            "DELETE /api/v1/sla-policies/{policy_id}": {"policy_id": doomed_policy},
+            "POST /api/v1/customers/{customer_id}/sla/pause": {"customer_id": clocked},
+            "POST /api/v1/customers/{customer_id}/sla/resume": {"customer_id": paused},
         },
         codes={"level": ("A", "B", "C", "D"), "source": ("web", "phone")},
     )
+
+
+def _sla(fenpei: Fenpei, rep_id: int) -> tuple[int, int, int, int]:
+    """Two SLA policies (one to delete) and two customers with running clocks, the second
+    paused (to resume): ids of policy, doomed policy, clocked, paused."""
+    now = fenpei.now()
+    with fenpei.uow() as uow:
+        kept, doomed = (
+            sla_policies.create_policy(
+                uow=uow, fields={"name": name, "first_contact_minutes": 120}, actor=SYSTEM,
+                now=now,
+            ).id or 0
+            for name in ("First call", "To be deleted")
+        )  # fmt: skip
+        clocked, paused = (
+            create_customer(uow=uow, fields={"name": name}, actor=SYSTEM, now=now).id or 0
+            for name in ("Clocked", "Paused")
+        )
+        uow.commit()
+    with fenpei.uow() as uow:
+        for customer_id in (clocked, paused):
+            assignments.assign(
+                uow=uow, customer_id=customer_id, rep_id=rep_id, actor=SYSTEM, now=now
+            )
+        sla_clocks.pause(uow=uow, customer_id=paused, actor=SYSTEM, now=now)
+        uow.commit()
+    return kept, doomed, clocked, paused
 
 
 def _inbox_and_dead_letter(fenpei: Fenpei, user_id: int, rep_id: int) -> int:

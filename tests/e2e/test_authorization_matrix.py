@@ -52,6 +52,7 @@ from fenpei.services.categories import ensure_default_categories, retire_value
 from fenpei.services.customers import create_customer
 from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
+from fenpei.services.sla import policies as sla_policies
 from tests.fakes import FixedClock
 
 CALLERS = (
@@ -161,6 +162,10 @@ def _seed(fenpei: Fenpei) -> World:
         subscription = subscriptions.create_subscription(
             uow=uow, actor=SYSTEM, name="crm", url="https://crm.example.com/h", now=now
         )
+        policy = sla_policies.create_policy(
+            uow=uow, fields={"name": "First call", "first_contact_minutes": 120}, actor=SYSTEM,
+            now=now,
+        )  # fmt: skip
         uow.commit()
     with fenpei.uow() as uow:
         assignments.assign(
@@ -181,6 +186,7 @@ def _seed(fenpei: Fenpei) -> World:
         rule=rule.id or 0,
         token=revocable.id or 0,
         subscription=subscription.id or 0,
+        policy=policy.id or 0,
         rep_user=world.user_ids["rep"],
     )
     return world
@@ -325,6 +331,15 @@ def _rule_form_posts(ok: int, **overrides: int) -> Expect:
     )
 
 
+def _clock_posts() -> Expect:
+    """Pausing or resuming a clock from the customer page: admins and the customer's
+    manager (a second click changes nothing and returns to the page)."""
+    return pages(
+        303, rep=403, other_rep=403, other_manager=404, auditor=403, anonymous=403, token=403,
+        token_without_scope=403,
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Case:
     path: str  # with {placeholders} filled from World.ids
@@ -353,6 +368,34 @@ def reps_only(ok: int = 201, **overrides: int) -> Expect:
 
 
 CASES: dict[tuple[str, str], Case] = {
+    # --- SLA: policies (admins change, overseers read), clocks, the holiday calendar
+    ("GET", "/api/v1/sla-policies"): Case("/api/v1/sla-policies", rule_readers()),
+    ("POST", "/api/v1/sla-policies"): Case(
+        "/api/v1/sla-policies", admins(201), lambda w: {"name": "B", "first_contact_minutes": 60}
+    ),
+    ("GET", "/api/v1/sla-policies/{policy_id}"): Case(
+        "/api/v1/sla-policies/{policy}", rule_readers()
+    ),
+    ("PATCH", "/api/v1/sla-policies/{policy_id}"): Case(
+        "/api/v1/sla-policies/{policy}", admins(), lambda w: {"name": "C"}
+    ),
+    ("DELETE", "/api/v1/sla-policies/{policy_id}"): Case(
+        "/api/v1/sla-policies/{policy}", admins(204)
+    ),
+    ("GET", "/api/v1/customers/{customer_id}/sla"): Case(
+        "/api/v1/customers/{customer}/sla", seen_in_scope()
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/sla/pause"): Case(
+        "/api/v1/customers/{customer}/sla/pause", writers_in_scope()
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/sla/resume"): Case(
+        "/api/v1/customers/{customer}/sla/resume", writers_in_scope(409)
+    ),
+    ("GET", "/api/v1/holidays/{year}"): Case("/api/v1/holidays/2026", anyone()),
+    ("PUT", "/api/v1/holidays/{year}"): Case(
+        "/api/v1/holidays/2027", admins(), lambda w: {"csv": "2027-10-01,holiday,国庆节"}
+    ),
+    ("DELETE", "/api/v1/holidays/{year}"): Case("/api/v1/holidays/2027", admins(204)),
     # --- the pool
     ("GET", "/api/v1/pools"): Case("/api/v1/pools", anyone()),
     ("PUT", "/api/v1/pools/{key}"): Case(
@@ -721,6 +764,27 @@ CASES: dict[tuple[str, str], Case] = {
             token_without_scope=403,
         ),
     ),
+    # the SLA page (overseers read it, admins change it) and a clock's pause / resume
+    ("GET", "/admin/sla"): Case("/admin/sla", pages(rep=403, other_rep=403)),
+    ("POST", "/admin/sla/policies"): Case("/admin/sla/policies", _rule_form_posts(422)),
+    ("POST", "/admin/sla/policies/{policy_id}/active"): Case(
+        "/admin/sla/policies/{policy}/active", _rule_form_posts(303)
+    ),
+    ("POST", "/admin/sla/policies/{policy_id}/delete"): Case(
+        "/admin/sla/policies/{policy}/delete", _rule_form_posts(303)
+    ),
+    ("POST", "/admin/sla/holidays"): Case(
+        "/admin/sla/holidays", pages(422, anonymous=403, token=403, token_without_scope=403)
+    ),
+    ("POST", "/admin/sla/holidays/delete"): Case(
+        "/admin/sla/holidays/delete", pages(422, anonymous=403, token=403, token_without_scope=403)
+    ),
+    ("POST", "/customers/{customer_id}/sla/pause"): Case(
+        "/customers/{customer}/sla/pause", _clock_posts()
+    ),
+    ("POST", "/customers/{customer_id}/sla/resume"): Case(
+        "/customers/{customer}/sla/resume", _clock_posts()
+    ),
     # dashboard, org and categories pages (forms post form fields; these bodies are empty)
     ("GET", "/dashboard"): Case("/dashboard", pages(rep=403, other_rep=403, auditor=403)),
     ("GET", "/teams"): Case("/teams", pages()),
@@ -895,6 +959,17 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/assignments/bulk"): "assignments:write",
     ("GET", "/api/v1/audit"): "audit:read",
     ("GET", "/api/v1/pools"): "pools:read",
+    ("GET", "/api/v1/sla-policies"): "sla:read",
+    ("POST", "/api/v1/sla-policies"): "sla:write",
+    ("GET", "/api/v1/sla-policies/{policy_id}"): "sla:read",
+    ("PATCH", "/api/v1/sla-policies/{policy_id}"): "sla:write",
+    ("DELETE", "/api/v1/sla-policies/{policy_id}"): "sla:write",
+    ("GET", "/api/v1/customers/{customer_id}/sla"): "sla:read",
+    ("POST", "/api/v1/customers/{customer_id}/sla/pause"): "sla:write",
+    ("POST", "/api/v1/customers/{customer_id}/sla/resume"): "sla:write",
+    ("GET", "/api/v1/holidays/{year}"): "sla:read",
+    ("PUT", "/api/v1/holidays/{year}"): "sla:write",
+    ("DELETE", "/api/v1/holidays/{year}"): "sla:write",
     ("PUT", "/api/v1/pools/{key}"): "pools:write",
     ("GET", "/api/v1/pools/{key}/customers"): "pools:read",
     ("POST", "/api/v1/pools/claims"): "pools:write",

@@ -22,6 +22,8 @@ from fenpei.services import assignments, categories, org, rules, users
 from fenpei.services.follow_ups.records import record_follow_up
 from fenpei.services.follow_ups.stages import change_stage
 from fenpei.services.notifications.subscriptions import create_subscription
+from fenpei.services.sla import calendars
+from fenpei.services.sla import policies as sla_policies
 from tests.e2e._page_walk import filled, page_paths
 from tests.e2e._visible_text import foreign_words, latin_words, visible_text
 from tests.e2e.conftest import ADMIN_PASSWORD, log_in
@@ -34,7 +36,7 @@ CHINESE = {
     "rule_b": "华东轮流", "rule_none": "西北专线", "other_region": "西北", "reason": "客户要求更换",
     "admin": "系统管理员", "manager": "赵经理", "rep_user": "张伟账号", "auditor": "审计员",
     "subscription": "订单系统", "skill": "汽车", "rule_skip": "集团大客户", "group": "集团",
-    "customer_d": "成都小商户",
+    "customer_d": "成都小商户", "sla_policy": "两小时首呼", "holiday": "公司年会",
 }  # fmt: skip
 ENGLISH = {
     "team": "East Sales", "sub_team": "Shanghai Squad", "rep_a": "Walter White",
@@ -45,6 +47,7 @@ ENGLISH = {
     "admin": "Administrator", "manager": "Manager Zhao", "rep_user": "Walter Account",
     "auditor": "Auditor Qian", "subscription": "Order System", "skill": "Automotive",
     "rule_skip": "Group Accounts", "group": "Group", "customer_d": "Chengdu Corner Shop",
+    "sla_policy": "Two Hour Call", "holiday": "Company Gala",
 }  # fmt: skip
 # Typed by whoever set the world up, shown as typed: usernames, addresses, the time zone.
 LATIN_DATA = [
@@ -142,6 +145,18 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
             ),
         ]  # fmt: skip
         made[Role.rep].rep_id = reps[0].id
+        # SLA: new owners get a clock (customer page, 我的客户), and an imported holiday
+        sla_policies.create_policy(
+            uow=uow, actor=SYSTEM, now=now,
+            fields={"name": names["sla_policy"], "first_contact_minutes": 120,
+                    "remind_before_minutes": 30, "notify_manager": True},
+        )  # fmt: skip
+        calendars.import_year(
+            uow=uow,
+            actor=SYSTEM,
+            year=now.year,
+            text=f"{now.year}-12-31,holiday,{names['holiday']}",
+        )
         uow.commit()
     rep_ids_made = [rep.id for rep in reps if rep.id is not None]
     assert len(rep_ids_made) == len(reps)

@@ -36,6 +36,7 @@ from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.pools import Pool
 from fenpei.domain.preferences import NotificationPreferences, RoleNotificationDefaults
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
+from fenpei.domain.sla import CalendarDay, SlaClock, SlaPolicy
 from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.users import User
 
@@ -147,6 +148,9 @@ class Store:
         self.notifications: Table[Notification] = Table(tables.notifications)
         self.webhook_subscriptions: Table[WebhookSubscription] = Table(tables.webhook_subscriptions)
         self.pools: Table[Pool] = Table(tables.pools)
+        self.sla_policies: Table[SlaPolicy] = Table(tables.sla_policies)
+        self.sla_clocks: Table[SlaClock] = Table(tables.sla_clocks)
+        self.holidays: Table[CalendarDay] = Table(tables.holidays)
         self.notification_preferences: Table[NotificationPreferences] = Table(
             tables.notification_preferences
         )

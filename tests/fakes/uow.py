@@ -15,6 +15,7 @@ from fenpei.services.notifications.ports import (
     PreferenceRepository,
     SubscriptionRepository,
 )
+from fenpei.services.sla.ports import SlaRepository
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
 from tests.fakes.follow_ups import FakeFollowUps, FakeStageChanges
@@ -35,6 +36,7 @@ from tests.fakes.repositories import (
     FakeUsers,
 )
 from tests.fakes.routing import FakeRoutingReads, FakeRules
+from tests.fakes.sla import FakeSla
 from tests.fakes.store import Store
 from tests.fakes.subscriptions import FakeSubscriptions
 from tests.fakes.throttle import FakeLoginFailures
@@ -104,6 +106,7 @@ class FakeUnitOfWork:
     import_jobs: ports.ImportJobRepository
     follow_ups: ports.FollowUpRepository
     stage_changes: ports.StageChangeRepository
+    sla: SlaRepository
 
     def __init__(self) -> None:
         self._store = store = Store()
@@ -139,6 +142,7 @@ class FakeUnitOfWork:
         self.import_jobs = FakeImportJobs(store)
         self.follow_ups = FakeFollowUps(store)
         self.stage_changes = FakeStageChanges(store)
+        self.sla = FakeSla(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

@@ -18,12 +18,12 @@ def test_a_worker_runs_each_job_once_per_slot_and_again_in_the_next(
     _, next_hour = worker.tick()
 
     assert sorted(o.job for o in first) == [
-        "email-digest", "follow-up-reminders", "loads-reconcile", "retry-queue",
+        "email-digest", "follow-up-reminders", "loads-reconcile", "retry-queue", "sla-check",
     ]  # fmt: skip
     assert again == []
     # loads-reconcile runs daily: its slot is still today's
     assert sorted(o.job for o in next_hour) == [
-        "email-digest", "follow-up-reminders", "retry-queue",
+        "email-digest", "follow-up-reminders", "retry-queue", "sla-check",
     ]  # fmt: skip
     with app.uow(read_only=True) as uow:
-        assert len(uow.job_runs.history(limit=10)) == 7
+        assert len(uow.job_runs.history(limit=20)) == 9

@@ -9,7 +9,18 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from fenpei.cli import customers, database, follow_ups, imports, jobs, routing, serve, tokens, users
+from fenpei.cli import (
+    customers,
+    database,
+    follow_ups,
+    imports,
+    jobs,
+    routing,
+    serve,
+    sla,
+    tokens,
+    users,
+)
 from fenpei.cli._errors import errors_reported, report
 
 
@@ -44,6 +55,8 @@ app.add_typer(jobs.deliveries_app, name="deliveries")
 app.command("worker")(jobs.worker)
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(sla.holidays_app, name="holidays")
+app.add_typer(sla.sla_app, name="sla")
 
 
 def main() -> None:

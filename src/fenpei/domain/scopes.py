@@ -22,6 +22,7 @@ AREAS = (
     "org",
     "pools",
     "rules",
+    "sla",
     "subscriptions",
     "tokens",
     "users",

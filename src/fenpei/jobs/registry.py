@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fenpei.adapters.db.job_lock import job_lock
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.events import Channel
 from fenpei.jobs.queue import retry_queue
@@ -11,6 +12,7 @@ from fenpei.services.follow_ups.reminders import remind_due_follow_ups
 from fenpei.services.loads import check_loads
 from fenpei.services.notifications.digest import write_digests
 from fenpei.services.scheduling import Job
+from fenpei.services.sla.check import check as check_slas
 
 
 def _retry_queue(fenpei: Fenpei) -> str:
@@ -46,6 +48,17 @@ def follow_up_reminders(fenpei: Fenpei) -> str:
     return run.summary()
 
 
+def sla_check(fenpei: Fenpei) -> str:
+    """Mark SLA clocks met, remind, breach, escalate and reassign (services/sla/check.py)."""
+    with job_lock(fenpei.engine, "sla-check") as held:
+        if not held:
+            return "skipped: another process is checking SLAs"
+        report = check_slas(
+            uow_factory=fenpei.uow, rulebook=fenpei.rulebook, now=fenpei.now(), rng=fenpei.rng()
+        )
+    return report.summary()
+
+
 def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
     return [
         Job(
@@ -71,5 +84,11 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             every=timedelta(minutes=15),
             run=lambda: follow_up_reminders(fenpei),
             description="Remind owners of the follow-ups whose next date has come.",
+        ),
+        Job(
+            name="sla-check",
+            every=timedelta(minutes=5),
+            run=lambda: sla_check(fenpei),
+            description="First-contact SLAs: met, remind, breach, escalate, reassign.",
         ),
     ]

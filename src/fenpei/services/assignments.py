@@ -22,6 +22,7 @@ from fenpei.engine.capacity import Usage, capacity_breach
 from fenpei.services import _audit, scope
 from fenpei.services.notifications.events import emit_ownership
 from fenpei.services.ports import UnitOfWork
+from fenpei.services.sla import clocks as sla_clocks
 
 
 def _usage_dict(usage: Usage) -> dict[str, int]:
@@ -103,6 +104,11 @@ def give(
     customer.pool = customer.queue_reason = customer.queued_at = None
     uow.assignments.add(record)
     emit_ownership(uow, record=record, customer=customer, now=now)
+    # Every owner change passes here: the new owner's first-contact clock starts (SLA).
+    sla_clocks.on_new_owner(
+        uow, customer=customer, rep=rep, rule_id=rule_id, now=now,
+        had_owner=record.from_rep_id is not None, assignment_id=record.id,
+    )  # fmt: skip
     _audit.record(
         uow, actor=actor, action=f"assign.{method.value}", obj=customer, now=now, before=before
     )
@@ -142,6 +148,7 @@ def release(
     customer.updated_at = now
     uow.assignments.add(record)
     emit_ownership(uow, record=record, customer=customer, now=now)
+    sla_clocks.cancel_open(uow, customer_id=customer.id, now=now)
     _audit.record(uow, actor=actor, action=audit_action, obj=customer, now=now, before=before)
     return record
 

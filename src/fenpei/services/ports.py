@@ -30,6 +30,7 @@ from fenpei.services.notifications.ports import (
     PreferenceRepository,
     SubscriptionRepository,
 )
+from fenpei.services.sla.ports import SlaRepository
 
 CUSTOMER_SORT_KEYS = frozenset(
     {"created_at", "updated_at", "assigned_at", "name", "expected_value", "score", "stage",
@@ -324,6 +325,7 @@ class UnitOfWork(Protocol):
     import_jobs: ImportJobRepository
     follow_ups: FollowUpRepository
     stage_changes: StageChangeRepository
+    sla: SlaRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

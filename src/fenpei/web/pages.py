@@ -31,6 +31,7 @@ from fenpei.web._explain import explain_lines
 from fenpei.web._follow_up_view import follow_up_context
 from fenpei.web.i18n import translator
 from fenpei.web.pages_customers_bulk import bulk_context
+from fenpei.web.pages_sla import due_markers, sla_context
 from fenpei.web.rendering import is_htmx, page_language, render
 
 router = APIRouter(include_in_schema=False)
@@ -126,6 +127,7 @@ def customers_page(
         "next_url": filters.url(page=page + 1) if page < pages else None,
         **choices(uow, actor),
         **bulk_context(request, uow, actor, fenpei.now()),
+        "sla_due": due_markers(uow, [c.id for c in found if c.id is not None]),
     }
     if is_htmx(request):
         response = render(request, "customers/_results.html", context)
@@ -178,6 +180,7 @@ def customer_context(
         **follow_up_context(uow, actor, customer, now),
         **choices(uow, actor),
         **bulk_context(request, uow, actor, now),
+        **sla_context(uow, actor, customer_id, now),
     }
 
 
@@ -250,6 +253,7 @@ def my_customers_page(
         "label_of": labeller(load_category_index(uow)),
         "new_ids": {c.id for c in found if c.assigned_at is not None and c.assigned_at > new_since},
         "new_total": new_total,
+        "sla_due": due_markers(uow, [c.id for c in found if c.id is not None]),
         "total": total,
         "page": page,
         "pages": pages,

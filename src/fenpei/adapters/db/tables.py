@@ -10,6 +10,7 @@ from fenpei.adapters.db.types import Json, UtcDateTime, guard_columns, str_enum
 from fenpei.domain.access import ApiToken, IdempotentRequest, LoginFailures
 from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.audit import AuditEntry
+from fenpei.domain.business_time import DayKind
 from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField, FieldKind
@@ -29,6 +30,7 @@ from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.pools import Pool
 from fenpei.domain.preferences import NotificationPreferences, RoleNotificationDefaults
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
+from fenpei.domain.sla import CalendarDay, ClockState, SlaClock, SlaPolicy
 from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.users import Role, User
 
@@ -577,6 +579,63 @@ stage_changes = sa.Table(
     sa.Index("ix_stage_changes_customer_at", "customer_id", "at"),
 )
 
+# First-contact SLAs (domain/sla.py): policies, one clock per owner of a customer, and the
+# admin's holiday / make-up workday entries per calendar (they override the package's).
+sla_policies = sa.Table(
+    "sla_policies",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("level", sa.String(50)),
+    sa.Column("rule_id", sa.Integer, sa.ForeignKey("rules.id", ondelete="CASCADE")),
+    sa.Column("first_contact_minutes", sa.Integer, nullable=False),
+    sa.Column("remind_before_minutes", sa.Integer, nullable=False, default=0),
+    sa.Column("notify_manager", sa.Boolean, nullable=False, default=False),
+    sa.Column("reassign_after_minutes", sa.Integer),
+    sa.Column("calendar", sa.String(20), nullable=False, default="CN"),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", UtcDateTime),
+    sa.Column("updated_at", UtcDateTime),
+)
+
+sla_clocks = sa.Table(
+    "sla_clocks",
+    metadata,
+    _id(),
+    sa.Column("customer_id", sa.Integer, sa.ForeignKey("customers.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("rep_id", sa.Integer, sa.ForeignKey("reps.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("policy_id", sa.Integer, sa.ForeignKey("sla_policies.id", ondelete="SET NULL")),
+    sa.Column("assignment_id", sa.Integer),
+    sa.Column("state", str_enum(ClockState), nullable=False, default=ClockState.open),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("due_at", UtcDateTime, nullable=False),
+    sa.Column("remind_at", UtcDateTime),
+    sa.Column("reassign_at", UtcDateTime),
+    sa.Column("reminded_at", UtcDateTime),
+    sa.Column("breached_at", UtcDateTime),
+    sa.Column("escalated_at", UtcDateTime),
+    sa.Column("reassigned_at", UtcDateTime),
+    sa.Column("met_at", UtcDateTime),
+    sa.Column("cancelled_at", UtcDateTime),
+    sa.Column("paused_at", UtcDateTime),
+    sa.Column("paused_minutes", sa.Integer, nullable=False, default=0),
+    sa.Index("ix_sla_clocks_state_due_at", "state", "due_at"),
+)  # fmt: skip
+
+holidays = sa.Table(
+    "holidays",
+    metadata,
+    _id(),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("kind", str_enum(DayKind), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False, default=""),
+    sa.Column("calendar", sa.String(20), nullable=False, default="CN"),
+    sa.UniqueConstraint("calendar", "day", name="uq_holidays_calendar_day"),
+)
+
 # Every column refuses what either database would refuse (adapters/db/types.py).
 guard_columns(metadata)
 mapper_registry = registry(metadata=metadata)
@@ -608,6 +667,9 @@ _MAPPED: list[tuple[type, sa.Table]] = [
     (RoleNotificationDefaults, role_notification_defaults),
     (FollowUp, follow_ups),
     (StageChange, stage_changes),
+    (SlaPolicy, sla_policies),
+    (SlaClock, sla_clocks),
+    (CalendarDay, holidays),
 ]
 
 

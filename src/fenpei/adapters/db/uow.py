@@ -18,6 +18,7 @@ from fenpei.adapters.db.repositories.jobs import SqlJobRuns
 from fenpei.adapters.db.repositories.outbox import SqlInbox, SqlOutbox
 from fenpei.adapters.db.repositories.pools import SqlPools
 from fenpei.adapters.db.repositories.preferences import SqlPreferences
+from fenpei.adapters.db.repositories.sla import SqlSla
 from fenpei.adapters.db.repositories.subscriptions import SqlSubscriptions
 from fenpei.domain.errors import FenpeiError
 from fenpei.services import ports
@@ -27,6 +28,7 @@ from fenpei.services.notifications.ports import (
     PreferenceRepository,
     SubscriptionRepository,
 )
+from fenpei.services.sla.ports import SlaRepository
 
 
 class SqlSavepoint:
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
     import_jobs: ports.ImportJobRepository
     follow_ups: ports.FollowUpRepository
     stage_changes: ports.StageChangeRepository
+    sla: SlaRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -104,6 +107,7 @@ class SqlUnitOfWork:
         self.import_jobs = SqlImportJobs(session)
         self.follow_ups = SqlFollowUps(session)
         self.stage_changes = SqlStageChanges(session)
+        self.sla = SqlSla(session)
         return self
 
     def __exit__(

@@ -1,0 +1,150 @@
+"""SLA policies, clocks and the admin's calendar entries; the sla-check job's statements."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from fenpei.adapters.db import tables as t
+from fenpei.adapters.db.repositories._base import ROW_LOCK, Repository
+from fenpei.domain.sla import CalendarDay, ClockState, SlaClock, SlaPolicy
+
+c = t.sla_clocks.c
+_OPEN = ClockState.open.value
+_BREACHED = ClockState.breached.value
+
+
+def _followed_up() -> sa.ColumnElement[bool]:
+    """The clock's owner still owns the customer and has followed it up since it started."""
+    return sa.exists().where(
+        t.customers.c.id == c.customer_id,
+        t.customers.c.owner_id == c.rep_id,
+        t.customers.c.last_follow_up_at >= c.started_at,
+    )
+
+
+def _due(step: str, now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    running = (c.state == _OPEN, c.paused_at.is_(None))
+    if step == "remind":
+        return (*running, c.reminded_at.is_(None), c.remind_at <= now)
+    if step == "breach":
+        return (*running, c.due_at <= now)
+    if step == "reassign":
+        return (
+            c.state == _BREACHED,
+            c.met_at.is_(None),
+            c.reassigned_at.is_(None),
+            c.reassign_at <= now,
+        )
+    if step == "escalate":
+        return (c.state == _BREACHED, c.escalated_at.is_(None))
+    raise ValueError(f"unknown SLA step {step!r}")
+
+
+_SETS: dict[str, tuple[str, ...]] = {
+    "remind": ("reminded_at",),
+    "breach": ("breached_at",),
+    "reassign": ("reassigned_at",),
+    "escalate": ("escalated_at",),
+}
+
+
+# The statements below are ORM-enabled (on the mapped classes), so the objects this session
+# holds are brought up to date ("auto": evaluated in Python, or fetched where it cannot).
+
+
+class SqlSla(Repository):
+    def policies(self) -> list[SlaPolicy]:
+        p = t.sla_policies.c
+        return list(self.session.scalars(sa.select(SlaPolicy).order_by(p.position, p.id)))
+
+    def get_policy(self, policy_id: int) -> SlaPolicy | None:
+        return self.session.get(SlaPolicy, policy_id)
+
+    def add_policy(self, policy: SlaPolicy) -> None:
+        self._add(policy)
+
+    def delete_policy(self, policy: SlaPolicy) -> None:
+        self.session.delete(policy)
+        self.session.flush()
+
+    def add_clock(self, clock: SlaClock) -> None:
+        self._add(clock)
+
+    def get_clock(self, clock_id: int, *, lock: bool = False) -> SlaClock | None:
+        return self.session.get(SlaClock, clock_id, with_for_update=ROW_LOCK if lock else None)
+
+    def open_clock(self, customer_id: int) -> SlaClock | None:
+        return self.session.scalar(
+            sa.select(SlaClock)
+            .where(c.customer_id == customer_id, c.state == _OPEN)
+            .order_by(c.id.desc())
+            .limit(1)
+        )
+
+    def clocks_for(self, customer_id: int) -> list[SlaClock]:
+        query = sa.select(SlaClock).where(c.customer_id == customer_id).order_by(c.id.desc())
+        return list(self.session.scalars(query))
+
+    def latest_by_customer(self, customer_ids: Collection[int]) -> dict[int, SlaClock]:
+        if not customer_ids:
+            return {}
+        newest = (
+            sa.select(sa.func.max(c.id))
+            .where(c.customer_id.in_(list(customer_ids)))
+            .group_by(c.customer_id)
+        )
+        clocks = self.session.scalars(sa.select(SlaClock).where(c.id.in_(newest)))
+        return {clock.customer_id: clock for clock in clocks}
+
+    def calendar_days(self, calendar: str, years: Collection[int]) -> list[CalendarDay]:
+        h = t.holidays.c
+        if not years:
+            return []
+        query = sa.select(CalendarDay).where(
+            h.calendar == calendar,
+            h.day >= date(min(years), 1, 1),
+            h.day <= date(max(years), 12, 31),
+        )
+        return [d for d in self.session.scalars(query.order_by(h.day)) if d.day.year in years]
+
+    def add_days(self, days: Sequence[CalendarDay]) -> None:
+        self._add_all(t.holidays, days)
+
+    def delete_year(self, calendar: str, year: int) -> int:
+        h = t.holidays.c
+        result = self.session.execute(
+            sa.delete(CalendarDay).where(
+                h.calendar == calendar, h.day >= date(year, 1, 1), h.day <= date(year, 12, 31)
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def mark_met(self, *, now: datetime) -> int:
+        met = self.session.execute(
+            sa.update(SlaClock)
+            .where(c.state == _OPEN, _followed_up())
+            .values(state=ClockState.met.value, met_at=now)
+        )
+        self.session.execute(
+            sa.update(SlaClock)
+            .where(c.state == _BREACHED, c.met_at.is_(None), _followed_up())
+            .values(met_at=now)
+        )
+        return int(met.rowcount)  # type: ignore[attr-defined]
+
+    def due(self, step: str, *, now: datetime, limit: int) -> list[SlaClock]:
+        query = sa.select(SlaClock).where(*_due(step, now)).order_by(c.due_at, c.id)
+        return list(self.session.scalars(query.limit(limit)))
+
+    def claim(self, clock_id: int, step: str, *, now: datetime) -> bool:
+        values: dict[str, Any] = dict.fromkeys(_SETS[step], now)
+        if step == "breach":
+            values["state"] = _BREACHED
+        result = self.session.execute(
+            sa.update(SlaClock).where(c.id == clock_id, *_due(step, now)).values(**values)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

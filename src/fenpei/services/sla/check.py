@@ -1,0 +1,149 @@
+"""The sla-check job's work: contact made → met; near the due time → remind the owner;
+past it → breached (persisted here, never computed on view), the owner told and, if the
+policy says, the manager; long past it → the customer re-routed through the engine
+without its owner. Each step is claimed by a conditional update, so two processes never
+do one twice (and the job runs under a lock besides)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from random import Random
+
+from fenpei.domain.events import ReminderKind
+from fenpei.domain.sla import SlaClock
+from fenpei.domain.users import SYSTEM
+from fenpei.engine.model import Outcome
+from fenpei.engine.router import route
+from fenpei.services.notifications.events import emit_reminder, manager_user_ids
+from fenpei.services.ports import UnitOfWork
+from fenpei.services.routing import record_decision
+from fenpei.services.rulebook import RuleBook, load_context
+
+BATCH = 500
+MAX_BATCHES = 200  # a run handles at most this many batches per step; the next run goes on
+
+
+@dataclass
+class CheckReport:
+    met: int = 0
+    reminded: int = 0
+    breached: int = 0
+    escalated: int = 0
+    reassigned: int = 0
+    kept: int = 0  # due for reassignment, but nobody else could take the customer
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.met} met, {self.reminded} reminded, {self.breached} breached, "
+            f"{self.escalated} escalated, {self.reassigned} reassigned, {self.kept} kept"
+        )
+
+
+def _remind(uow: UnitOfWork, clock: SlaClock, now: datetime, report: CheckReport) -> None:
+    customer = uow.customers.get(clock.customer_id)
+    if customer is None or not uow.sla.claim(clock.id or 0, "remind", now=now):
+        return
+    emit_reminder(
+        uow,
+        kind=ReminderKind.sla_due_soon,
+        customer=customer,
+        now=now,
+        rep_ids=[clock.rep_id],
+        due=clock.due_at,
+    )
+    report.reminded += 1
+
+
+def _breach(uow: UnitOfWork, clock: SlaClock, now: datetime, report: CheckReport) -> None:
+    customer = uow.customers.get(clock.customer_id)
+    if customer is None or not uow.sla.claim(clock.id or 0, "breach", now=now):
+        return
+    emit_reminder(
+        uow,
+        kind=ReminderKind.sla_breached,
+        customer=customer,
+        now=now,
+        rep_ids=[clock.rep_id],
+        due=clock.due_at,
+    )
+    report.breached += 1
+    policy = uow.sla.get_policy(clock.policy_id) if clock.policy_id is not None else None
+    rep = uow.reps.get(clock.rep_id)
+    if policy is None or not policy.notify_manager or rep is None:
+        return
+    managers = manager_user_ids(uow, rep.team_id)
+    if managers and uow.sla.claim(clock.id or 0, "escalate", now=now):
+        emit_reminder(
+            uow,
+            kind=ReminderKind.sla_escalated,
+            customer=customer,
+            now=now,
+            user_ids=managers,
+            due=clock.due_at,
+        )
+        report.escalated += 1
+
+
+def reassign(
+    uow: UnitOfWork, *, rulebook: RuleBook, clock: SlaClock, now: datetime, rng: Random
+) -> bool:
+    """Route the clock's customer again with its owner left out of the candidates; False
+    (nothing changes) if no rule gives it to anyone else or to a pool. The caller holds
+    the customer's lock. The engine is asked with the owner removed from the reps it may
+    choose; the rule's strategy state (round-robin cursor) is not advanced by it."""
+    customer = uow.customers.get(clock.customer_id)
+    if customer is None or customer.owner_id != clock.rep_id or customer.deleted_at:
+        return False
+    ctx = load_context(uow=uow, rulebook=rulebook, customer=customer, now=now)
+    others = {rep_id: state for rep_id, state in ctx.reps.items() if rep_id != clock.rep_id}
+    decision = route(customer, replace(ctx, reps=others), now=now, rng=rng)
+    if decision.outcome is Outcome.queued:
+        return False
+    rep = None
+    if decision.outcome is Outcome.assigned:
+        assert decision.rep_id is not None
+        rep = uow.reps.get(decision.rep_id, lock=True)
+    record_decision(uow, customer, decision, SYSTEM, now, rep=rep)
+    return True
+
+
+def check(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    rulebook: RuleBook,
+    now: datetime,
+    rng: Random,
+) -> CheckReport:
+    """One run of every step, each in its own transactions."""
+    report = CheckReport()
+    with uow_factory() as uow:
+        report.met = uow.sla.mark_met(now=now)
+        uow.commit()
+    for step, act in (("remind", _remind), ("breach", _breach)):
+        for _ in range(MAX_BATCHES):
+            with uow_factory() as uow:
+                due = uow.sla.due(step, now=now, limit=BATCH)
+                for clock in due:
+                    act(uow, clock, now, report)
+                uow.commit()
+            if len(due) < BATCH:
+                break
+    with uow_factory() as uow:
+        due_ids = [clock.id or 0 for clock in uow.sla.due("reassign", now=now, limit=BATCH)]
+    for clock_id in due_ids:
+        with uow_factory() as uow:
+            # Lock order as everywhere: the customer first, then (the claim) its clock.
+            found = uow.sla.get_clock(clock_id)
+            if found is None:
+                continue
+            uow.customers.get(found.customer_id, lock=True)
+            if not uow.sla.claim(clock_id, "reassign", now=now):
+                continue
+            moved = reassign(uow, rulebook=rulebook, clock=found, now=now, rng=rng)
+            report.reassigned += moved
+            report.kept += not moved
+            uow.commit()
+    return report

@@ -1,0 +1,105 @@
+"""SLA over HTTP: an admin sets policies, a new owner's clock shows its due time in the
+owner's zone and the business time left; a manager pauses and resumes it; the year's
+holidays come from the package and an admin's import. Bad input: 422 naming the field."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from fenpei.bootstrap import Fenpei
+from fenpei.domain.users import SYSTEM, Role
+from fenpei.services.assignments import assign
+from tests.e2e.conftest import World
+from tests.e2e.test_api import assert_error
+from tests.e2e.test_api_org import API, client_for, ok
+
+
+def test_an_admin_sets_a_policy_and_the_new_owners_clock_shows_it(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    policy = ok(
+        user_client.post(
+            f"{API}/sla-policies",
+            json={"name": "两小时", "first_contact_minutes": 120, "remind_before_minutes": 30},
+        ),
+        201,
+    )
+    with app.uow() as uow:  # Monday 17:30 in Shanghai
+        assign(uow=uow, customer_id=seeded.globex_id, rep_id=seeded.moses_id, actor=SYSTEM,
+               now=app.now())  # fmt: skip
+        uow.commit()
+
+    shown = ok(user_client.get(f"{API}/customers/{seeded.globex_id}/sla"))
+    none = ok(user_client.get(f"{API}/customers/{seeded.script_id}/sla"))
+    paused = ok(user_client.post(f"{API}/customers/{seeded.globex_id}/sla/pause"))
+    twice = user_client.post(f"{API}/customers/{seeded.globex_id}/sla/pause")
+    resumed = ok(user_client.post(f"{API}/customers/{seeded.globex_id}/sla/resume"))
+    listed = ok(user_client.get(f"{API}/sla-policies"))
+
+    assert (shown["state"], shown["policy_name"], shown["rep_name"]) == (
+        "open", "两小时", "Moses Frase",
+    )  # fmt: skip
+    # 30 minutes left on Monday, 90 on Tuesday morning
+    assert (shown["due_local"], shown["time_zone"]) == ("2026-11-03 10:30", "Asia/Shanghai")
+    assert shown["remaining_minutes"] == 120
+    assert none is None
+    assert paused["paused"] is True and resumed["paused"] is False
+    assert_error(twice, 409, "conflict")
+    assert [p["id"] for p in listed] == [policy["id"]]
+
+
+def test_policy_input_is_checked_and_only_admins_change_policies(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    bad = user_client.post(
+        f"{API}/sla-policies", json={"name": "x", "first_contact_minutes": 0, "calendar": "moon"}
+    )
+    too_soon = user_client.post(
+        f"{API}/sla-policies",
+        json={"name": "x", "first_contact_minutes": 10, "remind_before_minutes": 10},
+    )
+    no_rule = user_client.post(
+        f"{API}/sla-policies", json={"name": "x", "first_contact_minutes": 10, "rule_id": 9999}
+    )
+    rep = client_for(app, "moses", Role.rep, rep_id=seeded.moses_id)
+    refused = rep.post(f"{API}/sla-policies", json={"name": "x", "first_contact_minutes": 10})
+    rep_reads = rep.get(f"{API}/sla-policies")
+    rep_pauses = rep.post(f"{API}/customers/{seeded.acme_id}/sla/pause")
+    missing = user_client.patch(f"{API}/sla-policies/999", json={"name": "y"})
+
+    assert_error(bad, 422, "validation_failed", "first_contact_minutes")
+    assert_error(too_soon, 422, "validation_failed", "remind_before_minutes")
+    assert_error(no_rule, 422, "validation_failed", "rule_id")
+    assert_error(refused, 403, "permission_denied")
+    assert_error(rep_reads, 403, "permission_denied")
+    assert_error(rep_pauses, 403, "permission_denied")
+    assert_error(missing, 404, "not_found")
+
+
+def test_the_years_holidays_come_from_the_package_and_the_admins_import(
+    user_client: TestClient, seeded: World
+) -> None:
+    year_2026 = ok(user_client.get(f"{API}/holidays/2026"))
+    imported = ok(
+        user_client.put(
+            f"{API}/holidays/2027",
+            json={"csv": "2027-10-01,holiday,国庆节\n2027-09-26,workday,国庆调休\n"},
+        )
+    )
+    bad = user_client.put(f"{API}/holidays/2027", json={"csv": "2027-13-01,holiday,x\n"})
+    still = ok(user_client.get(f"{API}/holidays/2027"))
+    ok(user_client.delete(f"{API}/holidays/2027"), 204)
+    gone = ok(user_client.get(f"{API}/holidays/2027"))
+
+    national = [d for d in year_2026["days"] if d["day"] == "2026-10-10"]
+    assert national == [
+        {"day": "2026-10-10", "kind": "workday", "name": "National Day", "source": "official",
+         "overrides": False}
+    ]  # fmt: skip
+    assert year_2026["package_covers"] is True and imported["package_covers"] is False
+    assert [(d["day"], d["kind"], d["source"]) for d in imported["days"]] == [
+        ("2027-09-26", "workday", "imported"), ("2027-10-01", "holiday", "imported"),
+    ]  # fmt: skip
+    assert_error(bad, 422, "validation_failed", "row 1")
+    assert still["days"] == imported["days"]
+    assert gone["days"] == []

@@ -1,0 +1,106 @@
+"""首次联系时限 in the browser's terms: the admin page lists the year's official holidays
+and 调休 days, adds a policy (bad fields marked) and imports a year's file (bad rows
+named); a customer's page shows its clock and a manager pauses and resumes it; 我的客户
+marks what is due; managers read the page, reps may not."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from starlette.testclient import TestClient
+
+from fenpei.adapters.db import tables
+from fenpei.bootstrap import Fenpei
+from fenpei.domain.users import SYSTEM, Role
+from fenpei.services.assignments import assign
+from tests.e2e.conftest import World
+from tests.e2e.test_api_org import client_for
+from tests.e2e.test_web import text_of
+
+
+def test_the_admin_adds_a_policy_and_imports_a_years_holidays(
+    user_client: TestClient, seeded: World
+) -> None:
+    page = user_client.get("/admin/sla?lang=zh-CN&year=2026")
+    words = text_of(page.text)
+    assert page.status_code == 200 and "2026-10-10" in words and "调休上班" in words
+    assert "国庆节" in words and "还没有时限规则" in words
+
+    bad = user_client.post(
+        "/admin/sla/policies",
+        data={"name": "", "first_contact_minutes": "0", "remind_before_minutes": "0"},
+    )
+    assert bad.status_code == 422
+    assert 'id="sla-first_contact_minutes"' in bad.text and 'aria-invalid="true"' in bad.text
+    assert "请修改标出的字段" in text_of(bad.text)
+    added = user_client.post(
+        "/admin/sla/policies",
+        data={"name": "两小时首呼", "first_contact_minutes": "120", "remind_before_minutes": "30",
+              "notify_manager": "on", "reassign_after_minutes": ""},
+    )  # fmt: skip
+    assert (added.status_code, added.headers["location"]) == (303, "/admin/sla?done=added")
+    listed = text_of(user_client.get("/admin/sla?lang=zh-CN").text)
+    assert "两小时首呼" in listed and "120 分钟" in listed and "从不" in listed
+
+    refused = user_client.post(
+        "/admin/sla/holidays",
+        data={"year": "2027"},
+        files={"file": ("2027.csv", "2027-10-01,holiday,国庆节\n2027-10-02,maybe,x\n", "text/csv")},
+    )
+    assert refused.status_code == 422 and "第 2 行" in text_of(refused.text)
+    imported = user_client.post(
+        "/admin/sla/holidays",
+        data={"year": "2027"},
+        files={"file": ("2027.csv", "2027-10-01,holiday,国庆节\n".encode(), "text/csv")},
+    )
+    assert imported.status_code == 303
+    year_2027 = text_of(user_client.get("/admin/sla?lang=zh-CN&year=2027").text)
+    assert "2027-10-01" in year_2027 and "导入" in year_2027 and "尚无 2027 年的数据" in year_2027
+
+
+def test_the_customer_page_shows_the_clock_and_a_manager_pauses_it(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    user_client.post(
+        "/admin/sla/policies", data={"name": "两小时首呼", "first_contact_minutes": "120"}
+    )
+    with app.uow() as uow:  # Monday 17:30 in Shanghai: due Tuesday 10:30
+        assign(uow=uow, customer_id=seeded.globex_id, rep_id=seeded.moses_id, actor=SYSTEM,
+               now=app.now())  # fmt: skip
+        uow.commit()
+
+    page = text_of(user_client.get(f"/customers/{seeded.globex_id}?lang=zh-CN").text)
+    assert "首次联系时限" in page and "计时中" in page and "2026-11-03 10:30" in page
+    assert "120 工作分钟" in page
+    paused = user_client.post(f"/customers/{seeded.globex_id}/sla/pause")
+    assert paused.status_code == 303
+    assert "已暂停" in text_of(user_client.get(f"/customers/{seeded.globex_id}?lang=zh-CN").text)
+    user_client.post(f"/customers/{seeded.globex_id}/sla/resume")
+    again = text_of(user_client.get(f"/customers/{seeded.globex_id}?lang=zh-CN").text)
+    assert "计时中" in again and "已暂停" not in again
+
+    moses = client_for(app, "moses", Role.rep, rep_id=seeded.moses_id)
+    mine = text_of(moses.get("/my?lang=zh-CN").text)
+    assert "首次联系" in mine and "11-03 10:30 前" in mine
+    assert "暂停计时" not in text_of(moses.get(f"/customers/{seeded.globex_id}?lang=zh-CN").text)
+    assert moses.get("/admin/sla").status_code == 403
+    manager = client_for(app, "boss", Role.manager)
+    read_only = manager.get("/admin/sla?lang=zh-CN")
+    assert read_only.status_code == 200 and 'id="new-policy"' not in read_only.text
+
+
+def test_the_customer_list_marks_an_overdue_first_contact(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    user_client.post(
+        "/admin/sla/policies", data={"name": "两小时首呼", "first_contact_minutes": "120"}
+    )
+    with app.uow() as uow:
+        assign(uow=uow, customer_id=seeded.globex_id, rep_id=seeded.moses_id, actor=SYSTEM,
+               now=app.now())  # fmt: skip
+        uow.commit()
+    due = text_of(user_client.get("/customers?lang=zh-CN").text)
+    assert "11-03 10:30 前" in due
+    with app.engine.begin() as connection:
+        connection.execute(sa.update(tables.sla_clocks).values(state="breached"))
+    overdue = text_of(user_client.get("/customers?lang=en").text)
+    assert "Overdue" in overdue and "by 11-03" not in overdue

@@ -1,0 +1,164 @@
+"""SLA clocks on SQLite and PostgreSQL: one starts on every path that gives a customer an
+owner (the paths of test_ownership_events) and stops on a release; the sla-check job
+reminds, breaches, escalates and reassigns once each, however often it runs."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+from random import Random
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from fenpei.adapters.db import tables
+from fenpei.adapters.passwords import Argon2Hasher
+from fenpei.bootstrap import Fenpei
+from fenpei.domain.sla import ClockState
+from fenpei.domain.users import SYSTEM, Role
+from fenpei.jobs.registry import sla_check
+from fenpei.services import org, users
+from fenpei.services.sla import policies
+from fenpei.services.sla.check import CheckReport, check
+from tests.fakes import FixedClock
+from tests.integration._routing_world import add_rule, build_world
+from tests.integration.test_ownership_events import PATHS, _arrives
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ADMIN = SYSTEM
+
+
+def _policy(app: Fenpei, **fields: object) -> None:
+    with app.uow() as uow:
+        policies.create_policy(
+            uow=uow,
+            fields={"name": "First call", "first_contact_minutes": 120, **fields},
+            actor=ADMIN,
+            now=app.now(),
+        )
+        uow.commit()
+
+
+def _clocks(app: Fenpei, customer_id: int) -> list[dict[str, object]]:
+    c = tables.sla_clocks.c
+    with app.engine.connect() as connection:
+        query = sa.select(tables.sla_clocks).where(c.customer_id == customer_id).order_by(c.id)
+        return [dict(row) for row in connection.execute(query).mappings()]
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_every_ownership_path_starts_the_new_owners_clock(
+    app: Fenpei, tmp_path: Path, path: str
+) -> None:
+    world = build_world(app)
+    _policy(app)
+
+    expected = PATHS[path](app, world, tmp_path)
+
+    for customer_id, rep_id in zip(expected.customer_ids, expected.to_rep_ids, strict=True):
+        clocks = _clocks(app, customer_id)
+        running = [k for k in clocks if k["state"] == ClockState.open.value]
+        if rep_id is None:  # to a pool: no clock runs
+            assert running == [], path
+            continue
+        assert [k["rep_id"] for k in running] == [rep_id], path
+        assert running[0]["due_at"] > running[0]["started_at"]
+        with app.engine.connect() as connection:  # the record that gave the customer
+            given = connection.scalar(
+                sa.select(tables.assignments.c.to_rep_id).where(
+                    tables.assignments.c.id == running[0]["assignment_id"]
+                )
+            )
+        assert given == rep_id, path
+        # a transfer or a claim after an earlier owner cancelled that owner's clock
+        assert all(k["state"] == ClockState.cancelled.value for k in clocks[:-1]), path
+
+
+def test_the_job_reminds_breaches_escalates_and_reassigns_once_each(
+    app: Fenpei, clock: FixedClock
+) -> None:
+    clock.at = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
+    world = build_world(app)
+    with app.uow() as uow:
+        boss = users.create_user(
+            uow=uow, hasher=Argon2Hasher(), username="boss", password="long enough password",
+            role=Role.manager, actor=SYSTEM, now=app.now(),
+        )  # fmt: skip
+        org.update_team(
+            uow=uow, team_id=world.east, fields={"manager_user_id": boss.id}, actor=SYSTEM,
+            now=app.now(),
+        )  # fmt: skip
+        uow.commit()
+    add_rule(app, name="East", target={"kind": "reps", "rep_ids": [world.alice, world.bob]})
+    _policy(app, remind_before_minutes=30, notify_manager=True, reassign_after_minutes=60)
+    customer_id = _arrives(app, "Slow")
+
+    def run_at(hour: int, minute: int) -> list[str]:
+        clock.at = datetime(2026, 12, 1, hour, minute, tzinfo=SHANGHAI)
+        return [sla_check(app), sla_check(app)]
+
+    def reminders() -> list[tuple[str, list[int], list[int]]]:
+        e = tables.outbox_events.c
+        with app.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(e.payload).where(e.type == "customer.reminder").order_by(e.id)
+            )
+            return [(p["kind"], p["rep_ids"], p["user_ids"]) for (p,) in rows]
+
+    [owner] = {k["rep_id"] for k in _clocks(app, customer_id)}
+    other = world.bob if owner == world.alice else world.alice
+    assert run_at(10, 29)[0].startswith("0 met, 0 reminded")
+    assert run_at(10, 30)[0].startswith("0 met, 1 reminded")
+    assert run_at(11, 0) == [
+        "0 met, 0 reminded, 1 breached, 1 escalated, 0 reassigned, 0 kept",
+        "0 met, 0 reminded, 0 breached, 0 escalated, 0 reassigned, 0 kept",
+    ]
+    assert reminders() == [
+        ("sla_due_soon", [owner], []),
+        ("sla_breached", [owner], []),
+        ("sla_escalated", [], [boss.id]),
+    ]
+    assert run_at(13, 0)[0].endswith("1 reassigned, 0 kept")  # lunch is not counted
+    first, second = _clocks(app, customer_id)
+    assert (first["state"], first["reassigned_at"] is not None) == ("breached", True)
+    assert (second["rep_id"], second["state"]) == (other, "open")
+    with app.uow(read_only=True) as uow:
+        customer = uow.customers.get(customer_id)
+        assert customer is not None and customer.owner_id == other
+
+
+def test_two_processes_checking_at_once_remind_and_breach_once(
+    app: Fenpei, clock: FixedClock
+) -> None:
+    clock.at = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
+    world = build_world(app)
+    add_rule(app, name="East", target={"kind": "reps", "rep_ids": [world.alice]})
+    _policy(app, first_contact_minutes=60, remind_before_minutes=30)
+    ids = [_arrives(app, f"Slow {n}") for n in range(5)]
+    clock.at = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)  # due now: remind and breach
+    start = threading.Barrier(2)
+    reports: list[CheckReport] = []
+
+    def one_process() -> None:
+        start.wait()
+        # no job lock here: the conditional updates alone must keep each step single
+        reports.append(
+            check(uow_factory=app.uow, rulebook=app.rulebook, now=app.now(), rng=Random(1))
+        )
+
+    threads = [threading.Thread(target=one_process) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    e = tables.outbox_events.c
+    with app.engine.connect() as connection:
+        kinds = [p["kind"] for (p,) in connection.execute(
+            sa.select(e.payload).where(e.type == "customer.reminder")
+        )]  # fmt: skip
+    assert sorted(kinds) == ["sla_breached"] * 5 + ["sla_due_soon"] * 5
+    assert sum(r.reminded for r in reports) == 5 and sum(r.breached for r in reports) == 5
+    assert all(_clocks(app, i)[0]["state"] == "breached" for i in ids)
