@@ -28,6 +28,7 @@ from fenpei.api.routes import (
     org,
     pools,
     preferences,
+    reclaim,
     rules,
     subscriptions,
     tokens,
@@ -81,6 +82,7 @@ def _api_v1() -> APIRouter:
     router.include_router(leads.router)
     router.include_router(assignments.router)
     router.include_router(pools.router)
+    router.include_router(reclaim.router)
     router.include_router(audit.router)
     router.include_router(tokens.router)
     router.include_router(webhooks.router)

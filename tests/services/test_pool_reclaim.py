@@ -97,7 +97,9 @@ def test_reclaimed_at_the_due_not_a_minute_before(uow: FakeUnitOfWork, clock: Fi
     assert _run(uow, clock).reclaimed == {"public": 0}, "reclaimed once"
 
 
-def test_nothing_is_reclaimed_before_protection_ends(uow: FakeUnitOfWork, clock: FixedClock) -> None:
+def test_nothing_is_reclaimed_before_protection_ends(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
     rep = a_rep(uow, clock)
     customer = _owned(uow, clock, rep)
     _terms(uow, clock, no_follow_up_days=3, protection_days=10)
@@ -151,8 +153,12 @@ def test_per_level_days_override_the_base(uow: FakeUnitOfWork, clock: FixedClock
     a = _owned(uow, clock, rep, "A one", level="A")
     c = _owned(uow, clock, rep, "C one", level="C")
     plain = _owned(uow, clock, rep, "No level")
-    _terms(uow, clock, no_follow_up_days=15, level_days={"A": {"no_follow_up": 30},
-                                                         "C": {"no_follow_up": 7}})  # fmt: skip
+    _terms(
+        uow,
+        clock,
+        no_follow_up_days=15,
+        level_days={"A": {"no_follow_up": 30}, "C": {"no_follow_up": 7}},
+    )
     clock.advance(days=7)
     assert [i.customer_id for i in plan(uow=uow, now=clock.now())] == [c.id]
     assert _run(uow, clock).reclaimed == {"public": 1}
@@ -185,8 +191,13 @@ def test_not_won_and_stuck_rules(uow: FakeUnitOfWork, clock: FixedClock) -> None
     moving = _owned(uow, clock, rep, "Moving")
     _terms(uow, clock, not_won_days=20, stuck_days=5)
     clock.advance(days=4)
-    _touch(uow, moving, stage=Stage.contacted, stage_changed_at=clock.now(),
-           last_follow_up_at=clock.now())  # fmt: skip
+    _touch(
+        uow,
+        moving,
+        stage=Stage.contacted,
+        stage_changed_at=clock.now(),
+        last_follow_up_at=clock.now(),
+    )
     clock.advance(days=5)
     (item,) = plan(uow=uow, now=clock.now())
     assert item.rule is ReclaimRule.stuck and item.since == clock.now() - timedelta(days=5)
@@ -202,14 +213,20 @@ def test_the_previous_owner_waits_out_the_cooldown_after_a_reclaim(
     _run(uow, clock)
     assert customer.id is not None
     error = refused(
-        uow, ClaimRefused,
-        lambda: claim(uow=uow, customer_id=customer.id or 0, actor=_rep_actor(rep), now=clock.now()),
-    )  # fmt: skip
+        uow,
+        ClaimRefused,
+        lambda: claim(
+            uow=uow, customer_id=customer.id or 0, actor=_rep_actor(rep), now=clock.now()
+        ),
+    )
     assert error.kind == "cooldown"
     clock.advance(days=2)
     in_transaction(
-        uow, lambda: claim(uow=uow, customer_id=customer.id or 0, actor=_rep_actor(rep), now=clock.now())
-    )  # fmt: skip
+        uow,
+        lambda: claim(
+            uow=uow, customer_id=customer.id or 0, actor=_rep_actor(rep), now=clock.now()
+        ),
+    )
     assert _customer(uow, customer).owner_id == rep.id
 
 
@@ -221,10 +238,12 @@ def test_reroute_routes_the_reclaimed_through_the_engine(
     in_transaction(
         uow,
         lambda: rules.create_rule(
-            uow=uow, fields={"name": "To New", "target": {"kind": "reps", "rep_ids": [new.id]}},
-            actor=SYSTEM, now=clock.now(),
+            uow=uow,
+            fields={"name": "To New", "target": {"kind": "reps", "rep_ids": [new.id]}},
+            actor=SYSTEM,
+            now=clock.now(),
         ),
-    )  # fmt: skip
+    )
     _terms(uow, clock, no_follow_up_days=3, reclaim_action="reroute")
     clock.advance(days=3)
     report = _run(uow, clock, rulebook=RuleBook(), rng=Random(1))
@@ -237,16 +256,28 @@ def test_reroute_routes_the_reclaimed_through_the_engine(
 
 def test_terms_are_checked_field_by_field(uow: FakeUnitOfWork, clock: FixedClock) -> None:
     error = refused(
-        uow, ValidationFailed,
-        lambda: set_terms(uow=uow, key="public", actor=ADMIN, now=clock.now(), fields={
-            "reclaim_action": "burn", "level_days": {"A": {"forever": 3, "stuck": 0}},
-            "warn_days": -1, "reclaim_enabled": None,
-        }),
-    )  # fmt: skip
+        uow,
+        ValidationFailed,
+        lambda: set_terms(
+            uow=uow,
+            key="public",
+            actor=ADMIN,
+            now=clock.now(),
+            fields={
+                "reclaim_action": "burn",
+                "level_days": {"A": {"forever": 3, "stuck": 0}},
+                "warn_days": -1,
+                "reclaim_enabled": None,
+            },
+        ),
+    )
     assert sorted(e.field for e in error.errors) == [
-        "level_days.A.forever", "level_days.A.stuck", "reclaim_action", "reclaim_enabled",
+        "level_days.A.forever",
+        "level_days.A.stuck",
+        "reclaim_action",
+        "reclaim_enabled",
         "warn_days",
-    ]  # fmt: skip
+    ]
 
 
 def test_key_accounts_within_the_cap(uow: FakeUnitOfWork, clock: FixedClock) -> None:
@@ -255,16 +286,31 @@ def test_key_accounts_within_the_cap(uow: FakeUnitOfWork, clock: FixedClock) -> 
     theirs = _owned(uow, clock, other, "Theirs")
     _terms(uow, clock, max_key_accounts=1)
     me = _rep_actor(rep)
-    in_transaction(uow, lambda: set_key_account(
-        uow=uow, customer_id=first.id or 0, key_account=True, actor=me, now=clock.now()))  # fmt: skip
-    error = refused(uow, ClaimRefused, lambda: set_key_account(
-        uow=uow, customer_id=second.id or 0, key_account=True, actor=ADMIN, now=clock.now()))  # fmt: skip
+    in_transaction(
+        uow,
+        lambda: set_key_account(
+            uow=uow, customer_id=first.id or 0, key_account=True, actor=me, now=clock.now()
+        ),
+    )
+    error = refused(
+        uow,
+        ClaimRefused,
+        lambda: set_key_account(
+            uow=uow, customer_id=second.id or 0, key_account=True, actor=ADMIN, now=clock.now()
+        ),
+    )
     assert error.kind == "key_account_cap"
     with pytest.raises(Exception) as caught, uow:
-        set_key_account(uow=uow, customer_id=theirs.id or 0, key_account=True, actor=me,
-                        now=clock.now())  # fmt: skip
+        set_key_account(
+            uow=uow, customer_id=theirs.id or 0, key_account=True, actor=me, now=clock.now()
+        )
     assert type(caught.value).__name__ == "NotFound"
     with pytest.raises(PermissionDenied), uow:
-        set_key_account(uow=uow, customer_id=first.id or 0, key_account=False,
-                        actor=Actor("eve", Role.auditor), now=clock.now())  # fmt: skip
+        set_key_account(
+            uow=uow,
+            customer_id=first.id or 0,
+            key_account=False,
+            actor=Actor("eve", Role.auditor),
+            now=clock.now(),
+        )
     assert _customer(uow, first).key_account and not _customer(uow, second).key_account

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from fenpei.cli import customers, database, imports, jobs, routing, serve, tokens, users
+from fenpei.cli import customers, database, imports, jobs, pools, routing, serve, tokens, users
 from fenpei.cli._errors import errors_reported, report
 
 
@@ -43,6 +43,7 @@ app.add_typer(jobs.deliveries_app, name="deliveries")
 app.command("worker")(jobs.worker)
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(pools.app, name="pool")
 
 
 def main() -> None:

@@ -52,6 +52,7 @@ class CustomerRead(_Read):
     assigned_at: datetime | None
     last_follow_up_at: datetime | None
     closed_at: datetime | None
+    key_account: bool = Field(default=False, description="A key account (重点客户).")
 
 
 class AssignmentRead(_Read):

@@ -7,6 +7,7 @@ from datetime import timedelta
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.events import Channel
 from fenpei.jobs.queue import retry_queue
+from fenpei.jobs.reclaim import reclaim_job
 from fenpei.services.loads import check_loads
 from fenpei.services.notifications.digest import write_digests
 from fenpei.services.scheduling import Job
@@ -56,5 +57,11 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             every=timedelta(days=1),
             run=lambda: reconcile_loads(fenpei),
             description="Recount reps' loads from the records; repair any drift.",
+        ),
+        Job(
+            name="pool-reclaim",
+            every=timedelta(hours=1),
+            run=lambda: reclaim_job(fenpei),
+            description="Warn owners of customers soon due, then reclaim (回收) the due ones.",
         ),
     ]

@@ -2,12 +2,20 @@
 exemptions, the action, and the cap on key accounts; an index on when customers got their
 owner, which every reclaim rule's cutoff reads.
 
+SQLite: ``20261205_customer_pool_columns`` rebuilt ``customers`` (batch mode) and so
+dropped the ``rep_loads`` triggers on it; they are created again here and the open
+holdings recounted, or the kept loads stop moving on SQLite.
+
 Revision ID: 20261205_pool_reclaim_terms
 Revises: 20261205_customer_pool_columns
 Create Date: 2026-12-05 21:00:00
 """
 
 from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
 
 import sqlalchemy as sa
 from alembic import op
@@ -43,6 +51,33 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("max_key_accounts", sa.Integer))
     op.create_index("ix_customers_assigned_at", "customers", ["assigned_at"])
+    if op.get_bind().dialect.name == "sqlite":
+        _restore_sqlite_triggers()
+
+
+def _rep_loads_migration() -> ModuleType:
+    path = Path(__file__).with_name("2026_12_05_rep_loads.py")
+    spec = importlib.util.spec_from_file_location("_fenpei_rep_loads_migration", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _restore_sqlite_triggers() -> None:
+    rep_loads = _rep_loads_migration()
+    for name in ("customer_insert", "customer_update", "customer_delete", "rep_insert"):
+        op.execute(f"DROP TRIGGER IF EXISTS rep_loads_{name}")
+    for statement in rep_loads._sqlite_triggers():
+        op.execute(statement)
+    open_ = rep_loads._OPEN.format(row="c")
+    op.execute(
+        "UPDATE rep_loads SET "
+        f"open_count = (SELECT count(*) FROM customers c WHERE c.owner_id = rep_loads.rep_id "
+        f"AND {open_}), "
+        "open_value = (SELECT coalesce(sum(c.expected_value), 0) FROM customers c "
+        f"WHERE c.owner_id = rep_loads.rep_id AND {open_})"
+    )
 
 
 def downgrade() -> None:
