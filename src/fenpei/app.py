@@ -83,6 +83,7 @@ def _api_v1() -> APIRouter:
     router.include_router(assignments.router)
     router.include_router(pools.router)
     router.include_router(reclaim.router)
+    router.include_router(reclaim.customers_router)
     router.include_router(audit.router)
     router.include_router(tokens.router)
     router.include_router(webhooks.router)

@@ -367,6 +367,13 @@ CASES: dict[tuple[str, str], Case] = {
         _statuses(201, other_rep=404, other_manager=404, auditor=403),
         lambda w: {"customer_id": w.ids["customer"], "reason": "other"},
     ),
+    ("GET", "/api/v1/pools/reclaim-plan"): Case("/api/v1/pools/reclaim-plan", writers(200)),
+    ("POST", "/api/v1/pools/reclaim"): Case("/api/v1/pools/reclaim", admins()),
+    ("PUT", "/api/v1/customers/{customer_id}/key-account"): Case(
+        "/api/v1/customers/{customer}/key-account",
+        _statuses(200, other_rep=404, other_manager=404, auditor=403),
+        lambda w: {"key_account": True},
+    ),
     # operations
     ("GET", "/healthz"): Case("/healthz", public()),
     ("GET", "/metrics"): Case("/metrics", public()),
@@ -857,6 +864,9 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/pools/{key}/customers"): "pools:read",
     ("POST", "/api/v1/pools/claims"): "pools:write",
     ("POST", "/api/v1/pools/returns"): "pools:write",
+    ("GET", "/api/v1/pools/reclaim-plan"): "pools:read",
+    ("POST", "/api/v1/pools/reclaim"): "pools:write",
+    ("PUT", "/api/v1/customers/{customer_id}/key-account"): "customers:write",
     ("GET", "/api/v1/categories"): "categories:read",
     ("POST", "/api/v1/categories/{key}/values"): "categories:write",
     ("PATCH", "/api/v1/categories/{key}/values/{code}"): "categories:write",

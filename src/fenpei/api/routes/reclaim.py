@@ -20,6 +20,8 @@ from fenpei.services.pool.key_accounts import set_key_account
 from fenpei.services.pool.reclaim_access import plan_for
 
 router = APIRouter(tags=["pools"])
+# Marking a key account changes a customer: the customers area (its token scope).
+customers_router = APIRouter(tags=["customers"])
 PoolKey = Annotated[
     str | None, Query(min_length=1, max_length=MAX_POOL_KEY, description="Only this pool.")
 ]
@@ -50,9 +52,16 @@ def reclaim_plan(
     ]
 
 
-@router.post("/pools/reclaim", responses={403: {"model": ErrorRead}, 409: {"model": ErrorRead}})
-def run(actor: AdminActor, fenpei: FenpeiDep, pool: PoolKey = None) -> ReclaimRunRead:
+@router.post(
+    "/pools/reclaim",
+    tags=["pools"],
+    responses={403: {"model": ErrorRead}, 409: {"model": ErrorRead}},
+)
+def run(uow: UowDep, actor: AdminActor, fenpei: FenpeiDep, pool: PoolKey = None) -> ReclaimRunRead:
     """Warn and reclaim now (admins), as the hourly `pool-reclaim` job does."""
+    # The request's transaction (it read the caller) would hold SQLite's write lock while
+    # reclaim opens transactions of its own: end it first.
+    uow.rollback()
     report = run_reclaim(fenpei, pool=pool, actor=actor)
     if report is None:
         raise Conflict("another process is reclaiming now; try again in a minute")
@@ -64,7 +73,7 @@ def run(actor: AdminActor, fenpei: FenpeiDep, pool: PoolKey = None) -> ReclaimRu
     )
 
 
-@router.put(
+@customers_router.put(
     "/customers/{customer_id}/key-account",
     responses={403: {"model": ErrorRead}, 404: {"model": ErrorRead}, 409: {"model": ErrorRead}},
 )
