@@ -10,9 +10,11 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from typer.testing import CliRunner
 
 from fenpei.adapters.db import tables as t
 from fenpei.bootstrap import Fenpei
+from fenpei.cli.main import app as cli
 from fenpei.domain.assignments import AssignMethod
 from fenpei.domain.customers import Stage
 from fenpei.domain.events import EventType
@@ -178,3 +180,23 @@ def test_two_processes_reclaim_each_customer_once(
     with app.uow() as uow:
         drifts = check_loads(uow=uow, now=clock.now()).drifts
         assert [d.describe() for d in drifts] == []
+
+
+def test_cli_dry_run_lists_why_then_reclaim_runs(app: Fenpei, clock: FixedClock) -> None:
+    _, ids = _seed(app, 3, no_follow_up_days=1)
+    with app.engine.begin() as connection:  # given long ago, as the CLI runs on a real clock
+        connection.execute(
+            sa.update(t.customers).values(assigned_at=clock.now() - timedelta(days=400))
+        )
+    url = app.engine.url.render_as_string(hide_password=False)
+    env = {"FENPEI_DATABASE_URL": url, "COLUMNS": "200"}
+
+    dry = CliRunner().invoke(cli, ["pool", "reclaim", "--dry-run", "--pool", "public"], env=env)
+
+    assert dry.exit_code == 0, dry.output
+    assert "no follow-up for 1 day " in dry.output and "3 would be reclaimed now" in dry.output
+    assert _reclaim_records(app) == []
+    done = CliRunner().invoke(cli, ["pool", "reclaim"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "3 reclaimed" in done.output
+    assert sorted(_reclaim_records(app)) == ids

@@ -153,9 +153,9 @@ _WORDS: Mapping[str, Mapping[ReclaimRule, str]] = {
         ReclaimRule.stuck: "{days} 天停留在同一阶段",
     },
     "en": {
-        ReclaimRule.no_follow_up: "no follow-up for {days} days",
-        ReclaimRule.not_won: "not won within {days} days",
-        ReclaimRule.stuck: "{days} days in one stage",
+        ReclaimRule.no_follow_up: "no follow-up for {span}",
+        ReclaimRule.not_won: "not won within {span}",
+        ReclaimRule.stuck: "{span} in one stage",
     },
 }
 _LEVEL = {"zh-CN": "（{level} 级客户）", "en": " (level {level})"}
@@ -165,7 +165,8 @@ _RECLAIMED = {"zh-CN": "自动回收：", "en": "Reclaimed: "}
 def reason_words(rule: ReclaimRule, days: int, level: str | None, language: str = "en") -> str:
     """Why a customer is reclaimed, in words: "no follow-up for 15 days (level B)"."""
     language = language if language in _WORDS else "en"
-    text = _WORDS[language][rule].format(days=days)
+    span = "1 day" if days == 1 else f"{days} days"
+    text = _WORDS[language][rule].format(days=days, span=span)
     return text + (_LEVEL[language].format(level=level) if level else "")
 
 
