@@ -25,7 +25,9 @@ def test_retry_queue_is_listed_never_run_then_run_now_shows_its_run(
     admin = _inbox.signed_in(app, world, "admin")
 
     listed = admin.get(JOBS).json()
-    assert [j["name"] for j in listed] == ["retry-queue", "email-digest", "loads-reconcile"]
+    assert [j["name"] for j in listed] == [
+        "retry-queue", "email-digest", "loads-reconcile", "pool-reclaim",
+    ]  # fmt: skip
     job = listed[0]
     assert job["name"] == "retry-queue" and job["every"] == 300
     assert job["description"].startswith("Route queued customers again")

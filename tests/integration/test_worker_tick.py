@@ -17,9 +17,11 @@ def test_a_worker_runs_each_job_once_per_slot_and_again_in_the_next(
     clock.advance(hours=1)
     _, next_hour = worker.tick()
 
-    assert sorted(o.job for o in first) == ["email-digest", "loads-reconcile", "retry-queue"]
+    assert sorted(o.job for o in first) == [
+        "email-digest", "loads-reconcile", "pool-reclaim", "retry-queue",
+    ]  # fmt: skip
     assert again == []
     # loads-reconcile runs daily: its slot is still today's
-    assert sorted(o.job for o in next_hour) == ["email-digest", "retry-queue"]
+    assert sorted(o.job for o in next_hour) == ["email-digest", "pool-reclaim", "retry-queue"]
     with app.uow(read_only=True) as uow:
-        assert len(uow.job_runs.history(limit=10)) == 5
+        assert len(uow.job_runs.history(limit=10)) == 7
