@@ -93,7 +93,14 @@ def governed(uow: UnitOfWork, *, pool: str | None = None) -> list[Governed]:
 
 
 def _due(
-    uow: UnitOfWork, group: Governed, cutoff: Cutoff, now: datetime, *, limit: int, lock: bool
+    uow: UnitOfWork,
+    group: Governed,
+    cutoff: Cutoff,
+    now: datetime,
+    *,
+    limit: int,
+    lock: bool,
+    after_id: int = 0,
 ) -> list[ReclaimRow]:
     return uow.reclaim.due(
         cutoff,
@@ -102,6 +109,7 @@ def _due(
         protected_before=protected_before(group.pool, now),
         limit=limit,
         lock=lock,
+        after_id=after_id,
     )
 
 
@@ -156,13 +164,13 @@ def warn(*, uow: UnitOfWork, now: datetime, pool: str | None = None) -> int:
 
 def _release(
     uow: UnitOfWork, group: Governed, rows: Sequence[ReclaimRow], now: datetime, actor: Actor
-) -> int:
+) -> list[int]:
     """One batch: one UPDATE, one INSERT of records, an event each, one audit entry."""
     pool = group.pool
     dues = {row.id: due_of(row, pool) for row in rows}
     rows = [row for row in rows if (d := dues[row.id]) is not None and d.due <= now]
     if not rows:
-        return 0
+        return []
     released = uow.reclaim.release_many([row.id for row in rows], pool=pool.key, now=now)
     records = []
     for row in rows:
@@ -195,7 +203,7 @@ def _release(
             at=now, after={"customer_ids": [row.id for row in rows], "count": released},
         )
     )  # fmt: skip
-    return released
+    return [row.id for row in rows]
 
 
 def reclaim(
@@ -220,18 +228,23 @@ def reclaim(
     for group in groups:
         count = 0
         for cutoff in cutoffs(group.pool, now):
+            # Keyset by id: each batch starts after the last one, so none rescans the rows
+            # before it (a row skipped while another transaction held it waits for the
+            # next run).
+            after = 0
             while True:
                 with uow_factory() as uow:
-                    rows = _due(uow, group, cutoff, now, limit=batch_size, lock=True)
+                    rows = _due(
+                        uow, group, cutoff, now, limit=batch_size, lock=True, after_id=after
+                    )
                     if not rows:
                         break
                     released = _release(uow, group, rows, now, actor)
                     uow.commit()
-                if not released:
-                    break  # only rows that are not due after all: nothing more to do
-                count += released
+                after = rows[-1].id
+                count += len(released)
                 if group.pool.reclaim_action is ReclaimAction.reroute:
-                    reroute += [row.id for row in rows]
+                    reroute += released
         report.reclaimed[group.pool.key] = count
     if reroute and rulebook is not None:
         report.rerouted = route_customers(
