@@ -314,3 +314,27 @@ def test_key_accounts_within_the_cap(uow: FakeUnitOfWork, clock: FixedClock) -> 
             now=clock.now(),
         )
     assert _customer(uow, first).key_account and not _customer(uow, second).key_account
+
+
+def test_a_claim_of_a_key_account_is_refused_at_the_cap(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    rep = a_rep(uow, clock)
+    held = _owned(uow, clock, rep, "Held")
+    _touch(uow, held, key_account=True)
+    waiting = a_customer(uow, clock, "Waiting")
+    other = a_customer(uow, clock, "Plain")
+    _touch(uow, waiting, key_account=True, pool="public")
+    _touch(uow, other, pool="public")
+    _terms(uow, clock, max_key_accounts=1)
+    me = _rep_actor(rep)
+    error = refused(
+        uow,
+        ClaimRefused,
+        lambda: claim(uow=uow, customer_id=waiting.id or 0, actor=me, now=clock.now()),
+    )
+    assert error.kind == "key_account_cap"
+    in_transaction(
+        uow, lambda: claim(uow=uow, customer_id=other.id or 0, actor=me, now=clock.now())
+    )
+    assert _customer(uow, other).owner_id == rep.id
