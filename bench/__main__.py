@@ -12,6 +12,7 @@ from bench import (
     loads_bench,
     outbox_bench,
     pages_bench,
+    reclaim_bench,
     routing_bench,
     spread_bench,
 )
@@ -25,6 +26,7 @@ BENCHMARKS = {
     "outbox": outbox_bench.run,
     "pages": pages_bench.run,
     "spread": spread_bench.run,
+    "reclaim": reclaim_bench.run,
 }
 
 if __name__ == "__main__":

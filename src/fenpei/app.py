@@ -29,6 +29,7 @@ from fenpei.api.routes import (
     org,
     pools,
     preferences,
+    reclaim,
     rules,
     sla,
     subscriptions,
@@ -54,6 +55,7 @@ from fenpei.web import (
     pages_notifications,
     pages_org,
     pages_pool,
+    pages_pool_settings,
     pages_preferences,
     pages_rules,
     pages_sla,
@@ -87,6 +89,8 @@ def _api_v1() -> APIRouter:
     router.include_router(assignments.router)
     router.include_router(pools.router)
     router.include_router(sla.router)
+    router.include_router(reclaim.router)
+    router.include_router(reclaim.customers_router)
     router.include_router(audit.router)
     router.include_router(tokens.router)
     router.include_router(webhooks.router)
@@ -160,6 +164,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_pool.router)
     app.include_router(pages_follow_ups.router)
     app.include_router(pages_sla.router)
+    app.include_router(pages_pool_settings.router)
     app.include_router(pages_subscriptions.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

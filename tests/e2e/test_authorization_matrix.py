@@ -97,18 +97,18 @@ def _seed(fenpei: Fenpei) -> World:
     with fenpei.uow() as uow:
         ensure_default_categories(uow=uow, actor=SYSTEM, now=now)
         ensure_default_rule(uow=uow, actor=SYSTEM, now=now)
-        for name, role in SESSION_USERS.items():
+
+        def login(name: str, role: Role, rep_id: int | None = None) -> None:
             user = users.create_user(
-                uow=uow,
-                hasher=fenpei.hasher,
-                username=name,
-                password=PASSWORD,
-                role=role,
-                actor=SYSTEM,
-                now=now,
-            )
+                uow=uow, hasher=fenpei.hasher, username=name, password=PASSWORD, role=role,
+                actor=SYSTEM, now=now, rep_id=rep_id,
+            )  # fmt: skip
             assert user.id is not None
             world.user_ids[name] = user.id
+
+        for name, role in SESSION_USERS.items():
+            if role != Role.rep:  # a rep's login needs its rep: made once the reps are
+                login(name, role)
         east = org.create_team(uow=uow, name="East", actor=SYSTEM, now=now)
         west = org.create_team(uow=uow, name="West", actor=SYSTEM, now=now)
         empty = org.create_team(uow=uow, name="Empty", actor=SYSTEM, now=now)
@@ -124,9 +124,7 @@ def _seed(fenpei: Fenpei) -> World:
             uow=uow, fields={"name": "Rosie", "team_id": west.id}, actor=SYSTEM, now=now
         )
         for name, rep in (("rep", moses), ("other_rep", rosie)):
-            stored = uow.users.by_username(name)
-            assert stored is not None
-            stored.rep_id = rep.id
+            login(name, Role.rep, rep.id)
         leave = org.add_leave(
             uow=uow,
             rep_id=moses.id or 0,
@@ -409,6 +407,13 @@ CASES: dict[tuple[str, str], Case] = {
         "/api/v1/pools/returns",
         _statuses(201, other_rep=404, other_manager=404, auditor=403),
         lambda w: {"customer_id": w.ids["customer"], "reason": "other"},
+    ),
+    ("GET", "/api/v1/pools/reclaim-plan"): Case("/api/v1/pools/reclaim-plan", writers(200)),
+    ("POST", "/api/v1/pools/reclaim"): Case("/api/v1/pools/reclaim", admins()),
+    ("PUT", "/api/v1/customers/{customer_id}/key-account"): Case(
+        "/api/v1/customers/{customer}/key-account",
+        _statuses(200, other_rep=404, other_manager=404, auditor=403),
+        lambda w: {"key_account": True},
     ),
     # operations
     ("GET", "/healthz"): Case("/healthz", public()),
@@ -764,6 +769,51 @@ CASES: dict[tuple[str, str], Case] = {
             token_without_scope=403,
         ),
     ),
+    # pool settings (admins) and a customer's key-account mark (its rep, managers in scope)
+    ("GET", "/pool/settings"): Case(
+        "/pool/settings",
+        pages(rep=403, other_rep=403, manager=403, other_manager=403, auditor=403),
+    ),
+    ("POST", "/pool/settings"): Case(
+        "/pool/settings",
+        pages(
+            422,
+            rep=403,
+            other_rep=403,
+            manager=403,
+            other_manager=403,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    ("POST", "/pool/settings/reclaim"): Case(
+        "/pool/settings/reclaim",
+        pages(
+            303,
+            rep=403,
+            other_rep=403,
+            manager=403,
+            other_manager=403,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    ("POST", "/customers/{customer_id}/key-account"): Case(
+        "/customers/{customer}/key-account",
+        pages(
+            303,
+            other_rep=404,
+            other_manager=404,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
     # the SLA page (overseers read it, admins change it) and a clock's pause / resume
     ("GET", "/admin/sla"): Case("/admin/sla", pages(rep=403, other_rep=403)),
     ("POST", "/admin/sla/policies"): Case("/admin/sla/policies", _rule_form_posts(422)),
@@ -974,6 +1024,9 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/pools/{key}/customers"): "pools:read",
     ("POST", "/api/v1/pools/claims"): "pools:write",
     ("POST", "/api/v1/pools/returns"): "pools:write",
+    ("GET", "/api/v1/pools/reclaim-plan"): "pools:read",
+    ("POST", "/api/v1/pools/reclaim"): "pools:write",
+    ("PUT", "/api/v1/customers/{customer_id}/key-account"): "customers:write",
     ("GET", "/api/v1/categories"): "categories:read",
     ("POST", "/api/v1/categories/{key}/values"): "categories:write",
     ("PATCH", "/api/v1/categories/{key}/values/{code}"): "categories:write",

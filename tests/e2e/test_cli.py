@@ -108,14 +108,3 @@ def test_a_deactivated_user_can_no_longer_log_in_and_their_sessions_end(cli_env:
         assert after is not None and not after.active and after.session_version > version
     app.close()
     assert run("users", "deactivate", "nobody") == (1, "Error: user 'nobody' not found\n")
-
-
-def test_a_rep_login_without_its_rep_is_refused_naming_the_field(cli_env: str) -> None:
-    run("db", "upgrade")
-    code, output = run("users", "create", "bob")  # the default role is rep
-
-    assert code == 1 and "rep_id" in output and "needs the rep it belongs to" in output
-    app = bootstrap(Settings(database_url=cli_env))
-    with app.uow(read_only=True) as uow:
-        assert uow.users.by_username("bob") is None
-    app.close()

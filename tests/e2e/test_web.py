@@ -531,10 +531,8 @@ def test_my_customers_marks_the_newly_assigned(
             role=Role.rep,
             actor=SYSTEM,
             now=clock.at,
+            rep_id=seeded.darcel_id,
         )
-        stored = uow.users.by_username("darcel")
-        assert stored is not None
-        stored.rep_id = seeded.darcel_id
         uow.commit()
     clock.at += timedelta(days=1, hours=1)  # Acme came to Darcel an hour ago
     log_in(client, username="darcel")

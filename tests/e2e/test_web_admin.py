@@ -292,7 +292,7 @@ def test_a_rep_user_without_a_rep_or_a_taken_name_is_refused_next_to_the_field(
     assert refused.status_code == 422
     page = refused.text
     assert _field_error(page, "username") == "该登录名已被占用。"
-    assert _field_error(page, "rep_id") == "销售角色的用户须关联一名销售"
+    assert _field_error(page, "rep_id") == "销售角色的用户须关联一名销售。"
     assert 'id="one-time"' not in page
 
 

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from fenpei.bootstrap import Fenpei
-from fenpei.domain.users import SYSTEM, Role
+from fenpei.domain.users import SYSTEM, Role, User
 from fenpei.services import assignments, categories, org, rules, users
 from fenpei.services.follow_ups.records import record_follow_up
 from fenpei.services.follow_ups.stages import change_stage
@@ -71,14 +71,16 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
     several strategies, routed / hand-assigned / transferred / unplaced customers."""
     now = clock.at
     with app.uow() as uow:
-        made = {
-            role: users.create_user(
+
+        def login(username: str, role: Role, rep_id: int | None = None) -> User:
+            return users.create_user(
                 uow=uow, hasher=app.hasher, username=username, password=ADMIN_PASSWORD,
                 role=role, display_name=names[DISPLAY_NAME_KEYS[username]], actor=SYSTEM,
-                now=now,
-            )
-            for username, role in ROLES.items()
-        }  # fmt: skip
+                now=now, rep_id=rep_id,
+            )  # fmt: skip
+
+        # A rep's login needs its rep: that one is made once the reps are.
+        made = {role: login(username, role) for username, role in ROLES.items() if role != Role.rep}
         team = org.create_team(
             uow=uow, name=names["team"], actor=SYSTEM, now=now,
             manager_user_id=made[Role.manager].id,
@@ -144,7 +146,13 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
                 },
             ),
         ]  # fmt: skip
-        made[Role.rep].rep_id = reps[0].id
+        made.update(
+            {
+                role: login(name, role, reps[0].id)
+                for name, role in ROLES.items()
+                if role == Role.rep
+            }
+        )
         # SLA: new owners get a clock (customer page, 我的客户), and an imported holiday
         sla_policies.create_policy(
             uow=uow, actor=SYSTEM, now=now,

@@ -75,6 +75,14 @@ class FakeSla:
             and customer.last_follow_up_at >= clock.started_at
         )
 
+    def cancel_open_many(self, customer_ids: Collection[int], *, now: datetime) -> int:
+        stopped = 0
+        for clock in self._store.sla_clocks:
+            if clock.customer_id in customer_ids and clock.state is ClockState.open:
+                clock.state, clock.cancelled_at = ClockState.cancelled, now
+                stopped += 1
+        return stopped
+
     def mark_met(self, *, now: datetime) -> int:
         met = 0
         for clock in self._store.sla_clocks:

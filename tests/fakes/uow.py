@@ -21,7 +21,7 @@ from tests.fakes.analytics import FakeAnalyticsReads
 from tests.fakes.follow_ups import FakeFollowUps, FakeStageChanges
 from tests.fakes.import_jobs import FakeImportJobs
 from tests.fakes.outbox import FakeInbox, FakeJobRuns, FakeOutbox
-from tests.fakes.pools import FakePools
+from tests.fakes.pools import FakePools, FakeReclaim
 from tests.fakes.preferences import FakePreferences
 from tests.fakes.repositories import (
     FakeAssignments,
@@ -89,6 +89,7 @@ class FakeUnitOfWork:
     custom_fields: ports.CustomFieldRepository
     assignments: ports.AssignmentRepository
     pools: ports.PoolRepository
+    reclaim: ports.ReclaimRepository
     audit: ports.AuditRepository
     users: ports.UserRepository
     rules: ports.RuleRepository
@@ -125,6 +126,7 @@ class FakeUnitOfWork:
         self.custom_fields = FakeCustomFields(store)
         self.assignments = FakeAssignments(store)
         self.pools = FakePools(store)
+        self.reclaim = FakeReclaim(store)
         self.audit = FakeAudit(store)
         self.users = FakeUsers(store)
         self.rules = FakeRules(store)

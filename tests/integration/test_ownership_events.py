@@ -5,8 +5,10 @@ lead, claim from the pool, return to it. A change that rolls back leaves no even
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from random import Random
 
@@ -24,6 +26,8 @@ from fenpei.services.assignments import assign, bulk_assign
 from fenpei.services.customers import create_customer
 from fenpei.services.intake import create_and_route
 from fenpei.services.pool.claims import claim, return_to_pool
+from fenpei.services.pool.reclaim import reclaim
+from fenpei.services.pool.terms import set_terms
 from fenpei.services.routing_batch import route_customers, route_queued
 from tests.integration._routing_world import World, add_rule, build_world
 
@@ -199,6 +203,32 @@ def _return(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     return Expected([customer_id], EventType.pooled, [None])
 
 
+def _reclaim(app: Fenpei, world: World, tmp_path: Path) -> Expected:
+    customer_id = _owned_by(app, world, "Reclaimed")
+    with app.uow() as uow:
+        set_terms(
+            uow=uow, key="public", fields={"reclaim_enabled": True, "not_won_days": 30},
+            actor=SYSTEM, now=app.now(),
+        )  # fmt: skip
+        uow.commit()
+    _make_stale(app, customer_id)
+    reclaim(uow_factory=app.uow, now=app.now())
+    return Expected([customer_id], EventType.pooled, [None])
+
+
+def _make_stale(app: Fenpei, customer_id: int) -> None:
+    """As an owner of long ago left it: given 31 days back, warned yesterday."""
+    with app.engine.begin() as connection:
+        connection.execute(
+            sa.update(tables.customers)
+            .where(tables.customers.c.id == customer_id)
+            .values(
+                assigned_at=app.now() - timedelta(days=31),
+                reclaim_warned_at=app.now() - timedelta(days=1),
+            )
+        )
+
+
 PATHS: dict[str, Callable[[Fenpei, World, Path], Expected]] = {
     "rule on arrival": _rule_on_arrival,
     "rule to the pool": _rule_to_pool,
@@ -211,6 +241,7 @@ PATHS: dict[str, Callable[[Fenpei, World, Path], Expected]] = {
     "batch routing": _batch,
     "claim from the pool": _claim,
     "return to the pool": _return,
+    "reclaim": _reclaim,
 }
 
 
@@ -224,13 +255,52 @@ def test_each_ownership_path_writes_one_event_per_change(
     expected = PATHS[path](app, world, tmp_path)
 
     events = _events(app)[setup_events:]
-    if path in ("transfer", "return to the pool", "claim from the pool"):
+    if path in ("transfer", "return to the pool", "claim from the pool", "reclaim"):
         events = events[1:]  # the first one is the setup's: to Bob, or into the pool
     assert [e["type"] for e in events] == [expected.type] * len(expected.customer_ids)
     assert sorted(e["payload"]["customer_id"] for e in events) == sorted(expected.customer_ids)
     by_customer = {e["payload"]["customer_id"]: e["payload"]["to_rep_id"] for e in events}
     assert [by_customer[c] for c in expected.customer_ids] == expected.to_rep_ids
     assert len({e["key"] for e in events}) == len(events), "each event has its own dedupe key"
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_each_ownership_path_restarts_the_reclaim_clock(
+    app: Fenpei, tmp_path: Path, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every customer a path starts from looks long owned and already warned; after the
+    path, whoever owns it got it now (the reclaim clock restarts) and no warning stands."""
+    world = build_world(app)
+    module = sys.modules[__name__]
+    made, owned = module._customer, module._owned_by
+
+    def stale_customer(app: Fenpei, name: str) -> int:
+        customer_id = made(app, name)
+        _make_stale(app, customer_id)
+        return customer_id
+
+    def stale_owned(app: Fenpei, world: World, name: str) -> int:
+        customer_id = owned(app, world, name)
+        _make_stale(app, customer_id)
+        return customer_id
+
+    monkeypatch.setattr(module, "_customer", stale_customer)
+    monkeypatch.setattr(module, "_owned_by", stale_owned)
+
+    expected = PATHS[path](app, world, tmp_path)
+
+    c = tables.customers.c
+    with app.engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(c.owner_id, c.assigned_at, c.reclaim_warned_at).where(
+                c.id.in_(expected.customer_ids)
+            )
+        ).all()
+    assert len(rows) == len(expected.customer_ids)
+    for owner_id, assigned_at, warned_at in rows:
+        assert warned_at is None
+        if owner_id is not None:  # the CLI import runs on the real clock: later still
+            assert assigned_at >= app.now()
 
 
 def test_a_change_that_rolls_back_leaves_no_event(app: Fenpei) -> None:

@@ -18,12 +18,13 @@ def test_a_worker_runs_each_job_once_per_slot_and_again_in_the_next(
     _, next_hour = worker.tick()
 
     assert sorted(o.job for o in first) == [
-        "email-digest", "follow-up-reminders", "loads-reconcile", "retry-queue", "sla-check",
+        "email-digest", "follow-up-reminders", "loads-reconcile", "pool-reclaim", "retry-queue",
+        "sla-check",
     ]  # fmt: skip
     assert again == []
     # loads-reconcile runs daily: its slot is still today's
     assert sorted(o.job for o in next_hour) == [
-        "email-digest", "follow-up-reminders", "retry-queue", "sla-check",
+        "email-digest", "follow-up-reminders", "pool-reclaim", "retry-queue", "sla-check",
     ]  # fmt: skip
     with app.uow(read_only=True) as uow:
-        assert len(uow.job_runs.history(limit=20)) == 9
+        assert len(uow.job_runs.history(limit=20)) == 11

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import datetime
+from typing import Annotated
 
-from fenpei.domain.pools import MAX_CAP, MAX_COOLDOWN_DAYS
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from fenpei.domain.pools import MAX_CAP, MAX_COOLDOWN_DAYS, ReclaimAction, ReclaimRule
+from fenpei.domain.reclaim import MAX_LEVEL_CODE, MAX_RECLAIM_DAYS
 from fenpei.http.fields import Id
 from fenpei.http.schemas import CustomerRead
 
 Cap = Field(default=None, ge=0, le=MAX_CAP)
+Days = Field(default=None, ge=0, le=MAX_RECLAIM_DAYS)
+LevelCode = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LEVEL_CODE)]
+LevelDays = dict[LevelCode, dict[ReclaimRule, Annotated[int, Field(ge=1, le=MAX_RECLAIM_DAYS)]]]
 
 
 class PoolRead(BaseModel):
@@ -25,6 +32,22 @@ class PoolRead(BaseModel):
     protection_days: int = Field(
         default=0, description="Days an owner keeps a customer from this pool protected (保护期)."
     )
+    reclaim_enabled: bool = Field(default=False, description="Reclaim (回收) runs for it.")
+    no_follow_up_days: int | None = Field(
+        default=None, description="Reclaim after this many days without a follow-up."
+    )
+    not_won_days: int | None = Field(default=None, description="… not won within this many.")
+    stuck_days: int | None = Field(default=None, description="… this many days in one stage.")
+    level_days: LevelDays = Field(
+        default_factory=dict, description='Per customer level: {"A": {"no_follow_up": 30}}.'
+    )
+    warn_days: int = Field(default=0, description="Warn the owner this many days before.")
+    exempt_key_accounts: bool = Field(default=True, description="Key accounts are not reclaimed.")
+    exempt_won: bool = Field(default=True, description="Won customers are not reclaimed.")
+    reclaim_action: ReclaimAction = Field(
+        default=ReclaimAction.pool, description="`pool`, or `reroute`: the pool, then routing."
+    )
+    max_key_accounts: int | None = Field(default=None, description="Key accounts a rep may hold.")
     configured: bool = Field(
         default=False, description="False: nobody set terms; these are the defaults."
     )
@@ -43,6 +66,16 @@ class PoolTerms(BaseModel):
     cooldown_days: int | None = Field(default=None, ge=0, le=MAX_COOLDOWN_DAYS)
     mask_contacts: bool | None = None
     protection_days: int | None = Field(default=None, ge=0, le=MAX_COOLDOWN_DAYS)
+    reclaim_enabled: bool | None = None
+    no_follow_up_days: int | None = Days
+    not_won_days: int | None = Days
+    stuck_days: int | None = Days
+    level_days: LevelDays | None = Field(default=None, max_length=50)
+    warn_days: int | None = Days
+    exempt_key_accounts: bool | None = None
+    exempt_won: bool | None = None
+    reclaim_action: ReclaimAction | None = None
+    max_key_accounts: int | None = Cap
 
 
 class PoolCustomersRead(BaseModel):
@@ -71,3 +104,34 @@ class ReturnCreate(BaseModel):
     customer_id: Id
     reason: str = Field(min_length=1, max_length=100, description="A `return_reason` code.")
     note: str | None = Field(default=None, max_length=890)
+
+
+class ReclaimPlanItemRead(BaseModel):
+    """A customer that would be reclaimed now, and why."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    customer_id: int
+    name: str
+    owner_id: int
+    pool: str
+    rule: ReclaimRule
+    level: str | None
+    days: int
+    since: datetime = Field(description="When the rule's clock started.")
+    due: datetime
+    action: ReclaimAction
+    reason: str = Field(description="Why, in words.")
+
+
+class ReclaimRunRead(BaseModel):
+    warned: int
+    reclaimed: dict[str, int] = Field(description="Per pool.")
+    rerouted: dict[str, int] = Field(description="Routing outcomes of the rerouted.")
+    summary: str
+
+
+class KeyAccountUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key_account: bool = Field(description="Mark (true) or unmark a key account (重点客户).")

@@ -15,6 +15,7 @@ from fenpei.cli import (
     follow_ups,
     imports,
     jobs,
+    pools,
     routing,
     serve,
     sla,
@@ -57,6 +58,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(sla.holidays_app, name="holidays")
 app.add_typer(sla.sla_app, name="sla")
+app.add_typer(pools.app, name="pool")
 
 
 def main() -> None:

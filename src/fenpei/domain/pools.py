@@ -7,14 +7,30 @@ holds a pool's terms; a pool without one has the defaults (everyone may claim, n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 MAX_POOL_KEY = 100
 MAX_CAP = 100_000
 MAX_COOLDOWN_DAYS = 3_650
 # Return reasons are a category dimension (admin-defined on the categories page).
 RETURN_REASONS = "return_reason"
+
+
+class ReclaimRule(StrEnum):
+    """Why an owned customer goes back to the pool (回收), in the order they are checked."""
+
+    no_follow_up = "no_follow_up"  # no follow-up for N days (since owned or last followed up)
+    not_won = "not_won"  # not won within N days of getting its owner
+    stuck = "stuck"  # N days in one stage
+
+
+class ReclaimAction(StrEnum):
+    """What reclaim does with a customer: back to the pool, or the pool then routing."""
+
+    pool = "pool"
+    reroute = "reroute"
 
 
 def team_pool(team_id: int) -> str:
@@ -41,7 +57,14 @@ class Pool:
     - ``mask_contacts``: phone, email and WeChat are hidden from reps until claimed;
     - ``protection_days``: after a customer of this pool gets an owner (claim or any
       assignment), it is protected (保护期) this long: not reclaimed, shown as protected
-      to whoever finds it by the duplicate check.
+      to whoever finds it by the duplicate check;
+    - reclaim (回收, see ``domain/reclaim.py``), for the customers owned by reps whose
+      returns go to this pool: with ``reclaim_enabled``, ``no_follow_up_days``,
+      ``not_won_days``, ``stuck_days`` (None: that rule off), overridden per customer
+      level by ``level_days`` ({"A": {"no_follow_up": 30}}); ``warn_days`` before the due
+      the owner is warned once; key accounts (``exempt_key_accounts``) and won customers
+      (``exempt_won``) are left alone; ``reclaim_action`` pool or reroute;
+    - ``max_key_accounts``: a rep may hold this many key accounts (重点客户).
     None means no limit.
     """
 
@@ -54,6 +77,16 @@ class Pool:
     cooldown_days: int = 0
     mask_contacts: bool = False
     protection_days: int = 0
+    reclaim_enabled: bool = False
+    no_follow_up_days: int | None = None
+    not_won_days: int | None = None
+    stuck_days: int | None = None
+    level_days: dict[str, dict[str, int]] = field(default_factory=dict)
+    warn_days: int = 0
+    exempt_key_accounts: bool = True
+    exempt_won: bool = True
+    reclaim_action: ReclaimAction = ReclaimAction.pool
+    max_key_accounts: int | None = None
     id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None

@@ -55,6 +55,7 @@ class CustomerRead(_Read):
         default=None, description="When to follow up next (the latest follow-up's plan)."
     )
     closed_at: datetime | None
+    key_account: bool = Field(default=False, description="A key account (重点客户).")
 
 
 class AssignmentRead(_Read):

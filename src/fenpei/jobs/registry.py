@@ -8,6 +8,7 @@ from fenpei.adapters.db.job_lock import job_lock
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.events import Channel
 from fenpei.jobs.queue import retry_queue
+from fenpei.jobs.reclaim import reclaim_job
 from fenpei.services.follow_ups.reminders import remind_due_follow_ups
 from fenpei.services.loads import check_loads
 from fenpei.services.notifications.digest import write_digests
@@ -90,5 +91,11 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             every=timedelta(minutes=5),
             run=lambda: sla_check(fenpei),
             description="First-contact SLAs: met, remind, breach, escalate, reassign.",
+        ),
+        Job(
+            name="pool-reclaim",
+            every=timedelta(hours=1),
+            run=lambda: reclaim_job(fenpei),
+            description="Warn owners of customers soon due, then reclaim (回收) the due ones.",
         ),
     ]

@@ -101,7 +101,7 @@ def give(
     )
     customer.owner_id, customer.team_id = rep.id, rep.team_id
     customer.assigned_at = customer.updated_at = now
-    customer.pool = customer.queue_reason = customer.queued_at = None
+    customer.pool = customer.queue_reason = customer.queued_at = customer.reclaim_warned_at = None
     uow.assignments.add(record)
     emit_ownership(uow, record=record, customer=customer, now=now)
     # Every owner change passes here: the new owner's first-contact clock starts (SLA).
@@ -145,7 +145,7 @@ def release(
     )
     customer.owner_id = None
     customer.pool, customer.queue_reason, customer.queued_at = pool, None, None
-    customer.updated_at = now
+    customer.updated_at, customer.reclaim_warned_at = now, None
     uow.assignments.add(record)
     emit_ownership(uow, record=record, customer=customer, now=now)
     sla_clocks.cancel_open(uow, customer_id=customer.id, now=now)

@@ -21,6 +21,7 @@ from fenpei.domain.import_jobs import ImportJob, ImportStatus
 from fenpei.domain.jobs import JobRun, JobStatus
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.pools import Pool
+from fenpei.domain.reclaim import Cutoff
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
@@ -135,6 +136,52 @@ class PoolRepository(Protocol):
     def add(self, pool: Pool) -> None: ...
     def get(self, key: str, *, lock: bool = False) -> Pool | None: ...
     def all(self) -> list[Pool]: ...
+
+
+@dataclass(frozen=True)
+class ReclaimRow:
+    """An owned customer as reclaim reads it (``domain.reclaim.Owned``), without the rest."""
+
+    id: int
+    name: str
+    owner_id: int
+    level: str | None
+    stage: Stage
+    key_account: bool
+    assigned_at: datetime | None
+    last_follow_up_at: datetime | None
+    stage_changed_at: datetime | None
+
+
+class ReclaimRepository(Protocol):
+    """Set-based reads and writes of reclaim (services/pool/reclaim.py)."""
+
+    def due(
+        self,
+        cutoff: Cutoff,
+        *,
+        terms: Pool,
+        owner_ids: Collection[int],
+        protected_before: datetime,
+        limit: int,
+        after_id: int = 0,
+        lock: bool = False,
+        unwarned: bool = False,
+    ) -> list[ReclaimRow]:
+        """Up to ``limit`` customers owned by ``owner_ids`` that ``cutoff`` makes due (not
+        exempt by ``terms``, given their owner at or before ``protected_before``), id above
+        ``after_id``, by id. ``lock``: locked for this transaction, rows another holds are
+        skipped; ``unwarned``: only those not yet warned."""
+        ...
+
+    def release_many(self, customer_ids: Collection[int], *, pool: str, now: datetime) -> int:
+        """One UPDATE: these owned customers lose their owner and wait in ``pool``."""
+        ...
+
+    def mark_warned(self, customer_ids: Collection[int], *, now: datetime) -> None: ...
+    def key_accounts_held(self, rep_id: int) -> int:
+        """How many key accounts (重点客户) the rep owns."""
+        ...
 
 
 class AuditRepository(Protocol):
@@ -308,6 +355,7 @@ class UnitOfWork(Protocol):
     custom_fields: CustomFieldRepository
     assignments: AssignmentRepository
     pools: PoolRepository
+    reclaim: ReclaimRepository
     audit: AuditRepository
     users: UserRepository
     rules: RuleRepository

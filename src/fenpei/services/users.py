@@ -12,7 +12,6 @@ from datetime import datetime
 
 from fenpei.domain.errors import FieldError, NotFound, ValidationFailed
 from fenpei.domain.limits import text_problem
-from fenpei.domain.phrases import Phrase
 from fenpei.domain.users import Actor, Role, User
 from fenpei.services import _audit, scope
 from fenpei.services.ports import PasswordHasher, UnitOfWork
@@ -65,10 +64,6 @@ def create_user(
         errors.append(FieldError("password", problem))
     if rep_id is not None and uow.reps.get(rep_id) is None:
         errors.append(FieldError("rep_id", f"rep {rep_id} does not exist"))
-    elif role is Role.rep and rep_id is None:  # a rep's login without a rep sees nothing
-        errors.append(
-            FieldError("rep_id", Phrase("rep_needed", "a rep's login needs the rep it belongs to"))
-        )
     if errors:
         raise ValidationFailed(errors)
     user = User(

@@ -94,6 +94,8 @@ async def create_user(
         state.errors["role"] = t("admin.error.role")
     if rep_text and rep_id is None:
         state.errors["rep_id"] = t("admin.error.rep")
+    if role is Role.rep and rep_id is None:
+        state.errors.setdefault("rep_id", t("admin.error.rep_needed"))
     password = users.one_time_password()
     try:
         made = users.create_user(

@@ -27,7 +27,7 @@ from fenpei.domain.follow_ups import FollowUp, StageChange
 from fenpei.domain.import_jobs import ImportStatus
 from fenpei.domain.jobs import JobRun, JobStatus
 from fenpei.domain.org import Leave, Rep, Team
-from fenpei.domain.pools import Pool
+from fenpei.domain.pools import Pool, ReclaimAction
 from fenpei.domain.preferences import NotificationPreferences, RoleNotificationDefaults
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.sla import CalendarDay, ClockState, SlaClock, SlaPolicy
@@ -198,7 +198,7 @@ customers = sa.Table(
     sa.Column("queued_at", UtcDateTime, index=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
-    sa.Column("assigned_at", UtcDateTime),
+    sa.Column("assigned_at", UtcDateTime, index=True),
     sa.Column("last_follow_up_at", UtcDateTime),
     sa.Column("next_follow_up_at", UtcDateTime),
     sa.Column("stage_changed_at", UtcDateTime),
@@ -263,6 +263,26 @@ pools = sa.Table(
     sa.Column("cooldown_days", sa.Integer, nullable=False, default=0),
     sa.Column("mask_contacts", sa.Boolean, nullable=False, default=False),
     sa.Column("protection_days", sa.Integer, nullable=False, default=0, server_default="0"),
+    sa.Column(
+        "reclaim_enabled", sa.Boolean, nullable=False, default=False, server_default=sa.false()
+    ),
+    sa.Column("no_follow_up_days", sa.Integer),
+    sa.Column("not_won_days", sa.Integer),
+    sa.Column("stuck_days", sa.Integer),
+    sa.Column("level_days", Json, nullable=False, default=dict, server_default="{}"),
+    sa.Column("warn_days", sa.Integer, nullable=False, default=0, server_default="0"),
+    sa.Column(
+        "exempt_key_accounts", sa.Boolean, nullable=False, default=True, server_default=sa.true()
+    ),
+    sa.Column("exempt_won", sa.Boolean, nullable=False, default=True, server_default=sa.true()),
+    sa.Column(
+        "reclaim_action",
+        str_enum(ReclaimAction),
+        nullable=False,
+        default=ReclaimAction.pool,
+        server_default="pool",
+    ),
+    sa.Column("max_key_accounts", sa.Integer),
     sa.Column("created_at", UtcDateTime),
     sa.Column("updated_at", UtcDateTime),
 )

@@ -18,6 +18,7 @@ from fenpei.adapters.db.repositories.jobs import SqlJobRuns
 from fenpei.adapters.db.repositories.outbox import SqlInbox, SqlOutbox
 from fenpei.adapters.db.repositories.pools import SqlPools
 from fenpei.adapters.db.repositories.preferences import SqlPreferences
+from fenpei.adapters.db.repositories.reclaim import SqlReclaim
 from fenpei.adapters.db.repositories.sla import SqlSla
 from fenpei.adapters.db.repositories.subscriptions import SqlSubscriptions
 from fenpei.domain.errors import FenpeiError
@@ -54,6 +55,7 @@ class SqlUnitOfWork:
     custom_fields: ports.CustomFieldRepository
     assignments: ports.AssignmentRepository
     pools: ports.PoolRepository
+    reclaim: ports.ReclaimRepository
     audit: ports.AuditRepository
     users: ports.UserRepository
     rules: ports.RuleRepository
@@ -90,6 +92,7 @@ class SqlUnitOfWork:
         self.custom_fields = repo.SqlCustomFields(session)
         self.assignments = repo.SqlAssignments(session)
         self.pools = SqlPools(session)
+        self.reclaim = SqlReclaim(session)
         self.audit = repo.SqlAudit(session)
         self.users = repo.SqlUsers(session)
         self.rules = repo.SqlRules(session)

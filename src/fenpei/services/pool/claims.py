@@ -84,6 +84,13 @@ def _check_terms(
                 f"{rep.name} gave this customer up on {released:%Y-%m-%d}; "
                 f"they may claim it again from {until:%Y-%m-%d %H:%M} UTC",
             )
+    if customer.key_account and pool.max_key_accounts is not None:
+        held_keys = uow.reclaim.key_accounts_held(rep.id)
+        if held_keys >= pool.max_key_accounts:
+            raise ClaimRefused(
+                "key_account_cap",
+                f"{rep.name} holds {held_keys} key accounts, the most this pool lets a rep hold",
+            )
     since = start_of_day(now, ZoneInfo(rep.time_zone))
     claimed = uow.assignments.count_since(to_rep_id=rep.id, method=AssignMethod.claim, since=since)
     if pool.daily_claim_cap is not None and claimed >= pool.daily_claim_cap and not pushed:

@@ -23,12 +23,20 @@ from fenpei.domain.pools import (
 from fenpei.domain.rules import PUBLIC_POOL
 from fenpei.domain.users import Actor, Role
 from fenpei.services import _audit, scope
+from fenpei.services.pool._reclaim_terms import (
+    RECLAIM_FLAGS,
+    RECLAIM_LIMITS,
+    RECLAIM_NOT_NULL,
+    RECLAIM_TERMS,
+    cleaned,
+    reclaim_errors,
+)
 from fenpei.services.ports import UnitOfWork
 
 EDITABLE = ("name", "team_id", "daily_claim_cap", "max_owned", "count_won", "cooldown_days",
-            "mask_contacts", "protection_days")  # fmt: skip
+            "mask_contacts", "protection_days", *RECLAIM_TERMS)  # fmt: skip
 _LIMITS = {"daily_claim_cap": MAX_CAP, "max_owned": MAX_CAP, "cooldown_days": MAX_COOLDOWN_DAYS,
-           "protection_days": MAX_COOLDOWN_DAYS}  # fmt: skip
+           "protection_days": MAX_COOLDOWN_DAYS, **RECLAIM_LIMITS}  # fmt: skip
 
 
 def terms_of(uow: UnitOfWork, key: str, *, lock: bool = False) -> Pool:
@@ -67,7 +75,8 @@ def _checked(uow: UnitOfWork, key: str, fields: Mapping[str, object]) -> list[Fi
     errors = [FieldError(k, "is not a pool setting") for k in sorted(set(fields) - set(EDITABLE))]
     if not 1 <= len(key) <= MAX_POOL_KEY or not key.isprintable():
         errors.append(FieldError("key", f"must be 1 to {MAX_POOL_KEY} printable characters"))
-    for field in ("name", "count_won", "cooldown_days", "mask_contacts", "protection_days"):
+    for field in ("name", "count_won", "cooldown_days", "mask_contacts", "protection_days",
+                  *RECLAIM_NOT_NULL):  # fmt: skip
         if field in fields and fields[field] is None:
             errors.append(FieldError(field, "may not be null"))
     name = fields.get("name")
@@ -77,9 +86,10 @@ def _checked(uow: UnitOfWork, key: str, fields: Mapping[str, object]) -> list[Fi
         value = fields.get(field)
         if value is not None and (type(value) is not int or not 0 <= value <= limit):
             errors.append(FieldError(field, f"must be a whole number from 0 to {limit:,}"))
-    for field in ("count_won", "mask_contacts"):
-        if field in fields and not isinstance(fields[field], bool):
+    for field in ("count_won", "mask_contacts", *RECLAIM_FLAGS):
+        if fields.get(field) is not None and not isinstance(fields[field], bool):
             errors.append(FieldError(field, "must be true or false"))
+    errors += reclaim_errors(fields)
     team_id = fields.get("team_id", pool_team(key))
     if team_id is not None and (type(team_id) is not int or uow.teams.get(team_id) is None):
         errors.append(FieldError("team_id", f"no team {team_id!r}"))
@@ -103,7 +113,7 @@ def set_terms(
     for field in EDITABLE:
         if field in fields:
             value = fields[field]
-            setattr(pool, field, value.strip() if isinstance(value, str) else value)
+            setattr(pool, field, cleaned(field, value))
     pool.updated_at = now
     if pool.id is None:
         uow.pools.add(pool)

@@ -41,6 +41,11 @@ class SlaRepository(Protocol):
         """Delete the admin's entries of ``calendar`` in ``year``; how many there were."""
         ...
 
+    def cancel_open_many(self, customer_ids: Collection[int], *, now: datetime) -> int:
+        """Stop the open clocks of these customers in one statement (a set-based release,
+        such as a reclaim batch, that bypasses ``cancel_open``); how many."""
+        ...
+
     # The sla-check job: set-based where it can be, each step claimed by a conditional
     # update so that two processes never do it twice.
     def mark_met(self, *, now: datetime) -> int:

@@ -123,6 +123,14 @@ class SqlSla(Repository):
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    def cancel_open_many(self, customer_ids: Collection[int], *, now: datetime) -> int:
+        stopped = self.session.execute(
+            sa.update(SlaClock)
+            .where(c.state == _OPEN, c.customer_id.in_(sorted(set(customer_ids))))
+            .values(state=ClockState.cancelled.value, cancelled_at=now)
+        )
+        return int(stopped.rowcount)  # type: ignore[attr-defined]
+
     def mark_met(self, *, now: datetime) -> int:
         met = self.session.execute(
             sa.update(SlaClock)

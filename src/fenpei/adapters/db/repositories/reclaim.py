@@ -1,0 +1,112 @@
+"""Reclaim (回收) set-based: select the due customers of one (pool, rule, level) group by
+their cutoff in SQL, lock them, and release a whole batch in one UPDATE."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from fenpei.adapters.db import tables as t
+from fenpei.adapters.db.repositories._base import Repository
+from fenpei.domain.customers import Stage
+from fenpei.domain.pools import Pool, ReclaimRule
+from fenpei.domain.reclaim import Cutoff
+from fenpei.services.ports import ReclaimRow
+
+_c = t.customers.c
+_ROW = (
+    _c.id, _c.name, _c.owner_id, _c.level, _c.stage, _c.key_account, _c.assigned_at,
+    _c.last_follow_up_at, _c.stage_changed_at,
+)  # fmt: skip
+
+
+def due_conditions(
+    cutoff: Cutoff, *, terms: Pool, protected_before: datetime
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses of one group: owned, past protection, clock at or before the
+    cutoff, not exempt, of the group's level (the owners are added by the caller)."""
+    before = cutoff.before
+    conditions: list[sa.ColumnElement[bool]] = [
+        _c.deleted_at.is_(None),
+        _c.owner_id.is_not(None),
+        _c.assigned_at <= min(before, protected_before),
+    ]
+    if cutoff.rule is ReclaimRule.no_follow_up:
+        conditions.append(sa.or_(_c.last_follow_up_at.is_(None), _c.last_follow_up_at <= before))
+    elif cutoff.rule is ReclaimRule.stuck:
+        conditions.append(sa.or_(_c.stage_changed_at.is_(None), _c.stage_changed_at <= before))
+    if terms.exempt_won or cutoff.rule is ReclaimRule.not_won:
+        conditions.append(_c.stage != Stage.won)
+    if terms.exempt_key_accounts:
+        conditions.append(_c.key_account.is_(sa.false()))
+    if cutoff.level is not None:
+        conditions.append(_c.level == cutoff.level)
+    elif cutoff.other_levels:
+        conditions.append(sa.or_(_c.level.is_(None), _c.level.not_in(sorted(cutoff.other_levels))))
+    return conditions
+
+
+class SqlReclaim(Repository):
+    def due(
+        self,
+        cutoff: Cutoff,
+        *,
+        terms: Pool,
+        owner_ids: Collection[int],
+        protected_before: datetime,
+        limit: int,
+        after_id: int = 0,
+        lock: bool = False,
+        unwarned: bool = False,
+    ) -> list[ReclaimRow]:
+        if not owner_ids:
+            return []
+        conditions = due_conditions(cutoff, terms=terms, protected_before=protected_before)
+        conditions += [_c.owner_id.in_(sorted(owner_ids)), _c.id > after_id]
+        if unwarned:  # a warning before the latest follow-up or stage change is spent
+            warned = _c.reclaim_warned_at
+            conditions.append(
+                sa.or_(
+                    warned.is_(None),
+                    warned < _c.last_follow_up_at,
+                    warned < _c.stage_changed_at,
+                )
+            )
+        query = sa.select(*_ROW).where(*conditions).order_by(_c.id).limit(limit)
+        if lock:
+            # A row another transaction holds (a claim, a transfer, a second reclaim) is
+            # skipped, not waited for: it is re-checked on the next run.
+            query = query.with_for_update(skip_locked=True, key_share=True)
+        return [ReclaimRow(*row) for row in self.session.execute(query)]
+
+    def release_many(self, customer_ids: Collection[int], *, pool: str, now: datetime) -> int:
+        result = self.session.execute(
+            sa.update(t.customers)
+            .where(_c.id.in_(sorted(customer_ids)), _c.owner_id.is_not(None))
+            .values(
+                owner_id=None,
+                pool=pool,
+                queue_reason=None,
+                queued_at=None,
+                reclaim_warned_at=None,
+                updated_at=now,
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def mark_warned(self, customer_ids: Collection[int], *, now: datetime) -> None:
+        self.session.execute(
+            sa.update(t.customers)
+            .where(_c.id.in_(sorted(customer_ids)))
+            .values(reclaim_warned_at=now),
+            execution_options={"synchronize_session": False},
+        )
+
+    def key_accounts_held(self, rep_id: int) -> int:
+        query = sa.select(sa.func.count()).where(
+            _c.owner_id == rep_id, _c.key_account.is_(sa.true()), _c.deleted_at.is_(None)
+        )
+        return int(self.session.scalar(query) or 0)

@@ -1,0 +1,48 @@
+"""`fenpei pool …`: the public pool (公海) from the command line: reclaim (回收)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from fenpei.cli._common import console, fenpei_app
+from fenpei.cli._errors import CannotRun
+from fenpei.domain.reclaim import reason_words
+from fenpei.jobs.reclaim import run_reclaim
+from fenpei.services.pool.reclaim import plan
+
+app = typer.Typer(help="The public pool (公海): reclaim (回收).", no_args_is_help=True)
+
+
+@app.command("reclaim")
+def reclaim(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be reclaimed now, and why.")
+    ] = False,
+    pool: Annotated[
+        str | None, typer.Option("--pool", help="Only this pool's rules (e.g. `public`).")
+    ] = None,
+) -> None:
+    """Warn owners of customers soon due, then reclaim the due ones to their pool (or
+    route them again, as the pool says); with --dry-run only list them with why."""
+    with fenpei_app() as fenpei:
+        if dry_run:
+            with fenpei.uow(read_only=True) as uow:
+                items = plan(uow=uow, now=fenpei.now(), pool=pool)
+            table = Table("customer", "name", "owner", "pool", "why", "since", "due", "then")
+            for item in items:
+                table.add_row(
+                    str(item.customer_id), item.name, str(item.owner_id), item.pool,
+                    reason_words(item.rule, item.days, item.level),
+                    f"{item.since:%Y-%m-%d %H:%M}", f"{item.due:%Y-%m-%d %H:%M}",
+                    item.action.value,
+                )  # fmt: skip
+            console.print(table)
+            console.print(f"{len(items)} would be reclaimed now")
+            return
+        report = run_reclaim(fenpei, pool=pool)
+    if report is None:
+        raise CannotRun("another process is reclaiming now; try again when it is done")
+    console.print(report.summary())

@@ -1,0 +1,255 @@
+"""Reclaim (回收): owned customers whose pool's rules make them due go back to the pool.
+
+Which pool's terms govern an owned customer: the pool it would return to (the owner's team
+pool if configured, else public; ``claims.pool_for_return``). Set-based: per (pool, rule,
+level) group the due customers are selected in SQL by their cutoff and locked (skipping
+rows another transaction holds), then each batch is one UPDATE of the customers, one
+INSERT of the records (method ``reclaim``, the reason in words), one ``customer.pooled``
+event per customer (to the previous owner) and one audit entry; the owners' loads move by
+the ``rep_loads`` triggers of that UPDATE. With ``reroute`` the reclaimed customers are
+then routed again through the engine's batch path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from random import Random
+
+from fenpei.domain.assignments import Assignment, AssignMethod
+from fenpei.domain.audit import AuditEntry
+from fenpei.domain.events import EventType, ReminderKind, new_event
+from fenpei.domain.pools import Pool, ReclaimAction, ReclaimRule, team_pool
+from fenpei.domain.reclaim import Cutoff, cutoffs, due_of, protected_before, record_reason
+from fenpei.domain.rules import PUBLIC_POOL
+from fenpei.domain.users import SYSTEM, Actor
+from fenpei.services.notifications.events import emit_reminder
+from fenpei.services.pool.terms import terms_of
+from fenpei.services.ports import ReclaimRow, UnitOfWork
+from fenpei.services.routing_batch import route_customers
+from fenpei.services.rulebook import RuleBook
+
+BATCH = 1_000
+MAX_PLAN = 1_000
+
+
+@dataclass(frozen=True)
+class Governed:
+    """A pool with reclaim on, and the reps whose customers it governs."""
+
+    pool: Pool
+    owner_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """A customer that would be reclaimed now, and why."""
+
+    customer_id: int
+    name: str
+    owner_id: int
+    pool: str
+    rule: ReclaimRule
+    level: str | None
+    days: int
+    since: datetime
+    due: datetime
+    action: ReclaimAction
+
+
+@dataclass
+class ReclaimReport:
+    """What a run did: reclaimed per pool, warned, and the routing of the rerouted."""
+
+    reclaimed: dict[str, int] = field(default_factory=dict)
+    warned: int = 0
+    rerouted: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        total = sum(self.reclaimed.values())
+        parts = [f"{self.warned} warned", f"{total} reclaimed"]
+        parts += [f"{n} from {key}" for key, n in sorted(self.reclaimed.items()) if n]
+        parts += [f"rerouted: {n} {what}" for what, n in self.rerouted.items() if n]
+        return ", ".join(parts)
+
+
+def governed(uow: UnitOfWork, *, pool: str | None = None) -> list[Governed]:
+    """The pools with reclaim on (only ``pool`` if named) and the reps each governs."""
+    configured = {p.key for p in uow.pools.all()}
+    owners: dict[str, set[int]] = {}
+    for rep in uow.reps.all():
+        key = PUBLIC_POOL
+        if rep.team_id is not None and team_pool(rep.team_id) in configured:
+            key = team_pool(rep.team_id)
+        if rep.id is not None:
+            owners.setdefault(key, set()).add(rep.id)
+    found = []
+    for key in sorted(owners):
+        terms = terms_of(uow, key)
+        if terms.reclaim_enabled and pool in (None, key):
+            found.append(Governed(terms, frozenset(owners[key])))
+    return found
+
+
+def _due(
+    uow: UnitOfWork,
+    group: Governed,
+    cutoff: Cutoff,
+    now: datetime,
+    *,
+    limit: int,
+    lock: bool,
+    after_id: int = 0,
+) -> list[ReclaimRow]:
+    return uow.reclaim.due(
+        cutoff,
+        terms=group.pool,
+        owner_ids=group.owner_ids,
+        protected_before=protected_before(group.pool, now),
+        limit=limit,
+        lock=lock,
+        after_id=after_id,
+    )
+
+
+def plan(
+    *, uow: UnitOfWork, now: datetime, pool: str | None = None, limit: int = MAX_PLAN
+) -> list[PlanItem]:
+    """A dry run: each customer that would be reclaimed now, with its rule, level, clock
+    start and due, earliest due first (at most ``limit``); nothing changes."""
+    items: dict[int, PlanItem] = {}
+    for group in governed(uow, pool=pool):
+        for cutoff in cutoffs(group.pool, now):
+            for row in _due(uow, group, cutoff, now, limit=limit, lock=False):
+                due = due_of(row, group.pool)
+                if due is None or due.due > now or row.id in items:
+                    continue
+                items[row.id] = PlanItem(
+                    row.id, row.name, row.owner_id, group.pool.key, due.rule, due.level,
+                    due.days, due.since, due.due, group.pool.reclaim_action,
+                )  # fmt: skip
+    return sorted(items.values(), key=lambda item: (item.due, item.customer_id))[:limit]
+
+
+def warn(*, uow: UnitOfWork, now: datetime, pool: str | None = None) -> int:
+    """Warn each owner once of the customers due within their pool's ``warn_days`` (and
+    not due yet); how many were warned. The caller commits."""
+    warned = 0
+    for group in governed(uow, pool=pool):
+        ahead = timedelta(days=group.pool.warn_days)
+        if not ahead:
+            continue
+        for cutoff in cutoffs(group.pool, now, ahead=ahead):
+            after = 0
+            while rows := uow.reclaim.due(
+                cutoff, terms=group.pool, owner_ids=group.owner_ids,
+                protected_before=protected_before(group.pool, now) + ahead, limit=BATCH,
+                after_id=after, unwarned=True,
+            ):  # fmt: skip
+                after = rows[-1].id
+                soon = [(row, d) for row in rows if (d := due_of(row, group.pool)) and d.due > now]
+                for customer in uow.customers.lock_many([row.id for row, _ in soon]):
+                    due = next(d for row, d in soon if row.id == customer.id)
+                    if customer.owner_id is None:
+                        continue
+                    emit_reminder(
+                        uow, kind=ReminderKind.reclaim_warning, customer=customer, now=now,
+                        rep_ids=[customer.owner_id], due=due.due, reason=record_reason(due),
+                    )  # fmt: skip
+                    customer.reclaim_warned_at = now
+                    warned += 1
+    return warned
+
+
+def _release(
+    uow: UnitOfWork, group: Governed, rows: Sequence[ReclaimRow], now: datetime, actor: Actor
+) -> list[int]:
+    """One batch: one UPDATE, one INSERT of records, an event each, one audit entry."""
+    pool = group.pool
+    dues = {row.id: due_of(row, pool) for row in rows}
+    rows = [row for row in rows if (d := dues[row.id]) is not None and d.due <= now]
+    if not rows:
+        return []
+    released = uow.reclaim.release_many([row.id for row in rows], pool=pool.key, now=now)
+    uow.sla.cancel_open_many([row.id for row in rows], now=now)  # no owner, no SLA clock
+    records = []
+    for row in rows:
+        due = dues[row.id]
+        assert due is not None
+        records.append(
+            Assignment(
+                customer_id=row.id, from_rep_id=row.owner_id, to_rep_id=None,
+                method=AssignMethod.reclaim, at=now, reason=record_reason(due),
+                explanation={
+                    "kind": "reclaim", "pool": pool.key, "rule": due.rule.value,
+                    "level": due.level, "days": due.days, "since": due.since.isoformat(),
+                    "action": pool.reclaim_action.value,
+                },
+                actor=actor.name,
+            )
+        )  # fmt: skip
+    uow.assignments.add_many(records)
+    for row, record in zip(rows, records, strict=True):
+        payload = {
+            "customer_id": row.id, "customer_name": row.name, "from_rep_id": row.owner_id,
+            "to_rep_id": None, "pool": pool.key, "method": AssignMethod.reclaim.value,
+            "rule_id": None, "strategy": None, "reason": record.reason, "actor": actor.name,
+            "at": now.isoformat(),
+        }  # fmt: skip
+        uow.outbox.add(new_event(EventType.pooled, payload, now=now))
+    uow.audit.add(
+        AuditEntry(
+            actor=actor.name, action="pool.reclaim", object_type="pool", object_id=pool.key,
+            at=now, after={"customer_ids": [row.id for row in rows], "count": released},
+        )
+    )  # fmt: skip
+    return [row.id for row in rows]
+
+
+def reclaim(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    now: datetime,
+    rulebook: RuleBook | None = None,
+    rng: Random | None = None,
+    pool: str | None = None,
+    actor: Actor = SYSTEM,
+    batch_size: int = BATCH,
+) -> ReclaimReport:
+    """Warn, then reclaim every due customer, a batch per transaction; then route again
+    those whose pool says ``reroute`` (when a rulebook is given). The engine cannot
+    exclude one rep, so the previous owner may be chosen again by the rules."""
+    report = ReclaimReport()
+    with uow_factory() as uow:
+        report.warned = warn(uow=uow, now=now, pool=pool)
+        groups = governed(uow, pool=pool)
+        uow.commit()
+    reroute: list[int] = []
+    for group in groups:
+        count = 0
+        for cutoff in cutoffs(group.pool, now):
+            # Keyset by id: each batch starts after the last one, so none rescans the rows
+            # before it (a row skipped while another transaction held it waits for the
+            # next run).
+            after = 0
+            while True:
+                with uow_factory() as uow:
+                    rows = _due(
+                        uow, group, cutoff, now, limit=batch_size, lock=True, after_id=after
+                    )
+                    if not rows:
+                        break
+                    released = _release(uow, group, rows, now, actor)
+                    uow.commit()
+                after = rows[-1].id
+                count += len(released)
+                if group.pool.reclaim_action is ReclaimAction.reroute:
+                    reroute += released
+        report.reclaimed[group.pool.key] = count
+    if reroute and rulebook is not None:
+        report.rerouted = route_customers(
+            uow_factory=uow_factory, rulebook=rulebook, customer_ids=reroute, actor=actor,
+            now=lambda: now, rng=rng or Random(),
+        )  # fmt: skip
+    return report
