@@ -20,6 +20,7 @@ from fenpei.api.routes import (
     audit,
     categories,
     customers,
+    duplicates,
     health,
     jobs,
     leads,
@@ -74,6 +75,7 @@ def _api_v1() -> APIRouter:
     router = APIRouter(
         prefix=API_PREFIX, responses=_ERRORS, dependencies=[Depends(require_token_scope)]
     )
+    router.include_router(duplicates.router)  # before customers: /customers/duplicates
     router.include_router(customers.router, responses={404: {"model": ErrorRead}})
     router.include_router(org.router)
     router.include_router(categories.router)

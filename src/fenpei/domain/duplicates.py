@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from fenpei.domain.errors import Conflict
 
 MIN_PHONE_DIGITS = 7
 PHONE_KEY_MAX = 40
@@ -136,3 +140,55 @@ def customer_keys(
         "email_key": email_key(email),
         "company_key": company_key(company_name),
     }
+
+
+# Which of a customer's keys the duplicate check compares, by the field it is read from.
+KEY_OF_FIELD = {"phone": "phone_key", "email": "email_key", "company_name": "company_key"}
+# Keys that stop a create until the caller confirms: one phone or email is one person;
+# two customers of one company are common (several contacts, several deals).
+BLOCKING = frozenset({"phone", "email"})
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    """An existing customer found by the duplicate check, told as the asker may know it.
+
+    ``matched``: the fields whose keys are equal (phone, email, company_name). In the
+    asker's data scope (``visible``): id, name, stage and owner. Outside it: only that it
+    exists, its owner's name and protection, or the pool it waits in — ``customer_id`` and
+    ``name`` are None then, unless it waits in a pool the asker may see (the pool's page
+    lists it anyway, contacts masked as the pool says)."""
+
+    matched: tuple[str, ...]
+    visible: bool
+    customer_id: int | None = None
+    name: str | None = None
+    stage: str | None = None
+    owner_name: str | None = None
+    protected_until: datetime | None = None
+    pool: str | None = None
+    pool_name: str | None = None
+    pool_visible: bool = False
+
+    @property
+    def owned(self) -> bool:
+        return self.owner_name is not None
+
+    @property
+    def blocking(self) -> bool:
+        return bool(BLOCKING.intersection(self.matched))
+
+
+class DuplicateFound(Conflict):
+    """A new customer's phone or email is an existing customer's (撞单): confirm to create it
+    anyway (``allow_duplicate``)."""
+
+    code = "duplicate"
+
+    def __init__(self, matches: list[DuplicateMatch]) -> None:
+        self.matches = matches
+        fields = sorted({f for m in matches for f in m.matched if f in BLOCKING})
+        super().__init__(
+            f"{len(matches)} existing customer(s) have the same {' / '.join(fields)}; "
+            "send allow_duplicate: true to create it anyway"
+        )

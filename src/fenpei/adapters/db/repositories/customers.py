@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -111,6 +111,22 @@ class SqlCustomers(Repository):
             execution_options={"synchronize_session": "fetch"},
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def with_keys(self, keys: Mapping[str, str], *, limit: int) -> list[Customer]:
+        c = t.customers.c
+        if not keys:
+            return []
+        # One indexed equality per key (ix_customers_<key>), combined: an index union.
+        ids = sa.union(
+            *(sa.select(c.id).where(c[column] == key) for column, key in sorted(keys.items()))
+        ).subquery()
+        stmt = (
+            sa.select(Customer)
+            .where(t.customers.c.id.in_(sa.select(ids.c.id)), c.deleted_at.is_(None))
+            .order_by(c.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
 
 
 def _conditions(query: CustomerQuery) -> list[sa.ColumnElement[bool]]:
