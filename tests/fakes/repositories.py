@@ -6,7 +6,7 @@ Same filters, order, rolling usage windows and ``lock_many`` results as the SQL 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -100,6 +100,14 @@ class FakeCustomers(_Repository):
         for customer in moved:
             setattr(customer, field, new)
         return len(moved)
+
+    def with_keys(self, keys: Mapping[str, str], *, limit: int) -> list[Customer]:
+        found = [
+            c
+            for c in self._store.customers
+            if c.deleted_at is None and any(getattr(c, k) == v for k, v in keys.items())
+        ]
+        return sorted(found, key=lambda c: c.id or 0)[:limit]
 
 
 def _matches(customer: Customer, query: ports.CustomerQuery) -> bool:

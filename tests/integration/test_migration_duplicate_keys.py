@@ -16,8 +16,9 @@ def test_upgrade_backfills_the_keys_of_existing_customers(database_url: str, row
         connection.execute(
             sa.text(
                 "INSERT INTO customers (name, phone, email, company_name, stage, tags, custom,"
-                " key_account, created_at, updated_at) VALUES (:name, :phone, :email, :company, 'new',"
-                " '[]', '{}', false, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                " key_account, created_at, updated_at) VALUES (:name, :phone, :email,"
+                " :company, 'new', '[]', '{}', false, '2026-01-01 00:00:00',"
+                " '2026-01-01 00:00:00')"
             ),
             [
                 {"name": "甲", "phone": "+86 138 0013 8000", "email": " Li@Example.COM",

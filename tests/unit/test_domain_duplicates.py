@@ -136,7 +136,9 @@ _SUFFIXES = st.sampled_from(
     ["", "有限公司", "（中国）有限公司", " Co., Ltd.", " Inc.", " GmbH", " 集团", " S.A.", " plc"]
 )
 _COMPANIES = st.builds(lambda n, s: n + s, _NAMES, _SUFFIXES)
-_PHONES = st.from_regex(r"(\+86 ?|0086|86)?1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-[0-9]{7,8}", fullmatch=True)
+_PHONES = st.from_regex(
+    r"(\+86 ?|0086|86)?1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-[0-9]{7,8}", fullmatch=True
+)
 _EMAILS = st.from_regex(r"[A-Za-z0-9._]{1,12}@[A-Za-z0-9]{1,10}\.(com|cn|COM)", fullmatch=True)
 
 
