@@ -52,6 +52,7 @@ from fenpei.web import (
     pages_notifications,
     pages_org,
     pages_pool,
+    pages_pool_moves,
     pages_preferences,
     pages_rules,
     pages_subscriptions,
@@ -154,6 +155,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_preferences.router)
     app.include_router(pages_jobs.router)
     app.include_router(pages_pool.router)
+    app.include_router(pages_pool_moves.router)
     app.include_router(pages_subscriptions.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -71,3 +71,16 @@ class ReturnCreate(BaseModel):
     customer_id: Id
     reason: str = Field(min_length=1, max_length=100, description="A `return_reason` code.")
     note: str | None = Field(default=None, max_length=890)
+
+
+class PoolMove(BaseModel):
+    """Customers waiting in this pool to move to another (managers in scope, admins)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"customer_ids": [4, 5], "to_pool": "team:2"}]},
+    )
+
+    customer_ids: list[Id] = Field(min_length=1, max_length=500)
+    to_pool: str = Field(min_length=1, max_length=100, description="The key of the pool.")
+    reason: str | None = Field(default=None, max_length=1000)

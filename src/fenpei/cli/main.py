@@ -9,7 +9,17 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from fenpei.cli import customers, database, imports, jobs, routing, serve, tokens, users
+from fenpei.cli import (
+    customers,
+    database,
+    duplicates,
+    imports,
+    jobs,
+    routing,
+    serve,
+    tokens,
+    users,
+)
 from fenpei.cli._errors import errors_reported, report
 
 
@@ -33,6 +43,7 @@ app.add_typer(database.app, name="db")
 app.command("doctor")(database.doctor)
 app.add_typer(imports.app, name="import")
 app.add_typer(customers.app, name="customers")
+customers.app.command("duplicates")(duplicates.duplicates)
 app.command("assign")(customers.assign)
 app.command("history")(customers.history)
 app.command("serve")(serve.serve)

@@ -16,10 +16,12 @@ from fenpei.domain.users import Role, User
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.http.fields import Id
 from fenpei.http.reads import Names, customer_reads
+from fenpei.services import scope
 from fenpei.services.categories import load_category_index
 from fenpei.services.pool import claims, listing, terms
 from fenpei.services.ports import UnitOfWork
 from fenpei.web._category_words import labeller
+from fenpei.web._duplicates import DuplicateCheck, DupText, duplicate_check
 from fenpei.web.i18n import translator
 from fenpei.web.rendering import page_language, render
 
@@ -40,6 +42,7 @@ def _page(
     notice: str | None = None,
     problem: str | None = None,
     status_code: int = 200,
+    check: DuplicateCheck | None = None,
 ) -> Response:
     actor = actor_of(user)
     pools = terms.list_pools(uow=uow, actor=actor)
@@ -73,6 +76,9 @@ def _page(
         "label_of": labeller(load_category_index(uow)),
         "notice": notice,
         "problem": problem,
+        "check": check or DuplicateCheck(),
+        "can_move": actor.role in scope.WRITERS,
+        "move_targets": [(p, shown_name(p)) for p in pools if p.key != shown.pool.key],
     }
     return render(request, "pool/index.html", context, status_code=status_code)
 
@@ -82,14 +88,31 @@ def pool_page(
     request: Request,
     uow: UowDep,
     user: CurrentUser,
+    fenpei: FenpeiDep,
     key: PoolKey = "public",
     q: Annotated[str | None, Query(max_length=200)] = None,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     claimed: Annotated[str | None, Query(max_length=200)] = None,
+    moved: Annotated[int | None, Query(ge=0, le=MAX_PAGE)] = None,
+    dup_phone: DupText = None,
+    dup_email: DupText = None,
+    dup_company: DupText = None,
 ) -> Response:
-    """公海: who waits in a pool, longest first, with the pool's terms."""
-    notice = translator(page_language(request))("pool.claimed", name=claimed) if claimed else None
-    return _page(request, uow, user, key, page=page, q=q, notice=notice)
+    """公海: who waits in a pool, longest first, with the pool's terms; the 查重 box checks
+    a phone, email or company against every customer (told as the user's scope allows)."""
+    t = translator(page_language(request))
+    notice = t("pool.claimed", name=claimed) if claimed else None
+    if moved is not None:
+        notice = t("dup.move.done", count=moved)
+    check = duplicate_check(
+        t, uow, actor_of(user), fenpei.now(), phone=dup_phone, email=dup_email,
+        company=dup_company,
+    )  # fmt: skip
+    status_code = 422 if check.errors else 200
+    return _page(
+        request, uow, user, key, page=page, q=q, notice=notice, check=check,
+        status_code=status_code,
+    )  # fmt: skip
 
 
 @router.post("/pool/claim")

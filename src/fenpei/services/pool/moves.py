@@ -41,15 +41,19 @@ def move_to_pool(
     to_pool: str,
     reason: str | None,
     now: datetime,
+    from_pool: str | None = None,
 ) -> list[Assignment]:
-    """Move customers waiting in pools ``actor`` may see to pool ``to_pool`` (which they
-    may see too); every refused customer is named and nothing moves."""
+    """Move customers waiting in pools ``actor`` may see (in ``from_pool`` if given) to
+    pool ``to_pool`` (which they may see too); every refused customer is named and
+    nothing moves."""
     scope.require_writer(actor, "move customers between pools")
     wanted = sorted(set(customer_ids))
     if not 1 <= len(wanted) <= MAX_MOVE:
         raise ValidationFailed.one("customer_ids", f"give 1 to {MAX_MOVE} customers")
     text = _reason(reason)
     target = visible_pool(uow, actor, to_pool)
+    if from_pool is not None:
+        visible_pool(uow, actor, from_pool)
     locked = {c.id: c for c in uow.customers.lock_many(wanted)}
     visible: dict[str, bool] = {}
     in_scope = scope.data_scope(uow=uow, actor=actor)
@@ -66,6 +70,9 @@ def move_to_pool(
         if pool is None or not visible[pool]:  # a pool hidden from the actor: not told
             text = "customer {id} is not waiting in a pool"
             return Phrase("pool.move.not_waiting", text, id=customer_id)
+        if from_pool is not None and pool != from_pool:
+            text = "customer {id} is not waiting in {pool}"
+            return Phrase("pool.move.elsewhere", text, id=customer_id, pool=from_pool)
         if pool == target.key:
             text = "customer {id} already waits in {pool}"
             return Phrase("pool.move.already", text, id=customer_id, pool=target.name)
