@@ -114,3 +114,52 @@ def test_a_pooled_customer_read_masks_contacts_for_a_manager_not_an_admin(
     assert read["phone"] == "138****8000"
     assert [c["phone"] for c in listed["items"]] == ["138****8000"]
     assert admin_read["phone"] == "13800138000"
+
+
+def _waiting(app: Fenpei, customer_id: int, pool: str = "public") -> None:
+    with app.engine.begin() as connection:
+        connection.execute(
+            sa.update(t.customers)
+            .where(t.customers.c.id == customer_id)
+            .values(owner_id=None, pool=pool)
+        )
+
+
+def test_an_admin_moves_pool_customers_and_an_owned_one_is_named(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    _waiting(app, seeded.globex_id)
+    _waiting(app, seeded.script_id)
+
+    moved = user_client.post(
+        f"{API}/pools/public/move",
+        json={
+            "customer_ids": [seeded.script_id, seeded.globex_id],
+            "to_pool": f"team:{seeded.team_id}",
+        },
+    )
+    refused = user_client.post(
+        f"{API}/pools/public/move", json={"customer_ids": [seeded.acme_id], "to_pool": "vip"}
+    )
+    elsewhere = user_client.post(
+        f"{API}/pools/public/move", json={"customer_ids": [seeded.globex_id], "to_pool": "vip"}
+    )
+
+    records = ok(moved, 201)
+    assert [(r["customer_id"], r["method"]) for r in records] == [
+        (seeded.globex_id, "move"), (seeded.script_id, "move"),
+    ]  # fmt: skip
+    assert_error(refused, 422, "validation_failed", "customer_ids")
+    assert "has an owner" in refused.json()["errors"][0]["message"]
+    assert "is not waiting in public" in elsewhere.json()["errors"][0]["message"]
+
+
+def test_a_rep_may_not_move_pool_customers(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    _waiting(app, seeded.globex_id)
+    moses = client_for(app, "moses", Role.rep, rep_id=seeded.moses_id)
+    refused = moses.post(
+        f"{API}/pools/public/move", json={"customer_ids": [seeded.globex_id], "to_pool": "vip"}
+    )
+    assert_error(refused, 403, "permission_denied")
