@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from fenpei.domain.errors import NotFound, ValidationFailed
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
+from fenpei.services import scope
 from fenpei.services.pool import terms
 from fenpei.services.pool.moves import MAX_MOVE, move_to_pool
 from fenpei.web._said import said
@@ -44,6 +45,7 @@ def move(
 ) -> Response:
     """Check the move and ask to confirm it; with ``confirmed=1``, move them."""
     t = translator(page_language(request))
+    scope.require_writer(actor, "move customers between pools")
     try:
         if not form.to_pool.strip():
             raise ValidationFailed.one("to_pool", t("dup.move.choose_pool"))
