@@ -55,6 +55,7 @@ PATH_VALUES: dict[str, Any] = {
     "name": "retry-queue",
 }
 WEBHOOK = "POST /api/v1/webhooks/leads"
+QUERY = "query"  # in ``FuzzWorld.own``: an operation's known-good query parameters
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             actor=SYSTEM,
             now=now,
         )
-        acme, globex, given, spread_1, spread_2, doomed, pooled, returned = (
+        acme, globex, given, spread_1, spread_2, doomed, pooled, returned, moving = (
             create_customer(uow=uow, fields=fields, actor=SYSTEM, now=now)
             for fields in (
                 {"name": "Acme 上海", "company_name": "Acme", "region": "East", "level": "A"},
@@ -166,9 +167,11 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
                 {"name": "To be deleted"},
                 {"name": "Waiting in the pool"},
                 {"name": "To be returned"},
+                {"name": "To be moved", "phone": "13800138000"},
             )
         )
         pooled.pool = "public"  # as a rule to the pool leaves it
+        moving.pool = "public"
         rule_ids = [
             rules.create_rule(
                 uow=uow,
@@ -267,6 +270,13 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "DELETE /api/v1/tokens/{token_id}": {"token_id": token_ids[2]},
             "POST /api/v1/pools/claims": {"customer_id": pooled.id, "rep_id": moses.id},
             "POST /api/v1/pools/returns": {"customer_id": returned.id, "reason": "other"},
+            "POST /api/v1/pools/{key}/move": {
+                "key": "public",
+                "customer_ids": [moving.id],
+                "to_pool": "vip",
+            },
+            # Query parameters of a known-good request (none of the others takes any).
+            "GET /api/v1/customers/duplicates": {QUERY: {"phone": "+86 138 0013 8000"}},
             "DELETE /api/v1/subscriptions/{subscription_id}": {"subscription_id": doomed_hook.id},
         },
         codes={"level": ("A", "B", "C", "D"), "source": ("web", "phone")},
@@ -316,6 +326,7 @@ class Request:
 
     path_parameters: dict[str, Any]
     body: Any  # None when the operation takes no body
+    query: dict[str, Any] | None = None
 
 
 def known_good(document: Mapping[str, Any], label: str, world: FuzzWorld) -> Request:
@@ -335,7 +346,7 @@ def known_good(document: Mapping[str, Any], label: str, world: FuzzWorld) -> Req
     if schema is not None:
         base = _hostile.synthesise(spec, schema)
         body = _hostile.substitute(base, lambda name: world.value_for(name, label))
-    return Request(path_parameters, body)
+    return Request(path_parameters, body, world.own.get(label, {}).get(QUERY))
 
 
 def signed(fenpei: Fenpei, world: FuzzWorld, body: Any) -> tuple[bytes, dict[str, str]]:

@@ -36,13 +36,14 @@ class DuplicatesRead(BaseModel):
 
 
 class DuplicateConflictRead(BaseModel):
-    """409 ``duplicate``: send ``allow_duplicate: true`` (or ``?allow_duplicate=true``) to
-    create the customer anyway."""
+    """409: ``duplicate`` (``matches`` lists them; send ``allow_duplicate: true`` or
+    ``?allow_duplicate=true`` to create the customer anyway), or ``conflict`` (an
+    Idempotency-Key used with another body; no matches)."""
 
-    code: str = "duplicate"
+    code: str = Field(default="duplicate", description="`duplicate` or `conflict`.")
     message: str
     errors: list[dict[str, str]] = Field(default_factory=list)
-    matches: list[DuplicateRead]
+    matches: list[DuplicateRead] = Field(default_factory=list)
 
     @classmethod
     def of(cls, message: str, matches: list[DuplicateMatch]) -> DuplicateConflictRead:

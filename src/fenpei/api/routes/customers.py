@@ -104,7 +104,7 @@ def customer_history(
 
 
 _DUPLICATE: dict[int | str, dict[str, Any]] = {
-    409: {"model": DuplicateConflictRead, "description": "Same phone or email."}
+    409: {"model": DuplicateConflictRead, "description": "Same phone or email, or key reused."}
 }
 
 
