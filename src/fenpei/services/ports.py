@@ -80,6 +80,10 @@ class CustomerRepository(Protocol):
         (column name -> key), lowest id first: one indexed lookup per key."""
         ...
 
+    def taken_keys(self, column: str, keys: Collection[str]) -> set[str]:
+        """Which of ``keys`` a live customer has in duplicate-check ``column``."""
+        ...
+
 
 class RepRepository(Protocol):
     def add(self, rep: Rep) -> None: ...

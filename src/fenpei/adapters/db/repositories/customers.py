@@ -128,6 +128,22 @@ class SqlCustomers(Repository):
         )
         return list(self.session.scalars(stmt))
 
+    def taken_keys(self, column: str, keys: Collection[str]) -> set[str]:
+        if column not in ("phone_key", "email_key", "company_key"):
+            raise ValueError(f"{column!r} is not a duplicate-check key")
+        found: set[str] = set()
+        wanted = sorted(set(keys))
+        key_column = t.customers.c[column]
+        for start in range(0, len(wanted), 500):
+            rows = self.session.scalars(
+                sa.select(key_column)
+                .where(key_column.in_(wanted[start : start + 500]))
+                .where(t.customers.c.deleted_at.is_(None))
+                .distinct()
+            )
+            found.update(key for key in rows if key is not None)
+        return found
+
 
 def _conditions(query: CustomerQuery) -> list[sa.ColumnElement[bool]]:
     """The WHERE clauses of ``query``'s filters and data scope (its sort and page aside)."""
