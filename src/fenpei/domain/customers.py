@@ -39,6 +39,13 @@ class Customer:
     """A customer or lead; ``owner_id`` is None while nobody owns it (queue or pool)."""
 
     name: str
+    # Normalised contact keys for the duplicate check (查重): derived, never set by hand —
+    # every write path (create, update, each import) builds or changes a Customer, and
+    # setting phone / email / company_name sets its key (``__setattr__``). Declared before
+    # those fields, so the generated __init__ sets them first and the sources then win.
+    phone_key: str | None = None
+    email_key: str | None = None
+    company_key: str | None = None
     id: int | None = None
     external_id: str | None = None
     company_id: int | None = None
@@ -74,22 +81,12 @@ class Customer:
     stage_changed_at: datetime | None = None  # when ``stage`` last changed ("stuck in a stage")
     key_account: bool = False  # 重点客户 / locked: exempt from reclaim, held under its own cap
     reclaim_warned_at: datetime | None = None  # the reclaim warning sent for this ownership
-    # Normalised contact keys for the duplicate check (查重): derived, never set by hand —
-    # every write path (create, update, each import) builds or changes a Customer, and
-    # setting phone / email / company_name here sets its key (``_KEYED``).
-    phone_key: str | None = None
-    email_key: str | None = None
-    company_key: str | None = None
     closed_at: datetime | None = None
     deleted_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
         return Stage(self.stage).is_open
-
-    def __post_init__(self) -> None:
-        for source in _KEYED:
-            self.__setattr__(source, getattr(self, source))
 
     def __setattr__(self, name: str, value: object) -> None:
         # Rows loaded by the database fill __dict__ directly (their stored keys stand);
