@@ -109,6 +109,16 @@ class FakeCustomers(_Repository):
         ]
         return sorted(found, key=lambda c: c.id or 0)[:limit]
 
+    def taken_keys(self, column: str, keys: Collection[str]) -> set[str]:
+        if column not in ("phone_key", "email_key", "company_key"):
+            raise ValueError(f"{column!r} is not a duplicate-check key")
+        wanted = set(keys)
+        return {
+            key
+            for c in self._store.customers
+            if c.deleted_at is None and (key := getattr(c, column)) in wanted
+        }
+
 
 def _matches(customer: Customer, query: ports.CustomerQuery) -> bool:
     if customer.deleted_at is not None:
