@@ -74,9 +74,14 @@ def _keys(values: Mapping[str, str | None], *, strict: bool) -> dict[str, str]:
 
 
 def _told(
-    uow: UnitOfWork, actor: Actor, customer: Customer, matched: tuple[str, ...], now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    in_scope: scope.DataScope,
+    customer: Customer,
+    matched: tuple[str, ...],
+    now: datetime,
 ) -> DuplicateMatch:
-    visible = scope.data_scope(uow=uow, actor=actor).covers_customer(customer)
+    visible = in_scope.covers_customer(customer)
     owner = uow.reps.get(customer.owner_id) if customer.owner_id is not None else None
     until = None
     if owner is not None:
@@ -103,6 +108,7 @@ def _matches(
     uow: UnitOfWork, actor: Actor, keys: Mapping[str, str], exclude_id: int | None, now: datetime
 ) -> list[DuplicateMatch]:
     found = uow.customers.with_keys(keys, limit=MAX_MATCHES + 1)
+    in_scope = scope.data_scope(uow=uow, actor=actor)
     told = []
     for customer in found:
         if customer.id == exclude_id:
@@ -111,7 +117,7 @@ def _matches(
             field for field, column in KEY_OF_FIELD.items()
             if column in keys and getattr(customer, column) == keys[column]
         )  # fmt: skip
-        told.append(_told(uow, actor, customer, matched, now))
+        told.append(_told(uow, actor, in_scope, customer, matched, now))
     return told[:MAX_MATCHES]
 
 
