@@ -93,7 +93,7 @@ def test_a_manager_moves_ticked_customers_after_a_confirmation_with_the_count(
     assert 'form="pool-move"' in page.text and "移至公海…" in text_of(page.text)
     asked = user_client.post("/pool/move?lang=zh-CN", data=form)
     assert asked.status_code == 200
-    assert "将 2 个客户从「public」移至「VIP 公海」" in text_of(asked.text)
+    assert "将 2 个客户从「公共公海」移至「VIP 公海」" in text_of(asked.text)
     assert _pool_of(app, seeded.globex_id) == "public"
 
     done = user_client.post("/pool/move", data={**form, "confirmed": "1"})

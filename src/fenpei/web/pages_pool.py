@@ -3,6 +3,7 @@ returns (退回) an owned customer from its page with a reason from the admin's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -22,13 +23,27 @@ from fenpei.services.pool import claims, listing, terms
 from fenpei.services.ports import UnitOfWork
 from fenpei.web._category_words import labeller
 from fenpei.web._duplicates import DuplicateCheck, DupText, duplicate_check
-from fenpei.web.i18n import translator
+from fenpei.web.i18n import Translate, translator
 from fenpei.web.rendering import page_language, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 MAX_PAGE = 10**5
 PoolKey = Annotated[str, Query(min_length=1, max_length=100)]
+
+
+def pool_namer(t: Translate, uow: UnitOfWork) -> Callable[[Pool], str]:
+    """A pool's name in words: an admin's name, else "<team> 团队公海" or "公共公海"."""
+    teams = {team.id: team.name for team in uow.teams.all()}
+
+    def shown_name(pool: Pool) -> str:
+        if pool.name != pool.key:
+            return pool.name  # named by an admin
+        if pool.team_id is not None:
+            return t("pool.team", team=teams.get(pool.team_id, pool.key))
+        return t("pool.public") if pool.key == PUBLIC_POOL else pool.key
+
+    return shown_name
 
 
 def _page(
@@ -51,14 +66,7 @@ def _page(
     )
     pages = max(1, -(-shown.total // PAGE_SIZE))
     t = translator(page_language(request))
-    teams = {team.id: team.name for team in uow.teams.all()}
-
-    def shown_name(pool: Pool) -> str:
-        if pool.name != pool.key:
-            return pool.name  # named by an admin
-        if pool.team_id is not None:
-            return t("pool.team", team=teams.get(pool.team_id, pool.key))
-        return t("pool.public") if pool.key == PUBLIC_POOL else pool.key
+    shown_name = pool_namer(t, uow)
 
     context = {
         "user": user,

@@ -18,7 +18,7 @@ from fenpei.services.pool import terms
 from fenpei.services.pool.moves import MAX_MOVE, move_to_pool
 from fenpei.web._said import said
 from fenpei.web.i18n import translator
-from fenpei.web.pages_pool import _page
+from fenpei.web.pages_pool import _page, pool_namer
 from fenpei.web.rendering import page_language, render
 
 router = APIRouter(include_in_schema=False)
@@ -60,15 +60,14 @@ def move(
         return _page(request, uow, user, form.key, problem=shown, status_code=422)
     if form.confirmed != "1":
         uow.rollback()  # only checked: the move happens after the confirmation
-        source = terms.visible_pool(uow, actor, form.key)
-        target = terms.visible_pool(uow, actor, form.to_pool)
+        named = pool_namer(t, uow)
         context = {
             "user": user,
             "active": "pool",
             "form": form,
             "count": len(moved),
-            "from_name": source.name,
-            "to_name": target.name,
+            "from_name": named(terms.visible_pool(uow, actor, form.key)),
+            "to_name": named(terms.visible_pool(uow, actor, form.to_pool)),
         }
         return render(request, "pool/move_confirm.html", context)
     uow.commit()
