@@ -139,3 +139,16 @@ def test_pooled_contacts_are_masked_on_the_customer_list_and_page_for_a_manager(
     assert "Globex" in listed.text and "13800138000" not in listed.text  # the list shows no phone
     assert "138****8000" in detail.text and "13800138000" not in detail.text
     assert "13800138000" in user_client.get(f"/customers/{seeded.globex_id}").text
+
+
+def test_a_match_waiting_in_a_pool_names_the_pool_in_words(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    ok(user_client.patch(f"{API}/customers/{seeded.globex_id}", json={"phone": "13900139000"}))
+    _waiting(app, seeded.globex_id)
+    moses = client_for(app, "moses", Role.rep, rep_id=seeded.moses_id)
+
+    page = moses.get("/pool", params={"lang": "zh-CN", "dup_phone": "139 0013 9000"})
+
+    words = text_of(page.text)
+    assert "在公海「公共公海」中" in words and "Globex" in words  # a pool the rep may see

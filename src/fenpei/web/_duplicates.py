@@ -3,6 +3,7 @@ or the problem with each field in the page's words."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
@@ -11,6 +12,8 @@ from fastapi import Query
 
 from fenpei.domain.duplicates import DuplicateMatch
 from fenpei.domain.errors import ValidationFailed
+from fenpei.domain.pools import pool_team
+from fenpei.domain.rules import PUBLIC_POOL
 from fenpei.domain.users import Actor
 from fenpei.services.duplicates import find_duplicates
 from fenpei.services.ports import UnitOfWork
@@ -18,6 +21,23 @@ from fenpei.web._said import said
 from fenpei.web.i18n import Translate
 
 DupText = Annotated[str | None, Query(max_length=400)]
+
+
+def pool_words(t: Translate, uow: UnitOfWork) -> Callable[[str | None, str | None], str]:
+    """A match's pool in words, as the pool page names it: its admin-given name, else
+    "<team> 团队公海" or "公共公海"."""
+    teams = {team.id: team.name for team in uow.teams.all()}
+
+    def words(key: str | None, name: str | None) -> str:
+        if key is None:
+            return ""
+        if name and name != key:
+            return name
+        if (team_id := pool_team(key)) is not None:
+            return t("pool.team", team=teams.get(team_id, key))
+        return t("pool.public") if key == PUBLIC_POOL else key
+
+    return words
 
 
 @dataclass(frozen=True)

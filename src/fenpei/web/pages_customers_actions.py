@@ -24,6 +24,7 @@ from fenpei.http.fields import MAX_ID
 from fenpei.services import assignments, customers, duplicates, intake, scope
 from fenpei.services.categories import load_category_index
 from fenpei.services.ports import UnitOfWork
+from fenpei.web._duplicates import pool_words
 from fenpei.web._explain import capacity_text
 from fenpei.web._said import said
 from fenpei.web.i18n import Translate, translator
@@ -134,6 +135,7 @@ def create_customer(
         uow.rollback()
         context = {**_form_context(uow, user), "values": form, "errors": {}}
         context["duplicates"] = found.matches
+        context["pool_words"] = pool_words(translator(page_language(request)), uow)
         return render(request, "customers/new.html", context, status_code=409)
     uow.commit()
     return RedirectResponse(f"/customers/{customer.id}?created=1", status_code=303)

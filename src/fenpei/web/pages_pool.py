@@ -22,7 +22,7 @@ from fenpei.services.categories import load_category_index
 from fenpei.services.pool import claims, listing, terms
 from fenpei.services.ports import UnitOfWork
 from fenpei.web._category_words import labeller
-from fenpei.web._duplicates import DuplicateCheck, DupText, duplicate_check
+from fenpei.web._duplicates import DuplicateCheck, DupText, duplicate_check, pool_words
 from fenpei.web.i18n import Translate, translator
 from fenpei.web.rendering import page_language, render
 
@@ -85,6 +85,7 @@ def _page(
         "notice": notice,
         "problem": problem,
         "check": check or DuplicateCheck(),
+        "pool_words": pool_words(t, uow),
         "can_move": actor.role in scope.WRITERS,
         "move_targets": [(p, shown_name(p)) for p in pools if p.key != shown.pool.key],
     }
