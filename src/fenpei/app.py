@@ -20,6 +20,7 @@ from fenpei.api.routes import (
     audit,
     categories,
     customers,
+    duplicates,
     follow_ups,
     health,
     jobs,
@@ -55,6 +56,7 @@ from fenpei.web import (
     pages_notifications,
     pages_org,
     pages_pool,
+    pages_pool_moves,
     pages_pool_settings,
     pages_preferences,
     pages_rules,
@@ -80,6 +82,7 @@ def _api_v1() -> APIRouter:
     router = APIRouter(
         prefix=API_PREFIX, responses=_ERRORS, dependencies=[Depends(require_token_scope)]
     )
+    router.include_router(duplicates.router)  # before customers: /customers/duplicates
     router.include_router(customers.router, responses={404: {"model": ErrorRead}})
     router.include_router(follow_ups.router)
     router.include_router(org.router)
@@ -165,6 +168,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_follow_ups.router)
     app.include_router(pages_sla.router)
     app.include_router(pages_pool_settings.router)
+    app.include_router(pages_pool_moves.router)
     app.include_router(pages_subscriptions.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -58,6 +58,7 @@ PATH_VALUES: dict[str, Any] = {
     "year": 2026,
 }
 WEBHOOK = "POST /api/v1/webhooks/leads"
+QUERY = "query"  # in ``FuzzWorld.own``: an operation's known-good query parameters
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             actor=SYSTEM,
             now=now,
         )
-        acme, globex, given, spread_1, spread_2, doomed, pooled, returned, staged = (
+        acme, globex, given, spread_1, spread_2, doomed, pooled, returned, staged, moving = (
             create_customer(uow=uow, fields=fields, actor=SYSTEM, now=now)
             for fields in (
                 {"name": "Acme 上海", "company_name": "Acme", "region": "East", "level": "A"},
@@ -170,9 +171,11 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
                 {"name": "Waiting in the pool"},
                 {"name": "To be returned"},
                 {"name": "To be staged"},  # its stage is changed once, as the example says
+                {"name": "To be moved", "phone": "13800138000"},
             )
         )
         pooled.pool = "public"  # as a rule to the pool leaves it
+        moving.pool = "public"
         rule_ids = [
             rules.create_rule(
                 uow=uow,
@@ -274,6 +277,13 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "POST /api/v1/pools/claims": {"customer_id": pooled.id, "rep_id": moses.id},
             "POST /api/v1/pools/returns": {"customer_id": returned.id, "reason": "other"},
             "POST /api/v1/customers/{customer_id}/stage": {"customer_id": staged.id},
+            "POST /api/v1/pools/{key}/move": {
+                "key": "public",
+                "customer_ids": [moving.id],
+                "to_pool": "vip",
+            },
+            # Query parameters of a known-good request (none of the others takes any).
+            "GET /api/v1/customers/duplicates": {QUERY: {"phone": "+86 138 0013 8000"}},
             "DELETE /api/v1/subscriptions/{subscription_id}": {"subscription_id": doomed_hook.id},
             "DELETE /api/v1/sla-policies/{policy_id}": {"policy_id": doomed_policy},
             "POST /api/v1/customers/{customer_id}/sla/pause": {"customer_id": clocked},
@@ -353,6 +363,7 @@ class Request:
 
     path_parameters: dict[str, Any]
     body: Any  # None when the operation takes no body
+    query: dict[str, Any] | None = None
 
 
 def known_good(document: Mapping[str, Any], label: str, world: FuzzWorld) -> Request:
@@ -372,7 +383,7 @@ def known_good(document: Mapping[str, Any], label: str, world: FuzzWorld) -> Req
     if schema is not None:
         base = _hostile.synthesise(spec, schema)
         body = _hostile.substitute(base, lambda name: world.value_for(name, label))
-    return Request(path_parameters, body)
+    return Request(path_parameters, body, world.own.get(label, {}).get(QUERY))
 
 
 def signed(fenpei: Fenpei, world: FuzzWorld, body: Any) -> tuple[bytes, dict[str, str]]:

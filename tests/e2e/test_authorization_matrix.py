@@ -415,6 +415,17 @@ CASES: dict[tuple[str, str], Case] = {
         _statuses(200, other_rep=404, other_manager=404, auditor=403),
         lambda w: {"key_account": True},
     ),
+    # moving between pools: admins, and East's manager into East's pool; West's manager
+    # does not see East's pool (404); reps and auditors may not
+    ("POST", "/api/v1/pools/{key}/move"): Case(
+        "/api/v1/pools/public/move",
+        _statuses(201, rep=403, other_rep=403, other_manager=404, auditor=403),
+        lambda w: {"customer_ids": [w.ids["pooled"]], "to_pool": f"team:{w.ids['east']}"},
+    ),
+    # the duplicate check: anyone logged in, told as their scope allows
+    ("GET", "/api/v1/customers/duplicates"): Case(
+        "/api/v1/customers/duplicates?company=Acme", anyone()
+    ),
     # operations
     ("GET", "/healthz"): Case("/healthz", public()),
     ("GET", "/metrics"): Case("/metrics", public()),
@@ -757,6 +768,18 @@ CASES: dict[tuple[str, str], Case] = {
             token_without_scope=403,
         ),
     ),
+    ("POST", "/pool/move"): Case(
+        "/pool/move",
+        pages(
+            422,
+            rep=403,
+            other_rep=403,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
     ("POST", "/customers/{customer_id}/return"): Case(
         "/customers/{customer}/return",
         pages(
@@ -1027,6 +1050,8 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/pools/reclaim-plan"): "pools:read",
     ("POST", "/api/v1/pools/reclaim"): "pools:write",
     ("PUT", "/api/v1/customers/{customer_id}/key-account"): "customers:write",
+    ("POST", "/api/v1/pools/{key}/move"): "pools:write",
+    ("GET", "/api/v1/customers/duplicates"): "customers:read",
     ("GET", "/api/v1/categories"): "categories:read",
     ("POST", "/api/v1/categories/{key}/values"): "categories:write",
     ("PATCH", "/api/v1/categories/{key}/values/{code}"): "categories:write",

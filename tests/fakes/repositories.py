@@ -6,7 +6,7 @@ Same filters, order, rolling usage windows and ``lock_many`` results as the SQL 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -102,6 +102,24 @@ class FakeCustomers(_Repository):
         for customer in moved:
             setattr(customer, field, new)
         return len(moved)
+
+    def with_keys(self, keys: Mapping[str, str], *, limit: int) -> list[Customer]:
+        found = [
+            c
+            for c in self._store.customers
+            if c.deleted_at is None and any(getattr(c, k) == v for k, v in keys.items())
+        ]
+        return sorted(found, key=lambda c: c.id or 0)[:limit]
+
+    def taken_keys(self, column: str, keys: Collection[str]) -> set[str]:
+        if column not in ("phone_key", "email_key", "company_key"):
+            raise ValueError(f"{column!r} is not a duplicate-check key")
+        wanted = set(keys)
+        return {
+            key
+            for c in self._store.customers
+            if c.deleted_at is None and (key := getattr(c, column)) in wanted
+        }
 
 
 def _matches(customer: Customer, query: ports.CustomerQuery) -> bool:

@@ -135,3 +135,16 @@ class KeyAccountUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     key_account: bool = Field(description="Mark (true) or unmark a key account (重点客户).")
+
+
+class PoolMove(BaseModel):
+    """Customers waiting in this pool to move to another (managers in scope, admins)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"customer_ids": [4, 5], "to_pool": "team:2"}]},
+    )
+
+    customer_ids: list[Id] = Field(min_length=1, max_length=500)
+    to_pool: str = Field(min_length=1, max_length=100, description="The key of the pool.")
+    reason: str | None = Field(default=None, max_length=1000)

@@ -170,6 +170,7 @@ def _summary(
         ignored_columns=checked.ignored_columns,
         unknown_companies=checked.unknown_companies,
         customer_ids=[],
+        duplicate_rows=checked.duplicate_rows,
     )
 
 

@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from fenpei.cli import (
     customers,
     database,
+    duplicates,
     follow_ups,
     imports,
     jobs,
@@ -46,6 +47,7 @@ app.command("doctor")(database.doctor)
 app.add_typer(imports.app, name="import")
 app.add_typer(customers.app, name="customers")
 app.add_typer(follow_ups.app, name="follow-ups")
+customers.app.command("duplicates")(duplicates.duplicates)
 app.command("assign")(customers.assign)
 app.command("history")(customers.history)
 app.command("serve")(serve.serve)

@@ -17,6 +17,7 @@ class AssignMethod(StrEnum):
     reclaim = "reclaim"
     transfer = "transfer"
     import_ = "import"
+    move = "move"  # from one pool to another by a manager or admin (nobody owns it)
 
 
 @dataclass(eq=False)

@@ -12,6 +12,7 @@ from typing import Any
 
 from fenpei.domain import limits
 from fenpei.domain.contacts import email_problem, phone_problem, wechat_problem
+from fenpei.domain.duplicates import company_key, email_key, phone_key
 from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.phrases import Phrase, message_of, required, too_long
 
@@ -38,6 +39,13 @@ class Customer:
     """A customer or lead; ``owner_id`` is None while nobody owns it (queue or pool)."""
 
     name: str
+    # Normalised contact keys for the duplicate check (查重): derived, never set by hand —
+    # every write path (create, update, each import) builds or changes a Customer, and
+    # setting phone / email / company_name sets its key (``__setattr__``). Declared before
+    # those fields, so the generated __init__ sets them first and the sources then win.
+    phone_key: str | None = None
+    email_key: str | None = None
+    company_key: str | None = None
     id: int | None = None
     external_id: str | None = None
     company_id: int | None = None
@@ -74,16 +82,27 @@ class Customer:
     stage_changed_at: datetime | None = None  # when ``stage`` last changed ("stuck in a stage")
     key_account: bool = False  # 重点客户 / locked: exempt from reclaim, held under its own cap
     reclaim_warned_at: datetime | None = None  # the reclaim warning sent for this ownership
-    # Normalised contact keys for the duplicate check (查重); kept by the services.
-    phone_key: str | None = None
-    email_key: str | None = None
-    company_key: str | None = None
     closed_at: datetime | None = None
     deleted_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
         return Stage(self.stage).is_open
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # Rows loaded by the database fill __dict__ directly (their stored keys stand);
+        # every write through the object keeps the key of the field it changes.
+        object.__setattr__(self, name, value)
+        keyed = _KEYED.get(name)
+        if keyed is not None:
+            object.__setattr__(self, keyed[0], keyed[1](value if isinstance(value, str) else None))
+
+
+_KEYED: Mapping[str, tuple[str, Callable[[str | None], str | None]]] = {
+    "phone": ("phone_key", phone_key),
+    "email": ("email_key", email_key),
+    "company_name": ("company_key", company_key),
+}
 
 
 # Fields a caller may set, with the cleaner for each. Category-backed fields (level,

@@ -14,6 +14,8 @@ from fenpei.services.ports import UnitOfWork
 
 # "secret": a webhook subscription signs with it (kept in plain, never logged).
 _SECRET_FIELDS = {"password_hash", "secret_hash", "secret"}
+# Derived from other fields (a customer's duplicate-check keys): their change is the other's.
+_DERIVED_FIELDS = {"phone_key", "email_key", "company_key"}
 
 
 def json_safe(value: Any) -> Any:
@@ -36,7 +38,7 @@ def snapshot(obj: object) -> dict[str, Any]:
     return {
         f.name: json_safe(getattr(obj, f.name))
         for f in dataclasses.fields(obj)
-        if f.name not in _SECRET_FIELDS
+        if f.name not in _SECRET_FIELDS and f.name not in _DERIVED_FIELDS
     }
 
 

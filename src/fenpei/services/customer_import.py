@@ -20,6 +20,7 @@ from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.limits import date_problem, text_problem
 from fenpei.domain.users import Actor
 from fenpei.services._import_columns import STAGE_ALIASES, resolve_columns
+from fenpei.services._import_duplicates import DuplicateRows, duplicates_note
 from fenpei.services._import_ids import SeenIds
 from fenpei.services.categories import load_category_index
 from fenpei.services.customers import validate_customer_fields
@@ -58,10 +59,13 @@ class ImportSummary:
     ignored_columns: list[str]
     unknown_companies: int
     customer_ids: list[int]
+    duplicate_rows: list[int] = dataclasses.field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
         notes = [f"column {c!r} matches no customer field; ignored" for c in self.ignored_columns]
+        if self.duplicate_rows:
+            notes.append(duplicates_note(self.duplicate_rows))
         if self.unknown_companies:
             notes.append(
                 f"{self.unknown_companies} row(s) name a company fenpei does not know; "
@@ -138,10 +142,12 @@ def _validate_rows(
     keep: bool = True,
     after_row: int = 0,
     company_names: Collection[str] = (),
+    duplicates: DuplicateRows | None = None,
 ) -> tuple[list[dict[str, object]], int]:
     """Check every row (after the file's row ``after_row``): the valid rows' fields (only
     with ``keep``; a streamed import keeps none) and how many rows name a company not in
-    ``company_names``. External ids are looked up a chunk at a time."""
+    ``company_names``. External ids are looked up a chunk at a time; so are phones and
+    emails fed to ``duplicates`` (reported, not refused)."""
     categories = load_category_index(uow)
     total = table.count
     valid: list[dict[str, object]] = []
@@ -178,6 +184,8 @@ def _validate_rows(
                 raise ValidationFailed(out_of_range)
             if keep:
                 valid.append(fields)
+            if duplicates is not None:
+                duplicates.add(number, fields)
             company = fields.get("company_name")
             unknown_companies += isinstance(company, str) and company not in company_names
         except ValidationFailed as exc:
@@ -192,6 +200,8 @@ def _validate_rows(
         if progress is not None and (done % _PROGRESS_EVERY == 0 or done == total):
             progress(done, total)
     check_taken()
+    if duplicates is not None:
+        duplicates.flush()
     repeats = seen.repeats(table.rows, lambda cells: _row_fields(cells, columns).get("external_id"))
     for number, external_id, first in repeats:
         message = f"{external_id!r} is also in row {first}"
@@ -254,6 +264,7 @@ def import_customers(
     custom_fields = uow.custom_fields.all()
     columns = resolve_columns(table.headers, mapping, custom_fields)
     company_ids = {c.name: c.id for c in uow.companies.all()}
+    duplicates = DuplicateRows(uow)
     rows, unknown = _validate_rows(
         uow,
         table,
@@ -262,6 +273,7 @@ def import_customers(
         zone or now.tzinfo or UTC,
         custom_fields,
         company_names=company_ids,
+        duplicates=duplicates,
     )
     for fields in rows:
         _complete(fields, company_ids=company_ids, now=now)
@@ -274,6 +286,7 @@ def import_customers(
         ignored_columns=[h for h in table.headers if h not in columns],
         unknown_companies=unknown,
         customer_ids=[],
+        duplicate_rows=duplicates.listed(),
     )
     if dry_run:
         return summary

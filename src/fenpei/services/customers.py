@@ -13,6 +13,7 @@ from fenpei.domain.follow_ups import move_stage
 from fenpei.domain.users import Actor
 from fenpei.services import _audit, scope
 from fenpei.services.categories import CategoryIndex, load_category_index
+from fenpei.services.pool import listing
 from fenpei.services.ports import CUSTOMER_SORT_KEYS, CustomerQuery, UnitOfWork
 
 
@@ -177,7 +178,15 @@ def list_customers(
         raise ValidationFailed.one(
             "sort", f"{query.sort!r} is not one of {keys} (prefix - for descending)"
         )
-    return uow.customers.search(visible_query(uow=uow, query=query, actor=actor))
+    found, total = uow.customers.search(visible_query(uow=uow, query=query, actor=actor))
+    return listing.shown_to(uow, actor, found), total
+
+
+def show_customer(*, uow: UnitOfWork, customer_id: int, actor: Actor) -> Customer:
+    """The customer as ``actor`` may read it (``read_customer``, then contacts masked while
+    it waits in a pool that masks them): for showing, never for changing."""
+    customer = read_customer(uow=uow, customer_id=customer_id, actor=actor)
+    return listing.shown_to(uow, actor, [customer])[0]
 
 
 def visible_query(*, uow: UnitOfWork, query: CustomerQuery, actor: Actor) -> CustomerQuery:

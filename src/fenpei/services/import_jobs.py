@@ -25,7 +25,7 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from random import Random
 
@@ -35,6 +35,7 @@ from fenpei.domain.errors import Conflict
 from fenpei.domain.import_jobs import ImportJob, ImportStatus, pending_reason
 from fenpei.domain.users import Actor
 from fenpei.services._import_columns import resolve_columns
+from fenpei.services._import_duplicates import DuplicateRows
 from fenpei.services.categories import load_category_index
 from fenpei.services.customer_import import (
     ImportTable,
@@ -67,6 +68,7 @@ class Checked:
     columns: dict[str, str]
     ignored_columns: list[str]
     unknown_companies: int
+    duplicate_rows: list[int] = field(default_factory=list)  # phone / email already known
 
 
 def choose_job(uow: UnitOfWork, *, sha256: str, again: bool, resume: bool) -> ImportJob | None:
@@ -118,6 +120,7 @@ def check_file(
     custom_fields = uow.custom_fields.all()
     columns = resolve_columns(table.headers, mapping, custom_fields)
     companies = {c.name for c in uow.companies.all()}
+    duplicates = DuplicateRows(uow)
     _, unknown = _validate_rows(
         uow,
         table,
@@ -128,11 +131,13 @@ def check_file(
         keep=False,
         after_row=after_row,
         company_names=companies,
+        duplicates=duplicates,
     )
     return Checked(
         columns=dict(columns),
         ignored_columns=[h for h in table.headers if h not in columns],
         unknown_companies=unknown,
+        duplicate_rows=duplicates.listed(),
     )
 
 

@@ -78,6 +78,14 @@ class CustomerRepository(Protocol):
 
     def count_by(self, field: str) -> dict[str | None, int]: ...
     def recode(self, field: str, old: str, new: str) -> int: ...
+    def with_keys(self, keys: Mapping[str, str], *, limit: int) -> list[Customer]:
+        """Up to ``limit`` live customers with any of these duplicate-check keys
+        (column name -> key), lowest id first: one indexed lookup per key."""
+        ...
+
+    def taken_keys(self, column: str, keys: Collection[str]) -> set[str]:
+        """Which of ``keys`` a live customer has in duplicate-check ``column``."""
+        ...
 
 
 class RepRepository(Protocol):

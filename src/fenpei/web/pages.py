@@ -156,7 +156,7 @@ def customer_context(
 ) -> dict[str, Any]:
     """Everything the customer page shows (404 outside the user's data scope)."""
     actor = actor_of(user)
-    customer = customers.read_customer(uow=uow, customer_id=customer_id, actor=actor)
+    customer = customers.show_customer(uow=uow, customer_id=customer_id, actor=actor)
     names = Names(uow)
     history = assignment_reads(
         assignments.history(uow=uow, customer_id=customer_id, actor=actor), names

@@ -15,14 +15,16 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from fenpei.domain.customers import Customer, Stage
+from fenpei.domain.duplicates import DuplicateFound
 from fenpei.domain.errors import CapacityExceeded, Conflict, FieldError, ValidationFailed
 from fenpei.domain.org import Rep
 from fenpei.domain.users import Actor
 from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.http.fields import MAX_ID
-from fenpei.services import assignments, customers, intake, scope
+from fenpei.services import assignments, customers, duplicates, intake, scope
 from fenpei.services.categories import load_category_index
 from fenpei.services.ports import UnitOfWork
+from fenpei.web._duplicates import pool_words
 from fenpei.web._explain import capacity_text
 from fenpei.web._said import said
 from fenpei.web.i18n import Translate, translator
@@ -57,6 +59,7 @@ class NewCustomerForm(BaseModel):
     expected_value: str = ""
     tags: str = ""
     external_id: str = ""
+    allow_duplicate: str = ""  # "1": create it although its phone or email is known (查重)
 
 
 class OwnerForm(BaseModel):
@@ -102,8 +105,16 @@ def create_customer(
     form: Annotated[NewCustomerForm, Form()],
 ) -> Response:
     """Store the customer and route it at once; then show it with the routing's reasons."""
-    fields = {name: value for name, value in form.model_dump().items() if value.strip()}
+    fields = {
+        name: value
+        for name, value in form.model_dump(exclude={"allow_duplicate"}).items()
+        if value.strip()
+    }
     try:
+        if form.allow_duplicate != "1":
+            duplicates.check_before_create(
+                uow=uow, actor=actor_of(user), now=fenpei.now(), fields=fields
+            )
         customer, _ = intake.create_and_route(
             uow=uow,
             rulebook=fenpei.rulebook,
@@ -120,6 +131,12 @@ def create_customer(
             "errors": _field_messages(t, exc.errors),
         }
         return render(request, "customers/new.html", context, status_code=422)
+    except DuplicateFound as found:
+        uow.rollback()
+        context = {**_form_context(uow, user), "values": form, "errors": {}}
+        context["duplicates"] = found.matches
+        context["pool_words"] = pool_words(translator(page_language(request)), uow)
+        return render(request, "customers/new.html", context, status_code=409)
     uow.commit()
     return RedirectResponse(f"/customers/{customer.id}?created=1", status_code=303)
 

@@ -3,6 +3,7 @@ returns (退回) an owned customer from its page with a reason from the admin's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -16,17 +17,33 @@ from fenpei.domain.users import Role, User
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.http.fields import Id
 from fenpei.http.reads import Names, customer_reads
+from fenpei.services import scope
 from fenpei.services.categories import load_category_index
 from fenpei.services.pool import claims, listing, terms
 from fenpei.services.ports import UnitOfWork
 from fenpei.web._category_words import labeller
-from fenpei.web.i18n import translator
+from fenpei.web._duplicates import DuplicateCheck, DupText, duplicate_check, pool_words
+from fenpei.web.i18n import Translate, translator
 from fenpei.web.rendering import page_language, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 MAX_PAGE = 10**5
 PoolKey = Annotated[str, Query(min_length=1, max_length=100)]
+
+
+def pool_namer(t: Translate, uow: UnitOfWork) -> Callable[[Pool], str]:
+    """A pool's name in words: an admin's name, else "<team> 团队公海" or "公共公海"."""
+    teams = {team.id: team.name for team in uow.teams.all()}
+
+    def shown_name(pool: Pool) -> str:
+        if pool.name != pool.key:
+            return pool.name  # named by an admin
+        if pool.team_id is not None:
+            return t("pool.team", team=teams.get(pool.team_id, pool.key))
+        return t("pool.public") if pool.key == PUBLIC_POOL else pool.key
+
+    return shown_name
 
 
 def _page(
@@ -40,6 +57,7 @@ def _page(
     notice: str | None = None,
     problem: str | None = None,
     status_code: int = 200,
+    check: DuplicateCheck | None = None,
 ) -> Response:
     actor = actor_of(user)
     pools = terms.list_pools(uow=uow, actor=actor)
@@ -48,14 +66,7 @@ def _page(
     )
     pages = max(1, -(-shown.total // PAGE_SIZE))
     t = translator(page_language(request))
-    teams = {team.id: team.name for team in uow.teams.all()}
-
-    def shown_name(pool: Pool) -> str:
-        if pool.name != pool.key:
-            return pool.name  # named by an admin
-        if pool.team_id is not None:
-            return t("pool.team", team=teams.get(pool.team_id, pool.key))
-        return t("pool.public") if pool.key == PUBLIC_POOL else pool.key
+    shown_name = pool_namer(t, uow)
 
     context = {
         "user": user,
@@ -73,6 +84,10 @@ def _page(
         "label_of": labeller(load_category_index(uow)),
         "notice": notice,
         "problem": problem,
+        "check": check or DuplicateCheck(),
+        "pool_words": pool_words(t, uow),
+        "can_move": actor.role in scope.WRITERS,
+        "move_targets": [(p, shown_name(p)) for p in pools if p.key != shown.pool.key],
     }
     return render(request, "pool/index.html", context, status_code=status_code)
 
@@ -82,14 +97,31 @@ def pool_page(
     request: Request,
     uow: UowDep,
     user: CurrentUser,
+    fenpei: FenpeiDep,
     key: PoolKey = "public",
     q: Annotated[str | None, Query(max_length=200)] = None,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     claimed: Annotated[str | None, Query(max_length=200)] = None,
+    moved: Annotated[int | None, Query(ge=0, le=MAX_PAGE)] = None,
+    dup_phone: DupText = None,
+    dup_email: DupText = None,
+    dup_company: DupText = None,
 ) -> Response:
-    """公海: who waits in a pool, longest first, with the pool's terms."""
-    notice = translator(page_language(request))("pool.claimed", name=claimed) if claimed else None
-    return _page(request, uow, user, key, page=page, q=q, notice=notice)
+    """公海: who waits in a pool, longest first, with the pool's terms; the 查重 box checks
+    a phone, email or company against every customer (told as the user's scope allows)."""
+    t = translator(page_language(request))
+    notice = t("pool.claimed", name=claimed) if claimed else None
+    if moved is not None:
+        notice = t("dup.move.done", count=moved)
+    check = duplicate_check(
+        t, uow, actor_of(user), fenpei.now(), phone=dup_phone, email=dup_email,
+        company=dup_company,
+    )  # fmt: skip
+    status_code = 422 if check.errors else 200
+    return _page(
+        request, uow, user, key, page=page, q=q, notice=notice, check=check,
+        status_code=status_code,
+    )  # fmt: skip
 
 
 @router.post("/pool/claim")

@@ -7,7 +7,9 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, Response, status
+from fastapi.responses import JSONResponse
 
+from fenpei.api.duplicate_schemas import DuplicateConflictRead
 from fenpei.api.idempotent import IdempotencyKey, create_once
 from fenpei.api.routes.rules import decision_read
 from fenpei.api.schemas import (
@@ -18,12 +20,13 @@ from fenpei.api.schemas import (
     CustomerUpdate,
     ErrorRead,
 )
+from fenpei.domain.duplicates import DuplicateFound
 from fenpei.domain.errors import ValidationFailed
 from fenpei.http.deps import CurrentActor, FenpeiDep, UowDep, WriterActor
 from fenpei.http.fields import MAX_ID
 from fenpei.http.reads import Names, assignment_reads, customer_read, customer_reads
 from fenpei.http.schemas import AssignmentRead, CustomerRead
-from fenpei.services import assignments, customers, intake
+from fenpei.services import assignments, customers, duplicates, intake
 from fenpei.services.ports import CustomerQuery
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -85,8 +88,9 @@ def list_customers(
 
 @router.get("/{customer_id}")
 def get_customer(customer_id: CustomerId, uow: UowDep, actor: CurrentActor) -> CustomerRead:
-    """One customer, with its owner's and team's names (404 outside your data scope)."""
-    customer = customers.read_customer(uow=uow, customer_id=customer_id, actor=actor)
+    """One customer, with its owner's and team's names (404 outside your data scope);
+    contacts masked while it waits in a pool that masks them (admins see them)."""
+    customer = customers.show_customer(uow=uow, customer_id=customer_id, actor=actor)
     return customer_read(customer, Names(uow))
 
 
@@ -99,7 +103,17 @@ def customer_history(
     return assignment_reads(records, Names(uow))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=FORBIDDEN)
+_DUPLICATE: dict[int | str, dict[str, Any]] = {
+    409: {"model": DuplicateConflictRead, "description": "Same phone or email, or key reused."}
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CustomerCreated,
+    responses={**FORBIDDEN, **_DUPLICATE},
+)
 def create_customer(
     body: CustomerCreate,
     uow: UowDep,
@@ -107,12 +121,24 @@ def create_customer(
     fenpei: FenpeiDep,
     response: Response,
     route: Annotated[bool, Query(description="Route it now; false leaves it unowned.")] = True,
+    allow_duplicate: Annotated[
+        bool, Query(description="Create it even if its phone or email is a customer's.")
+    ] = False,
     idempotency_key: IdempotencyKey = None,
-) -> CustomerCreated:
-    """Store a customer and route it at once; bad fields are named and nothing is stored."""
-    fields = body.model_extra or {}
+) -> CustomerCreated | JSONResponse:
+    """Store a customer and route it at once; bad fields are named and nothing is stored.
+    A phone or email an existing customer has is a 409 ``duplicate`` with the matches
+    (查重), unless ``allow_duplicate`` is true (in the body or the query); a matching
+    company alone does not stop it."""
+    fields = dict(body.model_extra or {})
+    allowed = fields.pop("allow_duplicate", False)
+    if not isinstance(allowed, bool):
+        raise ValidationFailed.one("allow_duplicate", "must be true or false")
+    allowed = allowed or allow_duplicate
 
     def create() -> tuple[int, CustomerCreated]:
+        if not allowed:
+            duplicates.check_before_create(uow=uow, actor=actor, now=fenpei.now(), fields=fields)
         customer, decision = intake.create_and_route(
             uow=uow,
             rulebook=fenpei.rulebook,
@@ -128,16 +154,21 @@ def create_customer(
             decision=decision_read(decision) if decision else None,
         )
 
-    return create_once(
-        uow=uow,
-        fenpei=fenpei,
-        response=response,
-        key=idempotency_key,
-        kind="customer",
-        payload={"fields": fields, "route": route},
-        create=create,
-        model=CustomerCreated,
-    )
+    try:
+        return create_once(
+            uow=uow,
+            fenpei=fenpei,
+            response=response,
+            key=idempotency_key,
+            kind="customer",
+            payload={"fields": fields, "route": route},
+            create=create,
+            model=CustomerCreated,
+        )
+    except DuplicateFound as found:
+        uow.rollback()
+        body_409 = DuplicateConflictRead.of(str(found), found.matches)
+        return JSONResponse(body_409.model_dump(mode="json"), status_code=409)
 
 
 @router.patch("/{customer_id}", responses=FORBIDDEN)
@@ -149,7 +180,7 @@ def update_customer(
     fenpei: FenpeiDep,
 ) -> CustomerRead:
     """Change the fields given; the owner changes through an assignment instead."""
-    customer = customers.update_customer(
+    customers.update_customer(
         uow=uow,
         customer_id=customer_id,
         fields=body.model_extra or {},
@@ -157,7 +188,8 @@ def update_customer(
         now=fenpei.now(),
     )
     uow.commit()
-    return customer_read(customer, Names(uow))
+    return customer_read(customers.show_customer(uow=uow, customer_id=customer_id, actor=actor),
+                         Names(uow))  # fmt: skip
 
 
 @router.delete("/{customer_id}", status_code=status.HTTP_204_NO_CONTENT, responses=FORBIDDEN)

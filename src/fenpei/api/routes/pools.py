@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, status
 from fenpei.api.pool_schemas import (
     ClaimCreate,
     PoolCustomersRead,
+    PoolMove,
     PoolRead,
     PoolTerms,
     ReturnCreate,
@@ -18,7 +19,7 @@ from fenpei.domain.pools import MAX_POOL_KEY, Pool
 from fenpei.http.deps import AdminActor, CurrentActor, FenpeiDep, UowDep
 from fenpei.http.reads import Names, assignment_reads, customer_reads
 from fenpei.http.schemas import AssignmentRead
-from fenpei.services.pool import claims, listing, terms
+from fenpei.services.pool import claims, listing, moves, terms
 
 Key = Annotated[str, Path(min_length=1, max_length=MAX_POOL_KEY, description="e.g. `public`.")]
 CLAIM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -108,3 +109,26 @@ def return_customer(
     read = assignment_reads([record], Names(uow))[0]
     uow.commit()
     return read
+
+
+@router.post(
+    "/{key}/move",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        403: {"model": ErrorRead, "description": "Neither an admin nor a manager."},
+        404: {"model": ErrorRead, "description": "A pool you may not see."},
+        422: {"model": ErrorRead, "description": "`customer_ids` names each one refused."},
+    },
+)
+def move_customers(
+    key: Key, body: PoolMove, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep
+) -> list[AssignmentRead]:
+    """Move customers waiting in this pool to `to_pool` (移至公海): all or nothing; an owned
+    customer is refused (return it first). Each move is an assignment record."""
+    records = moves.move_to_pool(
+        uow=uow, actor=actor, customer_ids=body.customer_ids, to_pool=body.to_pool,
+        reason=body.reason, now=fenpei.now(), from_pool=key,
+    )  # fmt: skip
+    reads = assignment_reads(records, Names(uow))
+    uow.commit()
+    return reads

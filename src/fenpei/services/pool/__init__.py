@@ -1,2 +1,3 @@
 """The public pool (公海): pools' terms (``terms``), claim, return and push (``claims``),
-and what waits in a pool (``listing``)."""
+what waits in a pool and masking its contacts on every read (``listing``), and moving
+customers between pools (``moves``)."""

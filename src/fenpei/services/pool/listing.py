@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fenpei.domain.customers import Customer
 from fenpei.domain.pools import Pool
 from fenpei.domain.users import Actor, Role
-from fenpei.services.pool.terms import visible_pool
+from fenpei.services.pool.terms import terms_of, visible_pool
 from fenpei.services.ports import CustomerQuery, UnitOfWork
 
 MAX_PAGE_SIZE = 200
@@ -47,6 +47,21 @@ def masked(customer: Customer) -> Customer:
         email=mask_email(customer.email) if customer.email else customer.email,
         wechat="***" if customer.wechat else customer.wechat,
     )
+
+
+def shown_to(uow: UnitOfWork, actor: Actor, customers: list[Customer]) -> list[Customer]:
+    """``customers`` as ``actor`` may read them: contacts masked on those waiting in a pool
+    whose terms say ``mask_contacts``, unless ``actor`` is an admin. Every read of
+    customers outside the pool page (lists, one customer, API and web) goes through here."""
+    if actor.role is Role.admin:
+        return customers
+    masking: dict[str, bool] = {}
+    for key in {c.pool for c in customers if c.pool is not None and c.owner_id is None}:
+        masking[key] = terms_of(uow, key).mask_contacts
+    return [
+        masked(c) if c.owner_id is None and c.pool is not None and masking[c.pool] else c
+        for c in customers
+    ]
 
 
 def pool_customers(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -113,6 +113,38 @@ class SqlCustomers(Repository):
             execution_options={"synchronize_session": "fetch"},
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def with_keys(self, keys: Mapping[str, str], *, limit: int) -> list[Customer]:
+        c = t.customers.c
+        if not keys:
+            return []
+        # One indexed equality per key (ix_customers_<key>), combined: an index union.
+        ids = sa.union(
+            *(sa.select(c.id).where(c[column] == key) for column, key in sorted(keys.items()))
+        ).subquery()
+        stmt = (
+            sa.select(Customer)
+            .where(t.customers.c.id.in_(sa.select(ids.c.id)), c.deleted_at.is_(None))
+            .order_by(c.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
+
+    def taken_keys(self, column: str, keys: Collection[str]) -> set[str]:
+        if column not in ("phone_key", "email_key", "company_key"):
+            raise ValueError(f"{column!r} is not a duplicate-check key")
+        found: set[str] = set()
+        wanted = sorted(set(keys))
+        key_column = t.customers.c[column]
+        for start in range(0, len(wanted), 500):
+            rows = self.session.scalars(
+                sa.select(key_column)
+                .where(key_column.in_(wanted[start : start + 500]))
+                .where(t.customers.c.deleted_at.is_(None))
+                .distinct()
+            )
+            found.update(key for key in rows if key is not None)
+        return found
 
 
 def _conditions(query: CustomerQuery) -> list[sa.ColumnElement[bool]]:
