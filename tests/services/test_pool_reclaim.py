@@ -254,6 +254,32 @@ def test_reroute_routes_the_reclaimed_through_the_engine(
     assert methods[-2:] == [AssignMethod.reclaim, AssignMethod.rule]
 
 
+def test_reroute_never_gives_the_customer_back_to_the_rep_it_was_reclaimed_from(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    old, new = a_rep(uow, clock, "Old"), a_rep(uow, clock, "New")
+    kept = _owned(uow, clock, new)
+    in_transaction(uow, lambda: setattr(_customer(uow, kept), "key_account", True))
+    customer = _owned(uow, clock, old)
+    in_transaction(
+        uow,
+        lambda: rules.create_rule(
+            uow=uow,
+            fields={"name": "Both", "strategy": "least_loaded",
+                    "target": {"kind": "reps", "rep_ids": [old.id, new.id]}},
+            actor=SYSTEM,
+            now=clock.now(),
+        ),
+    )  # fmt: skip
+    _terms(uow, clock, no_follow_up_days=3, reclaim_action="reroute")
+    clock.advance(days=3)
+    report = _run(uow, clock, rulebook=RuleBook(), rng=Random(1))
+    # New still holds the key account (exempt), Old holds nothing once it is reclaimed:
+    # least-loaded alone would give the customer straight back to Old.
+    assert report.reclaimed == {"public": 1} and report.rerouted["assigned"] == 1
+    assert _customer(uow, customer).owner_id == new.id
+
+
 def test_terms_are_checked_field_by_field(uow: FakeUnitOfWork, clock: FixedClock) -> None:
     error = refused(
         uow,

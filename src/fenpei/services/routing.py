@@ -203,3 +203,30 @@ def preview(
         config=config,
     )
     return route(customer, ctx, now=now, rng=rng)
+
+
+def route_without(
+    uow: UnitOfWork,
+    *,
+    rulebook: RuleBook,
+    customer: Customer,
+    rep_id: int,
+    actor: Actor,
+    now: datetime,
+    rng: Random,
+) -> Decision | None:
+    """Route ``customer`` again with rep ``rep_id`` left out of the candidates (the owner
+    who missed its SLA, or lost it to reclaim) and record the outcome; None (nothing
+    changes) if it could only be queued. The caller holds the customer's lock. The rule's
+    strategy state (a round-robin cursor) is not advanced."""
+    ctx = load_context(uow=uow, rulebook=rulebook, customer=customer, now=now)
+    others = {rep: state for rep, state in ctx.reps.items() if rep != rep_id}
+    decision = route(customer, replace(ctx, reps=others), now=now, rng=rng)
+    if decision.outcome is Outcome.queued:
+        return None
+    rep = None
+    if decision.outcome is Outcome.assigned:
+        assert decision.rep_id is not None
+        rep = uow.reps.get(decision.rep_id, lock=True)
+    record_decision(uow, customer, decision, actor, now, rep=rep)
+    return decision

@@ -24,10 +24,11 @@ from fenpei.domain.pools import Pool, ReclaimAction, ReclaimRule, team_pool
 from fenpei.domain.reclaim import Cutoff, cutoffs, due_of, protected_before, record_reason
 from fenpei.domain.rules import PUBLIC_POOL
 from fenpei.domain.users import SYSTEM, Actor
+from fenpei.engine.model import Outcome
 from fenpei.services.notifications.events import emit_reminder
 from fenpei.services.pool.terms import terms_of
 from fenpei.services.ports import ReclaimRow, UnitOfWork
-from fenpei.services.routing_batch import route_customers
+from fenpei.services.routing import route_without
 from fenpei.services.rulebook import RuleBook
 
 BATCH = 1_000
@@ -164,13 +165,14 @@ def warn(*, uow: UnitOfWork, now: datetime, pool: str | None = None) -> int:
 
 def _release(
     uow: UnitOfWork, group: Governed, rows: Sequence[ReclaimRow], now: datetime, actor: Actor
-) -> list[int]:
-    """One batch: one UPDATE, one INSERT of records, an event each, one audit entry."""
+) -> dict[int, int]:
+    """One batch: one UPDATE, one INSERT of records, an event each, one audit entry;
+    returns each released customer's previous owner."""
     pool = group.pool
     dues = {row.id: due_of(row, pool) for row in rows}
     rows = [row for row in rows if (d := dues[row.id]) is not None and d.due <= now]
     if not rows:
-        return []
+        return {}
     released = uow.reclaim.release_many([row.id for row in rows], pool=pool.key, now=now)
     uow.sla.cancel_open_many([row.id for row in rows], now=now)  # no owner, no SLA clock
     records = []
@@ -204,7 +206,7 @@ def _release(
             at=now, after={"customer_ids": [row.id for row in rows], "count": released},
         )
     )  # fmt: skip
-    return [row.id for row in rows]
+    return {row.id: row.owner_id for row in rows}
 
 
 def reclaim(
@@ -218,14 +220,14 @@ def reclaim(
     batch_size: int = BATCH,
 ) -> ReclaimReport:
     """Warn, then reclaim every due customer, a batch per transaction; then route again
-    those whose pool says ``reroute`` (when a rulebook is given). The engine cannot
-    exclude one rep, so the previous owner may be chosen again by the rules."""
+    those whose pool says ``reroute`` (when a rulebook is given), never to the rep each
+    was reclaimed from."""
     report = ReclaimReport()
     with uow_factory() as uow:
         report.warned = warn(uow=uow, now=now, pool=pool)
         groups = governed(uow, pool=pool)
         uow.commit()
-    reroute: list[int] = []
+    reroute: dict[int, int] = {}  # customer → the owner it was reclaimed from
     for group in groups:
         count = 0
         for cutoff in cutoffs(group.pool, now):
@@ -245,11 +247,35 @@ def reclaim(
                 after = rows[-1].id
                 count += len(released)
                 if group.pool.reclaim_action is ReclaimAction.reroute:
-                    reroute += released
+                    reroute.update(released)
         report.reclaimed[group.pool.key] = count
     if reroute and rulebook is not None:
-        report.rerouted = route_customers(
-            uow_factory=uow_factory, rulebook=rulebook, customer_ids=reroute, actor=actor,
-            now=lambda: now, rng=rng or Random(),
-        )  # fmt: skip
+        report.rerouted = _reroute(uow_factory, rulebook, reroute, actor, now, rng or Random())
     return report
+
+
+def _reroute(
+    uow_factory: Callable[[], UnitOfWork],
+    rulebook: RuleBook,
+    previous: dict[int, int],
+    actor: Actor,
+    now: datetime,
+    rng: Random,
+) -> dict[str, int]:
+    """Route each reclaimed customer again without the rep it was reclaimed from (one
+    transaction each: a clash stops nothing else); one still in its pool and still
+    unowned only — a rep may have claimed it meanwhile. Outcomes counted."""
+    outcomes = {o.value: 0 for o in Outcome}
+    for customer_id, rep_id in sorted(previous.items()):
+        with uow_factory() as uow:
+            locked = uow.customers.lock_many([customer_id])
+            customer = locked[0] if locked else None
+            if customer is None or customer.owner_id is not None or customer.deleted_at:
+                continue
+            decision = route_without(
+                uow, rulebook=rulebook, customer=customer, rep_id=rep_id, actor=actor, now=now,
+                rng=rng,
+            )  # fmt: skip
+            outcomes[(decision.outcome if decision else Outcome.queued).value] += 1
+            uow.commit()
+    return outcomes

@@ -7,19 +7,17 @@ do one twice (and the job runs under a lock besides)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from random import Random
 
 from fenpei.domain.events import ReminderKind
 from fenpei.domain.sla import SlaClock
 from fenpei.domain.users import SYSTEM
-from fenpei.engine.model import Outcome
-from fenpei.engine.router import route
 from fenpei.services.notifications.events import emit_reminder, manager_user_ids
 from fenpei.services.ports import UnitOfWork
-from fenpei.services.routing import record_decision
-from fenpei.services.rulebook import RuleBook, load_context
+from fenpei.services.routing import route_without
+from fenpei.services.rulebook import RuleBook
 
 BATCH = 500
 MAX_BATCHES = 200  # a run handles at most this many batches per step; the next run goes on
@@ -97,17 +95,11 @@ def reassign(
     customer = uow.customers.get(clock.customer_id)
     if customer is None or customer.owner_id != clock.rep_id or customer.deleted_at:
         return False
-    ctx = load_context(uow=uow, rulebook=rulebook, customer=customer, now=now)
-    others = {rep_id: state for rep_id, state in ctx.reps.items() if rep_id != clock.rep_id}
-    decision = route(customer, replace(ctx, reps=others), now=now, rng=rng)
-    if decision.outcome is Outcome.queued:
-        return False
-    rep = None
-    if decision.outcome is Outcome.assigned:
-        assert decision.rep_id is not None
-        rep = uow.reps.get(decision.rep_id, lock=True)
-    record_decision(uow, customer, decision, SYSTEM, now, rep=rep)
-    return True
+    decision = route_without(
+        uow, rulebook=rulebook, customer=customer, rep_id=clock.rep_id, actor=SYSTEM, now=now,
+        rng=rng,
+    )  # fmt: skip
+    return decision is not None
 
 
 def check(
