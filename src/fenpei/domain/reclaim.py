@@ -172,5 +172,11 @@ def reason_words(rule: ReclaimRule, days: int, level: str | None, language: str 
 
 def record_reason(due: Due, language: str = "en") -> str:
     """The reason an assignment record of a reclaim keeps."""
+    return reclaimed_words(due.rule, due.days, due.level, language)
+
+
+def reclaimed_words(rule: ReclaimRule, days: int, level: str | None, language: str) -> str:
+    """ "Reclaimed: no follow-up for 5 days", in ``language`` (a page shows a stored
+    record's reason so, from its explanation, in the reader's language)."""
     language = language if language in _RECLAIMED else "en"
-    return _RECLAIMED[language] + reason_words(due.rule, due.days, due.level, language)
+    return _RECLAIMED[language] + reason_words(rule, days, level, language)

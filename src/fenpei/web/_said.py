@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fenpei.domain.phrases import Phrase
+from fenpei.domain.pools import ReclaimRule
+from fenpei.domain.reclaim import reclaimed_words
 from fenpei.services.maven_import import IMPORTED_OWNER_REASON
 from fenpei.web._conditions_text import field_name
 from fenpei.web.i18n import Translate
@@ -43,9 +45,18 @@ def _shown_values(t: Translate, values: Mapping[str, object]) -> dict[str, objec
     return shown
 
 
-def stored_reason(t: Translate, reason: str | None) -> str:
+def stored_reason(
+    t: Translate, reason: str | None, explanation: Mapping[str, object] | None = None
+) -> str:
     """An assignment's stored reason: typed by a person (shown as typed), or one fenpei
-    writes itself, in words."""
+    writes itself, in words (a reclaim's from its explanation, in the page's language)."""
     if reason == IMPORTED_OWNER_REASON:
         return t("said.imported_owner")
+    if explanation and explanation.get("kind") == "reclaim":
+        try:
+            rule, days = ReclaimRule(str(explanation["rule"])), int(str(explanation["days"]))
+        except (KeyError, ValueError):
+            return reason or ""
+        level = explanation.get("level")
+        return reclaimed_words(rule, days, str(level) if level else None, t("meta.language"))
     return reason or ""
