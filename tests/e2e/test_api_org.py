@@ -290,7 +290,8 @@ def test_categories_list_each_dimension_with_customer_counts(app: Fenpei, seeded
     listed = ok(auditor.get(f"{API}/categories"))
 
     assert [c["key"] for c in listed] == [
-        "customer_type", "industry", "level", "region", "return_reason", "source",
+        "customer_type", "follow_up_type", "industry", "level", "lost_reason", "region",
+        "return_reason", "source",
     ]  # fmt: skip
     assert (_level(auditor, "A")["customers"], _level(auditor, "B")["customers"]) == (1, 0)
 

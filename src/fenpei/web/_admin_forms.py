@@ -8,9 +8,7 @@ import re
 from fastapi import Request
 
 from fenpei.domain.errors import FieldError, ValidationFailed
-from fenpei.domain.phrases import Phrase
 from fenpei.web._org_forms import FormState
-from fenpei.web._said import said
 from fenpei.web.i18n import Translate
 
 # (field, pattern of the service's message) → catalog key. First match wins; a message
@@ -42,8 +40,6 @@ async def posted(request: Request) -> dict[str, str]:
 
 def field_message(field: str, message: str, t: Translate) -> str:
     """The service's message about ``field``, translated where the catalog has it."""
-    if isinstance(message, Phrase):
-        return said(t, message)
     for known_field, pattern, key in _KNOWN:
         if field == known_field and pattern.search(message):
             return t(key)

@@ -80,7 +80,7 @@ def _page(
     language = page_language(request).value
     context = {
         "user": user,
-        "active": "pool_settings",
+        "active": "admin",
         "pools": [(pool, _shown_name(t, pool, teams), forms[pool.key]) for pool in pools],
         "levels": _levels(uow),
         "rules": [rule.value for rule in ReclaimRule],
