@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from random import Random
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -389,7 +390,7 @@ def test_a_reminder_reaches_the_reps_named_and_a_manager_user_but_not_the_owner_
     receiver = Receiver()
     _round(app, Outlets(senders={Channel.email: receiver}))
 
-    when = due.strftime("%Y-%m-%d %H:%M UTC")
+    when = f"{due.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M} Asia/Shanghai"  # Carol's
     reminders = sorted(m.subject for to, m in receiver.got if "Initech" in m.subject)
     assert reminders == [
         f"客户「Initech 0」须在 {when} 前首次联系",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.customers import Customer
@@ -67,12 +68,23 @@ def emit_reminder(
                 "user_ids": list(dict.fromkeys(user_ids)),
                 "to_rep_id": customer.owner_id,
                 "due": due.isoformat() if due is not None else None,
+                "due_text": _local(uow, customer.owner_id, due),
                 "reason": reason,
                 "at": now.isoformat(),
             },
             now=now,
         )
     )
+
+
+def _local(uow: UnitOfWork, rep_id: int | None, at: datetime | None) -> str | None:
+    """``at`` as the owner reads it: their local time, their zone named
+    (``2026-12-07 10:00 Asia/Shanghai``); UTC when there is no owner."""
+    if at is None:
+        return None
+    rep = uow.reps.get(rep_id) if rep_id is not None else None
+    zone = rep.time_zone if rep is not None else "UTC"
+    return f"{at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}"
 
 
 def manager_user_ids(uow: UnitOfWork, team_id: int | None) -> list[int]:

@@ -97,7 +97,7 @@ def line(type: EventType, payload: dict[str, Any], *, language: str, role: str) 
         to_rep=payload.get("to_rep_name") or "—",
         from_rep=payload.get("from_rep_name") or "—",
         pool=payload.get("pool") or "",
-        due=_when(payload.get("due")),
+        due=payload.get("due_text") or _when(payload.get("due")),
     ).strip()
 
 
