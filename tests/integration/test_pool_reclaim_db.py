@@ -197,6 +197,7 @@ def test_cli_dry_run_lists_why_then_reclaim_runs(app: Fenpei, clock: FixedClock)
 
     assert dry.exit_code == 0, dry.output
     assert "no follow-up for 1 day " in dry.output and "3 would be reclaimed now" in dry.output
+    assert dry.output.count(" · then pool\n") == 3  # one whole line each, at any width
     assert _reclaim_records(app) == []
     done = CliRunner().invoke(cli, ["pool", "reclaim"], env=env)
     assert done.exit_code == 0, done.output

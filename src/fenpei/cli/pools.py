@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from fenpei.cli._common import console, fenpei_app
 from fenpei.cli._errors import CannotRun
@@ -31,15 +30,14 @@ def reclaim(
         if dry_run:
             with fenpei.uow(read_only=True) as uow:
                 items = plan(uow=uow, now=fenpei.now(), pool=pool)
-            table = Table("customer", "name", "owner", "pool", "why", "since", "due", "then")
-            for item in items:
-                table.add_row(
-                    str(item.customer_id), item.name, str(item.owner_id), item.pool,
-                    reason_words(item.rule, item.days, item.level),
-                    f"{item.since:%Y-%m-%d %H:%M}", f"{item.due:%Y-%m-%d %H:%M}",
-                    item.action.value,
-                )  # fmt: skip
-            console.print(table)
+            for item in items:  # one line each, whole at any width (greppable)
+                console.print(
+                    f"#{item.customer_id} {item.name} · owner {item.owner_id} · {item.pool} · "
+                    f"{reason_words(item.rule, item.days, item.level)} · since "
+                    f"{item.since:%Y-%m-%d %H:%M} · due {item.due:%Y-%m-%d %H:%M} · then "
+                    f"{item.action.value}",
+                    soft_wrap=True,
+                )
             console.print(f"{len(items)} would be reclaimed now")
             return
         report = run_reclaim(fenpei, pool=pool)

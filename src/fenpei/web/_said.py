@@ -46,7 +46,10 @@ def _shown_values(t: Translate, values: Mapping[str, object]) -> dict[str, objec
 
 
 def stored_reason(
-    t: Translate, reason: str | None, explanation: Mapping[str, object] | None = None
+    t: Translate,
+    reason: str | None,
+    explanation: Mapping[str, object] | None = None,
+    language: str = "en",
 ) -> str:
     """An assignment's stored reason: typed by a person (shown as typed), or one fenpei
     writes itself, in words (a reclaim's from its explanation, in the page's language)."""
@@ -58,5 +61,5 @@ def stored_reason(
         except (KeyError, ValueError):
             return reason or ""
         level = explanation.get("level")
-        return reclaimed_words(rule, days, str(level) if level else None, t("meta.language"))
+        return reclaimed_words(rule, days, str(level) if level else None, language)
     return reason or ""

@@ -82,6 +82,16 @@ class SqlReclaim(Repository):
         return [ReclaimRow(*row) for row in self.session.execute(query)]
 
     def release_many(self, customer_ids: Collection[int], *, pool: str, now: datetime) -> int:
+        # The owners' load counters first, in rep id order: the UPDATE's triggers move
+        # them row by row, and two runs releasing customers of the same reps in another
+        # order would deadlock on them (customers are already locked, by id).
+        owners = sa.select(_c.owner_id).where(_c.id.in_(sorted(customer_ids)))
+        self.session.execute(
+            sa.select(t.rep_loads.c.rep_id)
+            .where(t.rep_loads.c.rep_id.in_(owners.scalar_subquery()))
+            .order_by(t.rep_loads.c.rep_id)
+            .with_for_update()
+        )
         result = self.session.execute(
             sa.update(t.customers)
             .where(_c.id.in_(sorted(customer_ids)), _c.owner_id.is_not(None))
