@@ -187,8 +187,10 @@ def test_owned_customers_need_a_reason_and_a_rep_may_not_apply_a_filter(
     # Acme (region East) is owned by Darcel: moving it asks for a reason.
     form = {"region": "East", "action": "assign", "rep_id": seeded.moses_id}
     asked = client.post("/customers/bulk/matching", data=form)
-    assert asked.status_code == 422
+    assert asked.status_code == 200  # asked for in the confirmation, not yet an error
     assert "其中 1 个客户已有负责人，将被转移。" in text_of(asked.text)
+    missed = client.post("/customers/bulk/matching", data={**form, "confirmed": "1"})
+    assert missed.status_code == 422 and "必须填写原因" in text_of(missed.text)
     done = client.post(
         "/customers/bulk/matching",
         data={**form, "reason": "区域调整", "confirmed": "1", "expected": "1"},

@@ -212,7 +212,8 @@ def change_owners(
         errors.append(FieldError("customer_ids", "choose"))
     reps = _chosen_reps(uow, actor, form, errors)
     owned = any(c.owner_id is not None for c in chosen)
-    if (form.action == "reassign" or owned) and not form.reason.strip():
+    # The reason is asked for in the confirmation and only missed once it is confirmed.
+    if form.confirmed and (form.action == "reassign" or owned) and not form.reason.strip():
         errors.append(FieldError("reason", "required"))
     back = safe_next(form.back)
     context: dict[str, Any] = {
@@ -273,7 +274,7 @@ def reassign(
     customer = customers.read_customer(uow=uow, customer_id=customer_id, actor=actor)
     errors: list[FieldError] = []
     reps = _chosen_reps(uow, actor, form.model_copy(update={"action": "assign"}), errors)
-    if customer.owner_id is not None and not form.reason.strip():
+    if form.confirmed and customer.owner_id is not None and not form.reason.strip():
         errors.append(FieldError("reason", "required"))
     here = f"/customers/{customer_id}"
     # One customer's dialog speaks of that customer (转移 X 从 A 到 B), not of "1 customer".

@@ -203,7 +203,7 @@ def change_owners_matching(
     if not reps:
         field = "rep_ids" if form.action == "spread" else "rep_id"
         errors[field] = t(f"owners.error_{field}")
-    if (form.action == "reassign" or owned) and not form.reason.strip():
+    if form.confirmed and (form.action == "reassign" or owned) and not form.reason.strip():
         errors["reason"] = t("owners.error_reason")
     if total == 0:
         errors["general"] = t("bulkall.error_nothing")
