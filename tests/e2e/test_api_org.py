@@ -291,7 +291,7 @@ def test_categories_list_each_dimension_with_customer_counts(app: Fenpei, seeded
 
     assert [c["key"] for c in listed] == [
         "customer_type", "follow_up_type", "industry", "level", "lost_reason", "region",
-        "return_reason", "source",
+        "return_reason", "source", "task_category", "task_type",
     ]  # fmt: skip
     assert (_level(auditor, "A")["customers"], _level(auditor, "B")["customers"]) == (1, 0)
 

@@ -38,6 +38,7 @@ from fenpei.domain.preferences import NotificationPreferences, RoleNotificationD
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.sla import CalendarDay, SlaClock, SlaPolicy
 from fenpei.domain.subscriptions import WebhookSubscription
+from fenpei.domain.tasks import ChecklistItem, Task, TaskComment, TaskEvent
 from fenpei.domain.users import User
 
 INT4 = range(-(2**31), 2**31)
@@ -159,6 +160,12 @@ class Store:
         )
         self.follow_ups: Table[FollowUp] = Table(tables.follow_ups)
         self.stage_changes: Table[StageChange] = Table(tables.stage_changes)
+        self.tasks: Table[Task] = Table(tables.tasks)
+        self.task_checklist: Table[ChecklistItem] = Table(tables.task_checklist)
+        self.task_comments: Table[TaskComment] = Table(tables.task_comments)
+        self.task_events: Table[TaskEvent] = Table(tables.task_events)
+        # task id -> its customers' ids, in order (the task_customers table).
+        self.task_customers: dict[int, list[int]] = {}
         # Keyed by (job, slot), the table's two-column primary key.
         self.job_runs: dict[tuple[str, int], JobRun] = {}
         self.locked: list[tuple[str, int]] = []

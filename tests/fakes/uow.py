@@ -39,6 +39,7 @@ from tests.fakes.routing import FakeRoutingReads, FakeRules
 from tests.fakes.sla import FakeSla
 from tests.fakes.store import Store
 from tests.fakes.subscriptions import FakeSubscriptions
+from tests.fakes.tasks import FakeTasks
 from tests.fakes.throttle import FakeLoginFailures
 
 T = TypeVar("T")
@@ -106,6 +107,7 @@ class FakeUnitOfWork:
     preferences: PreferenceRepository
     import_jobs: ports.ImportJobRepository
     follow_ups: ports.FollowUpRepository
+    tasks: ports.TaskRepository
     stage_changes: ports.StageChangeRepository
     sla: SlaRepository
 
@@ -145,6 +147,7 @@ class FakeUnitOfWork:
         self.follow_ups = FakeFollowUps(store)
         self.stage_changes = FakeStageChanges(store)
         self.sla = FakeSla(store)
+        self.tasks = FakeTasks(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

@@ -53,6 +53,8 @@ def test_default_categories_are_created_once(uow: FakeUnitOfWork, clock: FixedCl
         "region",
         "return_reason",
         "source",
+        "task_category",
+        "task_type",
     ]
     assert [v.code for v in _levels(uow)] == ["A", "B", "C", "D"]
     source = uow.categories.get("source")
@@ -357,7 +359,7 @@ def test_the_overview_lists_every_dimension_with_counts_per_value(
         overview = {c.category.key: c for c in category_overview(uow=uow)}
     assert list(overview) == [
         "customer_type", "follow_up_type", "industry", "level", "lost_reason", "region",
-        "return_reason", "source",
+        "return_reason", "source", "task_category", "task_type",
     ]  # fmt: skip
     assert [(v.code, n) for v, n in overview["level"].values] == [
         ("A", 2),

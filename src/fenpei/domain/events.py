@@ -23,6 +23,11 @@ class EventType(StrEnum):
     # A timer came due about a customer (an SLA, a reclaim warning, a follow-up date):
     # ``payload["kind"]`` says which (a ReminderKind), ``rep_ids`` / ``user_ids`` whom.
     reminder = "customer.reminder"
+    # A task got an assignee (routed, given by hand, reassigned): ``payload["to_rep_id"]``.
+    task_assigned = "task.assigned"
+    # A task's timer or a person's act about it (start, due, overdue, escalation, 催办, an
+    # @mention, completion, rating): ``payload["kind"]`` (a TaskReminderKind) says which.
+    task_reminder = "task.reminder"
     test = "webhook.test"  # "send test event": to one webhook subscription, on request
     # A user's daily email digest (services/notifications/digest.py): written already
     # expanded into its one email, so it never reaches an inbox, a robot or a webhook.
@@ -37,6 +42,20 @@ class ReminderKind(StrEnum):
     sla_breached = "sla_breached"  # the target passed without contact (to the owner)
     sla_escalated = "sla_escalated"  # the same, to the owner's manager
     reclaim_warning = "reclaim_warning"  # the customer goes back to the pool on ``due``
+
+
+class TaskReminderKind(StrEnum):
+    """What a task message is about: each has its line in the notification messages."""
+
+    starting = "starting"  # the task's start time has come (to the assignee)
+    due_soon = "due_soon"  # N business hours before due (to the assignee)
+    due = "due"  # at the due time (to the assignee)
+    overdue = "overdue"  # past due (to the assignee)
+    escalated = "escalated"  # overdue by X: to the assignee's manager
+    chased = "chased"  # a manager's 催办 (to the assignee)
+    mentioned = "mentioned"  # @mentioned in a comment (to the user)
+    completed = "completed"  # done: to the creator, to rate it
+    rated = "rated"  # rated: to the assignee
 
 
 class Channel(StrEnum):

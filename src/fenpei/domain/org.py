@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 
@@ -58,6 +59,9 @@ class Rep:
     max_per_day: int | None = None
     max_per_week: int | None = None
     max_per_month: int | None = None
+    # Task capacity (任务容量): the open tasks a rep may hold, each weighing its estimated
+    # hours, or 1 when none is set (domain/tasks.py); None: no limit. Apart from customers.
+    task_capacity: Decimal | None = None
     time_zone: str = "Asia/Shanghai"
     working_hours: dict[str, Any] = field(default_factory=dict)
     created_at: datetime | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 DEFAULT_RULE_NAME = "Default: public pool / 默认：公海"
@@ -20,6 +21,13 @@ MAX_REORDERED = 1_000  # rule ids in one reorder
 # Any number in conditions, target, strategy options or window: finite and at most this
 # large either way (money is at most 10^14, so every real value fits).
 MAX_RULE_NUMBER = 10**15
+
+
+class RuleSubject(StrEnum):
+    """What a rule routes: the same language, targets and strategies serve both."""
+
+    customer = "customer"
+    task = "task"
 
 
 @dataclass(eq=False)
@@ -39,6 +47,7 @@ class Rule:
     window: dict[str, Any] | None = None
     enabled: bool = True
     is_default: bool = False
+    subject: str = "customer"  # what the rule routes: RuleSubject
     version: int = 1
     id: int | None = None
     created_at: datetime | None = None

@@ -64,6 +64,28 @@ DEFAULT_CATEGORIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
         ],
         True,
     ),
+    # The kinds of task (任务类型) and how tasks are grouped (任务分类); not customer fields.
+    "task_type": (
+        "Task type / 任务类型",
+        [
+            ("call_back", "Call back / 回电"),
+            ("visit", "Visit / 拜访"),
+            ("quote", "Send a quote / 报价"),
+            ("contract", "Contract / 合同"),
+            ("service", "Service request / 服务请求"),
+            ("other", "Other / 其他"),
+        ],
+        True,
+    ),
+    "task_category": (
+        "Task category / 任务分类",
+        [
+            ("sales", "Sales / 销售"),
+            ("service", "Customer service / 客服"),
+            ("admin", "Administration / 行政"),
+        ],
+        True,
+    ),
     # Common reasons a customer is lost (输单原因), offered on the stage form; the reason
     # itself is free text, so one of these or anything else the rep types.
     "lost_reason": (

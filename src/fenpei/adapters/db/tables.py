@@ -32,6 +32,16 @@ from fenpei.domain.preferences import NotificationPreferences, RoleNotificationD
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.sla import CalendarDay, ClockState, SlaClock, SlaPolicy
 from fenpei.domain.subscriptions import WebhookSubscription
+from fenpei.domain.tasks import (
+    ChecklistItem,
+    Task,
+    TaskComment,
+    TaskEvent,
+    TaskEventKind,
+    TaskOrigin,
+    TaskPriority,
+    TaskStatus,
+)
 from fenpei.domain.users import Role, User
 
 metadata = sa.MetaData(
@@ -104,6 +114,7 @@ reps = sa.Table(
     sa.Column("max_per_day", sa.Integer),
     sa.Column("max_per_week", sa.Integer),
     sa.Column("max_per_month", sa.Integer),
+    sa.Column("task_capacity", sa.Numeric(8, 2)),  # open tasks' weight (hours or count)
     sa.Column("time_zone", sa.String(64), nullable=False, default="Asia/Shanghai"),
     sa.Column("working_hours", Json, nullable=False, default=dict),
     sa.Column("created_at", UtcDateTime),
@@ -342,6 +353,10 @@ rules = sa.Table(
     sa.Column("window", Json),
     sa.Column("enabled", sa.Boolean, nullable=False, default=True),
     sa.Column("is_default", sa.Boolean, nullable=False, default=False),
+    # What the rule routes: customers, or tasks (domain/tasks.py); one rule language.
+    sa.Column(
+        "subject", sa.String(20), nullable=False, default="customer", server_default="customer"
+    ),
     sa.Column("version", sa.Integer, nullable=False, default=1),
     sa.Column("created_at", UtcDateTime),
     sa.Column("updated_at", UtcDateTime),
@@ -656,6 +671,104 @@ holidays = sa.Table(
     sa.UniqueConstraint("calendar", "day", name="uq_holidays_calendar_day"),
 )
 
+# Tasks (domain/tasks.py): routed by the engine like customers. The linked customers are
+# kept apart (the first one also on the task, for "the customer's owner"); checklist,
+# comments and history are records of their own, gone with their task.
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    _id(),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.String(5000)),
+    sa.Column("kind", sa.String(100)),
+    sa.Column("category", sa.String(100)),
+    sa.Column("priority", str_enum(TaskPriority), nullable=False),
+    sa.Column("urgency", sa.Integer),
+    sa.Column("status", str_enum(TaskStatus), nullable=False),
+    sa.Column("origin", str_enum(TaskOrigin), nullable=False),
+    sa.Column("origin_ref", sa.String(100)),
+    sa.Column("customer_id", sa.Integer, sa.ForeignKey("customers.id", ondelete="SET NULL"),
+              index=True),
+    sa.Column("assignee_id", sa.Integer, sa.ForeignKey("reps.id", ondelete="SET NULL")),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="SET NULL")),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_by_user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("start_at", UtcDateTime),
+    sa.Column("due_at", UtcDateTime),
+    sa.Column("completed_at", UtcDateTime),
+    sa.Column("effort_hours", sa.Numeric(8, 2)),
+    sa.Column("progress", sa.Integer, nullable=False, default=0),
+    sa.Column("blocked_reason", sa.String(1000)),
+    sa.Column("recurrence", Json),
+    sa.Column("series_id", sa.Integer),
+    sa.Column("started_reminded_at", UtcDateTime),
+    sa.Column("before_due_reminded_at", UtcDateTime),
+    sa.Column("due_reminded_at", UtcDateTime),
+    sa.Column("overdue_at", UtcDateTime),
+    sa.Column("escalated_at", UtcDateTime),
+    sa.Column("difficulty", sa.Integer),
+    sa.Column("completion_note", sa.String(1000)),
+    sa.Column("quality", sa.Integer),
+    sa.Column("satisfaction", sa.Integer),
+    sa.Column("rating_note", sa.String(1000)),
+    sa.Column("rated_by", sa.String(64)),
+    sa.Column("rated_at", UtcDateTime),
+    sa.Column("decision", Json),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime),
+    sa.Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_at"),
+    sa.Index("ix_tasks_status_due", "status", "due_at"),
+)  # fmt: skip
+
+task_customers = sa.Table(
+    "task_customers",
+    metadata,
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"),
+              primary_key=True, autoincrement=False),
+    sa.Column("customer_id", sa.Integer, sa.ForeignKey("customers.id", ondelete="CASCADE"),
+              primary_key=True, autoincrement=False),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+    sa.Index("ix_task_customers_customer", "customer_id"),
+)  # fmt: skip
+
+task_checklist = sa.Table(
+    "task_checklist",
+    metadata,
+    _id(),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("text", sa.String(300), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+    sa.Column("done", sa.Boolean, nullable=False, default=False),
+    sa.Column("done_by", sa.String(64)),
+    sa.Column("done_at", UtcDateTime),
+)  # fmt: skip
+
+task_comments = sa.Table(
+    "task_comments",
+    metadata,
+    _id(),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("author", sa.String(64), nullable=False),
+    sa.Column("body", sa.String(2000), nullable=False),
+    sa.Column("mentions", Json, nullable=False, default=list),
+    sa.Column("at", UtcDateTime, nullable=False),
+)  # fmt: skip
+
+task_events = sa.Table(
+    "task_events",
+    metadata,
+    _id(),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("kind", str_enum(TaskEventKind), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("detail", Json, nullable=False, default=dict),
+    sa.Index("ix_task_events_task_at", "task_id", "at"),
+)  # fmt: skip
+
 # Every column refuses what either database would refuse (adapters/db/types.py).
 guard_columns(metadata)
 mapper_registry = registry(metadata=metadata)
@@ -690,6 +803,10 @@ _MAPPED: list[tuple[type, sa.Table]] = [
     (SlaPolicy, sla_policies),
     (SlaClock, sla_clocks),
     (CalendarDay, holidays),
+    (Task, tasks),
+    (ChecklistItem, task_checklist),
+    (TaskComment, task_comments),
+    (TaskEvent, task_events),
 ]
 
 

@@ -21,6 +21,7 @@ from fenpei.adapters.db.repositories.preferences import SqlPreferences
 from fenpei.adapters.db.repositories.reclaim import SqlReclaim
 from fenpei.adapters.db.repositories.sla import SqlSla
 from fenpei.adapters.db.repositories.subscriptions import SqlSubscriptions
+from fenpei.adapters.db.repositories.tasks import SqlTasks
 from fenpei.domain.errors import FenpeiError
 from fenpei.services import ports
 from fenpei.services.notifications.ports import (
@@ -74,6 +75,7 @@ class SqlUnitOfWork:
     follow_ups: ports.FollowUpRepository
     stage_changes: ports.StageChangeRepository
     sla: SlaRepository
+    tasks: ports.TaskRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -111,6 +113,7 @@ class SqlUnitOfWork:
         self.follow_ups = SqlFollowUps(session)
         self.stage_changes = SqlStageChanges(session)
         self.sla = SqlSla(session)
+        self.tasks = SqlTasks(session)
         return self
 
     def __exit__(

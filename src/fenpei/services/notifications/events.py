@@ -68,7 +68,7 @@ def emit_reminder(
                 "user_ids": list(dict.fromkeys(user_ids)),
                 "to_rep_id": customer.owner_id,
                 "due": due.isoformat() if due is not None else None,
-                "due_text": _local(uow, customer.owner_id, due),
+                "due_text": local_time(uow, customer.owner_id, due),
                 "reason": reason,
                 "at": now.isoformat(),
             },
@@ -77,7 +77,7 @@ def emit_reminder(
     )
 
 
-def _local(uow: UnitOfWork, rep_id: int | None, at: datetime | None) -> str | None:
+def local_time(uow: UnitOfWork, rep_id: int | None, at: datetime | None) -> str | None:
     """``at`` as the owner reads it: their local time, their zone named
     (``2026-12-07 10:00 Asia/Shanghai``); UTC when there is no owner."""
     if at is None:

@@ -1,0 +1,149 @@
+"""Tasks, their linked customers, checklist items, comments and history."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from fenpei.adapters.db import tables as t
+from fenpei.adapters.db.repositories._base import Repository
+from fenpei.domain.tasks import (
+    OPEN_STATUSES,
+    ChecklistItem,
+    Task,
+    TaskComment,
+    TaskEvent,
+    TaskFilter,
+    TaskPriority,
+)
+
+_PRIORITY_RANK = sa.case(
+    {p.value: p.rank for p in TaskPriority}, value=t.tasks.c.priority, else_=len(TaskPriority)
+)
+
+
+def _where(query: sa.Select[tuple[Task]], f: TaskFilter) -> sa.Select[tuple[Task]]:
+    c = t.tasks.c
+    if f.assignee_ids is not None:
+        query = query.where(c.assignee_id.in_(sorted(set(f.assignee_ids))))
+    if f.team_ids is not None:
+        query = query.where(c.team_id.in_(sorted(set(f.team_ids))))
+    if f.statuses:
+        query = query.where(c.status.in_([s.value for s in f.statuses]))
+    if f.priorities:
+        query = query.where(c.priority.in_([p.value for p in f.priorities]))
+    if f.kinds:
+        query = query.where(c.kind.in_(sorted(set(f.kinds))))
+    if f.customer_id is not None:
+        linked = sa.select(t.task_customers.c.task_id).where(
+            t.task_customers.c.customer_id == f.customer_id
+        )
+        query = query.where(c.id.in_(linked))
+    if f.due_from is not None:
+        query = query.where(c.due_at >= f.due_from)
+    if f.due_before is not None:
+        query = query.where(c.due_at < f.due_before)
+    if f.overdue_at is not None:
+        query = query.where(c.status.in_([s.value for s in OPEN_STATUSES]), c.due_at < f.overdue_at)
+    if f.text.strip():
+        needle = f"%{f.text.strip().replace('%', '').replace('_', '')}%"
+        query = query.where(sa.or_(c.title.ilike(needle), c.description.ilike(needle)))
+    return query
+
+
+class SqlTasks(Repository):
+    def add(self, task: Task) -> None:
+        self._add(task)
+
+    def get(self, task_id: int) -> Task | None:
+        return self.session.get(Task, task_id)
+
+    def lock(self, task_id: int) -> Task | None:
+        """The task, its row locked until the transaction ends (writers of it wait)."""
+        query = sa.select(Task).where(t.tasks.c.id == task_id).with_for_update(key_share=True)
+        return self.session.scalars(query.execution_options(populate_existing=True)).first()
+
+    def find(
+        self, f: TaskFilter, *, order: str = "due", limit: int = 50, offset: int = 0
+    ) -> list[Task]:
+        """Tasks matching ``f``: by due time (no due date last), then priority, then id;
+        ``order="priority"`` puts priority first; ``"new"`` newest first."""
+        c = t.tasks.c
+        orders: dict[str, Sequence[sa.ColumnElement[Any]]] = {
+            "due": (c.due_at.is_(None), c.due_at, _PRIORITY_RANK, c.id),
+            "priority": (_PRIORITY_RANK, c.due_at.is_(None), c.due_at, c.id),
+            "new": (c.created_at.desc(), c.id.desc()),
+        }
+        query = _where(sa.select(Task), f).order_by(*orders.get(order, orders["due"]))
+        return list(self.session.scalars(query.limit(limit).offset(offset)))
+
+    def count(self, f: TaskFilter) -> int:
+        query = _where(sa.select(Task), f).with_only_columns(sa.func.count())
+        return self.session.scalar(query) or 0
+
+    def link_customers(self, task_id: int, customer_ids: Sequence[int]) -> None:
+        """Make ``customer_ids`` (in order, the first the main one) the task's customers."""
+        self.session.execute(
+            sa.delete(t.task_customers).where(t.task_customers.c.task_id == task_id)
+        )
+        rows = [
+            {"task_id": task_id, "customer_id": cid, "position": position}
+            for position, cid in enumerate(dict.fromkeys(customer_ids))
+        ]
+        if rows:
+            self.session.execute(sa.insert(t.task_customers), rows)
+
+    def customer_ids(self, task_ids: Collection[int]) -> dict[int, list[int]]:
+        """Each task's linked customers, in their order."""
+        if not task_ids:
+            return {}
+        c = t.task_customers.c
+        query = (
+            sa.select(c.task_id, c.customer_id)
+            .where(c.task_id.in_(sorted(set(task_ids))))
+            .order_by(c.task_id, c.position)
+        )
+        linked: dict[int, list[int]] = {task_id: [] for task_id in task_ids}
+        for task_id, customer_id in self.session.execute(query):
+            linked[task_id].append(customer_id)
+        return linked
+
+    # Checklist, comments, history.
+    def add_item(self, item: ChecklistItem) -> None:
+        self._add(item)
+
+    def items(self, task_id: int) -> list[ChecklistItem]:
+        c = t.task_checklist.c
+        query = sa.select(ChecklistItem).where(c.task_id == task_id).order_by(c.position, c.id)
+        return list(self.session.scalars(query))
+
+    def get_item(self, item_id: int) -> ChecklistItem | None:
+        return self.session.get(ChecklistItem, item_id)
+
+    def delete_item(self, item: ChecklistItem) -> None:
+        self.session.delete(item)
+        self.session.flush()
+
+    def add_comment(self, comment: TaskComment) -> None:
+        self._add(comment)
+
+    def comments(self, task_id: int, *, limit: int = 200) -> list[TaskComment]:
+        c = t.task_comments.c
+        query = sa.select(TaskComment).where(c.task_id == task_id).order_by(c.at, c.id)
+        return list(self.session.scalars(query.limit(limit)))
+
+    def add_event(self, event: TaskEvent) -> None:
+        self._add(event)
+
+    def history(self, task_id: int, *, limit: int = 200) -> list[TaskEvent]:
+        """The task's history, newest first."""
+        c = t.task_events.c
+        query = (
+            sa.select(TaskEvent)
+            .where(c.task_id == task_id)
+            .order_by(c.at.desc(), c.id.desc())
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
