@@ -6,6 +6,7 @@ owner, if it has one; otherwise it waits unassigned for someone to take or give 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from fenpei.domain.tasks import Task
@@ -14,10 +15,19 @@ from fenpei.services.ports import UnitOfWork
 from fenpei.services.tasks.records import give_task
 
 
-def route_task(*, uow: UnitOfWork, task: Task, actor: Actor, now: datetime) -> Task:
-    """Give ``task`` to whoever should have it, with the decision recorded; or leave it."""
+def route_task(
+    *,
+    uow: UnitOfWork,
+    task: Task,
+    actor: Actor,
+    now: datetime,
+    exclude_rep_ids: Collection[int] = (),
+) -> Task:
+    """Give ``task`` to whoever should have it, never to one of ``exclude_rep_ids`` (an
+    escalation reassigns away from the assignee), with the decision recorded; or leave it
+    unassigned."""
     customer = uow.customers.get(task.customer_id) if task.customer_id is not None else None
-    if customer is None or customer.owner_id is None:
+    if customer is None or customer.owner_id is None or customer.owner_id in exclude_rep_ids:
         return task
     reason = "the owner of the task's customer"
     decision = {"outcome": "assigned", "reason_code": "customer_owner", "reason": reason,
