@@ -57,19 +57,29 @@ _SETS: dict[str, tuple[str, ...]] = {
 
 
 class SqlSla(Repository):
+    # The policies, read once per unit of work: every assignment asks for them (a bulk
+    # assignment of 500 asked 500 times). Added or deleted here, they are read again;
+    # edited here, the same objects show the edit (and are ordered again as they are).
+    _policies: list[SlaPolicy] | None = None
+
     def policies(self) -> list[SlaPolicy]:
-        p = t.sla_policies.c
-        return list(self.session.scalars(sa.select(SlaPolicy).order_by(p.position, p.id)))
+        if self._policies is None:
+            p = t.sla_policies.c
+            query = sa.select(SlaPolicy).order_by(p.position, p.id)
+            self._policies = list(self.session.scalars(query))
+        return sorted(self._policies, key=lambda policy: (policy.position, policy.id or 0))
 
     def get_policy(self, policy_id: int) -> SlaPolicy | None:
         return self.session.get(SlaPolicy, policy_id)
 
     def add_policy(self, policy: SlaPolicy) -> None:
         self._add(policy)
+        self._policies = None
 
     def delete_policy(self, policy: SlaPolicy) -> None:
         self.session.delete(policy)
         self.session.flush()
+        self._policies = None
 
     def add_clock(self, clock: SlaClock) -> None:
         self._add(clock)
