@@ -4,12 +4,12 @@ scope for each role, forms that validate and save, a board move, month boundarie
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
 from fenpei.bootstrap import Fenpei
-from fenpei.domain.tasks import TaskStatus
+from fenpei.domain.tasks import TaskFilter, TaskStatus
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import users
 from fenpei.services.tasks.intake import create_and_route
@@ -64,7 +64,9 @@ def test_a_task_created_from_the_customer_page_is_routed_to_its_owner_and_says_w
     assert "是该任务关联客户的负责人" in page  # the why: the customer's owner
     assert "准备报价单" in page and "任务已创建" in page
     assert "回访报价" in client.get(f"/customers/{seeded.acme_id}").text
-    assert not foreign_words(page, data=["Acme", "Darcel Schlecht", "Ada Admin", "East", "admin", "Asia/Shanghai"])
+    assert not foreign_words(
+        page, data=["Acme", "Darcel Schlecht", "Ada Admin", "East", "admin", "Asia/Shanghai"]
+    )
 
 
 def test_a_bad_task_form_names_each_field_and_saves_nothing(
@@ -84,13 +86,7 @@ def test_a_bad_task_form_names_each_field_and_saves_nothing(
         assert f'id="te-{field}"' in bad.text, field
     assert "没有这个客户" in bad.text and "不能早于开始时间" in bad.text
     with app.uow(read_only=True) as uow:
-        assert uow.tasks.count(_all()) == 0 and uow.tasks.find(_all()) == []
-
-
-def _all():  # type: ignore[no-untyped-def]
-    from fenpei.domain.tasks import TaskFilter
-
-    return TaskFilter()
+        assert uow.tasks.count(TaskFilter()) == 0 and uow.tasks.find(TaskFilter()) == []
 
 
 def test_my_tasks_shows_a_rep_only_their_own_in_sections_and_overdue_in_words(
@@ -114,7 +110,7 @@ def test_my_tasks_shows_a_rep_only_their_own_in_sections_and_overdue_in_words(
     assert theirs.status_code == 404
     assert client.get(f"/tasks/{late}").status_code == 200
     assert "别人的任务" not in client.get("/tasks/board").text
-    assert "别人的任务" not in client.get("/tasks?rep=%d" % seeded.moses_id).text
+    assert "别人的任务" not in client.get(f"/tasks?rep={seeded.moses_id}").text
 
 
 def test_an_admin_filters_by_rep_priority_and_text(
@@ -165,10 +161,12 @@ def test_the_calendar_puts_tasks_on_their_local_day_and_crosses_months(
     app: Fenpei, clock: FixedClock, client: TestClient, seeded: World
 ) -> None:
     # 2026-11-30 23:30 in Shanghai is 15:30 UTC: it belongs to November, not December.
-    from datetime import UTC, datetime
-
-    _task(app, clock, "Month end", seeded.darcel_id, due_at=datetime(2026, 11, 30, 15, 30, tzinfo=UTC))
-    _task(app, clock, "New month", seeded.darcel_id, due_at=datetime(2026, 11, 30, 16, 30, tzinfo=UTC))
+    _task(
+        app, clock, "Month end", seeded.darcel_id, due_at=datetime(2026, 11, 30, 15, 30, tzinfo=UTC)
+    )
+    _task(
+        app, clock, "New month", seeded.darcel_id, due_at=datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
+    )
     log_in(client)
 
     november = client.get("/tasks/calendar?month=2026-11").text
@@ -219,11 +217,15 @@ def test_checklist_comments_progress_and_chase_from_the_task_page(
         item_id = uow.tasks.items(task_id)[0].id
 
     assert client.post(f"/tasks/{task_id}/checklist", data={"text": "second"}).status_code == 303
-    assert client.post(f"/tasks/{task_id}/checklist/{item_id}", data={"done": "1"}).status_code == 303
+    assert (
+        client.post(f"/tasks/{task_id}/checklist/{item_id}", data={"done": "1"}).status_code == 303
+    )
     assert client.post(f"/tasks/{task_id}/checklist", data={"text": " "}).status_code == 422
     assert client.post(f"/tasks/{task_id}/progress", data={"progress": "140"}).status_code == 422
     assert client.post(f"/tasks/{task_id}/progress", data={"progress": "40"}).status_code == 303
-    assert client.post(f"/tasks/{task_id}/comments", data={"body": "@admin 看看"}).status_code == 303
+    assert (
+        client.post(f"/tasks/{task_id}/comments", data={"body": "@admin 看看"}).status_code == 303
+    )
     assert client.post(f"/tasks/{task_id}/chase", data={"note": "快点"}).status_code == 303
     page = client.get(f"/tasks/{task_id}").text
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fenpei.domain.assignments import AssignMethod
 from fenpei.domain.tasks import Task, TaskEvent, TaskEventKind
 from fenpei.domain.users import Role, User
 from fenpei.http.reads import Names
@@ -26,9 +27,14 @@ def decision_lines(
     if data.get("reason_code") == "customer_owner":
         return [Line("chosen", t("tasks.why.customer_owner", rep=assignee))]
     if data:
-        record = AssignmentRead.model_construct(
-            explanation=dict(data), actor="system", at=task.updated_at or task.created_at,
-            to_rep_name=assignee,
+        rule_id = data.get("rule_id")
+        record = AssignmentRead(
+            id=0, customer_id=task.customer_id or 0, method=AssignMethod.rule,
+            from_rep_id=None, to_rep_id=task.assignee_id, to_rep_name=assignee,
+            rule_id=rule_id if isinstance(rule_id, int) else None,
+            strategy=str(data.get("strategy") or "") or None, reason=None, actor="system",
+            at=task.updated_at or task.created_at, capacity_override=False,
+            explanation=dict(data),
         )  # fmt: skip
         return explain_lines(t, record, rule_conditions(uow))
     given = next(
@@ -52,9 +58,13 @@ def event_text(t: Translate, event: TaskEvent, names: Names) -> str:
     kind = TaskEventKind(event.kind)
     values: dict[str, object] = {"actor": who}
     if kind in (TaskEventKind.assigned, TaskEventKind.reassigned):
-        values.update(to=names.rep(d.get("to_rep_id")) or "", was=names.rep(d.get("from_rep_id")) or "")
+        values.update(
+            to=names.rep(d.get("to_rep_id")) or "", was=names.rep(d.get("from_rep_id")) or ""
+        )
     elif kind is TaskEventKind.status:
-        values.update(was=_status_word(t, d.get("from_status")), to=_status_word(t, d.get("to_status")))
+        values.update(
+            was=_status_word(t, d.get("from_status")), to=_status_word(t, d.get("to_status"))
+        )
     elif kind is TaskEventKind.progress:
         values.update(was=d.get("from_progress", 0), to=d.get("to_progress", 0))
     elif kind is TaskEventKind.completed:

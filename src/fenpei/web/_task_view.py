@@ -101,9 +101,7 @@ def task_rows(uow: UnitOfWork, tasks: Collection[Task], now: datetime) -> list[T
             customer = uow.customers.get(customer_id)
             if customer is not None and customer.deleted_at is None:
                 customers.append((customer_id, customer.name))
-        rows.append(
-            TaskRow(task, customers, names.rep(task.assignee_id), task.is_overdue(now))
-        )
+        rows.append(TaskRow(task, customers, names.rep(task.assignee_id), task.is_overdue(now)))
     return rows
 
 

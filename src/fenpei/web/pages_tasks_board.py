@@ -57,7 +57,9 @@ def board_context(
             assignee_ids=None if rep is None else {rep}, team_ids=None if team is None else {team},
             statuses=(status,),
         )  # fmt: skip
-        found = uow.tasks.find(scoped(task_scope(uow, actor), f), order="priority", limit=PER_COLUMN)
+        found = uow.tasks.find(
+            scoped(task_scope(uow, actor), f), order="priority", limit=PER_COLUMN
+        )
         columns[status] = task_rows(uow, found, now)
     return {
         "user": user, "active": "tasks", "tab": "board", "columns": columns,

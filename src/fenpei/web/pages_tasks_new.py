@@ -84,8 +84,8 @@ def _recurrence(form: TaskForm, errors: list[FieldError]) -> dict[str, Any] | No
     if not form.repeat:
         return None
     if form.repeat not in {k.value for k in RecurrenceKind}:
-        errors.append(FieldError("recurrence", Phrase("task.recurrence_kind",
-                                                      "must be days, weekly or monthly")))  # fmt: skip
+        wrong = Phrase("task.recurrence_kind", "must be days, weekly or monthly")
+        errors.append(FieldError("recurrence", wrong))
         return None
     days = [int(d) for d in form.weekdays if d.isdigit() and len(d) == 1]
     return {"kind": form.repeat, "every": _whole("recurrence", form.every, errors) or 1,
@@ -154,8 +154,8 @@ def create_task_from_form(
         try:
             check_giver(uow, actor, assignee)
         except (PermissionDenied, NotFound):
-            errors.append(FieldError("assignee", Phrase("task.assignee_scope",
-                                                        "is not a rep you may give tasks to")))  # fmt: skip
+            wrong = Phrase("task.assignee_scope", "is not a rep you may give tasks to")
+            errors.append(FieldError("assignee", wrong))
     try:
         if errors:
             raise ValidationFailed([])

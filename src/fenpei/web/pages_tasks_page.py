@@ -21,7 +21,7 @@ from fenpei.http.fields import Id
 from fenpei.http.reads import Names
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.tasks import workflow
-from fenpei.services.tasks._access import readable_task
+from fenpei.services.tasks._access import overseeable_task, readable_task, workable_task
 from fenpei.services.tasks.records import task_categories, task_types
 from fenpei.web._task_page_view import decision_lines, event_text, permissions
 from fenpei.web._task_view import field_messages, kind_label, page_words, task_rows
@@ -75,7 +75,9 @@ def task_page(
     request: Request, uow: UowDep, user: CurrentUser, fenpei: FenpeiDep, task_id: Id
 ) -> Response:
     """A task: its fields, customers, assignee and why, checklist, comments, history."""
-    return render(request, "tasks/task.html", task_context(request, uow, user, task_id, fenpei.now()))
+    return render(
+        request, "tasks/task.html", task_context(request, uow, user, task_id, fenpei.now())
+    )
 
 
 def _number(field: str, text: str) -> int | None:
@@ -91,7 +93,10 @@ def act(
     request: Request, uow: UnitOfWork, user: User, fenpei: Any, task_id: int, form_name: str,
     work: Callable[[], object], done: str,
 ) -> Response:  # fmt: skip
-    """Run ``work``; commit and go back to the page, or show the form's errors (422)."""
+    """Run ``work``; commit and go back to the page, or show the form's errors (422).
+    Who may work the task is settled first: a form out of scope is not found (404), an
+    auditor's is refused (403), before its values are looked at."""
+    workable_task(uow, actor_of(user), task_id, "change tasks")
     try:
         work()
     except ValidationFailed as exc:
@@ -110,6 +115,7 @@ NoteBody = Annotated[NoteForm, Form()]
 def set_progress(request: Request, uow: UowDep, user: CurrentUser, fenpei: FenpeiDep,
                  task_id: Id, form: NoteBody) -> Response:  # fmt: skip
     """Set how far along the task is (0-100%)."""
+
     def work() -> object:
         value = _number("progress", form.progress)
         if value is None:
@@ -170,7 +176,9 @@ def complete(request: Request, uow: UowDep, user: CurrentUser, fenpei: FenpeiDep
 def rate(request: Request, uow: UowDep, user: CurrentUser, fenpei: FenpeiDep,
          task_id: Id, form: NoteBody) -> Response:  # fmt: skip
     """The creator's or a manager's rating: quality and satisfaction, 1-5 each."""
+
     def work() -> object:
+        overseeable_task(uow, actor_of(user), task_id, "rate tasks")
         quality = _number("quality", form.quality)
         pleased = _number("satisfaction", form.satisfaction)
         missing = [FieldError(name, "is required")
@@ -178,8 +186,10 @@ def rate(request: Request, uow: UowDep, user: CurrentUser, fenpei: FenpeiDep,
                    if value is None]  # fmt: skip
         if missing or quality is None or pleased is None:
             raise ValidationFailed(missing)
-        return workflow.rate(uow=uow, actor=actor_of(user), task_id=task_id, now=fenpei.now(),
-                             quality=quality, satisfaction=pleased, note=form.note or None)  # fmt: skip
+        return workflow.rate(
+            uow=uow, actor=actor_of(user), task_id=task_id, now=fenpei.now(), quality=quality,
+            satisfaction=pleased, note=form.note or None,
+        )  # fmt: skip
 
     return act(request, uow, user, fenpei, task_id, "rate", work, "rated")
 
