@@ -6,11 +6,15 @@ opens the calendar, completes it with its difficulty, and the manager rates it."
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from playwright.sync_api import Page, expect
 
 from fenpei.domain.tasks import TaskStatus
+from fenpei.domain.users import SYSTEM
+from fenpei.services.tasks.intake import create_and_route
+from fenpei.services.tasks.records import TaskInput
 from tests.browser.conftest import Live, login, shot
 
 if TYPE_CHECKING:
@@ -110,3 +114,22 @@ def test_a_task_from_a_customer_page_is_worked_on_the_board_completed_and_rated(
         assert task is not None
         assert (task.difficulty, task.quality, task.satisfaction) == (4, 5, 4)
     assert refused == []
+
+
+def test_a_phone_sees_the_calendar_as_a_list_by_day_without_sideways_scroll(
+    phone_page: Page, live: Live
+) -> None:
+    with live.fenpei.uow() as uow:
+        create_and_route(
+            uow=uow, actor=SYSTEM, now=live.fenpei.now(), assignee_id=live.world.moses,
+            data=TaskInput(title="月底对账", due_at=datetime(2099, 2, 28, 2, 0, tzinfo=UTC)),
+        )  # fmt: skip
+        uow.commit()
+    login(phone_page, live, "rep", lang="zh-CN")
+    phone_page.goto(live.url("/tasks/calendar?month=2099-02"))
+
+    expect(phone_page.locator(".cal-grid")).to_be_hidden()
+    expect(phone_page.locator(".cal-list")).to_contain_text("2099-02-28 周六")
+    expect(phone_page.locator(".cal-list")).to_contain_text("月底对账")
+    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    shot(phone_page, "task-calendar-phone")

@@ -236,3 +236,44 @@ def test_checklist_comments_progress_and_chase_from_the_task_page(
         task = uow.tasks.get(task_id)
         assert [i.done for i in items] == [True, False]
         assert task is not None and task.progress == 40 and task.status is TaskStatus.in_progress
+
+
+HOSTILE = ["\x00", "a" * 50_000, "-1", "1e309", "９", "２０２６-01-01T10:00", "<script>x</script>"]
+FORMS = {
+    "/tasks/new": ("title", "description", "kind", "category", "priority", "urgency",
+                   "customers", "assignee", "start_at", "due_at", "effort_hours", "checklist",
+                   "repeat", "every", "day", "weekdays"),
+    "/tasks/{id}/status": ("status", "reason", "back", "rep", "team"),
+    "/tasks/{id}/progress": ("progress",),
+    "/tasks/{id}/checklist": ("text",),
+    "/tasks/{id}/comments": ("body",),
+    "/tasks/{id}/complete": ("difficulty", "note"),
+    "/tasks/{id}/chase": ("note",),
+}  # fmt: skip
+
+
+def test_hostile_values_in_every_task_form_field_are_refused_without_a_500_or_a_change(
+    app: Fenpei, clock: FixedClock, client: TestClient, seeded: World
+) -> None:
+    task_id = _task(app, clock, "Target", seeded.darcel_id)
+    log_in(client)
+    base = {"title": "ok", "status": "in_progress", "progress": "10", "text": "x", "body": "x"}
+
+    answers: dict[str, int] = {}
+    for path, fields in FORMS.items():
+        for field in fields:
+            for value in HOSTILE:
+                with app.uow(read_only=True) as uow:
+                    before = (uow.tasks.count(TaskFilter()), len(uow.tasks.history(task_id)))
+                sent = client.post(path.format(id=task_id), data={**base, field: value})
+                with app.uow(read_only=True) as uow:
+                    after = (uow.tasks.count(TaskFilter()), len(uow.tasks.history(task_id)))
+                key = f"{path} {field}={value[:12]!r}"
+                answers[key] = sent.status_code
+                assert sent.status_code < 500, key
+                if sent.status_code >= 400:
+                    assert before == after, key
+                if value == "\x00" and field in ("title", "reason", "text", "body", "note"):
+                    assert sent.status_code == 422, key
+
+    assert set(answers.values()) <= {303, 200, 422}
