@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.tasks import TaskFilter, TaskStatus
 from fenpei.domain.users import SYSTEM, Role
-from fenpei.services import users
+from fenpei.services import org, users
 from fenpei.services.tasks.intake import create_and_route
 from fenpei.services.tasks.records import TaskInput
 from tests.e2e._visible_text import foreign_words
@@ -277,3 +277,34 @@ def test_hostile_values_in_every_task_form_field_are_refused_without_a_500_or_a_
                     assert sent.status_code == 422, key
 
     assert set(answers.values()) <= {303, 200, 422}
+
+
+def test_a_manager_sees_their_teams_tasks_and_not_another_teams(
+    app: Fenpei, clock: FixedClock, client: TestClient, seeded: World
+) -> None:
+    _user(app, clock, "mia", Role.manager, None)
+    with app.uow() as uow:
+        mia = uow.users.by_username("mia")
+        east = uow.teams.get(seeded.team_id)
+        assert mia is not None and east is not None
+        east.manager_user_id = mia.id
+        west = org.create_team(uow=uow, name="West", actor=SYSTEM, now=clock.at)
+        rosie = org.create_rep(
+            uow=uow, fields={"name": "Rosie", "team_id": west.id}, actor=SYSTEM, now=clock.at
+        )
+        uow.commit()
+        assert rosie.id is not None and west.id is not None
+        rosie_id, west_id = rosie.id, west.id
+    _task(app, clock, "East work", seeded.moses_id)
+    west_task = _task(app, clock, "West work", rosie_id)
+    log_in(client, username="mia")
+
+    listed = client.get("/tasks").text
+    board = client.get("/tasks/board").text
+    asked_for_west = client.get(f"/tasks?team={west_id}").text
+
+    assert "East work" in listed and "West work" not in listed
+    assert "East work" in board and "West work" not in board
+    assert "West work" not in asked_for_west
+    assert client.get(f"/tasks/{west_task}").status_code == 404
+    assert client.post(f"/tasks/{west_task}/chase", data={"note": "x"}).status_code == 404
