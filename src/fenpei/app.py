@@ -62,6 +62,7 @@ from fenpei.web import (
     pages_rules,
     pages_sla,
     pages_subscriptions,
+    pages_tasks,
 )
 from fenpei.web.rendering import (
     STATIC_DIR,
@@ -170,5 +171,6 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_pool_settings.router)
     app.include_router(pages_pool_moves.router)
     app.include_router(pages_subscriptions.router)
+    app.include_router(pages_tasks.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -10,7 +10,10 @@ from tests.browser.conftest import Live, login
 if TYPE_CHECKING:
     from playwright.sync_api import ConsoleMessage, Page
 
-PAGES = ("/dashboard", "/customers", "/rules", "/rules/new", "/teams", "/categories")
+PAGES = (
+    "/dashboard", "/customers", "/rules", "/rules/new", "/teams", "/categories", "/tasks",
+    "/tasks/board", "/tasks/calendar", "/tasks/new",
+)  # fmt: skip
 
 
 def test_no_page_breaks_its_content_security_policy(live: Live, page: Page) -> None:

@@ -13,6 +13,7 @@ EVERY_LINK = [
     "Customers",
     "My customers",
     "Pool",
+    "Tasks",
     "Rules",
     "Teams",
     "Categories",
@@ -44,6 +45,7 @@ def test_each_role_sees_its_own_navigation(live: Live, page: Page) -> None:
         "Dashboard",
         "Customers",
         "Pool",
+        "Tasks",
         "Rules",
         "Teams",
         "Categories",
@@ -51,8 +53,10 @@ def test_each_role_sees_its_own_navigation(live: Live, page: Page) -> None:
         "Jobs",
         "Admin",
     ]
-    assert seen["manager"] == ["Dashboard", "Customers", "Pool", "Rules", "Teams", "Admin"]
-    assert seen["rep"] == ["Customers", "My customers", "Pool", "My profile"]
+    assert seen["manager"] == [
+        "Dashboard", "Customers", "Pool", "Tasks", "Rules", "Teams", "Admin"
+    ]  # fmt: skip
+    assert seen["rep"] == ["Customers", "My customers", "Pool", "Tasks", "My profile"]
     assert "Dashboard" not in seen["auditor"] and "Rules" not in seen["auditor"]
     assert set(seen["auditor"]) <= set(EVERY_LINK)
 
@@ -109,7 +113,7 @@ def test_a_rep_opening_another_reps_customer_gets_the_404_page(live: Live, page:
     expect(page.get_by_text("That page or record does not exist.")).to_be_visible()
     expect(page.get_by_text("West Co")).to_have_count(0)
     # still inside the app
-    assert nav_links(page) == ["Customers", "My customers", "Pool", "My profile"]
+    assert nav_links(page) == ["Customers", "My customers", "Pool", "Tasks", "My profile"]
     shot(page, "not-found")
 
 

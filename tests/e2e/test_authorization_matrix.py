@@ -53,6 +53,8 @@ from fenpei.services.customers import create_customer
 from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
 from fenpei.services.sla import policies as sla_policies
+from fenpei.services.tasks.intake import create_and_route
+from fenpei.services.tasks.records import TaskInput
 from tests.fakes import FixedClock
 
 CALLERS = (
@@ -170,6 +172,13 @@ def _seed(fenpei: Fenpei) -> World:
             uow=uow, customer_id=customer.id or 0, rep_id=moses.id or 0, actor=SYSTEM, now=now
         )
         uow.commit()
+    with fenpei.uow() as uow:  # a task of Moses's (East), about his customer
+        task = create_and_route(
+            uow=uow, actor=SYSTEM, now=now, assignee_id=moses.id,
+            data=TaskInput(title="Call Acme", customer_ids=[customer.id or 0], checklist=["a"]),
+        )  # fmt: skip
+        uow.commit()
+        world.ids.update(task=task.id or 0, task_item=uow.tasks.items(task.id or 0)[0].id or 0)
     world.notes, world.ids["delivery"] = _seed_notifications(fenpei, world.user_ids, now=now)
     world.ids.update(
         east=east.id or 0,
@@ -306,6 +315,23 @@ def pages(ok: int = 200, **overrides: int) -> Expect:
         "token_without_scope": 303,
         **overrides,
     }
+
+
+def _task_form(ok: int, **overrides: int) -> Expect:
+    """A task page's form post: East's task is not found by West; auditors may not work
+    tasks; no CSRF token (anonymous, API tokens) is 403 before anything else."""
+    return pages(
+        ok,
+        **{
+            "other_rep": 404,
+            "other_manager": 404,
+            "auditor": 403,
+            "anonymous": 403,
+            "token": 403,
+            "token_without_scope": 403,
+            **overrides,
+        },
+    )
 
 
 _RULE_VIEWERS_ONLY_ADMIN = dict.fromkeys(
@@ -797,6 +823,29 @@ CASES: dict[tuple[str, str], Case] = {
         "/pool/settings",
         pages(rep=403, other_rep=403, manager=403, other_manager=403, auditor=403),
     ),
+    # the task pages: anyone logged in reads the lists (their own scope); a task of East's
+    # is not found by West; forms need a worker (auditors may not), an empty form is 422
+    ("GET", "/tasks"): Case("/tasks", pages()),
+    ("GET", "/tasks/board"): Case("/tasks/board", pages()),
+    ("GET", "/tasks/calendar"): Case("/tasks/calendar", pages()),
+    ("GET", "/tasks/new"): Case("/tasks/new", pages(auditor=403)),
+    ("POST", "/tasks/new"): Case("/tasks/new", _task_form(422, other_rep=422, other_manager=422)),
+    ("GET", "/tasks/{task_id}"): Case("/tasks/{task}", pages(other_rep=404, other_manager=404)),
+    ("POST", "/tasks/{task_id}/status"): Case("/tasks/{task}/status", _task_form(422)),
+    ("POST", "/tasks/{task_id}/progress"): Case("/tasks/{task}/progress", _task_form(422)),
+    ("POST", "/tasks/{task_id}/checklist"): Case("/tasks/{task}/checklist", _task_form(422)),
+    ("POST", "/tasks/{task_id}/checklist/{item_id}"): Case(
+        "/tasks/{task}/checklist/{task_item}", _task_form(303)
+    ),
+    ("POST", "/tasks/{task_id}/checklist/{item_id}/remove"): Case(
+        "/tasks/{task}/checklist/{task_item}/remove", _task_form(303)
+    ),
+    ("POST", "/tasks/{task_id}/comments"): Case("/tasks/{task}/comments", _task_form(422)),
+    # an empty completion is a completion (difficulty and note are optional)
+    ("POST", "/tasks/{task_id}/complete"): Case("/tasks/{task}/complete", _task_form(303)),
+    # rating and 催办 are for the creator (here the system), a manager over it or an admin
+    ("POST", "/tasks/{task_id}/rate"): Case("/tasks/{task}/rate", _task_form(422, rep=403)),
+    ("POST", "/tasks/{task_id}/chase"): Case("/tasks/{task}/chase", _task_form(303, rep=403)),
     ("POST", "/pool/settings"): Case(
         "/pool/settings",
         pages(

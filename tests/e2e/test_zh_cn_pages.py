@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -24,6 +24,9 @@ from fenpei.services.follow_ups.stages import change_stage
 from fenpei.services.notifications.subscriptions import create_subscription
 from fenpei.services.sla import calendars
 from fenpei.services.sla import policies as sla_policies
+from fenpei.services.tasks import workflow
+from fenpei.services.tasks.intake import create_and_route
+from fenpei.services.tasks.records import TaskInput
 from tests.e2e._page_walk import filled, page_paths
 from tests.e2e._visible_text import foreign_words, latin_words, visible_text
 from tests.e2e.conftest import ADMIN_PASSWORD, log_in
@@ -37,6 +40,7 @@ CHINESE = {
     "admin": "系统管理员", "manager": "赵经理", "rep_user": "张伟账号", "auditor": "审计员",
     "subscription": "订单系统", "skill": "汽车", "rule_skip": "集团大客户", "group": "集团",
     "customer_d": "成都小商户", "sla_policy": "两小时首呼", "holiday": "公司年会",
+    "task": "回访星辰科技", "task_late": "寄送合同",
 }  # fmt: skip
 ENGLISH = {
     "team": "East Sales", "sub_team": "Shanghai Squad", "rep_a": "Walter White",
@@ -47,7 +51,8 @@ ENGLISH = {
     "admin": "Administrator", "manager": "Manager Zhao", "rep_user": "Walter Account",
     "auditor": "Auditor Qian", "subscription": "Order System", "skill": "Automotive",
     "rule_skip": "Group Accounts", "group": "Group", "customer_d": "Chengdu Corner Shop",
-    "sla_policy": "Two Hour Call", "holiday": "Company Gala",
+    "sla_policy": "Two Hour Call", "holiday": "Company Gala", "task": "Call Starlight back",
+    "task_late": "Post the contract",
 }  # fmt: skip
 # Typed by whoever set the world up, shown as typed: usernames, addresses, the time zone.
 LATIN_DATA = [
@@ -209,6 +214,7 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
             actor=SYSTEM, now=now,
         )  # fmt: skip
         uow.commit()
+    task_id, item_id = _seed_tasks(app, names, customer_ids[0], rep_ids_made[2], now)
     assert team.id and sub_team.id and subscription.id and rules_made[2].id and reps[0].id
     ids: dict[str, int | str] = {
         "customer_id": customer_ids[0], "rep_id": reps[0].id, "rule_id": rules_made[2].id,
@@ -218,9 +224,42 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
         # world lacks (the not-found page is walked too)
         "key": "region", "name": "retry-queue", "role": "manager", "token_id": 1,
         "leave_id": 1, "delivery_id": 1, "job_id": 1, "import_id": 1, "event_id": 1,
-        "notification_id": 1, "company": names["customer_a"],
+        "notification_id": 1, "company": names["customer_a"], "task_id": task_id,
+        "item_id": item_id,
     }  # fmt: skip
     return Seeded(ids, [*names.values(), *LATIN_DATA])
+
+
+def _seed_tasks(
+    app: Fenpei, names: dict[str, str], customer_id: int, rep_id: int, now: datetime
+) -> tuple[int, int]:
+    """A task routed to the customer's owner, worked (checklist, comment, progress,
+    blocked), and an overdue one done and rated: every line of a task's page in words."""
+    with app.uow() as uow:
+        task = create_and_route(
+            uow=uow, actor=SYSTEM, now=now,
+            data=TaskInput(title=names["task"], description=names["reason"], kind="visit",
+                           category="sales", priority="urgent", urgency=5,
+                           customer_ids=[customer_id], due_at=now + timedelta(hours=3),
+                           effort_hours="2", checklist=[names["reason"]],
+                           recurrence={"kind": "weekly", "weekdays": [0]}),
+        )  # fmt: skip
+        late = create_and_route(
+            uow=uow, actor=SYSTEM, now=now, assignee_id=rep_id,
+            data=TaskInput(title=names["task_late"], due_at=now - timedelta(days=1)),
+        )  # fmt: skip
+        assert task.id is not None and late.id is not None
+        workflow.comment(uow=uow, actor=SYSTEM, task_id=task.id, body=names["reason"], now=now)
+        workflow.set_progress(uow=uow, actor=SYSTEM, task_id=task.id, progress=30, now=now)
+        workflow.change_status(uow=uow, actor=SYSTEM, task_id=task.id, status="blocked",
+                               reason=names["reason"], now=now)  # fmt: skip
+        workflow.chase(uow=uow, actor=SYSTEM, task_id=late.id, note=names["reason"], now=now)
+        workflow.complete(uow=uow, actor=SYSTEM, task_id=late.id, difficulty=3,
+                          note=names["reason"], now=now)  # fmt: skip
+        workflow.rate(uow=uow, actor=SYSTEM, task_id=late.id, quality=4, satisfaction=5,
+                      note=names["reason"], now=now)  # fmt: skip
+        uow.commit()
+        return task.id, uow.tasks.items(task.id)[0].id or 0
 
 
 # Pages in a state a bare GET does not show: the pool's 查重 box with a match and with a

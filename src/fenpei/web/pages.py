@@ -29,6 +29,7 @@ from fenpei.web._category_words import labeller
 from fenpei.web._customer_list import PAGE_SIZE, POOL, SORTABLE, ListFilters, page_size
 from fenpei.web._explain import explain_lines
 from fenpei.web._follow_up_view import follow_up_context
+from fenpei.web._task_view import customer_tasks_context
 from fenpei.web.i18n import translator
 from fenpei.web.pages_customers_bulk import bulk_context
 from fenpei.web.pages_sla import due_markers, sla_context
@@ -181,6 +182,7 @@ def customer_context(
         **choices(uow, actor),
         **bulk_context(request, uow, actor, now),
         **sla_context(uow, actor, customer_id, now),
+        **customer_tasks_context(uow, actor, customer_id, now),
     }
 
 

@@ -80,7 +80,7 @@ class SqlTasks(Repository):
         return list(self.session.scalars(query.limit(limit).offset(offset)))
 
     def count(self, f: TaskFilter) -> int:
-        query = _where(sa.select(Task), f).with_only_columns(sa.func.count())
+        query = _where(sa.select(Task), f).with_only_columns(sa.func.count()).select_from(t.tasks)
         return self.session.scalar(query) or 0
 
     def link_customers(self, task_id: int, customer_ids: Sequence[int]) -> None:
