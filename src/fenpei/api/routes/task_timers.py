@@ -19,7 +19,11 @@ from fenpei.services import scope
 from fenpei.services.tasks.policies import set_timer_policy, timer_policies
 
 router = APIRouter(tags=["sla"])
-ERRORS: dict[int | str, dict[str, Any]] = {403: {"model": ErrorRead}, 422: {"model": ErrorRead}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorRead},
+    404: {"model": ErrorRead},
+    422: {"model": ErrorRead},
+}
 _HOURS = MAX_MINUTES // 60
 
 

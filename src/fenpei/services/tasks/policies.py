@@ -29,7 +29,11 @@ def _priority(value: str) -> TaskPriority:
         return TaskPriority(value.strip())
     except ValueError:
         raise ValidationFailed(
-            [FieldError("priority", Phrase("timer.priority", "must be urgent, high, medium or low"))]
+            [
+                FieldError(
+                    "priority", Phrase("timer.priority", "must be urgent, high, medium or low")
+                )
+            ]
         ) from None
 
 
