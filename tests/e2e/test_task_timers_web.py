@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.tasks import TaskFilter, TaskOrigin
 from fenpei.domain.users import SYSTEM, Role
+from fenpei.services import users
 from fenpei.services.notifications.dispatch import Outlets, expand
 from fenpei.services.tasks.reminders import run_task_timers
 from tests.e2e.conftest import World, log_in, page_csrf_token
@@ -27,8 +28,8 @@ def test_an_admin_sets_timers_over_the_api_and_bad_values_change_nothing(
     listed = ok(user_client.get(f"{API}/task-timers"))
     assert [t["priority"] for t in listed] == ["urgent", "high", "medium", "low"]
     assert listed[0]["remind_before_hours"] == 1 and listed[0]["reassign_after_hours"] == 8
-    saved = ok(user_client.put(f"{API}/task-timers/low", json={
-        "remind_before_hours": 0.5, "overdue_after_hours": 1, "escalate_after_hours": 4}))  # fmt: skip
+    low = {"remind_before_hours": 0.5, "overdue_after_hours": 1, "escalate_after_hours": 4}
+    saved = ok(user_client.put(f"{API}/task-timers/low", json=low))
     assert (saved["remind_before_hours"], saved["reassign_after_hours"]) == (0.5, None)
     for bad, field in (
         ({"remind_before_hours": 41}, "remind_before_hours"),
@@ -101,8 +102,6 @@ def test_the_customer_page_form_makes_a_next_step_task_and_its_messages_reach_th
 ) -> None:
     clock.advance(days=2)
     with app.uow() as uow:
-        from fenpei.services import users
-
         users.create_user(uow=uow, hasher=app.hasher, username="darcel",
                           password="long enough password", role=Role.rep,
                           rep_id=seeded.darcel_id, actor=SYSTEM, now=clock.at)  # fmt: skip
