@@ -35,14 +35,20 @@ def record_with_next_step(
     it names. Every bad field of both is named at once; the caller commits nothing then."""
     errors: list[FieldError] = []
     step = clean_text("next_step", next_step, MAX_TITLE, errors)
+    # With a bad next step the follow-up is still checked (to name all its bad fields at
+    # once), in a savepoint undone afterwards: nothing is left written.
+    attempt = uow.savepoint() if errors else None
     try:
         follow_up = record_follow_up(
             uow=uow, customer_id=customer_id, actor=actor, kind=kind, at=at, content=content,
             now=now, outcome=outcome, next_at=next_at, stage=stage, reason=reason,
         )  # fmt: skip
     except ValidationFailed as exc:
+        if attempt is not None:
+            attempt.rollback()
         raise ValidationFailed([*exc.errors, *errors]) from None
-    if errors:
+    if attempt is not None:
+        attempt.rollback()
         raise ValidationFailed(errors)
     if step is None:
         return follow_up, None
