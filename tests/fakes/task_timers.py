@@ -25,6 +25,7 @@ class TimerState:
 
     policies: dict[str, TimerPolicy]
     reassigned: dict[int, datetime]
+    origins: set[str]
 
 
 class FakeTaskTimers:
@@ -36,7 +37,7 @@ class FakeTaskTimers:
         # Kept on the store, so a rolled-back block restores it with everything else.
         state = getattr(self._store, "task_timer_state", None)
         if state is None:
-            state = TimerState({}, {})
+            state = TimerState({}, {}, set())
             self._store.task_timer_state = state  # type: ignore[attr-defined]
         return state
 
@@ -82,6 +83,15 @@ class FakeTaskTimers:
                 setattr(task, _FIELDS[stage], now)
                 marked.append(task_id)
         return marked
+
+    def origins_enabled(self) -> set[str]:
+        return set(self._state.origins)
+
+    def set_origin(self, origin: str, enabled: bool, *, by: str, at: datetime) -> None:
+        if enabled:
+            self._state.origins.add(origin)
+        else:
+            self._state.origins.discard(origin)
 
     def reassigned(self, task_ids: Collection[int]) -> dict[int, datetime]:
         return {i: at for i, at in self._state.reassigned.items() if i in task_ids}

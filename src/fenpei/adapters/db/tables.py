@@ -734,6 +734,16 @@ task_timer_policies = sa.Table(
     sa.Column("updated_at", UtcDateTime),
 )
 
+# Whether an SLA breach / a reclaim warning also makes a task for the owner (off by default).
+task_origin_settings = sa.Table(
+    "task_origin_settings",
+    metadata,
+    sa.Column("origin", sa.String(20), primary_key=True),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("updated_by", sa.String(64)),
+    sa.Column("updated_at", UtcDateTime),
+)
+
 task_timer_reassignments = sa.Table(
     "task_timer_reassignments",
     metadata,

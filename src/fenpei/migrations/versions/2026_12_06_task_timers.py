@@ -1,5 +1,6 @@
 """Task timers (issue 14): each priority's reminder, overdue, escalation and reassignment
-times, and the tasks the task-reminders job has reassigned (each once).
+times, the tasks the task-reminders job has reassigned (each once), and whether an SLA
+breach or a reclaim warning makes a task for the owner.
 
 Revision ID: 20261206_task_timers
 Revises: 20261206_tasks
@@ -31,6 +32,13 @@ def upgrade() -> None:
         sa.Column("updated_at", UtcDateTime),
     )
     op.create_table(
+        "task_origin_settings",
+        sa.Column("origin", sa.String(20), primary_key=True),
+        sa.Column("enabled", sa.Boolean, nullable=False),
+        sa.Column("updated_by", sa.String(64)),
+        sa.Column("updated_at", UtcDateTime),
+    )
+    op.create_table(
         "task_timer_reassignments",
         sa.Column(
             "task_id",
@@ -45,4 +53,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("task_timer_reassignments")
+    op.drop_table("task_origin_settings")
     op.drop_table("task_timer_policies")

@@ -101,6 +101,19 @@ class SqlTaskTimers(Repository):
                 sa.orm.attributes.set_committed_value(task, _COLUMNS[stage], now)
         return marked
 
+    def origins_enabled(self) -> set[str]:
+        c = t.task_origin_settings.c
+        return set(self.session.scalars(sa.select(c.origin).where(c.enabled.is_(True))))
+
+    def set_origin(self, origin: str, enabled: bool, *, by: str, at: datetime) -> None:
+        table = t.task_origin_settings
+        values = {"enabled": enabled, "updated_by": by, "updated_at": at}
+        changed = self.session.execute(
+            sa.update(table).where(table.c.origin == origin).values(**values)
+        )
+        if not changed.rowcount:  # type: ignore[attr-defined]
+            self.session.execute(sa.insert(table).values(origin=origin, **values))
+
     def reassigned(self, task_ids: Collection[int]) -> dict[int, datetime]:
         if not task_ids:
             return {}
