@@ -25,8 +25,8 @@ ADMIN = Actor("root", Role.admin)
 
 
 def _switch(uow: FakeUnitOfWork, clock: FixedClock, origin: TaskOrigin, on: bool) -> None:
-    in_transaction(uow, lambda: set_origin_settings(uow=uow, actor=ADMIN,
-                                                    settings={origin: on}, now=clock.now()))  # fmt: skip
+    in_transaction(uow, lambda: set_origin_settings(
+        uow=uow, actor=ADMIN, settings={origin: on}, now=clock.now()))  # fmt: skip
 
 
 def _tasks(uow: FakeUnitOfWork) -> list:  # type: ignore[type-arg]
@@ -75,8 +75,9 @@ def test_an_sla_breach_makes_a_task_for_the_owner_when_switched_on(
     in_transaction(uow, lambda: rules.create_rule(uow=uow, fields={
         "name": "All to Wang", "target": {"kind": "reps", "rep_ids": [rep.id]}},
         actor=SYSTEM, now=clock.now()))  # fmt: skip
-    in_transaction(uow, lambda: policies.create_policy(uow=uow, fields={
-        "name": "First call", "first_contact_minutes": 60}, actor=SYSTEM, now=clock.now()))  # fmt: skip
+    first_call = {"name": "First call", "first_contact_minutes": 60}
+    in_transaction(uow, lambda: policies.create_policy(
+        uow=uow, fields=first_call, actor=SYSTEM, now=clock.now()))  # fmt: skip
     customer = a_customer(uow, clock, "Acme")
     assigned(uow, clock, customer, rep)
     clock.advance(days=3)
