@@ -131,3 +131,20 @@ def test_the_customer_page_form_makes_a_next_step_task_and_its_messages_reach_th
     assert any(t.startswith("Task “寄送样品” is due now") for t in texts), texts
     links = {n["link"] for n in listed["items"]}
     assert links == {f"/tasks/{task.id}", f"/customers/{seeded.acme_id}"}
+
+
+def test_an_admin_switches_tasks_from_warnings_over_the_api_and_the_page(
+    app: Fenpei, seeded: World, user_client: TestClient
+) -> None:
+    assert ok(user_client.get(f"{API}/task-origins")) == {"sla": False, "reclaim": False}
+    assert ok(user_client.put(f"{API}/task-origins", json={"reclaim": True})) == {
+        "sla": False, "reclaim": True}  # fmt: skip
+    assert_error(user_client.put(f"{API}/task-origins", json={"sla": "maybe"}), 422,
+                 "validation_failed", "sla")  # fmt: skip
+    user_client.cookies.set("lang", "zh-CN")
+    token = page_csrf_token(user_client, "/admin/task-timers")
+    saved = user_client.post("/admin/task-timers/origins", data={"sla": "on", "csrf_token": token})
+    assert saved.status_code == 303
+    shown = user_client.get(saved.headers["location"]).text
+    assert "已保存任务来源设置" in shown and "发出回收预警时，为负责人生成任务" in shown
+    assert ok(user_client.get(f"{API}/task-origins")) == {"sla": True, "reclaim": False}

@@ -12,11 +12,12 @@ from pydantic import BaseModel, Field
 
 from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.task_timers import TimerPolicy
-from fenpei.domain.tasks import TaskPriority
+from fenpei.domain.tasks import TaskOrigin, TaskPriority
 from fenpei.domain.users import User
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.services import scope
 from fenpei.services.ports import UnitOfWork
+from fenpei.services.tasks.origins import origin_settings, set_origin_settings
 from fenpei.services.tasks.policies import set_timer_policy, timer_policies
 from fenpei.web._said import said
 from fenpei.web.i18n import translator
@@ -66,7 +67,8 @@ def _page(
             values, errors = typed[1], typed[2]
         rows.append({"priority": level, "policy": policy, "values": values, "errors": errors})
     context = {"user": user, "active": "admin", "can_edit": actor_of(user).is_admin,
-               "rows": rows, "fields": FIELDS, "done": done}  # fmt: skip
+               "rows": rows, "fields": FIELDS, "done": done,
+               "origins": origin_settings(uow)}  # fmt: skip
     return render(request, "admin/task_timers.html", context, status_code=status_code)
 
 
@@ -75,11 +77,30 @@ def task_timers_page(
     request: Request,
     uow: UowDep,
     user: CurrentUser,
-    done: Annotated[str | None, Query(max_length=20, pattern="^(saved)$")] = None,
+    done: Annotated[str | None, Query(max_length=20, pattern="^(saved|origins)$")] = None,
 ) -> Response:
     """Each priority's timers (admins edit; managers and auditors read)."""
     scope.require_overseer(actor_of(user), "see the task timers")
     return _page(request, uow, user, done=done)
+
+
+class OriginsForm(BaseModel):
+    sla: str = Field(default="", max_length=5)
+    reclaim: str = Field(default="", max_length=5)
+
+
+@router.post("/admin/task-timers/origins")
+def save_task_origins(
+    uow: UowDep,
+    actor: CurrentActor,
+    fenpei: FenpeiDep,
+    form: Annotated[OriginsForm, Form()],
+) -> Response:
+    """Switch tasks from SLA breaches and reclaim warnings on or off (admins)."""
+    settings = {TaskOrigin.sla: form.sla == "on", TaskOrigin.reclaim: form.reclaim == "on"}
+    set_origin_settings(uow=uow, actor=actor, settings=settings, now=fenpei.now())
+    uow.commit()
+    return RedirectResponse("/admin/task-timers?done=origins", status_code=303)
 
 
 @router.post("/admin/task-timers/{priority}")

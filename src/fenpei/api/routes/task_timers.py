@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fenpei.api.schemas import ErrorRead
 from fenpei.domain.task_timers import MAX_MINUTES, TimerPolicy
-from fenpei.domain.tasks import TaskPriority
+from fenpei.domain.tasks import TaskOrigin, TaskPriority
 from fenpei.http.deps import AdminActor, CurrentActor, FenpeiDep, UowDep
 from fenpei.services import scope
+from fenpei.services.tasks.origins import origin_settings, set_origin_settings
 from fenpei.services.tasks.policies import set_timer_policy, timer_policies
 
 router = APIRouter(tags=["sla"])
@@ -101,5 +102,43 @@ def set_task_timer(
         reassign_after_hours=body.reassign_after_hours, now=fenpei.now(),
     )  # fmt: skip
     read = TaskTimerRead.of(policy)
+    uow.commit()
+    return read
+
+
+class TaskOriginsRead(BaseModel):
+    sla: bool = Field(description="An SLA breach makes a task for the owner.")
+    reclaim: bool = Field(description="A reclaim warning makes a task for the owner.")
+
+
+class TaskOriginsUpdate(BaseModel):
+    """Omitted: unchanged."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"sla": True}]})
+
+    sla: bool | None = None
+    reclaim: bool | None = None
+
+
+def _origins_read(settings: dict[TaskOrigin, bool]) -> TaskOriginsRead:
+    return TaskOriginsRead(sla=settings[TaskOrigin.sla], reclaim=settings[TaskOrigin.reclaim])
+
+
+@router.get("/task-origins", responses=ERRORS)
+def get_task_origins(uow: UowDep, actor: CurrentActor) -> TaskOriginsRead:
+    """Whether an SLA breach or a reclaim warning makes a task (off by default)."""
+    scope.require_overseer(actor, "see where tasks come from")
+    return _origins_read(origin_settings(uow))
+
+
+@router.put("/task-origins", responses=ERRORS)
+def set_task_origins(
+    body: TaskOriginsUpdate, uow: UowDep, actor: AdminActor, fenpei: FenpeiDep
+) -> TaskOriginsRead:
+    """Switch tasks from SLA breaches or reclaim warnings on or off."""
+    wanted = {TaskOrigin(k): v for k, v in body.model_dump().items() if v is not None}
+    read = _origins_read(
+        set_origin_settings(uow=uow, actor=actor, settings=wanted, now=fenpei.now())
+    )
     uow.commit()
     return read
