@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from fenpei.domain.business_time import WorkCalendar
+from fenpei.domain.business_time import NoBusinessTime, WorkCalendar
 from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.phrases import Phrase
 from fenpei.domain.tasks import Task, TaskPriority
@@ -165,16 +165,24 @@ def stages_reached(
             reached.append(Stage.due_soon)
         if due <= now:
             reached.append(Stage.due)
-            late = calendar.elapsed_delta(due, now)
-            if late > timedelta(0):
-                for stage, minutes in (
-                    (Stage.overdue, policy.overdue_after),
-                    (Stage.escalated, policy.escalate_after),
-                    (Stage.reassigned, policy.reassign_after),
-                ):
-                    if minutes is not None and late >= timedelta(minutes=minutes):
-                        reached.append(stage)
+            for stage, minutes in (
+                (Stage.overdue, policy.overdue_after),
+                (Stage.escalated, policy.escalate_after),
+                (Stage.reassigned, policy.reassign_after),
+            ):
+                # Past due by ``minutes`` of business time (at least one: a task due on
+                # Friday evening is not late before Monday's working hours). Counted
+                # forward from the due time, so a task long overdue costs no more.
+                if minutes is not None and _past(calendar, due, max(minutes, 1), now):
+                    reached.append(stage)
     return [stage for stage in reached if not marks.done(stage)]
+
+
+def _past(calendar: WorkCalendar, due: datetime, minutes: int, now: datetime) -> bool:
+    try:
+        return calendar.add(due, minutes) <= now
+    except NoBusinessTime:  # a calendar with no working time: never late in business time
+        return False
 
 
 def message_stage(stages: list[Stage]) -> Stage | None:
