@@ -148,3 +148,15 @@ def test_an_admin_switches_tasks_from_warnings_over_the_api_and_the_page(
     shown = user_client.get(saved.headers["location"]).text
     assert "已保存任务来源设置" in shown and "发出回收预警时，为负责人生成任务" in shown
     assert ok(user_client.get(f"{API}/task-origins")) == {"sla": True, "reclaim": False}
+
+
+def test_hostile_values_in_the_timer_form_are_refused_cleanly(
+    app: Fenpei, seeded: World, user_client: TestClient
+) -> None:
+    token = page_csrf_token(user_client, "/admin/task-timers")
+    for value in ("1\x00", "9" * 5000, "1e999", "NaN", "-0.5", "¹", "1_0"):
+        form = {"remind_before_hours": value, "overdue_after_hours": "0", "csrf_token": token}
+        sent = user_client.post("/admin/task-timers/urgent", data=form)
+        assert sent.status_code == 422, (value, sent.status_code)
+    urgent = ok(user_client.get(f"{API}/task-timers"))[0]
+    assert urgent["remind_before_hours"] == 1  # unchanged: the default

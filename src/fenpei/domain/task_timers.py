@@ -11,6 +11,7 @@ marked, but only the most advanced message is sent to the assignee: "due soon" a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -26,6 +27,7 @@ MAX_MINUTES = 40 * 60  # a working week of business hours at most for any timer
 # due time lies at most this far back in wall-clock time (a week of hours over a 7-day
 # holiday and its weekends); a longer gap is reminded this far ahead.
 REMIND_HORIZON = timedelta(days=21)
+_HOURS = re.compile(r"[0-9]{1,4}(\.[0-9]{1,6})?")
 
 
 class Stage(StrEnum):
@@ -85,8 +87,9 @@ def parse_hours(
         if not optional:
             errors.append(FieldError(field, Phrase("timer.required", "is required")))
         return None
-    try:
-        hours = Decimal(str(value).strip())
+    text = str(value).strip()
+    try:  # plain digits with an optional fraction: no exponents, signs or underscores
+        hours = Decimal(text) if _HOURS.fullmatch(text) else Decimal("NaN")
     except (InvalidOperation, ValueError):
         hours = Decimal("NaN")
     if isinstance(value, bool) or not hours.is_finite() or not 0 <= hours * 60 <= MAX_MINUTES:
