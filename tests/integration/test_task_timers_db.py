@@ -94,3 +94,28 @@ def test_two_workers_at_once_remind_escalate_and_reassign_each_task_once(
     clock.advance(hours=1)
     assert task_reminders(app).startswith("0 reminded, 0 overdue, 0 escalated, 0 reassigned")
     assert len(_events(app, "task.reminder")) == 2 * TASKS
+
+
+def test_start_and_before_due_reminders_are_found_by_the_database_query_once(
+    app: Fenpei, clock: FixedClock
+) -> None:
+    clock.at = datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)
+    alice, _, _ = _world(app)  # its tasks are due 1 December 09:00
+    with app.uow() as uow:
+        data = TaskInput(title="Visit", priority="medium",
+                         start_at=datetime(2026, 12, 3, 9, 0, tzinfo=SHANGHAI),
+                         due_at=datetime(2026, 12, 3, 17, 0, tzinfo=SHANGHAI))  # fmt: skip
+        create_and_route(uow=uow, actor=SYSTEM, data=data, now=clock.at, assignee_id=alice)
+        uow.commit()
+    far = run_task_timers(uow_factory=app.uow, now=datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI))
+    assert far.reminded == 0
+    at_start = datetime(2026, 12, 3, 9, 0, tzinfo=SHANGHAI)
+    run = run_task_timers(uow_factory=app.uow, now=at_start)
+    assert run.reminded == TASKS + 1  # the six long overdue, and "Visit" starting
+    visit = [p for p in _events(app, "task.reminder") if p["task_title"] == "Visit"]
+    assert [p["kind"] for p in visit] == ["starting"]
+    soon = datetime(2026, 12, 3, 12, 0, tzinfo=SHANGHAI)  # 12-13 lunch: 4 business hours left
+    assert run_task_timers(uow_factory=app.uow, now=soon).reminded == 1
+    assert run_task_timers(uow_factory=app.uow, now=soon).reminded == 0
+    visit = [p for p in _events(app, "task.reminder") if p["task_title"] == "Visit"]
+    assert [p["kind"] for p in visit] == ["starting", "due_soon"]
