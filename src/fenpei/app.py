@@ -34,6 +34,7 @@ from fenpei.api.routes import (
     rules,
     sla,
     subscriptions,
+    task_timers,
     tokens,
     webhooks,
 )
@@ -62,6 +63,7 @@ from fenpei.web import (
     pages_rules,
     pages_sla,
     pages_subscriptions,
+    pages_task_timers,
     pages_tasks,
 )
 from fenpei.web.rendering import (
@@ -93,6 +95,7 @@ def _api_v1() -> APIRouter:
     router.include_router(assignments.router)
     router.include_router(pools.router)
     router.include_router(sla.router)
+    router.include_router(task_timers.router)
     router.include_router(reclaim.router)
     router.include_router(reclaim.customers_router)
     router.include_router(audit.router)
@@ -168,6 +171,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_pool.router)
     app.include_router(pages_follow_ups.router)
     app.include_router(pages_sla.router)
+    app.include_router(pages_task_timers.router)
     app.include_router(pages_pool_settings.router)
     app.include_router(pages_pool_moves.router)
     app.include_router(pages_subscriptions.router)

@@ -56,6 +56,7 @@ PATH_VALUES: dict[str, Any] = {
     "role": "rep",
     "name": "retry-queue",
     "year": 2026,
+    "priority": "high",  # a task priority (task timers)
 }
 WEBHOOK = "POST /api/v1/webhooks/leads"
 QUERY = "query"  # in ``FuzzWorld.own``: an operation's known-good query parameters

@@ -15,7 +15,10 @@ from tests.e2e.test_api_tokens import bearer, make_token, make_user
 
 MINE = "/api/v1/account/notifications"
 DEFAULTS = "/api/v1/notification-defaults"
-ALL = ["customer.assigned", "customer.reassigned", "customer.pooled", "customer.reminder"]
+ALL = [
+    "customer.assigned", "customer.reassigned", "customer.pooled", "customer.reminder",
+    "task.assigned", "task.reminder",
+]  # fmt: skip
 
 
 def test_a_user_reads_and_replaces_their_own_preferences(user_client: TestClient) -> None:

@@ -406,6 +406,14 @@ CASES: dict[tuple[str, str], Case] = {
     ("DELETE", "/api/v1/sla-policies/{policy_id}"): Case(
         "/api/v1/sla-policies/{policy}", admins(204)
     ),
+    ("GET", "/api/v1/task-timers"): Case("/api/v1/task-timers", rule_readers()),
+    ("GET", "/api/v1/task-origins"): Case("/api/v1/task-origins", rule_readers()),
+    ("PUT", "/api/v1/task-origins"): Case(
+        "/api/v1/task-origins", admins(), lambda w: {"sla": True}
+    ),
+    ("PUT", "/api/v1/task-timers/{priority}"): Case(
+        "/api/v1/task-timers/high", admins(), lambda w: {"remind_before_hours": 1.5}
+    ),
     ("GET", "/api/v1/customers/{customer_id}/sla"): Case(
         "/api/v1/customers/{customer}/sla", seen_in_scope()
     ),
@@ -895,6 +903,13 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/sla/policies/{policy_id}/delete"): Case(
         "/admin/sla/policies/{policy}/delete", _rule_form_posts(303)
     ),
+    ("GET", "/admin/task-timers"): Case("/admin/task-timers", pages(rep=403, other_rep=403)),
+    ("POST", "/admin/task-timers/origins"): Case(
+        "/admin/task-timers/origins", _rule_form_posts(303)
+    ),
+    ("POST", "/admin/task-timers/{priority}"): Case(
+        "/admin/task-timers/high", _rule_form_posts(422)
+    ),
     ("POST", "/admin/sla/holidays"): Case(
         "/admin/sla/holidays", pages(422, anonymous=403, token=403, token_without_scope=403)
     ),
@@ -1089,6 +1104,10 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/customers/{customer_id}/sla"): "sla:read",
     ("POST", "/api/v1/customers/{customer_id}/sla/pause"): "sla:write",
     ("POST", "/api/v1/customers/{customer_id}/sla/resume"): "sla:write",
+    ("GET", "/api/v1/task-timers"): "sla:read",
+    ("GET", "/api/v1/task-origins"): "sla:read",
+    ("PUT", "/api/v1/task-origins"): "sla:write",
+    ("PUT", "/api/v1/task-timers/{priority}"): "sla:write",
     ("GET", "/api/v1/holidays/{year}"): "sla:read",
     ("PUT", "/api/v1/holidays/{year}"): "sla:write",
     ("DELETE", "/api/v1/holidays/{year}"): "sla:write",

@@ -16,6 +16,7 @@ from fenpei.services.notifications.ports import (
     SubscriptionRepository,
 )
 from fenpei.services.sla.ports import SlaRepository
+from fenpei.services.tasks.timer_ports import TaskTimerRepository
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
 from tests.fakes.follow_ups import FakeFollowUps, FakeStageChanges
@@ -39,6 +40,7 @@ from tests.fakes.routing import FakeRoutingReads, FakeRules
 from tests.fakes.sla import FakeSla
 from tests.fakes.store import Store
 from tests.fakes.subscriptions import FakeSubscriptions
+from tests.fakes.task_timers import FakeTaskTimers
 from tests.fakes.tasks import FakeTasks
 from tests.fakes.throttle import FakeLoginFailures
 
@@ -108,6 +110,7 @@ class FakeUnitOfWork:
     import_jobs: ports.ImportJobRepository
     follow_ups: ports.FollowUpRepository
     tasks: ports.TaskRepository
+    task_timers: TaskTimerRepository
     stage_changes: ports.StageChangeRepository
     sla: SlaRepository
 
@@ -148,6 +151,7 @@ class FakeUnitOfWork:
         self.stage_changes = FakeStageChanges(store)
         self.sla = FakeSla(store)
         self.tasks = FakeTasks(store)
+        self.task_timers = FakeTaskTimers(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

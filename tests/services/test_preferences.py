@@ -11,7 +11,10 @@ from fenpei.domain.users import Actor, Role, User
 from fenpei.services.notifications import preferences
 from tests.fakes import FakeUnitOfWork, FixedClock, in_transaction
 
-ALL = ["customer.assigned", "customer.reassigned", "customer.pooled", "customer.reminder"]
+ALL = [
+    "customer.assigned", "customer.reassigned", "customer.pooled", "customer.reminder",
+    "task.assigned", "task.reminder",
+]  # fmt: skip
 
 
 def _user(uow: FakeUnitOfWork, role: Role = Role.rep) -> Actor:

@@ -100,7 +100,10 @@ def test_every_bad_field_is_named_at_once(uow: FakeUnitOfWork, clock: FixedClock
         "name": "a subscription named 'crm' exists already",
         "url": "must start with http:// or https://",
     }
-    known = "customer.assigned, customer.reassigned, customer.pooled, customer.reminder"
+    known = (
+        "customer.assigned, customer.reassigned, customer.pooled, customer.reminder, "
+        "task.assigned, task.reminder"
+    )
     assert _errors(unknown) == {
         "events[1]": f"unknown event type 'customer.won'; one of {known}",
         "events[2]": f"unknown event type 'x'; one of {known}",

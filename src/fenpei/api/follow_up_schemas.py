@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fenpei.domain.customers import Stage
 from fenpei.domain.follow_ups import MAX_CONTENT, MAX_OUTCOME, MAX_REASON
+from fenpei.domain.tasks import MAX_TITLE
 from fenpei.http.fields import BoundedDateTime
 from fenpei.http.schemas import AssignmentRead
 from fenpei.services.follow_ups.timeline import ItemKind
@@ -28,6 +29,7 @@ class FollowUpCreate(BaseModel):
                     "content": "谈了报价，客户要内部讨论",
                     "outcome": "待回复",
                     "next_at": "2026-12-08T10:00:00+08:00",
+                    "next_step": "发送修改后的报价",
                 }
             ]
         },
@@ -44,6 +46,11 @@ class FollowUpCreate(BaseModel):
     )
     stage: str | None = _STAGE
     reason: str | None = _REASON
+    next_step: str | None = Field(
+        default=None,
+        max_length=MAX_TITLE,
+        description="下一步: a task about the customer, due at `next_at`, routed like any task.",
+    )
 
 
 class StageUpdate(BaseModel):
@@ -70,6 +77,9 @@ class FollowUpRead(BaseModel):
     next_at: datetime | None
     reminded_at: datetime | None
     created_at: datetime | None
+    next_task_id: int | None = Field(
+        default=None, description="The task the next step created (`/api/v1/tasks/{id}`)."
+    )
 
 
 class StageChangeRead(BaseModel):

@@ -19,6 +19,12 @@ class NotificationRead(BaseModel):
     id: int
     text: str = Field(description="What happened, in one line, e.g. `新客户「Acme」已分配给您`.")
     customer_id: int | None = Field(description="The customer it is about (its page to open).")
+    task_id: int | None = Field(
+        None, description="The task it is about, if any (its page to open)."
+    )
+    link: str | None = Field(
+        None, description="The page to open: `/tasks/{id}`, else `/customers/{id}`."
+    )
     created_at: datetime
     read: bool
 
@@ -28,6 +34,8 @@ class NotificationRead(BaseModel):
             id=entry.id,
             text=entry.text,
             customer_id=entry.customer_id,
+            task_id=entry.task_id,
+            link=entry.link,
             created_at=entry.created_at,
             read=entry.read,
         )

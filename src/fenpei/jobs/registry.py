@@ -14,6 +14,7 @@ from fenpei.services.loads import check_loads
 from fenpei.services.notifications.digest import write_digests
 from fenpei.services.scheduling import Job
 from fenpei.services.sla.check import check as check_slas
+from fenpei.services.tasks.reminders import run_task_timers
 
 
 def _retry_queue(fenpei: Fenpei) -> str:
@@ -60,6 +61,15 @@ def sla_check(fenpei: Fenpei) -> str:
     return report.summary()
 
 
+def task_reminders(fenpei: Fenpei) -> str:
+    """Task timers: remind, mark overdue, escalate, reassign (services/tasks/reminders.py)."""
+    with job_lock(fenpei.engine, "task-reminders") as held:
+        if not held:
+            return "skipped: another process is checking task timers"
+        run = run_task_timers(uow_factory=fenpei.uow, now=fenpei.now())
+    return run.summary()
+
+
 def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
     return [
         Job(
@@ -97,5 +107,11 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             every=timedelta(hours=1),
             run=lambda: reclaim_job(fenpei),
             description="Warn owners of customers soon due, then reclaim (回收) the due ones.",
+        ),
+        Job(
+            name="task-reminders",
+            every=timedelta(minutes=5),
+            run=lambda: task_reminders(fenpei),
+            description="Task timers: start, due soon, due, overdue, escalate, reassign.",
         ),
     ]

@@ -33,6 +33,7 @@ from fenpei.services.notifications.ports import (
     SubscriptionRepository,
 )
 from fenpei.services.sla.ports import SlaRepository
+from fenpei.services.tasks.timer_ports import TaskTimerRepository
 
 CUSTOMER_SORT_KEYS = frozenset(
     {"created_at", "updated_at", "assigned_at", "name", "expected_value", "score", "stage",
@@ -405,6 +406,7 @@ class UnitOfWork(Protocol):
     follow_ups: FollowUpRepository
     stage_changes: StageChangeRepository
     sla: SlaRepository
+    task_timers: TaskTimerRepository
     tasks: TaskRepository
 
     def __enter__(self) -> Self: ...

@@ -16,10 +16,11 @@ from pydantic import BaseModel, Field
 from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.follow_ups import MAX_CONTENT, MAX_OUTCOME, MAX_REASON
 from fenpei.domain.phrases import Phrase
+from fenpei.domain.tasks import MAX_TITLE
 from fenpei.domain.users import User
 from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.http.fields import Id
-from fenpei.services.follow_ups import records, stages
+from fenpei.services.follow_ups import next_step, stages
 from fenpei.web._follow_up_view import follow_up_context
 from fenpei.web.i18n import translator
 from fenpei.web.pages import customer_context
@@ -37,6 +38,7 @@ class FollowUpForm(BaseModel):
     content: str = Field(default="", max_length=MAX_CONTENT + 100)
     outcome: str = Field(default="", max_length=MAX_OUTCOME + 100)
     next_at: str = Field(default="", max_length=40)
+    next_step: str = Field(default="", max_length=MAX_TITLE + 100)
     stage: str = Field(default="", max_length=20)
     reason: str = Field(default="", max_length=MAX_REASON + 100)
 
@@ -98,10 +100,11 @@ def log_follow_up(
     at = _local("at", form.at, zone, errors)
     next_at = _local("next_at", form.next_at, zone, errors)
     try:
-        records.record_follow_up(
+        next_step.record_with_next_step(
             uow=uow, customer_id=customer_id, actor=actor_of(user), kind=form.kind,
             at=at or now, content=form.content, outcome=form.outcome or None,
             next_at=next_at, stage=form.stage or None, reason=form.reason or None, now=now,
+            next_step=form.next_step or None,
         )  # fmt: skip
         if errors:
             raise ValidationFailed([])

@@ -720,6 +720,38 @@ tasks = sa.Table(
     sa.Index("ix_tasks_status_due", "status", "due_at"),
 )  # fmt: skip
 
+# Task timers (domain/task_timers.py): per priority, in business minutes; a task's
+# reassignment by the task-reminders job, claimed once (services/tasks/reminders.py).
+task_timer_policies = sa.Table(
+    "task_timer_policies",
+    metadata,
+    sa.Column("priority", sa.String(20), primary_key=True),
+    sa.Column("remind_before", sa.Integer, nullable=False),  # minutes before due
+    sa.Column("overdue_after", sa.Integer, nullable=False),  # minutes past due: overdue
+    sa.Column("escalate_after", sa.Integer),  # minutes past due: tell the manager
+    sa.Column("reassign_after", sa.Integer),  # minutes past due: route to someone else
+    sa.Column("updated_by", sa.String(64)),
+    sa.Column("updated_at", UtcDateTime),
+)
+
+# Whether an SLA breach / a reclaim warning also makes a task for the owner (off by default).
+task_origin_settings = sa.Table(
+    "task_origin_settings",
+    metadata,
+    sa.Column("origin", sa.String(20), primary_key=True),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("updated_by", sa.String(64)),
+    sa.Column("updated_at", UtcDateTime),
+)
+
+task_timer_reassignments = sa.Table(
+    "task_timer_reassignments",
+    metadata,
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"),
+              primary_key=True, autoincrement=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+)  # fmt: skip
+
 task_customers = sa.Table(
     "task_customers",
     metadata,

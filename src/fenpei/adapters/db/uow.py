@@ -21,6 +21,7 @@ from fenpei.adapters.db.repositories.preferences import SqlPreferences
 from fenpei.adapters.db.repositories.reclaim import SqlReclaim
 from fenpei.adapters.db.repositories.sla import SqlSla
 from fenpei.adapters.db.repositories.subscriptions import SqlSubscriptions
+from fenpei.adapters.db.repositories.task_timers import SqlTaskTimers
 from fenpei.adapters.db.repositories.tasks import SqlTasks
 from fenpei.domain.errors import FenpeiError
 from fenpei.services import ports
@@ -31,6 +32,7 @@ from fenpei.services.notifications.ports import (
     SubscriptionRepository,
 )
 from fenpei.services.sla.ports import SlaRepository
+from fenpei.services.tasks.timer_ports import TaskTimerRepository
 
 
 class SqlSavepoint:
@@ -76,6 +78,7 @@ class SqlUnitOfWork:
     stage_changes: ports.StageChangeRepository
     sla: SlaRepository
     tasks: ports.TaskRepository
+    task_timers: TaskTimerRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -114,6 +117,7 @@ class SqlUnitOfWork:
         self.stage_changes = SqlStageChanges(session)
         self.sla = SqlSla(session)
         self.tasks = SqlTasks(session)
+        self.task_timers = SqlTaskTimers(session)
         return self
 
     def __exit__(

@@ -23,7 +23,7 @@ from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.follow_ups import FollowUp, StageChange
 from fenpei.http.deps import CurrentActor, FenpeiDep, UowDep
 from fenpei.http.reads import Names, assignment_reads
-from fenpei.services.follow_ups import records, stages
+from fenpei.services.follow_ups import next_step, records, stages
 from fenpei.services.follow_ups.timeline import MAX_OFFSET, MAX_PAGE_SIZE, timeline
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -70,7 +70,7 @@ def create_follow_up(
     """Log a follow-up (the owner, or a manager or admin over the customer): resets the
     reclaim clock, plans the next one, makes a new customer contacted; `stage` moves it on."""
     now = fenpei.now()
-    follow_up = records.record_follow_up(
+    follow_up, task = next_step.record_with_next_step(
         uow=uow,
         customer_id=customer_id,
         actor=actor,
@@ -81,10 +81,12 @@ def create_follow_up(
         next_at=_aware(body.next_at, fenpei, "next_at"),
         stage=body.stage,
         reason=body.reason,
+        next_step=body.next_step,
         now=now,
     )
     uow.commit()
-    return FollowUpRead.model_validate(follow_up)
+    read = FollowUpRead.model_validate(follow_up)
+    return read.model_copy(update={"next_task_id": task.id if task is not None else None})
 
 
 @router.post("/{customer_id}/stage", responses=WRITE_RESPONSES)

@@ -9,7 +9,7 @@ from datetime import datetime
 from fenpei.domain.errors import PermissionDenied
 from fenpei.domain.events import Notification
 from fenpei.domain.users import Actor
-from fenpei.services.notifications.messages import line, role_of
+from fenpei.services.notifications.messages import line, link_path, role_of
 from fenpei.services.ports import UnitOfWork
 
 PAGE = 50
@@ -24,6 +24,8 @@ class InboxEntry:
     customer_id: int | None
     created_at: datetime
     read: bool
+    task_id: int | None = None
+    link: str | None = None  # the page to open: the task's, else the customer's
 
 
 def _user_id(actor: Actor) -> int:
@@ -58,12 +60,16 @@ def _entry(note: Notification, *, rep_id: int | None, language: str) -> InboxEnt
     assert note.id is not None
     role = role_of(note.payload, rep_id)
     customer_id = note.payload.get("customer_id")
+    task_id = note.payload.get("task_id")
+    linked = isinstance(customer_id, int) or isinstance(task_id, int)
     return InboxEntry(
         id=note.id,
         text=line(note.type, note.payload, language=language, role=role),
         customer_id=customer_id if isinstance(customer_id, int) else None,
         created_at=note.created_at,
         read=note.read_at is not None,
+        task_id=task_id if isinstance(task_id, int) else None,
+        link=link_path(note.payload) if linked else None,
     )
 
 

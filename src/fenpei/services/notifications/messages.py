@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from fenpei.domain.events import EventType, Message, ReminderKind
+from fenpei.domain.events import EventType, Message, ReminderKind, TaskReminderKind
 
 LANGUAGES = ("zh-CN", "en")
 
@@ -23,6 +23,9 @@ _LINES: dict[str, dict[tuple[EventType, str], str]] = {
         (EventType.pooled, "from"): "您的客户「{customer}」已放入公海 {pool}",
         (EventType.pooled, "other"): "客户「{customer}」已放入公海 {pool}",
         (EventType.test, "other"): "fenpei 测试事件",
+        (EventType.task_assigned, "to"): "任务「{task}」已分配给您",
+        (EventType.task_assigned, "from"): "任务「{task}」已从您转给 {to_rep}",
+        (EventType.task_assigned, "other"): "任务「{task}」已分配给 {to_rep}",
     },
     "en": {
         (EventType.assigned, "to"): "New customer “{customer}” assigned to you",
@@ -33,6 +36,9 @@ _LINES: dict[str, dict[tuple[EventType, str], str]] = {
         (EventType.pooled, "from"): "Your customer “{customer}” went to the pool {pool}",
         (EventType.pooled, "other"): "Customer “{customer}” went to the pool {pool}",
         (EventType.test, "other"): "A test event from fenpei",
+        (EventType.task_assigned, "to"): "Task “{task}” assigned to you",
+        (EventType.task_assigned, "from"): "Task “{task}” moved from you to {to_rep}",
+        (EventType.task_assigned, "other"): "Task “{task}” assigned to {to_rep}",
     },
 }
 # Reminders (EventType.reminder), by kind, for the owner ("to") or anyone else told.
@@ -60,8 +66,34 @@ _REMINDERS: dict[str, dict[tuple[ReminderKind, str], str]] = {
         ),
     },
 }
+# Task messages (EventType.task_reminder), by kind; {actor} is who chased, mentioned, …
+_TASK_LINES: dict[str, dict[TaskReminderKind, str]] = {
+    "zh-CN": {
+        TaskReminderKind.starting: "任务「{task}」已到开始时间",
+        TaskReminderKind.due_soon: "任务「{task}」将于 {due} 到期",
+        TaskReminderKind.due: "任务「{task}」现在到期（{due}）",
+        TaskReminderKind.overdue: "任务「{task}」已逾期（应于 {due} 完成）",
+        TaskReminderKind.escalated: "{to_rep} 的任务「{task}」已逾期（应于 {due} 完成）",
+        TaskReminderKind.chased: "{actor} 催办任务「{task}」",
+        TaskReminderKind.mentioned: "{actor} 在任务「{task}」中提到了您",
+        TaskReminderKind.completed: "{actor} 完成了任务「{task}」，请评价",
+        TaskReminderKind.rated: "{actor} 评价了您的任务「{task}」",
+    },
+    "en": {
+        TaskReminderKind.starting: "Task “{task}” starts now",
+        TaskReminderKind.due_soon: "Task “{task}” is due by {due}",
+        TaskReminderKind.due: "Task “{task}” is due now ({due})",
+        TaskReminderKind.overdue: "Task “{task}” is overdue (due {due})",
+        TaskReminderKind.escalated: "{to_rep}'s task “{task}” is overdue (due {due})",
+        TaskReminderKind.chased: "{actor} is chasing task “{task}”",
+        TaskReminderKind.mentioned: "{actor} mentioned you in task “{task}”",
+        TaskReminderKind.completed: "{actor} finished task “{task}”: please rate it",
+        TaskReminderKind.rated: "{actor} rated your task “{task}”",
+    },
+}
 _REASON = {"zh-CN": "原因：{reason}", "en": "Why: {reason}"}
 _OPEN = {"zh-CN": "查看客户", "en": "Open the customer"}
+_OPEN_TASK = {"zh-CN": "查看任务", "en": "Open the task"}
 _DIGEST_SUBJECT = {"zh-CN": "fenpei：昨日 {n} 条通知", "en": "fenpei: {n} notifications"}
 _DIGEST_ONE = {"zh-CN": "fenpei：昨日 1 条通知", "en": "fenpei: 1 notification"}
 _DIGEST_INTRO = {
@@ -89,6 +121,8 @@ def line(type: EventType, payload: dict[str, Any], *, language: str, role: str) 
     if type is EventType.reminder:
         kind = ReminderKind(str(payload.get("kind")))
         template = _REMINDERS[language].get((kind, role)) or _REMINDERS[language][kind, "other"]
+    elif type is EventType.task_reminder:
+        template = _TASK_LINES[language][TaskReminderKind(str(payload.get("kind")))]
     else:
         lines = _LINES[language]
         template = lines.get((type, role)) or lines[(type, "other")]
@@ -98,7 +132,16 @@ def line(type: EventType, payload: dict[str, Any], *, language: str, role: str) 
         from_rep=payload.get("from_rep_name") or "—",
         pool=payload.get("pool") or "",
         due=payload.get("due_text") or _when(payload.get("due")),
+        task=payload.get("task_title") or f"#{payload.get('task_id')}",
+        actor=payload.get("actor") or "—",
     ).strip()
+
+
+def link_path(payload: dict[str, Any]) -> str:
+    """Where a message about ``payload`` leads: its task, else its customer."""
+    if isinstance(payload.get("task_id"), int):
+        return f"/tasks/{payload['task_id']}"
+    return f"/customers/{payload.get('customer_id')}"
 
 
 def _when(iso: object) -> str:
@@ -123,17 +166,18 @@ def render(
     """The message for one recipient: subject, plain text and HTML, with the dedupe key."""
     language = language if language in _LINES else "zh-CN"
     subject = line(type, payload, language=language, role=role)
-    link = f"{base_url.rstrip('/')}/customers/{payload.get('customer_id')}"
+    link = f"{base_url.rstrip('/')}{link_path(payload)}"
+    opens = (_OPEN_TASK if "task_id" in payload else _OPEN)[language]
     reason = payload.get("reason")
     parts = [subject]
     if reason:
         parts.append(_REASON[language].format(reason=reason))
-    parts += [f"{_OPEN[language]}: {link}", "", _FOOTER[language]]
+    parts += [f"{opens}: {link}", "", _FOOTER[language]]
     html_reason = f"<p>{escape(_REASON[language].format(reason=reason))}</p>" if reason else ""
     html = (
         f'<!doctype html><html lang="{language}"><body>'
         f"<p><strong>{escape(subject)}</strong></p>{html_reason}"
-        f'<p><a href="{escape(link)}">{escape(_OPEN[language])}</a></p>'
+        f'<p><a href="{escape(link)}">{escape(opens)}</a></p>'
         f'<p style="color:#888">{escape(_FOOTER[language])}</p></body></html>'
     )
     return Message(subject=subject, text="\n".join(parts), html=html, key=key, extra={"link": link})
@@ -154,7 +198,7 @@ def render_digest(
         text = line(
             EventType(item["type"]), payload, language=language, role=role_of(payload, rep_id)
         )
-        entries.append((text, f"{base}/customers/{payload.get('customer_id')}"))
+        entries.append((text, f"{base}{link_path(payload)}"))
     intro = _DIGEST_INTRO[language].format(n=n)
     text = "\n".join(
         [intro, "", *(f"- {entry}\n  {link}" for entry, link in entries), "", _FOOTER[language]]

@@ -23,6 +23,7 @@ from fenpei.domain.events import EventType, ReminderKind, new_event
 from fenpei.domain.pools import Pool, ReclaimAction, ReclaimRule, team_pool
 from fenpei.domain.reclaim import Cutoff, cutoffs, due_of, protected_before, record_reason
 from fenpei.domain.rules import PUBLIC_POOL
+from fenpei.domain.tasks import TaskOrigin
 from fenpei.domain.users import SYSTEM, Actor
 from fenpei.engine.model import Outcome
 from fenpei.services.notifications.events import emit_reminder
@@ -30,6 +31,7 @@ from fenpei.services.pool.terms import terms_of
 from fenpei.services.ports import ReclaimRow, UnitOfWork
 from fenpei.services.routing import route_without
 from fenpei.services.rulebook import RuleBook
+from fenpei.services.tasks.origins import task_from_warning
 
 BATCH = 1_000
 MAX_PLAN = 1_000
@@ -158,6 +160,9 @@ def warn(*, uow: UnitOfWork, now: datetime, pool: str | None = None) -> int:
                         uow, kind=ReminderKind.reclaim_warning, customer=customer, now=now,
                         rep_ids=[customer.owner_id], due=due.due, reason=record_reason(due),
                     )  # fmt: skip
+                    ref = f"reclaim:{customer.id}"
+                    task_from_warning(uow, origin=TaskOrigin.reclaim, customer=customer,
+                                      due=due.due, now=now, ref=ref)  # fmt: skip
                     customer.reclaim_warned_at = now
                     warned += 1
     return warned

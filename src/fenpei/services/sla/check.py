@@ -13,11 +13,13 @@ from random import Random
 
 from fenpei.domain.events import ReminderKind
 from fenpei.domain.sla import SlaClock
+from fenpei.domain.tasks import TaskOrigin
 from fenpei.domain.users import SYSTEM
 from fenpei.services.notifications.events import emit_reminder, manager_user_ids
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.routing import route_without
 from fenpei.services.rulebook import RuleBook
+from fenpei.services.tasks.origins import task_from_warning
 
 BATCH = 500
 MAX_BATCHES = 200  # a run handles at most this many batches per step; the next run goes on
@@ -67,6 +69,8 @@ def _breach(uow: UnitOfWork, clock: SlaClock, now: datetime, report: CheckReport
         rep_ids=[clock.rep_id],
         due=clock.due_at,
     )
+    task_from_warning(uow, origin=TaskOrigin.sla, customer=customer, due=None, now=now,
+                      ref=f"sla_clock:{clock.id}")  # fmt: skip
     report.breached += 1
     policy = uow.sla.get_policy(clock.policy_id) if clock.policy_id is not None else None
     rep = uow.reps.get(clock.rep_id)

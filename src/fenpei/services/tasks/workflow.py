@@ -31,6 +31,7 @@ from fenpei.services.ports import UnitOfWork
 from fenpei.services.tasks._access import overseeable_task, workable_task
 from fenpei.services.tasks.events import emit_task_reminder
 from fenpei.services.tasks.records import log
+from fenpei.services.tasks.recurrence import after_closing
 
 
 def _status(value: str) -> TaskStatus:
@@ -85,6 +86,8 @@ def change_status(
     _audit.record(uow, actor=actor, action="status", obj=task, now=now, before=before)
     if to is TaskStatus.done:
         _tell_creator(uow, task, now, actor)
+    if not to.is_open:
+        after_closing(uow=uow, task=task, actor=actor, now=now)
     return task
 
 
@@ -210,6 +213,7 @@ def complete(*, uow: UnitOfWork, actor: Actor, task_id: int, now: datetime,
     log(uow, task, TaskEventKind.completed, actor.name, now, difficulty=hard, note=said)
     _audit.record(uow, actor=actor, action="complete", obj=task, now=now, before=before)
     _tell_creator(uow, task, now, actor)
+    after_closing(uow=uow, task=task, actor=actor, now=now)
     return task
 
 
