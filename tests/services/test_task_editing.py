@@ -48,8 +48,9 @@ def _edit(uow: FakeUnitOfWork, clock: FixedClock, task: Task, actor: Actor = ADM
           **changes: object) -> Task:  # fmt: skip
     return in_transaction(
         uow,
-        lambda: edit_task(uow=uow, actor=actor, task_id=task.id or 0, changes=changes,
-                          now=clock.now()),  # fmt: skip
+        lambda: edit_task(
+            uow=uow, actor=actor, task_id=task.id or 0, changes=changes, now=clock.now()
+        ),  # fmt: skip
     )
 
 
@@ -94,10 +95,19 @@ def test_an_edit_names_every_bad_field_and_changes_nothing(
         uow,
         ValidationFailed,
         lambda: edit_task(
-            uow=uow, actor=ADMIN, task_id=task.id or 0, now=clock.now(),
-            changes={"title": " ", "kind": "nope", "urgency": 9,
-                     "start_at": clock.now(), "due_at": clock.now() - timedelta(days=1),
-                     "customer_ids": [999], "colour": "red"},
+            uow=uow,
+            actor=ADMIN,
+            task_id=task.id or 0,
+            now=clock.now(),
+            changes={
+                "title": " ",
+                "kind": "nope",
+                "urgency": 9,
+                "start_at": clock.now(),
+                "due_at": clock.now() - timedelta(days=1),
+                "customer_ids": [999],
+                "colour": "red",
+            },
         ),  # fmt: skip
     )
     assert bad_fields(error) == {"colour"}
@@ -105,10 +115,18 @@ def test_an_edit_names_every_bad_field_and_changes_nothing(
         uow,
         ValidationFailed,
         lambda: edit_task(
-            uow=uow, actor=ADMIN, task_id=task.id or 0, now=clock.now(),
-            changes={"title": " ", "kind": "nope", "urgency": 9,
-                     "start_at": clock.now(), "due_at": clock.now() - timedelta(days=1),
-                     "customer_ids": [999]},
+            uow=uow,
+            actor=ADMIN,
+            task_id=task.id or 0,
+            now=clock.now(),
+            changes={
+                "title": " ",
+                "kind": "nope",
+                "urgency": 9,
+                "start_at": clock.now(),
+                "due_at": clock.now() - timedelta(days=1),
+                "customer_ids": [999],
+            },
         ),  # fmt: skip
     )
     assert bad_fields(error) == {"title", "kind", "urgency", "due_at", "customer_ids[0]"}

@@ -171,7 +171,9 @@ class SqlTasks(Repository):
             return sa.func.count(sa.case((done, column), else_=None))
 
         if self.session.get_bind().dialect.name == "sqlite":
-            seconds: Any = (sa.func.julianday(c.completed_at) - sa.func.julianday(c.created_at)) * 86400
+            seconds: Any = (
+                sa.func.julianday(c.completed_at) - sa.func.julianday(c.created_at)
+            ) * 86400
         else:
             seconds = sa.func.extract("epoch", c.completed_at - c.created_at)
         query = sa.select(
@@ -194,11 +196,19 @@ class SqlTasks(Repository):
         rows = self.session.execute(query.group_by(c.assignee_id).order_by(c.assignee_id))
         return [
             RepTaskCounts(
-                rep_id=row[0], open=int(row[1]), overdue=int(row[2]), done=int(row[3]),
-                done_with_due=int(row[4]), done_on_time=int(row[5]), quality_sum=int(row[6]),
-                quality_count=int(row[7]), satisfaction_sum=int(row[8]),
-                satisfaction_count=int(row[9]), difficulty_sum=int(row[10]),
-                difficulty_count=int(row[11]), completion_seconds=float(row[12]),
+                rep_id=row[0],
+                open=int(row[1]),
+                overdue=int(row[2]),
+                done=int(row[3]),
+                done_with_due=int(row[4]),
+                done_on_time=int(row[5]),
+                quality_sum=int(row[6]),
+                quality_count=int(row[7]),
+                satisfaction_sum=int(row[8]),
+                satisfaction_count=int(row[9]),
+                difficulty_sum=int(row[10]),
+                difficulty_count=int(row[11]),
+                completion_seconds=float(row[12]),
             )  # fmt: skip
             for row in rows
         ]
