@@ -44,13 +44,14 @@ def _task(uow: FakeUnitOfWork, clock: FixedClock, actor: Actor = ADMIN, **fields
     )
 
 
-def _edit(uow: FakeUnitOfWork, clock: FixedClock, task: Task, actor: Actor = ADMIN,
-          **changes: object) -> Task:  # fmt: skip
+def _edit(
+    uow: FakeUnitOfWork, clock: FixedClock, task: Task, actor: Actor = ADMIN, **changes: object
+) -> Task:
     return in_transaction(
         uow,
         lambda: edit_task(
             uow=uow, actor=actor, task_id=task.id or 0, changes=changes, now=clock.now()
-        ),  # fmt: skip
+        ),
     )
 
 
@@ -61,12 +62,23 @@ def test_an_edit_changes_the_fields_and_its_history_line_names_them(
     clock.advance(timedelta(minutes=5))
     due = clock.now() + timedelta(days=2)
 
-    edited = _edit(uow, clock, task, title="  回电李总 ", priority="urgent", due_at=due,
-                   kind="visit", effort_hours="1.5")  # fmt: skip
+    edited = _edit(
+        uow,
+        clock,
+        task,
+        title="  回电李总 ",
+        priority="urgent",
+        due_at=due,
+        kind="visit",
+        effort_hours="1.5",
+    )
 
     assert (edited.title, edited.priority, edited.due_at, edited.kind) == (
-        "回电李总", TaskPriority.urgent, due, "visit"
-    )  # fmt: skip
+        "回电李总",
+        TaskPriority.urgent,
+        due,
+        "visit",
+    )
     assert str(edited.effort_hours) == "1.50"
     with uow:
         history = uow.tasks.history(task.id or 0)
@@ -108,7 +120,7 @@ def test_an_edit_names_every_bad_field_and_changes_nothing(
                 "customer_ids": [999],
                 "colour": "red",
             },
-        ),  # fmt: skip
+        ),
     )
     assert bad_fields(error) == {"colour"}
     error = refused(
@@ -127,7 +139,7 @@ def test_an_edit_names_every_bad_field_and_changes_nothing(
                 "due_at": clock.now() - timedelta(days=1),
                 "customer_ids": [999],
             },
-        ),  # fmt: skip
+        ),
     )
     assert bad_fields(error) == {"title", "kind", "urgency", "due_at", "customer_ids[0]"}
 
@@ -155,12 +167,28 @@ def test_the_assignee_works_a_task_but_does_not_edit_it_and_a_stranger_finds_not
     assert task.assignee_id == owner.id
     owner_actor, other_actor = _rep_actor(uow, owner), _rep_actor(uow, other)
 
-    refused(uow, PermissionDenied, lambda: edit_task(
-        uow=uow, actor=owner_actor, task_id=task.id or 0, changes={"title": "x"},
-        now=clock.now()))  # fmt: skip
-    refused(uow, NotFound, lambda: edit_task(
-        uow=uow, actor=other_actor, task_id=task.id or 0, changes={"title": "x"},
-        now=clock.now()))  # fmt: skip
+    refused(
+        uow,
+        PermissionDenied,
+        lambda: edit_task(
+            uow=uow,
+            actor=owner_actor,
+            task_id=task.id or 0,
+            changes={"title": "x"},
+            now=clock.now(),
+        ),
+    )
+    refused(
+        uow,
+        NotFound,
+        lambda: edit_task(
+            uow=uow,
+            actor=other_actor,
+            task_id=task.id or 0,
+            changes={"title": "x"},
+            now=clock.now(),
+        ),
+    )
 
 
 def test_reassigning_by_hand_records_it_and_a_rep_may_only_take_it_themselves(
@@ -170,21 +198,43 @@ def test_reassigning_by_hand_records_it_and_a_rep_may_only_take_it_themselves(
     creator = _rep_actor(uow, wang)
     task = _task(uow, clock, actor=creator)
 
-    refused(uow, PermissionDenied, lambda: reassign_task(
-        uow=uow, actor=creator, task_id=task.id or 0, rep_id=li.id or 0, now=clock.now()))  # fmt: skip
-    taken = in_transaction(uow, lambda: reassign_task(
-        uow=uow, actor=creator, task_id=task.id or 0, rep_id=wang.id or 0, now=clock.now()))  # fmt: skip
+    refused(
+        uow,
+        PermissionDenied,
+        lambda: reassign_task(
+            uow=uow, actor=creator, task_id=task.id or 0, rep_id=li.id or 0, now=clock.now()
+        ),
+    )
+    taken = in_transaction(
+        uow,
+        lambda: reassign_task(
+            uow=uow, actor=creator, task_id=task.id or 0, rep_id=wang.id or 0, now=clock.now()
+        ),
+    )
     assert taken.assignee_id == wang.id
-    given = in_transaction(uow, lambda: reassign_task(
-        uow=uow, actor=ADMIN, task_id=task.id or 0, rep_id=li.id or 0, now=clock.now(),
-        reason="Wang is away"))  # fmt: skip
+    given = in_transaction(
+        uow,
+        lambda: reassign_task(
+            uow=uow,
+            actor=ADMIN,
+            task_id=task.id or 0,
+            rep_id=li.id or 0,
+            now=clock.now(),
+            reason="Wang is away",
+        ),
+    )
     assert given.assignee_id == li.id
     with uow:
         line = uow.tasks.history(task.id or 0)[0]
     assert line.kind is TaskEventKind.reassigned
     assert (line.detail["from_rep_id"], line.detail["to_rep_id"]) == (wang.id, li.id)
-    error = refused(uow, ValidationFailed, lambda: reassign_task(
-        uow=uow, actor=ADMIN, task_id=task.id or 0, rep_id=li.id or 0, now=clock.now()))  # fmt: skip
+    error = refused(
+        uow,
+        ValidationFailed,
+        lambda: reassign_task(
+            uow=uow, actor=ADMIN, task_id=task.id or 0, rep_id=li.id or 0, now=clock.now()
+        ),
+    )
     assert bad_fields(error) == {"rep_id"}
 
 
@@ -203,8 +253,12 @@ def test_routing_again_follows_the_customers_new_owner_and_refuses_a_closed_task
 
     assert routed.assignee_id == li.id
     assert routed.decision is not None and routed.decision["reason_code"] == "customer_owner"
-    in_transaction(uow, lambda: complete(uow=uow, actor=ADMIN, task_id=task.id or 0,
-                                         now=clock.now()))  # fmt: skip
-    error = refused(uow, ValidationFailed, lambda: route_again(
-        uow=uow, actor=ADMIN, task_id=task.id or 0, now=clock.now()))  # fmt: skip
+    in_transaction(
+        uow, lambda: complete(uow=uow, actor=ADMIN, task_id=task.id or 0, now=clock.now())
+    )
+    error = refused(
+        uow,
+        ValidationFailed,
+        lambda: route_again(uow=uow, actor=ADMIN, task_id=task.id or 0, now=clock.now()),
+    )
     assert bad_fields(error) == {"status"}

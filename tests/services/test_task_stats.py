@@ -19,14 +19,21 @@ ADMIN = Actor("root", Role.admin)
 
 
 def _put(uow: FakeUnitOfWork, rep: Rep, created: datetime, **fields: object) -> None:
-    task = Task(title="t", created_by="root", created_at=created, assignee_id=rep.id,
-                team_id=rep.team_id, **fields)  # type: ignore[arg-type]  # fmt: skip
+    task = Task(
+        title="t",
+        created_by="root",
+        created_at=created,
+        assignee_id=rep.id,
+        team_id=rep.team_id,
+        **fields,
+    )  # type: ignore[arg-type]
     in_transaction(uow, lambda: uow.tasks.add(task))
 
 
 def _world(uow: FakeUnitOfWork, clock: FixedClock) -> tuple[Team, Rep, Rep, Rep]:
-    east = in_transaction(uow, lambda: create_team(uow=uow, name="East", actor=SYSTEM,
-                                                   now=clock.now()))  # fmt: skip
+    east = in_transaction(
+        uow, lambda: create_team(uow=uow, name="East", actor=SYSTEM, now=clock.now())
+    )
     wang = a_rep(uow, clock, "Wang", team_id=east.id)
     li = a_rep(uow, clock, "Li", team_id=east.id)
     zhao = a_rep(uow, clock, "Zhao")
@@ -35,10 +42,27 @@ def _world(uow: FakeUnitOfWork, clock: FixedClock) -> tuple[Team, Rep, Rep, Rep]
     done = TaskStatus.done
     # Wang: two done in the period (one on time, one late), one done before it, one open
     # and overdue, one open not yet due, one cancelled.
-    _put(uow, wang, now - 10 * day, status=done, due_at=now - 5 * day,
-         completed_at=now - 6 * day, quality=5, satisfaction=4, difficulty=2)  # fmt: skip
-    _put(uow, wang, now - 4 * day, status=done, due_at=now - 3 * day,
-         completed_at=now - 2 * day, quality=3, difficulty=4)  # fmt: skip
+    _put(
+        uow,
+        wang,
+        now - 10 * day,
+        status=done,
+        due_at=now - 5 * day,
+        completed_at=now - 6 * day,
+        quality=5,
+        satisfaction=4,
+        difficulty=2,
+    )
+    _put(
+        uow,
+        wang,
+        now - 4 * day,
+        status=done,
+        due_at=now - 3 * day,
+        completed_at=now - 2 * day,
+        quality=3,
+        difficulty=4,
+    )
     _put(uow, wang, now - 60 * day, status=done, completed_at=now - 40 * day, quality=1)
     _put(uow, wang, now - 3 * day, due_at=now - day)
     _put(uow, wang, now - 3 * day, status=TaskStatus.in_progress, due_at=now + day)
@@ -61,18 +85,32 @@ def test_rep_and_team_figures_match_the_hand_counted_world(
     now = clock.now()
 
     with uow:
-        report = task_stats(uow=uow, actor=ADMIN, since=now - timedelta(days=30), until=now,
-                            now=now)  # fmt: skip
+        report = task_stats(
+            uow=uow, actor=ADMIN, since=now - timedelta(days=30), until=now, now=now
+        )
 
     assert _rep(report.reps, wang) == TaskStats(
-        rep_id=wang.id, open=2, overdue=1, done=2, on_time_rate=0.5, average_quality=4.0,
-        average_satisfaction=4.0, average_difficulty=3.0,
+        rep_id=wang.id,
+        open=2,
+        overdue=1,
+        done=2,
+        on_time_rate=0.5,
+        average_quality=4.0,
+        average_satisfaction=4.0,
+        average_difficulty=3.0,
         average_hours_to_complete=(4 * 24 + 2 * 24) / 2,
-    )  # fmt: skip
+    )
     assert _rep(report.reps, li) == TaskStats(
-        rep_id=li.id, open=0, overdue=0, done=1, on_time_rate=None, average_quality=None,
-        average_satisfaction=None, average_difficulty=None, average_hours_to_complete=12.0,
-    )  # fmt: skip
+        rep_id=li.id,
+        open=0,
+        overdue=0,
+        done=1,
+        on_time_rate=None,
+        average_quality=None,
+        average_satisfaction=None,
+        average_difficulty=None,
+        average_hours_to_complete=12.0,
+    )
     assert (_rep(report.reps, zhao).open, _rep(report.reps, zhao).overdue) == (1, 1)
     east_figures, no_team = report.teams
     assert (east_figures.team_id, no_team.team_id) == (east.id, None)
@@ -89,10 +127,17 @@ def test_a_manager_sees_only_their_team_and_a_team_filter_narrows(
     rep_actor = Actor("Li", Role.rep, rep_id=li.id)
 
     with uow:
-        mine = task_stats(uow=uow, actor=rep_actor, since=now - timedelta(days=30), until=now,
-                          now=now)  # fmt: skip
-        east_only = task_stats(uow=uow, actor=ADMIN, since=now - timedelta(days=30), until=now,
-                               now=now, team_id=east.id)  # fmt: skip
+        mine = task_stats(
+            uow=uow, actor=rep_actor, since=now - timedelta(days=30), until=now, now=now
+        )
+        east_only = task_stats(
+            uow=uow,
+            actor=ADMIN,
+            since=now - timedelta(days=30),
+            until=now,
+            now=now,
+            team_id=east.id,
+        )
 
     assert [s.rep_id for s in mine.reps] == [li.id]
     assert sorted(s.rep_id or 0 for s in east_only.reps) == sorted([wang.id or 0, li.id or 0])
@@ -102,8 +147,11 @@ def test_a_period_that_ends_before_it_starts_is_refused(
     uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
     now = clock.now()
-    error = refused(uow, ValidationFailed, lambda: task_stats(
-        uow=uow, actor=ADMIN, since=now, until=now - timedelta(days=1), now=now))  # fmt: skip
+    error = refused(
+        uow,
+        ValidationFailed,
+        lambda: task_stats(uow=uow, actor=ADMIN, since=now, until=now - timedelta(days=1), now=now),
+    )
     assert bad_fields(error) == {"until"}
 
 
@@ -114,8 +162,9 @@ def test_the_period_decides_what_counts_as_done(
     _, wang, _, _ = _world(uow, clock)
     now = clock.now()
     with uow:
-        report = task_stats(uow=uow, actor=ADMIN, since=now - timedelta(days=days), until=now,
-                            now=now)  # fmt: skip
+        report = task_stats(
+            uow=uow, actor=ADMIN, since=now - timedelta(days=days), until=now, now=now
+        )
     # In the last day Wang finished nothing; in the last three days, the late one.
     assert _rep(report.reps, wang).done == (0 if days == 1 else 1)
     assert _rep(report.reps, wang).open == 2

@@ -83,14 +83,22 @@ def edit_task(
     checked: Task | None = None
     try:
         checked = new_task(
-            title=wanted["title"] or "", created_by=task.created_by, now=now,
+            title=wanted["title"] or "",
+            created_by=task.created_by,
+            now=now,
             kinds=_allowed({v.code for v in task_types(uow)}, task.kind),
             categories=_allowed({v.code for v in task_categories(uow)}, task.category),
-            description=wanted["description"], kind=wanted["kind"], category=wanted["category"],
-            priority=wanted["priority"], urgency=wanted["urgency"], customer_ids=customer_ids,
-            start_at=wanted["start_at"], due_at=wanted["due_at"],
-            effort_hours=wanted["effort_hours"], recurrence_json=wanted["recurrence"],
-        )  # fmt: skip
+            description=wanted["description"],
+            kind=wanted["kind"],
+            category=wanted["category"],
+            priority=wanted["priority"],
+            urgency=wanted["urgency"],
+            customer_ids=customer_ids,
+            start_at=wanted["start_at"],
+            due_at=wanted["due_at"],
+            effort_hours=wanted["effort_hours"],
+            recurrence_json=wanted["recurrence"],
+        )
     except ValidationFailed as exc:
         errors += exc.errors
     if customer_ids != current["customer_ids"]:
@@ -149,8 +157,9 @@ def reassign_task(
     if errors:
         raise ValidationFailed(errors)
     check_giver(uow, actor, rep_id)
-    return give_task(uow=uow, task=task, rep_id=rep_id, actor=actor, now=now, method="manual",
-                     reason=reason)  # fmt: skip
+    return give_task(
+        uow=uow, task=task, rep_id=rep_id, actor=actor, now=now, method="manual", reason=reason
+    )
 
 
 def route_again(*, uow: UnitOfWork, actor: Actor, task_id: int, now: datetime) -> Task:

@@ -49,8 +49,9 @@ def _ratio(part: float, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _figures(counts: Iterable[RepTaskCounts], *, rep_id: int | None = None,
-             team_id: int | None = None) -> TaskStats:  # fmt: skip
+def _figures(
+    counts: Iterable[RepTaskCounts], *, rep_id: int | None = None, team_id: int | None = None
+) -> TaskStats:
     rows = list(counts)
     done = sum(r.done for r in rows)
     return TaskStats(
@@ -62,13 +63,13 @@ def _figures(counts: Iterable[RepTaskCounts], *, rep_id: int | None = None,
         on_time_rate=_ratio(sum(r.done_on_time for r in rows), sum(r.done_with_due for r in rows)),
         average_quality=_ratio(
             sum(r.quality_sum for r in rows), sum(r.quality_count for r in rows)
-        ),  # fmt: skip
+        ),
         average_satisfaction=_ratio(
             sum(r.satisfaction_sum for r in rows), sum(r.satisfaction_count for r in rows)
-        ),  # fmt: skip
+        ),
         average_difficulty=_ratio(
             sum(r.difficulty_sum for r in rows), sum(r.difficulty_count for r in rows)
-        ),  # fmt: skip
+        ),
         average_hours_to_complete=_ratio(sum(r.completion_seconds for r in rows) / 3600, done),
     )
 

@@ -209,6 +209,6 @@ class SqlTasks(Repository):
                 difficulty_sum=int(row[10]),
                 difficulty_count=int(row[11]),
                 completion_seconds=float(row[12]),
-            )  # fmt: skip
+            )
             for row in rows
         ]
