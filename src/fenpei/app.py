@@ -34,6 +34,8 @@ from fenpei.api.routes import (
     rules,
     sla,
     subscriptions,
+    task_work,
+    tasks,
     tokens,
     webhooks,
 )
@@ -85,6 +87,8 @@ def _api_v1() -> APIRouter:
     router.include_router(duplicates.router)  # before customers: /customers/duplicates
     router.include_router(customers.router, responses={404: {"model": ErrorRead}})
     router.include_router(follow_ups.router)
+    router.include_router(tasks.router)
+    router.include_router(task_work.router)
     router.include_router(org.router)
     router.include_router(categories.router)
     router.include_router(rules.router, responses={404: {"model": ErrorRead}})

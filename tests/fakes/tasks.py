@@ -49,6 +49,13 @@ class FakeTasks:
                 and task.due_at is not None
                 and task.due_at < f.overdue_at
             ),
+            f.visible_rep_ids is None
+            or task.assignee_id in set(f.visible_rep_ids)
+            or task.team_id in set(f.visible_team_ids)
+            or (
+                f.visible_creator_id is not None
+                and task.created_by_user_id == f.visible_creator_id
+            ),
             not f.text.strip()
             or f.text.strip().casefold() in f"{task.title} {task.description or ''}".casefold(),
         )

@@ -50,6 +50,14 @@ def _where(query: sa.Select[tuple[Task]], f: TaskFilter) -> sa.Select[tuple[Task
         query = query.where(c.due_at < f.due_before)
     if f.overdue_at is not None:
         query = query.where(c.status.in_([s.value for s in OPEN_STATUSES]), c.due_at < f.overdue_at)
+    if f.visible_rep_ids is not None:
+        seen: list[sa.ColumnElement[bool]] = [
+            c.assignee_id.in_(sorted(set(f.visible_rep_ids))),
+            c.team_id.in_(sorted(set(f.visible_team_ids))),
+        ]
+        if f.visible_creator_id is not None:
+            seen.append(c.created_by_user_id == f.visible_creator_id)
+        query = query.where(sa.or_(*seen))
     if f.text.strip():
         needle = f"%{f.text.strip().replace('%', '').replace('_', '')}%"
         query = query.where(sa.or_(c.title.ilike(needle), c.description.ilike(needle)))
@@ -83,7 +91,8 @@ class SqlTasks(Repository):
         return list(self.session.scalars(query.limit(limit).offset(offset)))
 
     def count(self, f: TaskFilter) -> int:
-        query = _where(sa.select(Task), f).with_only_columns(sa.func.count())
+        # select_from: without a filter the count would lose its FROM and answer 1.
+        query = _where(sa.select(Task), f).with_only_columns(sa.func.count()).select_from(t.tasks)
         return self.session.scalar(query) or 0
 
     def link_customers(self, task_id: int, customer_ids: Sequence[int]) -> None:
