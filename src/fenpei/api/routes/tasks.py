@@ -153,7 +153,22 @@ def list_tasks(
     return TaskPage(items=items, total=page.total, offset=filters.offset, limit=filters.limit)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
+CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **WRITE_RESPONSES,
+    200: {
+        "model": TaskDetailRead,
+        "description": "A retry with a used Idempotency-Key: "
+        "the first answer; nothing more is created.",
+    },
+    409: {
+        "model": ErrorRead,
+        "description": "The Idempotency-Key was used with another "
+        "body, or its first request is still running.",
+    },
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=CREATE_RESPONSES)
 def create_task(
     body: TaskCreate,
     uow: UowDep,
