@@ -34,6 +34,7 @@ from fenpei.api.routes import (
     rules,
     sla,
     subscriptions,
+    task_webhooks,
     task_work,
     tasks,
     tokens,
@@ -101,6 +102,7 @@ def _api_v1() -> APIRouter:
     router.include_router(audit.router)
     router.include_router(tokens.router)
     router.include_router(webhooks.router)
+    router.include_router(task_webhooks.router)
     router.include_router(account.router)
     router.include_router(notifications.router)
     router.include_router(notifications.deliveries_router)

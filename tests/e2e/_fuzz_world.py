@@ -60,7 +60,8 @@ PATH_VALUES: dict[str, Any] = {
     "name": "retry-queue",
     "year": 2026,
 }
-WEBHOOK = "POST /api/v1/webhooks/leads"
+# The signed intakes: their requests are signed with ``hook_token``.
+WEBHOOKS = frozenset({"POST /api/v1/webhooks/leads", "POST /api/v1/webhooks/tasks"})
 QUERY = "query"  # in ``FuzzWorld.own``: an operation's known-good query parameters
 
 
@@ -68,8 +69,8 @@ QUERY = "query"  # in ``FuzzWorld.own``: an operation's known-good query paramet
 class FuzzWorld:
     """What ``seed`` made, by the names requests give it."""
 
-    # The admin's all-scope token, which every request carries; a leads:write token of
-    # theirs, whose webhook secret signs webhook requests.
+    # The admin's all-scope token, which every request carries; a leads:write and
+    # tasks:write token of theirs, whose webhook secret signs webhook requests.
     token: str = field(repr=False)
     hook_token: str = field(repr=False)
     # The ids, as text, of the tokens the run must never revoke: its own two.
@@ -206,7 +207,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             )
             for name, scopes in (
                 ("fuzz", ["*"]),
-                ("webhook", ["leads:write"]),
+                ("webhook", ["leads:write", "tasks:write"]),
                 ("spare 1", ["customers:read"]),
                 ("spare 2", ["customers:read"]),
             )

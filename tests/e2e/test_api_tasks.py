@@ -5,6 +5,7 @@ statistics checked against a hand-built scenario."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -14,12 +15,15 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from fenpei.adapters.db import tables as t
+from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import org
 from tests.e2e.conftest import World
 from tests.e2e.test_api import assert_error
 from tests.e2e.test_api_org import API, client_for, ok, user_id
+from tests.e2e.test_api_tokens import make_token
+from tests.e2e.test_api_webhooks import signed_headers
 from tests.fakes import FixedClock
 
 TASKS = f"{API}/tasks"
@@ -339,3 +343,28 @@ def test_statistics_match_a_hand_built_scenario(
         "validation_failed",
         "until",
     )
+
+
+def test_a_signed_webhook_creates_a_routed_task_once_and_a_token_without_tasks_write_cannot(
+    app: Fenpei, seeded: World, people: People
+) -> None:
+    _, plaintext = make_token(app, "tasks:write")
+    _, leads_only = make_token(app, "leads:write")
+    body = json.dumps({"title": "来自工单系统", "customer_ids": [seeded.acme_id]}).encode()
+    hook = TestClient(create_app(app), follow_redirects=False)
+    url = f"{API}/webhooks/tasks"
+
+    headers = signed_headers(app, plaintext, body)
+    created = ok(hook.post(url, content=body, headers=headers), 201)
+    replayed = hook.post(url, content=body, headers=headers)
+    refused = hook.post(url, content=body, headers=signed_headers(app, leads_only, body))
+    unsigned = hook.post(url, content=body, headers={"Content-Type": "application/json"})
+    bad = b'{"title": ""}'
+    invalid = hook.post(url, content=bad, headers=signed_headers(app, plaintext, bad))
+
+    assert (created["origin"], created["assignee_id"]) == ("webhook", seeded.darcel_id)
+    assert_error(replayed, 409, "webhook_replayed")
+    assert_error(refused, 403, "permission_denied")
+    assert_error(unsigned, 401, "not_authenticated")
+    assert_error(invalid, 422, "validation_failed", "title")
+    assert ok(people.admin.get(TASKS))["total"] == 1

@@ -583,6 +583,11 @@ CASES: dict[tuple[str, str], Case] = {
         {**dict.fromkeys(CALLERS, 401), "token_without_scope": 403},
         lambda w: {"name": "Lead"},
     ),
+    ("POST", "/api/v1/webhooks/tasks"): Case(
+        "/api/v1/webhooks/tasks",
+        {**dict.fromkeys(CALLERS, 401), "token_without_scope": 403},
+        lambda w: {"title": "T"},
+    ),
     # rules
     # rules: the rule book is read whole by admins, managers and auditors, or not at all
     ("GET", "/api/v1/rules"): Case("/api/v1/rules", rule_readers()),
@@ -1228,6 +1233,7 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/tasks/{task_id}/chase"): "tasks:write",
     # The signed webhook creates leads: the same scope as POST /leads.
     ("POST", "/api/v1/webhooks/leads"): "leads:write",
+    ("POST", "/api/v1/webhooks/tasks"): "tasks:write",
 }
 
 

@@ -53,8 +53,7 @@ class FakeTasks:
             or task.assignee_id in set(f.visible_rep_ids)
             or task.team_id in set(f.visible_team_ids)
             or (
-                f.visible_creator_id is not None
-                and task.created_by_user_id == f.visible_creator_id
+                f.visible_creator_id is not None and task.created_by_user_id == f.visible_creator_id
             ),
             not f.text.strip()
             or f.text.strip().casefold() in f"{task.title} {task.description or ''}".casefold(),

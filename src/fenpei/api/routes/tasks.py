@@ -28,7 +28,8 @@ from fenpei.api.task_schemas import (
 )
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.errors import ValidationFailed
-from fenpei.domain.tasks import OPEN_STATUSES, Task, TaskFilter
+from fenpei.domain.tasks import OPEN_STATUSES, Task, TaskFilter, TaskOrigin
+from fenpei.domain.users import Actor
 from fenpei.http.deps import CurrentActor, FenpeiDep, UowDep
 from fenpei.http.fields import MAX_ID, BoundedDateTime, EmptyIsNone, Id
 from fenpei.http.reads import Names
@@ -72,7 +73,7 @@ def task_read(task: Task, customer_ids: list[int], names: Names) -> TaskRead:
     return read
 
 
-def detail_read(uow: UnitOfWork, actor: CurrentActor, task_id: int) -> TaskDetailRead:
+def detail_read(uow: UnitOfWork, actor: Actor, task_id: int) -> TaskDetailRead:
     """The task as the actor sees it now, with everything that hangs off it."""
     found = queries.task_detail(uow=uow, actor=actor, task_id=task_id)
     read = TaskDetailRead.model_validate(found.task)
@@ -179,6 +180,29 @@ def create_task(
 ) -> TaskDetailRead:
     """Create a task and route it (to its customer's owner today), or give it to
     `assignee_id`: a rep may name only themselves, a manager a rep they manage."""
+    return submit_task(
+        body=body,
+        uow=uow,
+        actor=actor,
+        fenpei=fenpei,
+        response=response,
+        idempotency_key=idempotency_key,
+        origin=TaskOrigin.api,
+    )
+
+
+def submit_task(
+    *,
+    body: TaskCreate,
+    uow: UnitOfWork,
+    actor: Actor,
+    fenpei: Fenpei,
+    response: Response,
+    idempotency_key: str | None,
+    origin: TaskOrigin,
+) -> TaskDetailRead:
+    """Create (and route) a task from ``body``, once per idempotency key: the API's and
+    the signed webhook's create."""
     data = TaskInput(
         title=body.title,
         description=body.description,
@@ -191,6 +215,7 @@ def create_task(
         due_at=aware(body.due_at, fenpei, "due_at"),
         effort_hours=body.effort_hours,
         recurrence=body.recurrence.model_dump(mode="json") if body.recurrence else None,
+        origin=origin,
         team_id=body.team_id,
         checklist=body.checklist,
     )
