@@ -52,7 +52,9 @@ class _TaskFields(BaseModel):
     priority: TaskPriority | None = None
     urgency: Score | None = Field(None, description="1 (can wait) to 5 (now).")
     customer_ids: list[Id] | None = Field(
-        None, max_length=MAX_LINKED_CUSTOMERS, description="The first is the main customer."
+        None,
+        max_length=MAX_LINKED_CUSTOMERS,
+        description=f"At most {MAX_LINKED_CUSTOMERS}; the first is the main customer.",
     )
     start_at: BoundedDateTime | None = Field(None, description=_ZONE)
     due_at: BoundedDateTime | None = Field(None, description=_ZONE)
@@ -79,7 +81,9 @@ class TaskCreate(_TaskFields):
     assignee_id: Id | None = Field(None, description="Give it to this rep; else it is routed.")
     team_id: Id | None = None
     checklist: list[Annotated[str, Field(max_length=MAX_CHECKLIST_TEXT)]] = Field(
-        default_factory=list, max_length=MAX_CHECKLIST_ITEMS
+        default_factory=list,
+        max_length=MAX_CHECKLIST_ITEMS,
+        description=f"At most {MAX_CHECKLIST_ITEMS} items of {MAX_CHECKLIST_TEXT} characters.",
     )
 
 
