@@ -93,6 +93,8 @@ def test_a_bad_value_exits_1_naming_the_field_and_changes_nothing(owned: int) ->
     assert code == 1 and "status" in bad, bad
     code, bad = run("tasks", "show", "1", "--rep", "张伟")
     assert code == 1 and "not found" in bad.lower(), bad
+    assert run("tasks", "add", "[red]回电[/red]")[0] == 0
+    assert "#2 [red]回电[/red]" in run("tasks", "show", "2")[1]
     code, moved = run("tasks", "assign", "1", "张伟", "--reason", "李娜休假", "--lang", "en")
     assert code == 0 and "Task 1 given to 张伟" in moved, moved
     code, shown = run("tasks", "show", "1", "--lang", "en")

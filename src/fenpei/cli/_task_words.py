@@ -9,6 +9,7 @@ from datetime import datetime
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from fenpei.cli._words import Words
 from fenpei.domain.tasks import TaskEvent, TaskPriority, TaskStatus
@@ -57,7 +58,7 @@ def show_task(
 ) -> None:
     task = found.task
     t = said.t
-    console.print(f"[bold]#{task.id} {task.title}[/bold]", highlight=False)
+    console.print(Text(f"#{task.id} {task.title}", style="bold"))
     rows = [
         ("status", said.status(task.status)),
         ("priority", said.priority(task.priority)),
