@@ -262,3 +262,23 @@ def test_routing_again_follows_the_customers_new_owner_and_refuses_a_closed_task
         lambda: route_again(uow=uow, actor=ADMIN, task_id=task.id or 0, now=clock.now()),
     )
     assert bad_fields(error) == {"status"}
+
+
+def test_a_new_due_time_rearms_its_reminders_and_clears_the_overdue_mark(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    task = _task(uow, clock, due_at=clock.now() + timedelta(hours=1))
+
+    def remind() -> None:
+        stored = uow.tasks.get(task.id or 0)
+        assert stored is not None
+        stored.before_due_reminded_at = stored.due_reminded_at = clock.now()
+        stored.overdue_at = stored.escalated_at = stored.started_reminded_at = clock.now()
+
+    in_transaction(uow, remind)
+
+    edited = _edit(uow, clock, task, due_at=clock.now() + timedelta(days=2))
+
+    assert (edited.before_due_reminded_at, edited.due_reminded_at) == (None, None)
+    assert (edited.overdue_at, edited.escalated_at) == (None, None)
+    assert edited.started_reminded_at == clock.now()  # the start did not move

@@ -131,10 +131,21 @@ def edit_task(
             task.priority = checked.priority
         else:
             setattr(task, name, after[name])
+    _rearm_timers(task, changed)
     task.updated_at = now
     log(uow, task, TaskEventKind.edited, actor.name, now, fields=changed)
     _audit.record(uow, actor=actor, action="update", obj=task, now=now, before=before)
     return task
+
+
+def _rearm_timers(task: Task, changed: Collection[str]) -> None:
+    """A new start or due time is reminded of afresh: the reminders, the overdue mark and
+    the escalation written for the old one no longer hold."""
+    if "start_at" in changed:
+        task.started_reminded_at = None
+    if "due_at" in changed:
+        task.before_due_reminded_at = task.due_reminded_at = None
+        task.overdue_at = task.escalated_at = None
 
 
 def reassign_task(
