@@ -368,3 +368,19 @@ def test_a_signed_webhook_creates_a_routed_task_once_and_a_token_without_tasks_w
     assert_error(unsigned, 401, "not_authenticated")
     assert_error(invalid, 422, "validation_failed", "title")
     assert ok(people.admin.get(TASKS))["total"] == 1
+
+
+def test_a_retried_create_with_the_same_key_makes_one_task_and_another_body_conflicts(
+    people: People,
+) -> None:
+    headers = {"Idempotency-Key": "ticket-7"}
+    body = {"title": "回电", "priority": "high"}
+
+    first = people.admin.post(TASKS, json=body, headers=headers)
+    again = people.admin.post(TASKS, json=body, headers=headers)
+    other = people.admin.post(TASKS, json={**body, "title": "别的"}, headers=headers)
+
+    assert (first.status_code, again.status_code) == (201, 200), again.text
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert_error(other, 409, "conflict")
+    assert ok(people.admin.get(TASKS))["total"] == 1
