@@ -35,6 +35,9 @@ from fenpei.api.routes import (
     sla,
     subscriptions,
     task_timers,
+    task_webhooks,
+    task_work,
+    tasks,
     tokens,
     webhooks,
 )
@@ -88,6 +91,8 @@ def _api_v1() -> APIRouter:
     router.include_router(duplicates.router)  # before customers: /customers/duplicates
     router.include_router(customers.router, responses={404: {"model": ErrorRead}})
     router.include_router(follow_ups.router)
+    router.include_router(tasks.router)
+    router.include_router(task_work.router)
     router.include_router(org.router)
     router.include_router(categories.router)
     router.include_router(rules.router, responses={404: {"model": ErrorRead}})
@@ -101,6 +106,7 @@ def _api_v1() -> APIRouter:
     router.include_router(audit.router)
     router.include_router(tokens.router)
     router.include_router(webhooks.router)
+    router.include_router(task_webhooks.router)
     router.include_router(account.router)
     router.include_router(notifications.router)
     router.include_router(notifications.deliveries_router)

@@ -38,6 +38,9 @@ from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
 from fenpei.services.sla import clocks as sla_clocks
 from fenpei.services.sla import policies as sla_policies
+from fenpei.services.tasks import workflow as task_workflow
+from fenpei.services.tasks.intake import create_and_route
+from fenpei.services.tasks.records import TaskInput
 from tests.e2e import _hostile
 
 ADMIN = "fuzz-admin"
@@ -58,7 +61,8 @@ PATH_VALUES: dict[str, Any] = {
     "year": 2026,
     "priority": "high",  # a task priority (task timers)
 }
-WEBHOOK = "POST /api/v1/webhooks/leads"
+# The signed intakes: their requests are signed with ``hook_token``.
+WEBHOOKS = frozenset({"POST /api/v1/webhooks/leads", "POST /api/v1/webhooks/tasks"})
 QUERY = "query"  # in ``FuzzWorld.own``: an operation's known-good query parameters
 
 
@@ -66,8 +70,8 @@ QUERY = "query"  # in ``FuzzWorld.own``: an operation's known-good query paramet
 class FuzzWorld:
     """What ``seed`` made, by the names requests give it."""
 
-    # The admin's all-scope token, which every request carries; a leads:write token of
-    # theirs, whose webhook secret signs webhook requests.
+    # The admin's all-scope token, which every request carries; a leads:write and
+    # tasks:write token of theirs, whose webhook secret signs webhook requests.
     token: str = field(repr=False)
     hook_token: str = field(repr=False)
     # The ids, as text, of the tokens the run must never revoke: its own two.
@@ -204,7 +208,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             )
             for name, scopes in (
                 ("fuzz", ["*"]),
-                ("webhook", ["leads:write"]),
+                ("webhook", ["leads:write", "tasks:write"]),
                 ("spare 1", ["customers:read"]),
                 ("spare 2", ["customers:read"]),
             )
@@ -234,6 +238,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             )
             uow.commit()
     delivery_id = _inbox_and_dead_letter(fenpei, made[0][0].user_id, moses.id or 0)
+    task_ids, task_own = _tasks(fenpei, moses.id or 0)
     token_ids = [token.id or 0 for token, _ in made]
     *_, last_rule = rule_ids
     return FuzzWorld(
@@ -256,6 +261,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "delivery": (delivery_id,),
             "subscription": (hook.id or 0,),
             "policy": (policy,),
+            **task_ids,
         },
         own={
             "DELETE /api/v1/customers/{customer_id}": {"customer_id": doomed.id},
@@ -289,9 +295,43 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "DELETE /api/v1/sla-policies/{policy_id}": {"policy_id": doomed_policy},
             "POST /api/v1/customers/{customer_id}/sla/pause": {"customer_id": clocked},
             "POST /api/v1/customers/{customer_id}/sla/resume": {"customer_id": paused},
+            **task_own,
         },
         codes={"level": ("A", "B", "C", "D"), "source": ("web", "phone")},
     )
+
+
+def _tasks(
+    fenpei: Fenpei, rep_id: int
+) -> tuple[dict[str, tuple[int, ...]], dict[str, dict[str, Any]]]:
+    """Tasks to read and work (Moses's, each with a checklist item), and one per operation
+    that moves a task on, in the state it needs (a done one to rate, an unassigned one to
+    assign), so the order operations run in does not matter."""
+    now = fenpei.now()
+    names = ("shared", "status", "progress", "complete", "rate", "chase", "route", "assign")
+    with fenpei.uow() as uow:
+        made = {
+            name: create_and_route(
+                uow=uow,
+                actor=SYSTEM,
+                now=now,
+                assignee_id=None if name == "assign" else rep_id,
+                data=TaskInput(title=f"任务 {name}", checklist=["打电话", "发报价"]),
+            )
+            for name in names
+        }
+        uow.commit()
+    with fenpei.uow() as uow:
+        task_workflow.complete(uow=uow, actor=SYSTEM, task_id=made["rate"].id or 0, now=now)
+        shared_items = [i.id or 0 for i in uow.tasks.items(made["shared"].id or 0)]
+        uow.commit()
+    base = "/api/v1/tasks/{task_id}"
+    own: dict[str, dict[str, Any]] = {
+        f"POST {base}/{name}": {"task_id": made[name].id} for name in names[1:]
+    }
+    own[f"DELETE {base}/checklist/{{item_id}}"] = {"item_id": shared_items[1]}
+    ids = {"task": (made["shared"].id or 0,), "item": (shared_items[0],)}
+    return ids, own
 
 
 def _sla(fenpei: Fenpei, rep_id: int) -> tuple[int, int, int, int]:

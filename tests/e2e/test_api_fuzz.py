@@ -168,7 +168,7 @@ def _prepared(case: schemathesis.Case, world: _fuzz_world.FuzzWorld) -> None:
         case.path_parameters = {"token_id": world.ids["token"][-1]}
     sent = {name.lower() for name in case.headers or {}}
     signable = isinstance(case.body, dict | list | str | int | float | bool | bytes)
-    if label == _fuzz_world.WEBHOOK and "x-fenpei-signature" not in sent and signable:
+    if label in _fuzz_world.WEBHOOKS and "x-fenpei-signature" not in sent and signable:
         case.body, signature = _fuzz_world.signed(_FENPEI, world, case.body)
         case.headers = {**dict(case.headers or {}), **signature}
 
@@ -208,7 +208,7 @@ def test_a_known_good_request_succeeds_and_conforms(
     request = _fuzz_world.known_good(DOCUMENT, label, world)
     method, path = label.split(" ", 1)
     body, headers = request.body, dict[str, str]()
-    if label == _fuzz_world.WEBHOOK:
+    if label in _fuzz_world.WEBHOOKS:
         body, headers = _fuzz_world.signed(_FENPEI, world, body)
     case = schema[path][method].Case(
         path_parameters=request.path_parameters,

@@ -19,6 +19,7 @@ from fenpei.domain.rules import (
     MAX_REQUIRED_SKILLS,
     MAX_TARGET_REPS,
 )
+from fenpei.domain.tasks import MAX_CHECKLIST_ITEMS, MAX_LINKED_CUSTOMERS
 from fenpei.domain.users import SYSTEM
 from fenpei.http.fields import MAX_ID
 from fenpei.services import rules
@@ -309,6 +310,14 @@ def test_a_token_expiring_after_the_range_is_422_and_not_made(
         ("/reps", {"name": "Heavy", "weight": 10**30}, "weight"),
         ("/rules/reorder", {"rule_ids": list(range(1, MAX_REORDERED + 2))}, "rule_ids"),
         ("/tokens", {"name": "many", "scopes": ["leads:write"] * 51}, "scopes"),
+        (
+            "/tasks",
+            {"title": "T", "customer_ids": [1] * (MAX_LINKED_CUSTOMERS + 1)},
+            "customer_ids",
+        ),
+        ("/tasks", {"title": "T", "checklist": ["x"] * (MAX_CHECKLIST_ITEMS + 1)}, "checklist"),
+        ("/tasks", {"title": "T", "effort_hours": 10**30}, "effort_hours"),
+        ("/tasks", {"title": "T", "due_at": "9999-12-31T00:00:00Z"}, "due_at"),
     ],
     ids=[
         "bulk customers",
@@ -320,6 +329,10 @@ def test_a_token_expiring_after_the_range_is_422_and_not_made(
         "weight",
         "reorder",
         "token scopes",
+        "task customers",
+        "task checklist",
+        "task effort",
+        "task due date",
     ],
 )
 def test_an_oversize_list_or_number_is_422_naming_the_field(
@@ -354,6 +367,8 @@ def test_openapi_documents_every_bound(client: TestClient) -> None:
         ("BulkAssignmentCreate", "rep_ids"): MAX_SPREAD_REPS,
         ("RepCreate", "tags"): MAX_TAGS,
         ("TokenCreate", "scopes"): 50,
+        ("TaskCreate", "customer_ids"): MAX_LINKED_CUSTOMERS,
+        ("TaskCreate", "checklist"): MAX_CHECKLIST_ITEMS,
     }
     for (model, name), most in bounds.items():
         documented = _property(schemas, model, name)

@@ -53,6 +53,7 @@ from fenpei.services.customers import create_customer
 from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
 from fenpei.services.sla import policies as sla_policies
+from fenpei.services.tasks import workflow as task_workflow
 from fenpei.services.tasks.intake import create_and_route
 from fenpei.services.tasks.records import TaskInput
 from tests.fakes import FixedClock
@@ -102,9 +103,15 @@ def _seed(fenpei: Fenpei) -> World:
 
         def login(name: str, role: Role, rep_id: int | None = None) -> None:
             user = users.create_user(
-                uow=uow, hasher=fenpei.hasher, username=name, password=PASSWORD, role=role,
-                actor=SYSTEM, now=now, rep_id=rep_id,
-            )  # fmt: skip
+                uow=uow,
+                hasher=fenpei.hasher,
+                username=name,
+                password=PASSWORD,
+                role=role,
+                actor=SYSTEM,
+                now=now,
+                rep_id=rep_id,
+            )
             assert user.id is not None
             world.user_ids[name] = user.id
 
@@ -163,9 +170,11 @@ def _seed(fenpei: Fenpei) -> World:
             uow=uow, actor=SYSTEM, name="crm", url="https://crm.example.com/h", now=now
         )
         policy = sla_policies.create_policy(
-            uow=uow, fields={"name": "First call", "first_contact_minutes": 120}, actor=SYSTEM,
+            uow=uow,
+            fields={"name": "First call", "first_contact_minutes": 120},
+            actor=SYSTEM,
             now=now,
-        )  # fmt: skip
+        )
         uow.commit()
     with fenpei.uow() as uow:
         assignments.assign(
@@ -180,6 +189,7 @@ def _seed(fenpei: Fenpei) -> World:
         uow.commit()
         world.ids.update(task=task.id or 0, task_item=uow.tasks.items(task.id or 0)[0].id or 0)
     world.notes, world.ids["delivery"] = _seed_notifications(fenpei, world.user_ids, now=now)
+    world.ids.update(_seed_tasks(fenpei, moses.id or 0, now=now))
     world.ids.update(
         east=east.id or 0,
         west=west.id or 0,
@@ -197,6 +207,28 @@ def _seed(fenpei: Fenpei) -> World:
         rep_user=world.user_ids["rep"],
     )
     return world
+
+
+def _seed_tasks(fenpei: Fenpei, moses: int, *, now: datetime) -> dict[str, int]:
+    """Two of Moses's tasks (made by the system, so no caller is their creator): one open
+    with a checklist item, one done (to rate)."""
+    with fenpei.uow() as uow:
+        made = [
+            create_and_route(
+                uow=uow,
+                actor=SYSTEM,
+                now=now,
+                assignee_id=moses,
+                data=TaskInput(title=title, checklist=["打电话"]),
+            )
+            for title in ("回电", "已完成")
+        ]
+        uow.commit()
+    with fenpei.uow() as uow:
+        task_workflow.complete(uow=uow, actor=SYSTEM, task_id=made[1].id or 0, now=now)
+        item = uow.tasks.items(made[0].id or 0)[0]
+        uow.commit()
+    return {"task": made[0].id or 0, "done_task": made[1].id or 0, "task_item": item.id or 0}
 
 
 def _seed_notifications(
@@ -359,9 +391,15 @@ def _clock_posts() -> Expect:
     """Pausing or resuming a clock from the customer page: admins and the customer's
     manager (a second click changes nothing and returns to the page)."""
     return pages(
-        303, rep=403, other_rep=403, other_manager=404, auditor=403, anonymous=403, token=403,
+        303,
+        rep=403,
+        other_rep=403,
+        other_manager=404,
+        auditor=403,
+        anonymous=403,
+        token=403,
         token_without_scope=403,
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -382,6 +420,16 @@ def _rule_body(world: World) -> dict[str, Any]:
 
 def _leave_body(world: World) -> dict[str, Any]:
     return {"starts_at": "2030-01-01T09:00:00+08:00", "ends_at": "2030-01-01T12:00:00+08:00"}
+
+
+def task_workers(ok: int = 200) -> Expect:
+    """Whoever sees East's task works it (Moses is its assignee), but an auditor."""
+    return seen_in_scope(ok) | {"auditor": 403}
+
+
+def task_overseers(ok: int = 200) -> Expect:
+    """Its creator (the system here), a manager over it or an admin: not its assignee."""
+    return task_workers(ok) | {"rep": 403}
 
 
 def reps_only(ok: int = 201, **overrides: int) -> Expect:
@@ -483,6 +531,50 @@ CASES: dict[tuple[str, str], Case] = {
     ("DELETE", "/api/v1/customers/{customer_id}"): Case(
         "/api/v1/customers/{customer}", writers_in_scope(204)
     ),
+    # tasks: anyone but an auditor creates; whoever sees one works it; its creator, a
+    # manager over it or an admin edits, reassigns, routes, rates and chases it
+    ("GET", "/api/v1/tasks"): Case("/api/v1/tasks", anyone()),
+    ("POST", "/api/v1/tasks"): Case(
+        "/api/v1/tasks", _statuses(201, auditor=403), lambda w: {"title": "新任务"}
+    ),
+    ("GET", "/api/v1/tasks/stats"): Case("/api/v1/tasks/stats", anyone()),
+    ("GET", "/api/v1/tasks/{task_id}"): Case("/api/v1/tasks/{task}", seen_in_scope()),
+    ("PATCH", "/api/v1/tasks/{task_id}"): Case(
+        "/api/v1/tasks/{task}", task_overseers(), lambda w: {"priority": "urgent"}
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/status"): Case(
+        "/api/v1/tasks/{task}/status", task_workers(), lambda w: {"status": "in_progress"}
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/progress"): Case(
+        "/api/v1/tasks/{task}/progress", task_workers(), lambda w: {"progress": 30}
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/assign"): Case(
+        "/api/v1/tasks/{task}/assign", task_overseers(), lambda w: {"rep_id": w.ids["darcel"]}
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/route"): Case("/api/v1/tasks/{task}/route", task_overseers()),
+    ("POST", "/api/v1/tasks/{task_id}/checklist"): Case(
+        "/api/v1/tasks/{task}/checklist", task_workers(201), lambda w: {"text": "报价"}
+    ),
+    ("PATCH", "/api/v1/tasks/{task_id}/checklist/{item_id}"): Case(
+        "/api/v1/tasks/{task}/checklist/{task_item}", task_workers(), lambda w: {"done": True}
+    ),
+    ("DELETE", "/api/v1/tasks/{task_id}/checklist/{item_id}"): Case(
+        "/api/v1/tasks/{task}/checklist/{task_item}", task_workers(204)
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/comments"): Case(
+        "/api/v1/tasks/{task}/comments", task_workers(201), lambda w: {"body": "收到"}
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/complete"): Case(
+        "/api/v1/tasks/{task}/complete", task_workers(), lambda w: {"difficulty": 2}
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/rate"): Case(
+        "/api/v1/tasks/{done_task}/rate",
+        task_overseers(),
+        lambda w: {"quality": 4, "satisfaction": 5},
+    ),
+    ("POST", "/api/v1/tasks/{task_id}/chase"): Case(
+        "/api/v1/tasks/{task}/chase", task_overseers(), lambda w: {"note": "请尽快"}
+    ),
     # follow-ups and stages: the owner rep, or a writer whose scope holds the customer
     ("GET", "/api/v1/customers/{customer_id}/follow-ups"): Case(
         "/api/v1/customers/{customer}/follow-ups", seen_in_scope()
@@ -522,6 +614,11 @@ CASES: dict[tuple[str, str], Case] = {
         "/api/v1/webhooks/leads",
         {**dict.fromkeys(CALLERS, 401), "token_without_scope": 403},
         lambda w: {"name": "Lead"},
+    ),
+    ("POST", "/api/v1/webhooks/tasks"): Case(
+        "/api/v1/webhooks/tasks",
+        {**dict.fromkeys(CALLERS, 401), "token_without_scope": 403},
+        lambda w: {"title": "T"},
     ),
     # rules
     # rules: the rule book is read whole by admins, managers and auditors, or not at all
@@ -1184,8 +1281,25 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/tokens"): "tokens:read",
     ("POST", "/api/v1/tokens"): "tokens:write",
     ("DELETE", "/api/v1/tokens/{token_id}"): "tokens:write",
+    ("GET", "/api/v1/tasks"): "tasks:read",
+    ("POST", "/api/v1/tasks"): "tasks:write",
+    ("GET", "/api/v1/tasks/stats"): "tasks:read",
+    ("GET", "/api/v1/tasks/{task_id}"): "tasks:read",
+    ("PATCH", "/api/v1/tasks/{task_id}"): "tasks:write",
+    ("POST", "/api/v1/tasks/{task_id}/status"): "tasks:write",
+    ("POST", "/api/v1/tasks/{task_id}/progress"): "tasks:write",
+    ("POST", "/api/v1/tasks/{task_id}/assign"): "tasks:write",
+    ("POST", "/api/v1/tasks/{task_id}/route"): "tasks:write",
+    ("POST", "/api/v1/tasks/{task_id}/checklist"): "tasks:write",
+    ("PATCH", "/api/v1/tasks/{task_id}/checklist/{item_id}"): "tasks:write",
+    ("DELETE", "/api/v1/tasks/{task_id}/checklist/{item_id}"): "tasks:write",
+    ("POST", "/api/v1/tasks/{task_id}/comments"): "tasks:write",
+    ("POST", "/api/v1/tasks/{task_id}/complete"): "tasks:write",
+    ("POST", "/api/v1/tasks/{task_id}/rate"): "tasks:write",
+    ("POST", "/api/v1/tasks/{task_id}/chase"): "tasks:write",
     # The signed webhook creates leads: the same scope as POST /leads.
     ("POST", "/api/v1/webhooks/leads"): "leads:write",
+    ("POST", "/api/v1/webhooks/tasks"): "tasks:write",
 }
 
 

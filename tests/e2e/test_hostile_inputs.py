@@ -48,6 +48,8 @@ from fenpei.domain.custom_fields import CustomField, FieldKind
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import org, rules, tokens, users, webhooks
 from fenpei.services.rules import ensure_default_rule
+from fenpei.services.tasks.intake import create_and_route
+from fenpei.services.tasks.records import TaskInput
 from tests._async import run as run_async
 from tests.e2e import _hostile
 from tests.e2e.conftest import ADMIN_PASSWORD, World, log_in
@@ -195,6 +197,14 @@ def world(request: pytest.FixtureRequest, app: Fenpei) -> HostileWorld:
         )
         uow.commit()
     assert east.id and west_rule.id and west.id and manager.id and leave.id and spare.id
+    with app.uow() as uow:
+        task = create_and_route(
+            uow=uow, actor=SYSTEM, now=now, assignee_id=seeded.moses_id,
+            data=TaskInput(title="回电", customer_ids=[seeded.acme_id], checklist=["打电话"]),
+        )  # fmt: skip
+        item = uow.tasks.items(task.id or 0)[0]
+        uow.commit()
+    assert task.id and item.id
     return HostileWorld(
         seeded=seeded,
         ids={
@@ -209,6 +219,8 @@ def world(request: pytest.FixtureRequest, app: Fenpei) -> HostileWorld:
             "leave": [leave.id],
             "token": [spare.id],
             "version": [1],
+            "task": [task.id],
+            "item": [item.id],
         },
         token=plaintext,
         token_prefix=plaintext.split("_")[1],

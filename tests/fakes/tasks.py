@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from fenpei.domain.tasks import (
     OPEN_STATUSES,
@@ -11,7 +12,9 @@ from fenpei.domain.tasks import (
     TaskComment,
     TaskEvent,
     TaskFilter,
+    TaskStatus,
 )
+from fenpei.services.ports import RepTaskCounts
 from tests.fakes.store import Store
 
 
@@ -45,6 +48,12 @@ class FakeTasks:
                 task.status in OPEN_STATUSES
                 and task.due_at is not None
                 and task.due_at < f.overdue_at
+            ),
+            f.visible_rep_ids is None
+            or task.assignee_id in set(f.visible_rep_ids)
+            or task.team_id in set(f.visible_team_ids)
+            or (
+                f.visible_creator_id is not None and task.created_by_user_id == f.visible_creator_id
             ),
             not f.text.strip()
             or f.text.strip().casefold() in f"{task.title} {task.description or ''}".casefold(),
@@ -100,3 +109,48 @@ class FakeTasks:
     def history(self, task_id: int, *, limit: int = 200) -> list[TaskEvent]:
         mine = [e for e in self._store.task_events if e.task_id == task_id]
         return sorted(mine, key=lambda e: (e.at, e.id or 0), reverse=True)[:limit]
+
+    def counts_by_rep(
+        self, *, since: datetime, until: datetime, now: datetime, rep_ids: Collection[int] | None
+    ) -> list[RepTaskCounts]:
+        figures: dict[int, dict[str, float]] = {}
+        for task in self._store.tasks:
+            rep = task.assignee_id
+            if rep is None or (rep_ids is not None and rep not in set(rep_ids)):
+                continue
+            f = figures.setdefault(rep, {})
+
+            def add(name: str, value: float = 1, f: dict[str, float] = f) -> None:
+                f[name] = f.get(name, 0) + value
+
+            add("open", 0)
+            if task.is_open:
+                add("open")
+                if task.due_at is not None and task.due_at < now:
+                    add("overdue")
+            done_at = task.completed_at
+            if task.status is not TaskStatus.done or done_at is None:
+                continue
+            if not since <= done_at < until:
+                continue
+            add("done")
+            if task.due_at is not None:
+                add("done_with_due")
+                if done_at <= task.due_at:
+                    add("done_on_time")
+            for name in ("quality", "satisfaction", "difficulty"):
+                value = getattr(task, name)
+                if value is not None:
+                    add(f"{name}_sum", value)
+                    add(f"{name}_count")
+            add("completion_seconds", (done_at - task.created_at).total_seconds())
+        return [
+            RepTaskCounts(
+                rep_id=rep,
+                **{
+                    k: (v if k == "completion_seconds" else int(v))  # type: ignore[misc]
+                    for k, v in f.items()
+                },
+            )
+            for rep, f in sorted(figures.items())
+        ]

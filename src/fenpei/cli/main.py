@@ -20,6 +20,7 @@ from fenpei.cli import (
     routing,
     serve,
     sla,
+    tasks,
     tokens,
     users,
 )
@@ -47,6 +48,7 @@ app.command("doctor")(database.doctor)
 app.add_typer(imports.app, name="import")
 app.add_typer(customers.app, name="customers")
 app.add_typer(follow_ups.app, name="follow-ups")
+app.add_typer(tasks.app, name="tasks")
 customers.app.command("duplicates")(duplicates.duplicates)
 app.command("assign")(customers.assign)
 app.command("history")(customers.history)

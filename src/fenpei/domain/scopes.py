@@ -24,6 +24,7 @@ AREAS = (
     "rules",
     "sla",
     "subscriptions",
+    "tasks",
     "tokens",
     "users",
 )

@@ -244,6 +244,11 @@ class TaskFilter:
     due_before: datetime | None = None  # due strictly before
     overdue_at: datetime | None = None  # open and due before this instant
     text: str = ""
+    # A data scope: assigned to one of these reps, or held by one of these teams, or
+    # created by this user (None: no scope, everything).
+    visible_rep_ids: Collection[int] | None = None
+    visible_team_ids: Collection[int] = ()
+    visible_creator_id: int | None = None
 
 
 _MENTION = re.compile(r"@([\w.\-]{1,64})")

@@ -374,6 +374,9 @@ class TaskRepository(Protocol):
     def comments(self, task_id: int, *, limit: int = 200) -> list[TaskComment]: ...
     def add_event(self, event: TaskEvent) -> None: ...
     def history(self, task_id: int, *, limit: int = 200) -> list[TaskEvent]: ...
+    def counts_by_rep(
+        self, *, since: datetime, until: datetime, now: datetime, rep_ids: Collection[int] | None
+    ) -> list[RepTaskCounts]: ...
 
 
 class UnitOfWork(Protocol):
@@ -499,6 +502,27 @@ class IntakeCounts:
     owned: int
     waiting: int
     assignments: int
+
+
+@dataclass(frozen=True)
+class RepTaskCounts:
+    """A rep's tasks in sums and counts (so teams add up): open and overdue now; done in
+    the period, with a due date, on time, and the sums and counts of their ratings and of
+    the seconds from creation to completion."""
+
+    rep_id: int
+    open: int = 0
+    overdue: int = 0
+    done: int = 0
+    done_with_due: int = 0
+    done_on_time: int = 0
+    quality_sum: int = 0
+    quality_count: int = 0
+    satisfaction_sum: int = 0
+    satisfaction_count: int = 0
+    difficulty_sum: int = 0
+    difficulty_count: int = 0
+    completion_seconds: float = 0.0
 
 
 @dataclass(frozen=True)

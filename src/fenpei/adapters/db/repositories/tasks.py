@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +18,9 @@ from fenpei.domain.tasks import (
     TaskEvent,
     TaskFilter,
     TaskPriority,
+    TaskStatus,
 )
+from fenpei.services.ports import RepTaskCounts
 
 _PRIORITY_RANK = sa.case(
     {p.value: p.rank for p in TaskPriority}, value=t.tasks.c.priority, else_=len(TaskPriority)
@@ -47,6 +50,14 @@ def _where(query: sa.Select[tuple[Task]], f: TaskFilter) -> sa.Select[tuple[Task
         query = query.where(c.due_at < f.due_before)
     if f.overdue_at is not None:
         query = query.where(c.status.in_([s.value for s in OPEN_STATUSES]), c.due_at < f.overdue_at)
+    if f.visible_rep_ids is not None:
+        seen: list[sa.ColumnElement[bool]] = [
+            c.assignee_id.in_(sorted(set(f.visible_rep_ids))),
+            c.team_id.in_(sorted(set(f.visible_team_ids))),
+        ]
+        if f.visible_creator_id is not None:
+            seen.append(c.created_by_user_id == f.visible_creator_id)
+        query = query.where(sa.or_(*seen))
     if f.text.strip():
         needle = f"%{f.text.strip().replace('%', '').replace('_', '')}%"
         query = query.where(sa.or_(c.title.ilike(needle), c.description.ilike(needle)))
@@ -80,6 +91,7 @@ class SqlTasks(Repository):
         return list(self.session.scalars(query.limit(limit).offset(offset)))
 
     def count(self, f: TaskFilter) -> int:
+        # select_from: without a filter the count would lose its FROM and answer 1.
         query = _where(sa.select(Task), f).with_only_columns(sa.func.count()).select_from(t.tasks)
         return self.session.scalar(query) or 0
 
@@ -147,3 +159,65 @@ class SqlTasks(Repository):
             .limit(limit)
         )
         return list(self.session.scalars(query))
+
+    # Statistics.
+    def counts_by_rep(
+        self, *, since: datetime, until: datetime, now: datetime, rep_ids: Collection[int] | None
+    ) -> list[RepTaskCounts]:
+        """Each assignee's task figures in one grouped statement (``RepTaskCounts``): done
+        means finished in ``[since, until)``."""
+        c = t.tasks.c
+        is_open = c.status.in_([s.value for s in OPEN_STATUSES])
+        done = sa.and_(
+            c.status == TaskStatus.done.value, c.completed_at >= since, c.completed_at < until
+        )
+        with_due = sa.and_(done, c.due_at.is_not(None))
+
+        def total(condition: sa.ColumnElement[bool], value: Any = 1) -> Any:
+            return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
+
+        def counted(column: Any) -> Any:
+            return sa.func.count(sa.case((done, column), else_=None))
+
+        if self.session.get_bind().dialect.name == "sqlite":
+            seconds: Any = (
+                sa.func.julianday(c.completed_at) - sa.func.julianday(c.created_at)
+            ) * 86400
+        else:
+            seconds = sa.func.extract("epoch", c.completed_at - c.created_at)
+        query = sa.select(
+            c.assignee_id,
+            total(is_open),
+            total(sa.and_(is_open, c.due_at < now)),
+            total(done),
+            total(with_due),
+            total(sa.and_(with_due, c.completed_at <= c.due_at)),
+            total(done, sa.func.coalesce(c.quality, 0)),
+            counted(c.quality),
+            total(done, sa.func.coalesce(c.satisfaction, 0)),
+            counted(c.satisfaction),
+            total(done, sa.func.coalesce(c.difficulty, 0)),
+            counted(c.difficulty),
+            total(done, seconds),
+        ).where(c.assignee_id.is_not(None))
+        if rep_ids is not None:
+            query = query.where(c.assignee_id.in_(sorted(set(rep_ids))))
+        rows = self.session.execute(query.group_by(c.assignee_id).order_by(c.assignee_id))
+        return [
+            RepTaskCounts(
+                rep_id=row[0],
+                open=int(row[1]),
+                overdue=int(row[2]),
+                done=int(row[3]),
+                done_with_due=int(row[4]),
+                done_on_time=int(row[5]),
+                quality_sum=int(row[6]),
+                quality_count=int(row[7]),
+                satisfaction_sum=int(row[8]),
+                satisfaction_count=int(row[9]),
+                difficulty_sum=int(row[10]),
+                difficulty_count=int(row[11]),
+                completion_seconds=float(row[12]),
+            )
+            for row in rows
+        ]
