@@ -181,13 +181,6 @@ def _seed(fenpei: Fenpei) -> World:
             uow=uow, customer_id=customer.id or 0, rep_id=moses.id or 0, actor=SYSTEM, now=now
         )
         uow.commit()
-    with fenpei.uow() as uow:  # a task of Moses's (East), about his customer
-        task = create_and_route(
-            uow=uow, actor=SYSTEM, now=now, assignee_id=moses.id,
-            data=TaskInput(title="Call Acme", customer_ids=[customer.id or 0], checklist=["a"]),
-        )  # fmt: skip
-        uow.commit()
-        world.ids.update(task=task.id or 0, task_item=uow.tasks.items(task.id or 0)[0].id or 0)
     world.notes, world.ids["delivery"] = _seed_notifications(fenpei, world.user_ids, now=now)
     world.ids.update(_seed_tasks(fenpei, moses.id or 0, now=now))
     world.ids.update(
