@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fenpei.domain.custom_fields import CustomField
+from fenpei.domain.rules import RuleSubject
 from fenpei.domain.tasks import TaskOrigin, TaskPriority
 from fenpei.engine.fields import FieldSpec, FieldType, field_catalog
 from fenpei.engine.items import TaskItem
@@ -77,3 +78,12 @@ def task_field_catalog(custom_fields: Sequence[CustomField] = ()) -> Mapping[str
     for spec in field_catalog(custom_fields).values():
         specs[spec.name] = _of_customer(spec)
     return specs
+
+
+def subject_catalog(
+    subject: str, custom_fields: Sequence[CustomField] = ()
+) -> Mapping[str, FieldSpec]:
+    """The fields rules of ``subject`` (``RuleSubject``: customer or task) may test."""
+    if subject == RuleSubject.task:
+        return task_field_catalog(custom_fields)
+    return field_catalog(custom_fields)

@@ -31,7 +31,7 @@ from fenpei.services._rule_validation import engine_rule
 from fenpei.services.customers import validate_customer_fields
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.rulebook import RoutingConfig, RuleBook, load_context
-from fenpei.services.rules import EDITABLE, get_rule
+from fenpei.services.rules import CREATE_ONLY, EDITABLE, get_rule
 
 CUSTOMER_PREFIX = "customer."
 # A new rule has no id yet; the engine calls it 0, and so does the tester's Decision.
@@ -50,10 +50,11 @@ def check_draft(
     given), validated as saving it would be; raises ValidationFailed naming every bad part
     by its JSON path (``conditions.all[1].value``). Writes nothing."""
     scope.require_rule_reader(actor, "check assignment rules")
+    allowed = (*EDITABLE, *CREATE_ONLY) if rule_id is None else EDITABLE
     errors = [
-        FieldError(k, "is not a rule field") for k in sorted(set(draft_fields) - set(EDITABLE))
+        FieldError(k, "is not a rule field") for k in sorted(set(draft_fields) - set(allowed))
     ]
-    fields = {k: v for k, v in draft_fields.items() if k in EDITABLE}
+    fields = {k: v for k, v in draft_fields.items() if k in allowed}
     if isinstance(name := fields.get("name"), str):
         fields["name"] = name.strip()
     if rule_id is None:
@@ -70,6 +71,7 @@ def check_draft(
             **{**{name: getattr(saved, name) for name in EDITABLE}, **fields},
             id=saved.id,
             is_default=saved.is_default,
+            subject=saved.subject,
             version=saved.version,
         )
     try:
