@@ -237,7 +237,7 @@ def decide(engine: Engine, raw: dict[str, Any]) -> tuple[str, str]:
                 max_per_day=r["max_per_day"],
                 task_capacity=r["task_capacity"],
                 working_hours=r["hours"],
-            ),  # fmt: skip
+            ),
             usage=engine.capacity.Usage(r["open"], received_day=r["today"]),
             team_ids=(r["team_id"],) if r["team_id"] is not None else (),
             leaves=leaves,
