@@ -4,8 +4,8 @@ The rule editor checks the draft as the admin types (``check_draft``) and its te
 asks where a customer would go if the draft were saved (``try_rule``). Both run exactly the
 validation ``rules.create_rule`` / ``update_rule`` run, and neither writes anything: no
 rule, no version, no audit entry, no round-robin cursor moved. ``preview`` asks the same
-of the saved rules alone. All three are reads of the rule book: for rule readers only
-(``scope.require_rule_reader``).
+of the saved rules alone, ``preview_task`` of the saved task rules. All are reads of the
+rule book: for rule readers only (``scope.require_rule_reader``).
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from fenpei.services.customers import validate_customer_fields
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.rulebook import RoutingConfig, RuleBook, load_context
 from fenpei.services.rules import CREATE_ONLY, EDITABLE, get_rule
+from fenpei.services.tasks.routing import preview_task_route
+from fenpei.services.tasks.trial import made_up_task
 
 CUSTOMER_PREFIX = "customer."
 # A new rule has no id yet; the engine calls it 0, and so does the tester's Decision.
@@ -228,6 +230,23 @@ def preview(
     nothing. A rule reader's question: the answer names every rep passed over and why."""
     scope.require_rule_reader(actor, "preview where the rules send a customer")
     return routing.preview(uow=uow, rulebook=rulebook, fields=fields, now=now, rng=rng)
+
+
+def preview_task(
+    *,
+    uow: UnitOfWork,
+    fields: Mapping[str, object],
+    actor: Actor,
+    now: datetime,
+    rng: Random,
+    rulebook: RuleBook | None = None,
+) -> Decision:
+    """Where a task with ``fields`` (``title``, ``priority``, ``effort_hours``,
+    ``customer_id`` …) would go with the saved task rules — or, none placing it, to its
+    customer's owner — and why; writes nothing. Bad fields are named ``task.<field>``."""
+    scope.require_rule_reader(actor, "preview where the rules send a task")
+    task = made_up_task(uow=uow, fields=fields, now=now)
+    return preview_task_route(uow=uow, task=task, now=now, rng=rng, rulebook=rulebook)
 
 
 def _customer(

@@ -57,7 +57,7 @@ def route_task(
     left_out = set(exclude_rep_ids)
     decision: Decision | None = None
     for _ in range(MAX_ATTEMPTS):
-        decision, cursor = _decide(uow, book, item, left_out, now, chance)
+        decision, cursor = _decide(uow, book, item, left_out, now, chance, lock=True)
         if decision.outcome is not Outcome.assigned:
             _leave_unassigned(task, decision, now)
             return task
@@ -95,6 +95,8 @@ def _decide(
     left_out: Collection[int],
     now: datetime,
     rng: Random,
+    *,
+    lock: bool,
 ) -> tuple[Decision, RoutingState | None]:
     """The engine's decision for the task on fresh task loads, the customer's owner as
     the fallback when no task rule placed it; and the deciding rule's strategy state,
@@ -121,6 +123,9 @@ def _decide(
             return _to_owner(item, ctx, decision, now), None
         return decision, None
     rule = found.rule
+    if not lock:  # a dry run: the cursor is read, never locked nor moved
+        state = uow.rules.states().get(rule.id, {})
+        return decide(found, customer=item, state=state, rng=rng), None
     cursor = uow.rules.lock_state(rule.id)
     if get_strategy(rule.strategy).weighs_load:
         # Loads read before the rule's lock may be stale: read them again under it, so
@@ -130,6 +135,22 @@ def _decide(
             found = again
     state = cursor.state if cursor is not None else {}
     return decide(found, customer=item, state=state, rng=rng), cursor
+
+
+def preview_task_route(
+    *,
+    uow: UnitOfWork,
+    task: Task,
+    now: datetime,
+    rng: Random,
+    rulebook: RuleBook | None = None,
+) -> Decision:
+    """Where ``task`` (saved or made up) would go, and why: the same decision
+    ``route_task`` makes, writing nothing and moving no cursor."""
+    book = rulebook or task_rulebook()
+    customer = uow.customers.get(task.customer_id) if task.customer_id is not None else None
+    decision, _ = _decide(uow, book, TaskItem(task, customer), (), now, rng, lock=False)
+    return decision
 
 
 def _to_owner(item: TaskItem, ctx: RoutingContext, fell: Decision, now: datetime) -> Decision:
