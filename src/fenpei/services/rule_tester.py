@@ -18,7 +18,7 @@ from typing import Any
 
 from fenpei.domain.customers import Customer
 from fenpei.domain.errors import FieldError, ValidationFailed
-from fenpei.domain.rules import Rule
+from fenpei.domain.rules import Rule, RuleSubject
 from fenpei.domain.users import Actor
 from fenpei.engine.conditions import compile_conditions, parse_conditions
 from fenpei.engine.fields import field_catalog
@@ -26,6 +26,7 @@ from fenpei.engine.model import Decision, RuleTrace
 from fenpei.engine.router import CompiledRule, RoutingContext, route
 from fenpei.engine.rule_index import RuleIndex
 from fenpei.engine.score_factors import Factor, score_factors
+from fenpei.engine.task_fields import subject_catalog
 from fenpei.services import routing, scope
 from fenpei.services._rule_validation import engine_rule
 from fenpei.services.customers import validate_customer_fields
@@ -33,6 +34,7 @@ from fenpei.services.ports import UnitOfWork
 from fenpei.services.rulebook import RoutingConfig, RuleBook, load_context
 from fenpei.services.rules import CREATE_ONLY, EDITABLE, get_rule
 from fenpei.services.tasks.routing import preview_task_route
+from fenpei.services.tasks.task_rulebook import task_rulebook
 from fenpei.services.tasks.trial import made_up_task
 
 CUSTOMER_PREFIX = "customer."
@@ -246,7 +248,42 @@ def preview_task(
     customer's owner — and why; writes nothing. Bad fields are named ``task.<field>``."""
     scope.require_rule_reader(actor, "preview where the rules send a task")
     task = made_up_task(uow=uow, fields=fields, now=now)
-    return preview_task_route(uow=uow, task=task, now=now, rng=rng, rulebook=rulebook)
+    config = (rulebook or task_rulebook()).config(uow, now=now)
+    return preview_task_route(uow=uow, task=task, now=now, rng=rng, config=config)
+
+
+def try_task_rule(
+    *,
+    uow: UnitOfWork,
+    draft_fields: Mapping[str, Any],
+    task_fields: Mapping[str, object],
+    actor: Actor,
+    now: datetime,
+    rng: Random,
+    rule_id: int | None = None,
+) -> Decision:
+    """``try_rule`` for a task rule: where a task with ``task_fields`` would go if the
+    draft were saved (in its place among the task rules), and why; writes nothing. Bad
+    draft parts and bad task fields (``task.<field>``) are reported together."""
+    errors: list[FieldError] = []
+    draft: Rule | None = None
+    task = None
+    try:
+        draft = check_draft(uow=uow, draft_fields=draft_fields, actor=actor, rule_id=rule_id)
+    except ValidationFailed as exc:
+        errors += exc.errors
+    try:
+        task = made_up_task(uow=uow, fields=task_fields, now=now)
+    except ValidationFailed as exc:
+        errors += exc.errors
+    if errors:
+        raise ValidationFailed(errors)
+    assert draft is not None and task is not None
+    config = task_rulebook().config(uow, now=now)
+    rules = _with_draft(config, _compiled(uow, config, draft))
+    catalog = subject_catalog(RuleSubject.task, config.custom_fields)
+    trial = replace(config, rules=rules, index=RuleIndex(rules, catalog))
+    return preview_task_route(uow=uow, task=task, now=now, rng=rng, config=trial)
 
 
 def _customer(
@@ -269,7 +306,7 @@ def _customer(
 
 def _compiled(uow: UnitOfWork, config: RoutingConfig, draft: Rule) -> CompiledRule:
     """Compiled here, not through the rule book: a draft must not enter its kept copies."""
-    catalog = field_catalog(list(config.custom_fields))
+    catalog = subject_catalog(draft.subject, list(config.custom_fields))
     predicate = compile_conditions(parse_conditions(draft.conditions, catalog))
     return CompiledRule(engine_rule(uow, draft), predicate)
 

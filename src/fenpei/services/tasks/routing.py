@@ -28,7 +28,7 @@ from fenpei.engine.model import Candidate, Decision, Exclusion, Outcome
 from fenpei.engine.router import AccountIndex, RoutingContext, decide, match
 from fenpei.engine.strategies import get_strategy
 from fenpei.services.ports import UnitOfWork
-from fenpei.services.rulebook import RuleBook, accounts_for
+from fenpei.services.rulebook import RoutingConfig, RuleBook, accounts_for
 from fenpei.services.tasks.capacity import task_states
 from fenpei.services.tasks.records import give_task
 from fenpei.services.tasks.task_rulebook import task_rulebook
@@ -57,7 +57,8 @@ def route_task(
     left_out = set(exclude_rep_ids)
     decision: Decision | None = None
     for _ in range(MAX_ATTEMPTS):
-        decision, cursor = _decide(uow, book, item, left_out, now, chance, lock=True)
+        config = book.config(uow, now=now)
+        decision, cursor = _decide(uow, config, item, left_out, now, chance, lock=True)
         if decision.outcome is not Outcome.assigned:
             _leave_unassigned(task, decision, now)
             return task
@@ -90,7 +91,7 @@ def route_task(
 
 def _decide(
     uow: UnitOfWork,
-    book: RuleBook,
+    config: RoutingConfig,
     item: TaskItem,
     left_out: Collection[int],
     now: datetime,
@@ -101,7 +102,6 @@ def _decide(
     """The engine's decision for the task on fresh task loads, the customer's owner as
     the fallback when no task rule placed it; and the deciding rule's strategy state,
     locked (as routing a customer locks it: concurrent routers of one rule take turns)."""
-    config = book.config(uow, now=now)
     reps = {rep_id: s for rep_id, s in config.reps.items() if rep_id not in left_out}
     states = task_states(uow, reps, item.task)
     customer = item.customer
@@ -143,13 +143,14 @@ def preview_task_route(
     task: Task,
     now: datetime,
     rng: Random,
-    rulebook: RuleBook | None = None,
+    config: RoutingConfig | None = None,
 ) -> Decision:
     """Where ``task`` (saved or made up) would go, and why: the same decision
-    ``route_task`` makes, writing nothing and moving no cursor."""
-    book = rulebook or task_rulebook()
+    ``route_task`` makes, writing nothing and moving no cursor. ``config``: the task rule
+    book's, or one the rule tester made with a draft rule in it."""
+    config = config or task_rulebook().config(uow, now=now)
     customer = uow.customers.get(task.customer_id) if task.customer_id is not None else None
-    decision, _ = _decide(uow, book, TaskItem(task, customer), (), now, rng, lock=False)
+    decision, _ = _decide(uow, config, TaskItem(task, customer), (), now, rng, lock=False)
     return decision
 
 

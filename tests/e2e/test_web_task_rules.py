@@ -1,0 +1,100 @@
+"""Task rules on the rule pages: made in the editor (subject chosen on the new-rule link),
+listed apart from the customer rules, tried with a task typed into the tester (the
+explanation names the task field that failed), in zh-CN."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from starlette.testclient import TestClient
+
+from fenpei.bootstrap import Fenpei
+from fenpei.domain.users import SYSTEM
+from fenpei.services import rules
+from tests.e2e.conftest import World
+from tests.e2e.test_web import text_of
+from tests.fakes import FixedClock
+
+URGENT = {"field": "task.priority", "op": "eq", "value": "urgent"}
+
+
+@pytest.fixture
+def task_rule(app: Fenpei, clock: FixedClock, seeded: World) -> int:
+    with app.uow() as uow:
+        rules.ensure_default_rule(uow=uow, actor=SYSTEM, now=clock.at)
+        made = rules.create_rule(
+            uow=uow,
+            fields={"name": "紧急任务", "subject": "task", "priority": 10, "conditions": URGENT,
+                    "target": {"kind": "reps", "rep_ids": [seeded.moses_id]}},
+            actor=SYSTEM, now=clock.at,
+        )  # fmt: skip
+        uow.commit()
+    assert made.id is not None
+    return made.id
+
+
+def test_task_rules_are_listed_apart_from_customer_rules(
+    user_client: TestClient, task_rule: int
+) -> None:
+    tasks = user_client.get("/rules?subject=task&lang=zh-CN")
+    customers = user_client.get("/rules?lang=zh-CN")
+
+    assert tasks.status_code == 200 and customers.status_code == 200
+    assert "紧急任务" in text_of(tasks.text)
+    assert "任务优先级" in text_of(tasks.text)  # the condition in words, the field named
+    assert "紧急任务" not in text_of(customers.text)
+    assert 'href="/rules/new?subject=task"' in tasks.text
+
+
+def test_a_task_rule_is_made_in_the_editor_with_task_fields(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    editor = user_client.get("/rules/new?subject=task&lang=zh-CN")
+    assert editor.status_code == 200
+    assert 'name="subject" value="task"' in editor.text
+    assert '"task.priority"' in editor.text  # the field picker offers task fields
+    assert 'value="customer_owner"' in editor.text
+    customer_editor = user_client.get("/rules/new")
+    assert 'value="customer_owner"' not in customer_editor.text
+
+    response = user_client.post(
+        "/rules",
+        data={"name": "交给客户负责人", "subject": "task", "priority": "100",
+              "target_kind": "customer_owner", "strategy": "round_robin",
+              "fallback": "next_rule", "enabled": "on", "conditions": json.dumps(URGENT)},
+        follow_redirects=False,
+    )  # fmt: skip
+
+    assert response.status_code == 303, response.text
+    with app.uow() as uow:
+        made = [r for r in uow.rules.active() if r.name == "交给客户负责人"]
+        assert [(r.subject, r.target["kind"]) for r in made] == [("task", "customer_owner")]
+
+
+def test_the_tester_routes_a_typed_task_and_names_the_task_field(
+    user_client: TestClient, seeded: World, task_rule: int
+) -> None:
+    def tried(priority: str) -> str:
+        response = user_client.post(
+            "/rules/try?lang=zh-CN",
+            data={"rule_id": str(task_rule), "task_priority": priority,
+                  "task_customer_id": str(seeded.acme_id)},
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+        return text_of(response.text)
+
+    urgent, calm = tried("urgent"), tried("low")
+
+    assert "Moses Frase" in urgent
+    assert "任务优先级" in calm
+    assert "Darcel Schlecht" in calm  # no task rule placed it: Acme's owner
+
+
+def test_the_tester_names_a_bad_task_field(user_client: TestClient, task_rule: int) -> None:
+    response = user_client.post(
+        "/rules/try", data={"rule_id": str(task_rule), "task_priority": "someday"}
+    )
+
+    assert response.status_code == 200
+    assert "task.priority" in response.text
