@@ -87,7 +87,8 @@ def test_the_tester_routes_a_typed_task_and_names_the_task_field(
     urgent, calm = tried("urgent"), tried("low")
 
     assert "Moses Frase" in urgent
-    assert "任务优先级" in calm
+    assert "task.priority = urgent（实际为 'low'）" in calm  # the failed task field, named
+    assert "没有任务规则分配此任务" in calm
     assert "Darcel Schlecht" in calm  # no task rule placed it: Acme's owner
 
 

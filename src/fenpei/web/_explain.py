@@ -27,7 +27,8 @@ _OPS = {
     "in": "∈", "not_in": "∉",
 }  # fmt: skip
 _CAPACITY = re.compile(
-    r"([\d.]+)/([\d.]+) (open customers|new customers (today|this week|this month)|open task weight)"
+    r"([\d.]+)/([\d.]+) "
+    r"(open customers|new customers (today|this week|this month)|open task weight)"
 )
 _CAPACITY_KEYS = {
     "open customers": "why.capacity_open",

@@ -426,7 +426,8 @@ def _try_task_rule(
         except ValidationFailed as exc:
             errors += exc.errors
     draft_id = rule_id if rule_id is not None else rule_tester.DRAFT_ID
-    context = {
+    context: dict[str, Any] = {
+        "subject": "task",
         "decision": decision,
         "errors": errors,
         "is_draft": decision is not None and decision.rule_id == draft_id,
