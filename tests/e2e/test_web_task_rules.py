@@ -99,3 +99,44 @@ def test_the_tester_names_a_bad_task_field(user_client: TestClient, task_rule: i
 
     assert response.status_code == 200
     assert "task.priority" in response.text
+
+
+def test_a_reps_task_capacity_is_set_on_their_page_and_through_the_api(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    page = user_client.get(f"/reps/{seeded.moses_id}?lang=zh-CN")
+    assert "任务容量（小时）" in page.text
+    form = {k: v for k, v in _rep_form(page.text).items() if k != "task_capacity"}
+
+    saved = user_client.post(
+        f"/reps/{seeded.moses_id}", data={**form, "task_capacity": "7.5"}, follow_redirects=False
+    )
+    refused = user_client.post(f"/reps/{seeded.moses_id}?lang=zh-CN",
+                               data={**form, "task_capacity": "lots"})  # fmt: skip
+    api = user_client.patch(f"/api/v1/reps/{seeded.darcel_id}", json={"task_capacity": 2.5})
+    api_refused = user_client.patch(f"/api/v1/reps/{seeded.darcel_id}", json={"task_capacity": -1})
+
+    assert saved.status_code == 303, saved.text
+    assert refused.status_code == 422 and "请输入 0 到 10000 之间的小时数" in refused.text
+    assert api.status_code == 200 and api.json()["task_capacity"] == 2.5
+    assert api_refused.status_code == 422 and "task_capacity" in api_refused.text
+    with app.uow() as uow:
+        moses, darcel = uow.reps.get(seeded.moses_id), uow.reps.get(seeded.darcel_id)
+        assert moses is not None and darcel is not None
+        assert (str(moses.task_capacity), str(darcel.task_capacity)) == ("7.50", "2.50")
+
+
+def _rep_form(html: str) -> dict[str, str]:
+    """The values the rep page's inputs hold (text inputs; checkboxes that are checked)."""
+    import re
+
+    values = {}
+    for tag in re.findall(r"<input[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        if name is None or 'type="submit"' in tag:
+            continue
+        if 'type="checkbox"' in tag and "checked" not in tag:
+            continue
+        value = re.search(r'value="([^"]*)"', tag)
+        values[name.group(1)] = value.group(1) if value else "on"
+    return values
