@@ -15,6 +15,7 @@ from bench import (
     reclaim_bench,
     routing_bench,
     spread_bench,
+    task_routing_bench,
 )
 
 BENCHMARKS = {
@@ -27,6 +28,7 @@ BENCHMARKS = {
     "pages": pages_bench.run,
     "spread": spread_bench.run,
     "reclaim": reclaim_bench.run,
+    "tasks": task_routing_bench.run,
 }
 
 if __name__ == "__main__":

@@ -628,6 +628,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/rules/preview"): Case(
         "/api/v1/rules/preview", rule_readers(), lambda w: {"name": "X", "region": "East"}
     ),
+    ("POST", "/api/v1/rules/preview-task"): Case(
+        "/api/v1/rules/preview-task", rule_readers(), lambda w: {"priority": "urgent"}
+    ),
     ("PATCH", "/api/v1/rules/{rule_id}"): Case(
         "/api/v1/rules/{rule}", admins(), lambda w: {"name": "East 2"}
     ),
@@ -1250,6 +1253,7 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/rules"): "rules:write",
     # A dry run, but a POST: write scopes go with every method but GET and HEAD.
     ("POST", "/api/v1/rules/preview"): "rules:write",
+    ("POST", "/api/v1/rules/preview-task"): "rules:write",
     ("POST", "/api/v1/rules/reorder"): "rules:write",
     ("DELETE", "/api/v1/rules/{rule_id}"): "rules:write",
     ("GET", "/api/v1/rules/{rule_id}"): "rules:read",

@@ -263,8 +263,9 @@ def _seed_tasks(
 
 
 # Pages in a state a bare GET does not show: the pool's 查重 box with a match and with a
-# value it cannot compare.
-STATES = ["/pool?dup_company={company}", "/pool?dup_phone=12"]
+# value it cannot compare; the task rules' list and editor.
+STATES = ["/pool?dup_company={company}", "/pool?dup_phone=12", "/rules?subject=task",
+          "/rules/new?subject=task"]  # fmt: skip
 
 
 def _walk(client: TestClient, app: FastAPI, seeded: Seeded) -> dict[str, dict[str, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from decimal import Decimal
 
 from fenpei.domain.tasks import (
     OPEN_STATUSES,
@@ -82,6 +83,15 @@ class FakeTasks:
 
     def customer_ids(self, task_ids: Collection[int]) -> dict[int, list[int]]:
         return {i: list(self._store.task_customers.get(i, [])) for i in task_ids}
+
+    def open_weights(
+        self, rep_ids: Collection[int], *, except_task_id: int | None = None
+    ) -> dict[int, Decimal]:
+        weights = {rep_id: Decimal(0) for rep_id in rep_ids}
+        for task in self._store.tasks.rows.values():
+            if task.assignee_id in weights and task.is_open and task.id != except_task_id:
+                weights[task.assignee_id] += task.weight
+        return weights
 
     def add_item(self, item: ChecklistItem) -> None:
         self._store.add(self._store.task_checklist, item)

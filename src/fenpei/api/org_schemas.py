@@ -106,6 +106,14 @@ class _RepFields(BaseModel):
     max_per_day: Limit = None
     max_per_week: Limit = None
     max_per_month: Limit = None
+    task_capacity: float | None = Field(
+        None,
+        ge=0,
+        le=10_000,
+        allow_inf_nan=False,
+        description="Hours of open tasks the rep may hold (a task without an estimate "
+        "weighs 1); null for no limit. Separate from the customer limits.",
+    )
     time_zone: ShortText | None = Field(None, description="An IANA zone, e.g. `Asia/Shanghai`.")
     working_hours: (
         dict[Weekday, Annotated[list[Span], Field(max_length=MAX_SPANS_PER_DAY)]] | None

@@ -161,7 +161,10 @@ class RuleTarget(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    kind: str = Field(description="`reps`, `team`, `skill`, `account_owner`, `pool` or `queue`.")
+    kind: str = Field(
+        description="`reps`, `team`, `skill`, `account_owner`, `pool`, `queue`, or (task rules) "
+        "`customer_owner`: the owner of the task's customer."
+    )
     rep_ids: list[StrictInt] | None = Field(
         None,
         max_length=MAX_TARGET_REPS,
@@ -183,6 +186,13 @@ class RuleCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_RULE_EXAMPLE]})
 
     name: str = Field(max_length=1000)
+    subject: str = Field(
+        "customer",
+        max_length=20,
+        description="What the rule routes: `customer` or `task` (fixed once created). Task "
+        "rules test `task.*` fields (`task.priority`, `task.urgency`, `task.effort_hours` …) "
+        "and the task's customer's fields under their usual names.",
+    )
     priority: Priority = 100
     conditions: dict[str, Any] = Field(default_factory=dict, description=_CONDITIONS)
     target: RuleTarget
@@ -238,6 +248,7 @@ class RuleRead(_Read):
     window: dict[str, Any] | None
     enabled: bool
     is_default: bool
+    subject: str = Field(description="`customer` or `task`.")
     version: int
     created_at: datetime | None
     updated_at: datetime | None
@@ -278,6 +289,28 @@ class RulePreview(BaseModel):
     """A customer's fields, as for a new customer; nothing is stored."""
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [_CUSTOMER_EXAMPLE]})
+
+
+class TaskRulePreview(BaseModel):
+    """A task as it would be created (every key optional); nothing is stored. Task rules
+    read its ``task.*`` fields and the fields of its customer, ``customer_id``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"priority": "urgent", "effort_hours": 2,
+                                          "customer_id": 1}]},
+    )  # fmt: skip
+
+    title: FilterText | None = None
+    kind: FilterText | None = Field(None, description="A `task_type` code.")
+    category: FilterText | None = Field(None, description="A `task_category` code.")
+    priority: FilterText | None = Field(None, description="`urgent`, `high`, `medium` or `low`.")
+    urgency: StrictInt | None = Field(None, description="1 (can wait) to 5 (now).")
+    effort_hours: float | None = Field(None, description="Estimated hours, more than 0.")
+    origin: FilterText | None = Field(None, description="`manual`, `follow_up`, `api` …")
+    start_at: BoundedDateTime | None = None
+    due_at: BoundedDateTime | None = None
+    customer_id: Id | None = None
 
 
 class RuleTraceRead(BaseModel):

@@ -10,13 +10,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from fenpei.domain.customers import Customer
 from fenpei.domain.phrases import Phrase
 from fenpei.engine._describe import describe, leaf_text
-from fenpei.engine._leaves import Test, leaf_test
+from fenpei.engine._leaves import Item, Test, leaf_test
 from fenpei.engine._nodes import All, Leaf, Node, Not
 
-Explain = Callable[[Customer, datetime], "str | None"]
+Explain = Callable[[Item, datetime], "str | None"]
 
 
 class Predicate:
@@ -29,10 +28,10 @@ class Predicate:
         self.test = test  # the bare closure, for callers that want to skip one call
         self._explain = explain
 
-    def __call__(self, customer: Customer, now: datetime) -> bool:
+    def __call__(self, customer: Item, now: datetime) -> bool:
         return self.test(customer, now)
 
-    def first_failure(self, customer: Customer, now: datetime) -> str | None:
+    def first_failure(self, customer: Item, now: datetime) -> str | None:
         """What made the tree false, e.g. ``region = 'East' (was 'West')``; None if true."""
         return self._explain(customer, now)
 
@@ -73,7 +72,7 @@ def _all(tests: tuple[Test, ...]) -> Test:
         return lambda c, now: a(c, now) and b(c, now) and d(c, now)
 
     # Plain loops, not all()/any() over a generator: no generator object per call.
-    def every(c: Customer, now: datetime) -> bool:
+    def every(c: Item, now: datetime) -> bool:
         for test in tests:  # noqa: SIM110
             if not test(c, now):
                 return False
@@ -89,7 +88,7 @@ def _any(tests: tuple[Test, ...]) -> Test:
         a, b = tests
         return lambda c, now: a(c, now) or b(c, now)
 
-    def some(c: Customer, now: datetime) -> bool:
+    def some(c: Item, now: datetime) -> bool:
         for test in tests:  # noqa: SIM110
             if test(c, now):
                 return True
@@ -99,7 +98,7 @@ def _any(tests: tuple[Test, ...]) -> Test:
 
 
 def _first_of(explains: tuple[Explain, ...]) -> Explain:
-    def first(c: Customer, now: datetime) -> str | None:
+    def first(c: Item, now: datetime) -> str | None:
         for explain in explains:
             if (why := explain(c, now)) is not None:
                 return why
@@ -109,7 +108,7 @@ def _first_of(explains: tuple[Explain, ...]) -> Explain:
 
 
 def _none_of(test: Test, explains: tuple[Explain, ...]) -> Explain:
-    def none_of(c: Customer, now: datetime) -> str | None:
+    def none_of(c: Item, now: datetime) -> str | None:
         if test(c, now):
             return None
         parts = [explain(c, now) for explain in explains]
@@ -131,7 +130,7 @@ def _not(node: Not) -> tuple[Test, Explain]:
         get = node.child.spec.get if node.child.spec else None
         assert get is not None
 
-        def explain(c: Customer, now: datetime) -> str | None:
+        def explain(c: Item, now: datetime) -> str | None:
             if not inner(c, now):
                 return None
             was = shown_actual(get(c))
@@ -139,7 +138,7 @@ def _not(node: Not) -> tuple[Test, Explain]:
 
     else:
 
-        def explain(c: Customer, now: datetime) -> str | None:
+        def explain(c: Item, now: datetime) -> str | None:
             return Phrase("failed.not", text, tree=tree) if inner(c, now) else None
 
     return (lambda c, now: not inner(c, now)), explain
@@ -176,7 +175,7 @@ def _leaf(leaf: Leaf) -> tuple[Test, Explain]:
     get, text = leaf.spec.get, leaf_text(leaf, quoted=True)
     tree = node_data(leaf)
 
-    def explain(c: Customer, now: datetime) -> str | None:
+    def explain(c: Item, now: datetime) -> str | None:
         if test(c, now):
             return None
         was = shown_actual(get(c))

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from fenpei.domain.customers import Customer
 from fenpei.engine._nodes import Age, BusinessHours, Leaf, Op, Span
 from fenpei.engine._regex import compile_search
 from fenpei.engine.fields import FieldType
 
-Test = Callable[[Customer, datetime], bool]
+# ``Any``: the item routed, a customer or a task (``items.WorkItem``); the leaf's getter
+# knows which, and the compiled operators never look at it themselves.
+Item = Any
+Test = Callable[[Item, datetime], bool]
 X = TypeVar("X")
 
 
@@ -24,28 +26,28 @@ def leaf_test(leaf: Leaf) -> Test:
         is_empty = _is_empty(kind, get)
         return is_empty if op is Op.is_empty else (lambda c, now: not is_empty(c, now))
     if kind is FieldType.list_of_text:
-        return _tags(op, operand, cast(Callable[[Customer], list[str]], get))
+        return _tags(op, operand, cast(Callable[[Item], list[str]], get))
     if kind in (FieldType.text, FieldType.choice):
-        return _text(op, operand, cast(Callable[[Customer], "str | None"], get))
+        return _text(op, operand, cast(Callable[[Item], "str | None"], get))
     if isinstance(operand, Span):
         return _span(operand, get)
     if isinstance(operand, Age):
         return _age(op, operand, kind, get)
     if isinstance(operand, BusinessHours):
-        return _business_hours(operand, cast(Callable[[Customer], "datetime | None"], get))
-    return _compare(op, operand, cast(Callable[[Customer], "float | str | None"], get))
+        return _business_hours(operand, cast(Callable[[Item], "datetime | None"], get))
+    return _compare(op, operand, cast(Callable[[Item], "float | str | None"], get))
 
 
-def _is_empty(kind: FieldType, get: Callable[[Customer], object]) -> Test:
+def _is_empty(kind: FieldType, get: Callable[[Item], object]) -> Test:
     if kind in (FieldType.text, FieldType.choice):
-        text = cast(Callable[[Customer], "str | None"], get)
+        text = cast(Callable[[Item], "str | None"], get)
         return lambda c, now: (v := text(c)) is None or not v.strip()
     if kind is FieldType.list_of_text:
         return lambda c, now: not get(c)
     return lambda c, now: get(c) is None
 
 
-def _text(op: Op, operand: object, get: Callable[[Customer], str | None]) -> Test:
+def _text(op: Op, operand: object, get: Callable[[Item], str | None]) -> Test:
     if op is Op.regex:
         assert isinstance(operand, str)
         search = compile_search(operand)
@@ -65,10 +67,10 @@ def _text(op: Op, operand: object, get: Callable[[Customer], str | None]) -> Tes
     return lambda c, now: (v := get(c)) is not None and v.strip().casefold().startswith(operand)
 
 
-def _tags(op: Op, operand: object, get: Callable[[Customer], list[str]]) -> Test:
+def _tags(op: Op, operand: object, get: Callable[[Item], list[str]]) -> Test:
     wanted = cast(frozenset[str], operand) if op is not Op.contains else frozenset((operand,))
 
-    def has_any(c: Customer, now: datetime) -> bool:
+    def has_any(c: Item, now: datetime) -> bool:
         for tag in get(c):  # noqa: SIM110  (no generator object per call)
             if tag.strip().casefold() in wanted:
                 return True
@@ -77,7 +79,7 @@ def _tags(op: Op, operand: object, get: Callable[[Customer], list[str]]) -> Test
     return (lambda c, now: not has_any(c, now)) if op is Op.not_in else has_any
 
 
-def _compare(op: Op, operand: object, get: Callable[[Customer], float | str | None]) -> Test:
+def _compare(op: Op, operand: object, get: Callable[[Item], float | str | None]) -> Test:
     """Numbers (and ISO dates for eq / ne / in / not_in)."""
     if op in (Op.in_, Op.not_in):
         values = cast(frozenset[object], operand)
@@ -91,7 +93,7 @@ def _compare(op: Op, operand: object, get: Callable[[Customer], float | str | No
         return lambda c, now: (v := get(c)) is not None and v == operand
     if op is Op.ne:
         return lambda c, now: (v := get(c)) is None or v != operand
-    number = cast(Callable[[Customer], "float | None"], get)
+    number = cast(Callable[[Item], "float | None"], get)
     bound = cast(float, operand)
     if op is Op.gt:
         return lambda c, now: (v := number(c)) is not None and v > bound
@@ -102,9 +104,9 @@ def _compare(op: Op, operand: object, get: Callable[[Customer], float | str | No
     return lambda c, now: (v := number(c)) is not None and v <= bound
 
 
-def _span(span: Span[str] | Span[datetime], get: Callable[[Customer], object]) -> Test:
+def _span(span: Span[str] | Span[datetime], get: Callable[[Item], object]) -> Test:
     # Both sides are ISO date strings or both are aware datetimes; the getter promises it.
-    value = cast(Callable[[Customer], "str | None"], get)
+    value = cast(Callable[[Item], "str | None"], get)
     start, end = cast(Span[str], span).start, cast(Span[str], span).end
     if start is not None and end is not None:
         return lambda c, now: (v := value(c)) is not None and start <= v < end
@@ -131,27 +133,27 @@ def _per_now(compute: Callable[[datetime], X]) -> Callable[[datetime], X]:
     return value
 
 
-def _age(op: Op, age: Age, kind: FieldType, get: Callable[[Customer], object]) -> Test:
+def _age(op: Op, age: Age, kind: FieldType, get: Callable[[Item], object]) -> Test:
     within = op is Op.within_days
     if kind is FieldType.date:  # whole days before today, in the rule's time zone
-        day = cast(Callable[[Customer], "str | None"], get)
+        day = cast(Callable[[Item], "str | None"], get)
         days = age.days
         cutoff = _per_now(lambda now: (now.astimezone(age.time_zone).date() - days).isoformat())
         if within:
             return lambda c, now: (v := day(c)) is not None and v >= cutoff(now)
         return lambda c, now: (v := day(c)) is not None and v < cutoff(now)
-    moment = cast(Callable[[Customer], "datetime | None"], get)
+    moment = cast(Callable[[Item], "datetime | None"], get)
     delta: timedelta = age.days
     if within:
         return lambda c, now: (v := moment(c)) is not None and v >= now - delta
     return lambda c, now: (v := moment(c)) is not None and v < now - delta
 
 
-def _business_hours(hours: BusinessHours, get: Callable[[Customer], datetime | None]) -> Test:
+def _business_hours(hours: BusinessHours, get: Callable[[Item], datetime | None]) -> Test:
     zone, weekdays = hours.time_zone, hours.weekdays
     start, end = hours.start_minute, hours.end_minute
 
-    def in_hours(c: Customer, now: datetime) -> bool:
+    def in_hours(c: Item, now: datetime) -> bool:
         moment = get(c)
         if moment is None:
             return False

@@ -1,11 +1,15 @@
 """The capacity constraint (负荷上限): open holdings, and intake per calendar day, week
-and month in the rep's own time zone (a daily limit starts again at the rep's midnight)."""
+and month in the rep's own time zone (a daily limit starts again at the rep's midnight).
+
+Tasks are weighed apart (``WeightedLoad``): the weights of a rep's open tasks (effort hours,
+or 1 each) against their task capacity, which says nothing of their customers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -74,3 +78,32 @@ def capacity_breach(capacity: Capacity, usage: Usage, *, adding: int = 1) -> str
             more = f" (+{adding} would exceed)" if adding > 1 else ""
             return f"{used}/{limit} {what}{more}"
     return None
+
+
+@dataclass(frozen=True)
+class WeightedLoad:
+    """Open work measured by weight against a limit, and the weight of the item being
+    routed: a rep's open tasks (effort hours, or 1 each) against their task capacity.
+    A rep state carrying one is judged by it alone, not by the customer limits."""
+
+    used: Decimal
+    limit: Decimal | None  # None: no task capacity set, never full
+    adding: Decimal = Decimal(1)
+
+    @property
+    def fits(self) -> bool:
+        return self.limit is None or self.used + self.adding <= self.limit
+
+    def breach(self) -> str | None:
+        """Why taking the item would exceed the limit, or None if it fits."""
+        if self.fits:
+            return None
+        return f"{_plain(self.used)}/{_plain(self.limit)} open task weight (+{_plain(self.adding)})"
+
+
+def _plain(amount: Decimal | None) -> str:
+    """``4.00`` as ``4``, ``2.50`` as ``2.5``: task weights as people write them."""
+    if amount is None:
+        return "-"
+    text = f"{amount:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

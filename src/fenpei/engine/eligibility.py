@@ -80,7 +80,8 @@ def exclusion_reason(
     missing = [skill for skill in required_skills if not has_skill(rep, skill)]
     if missing:
         return f"lacks skill {', '.join(missing)}"
-    breach = capacity_breach(rep.capacity, state.usage)
+    weighted = state.weighted
+    breach = capacity_breach(rep.capacity, state.usage) if weighted is None else weighted.breach()
     if breach:
         return f"at capacity: {breach}"
     return None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from operator import attrgetter
+from typing import Any
 
 from fenpei.domain.custom_fields import CustomField, FieldKind
 from fenpei.domain.customers import Customer, Stage
@@ -39,11 +40,12 @@ class FieldType(StrEnum):
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """A testable field: its name in rules, its type and how to read it off a customer."""
+    """A testable field: its name in rules, its type and how to read it off the item routed
+    (a customer here; a ``TaskItem`` for the fields of ``task_fields``)."""
 
     name: str
     type: FieldType
-    get: Callable[[Customer], object]
+    get: Callable[[Any], object]
     choices: tuple[str, ...] = ()
 
 

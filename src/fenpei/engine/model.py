@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from fenpei.domain.org import Leave, Rep
-from fenpei.engine.capacity import Usage
+from fenpei.engine.capacity import Usage, WeightedLoad
 
 
 class TargetKind(StrEnum):
@@ -18,6 +18,7 @@ class TargetKind(StrEnum):
     team = "team"  # a team, optionally with its sub-teams
     skill = "skill"  # reps having a skill or tag
     account_owner = "account_owner"  # whoever owns the matching existing company / contact
+    customer_owner = "customer_owner"  # a task's: the owner of its (first) customer
     pool = "pool"  # leave unowned in a named pool
     queue = "queue"  # hold in the queue (assign later)
 
@@ -85,6 +86,9 @@ class RepState:
     leaves: tuple[Leave, ...] = ()
     open_value: Decimal = Decimal(0)  # expected value of open customers held
     last_assigned_at: datetime | None = None
+    # Routing a task: the rep's open task weight against their task capacity, which then
+    # replaces the customer limits (``usage`` is not looked at). None routing a customer.
+    weighted: WeightedLoad | None = None
     # Worked out once per state, for screening a big team fast: the rep's id; whether
     # they are under every limit; whether nothing but their working hours can exclude
     # them from a rule asking no skill (active, not away, no leave, under every limit),
@@ -97,12 +101,16 @@ class RepState:
     free: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        rep, usage = self.rep, self.usage
+        rep, usage, weighted = self.rep, self.usage, self.weighted
         under = (
-            (rep.max_open is None or usage.open_count < rep.max_open)
-            and (rep.max_per_day is None or usage.received_day < rep.max_per_day)
-            and (rep.max_per_week is None or usage.received_week < rep.max_per_week)
-            and (rep.max_per_month is None or usage.received_month < rep.max_per_month)
+            (
+                (rep.max_open is None or usage.open_count < rep.max_open)
+                and (rep.max_per_day is None or usage.received_day < rep.max_per_day)
+                and (rep.max_per_week is None or usage.received_week < rep.max_per_week)
+                and (rep.max_per_month is None or usage.received_month < rep.max_per_month)
+            )
+            if weighted is None
+            else weighted.fits
         )
         steady = under and rep.active and not rep.away and not self.leaves
         hours = rep.working_hours

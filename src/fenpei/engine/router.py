@@ -1,5 +1,8 @@
 """``route(customer, context) -> Decision``: the routing decision as a pure function.
 
+The item routed is a customer or a task (``items.WorkItem``, named ``customer`` here as it
+always was); task rules compile against ``task_fields`` and may target the customer's owner.
+
 Rules are tried in priority order; the first whose conditions match and whose target
 has an eligible rep decides, through its strategy. A rule whose target has nobody
 eligible applies its fallback (try the next rule, park in a pool, or queue). Every
@@ -17,7 +20,6 @@ from operator import attrgetter, itemgetter
 from random import Random
 from typing import Any, Protocol
 
-from fenpei.domain.customers import Customer
 from fenpei.domain.phrases import Phrase, phrase_data
 from fenpei.engine.conditions import Predicate
 from fenpei.engine.eligibility import (
@@ -28,6 +30,7 @@ from fenpei.engine.eligibility import (
     in_shift,
     in_window,
 )
+from fenpei.engine.items import WorkItem
 from fenpei.engine.model import (
     TOP_CANDIDATES,
     Candidate,
@@ -57,7 +60,7 @@ class AccountIndex:
     by_email_domain: Mapping[str, int] = field(default_factory=dict)
     by_phone: Mapping[str, int] = field(default_factory=dict)
 
-    def owner_of(self, customer: Customer, match_on: Iterable[str]) -> tuple[int, str] | None:
+    def owner_of(self, customer: WorkItem, match_on: Iterable[str]) -> tuple[int, str] | None:
         keys = {
             "company": (self.by_company, (customer.company_name or "").strip().casefold()),
             "email_domain": (self.by_email_domain, email_domain(customer.email)),
@@ -82,7 +85,7 @@ class RuleSelector(Protocol):
     """Narrows the rules worth trying for a customer (e.g. an index on equality conditions);
     must return them in priority order and never drop one that could match."""
 
-    def for_customer(self, customer: Customer) -> Sequence[CompiledRule]: ...
+    def for_customer(self, customer: WorkItem) -> Sequence[CompiledRule]: ...
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,7 @@ _BY_ID = attrgetter("id")
 
 
 def target_reps(
-    rule: RoutingRule, customer: Customer, ctx: RoutingContext
+    rule: RoutingRule, customer: WorkItem, ctx: RoutingContext
 ) -> tuple[Sequence[RepState], str | None]:
     """The reps a rule's target names for this customer, in id order (before any
     eligibility check), and a note when the target itself explains the choice (account
@@ -163,6 +166,14 @@ def target_reps(
     if target.kind is TargetKind.skill and target.skill:
         skilled = [s for s in ctx.reps.values() if has_skill(s.rep, target.skill)]
         return sorted(skilled, key=_BY_ID), None
+    if target.kind is TargetKind.customer_owner:
+        # A task's item answers with its customer's owner (task rules alone may name it).
+        owner_id = customer.owner_id
+        if owner_id is None:
+            return [], "the customer has no owner"
+        if owner_id not in ctx.reps:
+            return [], "the customer's owner cannot take it"
+        return [ctx.reps[owner_id]], "the customer's owner"
     if target.kind is TargetKind.account_owner:
         owner = ctx.accounts.owner_of(customer, target.match_on)
         if owner is None or owner[0] not in ctx.reps:
@@ -228,7 +239,7 @@ def _final(rule: RoutingRule, outcome: Outcome, reason: str, **extra: Any) -> De
     return Decision(outcome=outcome, reason=reason, rule_id=rule.id, rule_name=rule.name, **extra)
 
 
-def match(customer: Customer, ctx: RoutingContext, *, now: datetime) -> Match:
+def match(customer: WorkItem, ctx: RoutingContext, *, now: datetime) -> Match:
     """Find the rule that decides for ``customer`` and its eligible reps (no strategy yet)."""
     rules = ctx.rules if ctx.selector is None else ctx.selector.for_customer(customer)
     found = _first_match(customer, rules, ctx, now)
@@ -240,7 +251,7 @@ def match(customer: Customer, ctx: RoutingContext, *, now: datetime) -> Match:
 
 
 def _first_match(
-    customer: Customer, rules: Sequence[CompiledRule], ctx: RoutingContext, now: datetime
+    customer: WorkItem, rules: Sequence[CompiledRule], ctx: RoutingContext, now: datetime
 ) -> Match:
     trace: list[RuleTrace] = []
     exclusions: list[Exclusion] = []
@@ -337,7 +348,7 @@ def _first_match(
     )
 
 
-def decide(found: Match, *, customer: Customer, state: Mapping[str, Any], rng: Random) -> Decision:
+def decide(found: Match, *, customer: WorkItem, state: Mapping[str, Any], rng: Random) -> Decision:
     """Let the matched rule's strategy pick among the eligible reps."""
     if found.final is not None:
         return found.final
@@ -385,7 +396,7 @@ def _named(eligible: Sequence[RepState], rep_id: int) -> str:
     return eligible[bisect_left(eligible, rep_id, key=_BY_ID)].rep.name
 
 
-def route(customer: Customer, ctx: RoutingContext, *, now: datetime, rng: Random) -> Decision:
+def route(customer: WorkItem, ctx: RoutingContext, *, now: datetime, rng: Random) -> Decision:
     """Decide who gets ``customer`` (or which pool / the queue), and say why."""
     found = match(customer, ctx, now=now)
     state = ctx.states.get(found.rule.id, {}) if found.rule else {}

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
-from fenpei.domain.customers import Customer
 from fenpei.engine.conditions import equality_keys, normalise_key, parse_conditions
 from fenpei.engine.fields import FieldSpec
+from fenpei.engine.items import WorkItem
 from fenpei.engine.router import CompiledRule
 
 
@@ -50,7 +50,7 @@ class RuleIndex:
             table = self._by_field.setdefault(field, {})
             for value in values:
                 table.setdefault(value, []).append(position)
-        self._getters: dict[str, Callable[[Customer], object]] = {
+        self._getters: dict[str, Callable[[WorkItem], object]] = {
             field: catalog[field].get for field in self._by_field
         }
 
@@ -58,7 +58,7 @@ class RuleIndex:
     def size(self) -> int:
         return len(self._rules)
 
-    def for_customer(self, customer: Customer) -> list[CompiledRule]:
+    def for_customer(self, customer: WorkItem) -> list[CompiledRule]:
         positions = list(self._always)
         for field, table in self._by_field.items():
             value = self._getters[field](customer)

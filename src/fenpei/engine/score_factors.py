@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from fenpei.domain.customers import Customer
+from fenpei.engine.items import WorkItem
 from fenpei.engine.model import RepState
 from fenpei.engine.strategies._common import load_params
 from fenpei.engine.strategies.best_match import SENIORITY_RANGE as _SENIORITY_RANGE
@@ -36,7 +36,7 @@ def _load(candidate: RepState, options: Mapping[str, Any], **extra: Any) -> Fact
 
 
 def _best_match(
-    candidate: RepState, customer: Customer, options: Mapping[str, Any]
+    candidate: RepState, customer: WorkItem, options: Mapping[str, Any]
 ) -> tuple[Factor, ...]:
     """Best match's sum, part by part (see ``best_match._score``)."""
     weights = _weights(options)
@@ -70,7 +70,7 @@ def score_factors(
     *,
     score: float,
     top_score: float,
-    customer: Customer,
+    customer: WorkItem,
     options: Mapping[str, Any],
 ) -> tuple[Factor, ...]:
     """What made up ``candidate``'s ``score`` under ``strategy`` (``top_score``: the best

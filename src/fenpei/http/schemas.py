@@ -102,4 +102,9 @@ class RepRead(_Read):
     max_per_day: int | None
     max_per_week: int | None
     max_per_month: int | None
+    task_capacity: float | None = Field(
+        None,
+        description="Hours of open tasks the rep may hold (each task without an "
+        "estimate weighs 1); null: no limit. Apart from customer capacity.",
+    )
     time_zone: str

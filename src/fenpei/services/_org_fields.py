@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fenpei.domain.contacts import email_problem
@@ -38,6 +39,37 @@ def name_problem(value: object) -> str | None:
         or _has_nul(value)
     ):
         return length(1, 200)
+    return None
+
+
+MAX_TASK_CAPACITY = Decimal(10_000)  # hours of open tasks; the column holds 8 digits
+
+
+def task_capacity(value: object) -> Decimal | None:
+    """A task capacity as typed (a number or numeric text; empty: no limit), to two
+    decimals; ValueError when it is not one from 0 to ``MAX_TASK_CAPACITY``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError(value)
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if not amount.is_finite() or not 0 <= amount <= MAX_TASK_CAPACITY:
+        raise ValueError(value)
+    return amount.quantize(Decimal("0.01"))
+
+
+def _task_capacity(value: object) -> str | None:
+    try:
+        task_capacity(value)
+    except ValueError:
+        return Phrase(
+            "task_capacity",
+            "must be a number of hours from 0 to {high}, or empty for no limit",
+            high=int(MAX_TASK_CAPACITY),
+        )
     return None
 
 
@@ -136,6 +168,7 @@ def _working_hours(value: object) -> str | None:
 REP_FIELD_CHECKS: dict[str, Callable[[object], str | None]] = {
     "name": name_problem, "email": _email, "active": _flag, "away": _flag,
     "max_open": _limit, "max_per_day": _limit, "max_per_week": _limit, "max_per_month": _limit,
+    "task_capacity": _task_capacity,
     "weight": _one_to_hundred, "seniority": _one_to_hundred, "time_zone": _time_zone,
     "skills": _skills, "tags": _tags, "working_hours": _working_hours,
     "team_id": lambda value: None,  # checked against the database below
@@ -166,7 +199,10 @@ def clean_rep_fields(
             errors.append(FieldError(name, problem))
     if errors:
         raise ValidationFailed(errors)
-    return {k: v.strip() if k == "name" and isinstance(v, str) else v for k, v in raw.items()}
+    cleaned = {k: v.strip() if k == "name" and isinstance(v, str) else v for k, v in raw.items()}
+    if "task_capacity" in cleaned:
+        cleaned["task_capacity"] = task_capacity(cleaned["task_capacity"])
+    return cleaned
 
 
 def check_rep_name_free(uow: UnitOfWork, name: object, own_id: int | None) -> None:

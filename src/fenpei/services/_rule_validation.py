@@ -23,11 +23,12 @@ from fenpei.domain.rules import (
     MAX_SKILL_NAME,
     MAX_TARGET_REPS,
     Rule,
+    RuleSubject,
 )
 from fenpei.engine.conditions import parse_conditions
-from fenpei.engine.fields import field_catalog
 from fenpei.engine.model import EffectiveWindow, Fallback, RoutingRule, Target, TargetKind
 from fenpei.engine.strategies import STRATEGIES, validate_options
+from fenpei.engine.task_fields import subject_catalog
 from fenpei.services.ports import UnitOfWork
 
 MATCH_KEYS = ("company", "email_domain", "phone")
@@ -260,13 +261,23 @@ def engine_rule(uow: UnitOfWork, rule: Rule, *, check_refs: bool = False) -> Rou
         or not 0 <= rule.priority <= 1_000_000
     ):
         errors.append(FieldError("priority", whole_number(0, 1_000_000)))
+    subject = _subject(rule, errors)
     if "conditions" not in oversize:
         try:
-            parse_conditions(rule.conditions, field_catalog(uow.custom_fields.all()))
+            parse_conditions(rule.conditions, subject_catalog(subject, uow.custom_fields.all()))
         except ValidationFailed as exc:
             errors += exc.errors
     target: Target | None = None
     if "target" not in oversize:
+        if subject is not RuleSubject.task and _names_customer_owner(rule.target):
+            errors.append(
+                FieldError(
+                    "target.kind",
+                    Phrase(
+                        "rule.owner_for_tasks", "the customer's owner is a target for task rules"
+                    ),
+                )
+            )
         target = _target(rule.target, uow, errors) if check_refs else _target_unchecked(rule)
     if not isinstance(rule.strategy, str) or rule.strategy not in STRATEGIES:
         errors.append(
@@ -320,6 +331,20 @@ def engine_rule(uow: UnitOfWork, rule: Rule, *, check_refs: bool = False) -> Rou
         window=window,
         is_default=rule.is_default,
     )
+
+
+def _subject(rule: Rule, errors: list[FieldError]) -> RuleSubject:
+    """What the rule routes; a bad one is named, and the rule checked as a customer rule."""
+    try:
+        return RuleSubject(rule.subject)
+    except ValueError:
+        allowed = ", ".join(s.value for s in RuleSubject)
+        errors.append(FieldError("subject", f"{str(rule.subject)[:40]!r} is not one of {allowed}"))
+        return RuleSubject.customer
+
+
+def _names_customer_owner(raw: object) -> bool:
+    return isinstance(raw, dict) and raw.get("kind") == TargetKind.customer_owner.value
 
 
 def _target_unchecked(rule: Rule) -> Target:

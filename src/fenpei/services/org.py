@@ -33,7 +33,7 @@ from fenpei.services.scope import data_scope, require_admin, visible_rep
 # the rep is or where they sit (name, email, team, seniority and tags are the admin's).
 MANAGER_REP_FIELDS = frozenset(
     {"away", "active", "max_open", "max_per_day", "max_per_week", "max_per_month",
-     "weight", "skills", "working_hours", "time_zone"}
+     "task_capacity", "weight", "skills", "working_hours", "time_zone"}
 )  # fmt: skip
 OWN_REP_FIELDS = frozenset({"away"})
 

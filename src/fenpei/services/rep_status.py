@@ -17,6 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from fenpei.domain.org import Leave, Rep
+from fenpei.domain.rules import RuleSubject
 from fenpei.engine.capacity import Usage
 from fenpei.engine.eligibility import OFF_SHIFT, exclusion_reason
 from fenpei.engine.model import RepState
@@ -111,6 +112,7 @@ def default_capacity(*, uow: UnitOfWork) -> DefaultCapacity | None:
     found = [
         capacity
         for rule in uow.rules.active()
-        if (capacity := measured_capacity(rule.strategy, rule.strategy_options)) is not None
+        if rule.subject == RuleSubject.customer  # task rules measure task hours, not these
+        and (capacity := measured_capacity(rule.strategy, rule.strategy_options)) is not None
     ]
     return DefaultCapacity(min(found), max(found)) if found else None

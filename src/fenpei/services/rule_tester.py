@@ -4,8 +4,8 @@ The rule editor checks the draft as the admin types (``check_draft``) and its te
 asks where a customer would go if the draft were saved (``try_rule``). Both run exactly the
 validation ``rules.create_rule`` / ``update_rule`` run, and neither writes anything: no
 rule, no version, no audit entry, no round-robin cursor moved. ``preview`` asks the same
-of the saved rules alone. All three are reads of the rule book: for rule readers only
-(``scope.require_rule_reader``).
+of the saved rules alone, ``preview_task`` of the saved task rules. All are reads of the
+rule book: for rule readers only (``scope.require_rule_reader``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from fenpei.domain.customers import Customer
 from fenpei.domain.errors import FieldError, ValidationFailed
-from fenpei.domain.rules import Rule
+from fenpei.domain.rules import Rule, RuleSubject
 from fenpei.domain.users import Actor
 from fenpei.engine.conditions import compile_conditions, parse_conditions
 from fenpei.engine.fields import field_catalog
@@ -26,12 +26,16 @@ from fenpei.engine.model import Decision, RuleTrace
 from fenpei.engine.router import CompiledRule, RoutingContext, route
 from fenpei.engine.rule_index import RuleIndex
 from fenpei.engine.score_factors import Factor, score_factors
+from fenpei.engine.task_fields import subject_catalog
 from fenpei.services import routing, scope
 from fenpei.services._rule_validation import engine_rule
 from fenpei.services.customers import validate_customer_fields
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.rulebook import RoutingConfig, RuleBook, load_context
-from fenpei.services.rules import EDITABLE, get_rule
+from fenpei.services.rules import CREATE_ONLY, EDITABLE, get_rule
+from fenpei.services.tasks.routing import preview_task_route
+from fenpei.services.tasks.task_rulebook import task_rulebook
+from fenpei.services.tasks.trial import made_up_task
 
 CUSTOMER_PREFIX = "customer."
 # A new rule has no id yet; the engine calls it 0, and so does the tester's Decision.
@@ -50,10 +54,11 @@ def check_draft(
     given), validated as saving it would be; raises ValidationFailed naming every bad part
     by its JSON path (``conditions.all[1].value``). Writes nothing."""
     scope.require_rule_reader(actor, "check assignment rules")
+    allowed = (*EDITABLE, *CREATE_ONLY) if rule_id is None else EDITABLE
     errors = [
-        FieldError(k, "is not a rule field") for k in sorted(set(draft_fields) - set(EDITABLE))
+        FieldError(k, "is not a rule field") for k in sorted(set(draft_fields) - set(allowed))
     ]
-    fields = {k: v for k, v in draft_fields.items() if k in EDITABLE}
+    fields = {k: v for k, v in draft_fields.items() if k in allowed}
     if isinstance(name := fields.get("name"), str):
         fields["name"] = name.strip()
     if rule_id is None:
@@ -70,6 +75,7 @@ def check_draft(
             **{**{name: getattr(saved, name) for name in EDITABLE}, **fields},
             id=saved.id,
             is_default=saved.is_default,
+            subject=saved.subject,
             version=saved.version,
         )
     try:
@@ -228,6 +234,58 @@ def preview(
     return routing.preview(uow=uow, rulebook=rulebook, fields=fields, now=now, rng=rng)
 
 
+def preview_task(
+    *,
+    uow: UnitOfWork,
+    fields: Mapping[str, object],
+    actor: Actor,
+    now: datetime,
+    rng: Random,
+    rulebook: RuleBook | None = None,
+) -> Decision:
+    """Where a task with ``fields`` (``title``, ``priority``, ``effort_hours``,
+    ``customer_id`` …) would go with the saved task rules — or, none placing it, to its
+    customer's owner — and why; writes nothing. Bad fields are named ``task.<field>``."""
+    scope.require_rule_reader(actor, "preview where the rules send a task")
+    task = made_up_task(uow=uow, fields=fields, now=now)
+    config = (rulebook or task_rulebook()).config(uow, now=now)
+    return preview_task_route(uow=uow, task=task, now=now, rng=rng, config=config)
+
+
+def try_task_rule(
+    *,
+    uow: UnitOfWork,
+    draft_fields: Mapping[str, Any],
+    task_fields: Mapping[str, object],
+    actor: Actor,
+    now: datetime,
+    rng: Random,
+    rule_id: int | None = None,
+) -> Decision:
+    """``try_rule`` for a task rule: where a task with ``task_fields`` would go if the
+    draft were saved (in its place among the task rules), and why; writes nothing. Bad
+    draft parts and bad task fields (``task.<field>``) are reported together."""
+    errors: list[FieldError] = []
+    draft: Rule | None = None
+    task = None
+    try:
+        draft = check_draft(uow=uow, draft_fields=draft_fields, actor=actor, rule_id=rule_id)
+    except ValidationFailed as exc:
+        errors += exc.errors
+    try:
+        task = made_up_task(uow=uow, fields=task_fields, now=now)
+    except ValidationFailed as exc:
+        errors += exc.errors
+    if errors:
+        raise ValidationFailed(errors)
+    assert draft is not None and task is not None
+    config = task_rulebook().config(uow, now=now)
+    rules = _with_draft(config, _compiled(uow, config, draft))
+    catalog = subject_catalog(RuleSubject.task, config.custom_fields)
+    trial = replace(config, rules=rules, index=RuleIndex(rules, catalog))
+    return preview_task_route(uow=uow, task=task, now=now, rng=rng, config=trial)
+
+
 def _customer(
     uow: UnitOfWork, config: RoutingConfig, raw: Mapping[str, object], now: datetime
 ) -> Customer:
@@ -248,7 +306,7 @@ def _customer(
 
 def _compiled(uow: UnitOfWork, config: RoutingConfig, draft: Rule) -> CompiledRule:
     """Compiled here, not through the rule book: a draft must not enter its kept copies."""
-    catalog = field_catalog(list(config.custom_fields))
+    catalog = subject_catalog(draft.subject, list(config.custom_fields))
     predicate = compile_conditions(parse_conditions(draft.conditions, catalog))
     return CompiledRule(engine_rule(uow, draft), predicate)
 

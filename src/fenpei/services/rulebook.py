@@ -10,6 +10,10 @@ changes. Same stamp, same data: the copy is used; another stamp: it is read agai
 Never kept, because it changes with every decision and is read under locks: reps' loads
 (open customers, intake per window), strategy state (round-robin cursors), account owners.
 The chosen rep's row is locked and checked again before it is given anything.
+
+A rule book holds the rules of one subject (``RuleSubject``): the customer rule book the
+composition root keeps, and the task rule book (``services.tasks.task_rulebook``), whose
+rules are compiled against the task fields. One class, one stamp, one cache policy.
 """
 
 from __future__ import annotations
@@ -26,10 +30,10 @@ from typing import Any, TypeVar
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer
 from fenpei.domain.org import Leave
-from fenpei.domain.rules import Rule
+from fenpei.domain.rules import Rule, RuleSubject
 from fenpei.engine.capacity import Usage
 from fenpei.engine.conditions import compile_conditions, parse_conditions
-from fenpei.engine.fields import FieldSpec, field_catalog
+from fenpei.engine.fields import FieldSpec
 from fenpei.engine.model import RepState, TargetKind
 from fenpei.engine.router import (
     AccountIndex,
@@ -40,6 +44,7 @@ from fenpei.engine.router import (
     target_reps,
 )
 from fenpei.engine.rule_index import RuleIndex
+from fenpei.engine.task_fields import subject_catalog
 from fenpei.services._rule_validation import engine_rule
 from fenpei.services.categories import CategoryIndex, load_category_index
 from fenpei.services.ports import RepLoad, UnitOfWork
@@ -48,7 +53,7 @@ T = TypeVar("T")
 # What a compiled rule is made of (``engine_rule`` and the conditions' predicate).
 _RULE_CONTENT = ("name", "priority", "conditions", "target", "strategy", "strategy_options",
                  "fallback", "fallback_pool", "required_skills", "window", "enabled",
-                 "is_default", "version")  # fmt: skip
+                 "is_default", "subject", "version")  # fmt: skip
 _CompileKey = tuple[int, str, str]  # rule id, its content's digest, the custom fields'
 
 
@@ -76,7 +81,8 @@ class RuleBook:
     each rule compiled once per content. One per process; safe to share between threads: a
     ``RoutingConfig`` never changes, and replacing the kept one is a single assignment."""
 
-    def __init__(self) -> None:
+    def __init__(self, subject: RuleSubject = RuleSubject.customer) -> None:
+        self.subject = subject
         self._compiled: dict[_CompileKey, CompiledRule] = {}
         self._kept: RoutingConfig | None = None
         self.loaded: _Loaded = {}  # see ``with_loads``
@@ -106,7 +112,7 @@ class RuleBook:
     def _read(self, uow: UnitOfWork, *, stamp: str, now: datetime) -> RoutingConfig:
         custom_fields = [_detached(d) for d in uow.custom_fields.all()]
         signature = _signature(custom_fields)
-        active = uow.rules.active()
+        active = [rule for rule in uow.rules.active() if rule.subject == self.subject]
         rules = self._compile(uow, active, custom_fields, signature)
         # Keep only what the current rules use, so edits over months do not pile up.
         used = {_compile_key(rule, signature) for rule in active}
@@ -137,7 +143,7 @@ class RuleBook:
         return RoutingConfig(
             stamp=stamp,
             rules=rules,
-            index=RuleIndex(rules, field_catalog(custom_fields)),
+            index=RuleIndex(rules, subject_catalog(self.subject, custom_fields)),
             reps=reps,
             sub_teams=sub_teams,
             custom_fields=tuple(custom_fields),
@@ -159,7 +165,7 @@ class RuleBook:
         for rule in rules:
             key = _compile_key(rule, signature)
             if key not in self._compiled:
-                catalog = catalog or field_catalog(list(custom_fields))
+                catalog = catalog or subject_catalog(self.subject, list(custom_fields))
                 predicate = compile_conditions(parse_conditions(rule.conditions, catalog))
                 self._compiled[key] = CompiledRule(engine_rule(uow, rule), predicate)
             compiled.append(self._compiled[key])
@@ -210,7 +216,7 @@ def load_context(
         rules=config.rules,
         reps=config.reps,
         sub_teams=config.sub_teams,
-        accounts=_accounts(uow, customer) if config.looks_up_accounts else AccountIndex(),
+        accounts=accounts_for(uow, customer) if config.looks_up_accounts else AccountIndex(),
         states=states if states is not None else {},
         selector=config.index,
     )
@@ -264,7 +270,7 @@ def with_loads(
     return ctx.with_states(fresh)
 
 
-def _accounts(uow: UnitOfWork, customer: Customer) -> AccountIndex:
+def accounts_for(uow: UnitOfWork, customer: Customer) -> AccountIndex:
     """Who owns accounts matching this customer (for account-owner targets)."""
     owners = uow.routing.account_owners(
         company=(customer.company_name or "").strip() or None,

@@ -27,6 +27,9 @@ from fenpei.services.ports import UnitOfWork
 
 EDITABLE = ("name", "priority", "conditions", "target", "strategy", "strategy_options",
             "fallback", "fallback_pool", "required_skills", "window", "enabled")  # fmt: skip
+# Chosen when a rule is made and never changed after: a customer rule stays one, and a
+# task rule's conditions name task fields a customer rule could not read.
+CREATE_ONLY = ("subject",)
 
 
 def _stripped(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -35,7 +38,9 @@ def _stripped(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _snapshot(rule: Rule) -> dict[str, Any]:
-    return {name: _audit.json_safe(getattr(rule, name)) for name in (*EDITABLE, "is_default")}
+    return {
+        name: _audit.json_safe(getattr(rule, name)) for name in (*EDITABLE, "is_default", "subject")
+    }
 
 
 def _save_version(
@@ -66,9 +71,10 @@ def create_rule(
     now: datetime,
     is_default: bool = False,
 ) -> Rule:
-    """Add a rule (validated as a whole; every bad part named by its JSON path)."""
+    """Add a rule (validated as a whole; every bad part named by its JSON path); its
+    ``subject`` (customer, the default, or task) says what it routes."""
     scope.require_admin(actor, "change rules")
-    if unknown := set(fields) - set(EDITABLE):
+    if unknown := set(fields) - set(EDITABLE) - set(CREATE_ONLY):
         raise ValidationFailed([FieldError(k, "is not a rule field") for k in sorted(unknown)])
     fields = _stripped(fields)
     rule = Rule(
@@ -94,10 +100,12 @@ def get_rule(*, uow: UnitOfWork, rule_id: int, lock: bool = False) -> Rule:
     return rule
 
 
-def list_rules(*, uow: UnitOfWork, actor: Actor) -> list[Rule]:
-    """Every rule in the order routing tries them (the default last), for a rule reader."""
+def list_rules(*, uow: UnitOfWork, actor: Actor, subject: str | None = None) -> list[Rule]:
+    """Every rule in the order routing tries them (the default last), for a rule reader;
+    only those routing ``subject`` (customer or task) when given."""
     scope.require_rule_reader(actor)
-    return uow.rules.active()
+    rules = uow.rules.active()
+    return rules if subject is None else [rule for rule in rules if rule.subject == subject]
 
 
 def read_rule(*, uow: UnitOfWork, rule_id: int, actor: Actor) -> Rule:
@@ -135,6 +143,7 @@ def update_rule(
         **{**{name: getattr(rule, name) for name in EDITABLE}, **_stripped(fields)},
         id=rule.id,
         is_default=rule.is_default,
+        subject=rule.subject,
     )
     _validate(uow, draft)  # on a draft: a refused change leaves the rule untouched
     before = _audit.snapshot(rule)

@@ -26,15 +26,21 @@ _OPS = {
     "eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤",
     "in": "∈", "not_in": "∉",
 }  # fmt: skip
-_CAPACITY = re.compile(r"(\d+)/(\d+) (open customers|new customers (today|this week|this month))")
+_CAPACITY = re.compile(
+    r"([\d.]+)/([\d.]+) "
+    r"(open customers|new customers (today|this week|this month)|open task weight)"
+)
 _CAPACITY_KEYS = {
     "open customers": "why.capacity_open",
     "new customers today": "why.capacity_day",
     "new customers this week": "why.capacity_week",
     "new customers this month": "why.capacity_month",
+    "open task weight": "why.capacity_task",  # a task's: hours of open tasks (engine.capacity)
 }
 _RULE_PREFIX = re.compile(r"^rule '.*?' matched; ")
-_LEAST_LOADED = re.compile(r"least loaded: (\d+)/(\d+) open \((\d+%)(, default capacity)?\)(.*)")
+_LEAST_LOADED = re.compile(
+    r"least loaded: ([\d.]+)/([\d.]+) open \((\d+%)(, default capacity)?\)(.*)"
+)
 
 
 @dataclass(frozen=True)

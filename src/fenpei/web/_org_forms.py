@@ -20,12 +20,13 @@ from fenpei.web.i18n import Translate
 LIMITS = ("max_open", "max_per_day", "max_per_week", "max_per_month")
 ADMIN_ONLY = ("name", "email", "team_id", "seniority", "tags")
 # What each role edits on the rep page (the services check again; see services.org).
-SHARED = ("active", *LIMITS, "weight", "skills", "working_hours", "time_zone")
+SHARED = ("active", *LIMITS, "task_capacity", "weight", "skills", "working_hours", "time_zone")
 _SPAN = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–~]\s*(\d{1,2}:\d{2})\s*$")
 # A service's field (``working_hours``) → the form field that shows its error.
 _FORM_FIELD = {"working_hours": "hours", "skills": "skills"}
 _MESSAGE_KEYS = {
     **dict.fromkeys(LIMITS, "org.error.limit"),
+    "task_capacity": "task_rules.error.task_capacity",
     "weight": "org.error.one_to_hundred",
     "seniority": "org.error.one_to_hundred",
     "time_zone": "org.error.time_zone",
@@ -65,6 +66,7 @@ def rep_values(rep: Rep) -> dict[str, str]:
         "active": "on" if rep.active else "",
         "weight": str(rep.weight),
         "time_zone": rep.time_zone,
+        "task_capacity": "" if rep.task_capacity is None else f"{rep.task_capacity:f}",
         **{
             limit: "" if getattr(rep, limit) is None else str(getattr(rep, limit))
             for limit in LIMITS
@@ -108,6 +110,8 @@ def read_rep_form(
             if not isinstance(number, int):
                 state.errors[name] = t("org.error.one_to_hundred")
             fields[name] = number
+    if "task_capacity" in wanted:  # hours, decimals allowed: the service reads and checks it
+        fields["task_capacity"] = form.get("task_capacity", "").strip() or None
     if "active" in wanted:
         fields["active"] = form.get("active") == "on"
     if "time_zone" in wanted:

@@ -16,6 +16,8 @@ from fenpei.web.i18n import Translate
 _SIMPLE = {
     "round_robin.first", "round_robin.next", "random.even", "random.weighted",
     "weighted_round_robin", "queue", "no_rule",
+    # tasks (services.tasks.routing): the customer's owner as fallback, or why not
+    "customer_owner", "task_no_owner", "task_owner_excluded", "task_reps_filling",
 }  # fmt: skip
 
 

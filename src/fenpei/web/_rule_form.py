@@ -35,6 +35,7 @@ TESTER_FIELDS = (
     *("customer_type", "employees", "revenue", "score", "email", "tags"),
 )
 _NUMBER_FIELDS = ("employees", "revenue", "expected_value", "score")
+_CHOICE_WORDS = {"task.priority": "task_rules.priority.", "task.origin": "task_rules.origin."}
 _ID = re.compile(r"[0-9]{1,10}")  # ASCII digits, short enough to be an id (or too big for one)
 
 
@@ -74,6 +75,7 @@ class RuleForm:
     required_skills: str = ""
     enabled: bool = True
     conditions: str = "{}"
+    subject: str = "customer"  # chosen on a new rule; a saved one keeps its own
 
     @classmethod
     def of(cls, rule: Rule) -> RuleForm:
@@ -95,6 +97,7 @@ class RuleForm:
             required_skills=", ".join(rule.required_skills),
             enabled=rule.enabled,
             conditions=json.dumps(rule.conditions, ensure_ascii=False),
+            subject=rule.subject,
         )
 
     @classmethod
@@ -120,6 +123,7 @@ class RuleForm:
             required_skills=text("required_skills"),
             enabled=text("enabled") == "on",
             conditions=text("conditions") or "{}",
+            subject="task" if text("subject") == "task" else "customer",
         )
 
     def fields(self) -> tuple[dict[str, Any], list[FieldError]]:
@@ -203,7 +207,9 @@ def builder_config(
     category_of_field = {f: key for key, f in CUSTOMER_FIELD_OF_CATEGORY.items()}
     fields = []
     for spec in catalog.values():
-        values: Sequence[tuple[str, str]] = [(c, t(f"stage.{c}")) for c in spec.choices]
+        # Choices in words: a task's priority and origin have their own, the rest are stages.
+        prefix = _CHOICE_WORDS.get(spec.name, "stage.")
+        values: Sequence[tuple[str, str]] = [(c, t(f"{prefix}{c}")) for c in spec.choices]
         if key := category_of_field.get(spec.name):
             values = [(v.code, v.label) for v in categories.usable.get(key, [])]
         label = t(f"rules.field.{spec.name}")

@@ -16,8 +16,9 @@ from fenpei.domain.rules import Rule
 from fenpei.domain.users import Actor
 from fenpei.engine.conditions import parse_conditions
 from fenpei.engine.explain import decision_json
-from fenpei.engine.fields import FieldSpec, field_catalog
+from fenpei.engine.fields import FieldSpec
 from fenpei.engine.model import Fallback, TargetKind
+from fenpei.engine.task_fields import subject_catalog
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.http.fields import MAX_ID
 from fenpei.http.reads import Names
@@ -38,6 +39,14 @@ from fenpei.web._rule_form import (
 )
 from fenpei.web._said import said
 from fenpei.web._score_words import factors_text
+from fenpei.web._task_rules import (
+    ORIGINS,
+    PRIORITIES,
+    TASK_TESTER_FIELDS,
+    subject_of,
+    target_kinds,
+    task_fields,
+)
 from fenpei.web.i18n import Translate, number_formatter, translator
 from fenpei.web.rendering import is_htmx, page_language, render
 
@@ -89,11 +98,15 @@ def target_text(target: Mapping[str, Any], names: Names, t: Translate) -> str:
         return t("rules.target_is.pool", pool=target.get("pool") or "public")
     if kind == TargetKind.account_owner:
         return t("rules.target_is.account_owner")
+    if kind == TargetKind.customer_owner:
+        return t("rules.target_is.customer_owner")
     return t("rules.target_is.queue")
 
 
-def _rows(uow: UnitOfWork, t: Translate, found: Sequence[Rule]) -> list[dict[str, Any]]:
-    catalog = field_catalog(uow.custom_fields.all())
+def _rows(
+    uow: UnitOfWork, t: Translate, found: Sequence[Rule], subject: str
+) -> list[dict[str, Any]]:
+    catalog = subject_catalog(subject, uow.custom_fields.all())
     names = Names(uow)
     movable = [r.id for r in found if not r.is_default]
     return [
@@ -109,18 +122,24 @@ def _rows(uow: UnitOfWork, t: Translate, found: Sequence[Rule]) -> list[dict[str
     ]
 
 
-def _list_context(request: Request, uow: UnitOfWork, user: Any, actor: Actor) -> dict[str, Any]:
+def _list_context(
+    request: Request, uow: UnitOfWork, user: Any, actor: Actor, subject: str | None = None
+) -> dict[str, Any]:
+    subject = subject_of(subject or request.query_params.get("subject"))
+    found = rules.list_rules(uow=uow, actor=actor, subject=subject)
     return {
         "user": user,
         "active": "rules",
-        "rows": _rows(uow, _t(request), rules.list_rules(uow=uow, actor=actor)),
+        "rows": _rows(uow, _t(request), found, subject),
         "can_edit": actor.is_admin,
+        "subject": subject.value,
     }
 
 
 @router.get("/rules")
 def rules_page(request: Request, uow: UowDep, user: CurrentUser, actor: CurrentActor) -> Response:
-    """分配规则: every rule in the order routing tries them, the default rule last."""
+    """分配规则: the customer rules (or, ``?subject=task``, the task rules) in the order
+    routing tries them, the default rule last."""
     context = _list_context(request, uow, user, actor)
     name = "rules/_rules_table.html" if is_htmx(request) else "rules/list.html"
     return render(request, name, context)
@@ -144,8 +163,8 @@ def toggle_rule(
     rules.update_rule(uow=uow, rule_id=rule_id, fields=fields, actor=actor, now=fenpei.now())
     uow.commit()
     if not is_htmx(request):
-        return RedirectResponse("/rules", status_code=303)
-    context = _list_context(request, uow, user, actor)
+        return RedirectResponse(_list_url(rule), status_code=303)
+    context = _list_context(request, uow, user, actor, rule.subject)
     row = next(r for r in context["rows"] if r["rule"].id == rule_id)
     return render(request, "rules/_rule_row.html", {**context, "row": row})
 
@@ -162,7 +181,9 @@ def move_rule(
 ) -> Response:
     """Swap a rule with its neighbour (priorities become 10, 20, 30 …); the default stays last."""
     scope.require_admin(actor, "change rules")
-    order = [r.id for r in uow.rules.active() if not r.is_default and r.id is not None]
+    moved = rules.get_rule(uow=uow, rule_id=rule_id)  # 404 if there is no such rule
+    order = [r.id for r in uow.rules.active()
+             if not r.is_default and r.id is not None and r.subject == moved.subject]  # fmt: skip
     if rule_id not in order:
         rules.get_rule(uow=uow, rule_id=rule_id)  # 404 if there is no such rule
         raise ValidationFailed.one("rule_id", "the default rule is always last")
@@ -173,8 +194,14 @@ def move_rule(
         rules.reorder_rules(uow=uow, rule_ids=order, actor=actor, now=fenpei.now())
         uow.commit()
     if not is_htmx(request):
-        return RedirectResponse("/rules", status_code=303)
-    return render(request, "rules/_rules_table.html", _list_context(request, uow, user, actor))
+        return RedirectResponse(_list_url(moved), status_code=303)
+    context = _list_context(request, uow, user, actor, moved.subject)
+    return render(request, "rules/_rules_table.html", context)
+
+
+def _list_url(rule: Rule) -> str:
+    """The list a rule is shown in: customer rules at /rules, task rules apart."""
+    return "/rules?subject=task" if rule.subject == "task" else "/rules"
 
 
 @router.post("/rules/{rule_id}/delete")
@@ -207,6 +234,7 @@ def _editor(
     teams = sorted(uow.teams.all(), key=lambda team: team.name)
     team_names = {team.id: team.name for team in teams}
     reps = sorted(uow.reps.all(), key=lambda rep: rep.name)
+    catalog = subject_catalog(form.subject, uow.custom_fields.all())
     context = {
         "user": user,
         "active": "rules",
@@ -217,14 +245,18 @@ def _editor(
         "error_list": list(errors),
         "teams": teams,
         "reps": [(rep, team_names.get(rep.team_id)) for rep in reps if rep.active],
-        "target_kinds": [k.value for k in TargetKind],
+        "target_kinds": target_kinds(form.subject),
+        "subject": form.subject,
+        "task_tester_fields": TASK_TESTER_FIELDS,
+        "priorities": PRIORITIES,
+        "origins": ORIGINS,
         "strategies": strategies(),
         "fallbacks": [f.value for f in Fallback],
         "match_keys": MATCH_KEYS,
-        "builder": builder_config(field_catalog(uow.custom_fields.all()), categories, t),
+        "builder": builder_config(catalog, categories, t),
         "tester_fields": TESTER_FIELDS,
         "levels": [(v.code, v.label) for v in categories.usable.get("level", [])],
-        "words": conditions_text(rule, field_catalog(uow.custom_fields.all()), t) if rule else "",
+        "words": conditions_text(rule, catalog, t) if rule else "",
     }
     return render(request, "rules/editor.html", context, status_code=status_code)
 
@@ -233,9 +265,13 @@ def _editor(
 def new_rule_page(
     request: Request, uow: UowDep, user: CurrentUser, actor: CurrentActor
 ) -> Response:
-    """A new rule: the editor, empty, with the tester beside it."""
+    """A new rule (``?subject=task``: a task rule), the editor empty, the tester beside it."""
     scope.require_admin(actor, "add rules")
-    return _editor(request, uow, user, actor, rule=None, form=RuleForm())
+    subject = subject_of(request.query_params.get("subject"))
+    form = RuleForm(subject=subject.value)
+    if subject == "task":
+        form.target_kind = TargetKind.customer_owner.value
+    return _editor(request, uow, user, actor, rule=None, form=form)
 
 
 @router.post("/rules")
@@ -251,6 +287,7 @@ def create_rule(
     scope.require_admin(actor, "add rules")
     posted = RuleForm.posted(form)
     fields, unreadable = posted.fields()
+    fields["subject"] = posted.subject
     try:
         if unreadable:
             # collect the rest too
@@ -267,8 +304,11 @@ def create_rule(
 
 
 def _draft(form: FormData, uow: UnitOfWork) -> tuple[dict[str, Any], list[FieldError], int | None]:
-    fields, unreadable = RuleForm.posted(form).fields()
+    posted = RuleForm.posted(form)
+    fields, unreadable = posted.fields()
     rule_id = form_id(form.get("rule_id"))
+    if rule_id is None:
+        fields["subject"] = posted.subject
     if "name" not in form:  # a read-only editor posts nothing of the rule: try it as saved
         fields, unreadable = {}, []
     if rule_id is not None and rules.get_rule(uow=uow, rule_id=rule_id).is_default:
@@ -289,7 +329,8 @@ def check_rule(request: Request, form: FormDep, uow: UowDep, actor: CurrentActor
         errors += [e for e in exc.errors if e not in errors]
     words = None
     if not any(e.field.startswith("conditions") for e in errors):
-        catalog = field_catalog(uow.custom_fields.all())
+        subject = _subject(form, uow, rule_id)
+        catalog = subject_catalog(subject, uow.custom_fields.all())
         conditions = fields.get("conditions", {})
         parsed = parse_conditions(conditions, catalog) if conditions else None
         words = conditions_words(_t(request), parsed) if parsed is not None else None
@@ -319,6 +360,8 @@ def try_rule(
     saved, and why. Writes nothing; always a fragment (errors included)."""
     scope.require_rule_reader(actor, "try assignment rules")
     fields, errors, rule_id = _draft(form, uow)
+    if _subject(form, uow, rule_id) == "task":
+        return _try_task_rule(request, form, uow, actor, fenpei, (fields, errors, rule_id))
     customer, customer_errors = customer_fields(form)
     if not str(customer.get("name") or "").strip():  # a rule may test it: in the page's words
         customer["name"] = _t(request)("rules.tester.unnamed")
@@ -349,6 +392,50 @@ def try_rule(
         "explanation": reason_words(_t(request), decision_json(decision)) if decision else "",
         "draft_id": draft_id,
         **(_trial_words(request, trial, names) if trial else {}),
+    }
+    return render(request, "rules/_tester_result.html", context)
+
+
+def _subject(form: FormData, uow: UnitOfWork, rule_id: int | None) -> str:
+    """What the draft routes: a saved rule's own subject, else the one the form chose."""
+    if rule_id is not None:
+        return rules.get_rule(uow=uow, rule_id=rule_id).subject
+    return subject_of(form.get("subject")).value
+
+
+def _try_task_rule(
+    request: Request,
+    form: FormData,
+    uow: UnitOfWork,
+    actor: Actor,
+    fenpei: Any,
+    draft: tuple[dict[str, Any], list[FieldError], int | None],
+) -> Response:
+    """The tester for a task rule: the task typed beside the editor, routed with the draft
+    in its place among the task rules. Writes nothing."""
+    fields, errors, rule_id = draft
+    task, task_errors = task_fields(form)
+    errors += task_errors
+    decision = None
+    if not errors:
+        try:
+            decision = rule_tester.try_task_rule(
+                uow=uow, draft_fields=fields, task_fields=task, actor=actor,
+                now=fenpei.now(), rng=fenpei.rng(), rule_id=rule_id,
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            errors += exc.errors
+    draft_id = rule_id if rule_id is not None else rule_tester.DRAFT_ID
+    context: dict[str, Any] = {
+        "subject": "task",
+        "decision": decision,
+        "errors": errors,
+        "is_draft": decision is not None and decision.rule_id == draft_id,
+        "rep_name": Names(uow).rep(decision.rep_id) if decision and decision.rep_id else None,
+        "explanation": reason_words(_t(request), decision_json(decision)) if decision else "",
+        "draft_id": draft_id,
+        "trial": None,  # a task rule's tester tells the decision, not this rule alone
+        "reasons": {},
     }
     return render(request, "rules/_tester_result.html", context)
 
@@ -404,7 +491,7 @@ def versions_page(
     """Every saved version of a rule, newest first, each restorable (as a new version)."""
     rule = rules.read_rule(uow=uow, rule_id=rule_id, actor=actor)
     t = _t(request)
-    catalog = field_catalog(uow.custom_fields.all())
+    catalog = subject_catalog(rule.subject, uow.custom_fields.all())
     names = Names(uow)
     versions = []
     for saved in reversed(rules.rule_versions(uow=uow, rule_id=rule_id, actor=actor)):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, Path, Query, status
 
 from fenpei.api.schemas import (
     DecisionRead,
@@ -18,15 +18,17 @@ from fenpei.api.schemas import (
     RuleReorder,
     RuleUpdate,
     RuleVersionRead,
+    TaskRulePreview,
 )
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.errors import ValidationFailed
-from fenpei.domain.rules import Rule
+from fenpei.domain.rules import Rule, RuleSubject
 from fenpei.domain.users import Actor
 from fenpei.engine.conditions import describe, parse_conditions
 from fenpei.engine.explain import explained_json
-from fenpei.engine.fields import FieldSpec, field_catalog
+from fenpei.engine.fields import FieldSpec
 from fenpei.engine.model import Decision
+from fenpei.engine.task_fields import subject_catalog
 from fenpei.http.deps import AdminActor, CurrentActor, FenpeiDep, UowDep
 from fenpei.http.fields import MAX_ID
 from fenpei.services import rule_tester, rules, scope
@@ -52,11 +54,14 @@ def _conditions_text(rule: Rule, catalog: Mapping[str, FieldSpec]) -> str | None
 
 
 def rule_reads(uow: UnitOfWork, found: list[Rule]) -> list[RuleRead]:
-    catalog = field_catalog(uow.custom_fields.all())
+    custom_fields = uow.custom_fields.all()
+    catalogs = {s.value: subject_catalog(s, custom_fields) for s in RuleSubject}
     reads = []
     for rule in found:
         read = RuleRead.model_validate(rule)
-        read.conditions_text = _conditions_text(rule, catalog)
+        read.conditions_text = _conditions_text(
+            rule, catalogs.get(rule.subject, catalogs["customer"])
+        )
         reads.append(read)
     return reads
 
@@ -79,9 +84,15 @@ RuleReader = Annotated[Actor, Depends(_rule_reader)]
 
 
 @router.get("", responses=READERS_ONLY)
-def list_rules(uow: UowDep, actor: RuleReader) -> list[RuleRead]:
+def list_rules(
+    uow: UowDep,
+    actor: RuleReader,
+    subject: Annotated[
+        RuleSubject | None, Query(description="Only the rules routing customers, or tasks.")
+    ] = None,
+) -> list[RuleRead]:
     """Every rule in the order routing tries them (the default rule last)."""
-    return rule_reads(uow, rules.list_rules(uow=uow, actor=actor))
+    return rule_reads(uow, rules.list_rules(uow=uow, actor=actor, subject=subject))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=FORBIDDEN)
@@ -112,6 +123,22 @@ def preview_route(
         uow=uow,
         rulebook=fenpei.rulebook,
         fields=body.model_extra or {},
+        actor=actor,
+        now=fenpei.now(),
+        rng=fenpei.rng(),
+    )
+    return decision_read(decision)
+
+
+@router.post("/preview-task", responses=READERS_ONLY)
+def preview_task_route(
+    body: TaskRulePreview, uow: UowDep, actor: RuleReader, fenpei: FenpeiDep
+) -> DecisionRead:
+    """Where a task with these fields would go with the task rules (or, none placing it,
+    to its customer's owner), and why; stores nothing, moves no cursor."""
+    decision = rule_tester.preview_task(
+        uow=uow,
+        fields=body.model_dump(exclude_none=True),
         actor=actor,
         now=fenpei.now(),
         rng=fenpei.rng(),

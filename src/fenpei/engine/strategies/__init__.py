@@ -13,7 +13,7 @@ from random import Random
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from fenpei.domain.customers import Customer
+from fenpei.engine.items import WorkItem
 from fenpei.engine.model import Choice, RepState
 from fenpei.engine.strategies._common import default_capacity
 from fenpei.engine.strategies.best_match import BestMatch
@@ -34,7 +34,7 @@ class Strategy(Protocol):
         self,
         candidates: Sequence[RepState],
         *,
-        customer: Customer,
+        customer: WorkItem,
         state: Mapping[str, Any],
         options: Mapping[str, Any],
         rng: Random,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping
 from datetime import datetime
+from decimal import Decimal
 from fractions import Fraction
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
@@ -35,34 +36,64 @@ def default_capacity(options: Mapping[str, Any]) -> int:
     )
 
 
-def capacity_of(candidate: RepState, options: Mapping[str, Any]) -> int:
+def capacity_of(candidate: RepState, options: Mapping[str, Any]) -> int | Decimal:
+    """The capacity load is measured against: max_open (or, routing a task, the task
+    capacity), else the rule's default capacity."""
+    weighted = candidate.weighted
+    if weighted is not None:
+        return weighted.limit if weighted.limit is not None else default_capacity(options)
     max_open = candidate.rep.max_open
     return max_open if max_open is not None else default_capacity(options)
 
 
+def _used(candidate: RepState) -> int | Decimal:
+    weighted = candidate.weighted
+    return candidate.usage.open_count if weighted is None else weighted.used
+
+
+def _default(candidate: RepState) -> bool:
+    weighted = candidate.weighted
+    return candidate.rep.max_open is None if weighted is None else weighted.limit is None
+
+
 def load(candidate: RepState, options: Mapping[str, Any]) -> Fraction:
-    """Open customers as an exact share of capacity, so 1/3 and 2/6 tie exactly."""
-    capacity = capacity_of(candidate, options)
-    if capacity <= 0:  # a rep with max_open 0 is never eligible; count them as full anyway
-        return Fraction(candidate.usage.open_count + 1)
-    return Fraction(candidate.usage.open_count, capacity)
+    """Open customers (routing a task: open task weight) as an exact share of capacity,
+    so 1/3 and 2/6 tie exactly."""
+    if candidate.weighted is None:  # a customer: the hot path of a big team, kept lean
+        max_open = candidate.rep.max_open
+        capacity = max_open if max_open is not None else default_capacity(options)
+        if capacity <= 0:  # a rep with max_open 0 is never eligible; count them as full
+            return Fraction(candidate.usage.open_count + 1)
+        return Fraction(candidate.usage.open_count, capacity)
+    used, limit = candidate.weighted.used, capacity_of(candidate, options)
+    if limit <= 0:
+        return Fraction(used + 1)
+    # One exact Fraction from the two ratios (dividing Fractions costs a gcd more).
+    used_n, used_d = used.as_integer_ratio()
+    limit_n, limit_d = limit.as_integer_ratio()
+    return Fraction(used_n * limit_d, used_d * limit_n)
 
 
 def describe_load(candidate: RepState, options: Mapping[str, Any]) -> str:
     """``12/40 open (30%)``, saying when the capacity is the rule's default."""
-    open_count, capacity = candidate.usage.open_count, capacity_of(candidate, options)
+    used, capacity = _used(candidate), capacity_of(candidate, options)
     share = f"{float(load(candidate, options)):.0%}"
-    default = ", default capacity" if candidate.rep.max_open is None else ""
-    return f"{open_count}/{capacity} open ({share}{default})"
+    default = ", default capacity" if _default(candidate) else ""
+    return f"{_number(used)}/{_number(capacity)} open ({share}{default})"
+
+
+def _number(amount: int | Decimal) -> int | float:
+    """A whole amount as an int, else a float: ``4`` for ``Decimal("4.00")``."""
+    return int(amount) if amount == int(amount) else float(amount)
 
 
 def load_params(candidate: RepState, options: Mapping[str, Any]) -> dict[str, Any]:
     """``describe_load`` as values: open, capacity, share (0..1), default (capacity)."""
     return {
-        "open": candidate.usage.open_count,
-        "capacity": capacity_of(candidate, options),
+        "open": _number(_used(candidate)),
+        "capacity": _number(capacity_of(candidate, options)),
         "share": float(load(candidate, options)),
-        "default": candidate.rep.max_open is None,
+        "default": _default(candidate),
     }
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from random import Random
 from typing import Any
 
-from fenpei.domain.customers import Customer
+from fenpei.engine.items import WorkItem
 from fenpei.engine.model import Choice, RepState
 from fenpei.engine.strategies._common import (
     default_capacity_problems,
@@ -28,7 +28,7 @@ SKILL_OF = {
 }  # fmt: skip
 
 
-def _wanted(customer: Customer) -> dict[str, str]:
+def _wanted(customer: WorkItem) -> dict[str, str]:
     """The customer's attribute for each skill, where it has one."""
     language = customer.custom.get("language")
     values = {
@@ -66,7 +66,7 @@ def _weights(options: Mapping[str, Any]) -> dict[str, float]:
 
 def _score(
     candidate: RepState,
-    customer: Customer,
+    customer: WorkItem,
     weights: Mapping[str, float],
     options: Mapping[str, Any],
     parts: list[dict[str, Any]],
@@ -112,7 +112,7 @@ class BestMatch:
         self,
         candidates: Sequence[RepState],
         *,
-        customer: Customer,
+        customer: WorkItem,
         state: Mapping[str, Any],
         options: Mapping[str, Any],
         rng: Random,

@@ -8,7 +8,7 @@ from operator import attrgetter
 from random import Random
 from typing import Any
 
-from fenpei.domain.customers import Customer
+from fenpei.engine.items import WorkItem
 from fenpei.engine.model import TOP_CANDIDATES, Choice, RepState
 from fenpei.engine.strategies._common import unknown_options
 
@@ -35,7 +35,7 @@ class RoundRobin:
         self,
         candidates: Sequence[RepState],
         *,
-        customer: Customer,
+        customer: WorkItem,
         state: Mapping[str, Any],
         options: Mapping[str, Any],
         rng: Random,

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from random import Random
 from typing import Any
 
-from fenpei.domain.customers import Customer
+from fenpei.engine.items import WorkItem
 from fenpei.engine.model import Choice, RepState
 from fenpei.engine.strategies._common import by_id, unknown_options
 
@@ -45,7 +45,7 @@ class WeightedRoundRobin:
         self,
         candidates: Sequence[RepState],
         *,
-        customer: Customer,
+        customer: WorkItem,
         state: Mapping[str, Any],
         options: Mapping[str, Any],
         rng: Random,

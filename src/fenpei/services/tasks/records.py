@@ -27,6 +27,7 @@ from fenpei.domain.users import Actor, Role
 from fenpei.services import _audit, scope
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.tasks._access import require_task_writer
+from fenpei.services.tasks.capacity import check_task_capacity
 from fenpei.services.tasks.events import emit_task_assigned
 
 
@@ -140,12 +141,17 @@ def give_task(
     method: str = "manual",
     reason: str | None = None,
     decision: dict[str, Any] | None = None,
+    override_capacity: bool = False,
 ) -> Task:
     """Make ``rep_id`` the task's assignee (the team follows the rep), with its history
-    line, its audit entry and its message. The caller checked capacity and scope."""
-    rep = uow.reps.get(rep_id)
+    line, its audit entry and its message. The caller checked scope. The rep's row is
+    locked and their task capacity checked under it (``CapacityExceeded``), unless a
+    manager chose to override it."""
+    rep = uow.reps.get(rep_id, lock=True)
     if rep is None or rep.id is None:
         raise NotFound("rep", rep_id)
+    if not override_capacity:
+        check_task_capacity(uow, rep, task)
     before = _audit.snapshot(task)
     previous = task.assignee_id
     task.assignee_id = rep.id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -121,6 +122,27 @@ class SqlTasks(Repository):
         for task_id, customer_id in self.session.execute(query):
             linked[task_id].append(customer_id)
         return linked
+
+    def open_weights(
+        self, rep_ids: Collection[int], *, except_task_id: int | None = None
+    ) -> dict[int, Decimal]:
+        """Each rep's open task weight (effort hours, or 1 a task), 0 for those holding
+        none; ``except_task_id`` left out (the task being given)."""
+        c = t.tasks.c
+        query = (
+            sa.select(c.assignee_id, sa.func.sum(sa.func.coalesce(c.effort_hours, 1)))
+            .where(
+                c.assignee_id.in_(sorted(set(rep_ids))),
+                c.status.in_([s.value for s in OPEN_STATUSES]),
+            )
+            .group_by(c.assignee_id)
+        )
+        if except_task_id is not None:
+            query = query.where(c.id != except_task_id)
+        weights = {rep_id: Decimal(0) for rep_id in rep_ids}
+        for rep_id, total in self.session.execute(query):
+            weights[rep_id] = Decimal(str(total))
+        return weights
 
     # Checklist, comments, history.
     def add_item(self, item: ChecklistItem) -> None:
