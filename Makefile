@@ -23,7 +23,7 @@ demo: install
 test: install
 	. scripts/postgres-for-tests.sh && . scripts/browser-for-tests.sh && \
 	  $(MAKE) --no-print-directory lint && \
-	  $(BIN)/python -m pytest -n 2 --dist loadfile
+	  $(BIN)/python -m pytest -n 2 --dist loadfile --durations=25
 
 lint: install
 	$(BIN)/ruff check src tests bench

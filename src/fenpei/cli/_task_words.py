@@ -15,6 +15,7 @@ from fenpei.cli._words import Words
 from fenpei.domain.tasks import TaskEvent, TaskPriority, TaskStatus
 from fenpei.services.tasks.queries import TaskDetail
 from fenpei.services.tasks.stats import TaskStatsReport
+from fenpei.web._explain import reason_words
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,8 @@ def _event_line(said: TaskWords, event: TaskEvent, names: Mapping[int | None, st
     what = said.t(f"cli.tasks.event.{event.kind.value}")
     if event.kind.value in ("assigned", "reassigned"):
         what += f" → {names.get(d.get('to_rep_id'), '?')}"
-        if d.get("reason"):
-            what += f" ({d['reason']})"
+        if d.get("reason") and d.get("method") == "manual":  # a person's words; the
+            what += f" ({d['reason']})"  # engine's are the task's "why", in words
     elif event.kind.value == "status":
         what += f": {said.status(d['from_status'])} → {said.status(d['to_status'])}"
     elif event.kind.value == "progress":
@@ -66,7 +67,7 @@ def show_task(
         ("due", said.when(task.due_at) if task.due_at else ""),
         ("progress", f"{task.progress}%"),
         ("customers", ", ".join(str(c) for c in found.customer_ids)),
-        ("why", (task.decision or {}).get("reason") or ""),
+        ("why", reason_words(said.t, task.decision) if task.decision else ""),
     ]
     for key, value in rows:
         if value:

@@ -24,6 +24,7 @@ from fenpei.services.org import find_rep
 from fenpei.services.tasks import editing, queries, stats, workflow
 from fenpei.services.tasks.intake import create_and_route
 from fenpei.services.tasks.records import TaskInput
+from fenpei.web._explain import reason_words
 
 app = typer.Typer(help="Tasks (任务).", no_args_is_help=True)
 TaskArgument = Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="The task's id.")]
@@ -126,7 +127,7 @@ def add(
     if who is None:
         console.print(said.t("cli.tasks.added_unassigned", id=task.id))
     else:
-        why = (task.decision or {}).get("reason") or said.t("cli.tasks.by_hand")
+        why = reason_words(said.t, task.decision) if task.decision else said.t("cli.tasks.by_hand")
         console.print(said.t("cli.tasks.added", id=task.id, rep=who.name, why=why))
 
 

@@ -18,7 +18,12 @@ from typing import Any
 
 from fenpei.domain.users import SYSTEM
 from fenpei.http.schemas import AssignmentRead
-from fenpei.web._reasons import coded_reason, queue_reason_text
+from fenpei.web._reasons import (
+    capacity_text,
+    coded_reason,
+    exclusion_text,
+    queue_reason_text,
+)
 from fenpei.web.i18n import Translate
 
 MAX_SKIPPED_SHOWN = 5
@@ -26,17 +31,6 @@ _OPS = {
     "eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤",
     "in": "∈", "not_in": "∉",
 }  # fmt: skip
-_CAPACITY = re.compile(
-    r"([\d.]+)/([\d.]+) "
-    r"(open customers|new customers (today|this week|this month)|open task weight)"
-)
-_CAPACITY_KEYS = {
-    "open customers": "why.capacity_open",
-    "new customers today": "why.capacity_day",
-    "new customers this week": "why.capacity_week",
-    "new customers this month": "why.capacity_month",
-    "open task weight": "why.capacity_task",  # a task's: hours of open tasks (engine.capacity)
-}
 _RULE_PREFIX = re.compile(r"^rule '.*?' matched; ")
 _LEAST_LOADED = re.compile(
     r"least loaded: ([\d.]+)/([\d.]+) open \((\d+%)(, default capacity)?\)(.*)"
@@ -56,30 +50,6 @@ class Line:
 def actor_name(t: Translate, actor: str | None) -> str:
     """Who acted, as a person reads it: the system's own jobs are "系统" / "system"."""
     return t("actor.system") if actor == SYSTEM.name else actor or ""
-
-
-def capacity_text(t: Translate, breach: str) -> str:
-    """``40/40 open customers`` → "40/40 open customers" / "在手客户 40/40"."""
-    found = _CAPACITY.search(breach)
-    if found is None:
-        return breach
-    return t(_CAPACITY_KEYS[found.group(3)], used=found.group(1), limit=found.group(2))
-
-
-def exclusion_text(t: Translate, reason: str) -> str:
-    """The engine's reason a rep could not receive the customer, translated."""
-    fixed = {"inactive": "why.inactive", "away (manual switch)": "why.away"}
-    if reason in fixed:
-        return t(fixed[reason])
-    if reason == "off shift":
-        return t("why.off_shift")
-    if reason.startswith("on leave until "):
-        return t("why.on_leave", until=reason.removeprefix("on leave until "))
-    if reason.startswith("lacks skill "):
-        return t("why.lacks_skill", skill=reason.removeprefix("lacks skill "))
-    if reason.startswith("at capacity: "):
-        return t("why.at_capacity", detail=capacity_text(t, reason))
-    return reason
 
 
 def strategy_text(t: Translate, strategy: str | None, reason: str) -> str:

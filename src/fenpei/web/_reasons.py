@@ -17,8 +17,43 @@ _SIMPLE = {
     "round_robin.first", "round_robin.next", "random.even", "random.weighted",
     "weighted_round_robin", "queue", "no_rule",
     # tasks (services.tasks.routing): the customer's owner as fallback, or why not
-    "customer_owner", "task_no_owner", "task_owner_excluded", "task_reps_filling",
+    "customer_owner", "task_no_owner", "task_reps_filling",
 }  # fmt: skip
+_CAPACITY = re.compile(
+    r"([\d.]+)/([\d.]+) "
+    r"(open customers|new customers (today|this week|this month)|open task weight)"
+)
+_CAPACITY_KEYS = {
+    "open customers": "why.capacity_open",
+    "new customers today": "why.capacity_day",
+    "new customers this week": "why.capacity_week",
+    "new customers this month": "why.capacity_month",
+    "open task weight": "why.capacity_task",  # a task's: hours of open tasks (engine.capacity)
+}
+
+
+def capacity_text(t: Translate, breach: str) -> str:
+    """``40/40 open customers`` → "40/40 open customers" / "在手客户 40/40"."""
+    found = _CAPACITY.search(breach)
+    if found is None:
+        return breach
+    return t(_CAPACITY_KEYS[found.group(3)], used=found.group(1), limit=found.group(2))
+
+
+def exclusion_text(t: Translate, reason: str) -> str:
+    """The engine's reason a rep could not receive the customer, translated."""
+    fixed = {"inactive": "why.inactive", "away (manual switch)": "why.away"}
+    if reason in fixed:
+        return t(fixed[reason])
+    if reason == "off shift":
+        return t("why.off_shift")
+    if reason.startswith("on leave until "):
+        return t("why.on_leave", until=reason.removeprefix("on leave until "))
+    if reason.startswith("lacks skill "):
+        return t("why.lacks_skill", skill=reason.removeprefix("lacks skill "))
+    if reason.startswith("at capacity: "):
+        return t("why.at_capacity", detail=capacity_text(t, reason))
+    return reason
 
 
 def pool_name(t: Translate, pool: object) -> str:
@@ -64,6 +99,9 @@ def coded_reason(t: Translate, code: str, params: Mapping[str, Any]) -> str | No
     tie = t("reason.tie") if params.get("tie") else ""
     if code in _SIMPLE:
         return t(f"reason.{code}", **params)
+    if code == "task_owner_excluded":  # the engine's English exclusion, in words
+        why = exclusion_text(t, str(params.get("why", "")))
+        return t("reason.task_owner_excluded", rep=params.get("rep"), why=why)
     if code == "least_loaded":
         key = "reason.least_loaded_default" if params.get("default") else "reason.least_loaded"
         values = {k: params.get(k) for k in ("open", "capacity")}

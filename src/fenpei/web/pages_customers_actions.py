@@ -25,7 +25,7 @@ from fenpei.services import assignments, customers, duplicates, intake, scope
 from fenpei.services.categories import load_category_index
 from fenpei.services.ports import UnitOfWork
 from fenpei.web._duplicates import pool_words
-from fenpei.web._explain import capacity_text
+from fenpei.web._reasons import capacity_text
 from fenpei.web._said import said
 from fenpei.web.i18n import Translate, translator
 from fenpei.web.rendering import is_htmx, page_language, render, safe_next

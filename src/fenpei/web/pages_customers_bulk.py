@@ -32,8 +32,8 @@ from fenpei.services.assignments import MAX_BULK_CUSTOMERS, MAX_SPREAD_REPS
 from fenpei.services.ports import CustomerQuery, UnitOfWork
 from fenpei.services.rep_status import StatusKind, rep_statuses
 from fenpei.web._customer_list import PAGE_SIZES, POOL, ListFilters
-from fenpei.web._explain import capacity_text
 from fenpei.web._form_values import form_id
+from fenpei.web._reasons import capacity_text
 from fenpei.web._rep_picker import rep_options
 from fenpei.web.i18n import Translate, number_formatter, translator
 from fenpei.web.rendering import is_htmx, page_language, render, safe_next

@@ -21,8 +21,8 @@ from fenpei.http.csrf import CSRF_FIELD, page_token, set_csrf_cookie
 from fenpei.http.deps import get_session_user
 from fenpei.http.sessions import SESSION_COOKIE
 from fenpei.web._category_words import category_name, value_label
-from fenpei.web._explain import actor_name, exclusion_text, failed_text
-from fenpei.web._reasons import pool_name, queue_reason_text
+from fenpei.web._explain import actor_name, failed_text
+from fenpei.web._reasons import exclusion_text, pool_name, queue_reason_text
 from fenpei.web._said import said, stored_reason
 from fenpei.web.i18n import (
     LANGUAGE_COOKIE,
