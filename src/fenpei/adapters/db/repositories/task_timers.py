@@ -101,11 +101,19 @@ class SqlTaskTimers(Repository):
                 sa.orm.attributes.set_committed_value(task, _COLUMNS[stage], now)
         return marked
 
+    # Read once per unit of work: the SLA check and the reclaim warning ask for every
+    # clock and customer of a batch (1,000 asked 1,000 times); set here, read again.
+    _origins: set[str] | None = None
+
     def origins_enabled(self) -> set[str]:
-        c = t.task_origin_settings.c
-        return set(self.session.scalars(sa.select(c.origin).where(c.enabled.is_(True))))
+        if self._origins is None:
+            c = t.task_origin_settings.c
+            query = sa.select(c.origin).where(c.enabled.is_(True))
+            self._origins = set(self.session.scalars(query))
+        return set(self._origins)
 
     def set_origin(self, origin: str, enabled: bool, *, by: str, at: datetime) -> None:
+        self._origins = None
         table = t.task_origin_settings
         values = {"enabled": enabled, "updated_by": by, "updated_at": at}
         changed = self.session.execute(
