@@ -10,7 +10,7 @@ from fenpei.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from fenpei.domain.events import EventType
 from fenpei.domain.org import Rep
 from fenpei.domain.tasks import Task, TaskEventKind, TaskFilter, TaskStatus, mentioned_names
-from fenpei.domain.users import SYSTEM, Actor, Role, User
+from fenpei.domain.users import Actor, Role, User
 from fenpei.services.tasks import workflow
 from fenpei.services.tasks.intake import create_and_route
 from fenpei.services.tasks.records import TaskInput
@@ -281,4 +281,3 @@ def test_complete_then_rate_by_the_creator_and_chase_only_by_an_overseer(
     with uow:
         listed = uow.tasks.find(TaskFilter(statuses=[TaskStatus.done]))
     assert [t.id for t in listed] == [task_id]
-    assert SYSTEM.is_admin
