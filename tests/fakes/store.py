@@ -36,6 +36,7 @@ from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.pools import Pool
 from fenpei.domain.preferences import NotificationPreferences, RoleNotificationDefaults
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
+from fenpei.domain.scoring import ScoreModel, ScoringSettings
 from fenpei.domain.sla import CalendarDay, SlaClock, SlaPolicy
 from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.tasks import ChecklistItem, Task, TaskComment, TaskEvent
@@ -164,6 +165,8 @@ class Store:
         self.task_checklist: Table[ChecklistItem] = Table(tables.task_checklist)
         self.task_comments: Table[TaskComment] = Table(tables.task_comments)
         self.task_events: Table[TaskEvent] = Table(tables.task_events)
+        self.score_models: Table[ScoreModel] = Table(tables.score_models)
+        self.scoring_settings: ScoringSettings | None = None
         # task id -> its customers' ids, in order (the task_customers table).
         self.task_customers: dict[int, list[int]] = {}
         # Keyed by (job, slot), the table's two-column primary key.

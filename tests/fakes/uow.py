@@ -15,6 +15,7 @@ from fenpei.services.notifications.ports import (
     PreferenceRepository,
     SubscriptionRepository,
 )
+from fenpei.services.scoring.ports import ScoreModelRepository
 from fenpei.services.sla.ports import SlaRepository
 from fenpei.services.tasks.timer_ports import TaskTimerRepository
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
@@ -37,6 +38,7 @@ from tests.fakes.repositories import (
     FakeUsers,
 )
 from tests.fakes.routing import FakeRoutingReads, FakeRules
+from tests.fakes.scoring import FakeScoreModels
 from tests.fakes.sla import FakeSla
 from tests.fakes.store import Store
 from tests.fakes.subscriptions import FakeSubscriptions
@@ -111,6 +113,7 @@ class FakeUnitOfWork:
     follow_ups: ports.FollowUpRepository
     tasks: ports.TaskRepository
     task_timers: TaskTimerRepository
+    score_models: ScoreModelRepository
     stage_changes: ports.StageChangeRepository
     sla: SlaRepository
 
@@ -152,6 +155,7 @@ class FakeUnitOfWork:
         self.sla = FakeSla(store)
         self.tasks = FakeTasks(store)
         self.task_timers = FakeTaskTimers(store)
+        self.score_models = FakeScoreModels(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

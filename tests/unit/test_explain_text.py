@@ -4,7 +4,7 @@ match are called skipped, and the JSON holds exactly the decision's fields."""
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import fields, replace
 
 from fenpei.engine.explain import decision_json, explain, explained_json
 from fenpei.engine.model import Candidate, Decision, Outcome, RuleTrace
@@ -30,8 +30,12 @@ def test_decision_json_has_exactly_the_decisions_fields_with_the_outcome_as_text
     decision = Decision(Outcome.pool, "rule 'VIP' sends it to pool vip", rule_id=1, pool="vip")
 
     data = decision_json(decision)
+    in_holdout = decision_json(replace(decision, arm="holdout"))
 
-    assert set(data) == {f.name for f in fields(Decision)}
+    # The arm is written only when the rule runs a holdout: older records read the same.
+    assert set(data) == {f.name for f in fields(Decision)} - {"arm"}
+    assert set(in_holdout) == {f.name for f in fields(Decision)}
+    assert in_holdout["arm"] == "holdout"
     assert type(data["outcome"]) is str and data["outcome"] == "pool"
     assert json.loads(json.dumps(data))["outcome"] == "pool"
 
@@ -41,5 +45,5 @@ def test_explained_json_adds_only_the_sentence() -> None:
 
     data = explained_json(decision)
 
-    assert set(data) == {f.name for f in fields(Decision)} | {"text"}
+    assert set(data) == {f.name for f in fields(Decision)} - {"arm"} | {"text"}
     assert data["text"] == "no rule could place the customer"

@@ -35,7 +35,7 @@ TEXT = [
     "external_id",
     "email_domain",
 ]
-NUMBER = ["employees", "revenue", "expected_value", "score"]
+NUMBER = ["employees", "revenue", "expected_value", "score", "win_probability"]
 DATETIME = ["created_at", "updated_at", "assigned_at", "last_follow_up_at", "closed_at"]
 
 
@@ -44,7 +44,8 @@ def test_the_catalogue_types_every_customer_attribute() -> None:
     expected = {name: FieldType.text for name in TEXT}
     expected |= {name: FieldType.number for name in NUMBER}
     expected |= {name: FieldType.datetime for name in DATETIME}
-    expected |= {"stage": FieldType.choice, "tags": FieldType.list_of_text}
+    expected |= {"stage": FieldType.choice, "grade": FieldType.choice}
+    expected |= {"tags": FieldType.list_of_text}
     assert {name: spec.type for name, spec in catalog.items()} == expected
     assert all(spec.name == name for name, spec in catalog.items())
 

@@ -18,6 +18,7 @@ class AssignMethod(StrEnum):
     transfer = "transfer"
     import_ = "import"
     move = "move"  # from one pool to another by a manager or admin (nobody owns it)
+    reroute = "reroute"  # dynamic re-routing (动态分配): a rule's trigger fired on a change
 
 
 @dataclass(eq=False)
@@ -36,4 +37,6 @@ class Assignment:
     actor: str = "system"
     capacity_override: bool = False
     idempotency_key: str | None = None
+    # The experiment arm when the rule runs a randomised holdout (domain.scoring.Arm).
+    arm: str | None = None
     id: int | None = None

@@ -68,7 +68,11 @@ class Customer:
     stage: Stage = Stage.new
     tags: list[str] = field(default_factory=list)
     custom: dict[str, Any] = field(default_factory=dict)
-    score: float | None = None
+    score: float | None = None  # 评分: the active scorecard's points (or set by hand)
+    win_probability: float | None = None  # 成交概率: the active learned model's p(win), 0..1
+    grade: str | None = None  # 等级 A/B/C/D from score or probability (ScoringSettings)
+    scored_at: datetime | None = None  # when a model last wrote score / probability / grade
+    rerouted_at: datetime | None = None  # the last dynamic re-routing (动态分配), for its limit
     owner_id: int | None = None
     team_id: int | None = None
     pool: str | None = None  # the pool (公海) it waits in while nobody owns it

@@ -48,6 +48,12 @@ class Rule:
     enabled: bool = True
     is_default: bool = False
     subject: str = "customer"  # what the rule routes: RuleSubject
+    # A randomised holdout: {"share": 0.1, "strategy": "round_robin", "options": {}} routes
+    # that share of the rule's customers by the baseline strategy instead (engine.model).
+    holdout: dict[str, Any] | None = None
+    # Dynamic re-routing (动态分配): {"when": <conditions>, "min_days": 7} routes a customer
+    # the rule matches again when a change makes ``when`` true (services.routing_reroute).
+    reroute: dict[str, Any] | None = None
     version: int = 1
     id: int | None = None
     created_at: datetime | None = None

@@ -273,7 +273,9 @@ class _BatchRouter:
                     exclusions=tuple(exclusions),
                 )
                 state = self.states.get(found.rule.id, {})
-                decision = decide(ready, customer=customer, state=state, rng=self.rng)
+                decision = decide(
+                    ready, customer=customer, state=state, rng=self.rng, affinity=self.ctx.affinity
+                )
                 self._assigned(decision, customer)
                 return decision
             exclusions += found.final.exclusions

@@ -13,6 +13,8 @@ def decision_json(decision: Decision) -> dict[str, Any]:
     """A JSON-ready dict of the whole decision, for the assignment record and the API."""
     data = asdict(decision)
     data["outcome"] = decision.outcome.value
+    if decision.arm is None:  # no holdout: the record reads as it always has
+        del data["arm"]
     return data
 
 
@@ -45,6 +47,8 @@ def explain(decision: Decision, *, max_rules: int = 5, max_reps: int = 10) -> st
             str(decision.rep_id),
         )
         parts.append(f"{chosen} chosen: {decision.reason}")
+        if decision.arm is not None:
+            parts.append(f"experiment arm: {decision.arm}")
     else:
         parts.append(decision.reason)
     return " · ".join(parts)

@@ -22,6 +22,7 @@ from typing import Any
 
 from fenpei.domain.custom_fields import CustomField, FieldKind
 from fenpei.domain.customers import Customer, Stage
+from fenpei.domain.scoring import GRADES
 
 
 class FieldType(StrEnum):
@@ -160,6 +161,8 @@ def field_catalog(custom_fields: Sequence[CustomField] = ()) -> Mapping[str, Fie
         FieldSpec("revenue", FieldType.number, _money("revenue")),
         FieldSpec("expected_value", FieldType.number, _money("expected_value")),
         FieldSpec("score", FieldType.number, attrgetter("score")),
+        FieldSpec("win_probability", FieldType.number, attrgetter("win_probability")),
+        FieldSpec("grade", FieldType.choice, attrgetter("grade"), GRADES),
         FieldSpec("stage", FieldType.choice, _stage, tuple(s.value for s in Stage)),
         FieldSpec("tags", FieldType.list_of_text, _tags),
     ]

@@ -58,6 +58,17 @@ class EffectiveWindow:
 
 
 @dataclass(frozen=True)
+class Holdout:
+    """A randomised holdout (对照组): ``share`` of the customers the rule decides for are
+    routed by ``strategy`` (a baseline, with ``options``) instead of the rule's own, chosen
+    by the decision's RNG and recorded as the decision's ``arm``."""
+
+    share: float
+    strategy: str = "round_robin"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RoutingRule:
     """A rule as the engine runs it; ``conditions`` is the validated JSON tree."""
 
@@ -74,6 +85,7 @@ class RoutingRule:
     enabled: bool = True
     window: EffectiveWindow | None = None
     is_default: bool = False
+    holdout: Holdout | None = None
 
 
 @dataclass(frozen=True)
@@ -209,3 +221,5 @@ class Decision:
     # stored before codes existed, which pages read from the English ``reason``.
     reason_code: str = ""
     reason_params: dict[str, Any] = field(default_factory=dict)
+    # The experiment arm (domain.scoring.Arm) when the rule runs a holdout, else None.
+    arm: str | None = None

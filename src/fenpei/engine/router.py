@@ -21,6 +21,7 @@ from random import Random
 from typing import Any, Protocol
 
 from fenpei.domain.phrases import Phrase, phrase_data
+from fenpei.domain.scoring import Arm
 from fenpei.engine.conditions import Predicate
 from fenpei.engine.eligibility import (
     OFF_SHIFT,
@@ -43,6 +44,7 @@ from fenpei.engine.model import (
     RuleTrace,
     TargetKind,
 )
+from fenpei.engine.scoring.contract import Affinity
 from fenpei.engine.strategies import get_strategy
 
 
@@ -98,6 +100,7 @@ class RoutingContext:
     accounts: AccountIndex = field(default_factory=AccountIndex)
     states: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
     selector: RuleSelector | None = None
+    affinity: Affinity | None = None  # the active learned p(win | customer, rep), if any
 
     @cached_property
     def rep_ids_by_team(self) -> Mapping[int, tuple[int, ...]]:
@@ -348,15 +351,37 @@ def _first_match(
     )
 
 
-def decide(found: Match, *, customer: WorkItem, state: Mapping[str, Any], rng: Random) -> Decision:
-    """Let the matched rule's strategy pick among the eligible reps."""
+def decide(
+    found: Match,
+    *,
+    customer: WorkItem,
+    state: Mapping[str, Any],
+    rng: Random,
+    affinity: Affinity | None = None,
+) -> Decision:
+    """Let the matched rule's strategy pick among the eligible reps (or, for the holdout
+    share of a rule running one, its baseline strategy: see ``_arm``)."""
     if found.final is not None:
         return found.final
     rule = found.rule
     assert rule is not None and found.eligible
-    choice = get_strategy(rule.strategy).choose(
-        found.eligible, customer=customer, state=state, options=rule.strategy_options, rng=rng
+    strategy, options, arm, own_state = _arm(rule, state, rng)
+    choice = get_strategy(strategy).choose(
+        found.eligible,
+        customer=customer,
+        state=own_state,
+        options=options,
+        rng=rng,
+        affinity=affinity,
     )
+    new_state = choice.new_state
+    if arm is not None:  # each arm keeps its own memory, side by side in the rule's state
+        held = Arm.holdout.value
+        new_state = (
+            {**state, held: choice.new_state}
+            if arm is Arm.holdout
+            else {**choice.new_state, **({held: state[held]} if held in state else {})}
+        )
     best = _best(choice.scores)
     candidates = tuple(
         Candidate(rep_id, _named(found.eligible, rep_id), score) for rep_id, score in best
@@ -370,15 +395,37 @@ def decide(found: Match, *, customer: WorkItem, state: Mapping[str, Any], rng: R
         rep_id=choice.rep_id,
         rule_id=rule.id,
         rule_name=rule.name,
-        strategy=rule.strategy,
+        strategy=strategy,
         trace=found.trace,
         rules_skipped=found.rules_skipped,
         candidates=candidates,
         more_candidates=scored - len(candidates),
         exclusions=found.exclusions,
         state_before=dict(state),
-        state_after=choice.new_state,
+        state_after=new_state,
+        arm=arm,
     )
+
+
+def _arm(
+    rule: RoutingRule, state: Mapping[str, Any], rng: Random
+) -> tuple[str, Mapping[str, Any], Arm | None, Mapping[str, Any]]:
+    """The strategy, options, arm and strategy state this decision runs with. A rule with a
+    holdout draws once from ``rng``: below its share, the baseline with the state kept for
+    it; else the rule's own strategy with the rest of the state."""
+    holdout = rule.holdout
+    if holdout is None:
+        return rule.strategy, rule.strategy_options, None, state
+    own = {key: value for key, value in state.items() if key != Arm.holdout.value}
+    if rng.random() < holdout.share:
+        kept = state.get(Arm.holdout.value)
+        return (
+            holdout.strategy,
+            holdout.options,
+            Arm.holdout,
+            kept if isinstance(kept, dict) else {},
+        )
+    return rule.strategy, rule.strategy_options, Arm.smart, own
 
 
 def _best(scores: Mapping[int, float]) -> list[tuple[int, float]]:
@@ -400,4 +447,4 @@ def route(customer: WorkItem, ctx: RoutingContext, *, now: datetime, rng: Random
     """Decide who gets ``customer`` (or which pool / the queue), and say why."""
     found = match(customer, ctx, now=now)
     state = ctx.states.get(found.rule.id, {}) if found.rule else {}
-    return decide(found, customer=customer, state=state, rng=rng)
+    return decide(found, customer=customer, state=state, rng=rng, affinity=ctx.affinity)

@@ -32,6 +32,7 @@ from fenpei.services.notifications.ports import (
     PreferenceRepository,
     SubscriptionRepository,
 )
+from fenpei.services.scoring.ports import ScoreModelRepository
 from fenpei.services.sla.ports import SlaRepository
 from fenpei.services.tasks.timer_ports import TaskTimerRepository
 
@@ -414,6 +415,7 @@ class UnitOfWork(Protocol):
     sla: SlaRepository
     task_timers: TaskTimerRepository
     tasks: TaskRepository
+    score_models: ScoreModelRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

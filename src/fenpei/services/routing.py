@@ -122,7 +122,7 @@ def route_customer(
         config = None  # a retry happens because something changed: read the stamp again
         found = match(customer, ctx, now=now)
         if found.rule is None:
-            decision = decide(found, customer=customer, state={}, rng=rng)
+            decision = decide(found, customer=customer, state={}, rng=rng, affinity=ctx.affinity)
             record_decision(uow, customer, decision, actor, now)
             attempt.release()
             return decision
@@ -137,7 +137,13 @@ def route_customer(
             if found.rule is not rule:
                 attempt.rollback()
                 continue
-        decision = decide(found, customer=customer, state=state.state if state else {}, rng=rng)
+        decision = decide(
+            found,
+            customer=customer,
+            state=state.state if state else {},
+            rng=rng,
+            affinity=ctx.affinity,
+        )
         assert decision.rep_id is not None
         rep = uow.reps.get(decision.rep_id, lock=True)
         assert rep is not None and rep.id is not None

@@ -25,12 +25,13 @@ import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer
 from fenpei.domain.org import Leave
 from fenpei.domain.rules import Rule, RuleSubject
+from fenpei.domain.scoring import ModelKind
 from fenpei.engine.capacity import Usage
 from fenpei.engine.conditions import compile_conditions, parse_conditions
 from fenpei.engine.fields import FieldSpec
@@ -44,6 +45,8 @@ from fenpei.engine.router import (
     target_reps,
 )
 from fenpei.engine.rule_index import RuleIndex
+from fenpei.engine.scoring.contract import Affinity
+from fenpei.engine.scoring.loading import load_model
 from fenpei.engine.task_fields import subject_catalog
 from fenpei.services._rule_validation import engine_rule
 from fenpei.services.categories import CategoryIndex, load_category_index
@@ -53,7 +56,7 @@ T = TypeVar("T")
 # What a compiled rule is made of (``engine_rule`` and the conditions' predicate).
 _RULE_CONTENT = ("name", "priority", "conditions", "target", "strategy", "strategy_options",
                  "fallback", "fallback_pool", "required_skills", "window", "enabled",
-                 "is_default", "subject", "version")  # fmt: skip
+                 "is_default", "subject", "version", "holdout", "reroute")  # fmt: skip
 _CompileKey = tuple[int, str, str]  # rule id, its content's digest, the custom fields'
 
 
@@ -69,6 +72,7 @@ class RoutingConfig:
     sub_teams: Mapping[int, Sequence[int]]
     custom_fields: Sequence[CustomField]
     categories: CategoryIndex
+    affinity: Affinity | None = None  # the active learned p(win | customer, rep), if any
 
     @property
     def looks_up_accounts(self) -> bool:
@@ -151,6 +155,7 @@ class RuleBook:
                 strict=dict(categories.strict),
                 usable={k: [_detached(v) for v in vs] for k, vs in categories.usable.items()},
             ),
+            affinity=_affinity(uow) if self.subject is RuleSubject.customer else None,
         )
 
     def _compile(
@@ -170,6 +175,19 @@ class RuleBook:
                 self._compiled[key] = CompiledRule(engine_rule(uow, rule), predicate)
             compiled.append(self._compiled[key])
         return compiled
+
+
+def _affinity(uow: UnitOfWork) -> Affinity | None:
+    """The active p(win | customer, rep) model, run as the engine runs it. A version is
+    checked when activated, so one that no longer loads (an algorithm since removed) is
+    passed over: the strategies using it fall back as when no model is active."""
+    model = uow.score_models.active(ModelKind.affinity)
+    if model is None:
+        return None
+    try:
+        return cast(Affinity, load_model(model.params))  # an affinity version's params
+    except ValueError:
+        return None
 
 
 def _signature(custom_fields: Sequence[CustomField]) -> str:
@@ -219,6 +237,7 @@ def load_context(
         accounts=accounts_for(uow, customer) if config.looks_up_accounts else AccountIndex(),
         states=states if states is not None else {},
         selector=config.index,
+        affinity=config.affinity,
     )
     # Only the reps this customer's candidate rules can reach need their load read: one
     # query per decision over those reps (one kept row each), not over the sales force.

@@ -30,6 +30,7 @@ from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.pools import Pool, ReclaimAction
 from fenpei.domain.preferences import NotificationPreferences, RoleNotificationDefaults
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
+from fenpei.domain.scoring import ModelKind, ScoreModel
 from fenpei.domain.sla import CalendarDay, ClockState, SlaClock, SlaPolicy
 from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.tasks import (
@@ -202,6 +203,10 @@ customers = sa.Table(
     sa.Column("tags", Json, nullable=False, default=list),
     sa.Column("custom", Json, nullable=False, default=dict),
     sa.Column("score", sa.Float),
+    sa.Column("win_probability", sa.Float),
+    sa.Column("grade", sa.String(1), index=True),
+    sa.Column("scored_at", UtcDateTime),
+    sa.Column("rerouted_at", UtcDateTime),
     sa.Column("owner_id", sa.Integer, sa.ForeignKey("reps.id", ondelete="RESTRICT"), index=True),
     sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id", ondelete="SET NULL")),
     sa.Column("pool", sa.String(100), index=True),
@@ -320,7 +325,9 @@ assignments = sa.Table(
     sa.Column("capacity_override", sa.Boolean, nullable=False, default=False),
     sa.Column("idempotency_key", sa.String(200), unique=True),
     sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("arm", sa.String(10)),
     sa.Index("ix_assignments_to_rep_at", "to_rep_id", "at"),
+    sa.Index("ix_assignments_rule_arm", "rule_id", "arm"),
 )
 
 audit_log = sa.Table(
@@ -357,6 +364,8 @@ rules = sa.Table(
     sa.Column(
         "subject", sa.String(20), nullable=False, default="customer", server_default="customer"
     ),
+    sa.Column("holdout", Json),
+    sa.Column("reroute", Json),
     sa.Column("version", sa.Integer, nullable=False, default=1),
     sa.Column("created_at", UtcDateTime),
     sa.Column("updated_at", UtcDateTime),
@@ -801,6 +810,42 @@ task_events = sa.Table(
     sa.Index("ix_task_events_task_at", "task_id", "at"),
 )  # fmt: skip
 
+# Scoring (issue 15): each model kind's versions, at most one active per kind.
+score_models = sa.Table(
+    "score_models",
+    metadata,
+    _id(),
+    sa.Column("kind", str_enum(ModelKind), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("params", Json, nullable=False, default=dict),
+    sa.Column("metrics", Json, nullable=False, default=dict),
+    sa.Column("active", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime),
+    sa.Column("activated_at", UtcDateTime),
+    sa.Column("note", sa.String(1000)),
+    sa.UniqueConstraint("kind", "version", name="uq_score_models_kind_version"),
+    sa.Index(
+        "ix_score_models_one_active",
+        "kind",
+        unique=True,
+        sqlite_where=sa.text("active"),
+        postgresql_where=sa.text("active"),
+    ),
+)
+
+# How grades follow from scores: one row (id 1) once an admin saves it.
+scoring_settings = sa.Table(
+    "scoring_settings",
+    metadata,
+    _id(),
+    sa.Column("grade_basis", sa.String(20), nullable=False),
+    sa.Column("thresholds", Json, nullable=False, default=dict),
+    sa.Column("updated_by", sa.String(64)),
+    sa.Column("updated_at", UtcDateTime),
+)
+
 # Every column refuses what either database would refuse (adapters/db/types.py).
 guard_columns(metadata)
 mapper_registry = registry(metadata=metadata)
@@ -839,6 +884,7 @@ _MAPPED: list[tuple[type, sa.Table]] = [
     (ChecklistItem, task_checklist),
     (TaskComment, task_comments),
     (TaskEvent, task_events),
+    (ScoreModel, score_models),
 ]
 
 

@@ -19,6 +19,7 @@ from fenpei.adapters.db.repositories.outbox import SqlInbox, SqlOutbox
 from fenpei.adapters.db.repositories.pools import SqlPools
 from fenpei.adapters.db.repositories.preferences import SqlPreferences
 from fenpei.adapters.db.repositories.reclaim import SqlReclaim
+from fenpei.adapters.db.repositories.scoring import SqlScoreModels
 from fenpei.adapters.db.repositories.sla import SqlSla
 from fenpei.adapters.db.repositories.subscriptions import SqlSubscriptions
 from fenpei.adapters.db.repositories.task_timers import SqlTaskTimers
@@ -31,6 +32,7 @@ from fenpei.services.notifications.ports import (
     PreferenceRepository,
     SubscriptionRepository,
 )
+from fenpei.services.scoring.ports import ScoreModelRepository
 from fenpei.services.sla.ports import SlaRepository
 from fenpei.services.tasks.timer_ports import TaskTimerRepository
 
@@ -79,6 +81,7 @@ class SqlUnitOfWork:
     sla: SlaRepository
     tasks: ports.TaskRepository
     task_timers: TaskTimerRepository
+    score_models: ScoreModelRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -118,6 +121,7 @@ class SqlUnitOfWork:
         self.sla = SqlSla(session)
         self.tasks = SqlTasks(session)
         self.task_timers = SqlTaskTimers(session)
+        self.score_models = SqlScoreModels(session)
         return self
 
     def __exit__(

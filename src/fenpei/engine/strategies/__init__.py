@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from fenpei.engine.items import WorkItem
 from fenpei.engine.model import Choice, RepState
+from fenpei.engine.scoring.contract import Affinity
 from fenpei.engine.strategies._common import default_capacity
 from fenpei.engine.strategies.best_match import BestMatch
 from fenpei.engine.strategies.least_loaded import LeastLoaded
@@ -38,8 +39,11 @@ class Strategy(Protocol):
         state: Mapping[str, Any],
         options: Mapping[str, Any],
         rng: Random,
+        affinity: Affinity | None = None,
     ) -> Choice:
-        """Pick one of ``candidates`` (non-empty, by rep id), scoring every one of them."""
+        """Pick one of ``candidates`` (non-empty, by rep id), scoring every one of them.
+        ``affinity``: the active learned p(win | customer, rep), for the strategies that
+        route on it (None when no model is active: they fall back as they document)."""
         ...
 
     def option_problems(self, options: Mapping[str, Any]) -> list[str]:

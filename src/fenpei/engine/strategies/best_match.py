@@ -8,6 +8,7 @@ from typing import Any
 
 from fenpei.engine.items import WorkItem
 from fenpei.engine.model import Choice, RepState
+from fenpei.engine.scoring.contract import Affinity
 from fenpei.engine.strategies._common import (
     default_capacity_problems,
     is_number,
@@ -116,6 +117,7 @@ class BestMatch:
         state: Mapping[str, Any],
         options: Mapping[str, Any],
         rng: Random,
+        affinity: Affinity | None = None,
     ) -> Choice:
         weights = _weights(options)
         parts: dict[int, list[dict[str, Any]]] = {c.id: [] for c in candidates}

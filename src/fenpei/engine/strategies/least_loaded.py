@@ -8,6 +8,7 @@ from typing import Any
 
 from fenpei.engine.items import WorkItem
 from fenpei.engine.model import Choice, RepState
+from fenpei.engine.scoring.contract import Affinity
 from fenpei.engine.strategies._common import (
     default_capacity_problems,
     describe_load,
@@ -37,6 +38,7 @@ class LeastLoaded:
         state: Mapping[str, Any],
         options: Mapping[str, Any],
         rng: Random,
+        affinity: Affinity | None = None,
     ) -> Choice:
         loads = {c.id: load(c, options) for c in candidates}
         chosen, tied = pick_lowest(candidates, loads)

@@ -10,6 +10,7 @@ from typing import Any
 
 from fenpei.engine.items import WorkItem
 from fenpei.engine.model import TOP_CANDIDATES, Choice, RepState
+from fenpei.engine.scoring.contract import Affinity
 from fenpei.engine.strategies._common import unknown_options
 
 _BY_ID = attrgetter("id")
@@ -39,6 +40,7 @@ class RoundRobin:
         state: Mapping[str, Any],
         options: Mapping[str, Any],
         rng: Random,
+        affinity: Affinity | None = None,
     ) -> Choice:
         count = len(candidates)  # in id order, as the router hands them over
         cursor = state.get("last_rep_id")

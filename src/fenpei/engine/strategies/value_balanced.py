@@ -8,6 +8,7 @@ from typing import Any
 
 from fenpei.engine.items import WorkItem
 from fenpei.engine.model import Choice, RepState
+from fenpei.engine.scoring.contract import Affinity
 from fenpei.engine.strategies._common import pick_lowest, unknown_options
 
 
@@ -29,6 +30,7 @@ class ValueBalanced:
         state: Mapping[str, Any],
         options: Mapping[str, Any],
         rng: Random,
+        affinity: Affinity | None = None,
     ) -> Choice:
         values = {c.id: c.open_value for c in candidates}
         chosen, tied = pick_lowest(candidates, values)

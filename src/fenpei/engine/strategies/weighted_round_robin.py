@@ -8,6 +8,7 @@ from typing import Any
 
 from fenpei.engine.items import WorkItem
 from fenpei.engine.model import Choice, RepState
+from fenpei.engine.scoring.contract import Affinity
 from fenpei.engine.strategies._common import by_id, unknown_options
 
 
@@ -49,6 +50,7 @@ class WeightedRoundRobin:
         state: Mapping[str, Any],
         options: Mapping[str, Any],
         rng: Random,
+        affinity: Affinity | None = None,
     ) -> Choice:
         ordered = by_id(candidates)
         saved = _credits(state)

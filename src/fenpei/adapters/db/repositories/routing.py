@@ -22,7 +22,11 @@ from fenpei.services.ports import RepLoad
 # loads are per-decision data and deliberately not here.
 CONFIG_TABLES = (
     t.rules, t.reps, t.teams, t.leaves, t.categories, t.category_values, t.custom_fields,
+    t.score_models,
 )  # fmt: skip
+# Where a table's whole rows would be too much to hash on SQLite, the columns that tell a
+# change: a model's params never change once kept; which one is active does.
+_STAMP_COLUMNS = {t.score_models.name: ("id", "kind", "active", "activated_at")}
 
 
 class SqlRoutingReads(Repository):
@@ -150,7 +154,8 @@ def _stamp_sql(dialect: str) -> sa.TextClause:
                 f"id::text || ':' || xmin::text, ',' ORDER BY id), '')) FROM {table.name}{where}"
             )
         else:
-            row = " || char(31) || ".join(f'quote("{column.name}")' for column in table.columns)
+            names = _STAMP_COLUMNS.get(table.name) or [column.name for column in table.columns]
+            row = " || char(31) || ".join(f'quote("{name}")' for name in names)
             parts.append(
                 f"SELECT '{table.name}', count(*), group_concat(row, char(30)) "
                 f"FROM (SELECT {row} AS row FROM {table.name}{where})"
