@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
+from fenpei.cli._acting import TIME_FORMATS, acting_as, aware
 from fenpei.cli._common import console, fenpei_app
 from fenpei.cli._words import LangOption, words
-from fenpei.domain.users import SYSTEM, Actor, Role
+from fenpei.domain.users import SYSTEM
 from fenpei.services.customers import find_customer
 from fenpei.services.follow_ups import records
-from fenpei.services.org import find_rep
-from fenpei.services.ports import UnitOfWork
 
 app = typer.Typer(help="Follow-ups (跟进记录).", no_args_is_help=True)
-TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
 CustomerArgument = Annotated[str, typer.Argument(help="Customer id or external id.")]
-
-
-def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
-    """A time typed without a zone is in the configured one."""
-    if value is None:
-        return None
-    return (value if value.tzinfo is not None else value.replace(tzinfo=zone)).astimezone(UTC)
-
-
-def _actor(uow: UnitOfWork, rep: str | None) -> Actor:
-    """The rep named (who must own the customer), else the system (an admin)."""
-    if rep is None:
-        return SYSTEM
-    found = find_rep(uow=uow, ref=rep)
-    return Actor(found.name, Role.rep, rep_id=found.id)
 
 
 @app.command("add")
@@ -64,13 +46,13 @@ def add(
     with fenpei_app() as fenpei, fenpei.uow() as uow:
         said = words(fenpei.settings, lang)
         zone = fenpei.settings.zone
-        actor = _actor(uow, rep)
+        actor = acting_as(uow, rep)
         found = find_customer(uow=uow, ref=customer, actor=SYSTEM)
         assert found.id is not None
         now = fenpei.now()
         follow_up = records.record_follow_up(
-            uow=uow, customer_id=found.id, actor=actor, kind=kind, at=_aware(at, zone) or now,
-            content=content, outcome=outcome, next_at=_aware(next_at, zone), stage=stage,
+            uow=uow, customer_id=found.id, actor=actor, kind=kind, at=aware(at, zone) or now,
+            content=content, outcome=outcome, next_at=aware(next_at, zone), stage=stage,
             reason=reason, now=now,
         )  # fmt: skip
         uow.commit()

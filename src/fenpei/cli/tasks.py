@@ -14,10 +14,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from fenpei.cli._acting import TIME_FORMATS, acting_as, aware
 from fenpei.cli._common import console, fenpei_app
 from fenpei.cli._task_words import TaskWords, show_task, stats_table
 from fenpei.cli._words import LangOption, words
-from fenpei.cli.follow_ups import TIME_FORMATS, _actor, _aware
 from fenpei.domain.tasks import OPEN_STATUSES, TaskFilter, TaskPriority, TaskStatus
 from fenpei.domain.users import SYSTEM
 from fenpei.services.org import find_rep
@@ -50,7 +50,7 @@ def list_(
     """Open tasks by due time (with --rep: that rep's own, "my tasks")."""
     with fenpei_app() as fenpei, fenpei.uow() as uow:
         said = TaskWords(words(fenpei.settings, lang))
-        actor = _actor(uow, rep)
+        actor = acting_as(uow, rep)
         statuses = [status] if status else ([] if all_ else list(OPEN_STATUSES))
         wanted = TaskFilter(
             assignee_ids={actor.rep_id} if actor.rep_id is not None else None,
@@ -105,7 +105,7 @@ def add(
     with fenpei_app() as fenpei, fenpei.uow() as uow:
         said = TaskWords(words(fenpei.settings, lang))
         zone = fenpei.settings.zone
-        actor = _actor(uow, rep)
+        actor = acting_as(uow, rep)
         given = find_rep(uow=uow, ref=assignee).id if assignee is not None else None
         data = TaskInput(
             title=title,
@@ -115,8 +115,8 @@ def add(
             priority=priority,
             urgency=urgency,
             customer_ids=customer or [],
-            start_at=_aware(start, zone),
-            due_at=_aware(due, zone),
+            start_at=aware(start, zone),
+            due_at=aware(due, zone),
             effort_hours=effort,
         )
         task = create_and_route(
@@ -136,7 +136,7 @@ def show(task: TaskArgument, rep: RepOption = None, lang: LangOption = None) -> 
     """A task with its customers, checklist, history and why it was assigned."""
     with fenpei_app() as fenpei, fenpei.uow() as uow:
         said = TaskWords(words(fenpei.settings, lang))
-        found = queries.task_detail(uow=uow, actor=_actor(uow, rep), task_id=task)
+        found = queries.task_detail(uow=uow, actor=acting_as(uow, rep), task_id=task)
         names = {r.id: r.name for r in uow.reps.all()}
     show_task(console, said, found, names)
 
@@ -154,7 +154,7 @@ def status(
         said = TaskWords(words(fenpei.settings, lang))
         done = workflow.change_status(
             uow=uow,
-            actor=_actor(uow, rep),
+            actor=acting_as(uow, rep),
             task_id=task,
             status=to,
             reason=reason,
@@ -175,7 +175,7 @@ def progress(
     with fenpei_app() as fenpei, fenpei.uow() as uow:
         said = TaskWords(words(fenpei.settings, lang))
         workflow.set_progress(
-            uow=uow, actor=_actor(uow, rep), task_id=task, progress=percent, now=fenpei.now()
+            uow=uow, actor=acting_as(uow, rep), task_id=task, progress=percent, now=fenpei.now()
         )
         uow.commit()
     console.print(said.t("cli.tasks.progress_set", id=task, progress=percent))
@@ -194,7 +194,7 @@ def complete(
         said = TaskWords(words(fenpei.settings, lang))
         workflow.complete(
             uow=uow,
-            actor=_actor(uow, rep),
+            actor=acting_as(uow, rep),
             task_id=task,
             difficulty=difficulty,
             note=note,
