@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -15,13 +14,13 @@ from pydantic import BaseModel, Field
 
 from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.follow_ups import MAX_CONTENT, MAX_OUTCOME, MAX_REASON
-from fenpei.domain.phrases import Phrase
 from fenpei.domain.tasks import MAX_TITLE
 from fenpei.domain.users import User
 from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.http.fields import Id
 from fenpei.services.follow_ups import next_step, stages
 from fenpei.web._follow_up_view import follow_up_context
+from fenpei.web._form_values import form_local_time
 from fenpei.web.i18n import translator
 from fenpei.web.pages import customer_context
 from fenpei.web.pages_customers_actions import _field_messages
@@ -29,7 +28,6 @@ from fenpei.web.rendering import page_language, render
 
 router = APIRouter(include_in_schema=False)
 # What a form's datetime-local input sends: 2026-12-05T14:30 (seconds optional).
-_LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 
 
 class FollowUpForm(BaseModel):
@@ -46,20 +44,6 @@ class FollowUpForm(BaseModel):
 class StageForm(BaseModel):
     stage: str = Field(default="", max_length=20)
     reason: str = Field(default="", max_length=MAX_REASON + 100)
-
-
-def _local(field: str, text: str, zone: ZoneInfo, errors: list[FieldError]) -> datetime | None:
-    """A datetime-local value read in the server's zone; blank is None."""
-    text = text.strip()
-    if not text:
-        return None
-    for pattern in _LOCAL_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).replace(tzinfo=zone)
-        except ValueError:
-            continue
-    errors.append(FieldError(field, Phrase("follow_up.when", "is not a date and time")))
-    return None
 
 
 def _again(
@@ -97,8 +81,8 @@ def log_follow_up(
     now = fenpei.now()
     zone = fenpei.settings.zone
     errors: list[FieldError] = []
-    at = _local("at", form.at, zone, errors)
-    next_at = _local("next_at", form.next_at, zone, errors)
+    at = form_local_time("at", form.at, zone, errors)
+    next_at = form_local_time("next_at", form.next_at, zone, errors)
     try:
         next_step.record_with_next_step(
             uow=uow, customer_id=customer_id, actor=actor_of(user), kind=form.kind,

@@ -4,7 +4,7 @@ value re-renders the form with the problem next to its field (422, nothing saved
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -21,11 +21,11 @@ from fenpei.services.ports import UnitOfWork
 from fenpei.services.tasks._access import require_task_writer
 from fenpei.services.tasks.intake import create_and_route
 from fenpei.services.tasks.records import TaskInput, check_giver
+from fenpei.web._form_values import form_local_time
 from fenpei.web._task_view import choices, field_messages, page_words
 from fenpei.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
-_LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 WEEKDAYS = range(7)
 
 
@@ -58,19 +58,6 @@ def _whole(field: str, text: str, errors: list[FieldError]) -> int | None:
     return int(text)
 
 
-def _local(field: str, text: str, zone: tzinfo, errors: list[FieldError]) -> datetime | None:
-    """A datetime-local value, read in the viewer's zone; blank is None."""
-    text = text.strip()
-    for pattern in _LOCAL_FORMATS if text else ():
-        try:
-            return datetime.strptime(text, pattern).replace(tzinfo=zone)
-        except ValueError:
-            continue
-    if text:
-        errors.append(FieldError(field, Phrase("follow_up.when", "is not a date and time")))
-    return None
-
-
 def _ids(text: str, errors: list[FieldError]) -> list[int]:
     """Customer ids typed as "12, 15"; anything else is named."""
     found: list[int] = []
@@ -99,8 +86,8 @@ def read_form(form: TaskForm, zone: tzinfo) -> tuple[TaskInput, int | None, list
         title=form.title, description=form.description or None, kind=form.kind or None,
         category=form.category or None, priority=form.priority or None,
         urgency=_whole("urgency", form.urgency, errors), customer_ids=_ids(form.customers, errors),
-        start_at=_local("start_at", form.start_at, zone, errors),
-        due_at=_local("due_at", form.due_at, zone, errors),
+        start_at=form_local_time("start_at", form.start_at, zone, errors),
+        due_at=form_local_time("due_at", form.due_at, zone, errors),
         effort_hours=form.effort_hours.strip() or None,
         recurrence=_recurrence(form, errors), checklist=form.checklist.splitlines(),
     )  # fmt: skip
