@@ -90,6 +90,14 @@ def room(state: RepState, unlimited: int) -> int:
     return max(0, min([unlimited, *left]))
 
 
+def optimises(ctx: RoutingContext) -> bool:
+    """Whether ``route_optimal`` has anything to solve here: a model active and a rule
+    running batch_optimal (else ``route_many`` decides the same, faster)."""
+    return ctx.affinity is not None and any(
+        compiled.rule.strategy == STRATEGY for compiled in ctx.rules
+    )
+
+
 def solves_in_batch(found: Match) -> bool:
     """Whether the customer's deciding rule runs batch_optimal (with no holdout: a holdout
     draws each customer's arm, so its customers are routed one by one)."""
@@ -121,8 +129,9 @@ def route_optimal(
     for rule_id in sorted(groups, key=lambda r: positions.get(r, len(positions))):
         rows = groups[rule_id]
         solved = _solve_rule(
-            [customers[r] for r in rows], [found[r] for r in rows], reps, ctx.affinity
-        )
+            [customers[r] for r in rows], [found[r] for r in rows], reps, ctx.affinity,
+            dict(ctx.states.get(rule_id, {})),
+        )  # fmt: skip
         for row, decision in zip(rows, solved, strict=True):
             if decision is None:
                 left_out.append(row)
@@ -144,6 +153,7 @@ def _solve_rule(
     found: Sequence[Match],
     reps: Mapping[int, RepState],
     affinity: Affinity,
+    state: dict[str, object],
 ) -> list[Decision | None]:
     """One rule's customers placed by the flow; None for those it could not place."""
     rule = found[0].rule
@@ -182,7 +192,8 @@ def _solve_rule(
             placed.append(None)
             continue
         why = _why(row, at, weights, one, column, full, solution.taken, high)
-        placed.append(_decision(one, rule, weights[row], values[row], rep_ids[at], column, why))
+        made = _decision(one, rule, weights[row], values[row], rep_ids[at], column, why)
+        placed.append(replace(made, state_before=state, state_after=state))
     return placed
 
 
