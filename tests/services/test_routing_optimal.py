@@ -45,8 +45,12 @@ def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def activate(uow: FakeUnitOfWork, clock: FixedClock, p: Mapping[int, float]) -> None:
     def save() -> None:
-        version = ScoreModel(kind=ModelKind.affinity, version=1, name="t",
-                             params={"algorithm": "test_table", "p": {str(k): v for k, v in p.items()}})  # fmt: skip
+        version = ScoreModel(
+            kind=ModelKind.affinity,
+            version=1,
+            name="t",
+            params={"algorithm": "test_table", "p": {str(k): v for k, v in p.items()}},
+        )
         uow.score_models.add(version)
         uow.score_models.activate(version, at=clock.now())
 
@@ -54,8 +58,14 @@ def activate(uow: FakeUnitOfWork, clock: FixedClock, p: Mapping[int, float]) -> 
 
 
 def _east_optimal(uow: FakeUnitOfWork, clock: FixedClock, world: Org, **options: Any) -> int:
-    return add_rule(uow, clock, conditions=test_routing.EAST, strategy="batch_optimal",
-                    strategy_options=options, target={"kind": "team", "team_id": world.east})  # fmt: skip
+    return add_rule(
+        uow,
+        clock,
+        conditions=test_routing.EAST,
+        strategy="batch_optimal",
+        strategy_options=options,
+        target={"kind": "team", "team_id": world.east},
+    )
 
 
 def test_a_routed_batch_is_solved_together_and_recorded_like_any_other(
@@ -88,19 +98,36 @@ def _pooled(uow: FakeUnitOfWork, clock: FixedClock, rulebook: RuleBook, n: int) 
     return [arrive(uow, clock, rulebook, region="North")[0].id or 0 for _ in range(n)]
 
 
-def _redistribute(uow: FakeUnitOfWork, clock: FixedClock, rulebook: RuleBook, rule_id: int,
-                  *, actor: Actor = SYSTEM, dry_run: bool) -> Any:  # fmt: skip
-    return in_transaction(uow, lambda: redistribute_pool(
-        uow=uow, rulebook=rulebook, pool="public", rule_id=rule_id, actor=actor,
-        now=clock.now(), rng=Random(0), dry_run=dry_run,
-    ))  # fmt: skip
+def _redistribute(
+    uow: FakeUnitOfWork,
+    clock: FixedClock,
+    rulebook: RuleBook,
+    rule_id: int,
+    *,
+    actor: Actor = SYSTEM,
+    dry_run: bool,
+) -> Any:
+    return in_transaction(
+        uow,
+        lambda: redistribute_pool(
+            uow=uow,
+            rulebook=rulebook,
+            pool="public",
+            rule_id=rule_id,
+            actor=actor,
+            now=clock.now(),
+            rng=Random(0),
+            dry_run=dry_run,
+        ),
+    )
 
 
 def test_a_pool_is_previewed_then_redistributed_within_capacity(
     uow: FakeUnitOfWork, clock: FixedClock, rulebook: RuleBook, world: Org, model: None
 ) -> None:
-    west = add_rule(uow, clock, conditions=test_routing.WEST,
-                    target={"kind": "team", "team_id": world.west})  # fmt: skip
+    west = add_rule(
+        uow, clock, conditions=test_routing.WEST, target={"kind": "team", "team_id": world.west}
+    )
     activate(uow, clock, {world.carol: 0.9, world.dan: 0.2})
     waiting = _pooled(uow, clock, rulebook, 3)
     clock.advance(timedelta(hours=1))
@@ -129,8 +156,9 @@ def test_a_pool_is_previewed_then_redistributed_within_capacity(
 def test_customers_nobody_has_room_for_stay_in_the_pool(
     uow: FakeUnitOfWork, clock: FixedClock, rulebook: RuleBook, world: Org, model: None
 ) -> None:
-    only_carol = add_rule(uow, clock, conditions=test_routing.WEST,
-                          target={"kind": "reps", "rep_ids": [world.carol]})  # fmt: skip
+    only_carol = add_rule(
+        uow, clock, conditions=test_routing.WEST, target={"kind": "reps", "rep_ids": [world.carol]}
+    )
     activate(uow, clock, {world.carol: 0.9})
     waiting = _pooled(uow, clock, rulebook, 3)
 
@@ -162,8 +190,16 @@ def test_bad_requests_are_refused_and_change_nothing(
     rep = Actor("alice", Role.rep, rep_id=world.alice)
 
     def attempt(rule_id: int, actor: Actor = SYSTEM) -> object:
-        return redistribute_pool(uow=uow, rulebook=rulebook, pool="public", rule_id=rule_id,
-                                 actor=actor, now=clock.now(), rng=Random(0), dry_run=False)  # fmt: skip
+        return redistribute_pool(
+            uow=uow,
+            rulebook=rulebook,
+            pool="public",
+            rule_id=rule_id,
+            actor=actor,
+            now=clock.now(),
+            rng=Random(0),
+            dry_run=False,
+        )
 
     unknown = refused(uow, ValidationFailed, lambda: attempt(999))
     to_pool = refused(uow, ValidationFailed, lambda: attempt(world.default_rule))

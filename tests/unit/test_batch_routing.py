@@ -22,8 +22,13 @@ P = FixedAffinity({("A", 1): 0.9, ("A", 2): 0.2, ("B", 1): 0.41, ("B", 2): 0.38}
 
 
 def _optimal(**options: object) -> object:
-    return rule(1, "Smart", target=reps_target(1, 2), strategy="batch_optimal",
-                strategy_options=dict(options))  # fmt: skip
+    return rule(
+        1,
+        "Smart",
+        target=reps_target(1, 2),
+        strategy="batch_optimal",
+        strategy_options=dict(options),
+    )
 
 
 def test_the_batch_gives_the_full_rep_to_whom_she_gains_most_and_says_why() -> None:
@@ -45,11 +50,13 @@ def test_the_batch_gives_the_full_rep_to_whom_she_gains_most_and_says_why() -> N
 def test_the_max_per_rep_bound_is_kept_and_said() -> None:
     customers = [Customer(name=f"C{i}", region="East") for i in range(4)]
     p = FixedAffinity(of=lambda c, r: 0.5 if r == 3 else 0.3)
-    smart = rule(1, target=reps_target(2, 3), strategy="batch_optimal",
-                 strategy_options={"max_per_rep": 2})  # fmt: skip
+    smart = rule(
+        1, target=reps_target(2, 3), strategy="batch_optimal", strategy_options={"max_per_rep": 2}
+    )
 
-    made = route_optimal(customers, context([smart], (BOB, CAROL), affinity=p), now=NOW,
-                         rng=Random(0))  # fmt: skip
+    made = route_optimal(
+        customers, context([smart], (BOB, CAROL), affinity=p), now=NOW, rng=Random(0)
+    )
 
     assert sorted(d.rep_id for d in made) == [2, 2, 3, 3]  # type: ignore[type-var]
     assert {d.reason_params["why"] for d in made if d.rep_id == 2} == {"bound"}
@@ -58,15 +65,22 @@ def test_the_max_per_rep_bound_is_kept_and_said() -> None:
 def test_customers_nobody_has_room_for_fall_back_as_the_rule_says() -> None:
     lone = rep(1, "Alice", max_open=1)
     customers = [Customer(name=n, region="East") for n in ("A", "B", "C")]
-    to_pool = rule(1, target=reps_target(1), strategy="batch_optimal",
-                   fallback=Fallback.team_pool, fallback_pool="vip")  # fmt: skip
+    to_pool = rule(
+        1,
+        target=reps_target(1),
+        strategy="batch_optimal",
+        fallback=Fallback.team_pool,
+        fallback_pool="vip",
+    )
     onward = rule(1, target=reps_target(1), strategy="batch_optimal")
     catch = rule(2, "Catch", target=reps_target(3), strategy="round_robin")
 
-    pooled = route_optimal(customers, context([to_pool], (lone,), affinity=P), now=NOW,
-                           rng=Random(0))  # fmt: skip
-    moved = route_optimal(customers, context([onward, catch], (lone, CAROL), affinity=P),
-                          now=NOW, rng=Random(0))  # fmt: skip
+    pooled = route_optimal(
+        customers, context([to_pool], (lone,), affinity=P), now=NOW, rng=Random(0)
+    )
+    moved = route_optimal(
+        customers, context([onward, catch], (lone, CAROL), affinity=P), now=NOW, rng=Random(0)
+    )
 
     assert [d.outcome for d in pooled].count(Outcome.assigned) == 1
     left = [d for d in pooled if d.outcome is Outcome.pool]
@@ -85,8 +99,9 @@ def test_other_rules_route_as_ever_after_the_batch_took_its_share() -> None:
     plain = rule(2, target=reps_target(1), strategy="round_robin")
     west = [Customer(name=f"W{i}", region="West") for i in range(2)]
 
-    made = route_optimal([*west, A], context([smart, plain], (alice, BOB), affinity=P),
-                         now=NOW, rng=Random(0))  # fmt: skip
+    made = route_optimal(
+        [*west, A], context([smart, plain], (alice, BOB), affinity=P), now=NOW, rng=Random(0)
+    )
 
     assert made[2].rep_id == 1 and made[2].strategy == "batch_optimal"
     assert made[0].rep_id == 1 and made[0].strategy == "round_robin"
@@ -110,8 +125,7 @@ def test_a_team_target_with_a_vectorised_model_is_asked_once() -> None:
     matrix = Matrix()
     customers = [Customer(name=f"C{i}", region="East") for i in range(12)]
 
-    made = route_optimal(customers, context([smart], team, affinity=matrix), now=NOW,
-                         rng=Random(0))  # fmt: skip
+    made = route_optimal(customers, context([smart], team, affinity=matrix), now=NOW, rng=Random(0))
 
     assert matrix.calls == 1
     taken = [d.rep_id for d in made]

@@ -51,8 +51,9 @@ def test_no_model_says_so_and_gives_least_loaded_words() -> None:
 
 
 def test_every_batch_trade_off_in_words() -> None:
-    ctx = context([rule(1, target=reps_target(1, 2), strategy="batch_optimal")], (ALICE, BOB),
-                  affinity=P)  # fmt: skip
+    ctx = context(
+        [rule(1, target=reps_target(1, 2), strategy="batch_optimal")], (ALICE, BOB), affinity=P
+    )
     b, a = route_optimal([Customer(name="B"), Customer(name="A")], ctx, now=NOW, rng=Random(0))
 
     assert coded_reason(zh, a.reason_code, a.reason_params) == (
@@ -69,14 +70,21 @@ def test_every_batch_trade_off_in_words() -> None:
 
 
 def test_a_batch_left_over_parked_or_queued_is_said_in_words() -> None:
-    pool_rule = rule(1, target=reps_target(1), strategy="batch_optimal",
-                     fallback=Fallback.team_pool, fallback_pool="vip")  # fmt: skip
+    pool_rule = rule(
+        1,
+        target=reps_target(1),
+        strategy="batch_optimal",
+        fallback=Fallback.team_pool,
+        fallback_pool="vip",
+    )
     queue_rule = rule(1, target=reps_target(1), strategy="batch_optimal", fallback=Fallback.queue)
     two = [Customer(name="A"), Customer(name="B")]
-    pooled = route_optimal(two, context([pool_rule], (ALICE,), affinity=P), now=NOW,
-                           rng=Random(0))[1]  # fmt: skip
-    queued = route_optimal(two, context([queue_rule], (ALICE,), affinity=P), now=NOW,
-                           rng=Random(0))[1]  # fmt: skip
+    pooled = route_optimal(two, context([pool_rule], (ALICE,), affinity=P), now=NOW, rng=Random(0))[
+        1
+    ]
+    queued = route_optimal(
+        two, context([queue_rule], (ALICE,), affinity=P), now=NOW, rng=Random(0)
+    )[1]
 
     assert _BATCH_FULL == BATCH_FULL
     assert "本批中所有可接单的销售均已满额" in str(
@@ -88,8 +96,14 @@ def test_a_batch_left_over_parked_or_queued_is_said_in_words() -> None:
 def test_a_candidates_p_win_factor_in_words() -> None:
     options = {"weigh_value": True}
     candidate = rep(1, max_open=10, open_count=2)
-    factors = score_factors("predicted_conversion", candidate, score=800 * (0.5 - 0.1 * 0.2),
-                            top_score=0, customer=LEAD, options=options)  # fmt: skip
+    factors = score_factors(
+        "predicted_conversion",
+        candidate,
+        score=800 * (0.5 - 0.1 * 0.2),
+        top_score=0,
+        customer=LEAD,
+        options=options,
+    )
 
     words = factors_text(zh, number_formatter(Language.zh_cn), factors)
 

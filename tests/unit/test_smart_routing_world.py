@@ -78,8 +78,9 @@ def _world(seed: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
     return truth, learned
 
 
-def _expected(decisions: Sequence[Decision], customers: Sequence[Customer],
-              truth: npt.NDArray[np.float64]) -> float:  # fmt: skip
+def _expected(
+    decisions: Sequence[Decision], customers: Sequence[Customer], truth: npt.NDArray[np.float64]
+) -> float:
     total = 0.0
     for decision, customer in zip(decisions, customers, strict=True):
         if decision.outcome is Outcome.assigned and decision.rep_id is not None:
@@ -117,10 +118,13 @@ def test_smart_strategies_capture_most_of_the_oracles_lift_within_capacity(seed:
     customers = [
         Customer(name=f"c{k}", industry=f"i{i}", region=f"r{r}")
         for k, (i, r) in enumerate(
-            zip(rng.integers(0, INDUSTRIES, ARRIVING), rng.integers(0, REGIONS, ARRIVING),
-                strict=True)
+            zip(
+                rng.integers(0, INDUSTRIES, ARRIVING),
+                rng.integers(0, REGIONS, ARRIVING),
+                strict=True,
+            )
         )
-    ]  # fmt: skip
+    ]
     reps = [rep(k, f"R{k}", team_id=1, max_open=CAPACITY) for k in range(1, REPS + 1)]
     estimate = TableAffinity(learned)
 

@@ -129,9 +129,12 @@ def route_optimal(
     for rule_id in sorted(groups, key=lambda r: positions.get(r, len(positions))):
         rows = groups[rule_id]
         solved = _solve_rule(
-            [customers[r] for r in rows], [found[r] for r in rows], reps, ctx.affinity,
+            [customers[r] for r in rows],
+            [found[r] for r in rows],
+            reps,
+            ctx.affinity,
             dict(ctx.states.get(rule_id, {})),
-        )  # fmt: skip
+        )
         for row, decision in zip(rows, solved, strict=True):
             if decision is None:
                 left_out.append(row)
@@ -303,9 +306,17 @@ def _fall_back(
         params = {**final.reason_params, "why": "batch_full", "note": BATCH_FULL}
         reason = final.reason.replace("nobody in the target", BATCH_FULL)
         decided.append(
-            (row, replace(final, reason=reason, reason_params=params, trace=trace,
-                          exclusions=found[row].exclusions))
-        )  # fmt: skip
+            (
+                row,
+                replace(
+                    final,
+                    reason=reason,
+                    reason_params=params,
+                    trace=trace,
+                    exclusions=found[row].exclusions,
+                ),
+            )
+        )
     for position, group in sorted(onward.items()):
         below = replace(ctx.with_states(reps), rules=ctx.rules[position + 1 :], selector=None)
         routed = route_many([customers[r] for r in group], below, now=now, rng=rng)

@@ -67,8 +67,15 @@ def _batch_rule(uow: UnitOfWork, rulebook: RuleBook, rule_id: int, now: datetime
     options: dict[str, Any] = {k: v for k, v in found.strategy_options.items() if k in OPTIONS}
     # Nobody with room: the customer stays (a pool outcome back into its own pool is
     # not recorded, see redistribute_pool).
-    return replace(found, strategy=STRATEGY, strategy_options=options, holdout=None,
-                   window=None, enabled=True, fallback=Fallback.team_pool)  # fmt: skip
+    return replace(
+        found,
+        strategy=STRATEGY,
+        strategy_options=options,
+        holdout=None,
+        window=None,
+        enabled=True,
+        fallback=Fallback.team_pool,
+    )
 
 
 def redistribute_pool(
@@ -94,19 +101,28 @@ def redistribute_pool(
             "pool", f"more than {limit} customers wait in {pool!r}; move some to another pool"
         )
     customers = [
-        c for c in uow.customers.lock_many(ids)
+        c
+        for c in uow.customers.lock_many(ids)
         if c.owner_id is None and c.deleted_at is None and c.pool == pool
-    ]  # fmt: skip
+    ]
     config = rulebook.config(uow, now=now)
     locked = {} if dry_run else {rep.id: rep for rep in uow.reps.lock_many(config.reps)}
     if uow.routing.config_stamp(now=now) != config.stamp:
         raise Conflict("the routing configuration changed meanwhile; try again")
     decisions: list[Decision] = []
     if customers:
-        ctx = load_context(uow=uow, rulebook=rulebook, customer=customers[0], now=now,
-                           everyone=True, states={}, config=config)  # fmt: skip
-        ctx = replace(ctx, rules=(CompiledRule(replace(rule, fallback_pool=pool), _ALWAYS),),
-                      selector=None)  # fmt: skip
+        ctx = load_context(
+            uow=uow,
+            rulebook=rulebook,
+            customer=customers[0],
+            now=now,
+            everyone=True,
+            states={},
+            config=config,
+        )
+        ctx = replace(
+            ctx, rules=(CompiledRule(replace(rule, fallback_pool=pool), _ALWAYS),), selector=None
+        )
         decisions = route_optimal(customers, ctx, now=now, rng=rng)
     placed = Counter(d.rep_id for d in decisions if d.outcome is Outcome.assigned)
     if not dry_run:

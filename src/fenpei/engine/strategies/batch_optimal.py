@@ -61,9 +61,13 @@ class BatchOptimal:
     ) -> Choice:
         if affinity is None:
             return without_model(
-                candidates, customer=customer, state=state, options=options, rng=rng,
+                candidates,
+                customer=customer,
+                state=state,
+                options=options,
+                rng=rng,
                 code="predicted_conversion",
-            )  # fmt: skip
+            )
         return choose_on_p(candidates, customer=customer, options=options, affinity=affinity)
 
     def option_problems(self, options: Mapping[str, Any]) -> list[str]:
