@@ -31,6 +31,7 @@ from fenpei.api.routes import (
     pools,
     preferences,
     reclaim,
+    redistribution,
     rules,
     sla,
     subscriptions,
@@ -103,6 +104,7 @@ def _api_v1() -> APIRouter:
     router.include_router(task_timers.router)
     router.include_router(reclaim.router)
     router.include_router(reclaim.customers_router)
+    router.include_router(redistribution.router)
     router.include_router(audit.router)
     router.include_router(tokens.router)
     router.include_router(webhooks.router)

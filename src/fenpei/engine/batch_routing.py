@@ -19,14 +19,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from random import Random
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from fenpei.domain.customers import Customer
+from fenpei.engine._bulk_scan import NO_RULE, Scanner
 from fenpei.engine.bulk import received, route_many
+from fenpei.engine.capacity import Usage
 from fenpei.engine.conditions import All, compile_conditions
 from fenpei.engine.items import WorkItem
 from fenpei.engine.model import (
@@ -38,6 +41,7 @@ from fenpei.engine.model import (
     RepState,
     RoutingRule,
     RuleTrace,
+    TargetKind,
 )
 from fenpei.engine.optimal import Problem, solve
 from fenpei.engine.router import CompiledRule, Match, RoutingContext, match
@@ -98,51 +102,66 @@ def optimises(ctx: RoutingContext) -> bool:
     )
 
 
-def solves_in_batch(found: Match) -> bool:
-    """Whether the customer's deciding rule runs batch_optimal (with no holdout: a holdout
-    draws each customer's arm, so its customers are routed one by one)."""
-    rule = found.rule
+_BATCHED_TARGETS = (TargetKind.reps, TargetKind.team, TargetKind.skill)
+
+
+def _batched(rule: RoutingRule) -> bool:
+    """Whether the rule's customers are solved together: it runs batch_optimal, with no
+    holdout (a holdout draws each customer's arm: they are routed one by one), and its
+    target is the same reps for every customer (not an account's owner)."""
     return (
-        found.final is None
-        and rule is not None
-        and rule.strategy == STRATEGY
-        and (rule.holdout is None)
+        rule.strategy == STRATEGY and rule.holdout is None and rule.target.kind in _BATCHED_TARGETS
     )
 
 
 def route_optimal(
     customers: Sequence[Customer], ctx: RoutingContext, *, now: datetime, rng: Random
 ) -> list[Decision]:
-    """Decide for every customer of the batch (see the module's notes), in their order."""
+    """Decide for every customer of the batch (see the module's notes), in their order.
+
+    The first matching rule of every customer comes from the column scan (as in
+    ``route_many``: a decision's trace lists the rule that matched, the rules above it are
+    counted as skipped); a batched rule's target is screened once for all its customers."""
     if ctx.affinity is None or not customers:
         return route_many(customers, ctx, now=now, rng=rng)
-    found = [match(customer, ctx, now=now) for customer in customers]
+    first = Scanner(customers, ctx.rules, now=now).first_match(
+        np.arange(len(customers), dtype=np.intp)
+    )
     groups: dict[int, list[int]] = {}
-    for row, one in enumerate(found):
-        if solves_in_batch(one):
-            assert one.rule is not None
-            groups.setdefault(one.rule.id, []).append(row)
+    for row, position in enumerate(first.tolist()):
+        if position != NO_RULE and _batched(ctx.rules[position].rule):
+            groups.setdefault(position, []).append(row)
     decisions: dict[int, Decision] = {}
     reps = dict(ctx.reps)
-    positions = {compiled.rule.id: at for at, compiled in enumerate(ctx.rules)}
-    left_out: list[int] = []
-    for rule_id in sorted(groups, key=lambda r: positions.get(r, len(positions))):
-        rows = groups[rule_id]
+    left_out: list[tuple[int, Match]] = []
+    for position in sorted(groups):
+        rule = ctx.rules[position].rule
+        rows = groups[position]
+        alone = RoutingContext(
+            rules=(CompiledRule(rule, _ALWAYS),), reps=reps, sub_teams=ctx.sub_teams
+        )
+        found = match(customers[rows[0]], alone, now=now)
+        if found.final is not None:  # nobody eligible: as route_many judges it
+            continue
+        found = replace(found, rules_skipped=position)
         solved = _solve_rule(
             [customers[r] for r in rows],
-            [found[r] for r in rows],
+            found,
             reps,
             ctx.affinity,
-            dict(ctx.states.get(rule_id, {})),
+            dict(ctx.states.get(rule.id, {})),
         )
+        given: dict[int, list[Customer]] = {}
         for row, decision in zip(rows, solved, strict=True):
             if decision is None:
-                left_out.append(row)
+                left_out.append((row, found))
                 continue
             decisions[row] = decision
             assert decision.rep_id is not None
-            reps[decision.rep_id] = received(reps[decision.rep_id], customers[row], now=now)
-    for row, decision in _fall_back(customers, found, left_out, ctx, reps, positions, now, rng):
+            given.setdefault(decision.rep_id, []).append(customers[row])
+        for rep_id, taken in given.items():
+            reps[rep_id] = received_all(reps[rep_id], taken, now=now)
+    for row, decision in _fall_back(customers, left_out, ctx, reps, now, rng):
         decisions[row] = decision
     rest = [row for row in range(len(customers)) if row not in decisions]
     if rest:
@@ -151,99 +170,100 @@ def route_optimal(
     return [decisions[row] for row in range(len(customers))]
 
 
+def received_all(state: RepState, taken: Sequence[Customer], *, now: datetime) -> RepState:
+    """``bulk.received`` for several customers at once."""
+    held = [c for c in taken if c.is_open]
+    value = sum((c.expected_value for c in held if c.expected_value is not None), Decimal(0))
+    usage = state.usage
+    return replace(
+        state,
+        usage=Usage(
+            usage.open_count + len(held),
+            usage.received_day + len(taken),
+            usage.received_week + len(taken),
+            usage.received_month + len(taken),
+        ),
+        open_value=state.open_value + value,
+        last_assigned_at=now,
+    )
+
+
 def _solve_rule(
     customers: Sequence[Customer],
-    found: Sequence[Match],
+    found: Match,
     reps: Mapping[int, RepState],
     affinity: Affinity,
     state: dict[str, object],
 ) -> list[Decision | None]:
-    """One rule's customers placed by the flow; None for those it could not place."""
-    rule = found[0].rule
+    """One rule's customers (all with the same eligible reps) placed by the flow; None
+    for those it could not place."""
+    rule = found.rule
     assert rule is not None
-    rep_ids = sorted({s.id for one in found for s in one.eligible})
-    column = {rep_id: at for at, rep_id in enumerate(rep_ids)}
-    weights = p_matrix(affinity, customers, rep_ids)
+    rep_ids = [s.id for s in found.eligible]
+    k, r = len(customers), len(rep_ids)
+    p = p_matrix(affinity, customers, rep_ids)
     values = np.array([customer_value(c, rule.strategy_options) for c in customers])
-    arc_customer: list[npt.NDArray[np.int64]] = []
-    arc_rep: list[npt.NDArray[np.int64]] = []
-    for row, one in enumerate(found):
-        cols = np.fromiter((column[s.id] for s in one.eligible), dtype=np.int64)
-        arc_customer.append(np.full(len(cols), row, dtype=np.int64))
-        arc_rep.append(cols)
-    tails, heads = np.concatenate(arc_customer), np.concatenate(arc_rep)
-    p = weights[tails, heads]
+    tails = np.repeat(np.arange(k, dtype=np.int64), r)
+    heads = np.tile(np.arange(r, dtype=np.int64), k)
     low, high = bounds(rule.strategy_options)
-    rooms = np.array([room(reps[r], len(customers)) for r in rep_ids], dtype=np.int64)
+    rooms = np.array([room(reps[i], k) for i in rep_ids], dtype=np.int64)
     solution = solve(
         Problem(
-            customers=len(customers),
-            reps=len(rep_ids),
+            customers=k,
+            reps=r,
             arc_customer=tails,
             arc_rep=heads,
-            weight=p * values[tails],
+            weight=(p * values[:, None]).ravel(),
             room=rooms,
             min_per_rep=low,
             max_per_rep=high,
         )
     )
-    full = solution.taken >= rooms
+    # Best first, equal p by rep id (columns are in id order; a stable sort keeps it).
+    order = np.argsort(-p, axis=1, kind="stable")[:, :TOP_CANDIDATES]
+    top = np.round(np.take_along_axis(p, order, axis=1) * values[:, None], 6)
+    # As Python lists: the loop below reads one value at a time (numpy scalars are slow).
+    rows = np.arange(k)
+    chosen = solution.rep_of.tolist()
+    chosen_p = p[rows, np.maximum(solution.rep_of, 0)].tolist()
+    best = order[:, 0].tolist()
+    best_p = p[rows, order[:, 0]].tolist()
+    full = (solution.taken >= rooms).tolist()
+    bound = (solution.taken >= high).tolist() if high is not None else [False] * r
+    names = [s.rep.name for s in found.eligible]
+    # The candidates' ids, names and scores row by row, each picked out in one go.
+    value_of, tops = values.tolist(), top.tolist()
+    top_ids = np.asarray(rep_ids)[order].tolist()
+    top_names = np.asarray(names, dtype=object)[order].tolist()
     placed: list[Decision | None] = []
-    for row, one in enumerate(found):
-        at = int(solution.rep_of[row])
+    for row in range(k):
+        at = chosen[row]
         if at < 0:
             placed.append(None)
             continue
-        why = _why(row, at, weights, one, column, full, solution.taken, high)
-        made = _decision(one, rule, weights[row], values[row], rep_ids[at], column, why)
-        placed.append(replace(made, state_before=state, state_after=state))
+        if best_p[row] <= chosen_p[row]:
+            why, best_at = "best", at
+        else:
+            best_at = best[row]
+            why = "full" if full[best_at] else "bound" if bound[best_at] else "trade"
+        params: dict[str, Any] = {"p": chosen_p[row], "why": why, "rep": names[at]}
+        if why != "best":
+            params.update(best_rep_id=rep_ids[best_at], best_rep=names[best_at], best_p=best_p[row])
+        if value_of[row] != 1.0:
+            params["value"] = value_of[row]
+        candidates = tuple(map(Candidate, top_ids[row], top_names[row], tops[row]))
+        placed.append(_decision(found, rule, rep_ids[at], params, candidates, state))
     return placed
 
 
-def _why(
-    row: int,
-    at: int,
-    weights: npt.NDArray[np.float64],
-    one: Match,
-    column: Mapping[int, int],
-    full: npt.NDArray[np.bool_],
-    taken: npt.NDArray[np.int64],
-    high: int | None,
-) -> tuple[int, str]:
-    """The customer's own best rep (column) and why it did not get them (``best`` if it
-    did; ``full``: the best had no room left in the batch; ``bound``: the best reached
-    the rule's max_per_rep; ``trade``: the best served others the batch gains more on)."""
-    best = max((column[s.id] for s in one.eligible), key=lambda c: (weights[row, c], -c))
-    if weights[row, best] <= weights[row, at]:
-        return at, "best"
-    if full[best]:
-        return best, "full"
-    if high is not None and taken[best] >= high:
-        return best, "bound"
-    return best, "trade"
-
-
 def _decision(
-    one: Match,
+    found: Match,
     rule: RoutingRule,
-    p: npt.NDArray[np.float64],
-    value: float,
     rep_id: int,
-    column: Mapping[int, int],
-    why: tuple[int, str],
+    params: dict[str, Any],
+    candidates: tuple[Candidate, ...],
+    state: dict[str, object],
 ) -> Decision:
-    names = {s.id: s.rep.name for s in one.eligible}
-    ranked = sorted(one.eligible, key=lambda s: (-p[column[s.id]], s.id))[:TOP_CANDIDATES]
-    candidates = tuple(
-        Candidate(s.id, s.rep.name, round(float(p[column[s.id]]) * value, 6) + 0.0) for s in ranked
-    )
-    best_id = next(r for r, c in column.items() if c == why[0])
-    chosen_p, best_p = float(p[column[rep_id]]), float(p[why[0]])
-    params: dict[str, object] = {"p": chosen_p, "why": why[1], "rep": names[rep_id]}
-    if why[1] != "best":
-        params.update(best_rep_id=best_id, best_rep=names[best_id], best_p=best_p)
-    if value != 1.0:
-        params["value"] = value
     return Decision(
         outcome=Outcome.assigned,
         reason=f"rule '{rule.name}' matched; {_reason_text(params)}",
@@ -253,11 +273,13 @@ def _decision(
         rule_id=rule.id,
         rule_name=rule.name,
         strategy=STRATEGY,
-        trace=one.trace,
-        rules_skipped=one.rules_skipped,
+        trace=found.trace,
+        rules_skipped=found.rules_skipped,
         candidates=candidates,
-        more_candidates=len(one.eligible) - len(candidates),
-        exclusions=one.exclusions,
+        more_candidates=len(found.eligible) - len(candidates),
+        exclusions=found.exclusions,
+        state_before=state,
+        state_after=state,
     )
 
 
@@ -268,22 +290,20 @@ _WHY_TEXT = {
 }
 
 
-def _reason_text(params: Mapping[str, object]) -> str:
+def _reason_text(params: Mapping[str, Any]) -> str:
     """``batch optimal: Alice (p 0.41) was full in this batch; Bob (p 0.38)``."""
-    chosen = f"{params['rep']} (p {float(params['p']):.2f})"  # type: ignore[arg-type]
+    chosen = f"{params['rep']} (p {params['p']:.2f})"
     if params["why"] == "best":
         return f"batch optimal: {chosen}, the best p(win) for it"
-    best = f"{params['best_rep']} (p {float(params['best_p']):.2f})"  # type: ignore[arg-type]
-    return f"batch optimal: {best} {_WHY_TEXT[str(params['why'])]}; {chosen}"
+    best = f"{params['best_rep']} (p {params['best_p']:.2f})"
+    return f"batch optimal: {best} {_WHY_TEXT[params['why']]}; {chosen}"
 
 
 def _fall_back(
     customers: Sequence[Customer],
-    found: Sequence[Match],
-    rows: Sequence[int],
+    left_out: Sequence[tuple[int, Match]],
     ctx: RoutingContext,
     reps: dict[int, RepState],
-    positions: Mapping[int, int],
     now: datetime,
     rng: Random,
 ) -> list[tuple[int, Decision]]:
@@ -292,13 +312,12 @@ def _fall_back(
     the queue."""
     decided: list[tuple[int, Decision]] = []
     onward: dict[int, list[int]] = {}
-    for row in rows:
-        rule = found[row].rule
+    for row, found in left_out:
+        rule = found.rule
         assert rule is not None
         note = RuleTrace(rule.id, rule.name, "no_eligible_rep", BATCH_FULL)
-        trace = (*found[row].trace[:-1], note)
         if rule.fallback is Fallback.next_rule:
-            onward.setdefault(positions[rule.id], []).append(row)
+            onward.setdefault(found.rules_skipped, []).append(row)
             continue
         alone = RoutingContext(rules=(CompiledRule(rule, _ALWAYS),), reps={})
         final = match(customers[row], alone, now=now).final
@@ -312,8 +331,9 @@ def _fall_back(
                     final,
                     reason=reason,
                     reason_params=params,
-                    trace=trace,
-                    exclusions=found[row].exclusions,
+                    trace=(note,),
+                    rules_skipped=found.rules_skipped,
+                    exclusions=found.exclusions,
                 ),
             )
         )
@@ -325,6 +345,7 @@ def _fall_back(
         for row, decision in zip(group, routed, strict=True):
             if decision.outcome is Outcome.assigned and decision.rep_id is not None:
                 reps[decision.rep_id] = received(reps[decision.rep_id], customers[row], now=now)
-            trace = (*found[row].trace[:-1], note, *decision.trace)
-            decided.append((row, replace(decision, trace=trace)))
+            trace = (note, *decision.trace)
+            skipped = position + decision.rules_skipped
+            decided.append((row, replace(decision, trace=trace, rules_skipped=skipped)))
     return decided
