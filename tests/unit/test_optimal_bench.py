@@ -4,7 +4,6 @@ objective equals the LP optimum, and route_optimal's equals the raw solver's."""
 from __future__ import annotations
 
 import pytest
-
 from bench import optimal_bench
 
 
