@@ -59,6 +59,7 @@ from fenpei.web import (
     pages_follow_ups,
     pages_jobs,
     pages_notifications,
+    pages_optimal,
     pages_org,
     pages_pool,
     pages_pool_moves,
@@ -182,6 +183,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_task_timers.router)
     app.include_router(pages_pool_settings.router)
     app.include_router(pages_pool_moves.router)
+    app.include_router(pages_optimal.router)
     app.include_router(pages_subscriptions.router)
     app.include_router(pages_tasks.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -18,6 +18,7 @@ from random import Random
 from typing import Any
 
 from fenpei.domain.errors import Conflict, PermissionDenied, ValidationFailed
+from fenpei.domain.phrases import Phrase
 from fenpei.domain.users import Actor, Role
 from fenpei.engine.batch_routing import STRATEGY, route_optimal
 from fenpei.engine.conditions import All, compile_conditions
@@ -52,17 +53,20 @@ class Redistribution:
     staying: int
     expected_wins: float | None
     decisions: list[tuple[int, Decision]] = field(default_factory=list)
+    customer_names: dict[int, str] = field(default_factory=dict)  # of those decisions
 
 
 def _batch_rule(uow: UnitOfWork, rulebook: RuleBook, rule_id: int, now: datetime) -> RoutingRule:
     config = rulebook.config(uow, now=now)
     found = next((c.rule for c in config.rules if c.rule.id == rule_id), None)
     if found is None:
-        raise ValidationFailed.one("rule_id", f"no enabled rule has id {rule_id}")
+        text = "no enabled rule has id {rule_id}"
+        raise ValidationFailed.one("rule_id", Phrase("optimal.no_rule", text, rule_id=rule_id))
     if found.target.kind not in _TARGETS:
+        text = "rule {rule!r} targets {kind}; pick a rule that names reps"
         kind = found.target.kind.value
         raise ValidationFailed.one(
-            "rule_id", f"rule {found.name!r} targets {kind}; pick a rule that names reps"
+            "rule_id", Phrase("optimal.not_reps", text, rule=found.name, kind=kind)
         )
     options: dict[str, Any] = {k: v for k, v in found.strategy_options.items() if k in OPTIONS}
     # Nobody with room: the customer stays (a pool outcome back into its own pool is
@@ -97,9 +101,8 @@ def redistribute_pool(
     _check_scope(uow, actor, rule)
     ids = list(uow.customers.owners_matching(CustomerQuery(pool=pool), limit=limit + 1))
     if len(ids) > limit:
-        raise ValidationFailed.one(
-            "pool", f"more than {limit} customers wait in {pool!r}; move some to another pool"
-        )
+        text = "more than {limit} customers wait in {pool!r}; move some to another pool"
+        raise ValidationFailed.one("pool", Phrase("optimal.too_many", text, limit=limit, pool=pool))
     customers = [
         c
         for c in uow.customers.lock_many(ids)
@@ -144,7 +147,16 @@ def redistribute_pool(
             sum(float(d.reason_params["p"]) for d in with_p) if config.affinity else None
         ),
         decisions=[(c.id or 0, d) for c, d in zip(customers, decisions, strict=True)][:PREVIEW],
+        customer_names={c.id or 0: c.name for c in customers[:PREVIEW]},
     )
+
+
+def redistribution_rules(
+    *, uow: UnitOfWork, rulebook: RuleBook, now: datetime
+) -> list[RoutingRule]:
+    """The enabled rules a pool may be redistributed under: those that name reps."""
+    config = rulebook.config(uow, now=now)
+    return [c.rule for c in config.rules if c.rule.enabled and c.rule.target.kind in _TARGETS]
 
 
 def _check_scope(uow: UnitOfWork, actor: Actor, rule: RoutingRule) -> None:
