@@ -17,6 +17,8 @@ from fenpei.domain.errors import PermissionDenied, ValidationFailed
 from fenpei.domain.scoring import ModelKind, ScoreModel
 from fenpei.domain.users import SYSTEM, Actor, Role
 from fenpei.engine.scoring import loading
+from fenpei.services import org
+from fenpei.services.routing_batch import route_queued
 from fenpei.services.routing_optimal import redistribute_pool
 from fenpei.services.rulebook import RuleBook
 from tests.fakes import FakeUnitOfWork, FixedClock, in_transaction
@@ -208,3 +210,43 @@ def test_bad_requests_are_refused_and_change_nothing(
     assert [e.field for e in unknown.errors] == ["rule_id"]
     assert "pick a rule that names reps" in to_pool.errors[0].message
     assert owners(uow, waiting) == [None]
+
+
+def test_the_queue_job_solves_the_waiting_customers_together_when_room_frees(
+    uow: FakeUnitOfWork, clock: FixedClock, rulebook: RuleBook, world: Org, model: None
+) -> None:
+    only_carol = add_rule(
+        uow,
+        clock,
+        conditions=test_routing.WEST,
+        strategy="batch_optimal",
+        fallback="queue",
+        target={"kind": "reps", "rep_ids": [world.carol, world.dan]},
+    )
+    in_transaction(
+        uow,
+        lambda: org.update_rep(
+            uow=uow, rep_id=world.dan, actor=SYSTEM, now=clock.now(), fields={"max_open": 0}
+        ),
+    )
+    activate(uow, clock, {world.carol: 0.2, world.dan: 0.7})
+    waiting = new_customers(uow, clock, "West", "West", "West")
+    routed_in_batches(uow, clock, rulebook, waiting)
+    queued_before = [stored(uow, i).queued_at is not None for i in waiting]
+    in_transaction(
+        uow,
+        lambda: org.update_rep(
+            uow=uow, rep_id=world.dan, actor=SYSTEM, now=clock.now(), fields={"max_open": 1}
+        ),
+    )
+    clock.advance(minutes=5)
+
+    outcomes = route_queued(
+        uow_factory=lambda: uow, rulebook=rulebook, actor=SYSTEM, now=clock.now, rng=Random(1)
+    )
+
+    assert sorted(queued_before) == [False, True, True]  # Carol took one, two waited
+    assert outcomes == {"assigned": 1, "pool": 0, "queued": 1}
+    assert sorted(o or 0 for o in owners(uow, waiting)) == sorted([0, world.carol, world.dan])
+    given = [r for i in waiting for r in uow.assignments.for_customer(i)]
+    assert {(r.rule_id, r.strategy) for r in given} == {(only_carol, "batch_optimal")}
