@@ -14,6 +14,7 @@ from tests.e2e.conftest import World
 from tests.e2e.test_api import assert_error
 from tests.e2e.test_api_org import API, client_for, ok
 from tests.e2e.test_api_pools import _into_pool
+from tests.e2e.test_api_rules import create, default_rule, east_rule
 
 
 def team_rule(app: Fenpei, seeded: World) -> int:
@@ -78,3 +79,26 @@ def test_reps_are_refused_and_a_bad_rule_is_named(
     assert_error(
         user_client.post(url, json={"rule_id": rule_id, "extra": 1}), 422, "validation_failed"
     )
+
+
+def test_a_lead_under_predicted_conversion_without_a_model_says_so_and_bad_options_are_named(
+    user_client: TestClient, seeded: World, default_rule: int
+) -> None:
+    rule = create(
+        user_client,
+        east_rule(seeded, strategy="predicted_conversion", strategy_options={"load_weight": 0.2}),
+    )
+    bad = user_client.post(
+        f"{API}/rules",
+        json=east_rule(seeded, strategy="batch_optimal", strategy_options={"max_per_rep": -1}),
+    )
+
+    lead = ok(user_client.post(f"{API}/leads", json={"name": "Wang", "region": "East"}), 201)
+    decision = lead["decision"]
+    assert (decision["rule_id"], decision["strategy"]) == (rule["id"], "predicted_conversion")
+    assert "no prediction model is active; least loaded" in decision["text"]
+    assert_error(bad, 422, "validation_failed", "strategy_options")
+    assert "max_per_rep" in bad.json()["message"]
+
+
+__all__ = ["default_rule"]  # the fixture, used by name
