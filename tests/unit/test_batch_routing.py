@@ -3,6 +3,7 @@ capacity, the rest routed as ever, the left-over falling back as their rule says
 
 from __future__ import annotations
 
+from decimal import Decimal
 from random import Random
 
 from fenpei.domain.customers import Customer
@@ -130,3 +131,17 @@ def test_a_team_target_with_a_vectorised_model_is_asked_once() -> None:
     assert matrix.calls == 1
     taken = [d.rep_id for d in made]
     assert all(taken.count(r) == 2 for r in range(1, 7))  # everyone full, nobody above
+
+
+def test_weighing_value_gives_the_best_rep_the_customer_worth_most() -> None:
+    rich = Customer(name="Rich", region="East", expected_value=Decimal(100))
+    small = Customer(name="Small", region="East", expected_value=Decimal(1))
+    p = FixedAffinity({("Rich", 1): 0.5, ("Rich", 2): 0.4, ("Small", 1): 0.9, ("Small", 2): 0.1})
+
+    def alice_gets(**options: object) -> str:
+        ctx = context([_optimal(**options)], (ALICE, BOB), affinity=p)
+        made = route_optimal([rich, small], ctx, now=NOW, rng=Random(0))
+        return next(c.name for c, d in zip((rich, small), made, strict=True) if d.rep_id == 1)
+
+    assert alice_gets() == "Small"  # 0.9 + 0.4 expected wins beat 0.5 + 0.1
+    assert alice_gets(weigh_value=True) == "Rich"  # 50 + 0.1 won value beat 0.9 + 40

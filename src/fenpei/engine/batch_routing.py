@@ -202,7 +202,11 @@ def _solve_rule(
     rep_ids = [s.id for s in found.eligible]
     k, r = len(customers), len(rep_ids)
     p = p_matrix(affinity, customers, rep_ids)
-    values = np.array([customer_value(c, rule.strategy_options) for c in customers])
+    values = (
+        np.array([customer_value(c, rule.strategy_options) for c in customers])
+        if rule.strategy_options.get("weigh_value") is True
+        else np.ones(k)
+    )
     tails = np.repeat(np.arange(k, dtype=np.int64), r)
     heads = np.tile(np.arange(r, dtype=np.int64), k)
     low, high = bounds(rule.strategy_options)
