@@ -10,6 +10,7 @@ from bench import (
     http_bench,
     import_bench,
     loads_bench,
+    optimal_bench,
     outbox_bench,
     pages_bench,
     reclaim_bench,
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "spread": spread_bench.run,
     "reclaim": reclaim_bench.run,
     "tasks": task_routing_bench.run,
+    "optimal": optimal_bench.run,
 }
 
 if __name__ == "__main__":
@@ -37,9 +39,15 @@ if __name__ == "__main__":
     parser.add_argument("--clients", type=int, default=8, help="HTTP: concurrent clients")
     parser.add_argument("--workers", type=int, default=1, help="HTTP: uvicorn processes")
     parser.add_argument("--seconds", type=float, default=5.0, help="HTTP: seconds per endpoint")
+    parser.add_argument(
+        "--quick", action="store_true", help="optimal: a tenth of the size, no database"
+    )
     options = parser.parse_args()
     for name, run in BENCHMARKS.items():
         if options.only in (None, name):
-            run()
+            if name == "optimal":
+                optimal_bench.run(quick=options.quick)
+            else:
+                run()
     if options.only in (None, "http"):
         http_bench.run(clients=options.clients, workers=options.workers, seconds=options.seconds)

@@ -31,6 +31,7 @@ from fenpei.api.routes import (
     pools,
     preferences,
     reclaim,
+    redistribution,
     rules,
     sla,
     subscriptions,
@@ -58,6 +59,7 @@ from fenpei.web import (
     pages_follow_ups,
     pages_jobs,
     pages_notifications,
+    pages_optimal,
     pages_org,
     pages_pool,
     pages_pool_moves,
@@ -103,6 +105,7 @@ def _api_v1() -> APIRouter:
     router.include_router(task_timers.router)
     router.include_router(reclaim.router)
     router.include_router(reclaim.customers_router)
+    router.include_router(redistribution.router)
     router.include_router(audit.router)
     router.include_router(tokens.router)
     router.include_router(webhooks.router)
@@ -180,6 +183,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_task_timers.router)
     app.include_router(pages_pool_settings.router)
     app.include_router(pages_pool_moves.router)
+    app.include_router(pages_optimal.router)
     app.include_router(pages_subscriptions.router)
     app.include_router(pages_tasks.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

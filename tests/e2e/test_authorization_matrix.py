@@ -485,6 +485,13 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/pools/reclaim-plan"): Case("/api/v1/pools/reclaim-plan", writers(200)),
     ("POST", "/api/v1/pools/reclaim"): Case("/api/v1/pools/reclaim", admins()),
+    # redistributing a pool under East's rule (a dry run): admins and East's manager; West's
+    # manager may not give customers to East's reps; reps and auditors may not at all
+    ("POST", "/api/v1/pools/{key}/redistribute"): Case(
+        "/api/v1/pools/public/redistribute",
+        _statuses(200, rep=403, other_rep=403, other_manager=403, auditor=403),
+        lambda w: {"rule_id": w.ids["rule"]},
+    ),
     ("PUT", "/api/v1/customers/{customer_id}/key-account"): Case(
         "/api/v1/customers/{customer}/key-account",
         _statuses(200, other_rep=404, other_manager=404, auditor=403),
@@ -895,6 +902,21 @@ CASES: dict[tuple[str, str], Case] = {
             token_without_scope=403,
         ),
     ),
+    ("GET", "/pool/redistribute"): Case(
+        "/pool/redistribute", pages(rep=403, other_rep=403, auditor=403)
+    ),
+    ("POST", "/pool/redistribute"): Case(
+        "/pool/redistribute",
+        pages(
+            422,
+            rep=403,
+            other_rep=403,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
     ("POST", "/pool/move"): Case(
         "/pool/move",
         pages(
@@ -1210,6 +1232,7 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/pools/returns"): "pools:write",
     ("GET", "/api/v1/pools/reclaim-plan"): "pools:read",
     ("POST", "/api/v1/pools/reclaim"): "pools:write",
+    ("POST", "/api/v1/pools/{key}/redistribute"): "pools:write",
     ("PUT", "/api/v1/customers/{customer_id}/key-account"): "customers:write",
     ("POST", "/api/v1/pools/{key}/move"): "pools:write",
     ("GET", "/api/v1/customers/duplicates"): "customers:read",

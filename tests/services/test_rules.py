@@ -91,7 +91,7 @@ def changed(uow: FakeUnitOfWork, clock: FixedClock, rule: Rule, **fields: Any) -
         ({"target": {"kind": "pool", "pool": ""}}, "target.pool", "1 to 100 characters"),
         ({"target": {"kind": "pool", "pool": "p" * 101}}, "target.pool", "1 to 100 characters"),
         ({"target": {"kind": "pool", "colour": "red"}}, "target", "unknown keys colour"),
-        ({"strategy": "fastest"}, "strategy", "'fastest' is not one of best_match"),
+        ({"strategy": "fastest"}, "strategy", "'fastest' is not one of batch_optimal, best_match"),
         ({"strategy": "least_loaded", "strategy_options": {"default_capacity": 0}},
          "strategy_options", "default_capacity: must be a whole number ≥ 1, got 0"),
         ({"strategy_options": {"speed": 2}}, "strategy_options",

@@ -423,7 +423,7 @@ def test_valid_options_have_no_problems(name: str, options: dict[str, Any]) -> N
     [
         ("nearest", {}, ["strategy: unknown 'nearest' (known: round_robin, "
                          "weighted_round_robin, least_loaded, random, value_balanced, "
-                         "best_match)"]),
+                         "best_match, predicted_conversion, batch_optimal)"]),
         ("round_robin", {"step": 2}, ["step: unknown option (this strategy takes: none)"]),
         ("least_loaded", {"default_capacity": 0},
          ["default_capacity: must be a whole number ≥ 1, got 0"]),
@@ -557,7 +557,7 @@ def test_an_unknown_strategy_lists_the_known_ones_comma_separated() -> None:
         get_strategy("fastest")
     assert str(raised.value) == (
         "unknown strategy 'fastest' (known: round_robin, weighted_round_robin, least_loaded, "
-        "random, value_balanced, best_match)"
+        "random, value_balanced, best_match, predicted_conversion, batch_optimal)"
     )
 
 

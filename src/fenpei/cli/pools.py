@@ -1,4 +1,5 @@
-"""`fenpei pool …`: the public pool (公海) from the command line: reclaim (回收)."""
+"""`fenpei pool …`: the public pool (公海) from the command line: reclaim (回收), and
+redistributing a pool by batch optimal (公海再分配)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ import typer
 from fenpei.cli._common import console, fenpei_app
 from fenpei.cli._errors import CannotRun
 from fenpei.domain.reclaim import reason_words
+from fenpei.domain.users import SYSTEM
 from fenpei.jobs.reclaim import run_reclaim
 from fenpei.services.pool.reclaim import plan
+from fenpei.services.routing_optimal import redistribute_pool
 
-app = typer.Typer(help="The public pool (公海): reclaim (回收).", no_args_is_help=True)
+app = typer.Typer(
+    help="The public pool (公海): reclaim (回收), redistribution (再分配).", no_args_is_help=True
+)
 
 
 @app.command("reclaim")
@@ -44,3 +49,34 @@ def reclaim(
     if report is None:
         raise CannotRun("another process is reclaiming now; try again when it is done")
     console.print(report.summary())
+
+
+@app.command("redistribute")
+def redistribute(
+    pool: Annotated[str, typer.Argument(help="The pool, e.g. `public` or `team:3`.")],
+    rule: Annotated[int, typer.Option("--rule", help="The rule whose target and limits apply.")],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Do it (without: a dry run that changes nothing).")
+    ] = False,
+) -> None:
+    """Solve every customer waiting in POOL in one batch under a rule: as many placed as
+    the reps' room allows, then the most expected wins (batch optimal). A dry run unless
+    --apply."""
+    with fenpei_app() as fenpei, fenpei.uow() as uow:
+        done = redistribute_pool(
+            uow=uow, rulebook=fenpei.rulebook, pool=pool, rule_id=rule, actor=SYSTEM,
+            now=fenpei.now(), rng=fenpei.rng(), dry_run=not apply,
+        )  # fmt: skip
+        if apply:
+            uow.commit()
+    for rep_id, count in done.placed.items():
+        console.print(f"{done.rep_names[rep_id]} (#{rep_id}): {count}", soft_wrap=True)
+    wins = "" if done.expected_wins is None else f", expected wins {done.expected_wins:.2f}"
+    verb = "given" if apply else "would be given"
+    console.print(
+        f"{done.considered - done.staying} of {done.considered} {verb} by rule "
+        f"'{done.rule_name}', {done.staying} stay in {pool}{wins}",
+        soft_wrap=True,
+    )
+    if not apply:
+        console.print("dry run: nothing changed; add --apply to do it")

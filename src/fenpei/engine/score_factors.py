@@ -18,12 +18,13 @@ from fenpei.engine.model import RepState
 from fenpei.engine.strategies._common import load_params
 from fenpei.engine.strategies.best_match import SENIORITY_RANGE as _SENIORITY_RANGE
 from fenpei.engine.strategies.best_match import _has_skill, _target, _wanted, _weights
+from fenpei.engine.strategies.predicted_conversion import customer_value, load_weight
 
 
 @dataclass(frozen=True)
 class Factor:
-    """One part of a score. ``kind``: load, skill, seniority, credit, turn, chance or
-    open_value; ``figures`` the numbers and names it is told with; ``points`` what it adds
+    """One part of a score. ``kind``: load, skill, seniority, credit, turn, chance,
+    open_value or p_win; ``figures`` the numbers and names it is told with; ``points`` what it adds
     to the score, where the score is a sum of parts (best match), else None."""
 
     kind: str
@@ -64,6 +65,22 @@ def _best_match(
     return tuple(parts)
 
 
+def _p_win(
+    candidate: RepState, customer: WorkItem, options: Mapping[str, Any], score: float
+) -> tuple[Factor, ...]:
+    """Predicted conversion's value × (p − λ × load): p read back from the score (the
+    model is not asked twice), and the load's share of it."""
+    weight, value = load_weight(options), customer_value(customer, options)
+    loaded = _load(candidate, options, weight=weight)
+    share = loaded.figures["share"]
+    p = score / value + weight * share
+    figures = {"p": round(p, 6) + 0.0, "load_weight": weight, "load": share, "value": value}
+    return (
+        Factor("p_win", figures, points=value * p),
+        replace(loaded, points=-value * weight * share),
+    )
+
+
 def score_factors(
     strategy: str,
     candidate: RepState,
@@ -77,6 +94,8 @@ def score_factors(
     score of the decision, for strategies that rank by turn)."""
     if strategy == "best_match":
         return _best_match(candidate, customer, options)
+    if strategy in ("predicted_conversion", "batch_optimal"):
+        return _p_win(candidate, customer, options, score)
     if strategy == "least_loaded":
         return (_load(candidate, options),)
     if strategy == "weighted_round_robin":

@@ -9,6 +9,7 @@ from random import Random
 
 from fenpei.domain.errors import Conflict, NotFound
 from fenpei.domain.users import Actor
+from fenpei.engine.batch_routing import optimises, route_optimal
 from fenpei.engine.bulk import route_many
 from fenpei.engine.model import Decision, Outcome
 from fenpei.services.ports import UnitOfWork
@@ -36,7 +37,8 @@ def route_batch(
     Owned or deleted customers are left alone, and with ``only_queued`` those no longer
     in the queue (pooled meanwhile: routing them again would pool them twice). Rules that
     look up account owners need a query per customer, so with such a rule the customers
-    are routed one by one.
+    are routed one by one. With a ``batch_optimal`` rule and a model active, that rule's
+    customers are placed together by a min-cost flow (``route_optimal``).
     """
     customers = [
         c
@@ -70,7 +72,9 @@ def route_batch(
         states={rule_id: copy.deepcopy(s.state) for rule_id, s in states.items()},
         config=config,
     )
-    decisions = route_many(customers, ctx, now=now, rng=rng)
+    # Customers whose rule runs batch_optimal are solved together (engine.batch_routing).
+    routing = route_optimal if optimises(ctx) else route_many
+    decisions = routing(customers, ctx, now=now, rng=rng)
     for customer, decision in zip(customers, decisions, strict=True):
         chosen = locked.get(decision.rep_id) if decision.rep_id is not None else None
         record_decision(uow, customer, decision, actor, now, rep=chosen)

@@ -164,9 +164,12 @@ def _reasons(
     if rule is None or not decision.candidates:
         return {}
     top = max(c.score for c in decision.candidates)
+    # A strategy on p(win) with no model active scored as least loaded does.
+    no_model = decision.reason_code.endswith(".no_model")
+    strategy = "least_loaded" if no_model else rule.strategy
     return {
         c.rep_id: score_factors(
-            rule.strategy,
+            strategy,
             ctx.reps[c.rep_id],
             score=c.score,
             top_score=top,

@@ -91,6 +91,8 @@ def _why(t: Translate, params: Mapping[str, Any]) -> str:
     code = str(params.get("why", ""))
     if code in ("nobody_in_target", "nobody_eligible"):
         return t(f"reason.why.{code}")
+    if code == "batch_full":
+        return t("optimal.why.batch_full")
     return str(params.get("note", ""))
 
 
@@ -117,6 +119,8 @@ def coded_reason(t: Translate, code: str, params: Mapping[str, Any]) -> str | No
         shown_parts = [_part(t, p) for p in parts if isinstance(p, Mapping)]
         words = t("reason.part.separator").join(shown_parts)
         return t("reason.best_match", score=shown, parts=words)
+    if code in _ON_P_WIN:
+        return _on_p_win(t, code, params, tie)
     if code == "pool":
         return t("reason.pool", pool=pool_name(t, params.get("pool")))
     if code == "fallback_pool":
@@ -124,6 +128,42 @@ def coded_reason(t: Translate, code: str, params: Mapping[str, Any]) -> str | No
     if code == "fallback_queue":
         return t("reason.fallback_queue", why=_why(t, params))
     return None
+
+
+_ON_P_WIN = ("predicted_conversion", "predicted_conversion.no_model", "batch_optimal")
+
+
+def _p(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, int | float) else str(value)
+
+
+def _on_p_win(t: Translate, code: str, params: Mapping[str, Any], tie: str) -> str:
+    """The strategies on p(win) (engine.strategies.predicted_conversion, batch_routing)."""
+    if code == "predicted_conversion.no_model":
+        least = coded_reason(t, "least_loaded", params) or ""
+        return t("optimal.reason.no_model", least=least)
+    if code == "batch_optimal":
+        why = str(params.get("why", "best"))
+        chosen = {"rep": params.get("rep"), "p": _p(params.get("p"))}
+        if why == "best":
+            return t("optimal.reason.batch_best", **chosen)
+        best = {"best": params.get("best_rep"), "best_p": _p(params.get("best_p"))}
+        return t(f"optimal.reason.batch_{why}", **chosen, **best)
+    load = params.get("load") if isinstance(params.get("load"), Mapping) else {}
+    text = t(
+        "optimal.reason.predicted",
+        p=_p(params.get("p")),
+        weight=f"{params.get('load_weight', 0):g}",
+        share=_percent(load.get("share")),  # type: ignore[union-attr]
+        score=f"{params.get('score', 0):.3f}",
+    )
+    if "best_p" in params:
+        text += t(
+            "optimal.reason.predicted_over",
+            best_p=_p(params.get("best_p")),
+            best_load=_percent(params.get("best_load")),
+        )
+    return text + tie
 
 
 _QUEUED_BY_RULE = re.compile(r"rule '(?P<rule>.*)' holds it in the queue")
@@ -135,6 +175,7 @@ _WHY_CODES = {
     "nobody in the target": "nobody_in_target",
     "nobody in the target is eligible": "nobody_eligible",
 }
+_BATCH_FULL = "every eligible rep is full in this batch"  # engine.batch_routing.BATCH_FULL
 
 
 def queue_reason_text(t: Translate, reason: str | None) -> str:
@@ -161,5 +202,7 @@ def queue_reason_text(t: Translate, reason: str | None) -> str:
 
 
 def _said_why(t: Translate, why: str) -> str:
+    if why == _BATCH_FULL:
+        return t("optimal.why.batch_full")
     code = _WHY_CODES.get(why)
     return t(f"reason.why.{code}") if code else why

@@ -54,6 +54,13 @@ def factor_text(t: Translate, n: Number, factor: Factor) -> str:
             if f["weight"] is None
             else t("insights.factor.chance_weighted", share=share, weight=n(f["weight"]))
         )
+    elif factor.kind == "p_win":
+        p = n(round(f["p"], 3) + 0.0)
+        text = (
+            t("optimal.factor.p_win", p=p)
+            if f["value"] == 1
+            else t("optimal.factor.p_win_value", p=p, value=n(round(f["value"], 2)))
+        )
     elif factor.kind == "open_value":
         text = t("insights.factor.open_value", value=n(round(f["value"], 2)))
     else:

@@ -17,8 +17,10 @@ from fenpei.engine.items import WorkItem
 from fenpei.engine.model import Choice, RepState
 from fenpei.engine.scoring.contract import Affinity
 from fenpei.engine.strategies._common import default_capacity
+from fenpei.engine.strategies.batch_optimal import BatchOptimal
 from fenpei.engine.strategies.best_match import BestMatch
 from fenpei.engine.strategies.least_loaded import LeastLoaded
+from fenpei.engine.strategies.predicted_conversion import PredictedConversion
 from fenpei.engine.strategies.random_pick import RandomPick
 from fenpei.engine.strategies.round_robin import RoundRobin
 from fenpei.engine.strategies.value_balanced import ValueBalanced
@@ -61,6 +63,8 @@ STRATEGIES: Mapping[str, Strategy] = MappingProxyType(
             RandomPick(),
             ValueBalanced(),
             BestMatch(),
+            PredictedConversion(),
+            BatchOptimal(),
         )
     }
 )
@@ -87,7 +91,9 @@ def validate_options(name: str, options: Mapping[str, Any]) -> list[str]:
 # The strategies that weigh a rep's open customers as a share of capacity: a rep without
 # max_open is measured against the rule's default capacity (value_balanced weighs money,
 # not capacity; the others weigh no load at all).
-MEASURES_CAPACITY = frozenset({"least_loaded", "best_match"})
+MEASURES_CAPACITY = frozenset(
+    {"least_loaded", "best_match", "predicted_conversion", "batch_optimal"}
+)
 
 
 def measured_capacity(name: str, options: Mapping[str, Any]) -> int | None:
