@@ -165,7 +165,7 @@ def train_logistic(
     min_count: int = 10,
 ) -> LogisticScorer:
     """Fit p(win | customer). ``interactions`` / ``l2`` None: chosen by log loss on the
-    latest fifth of the examples (in time), which then calibrates the model; the model is
+    a held-out fifth of the examples (``_fit.folds``), which then calibrates the model; the model is
     refitted on every example."""
     ordered = sorted(examples, key=lambda e: e.at)
     y = np.array([float(e.won) for e in ordered])
@@ -178,8 +178,8 @@ def train_logistic(
         return LogisticScorer(spec, weights)
     pairs, tables = _pair_tables(spec, values, max(min_count, 20))
     options = [False, True] if interactions is None else [interactions]
-    strengths = [1.0, 3.0, 10.0, 30.0] if l2 is None else [l2]
-    cut = int(len(y) * 0.8)
+    strengths = [1.0, 3.0, 10.0, 30.0, 100.0, 1000.0] if l2 is None else [l2]
+    fit_rows, held = _fit.folds(len(y))
 
     def design(with_pairs: bool) -> tuple[Any, int, int]:
         used_pairs, used = (pairs, tables) if with_pairs else ([], [])
@@ -199,13 +199,13 @@ def train_logistic(
         for with_pairs in options:
             x, width, main = design(with_pairs)
             for strength in strengths:
-                w = _fit.fit(x[:cut], y[:cut], penalty(width, main, strength))
-                z = x[cut:] @ w
-                loss = _fit.log_loss(_fit.sigmoid(z), y[cut:])
+                w = _fit.fit(x[fit_rows], y[fit_rows], penalty(width, main, strength))
+                z = x[held] @ w
+                loss = _fit.log_loss(_fit.sigmoid(z), y[held])
                 if best is None or loss < best[0]:
                     best, held_z = (loss, with_pairs, strength), z
     with_pairs, strength = (best[1], best[2]) if best else (options[0], strengths[0])
-    a, b = _fit.platt(held_z, y[cut:]) if calibrate else (1.0, 0.0)
+    a, b = _fit.platt(held_z, y[held]) if calibrate else (1.0, 0.0)
     x, width, main = design(with_pairs)
     w = _fit.fit(x, y, penalty(width, main, strength))
     main_w = w[:main]
