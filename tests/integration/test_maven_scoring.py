@@ -56,8 +56,9 @@ def test_learned_scores_on_the_maven_history_beat_the_constant_and_are_calibrate
     assert len(examples) == 4238 + 2473  # every won and lost deal, each with its close date
     assert all(e.rep_id is not None and e.team_id is not None for e in examples)
 
-    score = evaluate_models(uow=app.uow(), now=app.now(), split_at=SPLIT, kind="score")
-    affinity = evaluate_models(uow=app.uow(), now=app.now(), split_at=SPLIT, kind="affinity")
+    with app.uow(read_only=True) as uow:
+        score = evaluate_models(uow=uow, now=app.now(), split_at=SPLIT, kind="score")
+        affinity = evaluate_models(uow=uow, now=app.now(), split_at=SPLIT, kind="affinity")
     _show(score)
     _show(affinity)
 
@@ -77,8 +78,11 @@ def test_learned_scores_on_the_maven_history_beat_the_constant_and_are_calibrate
         ]
         assert len(within) >= 25 and sum(within) >= 0.9 * len(within)
 
-    stored = train_model(uow=app.uow(), kind=ModelKind.score, actor=SYSTEM, now=app.now(),
-                         split_at=SPLIT)  # fmt: skip
+    with app.uow() as uow:
+        stored = train_model(uow=uow, kind=ModelKind.score, actor=SYSTEM, now=app.now(),
+                             split_at=SPLIT)  # fmt: skip
+        uow.commit()
+        assert uow.score_models.versions(ModelKind.score)[0].metrics == stored.metrics
     assert stored.metrics["test_rows"] == score.test_rows
     assert stored.metrics["trained_on"] == len(examples)
     assert set(stored.metrics["baselines"]) == {"naive_bayes", "logistic", "constant"}

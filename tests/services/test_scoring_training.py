@@ -69,7 +69,10 @@ def test_training_keeps_an_inactive_version_with_its_evaluation_and_audits_it(
 ) -> None:
     _history(uow, clock)
     split = clock.now() - timedelta(days=100)
-    model = train_model(uow=uow, kind="score", actor=SYSTEM, now=clock.now(), split_at=split)
+    model = in_transaction(
+        uow,
+        lambda: train_model(uow=uow, kind="score", actor=SYSTEM, now=clock.now(), split_at=split),
+    )
 
     assert (model.kind, model.version, model.active) == (ModelKind.score, 1, False)
     assert model.name == "score v1"
@@ -94,8 +97,17 @@ def test_training_an_affinity_can_activate_it_and_learns_the_rep_who_wins_retail
     uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
     reps = _history(uow, clock, n=900)
-    model = train_model(uow=uow, kind=ModelKind.affinity, actor=SYSTEM, now=clock.now(),
-                        name="  spring  ", activate=True)  # fmt: skip
+    model = in_transaction(
+        uow,
+        lambda: train_model(
+            uow=uow,
+            kind=ModelKind.affinity,
+            actor=SYSTEM,
+            now=clock.now(),
+            name="  spring  ",
+            activate=True,
+        ),
+    )
 
     assert (
         model.active and model.name == "spring" and model.params["algorithm"] == "affinity_logistic"
@@ -110,7 +122,7 @@ def test_training_an_affinity_can_activate_it_and_learns_the_rep_who_wins_retail
 
 def test_evaluating_stores_nothing(uow: FakeUnitOfWork, clock: FixedClock) -> None:
     _history(uow, clock)
-    report = evaluate_models(uow=uow, now=clock.now(), kind="affinity")
+    report = in_transaction(uow, lambda: evaluate_models(uow=uow, now=clock.now(), kind="affinity"))
     assert report.kind == "affinity" and report.test_rows > 0
     assert report.learned["auc"] is not None
     with uow:
@@ -133,7 +145,7 @@ def test_bad_requests_name_the_field_and_store_nothing(
     _history(uow, clock, n=100)
     days = kwargs.pop("split_at_days", None)
     split = clock.now() - timedelta(days=days) if isinstance(days, int) else None
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ValidationFailed) as caught, uow:
         train_model(uow=uow, actor=SYSTEM, now=clock.now(), split_at=split, **kwargs)  # type: ignore[arg-type]
     assert bad_fields(caught.value) == {field}
     with uow:
@@ -143,12 +155,12 @@ def test_bad_requests_name_the_field_and_store_nothing(
 def test_training_needs_a_history_with_both_outcomes(
     uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ValidationFailed) as caught, uow:
         train_model(uow=uow, kind="score", actor=SYSTEM, now=clock.now())
     assert bad_fields(caught.value) == {"history"}
 
 
 def test_only_an_admin_trains(uow: FakeUnitOfWork, clock: FixedClock) -> None:
     _history(uow, clock, n=50)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied), uow:
         train_model(uow=uow, kind="score", actor=Actor("m", Role.manager), now=clock.now())

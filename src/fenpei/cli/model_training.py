@@ -79,9 +79,9 @@ def train(
     """Train a learned model on every closed customer, evaluate it on a time split and keep
     it as a new version (inactive unless --activate)."""
     when = _split(split_at)
-    with fenpei_app() as fenpei, console.status("training…") as status:
+    with fenpei_app() as fenpei, fenpei.uow() as uow, console.status("training…") as status:
         model = train_model(
-            uow=fenpei.uow(),
+            uow=uow,
             kind=kind,
             actor=SYSTEM,
             now=fenpei.now(),
@@ -90,6 +90,7 @@ def train(
             activate=activate,
             progress=lambda step: status.update(f"{step}…"),
         )
+        uow.commit()
     state = "active" if model.active else "inactive (activate it when its figures convince)"
     console.print(f"{model.kind.value} version {model.version} “{model.name}”: {state}")
     _show(model.metrics)
@@ -99,8 +100,8 @@ def evaluate(kind: Kind = "score", split_at: SplitAt = None) -> None:
     """Compare the learned model with naive Bayes, a plain logistic regression and the base
     rate on a time split (nothing is stored)."""
     when = _split(split_at)
-    with fenpei_app() as fenpei, console.status("evaluating…"):
-        report = evaluate_models(uow=fenpei.uow(), now=fenpei.now(), split_at=when, kind=kind)
+    with fenpei_app() as fenpei, fenpei.uow(read_only=True) as uow, console.status("evaluating…"):
+        report = evaluate_models(uow=uow, now=fenpei.now(), split_at=when, kind=kind)
     _show(report)
 
 
@@ -108,4 +109,3 @@ def register(app: typer.Typer) -> None:
     """Add `train` and `evaluate` to the `fenpei model` group."""
     app.command("train")(train)
     app.command("evaluate")(evaluate)
-

@@ -94,8 +94,7 @@ def evaluate_models(
     """Train on the outcomes before ``split_at`` and compare the learned model with its
     baselines on those after (nothing is stored)."""
     learned_kind = _kind(kind)
-    with uow:
-        return _evaluate(uow, load_examples(uow=uow, until=now), learned_kind, split_at)
+    return _evaluate(uow, load_examples(uow=uow, until=now), learned_kind, split_at)
 
 
 def train_model(
@@ -110,39 +109,37 @@ def train_model(
     progress: Progress | None = None,
 ) -> ScoreModel:
     """Train a learned model on the whole history and keep it as a new version, with its
-    evaluation on a time split; active only when asked."""
+    evaluation on a time split; active only when asked (the caller commits)."""
     require_admin(actor, "train models")
     learned_kind = _kind(kind)
     if name is not None and not 0 < len(name.strip()) <= 100:
         raise ValidationFailed.one("name", "must be 1 to 100 characters")
     say = progress or (lambda _: None)
-    with uow:
-        say("loading")
-        examples = load_examples(uow=uow, until=now)
-        say("evaluating")
-        evaluation = _evaluate(uow, examples, learned_kind, split_at)
-        say("training")
-        model: Any = (
-            train_score(examples)
-            if learned_kind is ModelKind.score
-            else train_affinity(examples, _team_of_reps(uow))
-        )
-        version = uow.score_models.next_version(learned_kind)
-        stored = ScoreModel(
-            kind=learned_kind,
-            version=version,
-            name=name.strip() if name else f"{learned_kind.value} v{version}",
-            params=model.to_params(),
-            metrics={**evaluation.metrics(), "trained_on": len(examples)},
-            created_by=actor.name,
-            created_at=now,
-        )
-        uow.score_models.add(stored)
-        if activate:
-            uow.score_models.activate(stored, at=now)
-        _audit(uow, stored, actor=actor, now=now, activate=activate)
-        uow.commit()
-        say("done")
+    say("loading")
+    examples = load_examples(uow=uow, until=now)
+    say("evaluating")
+    evaluation = _evaluate(uow, examples, learned_kind, split_at)
+    say("training")
+    model: Any = (
+        train_score(examples)
+        if learned_kind is ModelKind.score
+        else train_affinity(examples, _team_of_reps(uow))
+    )
+    version = uow.score_models.next_version(learned_kind)
+    stored = ScoreModel(
+        kind=learned_kind,
+        version=version,
+        name=name.strip() if name else f"{learned_kind.value} v{version}",
+        params=model.to_params(),
+        metrics={**evaluation.metrics(), "trained_on": len(examples)},
+        created_by=actor.name,
+        created_at=now,
+    )
+    uow.score_models.add(stored)
+    if activate:
+        uow.score_models.activate(stored, at=now)
+    _audit(uow, stored, actor=actor, now=now, activate=activate)
+    say("done")
     return stored
 
 
