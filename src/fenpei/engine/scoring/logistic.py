@@ -198,8 +198,9 @@ def train_logistic(
     if choose:
         for with_pairs in options:
             x, width, main = design(with_pairs)
-            for strength in strengths:
-                w = _fit.fit(x[fit_rows], y[fit_rows], penalty(width, main, strength))
+            w = None
+            for strength in sorted(strengths, reverse=True):  # warm-started, strongest first
+                w = _fit.fit(x[fit_rows], y[fit_rows], penalty(width, main, strength), start=w)
                 z = x[held] @ w
                 loss = _fit.log_loss(_fit.sigmoid(z), y[held])
                 if best is None or loss < best[0]:
