@@ -10,7 +10,7 @@ customer encodes as a fixed-length row of column indices (``FeatureSpec.encode``
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from fenpei.domain.customers import Customer
 from fenpei.engine.items import TaskItem, WorkItem
 
 NONE = "(none)"
@@ -60,21 +61,7 @@ def _short(number: float) -> str:
     return f"{number:g}"
 
 
-def raw_value(item: WorkItem | None, name: str) -> str:
-    """The customer's value of feature ``name`` as text (buckets for numbers)."""
-    customer = item.customer if isinstance(item, TaskItem) else item
-    if customer is None:
-        return NONE
-    if name == "size":
-        employees = customer.employees
-        return NONE if employees is None else _bucket(float(employees), _SIZE_EDGES, "")
-    if name == "revenue_band":
-        revenue = customer.revenue
-        return NONE if revenue is None else _bucket(float(revenue), _REVENUE_EDGES, "")
-    if name.startswith("custom."):
-        value: Any = customer.custom.get(name.removeprefix("custom."))
-    else:
-        value = getattr(customer, name, None)
+def _text(value: Any) -> str:
     if value is None or value == "":
         return NONE
     if isinstance(value, bool):
@@ -82,6 +69,38 @@ def raw_value(item: WorkItem | None, name: str) -> str:
     if isinstance(value, float | Decimal):
         return f"{float(value):g}"
     return str(value)
+
+
+def _size(customer: Customer) -> str:
+    employees = customer.employees
+    return NONE if employees is None else _bucket(float(employees), _SIZE_EDGES, "")
+
+
+def _revenue(customer: Customer) -> str:
+    revenue = customer.revenue
+    return NONE if revenue is None else _bucket(float(revenue), _REVENUE_EDGES, "")
+
+
+def reader(name: str) -> Callable[[Customer], str]:
+    """How feature ``name`` is read from a customer, as text (buckets for numbers)."""
+    if name == "size":
+        return _size
+    if name == "revenue_band":
+        return _revenue
+    if name.startswith("custom."):
+        key = name.removeprefix("custom.")
+        return lambda customer: _text(customer.custom.get(key))
+    return lambda customer: _text(getattr(customer, name, None))
+
+
+def _customer(item: WorkItem | None) -> Customer | None:
+    return item.customer if isinstance(item, TaskItem) else item
+
+
+def raw_value(item: WorkItem | None, name: str) -> str:
+    """The customer's value of feature ``name`` as text (buckets for numbers)."""
+    customer = _customer(item)
+    return NONE if customer is None else reader(name)(customer)
 
 
 @dataclass(frozen=True)
@@ -93,6 +112,7 @@ class FeatureSpec:
     values: Mapping[str, tuple[str, ...]]
     columns: tuple[tuple[str, str], ...] = field(init=False)
     index: Mapping[tuple[str, str], int] = field(init=False)
+    _readers: tuple[tuple[str, Callable[[Customer], str]], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         columns: list[tuple[str, str]] = [(BIAS, BIAS)]
@@ -101,6 +121,7 @@ class FeatureSpec:
             columns.append((name, OTHER))
         object.__setattr__(self, "columns", tuple(columns))
         object.__setattr__(self, "index", {c: i for i, c in enumerate(columns)})
+        object.__setattr__(self, "_readers", tuple((n, reader(n)) for n in self.fields))
 
     @property
     def width(self) -> int:
@@ -109,15 +130,18 @@ class FeatureSpec:
 
     def values_of(self, item: WorkItem | None) -> list[tuple[str, str]]:
         """(field, value) of each column the customer has, the bias first."""
+        customer = _customer(item)
         found = [(BIAS, BIAS)]
-        for name in self.fields:
-            value = raw_value(item, name)
-            found.append((name, value if (name, value) in self.index else OTHER))
+        index = self.index
+        for name, read in self._readers:
+            value = NONE if customer is None else read(customer)
+            found.append((name, value if (name, value) in index else OTHER))
         return found
 
     def encode(self, item: WorkItem | None) -> IntArray:
         """The customer's column indices (length ``width``)."""
-        return np.fromiter((self.index[c] for c in self.values_of(item)), np.int64, self.width)
+        index = self.index
+        return np.array([index[c] for c in self.values_of(item)], np.int64)
 
     def encode_many(self, items: Iterable[WorkItem | None]) -> IntArray:
         """One row of column indices per customer (n × ``width``)."""
