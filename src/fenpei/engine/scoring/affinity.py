@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,7 @@ class AffinityModel:
     algorithm: str = field(default="affinity_logistic")
     _vectors: Floats = field(init=False, repr=False)
     _row: dict[int, int] = field(init=False, repr=False)
+    _known: tuple[Ints, Ints] = field(init=False, repr=False)  # sorted rep ids, their rows
     _flat: Floats = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -77,6 +79,9 @@ class AffinityModel:
         object.__setattr__(
             self, "_row", {r: (i if i >= 0 else len(rows) - 1) for r, i in row_of.items()}
         )
+        known = sorted(self._row.items())
+        ids = np.array([r for r, _ in known], np.int64)
+        object.__setattr__(self, "_known", (ids, np.array([i for _, i in known], np.int64)))
 
     def with_teams(self, team_of: Mapping[int, int]) -> AffinityModel:
         """The same model, told the teams of reps it has not seen (scored as their team)."""
@@ -88,6 +93,15 @@ class AffinityModel:
     def _rows(self, rep_ids: Sequence[int]) -> Ints:
         unseen = len(self._vectors) - 1
         return np.fromiter((self._row.get(r, unseen) for r in rep_ids), np.int64, len(rep_ids))
+
+    def _rows_of(self, rep_ids: Ints) -> Ints:
+        """``_rows`` vectorised, for a batch's many (customer, rep) pairs."""
+        ids, rows = self._known
+        if not len(ids):
+            return np.full(len(rep_ids), len(self._vectors) - 1, np.int64)
+        at = np.minimum(np.searchsorted(ids, rep_ids), len(ids) - 1)
+        found: Ints = np.where(ids[at] == rep_ids, rows[at], len(self._vectors) - 1)
+        return found
 
     def _p(self, z: Floats) -> Floats:
         return _fit.sigmoid(self.a * z + self.b)
@@ -105,9 +119,12 @@ class AffinityModel:
         """p(win) of each customer with each of its reps: ``[i][j]`` for ``rep_ids[i][j]``."""
         columns = self.spec.encode_many(customers)
         lengths = np.fromiter((len(r) for r in rep_ids), np.int64, len(rep_ids))
-        flat = self._rows([r for reps in rep_ids for r in reps])
-        owner = np.repeat(np.arange(len(customers)), lengths)
-        z = self._vectors[flat[:, None], columns[owner]].sum(axis=1)
+        pairs = int(lengths.sum())
+        starts = self._rows_of(np.fromiter(chain.from_iterable(rep_ids), np.int64, pairs))
+        starts *= self._vectors.shape[1]  # each pair's rep row, as an offset into _flat
+        z = np.zeros(pairs)
+        for k in range(columns.shape[1]):  # column by column: small arrays, cache-friendly
+            z += self._flat.take(starts + np.repeat(columns[:, k], lengths))
         p = self._p(z)
         return list(np.split(p, np.cumsum(lengths)[:-1])) if len(lengths) else []
 
