@@ -7,6 +7,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
+from fenpei.domain.custom_fields import CustomField, FieldKind
 from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.errors import PermissionDenied, ValidationFailed
 from fenpei.domain.org import Rep, Team
@@ -164,3 +165,26 @@ def test_only_an_admin_trains(uow: FakeUnitOfWork, clock: FixedClock) -> None:
     _history(uow, clock, n=50)
     with pytest.raises(PermissionDenied), uow:
         train_model(uow=uow, kind="score", actor=Actor("m", Role.manager), now=clock.now())
+
+
+def test_a_choice_custom_field_is_read_by_the_model(uow: FakeUnitOfWork, clock: FixedClock) -> None:
+    def build() -> None:
+        uow.custom_fields.add(CustomField("channel", "Channel", FieldKind.choice, ["shop", "web"]))
+        uow.custom_fields.add(CustomField("note", "Note", FieldKind.text))
+        for i in range(200):
+            closed = clock.now() - timedelta(days=200 - i)
+            channel = "shop" if i % 2 else "web"
+            won = (i % 2 == 1) == (i % 7 != 0)  # shop mostly won, web mostly lost
+            uow.customers.add(
+                Customer(name=f"c{i}", custom={"channel": channel, "note": "ab"[i % 3 == 0]},
+                         stage=Stage.won if won else Stage.lost, closed_at=closed,
+                         created_at=closed, updated_at=closed)
+            )  # fmt: skip
+
+    in_transaction(uow, build)
+    model = in_transaction(
+        uow, lambda: train_model(uow=uow, kind="score", actor=SYSTEM, now=clock.now())
+    )
+    assert "custom.channel" in model.params["spec"]["fields"]
+    assert "custom.note" not in model.params["spec"]["fields"]  # free text is not a feature
+    assert model.metrics["auc"] > 0.8

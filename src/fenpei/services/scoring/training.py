@@ -13,12 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from fenpei.domain.audit import AuditEntry
+from fenpei.domain.custom_fields import FieldKind
 from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.scoring import ModelKind, ScoreModel
 from fenpei.domain.users import Actor
 from fenpei.engine.scoring.contract import Example
 from fenpei.engine.scoring.evaluation import Evaluation, default_split, evaluate
+from fenpei.engine.scoring.features import DEFAULT_FIELDS
 from fenpei.engine.scoring.training import train_affinity, train_score
 from fenpei.services.ports import CustomerQuery, UnitOfWork
 from fenpei.services.scope import require_admin
@@ -57,6 +59,15 @@ def load_examples(*, uow: UnitOfWork, until: datetime | None = None) -> list[Exa
     return found
 
 
+def _fields(uow: UnitOfWork) -> tuple[str, ...]:
+    """The customer fields a model reads: the built-in ones and every choice custom field
+    (``custom.<key>``); never the value, stage or close date, which give the outcome away."""
+    chosen = [
+        f"custom.{d.key}" for d in uow.custom_fields.all() if FieldKind(d.kind) is FieldKind.choice
+    ]
+    return tuple(dict.fromkeys([*DEFAULT_FIELDS, *chosen]))
+
+
 def _team_of_reps(uow: UnitOfWork) -> dict[int, int]:
     return {r.id: r.team_id for r in uow.reps.all() if r.id is not None and r.team_id is not None}
 
@@ -82,7 +93,9 @@ def _evaluate(
         )
     split = split_at if split_at is not None else default_split(examples)
     try:
-        return evaluate(examples, split, kind=kind.value, team_of_rep=_team_of_reps(uow))
+        return evaluate(
+            examples, split, kind=kind.value, team_of_rep=_team_of_reps(uow), fields=_fields(uow)
+        )
     except ValueError as e:
         raise ValidationFailed.one("split_at", f"{split.date().isoformat()}: {e}") from None
 
@@ -121,9 +134,9 @@ def train_model(
     evaluation = _evaluate(uow, examples, learned_kind, split_at)
     say("training")
     model: Any = (
-        train_score(examples)
+        train_score(examples, fields=_fields(uow))
         if learned_kind is ModelKind.score
-        else train_affinity(examples, _team_of_reps(uow))
+        else train_affinity(examples, _team_of_reps(uow), fields=_fields(uow))
     )
     version = uow.score_models.next_version(learned_kind)
     stored = ScoreModel(
