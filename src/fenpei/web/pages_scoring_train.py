@@ -26,7 +26,7 @@ router = APIRouter(include_in_schema=False)
 KINDS = ("score", "affinity")
 MODEL_ORDER = ("learned", "naive_bayes", "logistic", "segment_table", "constant")
 # The chart: a square of SIDE units with a margin for the axes' labels.
-SIDE, MARGIN = 240, 40
+SIDE, MARGIN = 240, 52
 
 
 class TrainForm(BaseModel):
