@@ -3,10 +3,12 @@ and the time-split evaluation."""
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,6 +23,8 @@ from fenpei.engine.scoring.features import NONE, OTHER, learn_spec, raw_value
 from fenpei.engine.scoring.loading import load_model
 from fenpei.engine.scoring.logistic import LogisticScorer, train_logistic
 from fenpei.engine.scoring.naive_bayes import train_naive_bayes
+from fenpei.engine.scoring.segment_table import train_segment_table
+from fenpei.engine.scoring.training import train_affinity
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -184,3 +188,46 @@ def test_a_value_first_seen_after_the_split_is_unknown_to_the_model() -> None:
 def test_evaluation_refuses_a_split_with_nothing_after_it() -> None:
     with pytest.raises(ValueError, match="after the split"):
         evaluate(_history(200), START + timedelta(days=999))
+
+
+def _paths(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    found = [path] if path else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _paths(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node[:3]):
+            found += _paths(value, (*path, i))
+    return found
+
+
+def test_params_damaged_anywhere_are_refused_or_still_score() -> None:
+    """Each leaf of each algorithm's params replaced by a bad value: the loader refuses it
+    with a ValueError, or the model it loads scores without an error (or a warning)."""
+    history = _history(400)
+    models: list[Any] = [
+        train_logistic(history, fields=("industry", "size")),
+        train_naive_bayes(history, fields=("industry", "size")),
+        train_affinity(history, {}, fields=("industry", "size"), penalties=((1, 10, 30),)),
+        train_segment_table(history),
+    ]
+    customer = history[0].customer
+    for model in models:
+        params = json.loads(json.dumps(model.to_params()))
+        for path in _paths(params):
+            if path == ("algorithm",):
+                continue
+            for bad in (None, "x", -1, 1e308, [], {}, True, [1, 2], 0):
+                damaged = copy.deepcopy(params)
+                node = damaged
+                for key in path[:-1]:
+                    node = node[key]
+                node[path[-1]] = bad
+                try:
+                    loaded: Any = load_model(damaged)
+                except ValueError:
+                    continue
+                if model.algorithm in ("affinity_logistic", "segment_table"):
+                    assert set(loaded.p_win(customer, [1, 2, 99])) == {1, 2, 99}
+                else:
+                    assert 0 <= loaded.p_win(customer) <= 1

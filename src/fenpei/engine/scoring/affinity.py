@@ -39,7 +39,7 @@ from fenpei.engine.scoring import _fit
 from fenpei.engine.scoring._fit import Floats, Ints
 from fenpei.engine.scoring.contract import Contribution
 from fenpei.engine.scoring.features import BIAS, FeatureSpec
-from fenpei.engine.scoring.logistic import calibration_of
+from fenpei.engine.scoring.logistic import LIMIT, calibration_of
 
 
 @dataclass(frozen=True)
@@ -182,8 +182,8 @@ def _vector(value: object, width: int, where: str) -> Floats:
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
         raise ValueError(f"affinity_logistic: {where} must hold numbers only")
     w = np.array(value, np.float64)
-    if not np.isfinite(w).all():
-        raise ValueError(f"affinity_logistic: {where} must hold finite numbers")
+    if not (np.abs(w) <= LIMIT).all():
+        raise ValueError(f"affinity_logistic: {where} must hold numbers within ±{LIMIT:g}")
     return w
 
 

@@ -79,9 +79,14 @@ class LogisticScorer:
         }
 
 
+LIMIT = 1e6  # no learned weight comes near; a bigger one is damage (and would overflow)
+
+
 def _number(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{where} must be a finite number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not abs(value) <= LIMIT:
+        raise ValueError(
+            f"{where} must be a number between -{LIMIT:g} and {LIMIT:g}, got {value!r}"
+        )
     return float(value)
 
 

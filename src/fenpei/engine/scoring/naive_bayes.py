@@ -80,12 +80,16 @@ def train_naive_bayes(
     return NaiveBayes(spec, float(won), float(len(examples) - won), frozen)
 
 
+def _count(n: object) -> bool:
+    return not isinstance(n, bool) and isinstance(n, int | float) and 0 <= n < 1e12
+
+
 def load_naive_bayes(params: Mapping[str, Any]) -> NaiveBayes:
     """The model stored in ``params``; ValueError naming what is wrong."""
     spec = FeatureSpec.from_json(params.get("spec"))
     counts = [params.get("won"), params.get("lost"), params.get("alpha", 1.0)]
     for name, n in zip(("won", "lost", "alpha"), counts, strict=True):
-        if isinstance(n, bool) or not isinstance(n, int | float) or not 0 <= n < 1e12:
+        if not _count(n) or (name == "alpha" and n == 0):
             raise ValueError(f"naive_bayes: {name} must be a count, got {n!r}")
     tables = params.get("tables")
     if not isinstance(tables, Mapping):
@@ -93,9 +97,10 @@ def load_naive_bayes(params: Mapping[str, Any]) -> NaiveBayes:
     frozen: dict[str, dict[str, tuple[float, float]]] = {}
     for name, table in tables.items():
         if not isinstance(table, Mapping) or not all(
-            isinstance(c, list) and len(c) == 2 for c in table.values()
+            isinstance(c, list) and len(c) == 2 and all(_count(n) for n in c)
+            for c in table.values()
         ):
-            raise ValueError(f"naive_bayes: tables.{name} must map values to [won, lost]")
+            raise ValueError(f"naive_bayes: tables.{name} must map values to [won, lost] counts")
         frozen[str(name)] = {str(v): (float(c[0]), float(c[1])) for v, c in table.items()}
     won, lost, alpha = (float(c) for c in counts if isinstance(c, int | float))
     return NaiveBayes(spec, won, lost, frozen, alpha)

@@ -92,6 +92,15 @@ def train_segment_table(
     return SegmentTable(segment, base, segments, frozen, strength)
 
 
+def _rate(p: object) -> bool:
+    return not isinstance(p, bool) and isinstance(p, int | float) and 0 <= p <= 1
+
+
+def _counts(won: object, n: object) -> bool:
+    numbers = all(not isinstance(v, bool) and isinstance(v, int | float) for v in (won, n))
+    return numbers and 0 <= won <= n < 1e12  # type: ignore[operator]
+
+
 def load_segment_table(params: Mapping[str, Any]) -> SegmentTable:
     """The table stored in ``params``; ValueError naming what is wrong."""
     segment, base, strength = (
@@ -102,21 +111,21 @@ def load_segment_table(params: Mapping[str, Any]) -> SegmentTable:
     if not isinstance(segment, str):
         raise ValueError("segment_table: segment must name a customer field")
     for name, v in (("base", base), ("strength", strength)):
-        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-            raise ValueError(f"segment_table: {name} must be a non-negative number, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1e6:
+            raise ValueError(f"segment_table: {name} must be a number from 0 to 1e6, got {v!r}")
     segments, cells = params.get("segments", {}), params.get("cells", {})
-    if not isinstance(segments, Mapping) or not all(
-        isinstance(p, int | float) for p in segments.values()
-    ):
-        raise ValueError("segment_table: segments must map values to rates")
+    if not isinstance(segments, Mapping) or not all(_rate(p) for p in segments.values()):
+        raise ValueError("segment_table: segments must map values to rates (0 to 1)")
+    if not _rate(base) or strength == 0:
+        raise ValueError("segment_table: base must be a rate (0 to 1), strength above 0")
     if not isinstance(cells, Mapping):
         raise ValueError("segment_table: cells must map rep ids to {value: [won, n]}")
     frozen: dict[int, dict[str, tuple[float, float]]] = {}
     for rep, table in cells.items():
         if not isinstance(table, Mapping) or not all(
-            isinstance(c, list) and len(c) == 2 for c in table.values()
+            isinstance(c, list) and len(c) == 2 and _counts(c[0], c[1]) for c in table.values()
         ):
-            raise ValueError(f"segment_table: cells.{rep} must map values to [won, n]")
+            raise ValueError(f"segment_table: cells.{rep} must map values to [won, n], won ≤ n")
         try:
             frozen[int(rep)] = {str(v): (float(c[0]), float(c[1])) for v, c in table.items()}
         except (TypeError, ValueError):
