@@ -7,6 +7,7 @@ global ones (hierarchical shrinkage as a graded ridge)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -55,22 +56,35 @@ def fit(
     penalty: Floats,
     *,
     start: Floats | None = None,
-    max_iter: int = 400,
+    max_iter: int = 100,
 ) -> Floats:
     """Weights minimising log loss + ½ Σ penalty_j w_j² (column 0 is usually the bias,
-    given a tiny penalty)."""
+    given a tiny penalty). Newton-CG with exact Hessian-vector products XᵀDXv + Λv: on
+    thousands of columns (an affinity's rep × feature blocks) several times faster than
+    L-BFGS, whose own bookkeeping dominated there."""
     xt = x.T.tocsr()
+    curvature: dict[str, Any] = {}
 
-    def objective(w: Floats) -> tuple[float, Floats]:
+    def loss(w: Floats) -> float:
         z = x @ w
-        loss = float(np.sum(np.logaddexp(0.0, z) - y * z) + 0.5 * np.dot(penalty * w, w))
-        grad: Floats = xt @ (sigmoid(z) - y) + penalty * w
-        return loss, grad
+        return float(np.sum(np.logaddexp(0.0, z) - y * z) + 0.5 * np.dot(penalty * w, w))
+
+    def gradient(w: Floats) -> Floats:
+        found: Floats = xt @ (sigmoid(x @ w) - y) + penalty * w
+        return found
+
+    def hessian_times(w: Floats, v: Floats) -> Floats:
+        if curvature.get("at") is not w:  # one weighting per Newton step, many products
+            p = sigmoid(x @ w)
+            curvature.update(at=w, d=p * (1 - p))
+        found: Floats = xt @ (curvature["d"] * (x @ v)) + penalty * v
+        return found
 
     w0 = np.zeros(x.shape[1]) if start is None else start
     result = optimize.minimize(
-        objective, w0, jac=True, method="L-BFGS-B", options={"maxiter": max_iter}
-    )
+        loss, w0, jac=gradient, hessp=hessian_times, method="Newton-CG",
+        options={"maxiter": max_iter, "xtol": 1e-6},
+    )  # fmt: skip
     weights: Floats = np.asarray(result.x, np.float64)
     return weights
 
