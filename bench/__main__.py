@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bench import (
+    affinity_bench,
     assign_bench,
     bulk_bench,
     http_bench,
@@ -31,6 +32,7 @@ BENCHMARKS = {
     "reclaim": reclaim_bench.run,
     "tasks": task_routing_bench.run,
     "optimal": optimal_bench.run,
+    "affinity": affinity_bench.run,
 }
 
 if __name__ == "__main__":

@@ -66,6 +66,7 @@ from fenpei.web import (
     pages_pool_settings,
     pages_preferences,
     pages_rules,
+    pages_scoring_train,
     pages_sla,
     pages_subscriptions,
     pages_task_timers,
@@ -181,6 +182,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_follow_ups.router)
     app.include_router(pages_sla.router)
     app.include_router(pages_task_timers.router)
+    app.include_router(pages_scoring_train.router)
     app.include_router(pages_pool_settings.router)
     app.include_router(pages_pool_moves.router)
     app.include_router(pages_optimal.router)

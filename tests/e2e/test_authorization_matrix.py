@@ -1019,6 +1019,9 @@ CASES: dict[tuple[str, str], Case] = {
         "/admin/sla/policies/{policy}/delete", _rule_form_posts(303)
     ),
     ("GET", "/admin/task-timers"): Case("/admin/task-timers", pages(rep=403, other_rep=403)),
+    # Training a model: admins only; the seeded history is too small to train on (422).
+    ("GET", "/admin/scoring/train"): Case("/admin/scoring/train", pages(**_NOT_ADMIN)),
+    ("POST", "/admin/scoring/train"): Case("/admin/scoring/train", _rule_form_posts(422)),
     ("POST", "/admin/task-timers/origins"): Case(
         "/admin/task-timers/origins", _rule_form_posts(303)
     ),

@@ -19,6 +19,8 @@ LATIN_IN_ZH = {
     "rules.example.required_skills": {"languages"},
     "rules.example.customer_json": {"region", "level"},
     "said.rule.skill": {"industries"},
+    "training.auc": {"auc"},  # the measure's name, as Chinese reports write it
+    "training.how_to_read": {"auc"},
 }
 _PLACEHOLDER = re.compile(r"{(\w*)(?:[!:][^{}]*)?}")
 

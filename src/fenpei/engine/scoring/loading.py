@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from fenpei.engine.items import WorkItem
+from fenpei.engine.scoring._params import strict
+from fenpei.engine.scoring.affinity import load_affinity
 from fenpei.engine.scoring.contract import Affinity, Contribution, CustomerScorer, Scorecard
+from fenpei.engine.scoring.logistic import load_logistic
+from fenpei.engine.scoring.naive_bayes import load_naive_bayes
+from fenpei.engine.scoring.segment_table import load_segment_table
 
 Model = CustomerScorer | Affinity | Scorecard
 
@@ -41,6 +46,10 @@ def _prior(params: Mapping[str, Any]) -> Prior:
 
 ALGORITHMS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "prior": _prior,
+    "logistic": strict(load_logistic),
+    "naive_bayes": strict(load_naive_bayes),
+    "affinity_logistic": strict(load_affinity),
+    "segment_table": strict(load_segment_table),
 }
 
 
