@@ -71,7 +71,7 @@ class SegmentAffinity:
         row = self.table[_segment(customer)]
         return {rep_id: float(row[rep_id]) for rep_id in rep_ids}
 
-    def p_matrix(
+    def p_dense(
         self, customers: Sequence[WorkItem], rep_ids: Sequence[int]
     ) -> npt.NDArray[np.float64]:
         segments = np.fromiter((_segment(c) for c in customers), dtype=np.intp)
@@ -145,7 +145,7 @@ def _problems(ctx: RoutingContext, customers: Sequence[Customer]) -> list[Proble
     for members in groups.values():
         rep_ids = sorted({r for _, ids in members for r in ids})
         column = {r: k for k, r in enumerate(rep_ids)}
-        p = affinity.p_matrix([c for c, _ in members], rep_ids)
+        p = affinity.p_dense([c for c, _ in members], rep_ids)
         tails = np.concatenate([np.full(len(ids), row) for row, (_, ids) in enumerate(members)])
         heads = np.concatenate([[column[r] for r in ids] for _, ids in members]).astype(np.int64)
         room = np.array([ctx.reps[r].rep.max_open or 0 for r in rep_ids], dtype=np.int64)

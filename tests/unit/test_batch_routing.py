@@ -117,7 +117,7 @@ def test_no_model_no_optimisation_the_batch_routes_as_least_loaded() -> None:
 
 def test_a_team_target_with_a_vectorised_model_is_asked_once() -> None:
     class Matrix(FixedAffinity):
-        def p_matrix(self, customers, rep_ids):  # type: ignore[no-untyped-def]
+        def p_dense(self, customers, rep_ids):  # type: ignore[no-untyped-def]
             self.calls += 1
             return [[0.1 * (r % 3) for r in rep_ids] for _ in customers]
 

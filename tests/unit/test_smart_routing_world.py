@@ -42,7 +42,7 @@ class TableAffinity:
         i, r = _cell(customer)
         return {rep_id: float(self.table[i, r, rep_id - 1]) for rep_id in rep_ids}
 
-    def p_matrix(self, customers: Sequence[WorkItem], rep_ids: Sequence[int]) -> object:
+    def p_dense(self, customers: Sequence[WorkItem], rep_ids: Sequence[int]) -> object:
         cells = np.array([_cell(c) for c in customers]).reshape(-1, 2)
         return self.table[cells[:, 0], cells[:, 1]][:, np.array(rep_ids) - 1]
 

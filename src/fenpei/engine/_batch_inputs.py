@@ -23,7 +23,7 @@ class AffinityMatrix(Protocol):
     """An affinity that answers for many customers at once (a learned model's vectorised
     path): p(win) as a customers × reps array, rows and columns in the order given."""
 
-    def p_matrix(
+    def p_dense(
         self, customers: Sequence[WorkItem], rep_ids: Sequence[int]
     ) -> npt.NDArray[np.float64]: ...
 
@@ -33,7 +33,7 @@ def p_matrix(
 ) -> npt.NDArray[np.float64]:
     """p(win) for every customer × rep: the model's own matrix if it has one, else its
     ``p_win`` customer by customer (missing reps count 0)."""
-    vectorised = getattr(affinity, "p_matrix", None)
+    vectorised = getattr(affinity, "p_dense", None)
     if callable(vectorised):
         return np.asarray(vectorised(customers, rep_ids), dtype=np.float64)
     rows = np.zeros((len(customers), len(rep_ids)), dtype=np.float64)

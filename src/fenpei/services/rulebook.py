@@ -45,6 +45,7 @@ from fenpei.engine.router import (
     target_reps,
 )
 from fenpei.engine.rule_index import RuleIndex
+from fenpei.engine.scoring.affinity import AffinityModel
 from fenpei.engine.scoring.contract import Affinity
 from fenpei.engine.scoring.loading import load_model
 from fenpei.engine.task_fields import subject_catalog
@@ -155,7 +156,7 @@ class RuleBook:
                 strict=dict(categories.strict),
                 usable={k: [_detached(v) for v in vs] for k, vs in categories.usable.items()},
             ),
-            affinity=_affinity(uow) if self.subject is RuleSubject.customer else None,
+            affinity=_affinity(uow, reps) if self.subject is RuleSubject.customer else None,
         )
 
     def _compile(
@@ -177,17 +178,23 @@ class RuleBook:
         return compiled
 
 
-def _affinity(uow: UnitOfWork) -> Affinity | None:
-    """The active p(win | customer, rep) model, run as the engine runs it. A version is
-    checked when activated, so one that no longer loads (an algorithm since removed) is
-    passed over: the strategies using it fall back as when no model is active."""
+def _affinity(uow: UnitOfWork, reps: Mapping[int, RepState]) -> Affinity | None:
+    """The active p(win | customer, rep) model, run as the engine runs it, told the teams
+    of reps who joined since it was trained (they are scored as their team, not as
+    everyone). A version is checked when activated, so one that no longer loads (an
+    algorithm since removed) is passed over: the strategies using it fall back as when no
+    model is active."""
     model = uow.score_models.active(ModelKind.affinity)
     if model is None:
         return None
     try:
-        return cast(Affinity, load_model(model.params))  # an affinity version's params
+        loaded = cast(Affinity, load_model(model.params))  # an affinity version's params
     except ValueError:
         return None
+    if isinstance(loaded, AffinityModel):
+        teams = {rep_id: s.rep.team_id for rep_id, s in reps.items() if s.rep.team_id is not None}
+        return loaded.with_teams(teams)
+    return loaded
 
 
 def _signature(custom_fields: Sequence[CustomField]) -> str:

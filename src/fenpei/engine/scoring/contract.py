@@ -44,7 +44,8 @@ class Example:
 class CustomerScorer(Protocol):
     """p(win | customer): how likely the customer is to be won, whoever works it."""
 
-    algorithm: str
+    @property
+    def algorithm(self) -> str: ...
 
     def p_win(self, customer: WorkItem) -> float: ...
 
@@ -57,7 +58,8 @@ class Affinity(Protocol):
     """p(win | customer, rep): how likely each rep is to win this customer. A rep the model
     has never seen gets their team's or everyone's estimate (cold start), never an error."""
 
-    algorithm: str
+    @property
+    def algorithm(self) -> str: ...
 
     def p_win(self, customer: WorkItem, rep_ids: Sequence[int]) -> Mapping[int, float]: ...
 
@@ -67,7 +69,8 @@ class Affinity(Protocol):
 class Scorecard(Protocol):
     """Rule-based points (打分卡): the sum of the points of every line the customer meets."""
 
-    algorithm: str
+    @property
+    def algorithm(self) -> str: ...
 
     def points(self, customer: Customer) -> float: ...
 
