@@ -32,6 +32,7 @@ from fenpei.api.routes import (
     preferences,
     reclaim,
     rules,
+    scoring,
     sla,
     subscriptions,
     task_timers,
@@ -96,6 +97,7 @@ def _api_v1() -> APIRouter:
     router.include_router(org.router)
     router.include_router(categories.router)
     router.include_router(rules.router, responses={404: {"model": ErrorRead}})
+    router.include_router(scoring.router)
     router.include_router(leads.router)
     router.include_router(assignments.router)
     router.include_router(pools.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from fenpei.domain.customers import Customer
 from fenpei.domain.scoring import ModelKind, ScoreModel, ScoringSettings
 from tests.fakes.store import Store
 
@@ -44,3 +45,22 @@ class FakeScoreModels:
 
     def save_settings(self, settings: ScoringSettings) -> None:
         self._store.scoring_settings = replace(settings, thresholds=dict(settings.thresholds))
+
+    def _stale(self, before: datetime | None) -> list[Customer]:
+        return sorted(
+            (
+                c
+                for c in self._store.customers
+                if c.deleted_at is None
+                and (c.scored_at is None or (before is not None and c.scored_at < before))
+            ),
+            key=lambda c: c.id or 0,
+        )
+
+    def stale_customers(
+        self, *, before: datetime | None, after_id: int, limit: int
+    ) -> list[Customer]:
+        return [c for c in self._stale(before) if (c.id or 0) > after_id][:limit]
+
+    def count_stale(self, *, before: datetime | None) -> int:
+        return len(self._stale(before))

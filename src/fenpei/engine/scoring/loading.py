@@ -13,6 +13,7 @@ from typing import Any
 
 from fenpei.engine.items import WorkItem
 from fenpei.engine.scoring.contract import Affinity, Contribution, CustomerScorer, Scorecard
+from fenpei.engine.scoring.scorecard import load_scorecard
 
 Model = CustomerScorer | Affinity | Scorecard
 
@@ -41,6 +42,7 @@ def _prior(params: Mapping[str, Any]) -> Prior:
 
 ALGORITHMS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "prior": _prior,
+    "scorecard": load_scorecard,
 }
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from fenpei.adapters.db import tables as t
 from fenpei.adapters.db.repositories._base import Repository
+from fenpei.domain.customers import Customer
 from fenpei.domain.scoring import GradeBasis, ModelKind, ScoreModel, ScoringSettings
 
 _SETTINGS_ID = 1
@@ -79,3 +80,25 @@ class SqlScoreModels(Repository):
         )
         if not changed.rowcount:  # type: ignore[attr-defined]
             self.session.execute(sa.insert(table).values(id=_SETTINGS_ID, **values))
+
+    def _stale(self, before: datetime | None) -> sa.ColumnElement[bool]:
+        c = t.customers.c
+        never = c.scored_at.is_(None)
+        stale = never if before is None else sa.or_(never, c.scored_at < before)
+        return sa.and_(c.deleted_at.is_(None), stale)
+
+    def stale_customers(
+        self, *, before: datetime | None, after_id: int, limit: int
+    ) -> list[Customer]:
+        c = t.customers.c
+        query = (
+            sa.select(Customer)
+            .where(self._stale(before), c.id > after_id)
+            .order_by(c.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def count_stale(self, *, before: datetime | None) -> int:
+        query = sa.select(sa.func.count()).select_from(t.customers).where(self._stale(before))
+        return int(self.session.scalar(query) or 0)
