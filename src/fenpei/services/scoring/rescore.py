@@ -63,14 +63,14 @@ def _signature(custom_fields: Sequence[CustomField]) -> str:
     )
 
 
-# A version's params never change: it is compiled once per process, not per customer.
-_CACHE: dict[tuple[int | None, int, str], CompiledScorecard] = {}
+# Compiled once per process and params, not once per customer.
+_CACHE: dict[tuple[str, str], CompiledScorecard] = {}
 
 
 def compile_scorecard(model: ScoreModel, custom_fields: Sequence[CustomField]) -> CompiledScorecard:
     """The version compiled with the custom fields (ValidationFailed if it no longer
     compiles, e.g. a custom field it tests was removed)."""
-    key = (model.id, model.version, _signature(custom_fields))
+    key = (json.dumps(model.params, sort_keys=True, default=str), _signature(custom_fields))
     cached = _CACHE.get(key)
     if cached is None:
         cached = build_scorecard(model.params, field_catalog(custom_fields))
