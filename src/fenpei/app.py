@@ -65,6 +65,8 @@ from fenpei.web import (
     pages_pool_settings,
     pages_preferences,
     pages_rules,
+    pages_scoring,
+    pages_scoring_card,
     pages_sla,
     pages_subscriptions,
     pages_task_timers,
@@ -176,6 +178,8 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_notifications.router)
     app.include_router(pages_preferences.router)
     app.include_router(pages_jobs.router)
+    app.include_router(pages_scoring.router)
+    app.include_router(pages_scoring_card.router)
     app.include_router(pages_pool.router)
     app.include_router(pages_follow_ups.router)
     app.include_router(pages_sla.router)

@@ -134,7 +134,20 @@ class GradeSettingsUpdate(BaseModel):
     )
 
     grade_basis: GradeBasis
-    thresholds: dict[str, float] = Field(max_length=3)
+    thresholds: GradeThresholds
+
+
+class GradeThresholds(BaseModel):
+    """Each grade's lowest value; a grade left out is skipped (its customers get the next)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    A: float | None = Field(default=None, allow_inf_nan=False)
+    B: float | None = Field(default=None, allow_inf_nan=False)
+    C: float | None = Field(default=None, allow_inf_nan=False)
+
+    def given(self) -> dict[str, float]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
 class ContributionRead(BaseModel):

@@ -99,7 +99,7 @@ def save_settings(
 ) -> GradeSettingsRead:
     """Change the grade basis and thresholds; the rescore-all job regrades everyone."""
     settings = models.save_settings(
-        uow=uow, actor=actor, grade_basis=body.grade_basis, thresholds=body.thresholds,
+        uow=uow, actor=actor, grade_basis=body.grade_basis, thresholds=body.thresholds.given(),
         now=fenpei.now(),
     )  # fmt: skip
     read = GradeSettingsRead.of(settings)

@@ -145,6 +145,8 @@ def activate(*, uow: UnitOfWork, actor: Actor, model_id: int, now: datetime) -> 
         raise ValidationFailed.one(
             "model_id", f"version {model.version} does not load: {exc}"[:500]
         ) from None
+    if model.active:  # already in use: nothing changes, nothing to rescore
+        return model
     before = _audit.snapshot(model)
     uow.score_models.activate(model, at=now)
     _audit.record(uow, actor=actor, action="activate", obj=model, now=now, before=before)
@@ -243,3 +245,23 @@ def explain(
         graded=value,
         grade=grade_of(value, settings.thresholds),
     )
+
+
+def top_reasons(
+    *, uow: UnitOfWork, customers: Sequence[Customer], now: datetime, top: int = 3
+) -> dict[int, list[Contribution]]:
+    """The ``top`` reasons for each of ``customers``' scores (already shown to the caller):
+    scorecard lines met, then the learned model's factors; models loaded once."""
+    card = uow.score_models.active(ModelKind.scorecard)
+    learned = uow.score_models.active(ModelKind.score)
+    compiled = compile_scorecard(card, uow.custom_fields.all()) if card is not None else None
+    model = load_model(learned.params) if learned is not None else None
+    found: dict[int, list[Contribution]] = {}
+    for customer in customers:
+        if customer.id is None:
+            continue
+        parts = list(compiled.factors(customer, top=top, now=now)) if compiled else []
+        if model is not None and len(parts) < top:
+            parts += model.factors(customer, top=top - len(parts))  # type: ignore[call-arg]
+        found[customer.id] = parts
+    return found
