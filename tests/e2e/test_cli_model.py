@@ -53,8 +53,8 @@ def test_a_scorecard_is_imported_activated_and_customers_rescored_and_explained(
 
 def test_bad_scorecards_and_versions_are_refused_with_what_to_fix(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"name": "x", "lines": [
-        {"points": 1, "conditions": {"field": "industry", "op": "gt", "value": "a"}}]}))  # fmt: skip
+    gt_on_text = {"field": "industry", "op": "gt", "value": "a"}
+    bad.write_text(json.dumps({"name": "x", "lines": [{"points": 1, "conditions": gt_on_text}]}))
     broken = tmp_path / "broken.json"
     broken.write_text("{lines: ")
 

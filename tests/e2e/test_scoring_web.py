@@ -107,8 +107,8 @@ def test_only_admins_change_scoring_and_reps_read_none_of_it(app: Fenpei, seeded
 
     assert manager.get(f"{API}/scoring/models").status_code == 200
     assert manager.post(f"{API}/scoring/scorecards", json=CARD).status_code == 403
-    assert manager.put(f"{API}/scoring/settings",
-                       json={"grade_basis": "score", "thresholds": {}}).status_code == 403  # fmt: skip
+    grades = {"grade_basis": "score", "thresholds": {}}
+    assert manager.put(f"{API}/scoring/settings", json=grades).status_code == 403
     assert rep.get(f"{API}/scoring/models").status_code == 403
     assert rep.get("/admin/scoring").status_code == 403
 
@@ -169,8 +169,8 @@ def test_the_scorecard_editor_adds_changes_and_removes_lines_as_versions(
     assert bad.status_code == 422 and "points" in bad.text
     with app.uow(read_only=True) as uow:
         versions = uow.score_models.versions(ModelKind.scorecard)
-    assert [(m.version, [ln["points"] for ln in m.params["lines"]], m.active)
-            for m in versions] == [(3, [], True), (2, [50.0], False), (1, [45.0], False)]  # fmt: skip
+    shown = [(m.version, [ln["points"] for ln in m.params["lines"]], m.active) for m in versions]
+    assert shown == [(3, [], True), (2, [50.0], False), (1, [45.0], False)]
 
 
 def test_the_customer_page_and_list_show_grade_points_probability_and_why(
