@@ -100,10 +100,13 @@ def _page(
     model = _newest(uow, actor)
     lines = _lines(model)
     editing = lines[edit] if edit is not None and edit < len(lines) else None
+    conditions = editing.get("conditions", {}) if editing else {}
     form = typed or {
-        "label": str(editing["label"]) if editing else "",
-        "points": f"{editing['points']:g}" if editing else "",
-        "conditions": json.dumps(editing["conditions"] if editing else {}, ensure_ascii=False),
+        "label": str(editing.get("label", "")) if editing else "",
+        "points": f"{editing.get('points', 0):g}" if editing else "",
+        "conditions": json.dumps(
+            editing.get("conditions", {}) if editing else {}, ensure_ascii=False
+        ),
         "index": str(edit) if editing else "",
     }
     catalog = scorecard_catalog(field_catalog(uow.custom_fields.all()))
@@ -114,7 +117,7 @@ def _page(
         "base": model.params.get("base", 0) if model else 0,
         "form": form, "errors": errors or {}, "editing": editing is not None,
         "builder": builder_config(catalog, load_category_index(uow), t),
-        "words": _words(t, uow, editing["conditions"]) if editing else t("rules.builder.always"),
+        "words": _words(t, uow, conditions),
         "saved": request.query_params.get("saved"),
     }  # fmt: skip
     return render(request, "scoring/scorecard.html", context, status_code=status_code)
