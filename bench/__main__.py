@@ -14,6 +14,7 @@ from bench import (
     pages_bench,
     reclaim_bench,
     routing_bench,
+    scoring_bench,
     spread_bench,
     task_routing_bench,
 )
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "spread": spread_bench.run,
     "reclaim": reclaim_bench.run,
     "tasks": task_routing_bench.run,
+    "scoring": scoring_bench.run,
 }
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from fenpei.bootstrap import Fenpei
 from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.scoring import ModelKind, ScoreModel
 from fenpei.domain.users import Actor, User
@@ -136,10 +137,15 @@ def scorecard_page(
 
 
 def _save(
-    uow: UnitOfWork, actor: Actor, fenpei: Any, lines: list[dict[str, Any]], base: object
+    uow: UnitOfWork,
+    actor: Actor,
+    fenpei: Fenpei,
+    lines: list[dict[str, Any]],
+    base: object,
+    first_name: str,
 ) -> bool:
     model = _newest(uow, actor)
-    name = model.name if model is not None else "打分卡"
+    name = model.name if model is not None else first_name
     saved, added = models.save_scorecard(
         uow=uow, actor=actor, name=name, lines=lines, base=base, now=fenpei.now()
     )
@@ -181,7 +187,7 @@ def save_line(
             raise ValidationFailed(errors)
         changed = [*lines[:at], line, *lines[at + 1 :]]
         base = model.params.get("base", 0) if model else 0
-        added = _save(uow, actor, fenpei, changed, base)
+        added = _save(uow, actor, fenpei, changed, base, t("scoring.scorecard.title"))
         uow.commit()
     except ValidationFailed as refused:
         uow.rollback()
@@ -197,7 +203,8 @@ def delete_line(index: LineIndex, uow: UowDep, actor: CurrentActor, fenpei: Fenp
     model = _newest(uow, actor)
     lines = _lines(model)
     if index < len(lines) and model is not None:
-        _save(uow, actor, fenpei, lines[:index] + lines[index + 1 :], model.params.get("base", 0))
+        kept = lines[:index] + lines[index + 1 :]
+        _save(uow, actor, fenpei, kept, model.params.get("base", 0), model.name)
         uow.commit()
     return RedirectResponse(f"{PAGE}?saved=1", status_code=303)
 
