@@ -61,8 +61,10 @@ def test_bad_scorecards_and_versions_are_refused_with_what_to_fix(tmp_path: Path
     refused = run("model", "scorecard", "import", str(bad))
     not_json = run("model", "scorecard", "import", str(broken))
     missing = run("model", "activate", "99")
+    no_kind = run("model", "deactivate", "mood")
 
     assert refused[0] != 0 and "lines[0].conditions" in refused[1]
-    assert not_json[0] != 0 and "is not JSON" in not_json[1]
+    assert not_json[0] != 0 and "is not valid JSON" in not_json[1]
     assert missing[0] != 0 and "99" in missing[1]
+    assert no_kind[0] != 0 and "scorecard, score, affinity" in no_kind[1]
     assert "no model versions yet" in run("model", "list")[1]

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import Progress
 from rich.table import Table
 
 from fenpei.cli._common import console, fenpei_app
-from fenpei.cli._errors import BadArgument
-from fenpei.cli._files import read_text
+from fenpei.cli._files import read_json_object
 from fenpei.domain.scoring import ModelKind, ScoreModel
 from fenpei.domain.users import SYSTEM
 from fenpei.engine.scoring.contract import Contribution
@@ -66,13 +65,13 @@ def activate(model_id: Annotated[int, typer.Argument(help="The version's id (see
 
 @app.command("deactivate")
 def deactivate(
-    kind: Annotated[ModelKind, typer.Argument(help="scorecard, score or affinity.")],
+    kind: Annotated[str, typer.Argument(help="scorecard, score or affinity.")],
 ) -> None:
     """Stop the active version of a kind (the values it wrote stay)."""
     with fenpei_app() as fenpei, fenpei.uow() as uow:
-        models.deactivate(uow=uow, actor=SYSTEM, kind=kind, now=fenpei.now())
+        models.deactivate(uow=uow, actor=SYSTEM, kind=models.parse_kind(kind), now=fenpei.now())
         uow.commit()
-    console.print(f"no {kind.value} version is active")
+    console.print(f"no {kind.strip().lower()} version is active")
 
 
 def _parts(title: str, parts: list[Contribution] | tuple[Contribution, ...]) -> None:
@@ -144,15 +143,7 @@ def import_scorecard(
     ] = False,
 ) -> None:
     """Save a scorecard from a JSON file as a new version (unless it equals the newest)."""
-    text = read_text(file, argument="FILE")
-    try:
-        raw: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadArgument(
-            "FILE", f"is not JSON ({exc.msg}, line {exc.lineno})", path=file
-        ) from None
-    if not isinstance(raw, dict):
-        raise BadArgument("FILE", 'needs an object {"name", "base", "lines"}', path=file)
+    raw = read_json_object(file, argument="FILE")
     with fenpei_app() as fenpei, fenpei.uow() as uow:
         now = fenpei.now()
         model, added = models.save_scorecard(

@@ -49,6 +49,15 @@ def _text(value: object, name: str, limit: int, *, required: bool) -> str | None
     return value.strip()
 
 
+def parse_kind(value: str) -> ModelKind:
+    """The model kind ``value`` names; ValidationFailed on ``kind`` listing them otherwise."""
+    try:
+        return ModelKind(value.strip().lower())
+    except ValueError:
+        known = ", ".join(k.value for k in ModelKind)
+        raise ValidationFailed.one("kind", f"is not a model kind (one of {known})") from None
+
+
 def list_versions(
     *, uow: UnitOfWork, actor: Actor, kind: ModelKind | None = None
 ) -> list[ScoreModel]:
