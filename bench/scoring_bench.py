@@ -32,7 +32,7 @@ LINES = [
       for r in ("Central", "East", "West")),
     *({"label": f"stage {s}", "points": 10,
        "conditions": {"field": "stage", "op": "eq", "value": s}}
-      for s in ("won", "engaging", "prospecting", "lost", "new")),
+      for s in ("won", "contacted", "qualified", "lost", "new")),
 ]  # fmt: skip
 
 
