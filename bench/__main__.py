@@ -16,6 +16,7 @@ from bench import (
     pages_bench,
     reclaim_bench,
     routing_bench,
+    scoring_bench,
     spread_bench,
     task_routing_bench,
 )
@@ -33,6 +34,7 @@ BENCHMARKS = {
     "tasks": task_routing_bench.run,
     "optimal": optimal_bench.run,
     "affinity": affinity_bench.run,
+    "scoring": scoring_bench.run,
 }
 
 if __name__ == "__main__":

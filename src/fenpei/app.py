@@ -33,6 +33,7 @@ from fenpei.api.routes import (
     reclaim,
     redistribution,
     rules,
+    scoring,
     sla,
     subscriptions,
     task_timers,
@@ -66,6 +67,8 @@ from fenpei.web import (
     pages_pool_settings,
     pages_preferences,
     pages_rules,
+    pages_scoring,
+    pages_scoring_card,
     pages_scoring_train,
     pages_sla,
     pages_subscriptions,
@@ -99,6 +102,7 @@ def _api_v1() -> APIRouter:
     router.include_router(org.router)
     router.include_router(categories.router)
     router.include_router(rules.router, responses={404: {"model": ErrorRead}})
+    router.include_router(scoring.router)
     router.include_router(leads.router)
     router.include_router(assignments.router)
     router.include_router(pools.router)
@@ -178,6 +182,8 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_notifications.router)
     app.include_router(pages_preferences.router)
     app.include_router(pages_jobs.router)
+    app.include_router(pages_scoring.router)
+    app.include_router(pages_scoring_card.router)
     app.include_router(pages_pool.router)
     app.include_router(pages_follow_ups.router)
     app.include_router(pages_sla.router)

@@ -19,6 +19,7 @@ EVERY_LINK = [
     "Categories",
     "Deliveries",
     "Jobs",
+    "Scoring",
     "Admin",
     "My profile",
 ]
@@ -51,6 +52,7 @@ def test_each_role_sees_its_own_navigation(live: Live, page: Page) -> None:
         "Categories",
         "Deliveries",
         "Jobs",
+        "Scoring",
         "Admin",
     ]
     assert seen["manager"] == [

@@ -36,6 +36,7 @@ from fenpei.services.categories import ensure_default_categories
 from fenpei.services.customers import create_customer
 from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
+from fenpei.services.scoring import models as scoring_models
 from fenpei.services.sla import clocks as sla_clocks
 from fenpei.services.sla import policies as sla_policies
 from fenpei.services.tasks import workflow as task_workflow
@@ -241,6 +242,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
     task_ids, task_own = _tasks(fenpei, moses.id or 0)
     token_ids = [token.id or 0 for token, _ in made]
     *_, last_rule = rule_ids
+    model_id = _score_model(fenpei)
     return FuzzWorld(
         token=made[0][1],
         hook_token=made[1][1],
@@ -258,6 +260,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "leave": (leave.id or 0,),
             "token": tuple(token_ids[2:]),
             "version": (1,),
+            "model": (model_id,),
             "delivery": (delivery_id,),
             "subscription": (hook.id or 0,),
             "policy": (policy,),
@@ -299,6 +302,18 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
         },
         codes={"level": ("A", "B", "C", "D"), "source": ("web", "phone")},
     )
+
+
+def _score_model(fenpei: Fenpei) -> int:
+    """A scorecard version, for the scoring operations that name one."""
+    with fenpei.uow() as uow:
+        model, _ = scoring_models.save_scorecard(
+            uow=uow, actor=SYSTEM, name="打分卡", base=10, now=fenpei.now(),
+            lines=[{"label": "零售", "points": 20,
+                    "conditions": {"field": "industry", "op": "eq", "value": "retail"}}],
+        )  # fmt: skip
+        uow.commit()
+    return model.id or 0
 
 
 def _tasks(

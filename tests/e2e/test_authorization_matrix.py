@@ -52,6 +52,7 @@ from fenpei.services.categories import ensure_default_categories, retire_value
 from fenpei.services.customers import create_customer
 from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
+from fenpei.services.scoring import models as scoring_models
 from fenpei.services.sla import policies as sla_policies
 from fenpei.services.tasks import workflow as task_workflow
 from fenpei.services.tasks.intake import create_and_route
@@ -183,6 +184,13 @@ def _seed(fenpei: Fenpei) -> World:
         uow.commit()
     world.notes, world.ids["delivery"] = _seed_notifications(fenpei, world.user_ids, now=now)
     world.ids.update(_seed_tasks(fenpei, moses.id or 0, now=now))
+    with fenpei.uow() as uow:
+        card, _ = scoring_models.save_scorecard(
+            uow=uow, actor=SYSTEM, name="card", now=now,
+            lines=[{"points": 5, "conditions": {"field": "region", "op": "eq", "value": "East"}}],
+        )  # fmt: skip
+        uow.commit()
+    world.ids["model"] = card.id or 0
     world.ids.update(
         east=east.id or 0,
         west=west.id or 0,
@@ -448,6 +456,30 @@ CASES: dict[tuple[str, str], Case] = {
         "/api/v1/sla-policies/{policy}", admins(204)
     ),
     ("GET", "/api/v1/task-timers"): Case("/api/v1/task-timers", rule_readers()),
+    ("GET", "/api/v1/scoring/models"): Case("/api/v1/scoring/models", rule_readers()),
+    ("GET", "/api/v1/scoring/models/{model_id}"): Case(
+        "/api/v1/scoring/models/{model}", rule_readers()
+    ),
+    ("POST", "/api/v1/scoring/models/{model_id}/activate"): Case(
+        "/api/v1/scoring/models/{model}/activate", admins()
+    ),
+    ("POST", "/api/v1/scoring/models/deactivate"): Case(
+        "/api/v1/scoring/models/deactivate", admins(204), lambda w: {"kind": "scorecard"}
+    ),
+    ("POST", "/api/v1/scoring/scorecards"): Case(
+        "/api/v1/scoring/scorecards",
+        admins(201),
+        lambda w: {"name": "card 2", "lines": [{"points": 1, "conditions": {}}]},
+    ),
+    ("GET", "/api/v1/scoring/settings"): Case("/api/v1/scoring/settings", rule_readers()),
+    ("PUT", "/api/v1/scoring/settings"): Case(
+        "/api/v1/scoring/settings",
+        admins(),
+        lambda w: {"grade_basis": "score", "thresholds": {"A": 9}},
+    ),
+    ("GET", "/api/v1/scoring/customers/{customer_id}"): Case(
+        "/api/v1/scoring/customers/{customer}", seen_in_scope()
+    ),
     ("GET", "/api/v1/task-origins"): Case("/api/v1/task-origins", rule_readers()),
     ("PUT", "/api/v1/task-origins"): Case(
         "/api/v1/task-origins", admins(), lambda w: {"sla": True}
@@ -1022,6 +1054,27 @@ CASES: dict[tuple[str, str], Case] = {
     # Training a model: admins only; the seeded history is too small to train on (422).
     ("GET", "/admin/scoring/train"): Case("/admin/scoring/train", pages(**_NOT_ADMIN)),
     ("POST", "/admin/scoring/train"): Case("/admin/scoring/train", _rule_form_posts(422)),
+    ("GET", "/admin/scoring"): Case("/admin/scoring", pages(rep=403, other_rep=403)),
+    ("POST", "/admin/scoring/models/{model_id}/activate"): Case(
+        "/admin/scoring/models/{model}/activate", _rule_form_posts(303)
+    ),
+    ("POST", "/admin/scoring/kinds/{kind}/deactivate"): Case(
+        "/admin/scoring/kinds/scorecard/deactivate", _rule_form_posts(303)
+    ),
+    ("POST", "/admin/scoring/settings"): Case("/admin/scoring/settings", _rule_form_posts(422)),
+    ("GET", "/admin/scoring/scorecard"): Case(
+        "/admin/scoring/scorecard", pages(rep=403, other_rep=403)
+    ),
+    ("POST", "/admin/scoring/scorecard/lines"): Case(
+        "/admin/scoring/scorecard/lines", _rule_form_posts(422)
+    ),
+    ("POST", "/admin/scoring/scorecard/lines/{index}/delete"): Case(
+        "/admin/scoring/scorecard/lines/0/delete", _rule_form_posts(303)
+    ),
+    ("POST", "/admin/scoring/scorecard/check"): Case(
+        "/admin/scoring/scorecard/check",
+        _rule_form_posts(200, manager=200, other_manager=200, auditor=200),
+    ),
     ("POST", "/admin/task-timers/origins"): Case(
         "/admin/task-timers/origins", _rule_form_posts(303)
     ),
@@ -1223,6 +1276,14 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/customers/{customer_id}/sla/pause"): "sla:write",
     ("POST", "/api/v1/customers/{customer_id}/sla/resume"): "sla:write",
     ("GET", "/api/v1/task-timers"): "sla:read",
+    ("GET", "/api/v1/scoring/models"): "scoring:read",
+    ("GET", "/api/v1/scoring/models/{model_id}"): "scoring:read",
+    ("POST", "/api/v1/scoring/models/{model_id}/activate"): "scoring:write",
+    ("POST", "/api/v1/scoring/models/deactivate"): "scoring:write",
+    ("POST", "/api/v1/scoring/scorecards"): "scoring:write",
+    ("GET", "/api/v1/scoring/settings"): "scoring:read",
+    ("PUT", "/api/v1/scoring/settings"): "scoring:write",
+    ("GET", "/api/v1/scoring/customers/{customer_id}"): "scoring:read",
     ("GET", "/api/v1/task-origins"): "sla:read",
     ("PUT", "/api/v1/task-origins"): "sla:write",
     ("PUT", "/api/v1/task-timers/{priority}"): "sla:write",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from fenpei.domain.customers import Customer
 from fenpei.domain.scoring import ModelKind, ScoreModel, ScoringSettings
 from tests.fakes.store import Store
 
@@ -30,7 +31,9 @@ class FakeScoreModels:
         return 1 + max((m.version for m in self._store.score_models if m.kind is kind), default=0)
 
     def activate(self, model: ScoreModel, *, at: datetime) -> None:
-        self.deactivate(model.kind)
+        for other in self._store.score_models:
+            if other.kind is model.kind and other is not model:
+                other.active = False
         model.active, model.activated_at = True, at
 
     def deactivate(self, kind: ModelKind) -> None:
@@ -44,3 +47,22 @@ class FakeScoreModels:
 
     def save_settings(self, settings: ScoringSettings) -> None:
         self._store.scoring_settings = replace(settings, thresholds=dict(settings.thresholds))
+
+    def _stale(self, before: datetime | None) -> list[Customer]:
+        return sorted(
+            (
+                c
+                for c in self._store.customers
+                if c.deleted_at is None
+                and (c.scored_at is None or (before is not None and c.scored_at < before))
+            ),
+            key=lambda c: c.id or 0,
+        )
+
+    def stale_customers(
+        self, *, before: datetime | None, after_id: int, limit: int
+    ) -> list[Customer]:
+        return [c for c in self._stale(before) if (c.id or 0) > after_id][:limit]
+
+    def count_stale(self, *, before: datetime | None) -> int:
+        return len(self._stale(before))

@@ -42,6 +42,7 @@ def test_one_version_per_kind_is_active_and_routing_sees_the_switch(app: Fenpei)
         affinity = book.config(uow, now=app.now()).affinity
         assert affinity is not None and affinity.p_win(object(), [7]) == {7: 0.2}  # type: ignore[arg-type]
     _activate(app, second)
+    _activate(app, second)  # again: it stays the active one
 
     with app.uow() as uow:
         assert [(m.version, m.active) for m in uow.score_models.versions(ModelKind.affinity)] == [

@@ -16,6 +16,7 @@ from fenpei.cli import (
     follow_ups,
     imports,
     jobs,
+    model,
     pools,
     routing,
     serve,
@@ -63,6 +64,7 @@ app.add_typer(tokens.app, name="tokens")
 app.add_typer(sla.holidays_app, name="holidays")
 app.add_typer(sla.sla_app, name="sla")
 app.add_typer(pools.app, name="pool")
+app.add_typer(model.app, name="model")
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ AREAS = (
     "org",
     "pools",
     "rules",
+    "scoring",
     "sla",
     "subscriptions",
     "tasks",

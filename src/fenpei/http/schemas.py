@@ -40,7 +40,12 @@ class CustomerRead(_Read):
     stage: Stage
     tags: list[str]
     custom: dict[str, Any]
-    score: float | None
+    score: float | None = Field(description="评分: the active scorecard's points.")
+    win_probability: float | None = Field(
+        default=None, description="成交概率: the active learned model's p(win), 0..1."
+    )
+    grade: str | None = Field(default=None, description="等级 A/B/C/D by the grade settings.")
+    scored_at: datetime | None = Field(default=None, description="When last scored.")
     owner_id: int | None = Field(
         description="The rep who owns it (负责人); null while in the pool."
     )

@@ -13,6 +13,7 @@ from fenpei.services.follow_ups.reminders import remind_due_follow_ups
 from fenpei.services.loads import check_loads
 from fenpei.services.notifications.digest import write_digests
 from fenpei.services.scheduling import Job
+from fenpei.services.scoring.rescore import rescore_stale
 from fenpei.services.sla.check import check as check_slas
 from fenpei.services.tasks.reminders import run_task_timers
 
@@ -70,6 +71,16 @@ def task_reminders(fenpei: Fenpei) -> str:
     return run.summary()
 
 
+def rescore_all(fenpei: Fenpei) -> str:
+    """Rescore the customers scored before a model was activated or the grade settings
+    changed (or never scored), a batch per transaction."""
+    with job_lock(fenpei.engine, "rescore-all") as held:
+        if not held:
+            return "skipped: another process is rescoring"
+        looked, changed = rescore_stale(uow_factory=fenpei.uow, now=fenpei.now)
+    return f"{looked} rescored, {changed} changed"
+
+
 def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
     return [
         Job(
@@ -113,5 +124,11 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             every=timedelta(minutes=5),
             run=lambda: task_reminders(fenpei),
             description="Task timers: start, due soon, due, overdue, escalate, reassign.",
+        ),
+        Job(
+            name="rescore-all",
+            every=timedelta(minutes=5),
+            run=lambda: rescore_all(fenpei),
+            description="Rescore customers after a model is activated or grades change.",
         ),
     ]

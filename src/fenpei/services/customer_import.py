@@ -25,6 +25,7 @@ from fenpei.services._import_ids import SeenIds
 from fenpei.services.categories import load_category_index
 from fenpei.services.customers import validate_customer_fields
 from fenpei.services.ports import UnitOfWork
+from fenpei.services.scoring.rescore import load_scoring, rescore
 
 MAX_LISTED_ERRORS = 100
 IMPORT_SOURCE = "import"
@@ -291,6 +292,8 @@ def import_customers(
     if dry_run:
         return summary
     customers = [Customer(**fields, updated_at=now) for fields in rows]  # type: ignore[arg-type]
+    scoring = load_scoring(uow=uow, custom_fields=custom_fields)
+    rescore(uow=uow, customers=customers, now=now, scoring=scoring, created=True)
     uow.customers.add_many(customers)
     ids = [c.id for c in customers if c.id is not None]
     summary = dataclasses.replace(summary, imported=len(customers), customer_ids=ids)

@@ -15,6 +15,7 @@ from fenpei.services import _audit, scope
 from fenpei.services.categories import CategoryIndex, load_category_index
 from fenpei.services.pool import listing
 from fenpei.services.ports import CUSTOMER_SORT_KEYS, CustomerQuery, UnitOfWork
+from fenpei.services.scoring.rescore import load_scoring, rescore
 
 
 def validate_customer_fields(
@@ -90,6 +91,9 @@ def create_customer(
     customer = Customer(**cleaned, updated_at=now)  # type: ignore[arg-type]
     if not customer.is_open and customer.closed_at is None:
         customer.closed_at = now
+    # Scored before it is stored, so the routing that follows can read score and grade.
+    scoring = load_scoring(uow=uow, custom_fields=custom_fields)
+    rescore(uow=uow, customers=[customer], now=now, scoring=scoring, created=True)
     uow.customers.add(customer)
     _audit.record(uow, actor=actor, action="create", obj=customer, now=now)
     return customer
@@ -144,6 +148,7 @@ def update_customer(
     if change is not None:
         uow.stage_changes.add(change)
     customer.updated_at = now
+    rescore(uow=uow, customers=[customer], now=now)
     _audit.record(uow, actor=actor, action="update", obj=customer, now=now, before=before)
     return customer
 

@@ -48,6 +48,7 @@ from fenpei.services.customers import validate_customer_fields
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.routing_batch import route_batch, route_customers
 from fenpei.services.rulebook import RuleBook
+from fenpei.services.scoring.rescore import load_scoring, rescore
 
 BATCH_ROWS = 1000
 ROUTE_BATCH = 500
@@ -231,6 +232,8 @@ def write_rows(
                 customer = Customer(**fields, updated_at=at)  # type: ignore[arg-type]
                 customer.queue_reason, customer.queued_at = reason, at if reason else None
                 customers.append(customer)
+            scoring = load_scoring(uow=uow, custom_fields=custom_fields)
+            rescore(uow=uow, customers=customers, now=at, scoring=scoring, created=True)
             uow.customers.add_many(customers)
             if not uow.import_jobs.advance(
                 job.id, from_row=last_row, to_row=to_row, imported=len(customers)

@@ -18,6 +18,7 @@ from fenpei.domain.org import Rep, Team
 from fenpei.domain.users import Actor
 from fenpei.services.categories import add_value
 from fenpei.services.ports import UnitOfWork
+from fenpei.services.scoring.rescore import rescore
 
 STAGES = {
     "won": Stage.won,
@@ -276,7 +277,9 @@ class _MavenImport:
                 batch.append((line, customer))
             if progress and (done % 500 == 0 or done == len(rows)):
                 progress(done, len(rows))
-        self.uow.customers.add_many([c for _, c in batch])
+        customers = [c for _, c in batch]
+        rescore(uow=self.uow, customers=customers, now=self.now, created=True)
+        self.uow.customers.add_many(customers)
         self.uow.assignments.add_many(
             [
                 Assignment(

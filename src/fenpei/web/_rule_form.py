@@ -32,10 +32,15 @@ MATCH_KEYS = ("company", "email_domain", "phone")
 # The customer attributes the tester panel asks for, in this order.
 TESTER_FIELDS = (
     *("name", "company_name", "region", "province", "city", "industry", "level", "source"),
-    *("customer_type", "employees", "revenue", "score", "email", "tags"),
+    *("customer_type", "employees", "revenue", "score", "win_probability", "grade", "email"),
+    "tags",
 )
-_NUMBER_FIELDS = ("employees", "revenue", "expected_value", "score")
-_CHOICE_WORDS = {"task.priority": "task_rules.priority.", "task.origin": "task_rules.origin."}
+_NUMBER_FIELDS = ("employees", "revenue", "expected_value", "score", "win_probability")
+_CHOICE_WORDS = {
+    "task.priority": "task_rules.priority.",
+    "task.origin": "task_rules.origin.",
+    "grade": "scoring.grade.",
+}
 _ID = re.compile(r"[0-9]{1,10}")  # ASCII digits, short enough to be an id (or too big for one)
 
 

@@ -29,8 +29,10 @@ from fenpei.web._category_words import labeller
 from fenpei.web._customer_list import PAGE_SIZE, POOL, SORTABLE, ListFilters, page_size
 from fenpei.web._explain import explain_lines
 from fenpei.web._follow_up_view import follow_up_context
+from fenpei.web._scoring_view import customer_scoring, list_scoring
+from fenpei.web._scoring_words import Number
 from fenpei.web._task_view import customer_tasks_context
-from fenpei.web.i18n import translator
+from fenpei.web.i18n import Translate, number_formatter, translator
 from fenpei.web.pages_customers_bulk import bulk_context
 from fenpei.web.pages_sla import due_markers, sla_context
 from fenpei.web.rendering import is_htmx, page_language, render
@@ -129,12 +131,18 @@ def customers_page(
         **choices(uow, actor),
         **bulk_context(request, uow, actor, fenpei.now()),
         "sla_due": due_markers(uow, [c.id for c in found if c.id is not None]),
+        **list_scoring(uow, found, *_words(request), fenpei.now()),
     }
     if is_htmx(request):
         response = render(request, "customers/_results.html", context)
         response.headers["HX-Push-Url"] = filters.url()  # the clean URL, empty filters left out
         return response
     return render(request, "customers.html", context)
+
+
+def _words(request: Request) -> tuple[Translate, Number]:
+    language = page_language(request)
+    return translator(language), number_formatter(language)
 
 
 def rule_conditions(uow: UnitOfWork) -> Any:
@@ -183,6 +191,7 @@ def customer_context(
         **bulk_context(request, uow, actor, now),
         **sla_context(uow, actor, customer_id, now),
         **customer_tasks_context(uow, actor, customer_id, now),
+        **customer_scoring(uow, actor, customer_id, *_words(request), now),
     }
 
 

@@ -17,6 +17,7 @@ from fenpei.engine.scoring.affinity import load_affinity
 from fenpei.engine.scoring.contract import Affinity, Contribution, CustomerScorer, Scorecard
 from fenpei.engine.scoring.logistic import load_logistic
 from fenpei.engine.scoring.naive_bayes import load_naive_bayes
+from fenpei.engine.scoring.scorecard import load_scorecard
 from fenpei.engine.scoring.segment_table import load_segment_table
 
 Model = CustomerScorer | Affinity | Scorecard
@@ -50,6 +51,7 @@ ALGORITHMS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "naive_bayes": strict(load_naive_bayes),
     "affinity_logistic": strict(load_affinity),
     "segment_table": strict(load_segment_table),
+    "scorecard": strict(load_scorecard),
 }
 
 

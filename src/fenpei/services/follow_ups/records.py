@@ -22,6 +22,7 @@ from fenpei.services.customers import read_customer
 from fenpei.services.follow_ups._access import workable_customer
 from fenpei.services.follow_ups.stages import parse_stage, record_change
 from fenpei.services.ports import UnitOfWork
+from fenpei.services.scoring.rescore import rescore
 
 MAX_LISTED = 500
 
@@ -98,6 +99,7 @@ def record_follow_up(
         record_change(uow, first)
     if to is not None:
         record_change(uow, move_stage(customer, to, reason=reason, actor=actor.name, at=now))
+    rescore(uow=uow, customers=[customer], now=now)
     _audit.record(uow, actor=actor, action="create", obj=follow_up, now=now)
     _audit.record(uow, actor=actor, action="follow_up", obj=customer, now=now, before=before)
     return follow_up

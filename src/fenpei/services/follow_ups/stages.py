@@ -17,6 +17,7 @@ from fenpei.domain.users import Actor
 from fenpei.services import _audit
 from fenpei.services.follow_ups._access import workable_customer
 from fenpei.services.ports import UnitOfWork
+from fenpei.services.scoring.rescore import rescore
 
 
 def parse_stage(value: str) -> Stage:
@@ -58,5 +59,6 @@ def change_stage(
     change = move_stage(customer, stage, reason=checked, actor=actor.name, at=now)
     assert change is not None
     uow.stage_changes.add(change)
+    rescore(uow=uow, customers=[customer], now=now)
     _audit.record(uow, actor=actor, action="stage", obj=customer, now=now, before=before)
     return change

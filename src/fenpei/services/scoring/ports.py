@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from fenpei.domain.customers import Customer
 from fenpei.domain.scoring import ModelKind, ScoreModel, ScoringSettings
 
 
@@ -40,3 +41,14 @@ class ScoreModelRepository(Protocol):
         ...
 
     def save_settings(self, settings: ScoringSettings) -> None: ...
+
+    def stale_customers(
+        self, *, before: datetime | None, after_id: int, limit: int
+    ) -> list[Customer]:
+        """Up to ``limit`` live customers with an id above ``after_id``, never scored or
+        scored before ``before``, lowest id first (the rescore-all job's batches)."""
+        ...
+
+    def count_stale(self, *, before: datetime | None) -> int:
+        """How many live customers ``stale_customers`` would go through."""
+        ...

@@ -359,7 +359,7 @@
     const ticket = ++sent;
     const meta = document.querySelector('meta[name="csrf-token"]');
     form.setAttribute("aria-busy", "true");
-    fetch("/rules/check", {
+    fetch(form.dataset.checkUrl || "/rules/check", {
       method: "POST",
       body: new FormData(form),
       headers: { "X-CSRF-Token": meta ? meta.content : "", Accept: "application/json" },
@@ -418,7 +418,7 @@
   });
   // A new rule opens blank: checking it now would greet the user with "required" under
   // every field they have not had a chance to fill. It is checked from the first edit on.
-  const isNew = form.getAttribute("action") === "/rules";
+  const isNew = form.getAttribute("action") === "/rules" || form.dataset.new === "true";
   if (serverErrors.length) showErrors(serverErrors);
   else if (!readOnly && !isNew) check();
   else if (isNew && wordsOut && root && !root.children.length) wordsOut.textContent = words.always;

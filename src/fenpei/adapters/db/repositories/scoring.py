@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from fenpei.adapters.db import tables as t
 from fenpei.adapters.db.repositories._base import Repository
+from fenpei.domain.customers import Customer
 from fenpei.domain.scoring import GradeBasis, ModelKind, ScoreModel, ScoringSettings
 
 _SETTINGS_ID = 1
@@ -40,15 +41,19 @@ class SqlScoreModels(Repository):
 
     def activate(self, model: ScoreModel, *, at: datetime) -> None:
         # The old version stops first: the unique index allows one active row per kind.
-        self.deactivate(model.kind)
+        self._stop(model.kind, keep=model.id)
         model.active, model.activated_at = True, at
         self.session.flush()
 
     def deactivate(self, kind: ModelKind) -> None:
+        self._stop(kind, keep=None)
+
+    def _stop(self, kind: ModelKind, *, keep: int | None) -> None:
         c = t.score_models.c
+        others = c.id != keep if keep is not None else sa.true()
         self.session.execute(
             sa.update(t.score_models)
-            .where(c.kind == kind, c.active.is_(True))
+            .where(c.kind == kind, c.active.is_(True), others)
             .values(active=False)
             .execution_options(synchronize_session="fetch")
         )
@@ -79,3 +84,25 @@ class SqlScoreModels(Repository):
         )
         if not changed.rowcount:  # type: ignore[attr-defined]
             self.session.execute(sa.insert(table).values(id=_SETTINGS_ID, **values))
+
+    def _stale(self, before: datetime | None) -> sa.ColumnElement[bool]:
+        c = t.customers.c
+        never = c.scored_at.is_(None)
+        stale = never if before is None else sa.or_(never, c.scored_at < before)
+        return sa.and_(c.deleted_at.is_(None), stale)
+
+    def stale_customers(
+        self, *, before: datetime | None, after_id: int, limit: int
+    ) -> list[Customer]:
+        c = t.customers.c
+        query = (
+            sa.select(Customer)
+            .where(self._stale(before), c.id > after_id)
+            .order_by(c.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def count_stale(self, *, before: datetime | None) -> int:
+        query = sa.select(sa.func.count()).select_from(t.customers).where(self._stale(before))
+        return int(self.session.scalar(query) or 0)
