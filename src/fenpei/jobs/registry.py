@@ -14,6 +14,7 @@ from fenpei.services.loads import check_loads
 from fenpei.services.notifications.digest import write_digests
 from fenpei.services.scheduling import Job
 from fenpei.services.scoring.rescore import rescore_stale
+from fenpei.services.scoring.retraining import retrain_models
 from fenpei.services.sla.check import check as check_slas
 from fenpei.services.tasks.reminders import run_task_timers
 
@@ -81,6 +82,14 @@ def rescore_all(fenpei: Fenpei) -> str:
     return f"{looked} rescored, {changed} changed"
 
 
+def retrain(fenpei: Fenpei) -> str:
+    """Retrain each learned model in use; activate the new version if it is no worse."""
+    with job_lock(fenpei.engine, "retrain-models") as held:
+        if not held:
+            return "skipped: another process is retraining"
+        return retrain_models(uow_factory=fenpei.uow, now=fenpei.now()).summary()
+
+
 def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
     return [
         Job(
@@ -130,5 +139,11 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             every=timedelta(minutes=5),
             run=lambda: rescore_all(fenpei),
             description="Rescore customers after a model is activated or grades change.",
+        ),
+        Job(
+            name="retrain-models",
+            every=timedelta(days=7),
+            run=lambda: retrain(fenpei),
+            description="Retrain the learned models in use; switch to a version no worse.",
         ),
     ]
