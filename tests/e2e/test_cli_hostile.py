@@ -445,6 +445,7 @@ def test_serve_demo_prints_the_url_the_command_line_can_use(
     assert result.exit_code == 0, result.output
     url = f"sqlite:///{tmp_path / 'fenpei-demo.db'}"
     assert f"FENPEI_DATABASE_URL={url} fenpei customers list" in result.output
+    assert "40 customers scored and graded" in result.output  # the demo scorecard, active
     assert len(calls) == 1
     monkeypatch.setenv("FENPEI_DATABASE_URL", url)
     listed = invoke(["customers", "list", "--lang", "en"])

@@ -18,10 +18,14 @@ from fenpei.cli._common import console, database_revisions, load_settings, shown
 from fenpei.cli._errors import CannotRun
 from fenpei.cli.imports import BUNDLED_MAVEN, print_maven_summary, read_maven_directory
 from fenpei.config import Mode, Settings
+from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services.categories import ensure_default_categories
 from fenpei.services.maven_import import import_maven
 from fenpei.services.maven_rules import create_maven_rules
+from fenpei.services.maven_scoring import create_maven_scorecard
+from fenpei.services.scoring.rescore import rescore_stale
+from fenpei.services.scoring.training import LEARNED_KINDS, train_model
 from fenpei.services.users import create_user, one_time_password
 
 DEMO_DB = Path("fenpei-demo.db")
@@ -62,6 +66,30 @@ def prepare_demo(db_file: Path = DEMO_DB) -> Fenpei:
     return fenpei
 
 
+def _train_demo_models(fenpei: Fenpei) -> None:
+    """The learned score and rep affinity, trained on the Maven history and active, and
+    every customer scored with them and the demo scorecard: the scoring page and the
+    customers' grades have something to show, and predicted_conversion a model to use."""
+    with Progress(console=console, transient=True) as bar:
+        step = bar.add_task("Training models on the Maven history", total=None)
+        for kind in LEARNED_KINDS:
+            bar.update(step, description=f"Training the {kind.value} model")
+            with fenpei.uow() as uow:
+                try:
+                    trained = train_model(
+                        uow=uow, kind=kind, actor=SYSTEM, now=fenpei.now(), activate=True
+                    )
+                except ValidationFailed as too_little:  # a cut-down data set
+                    console.print(f"no {kind.value} model: {too_little}")
+                    continue
+                uow.commit()
+            auc = trained.metrics.get("auc")
+            console.print(f"{kind.value} model v{trained.version} active (held-out AUC {auc:.3f})")
+        bar.update(step, description="Scoring the customers")
+        looked, _ = rescore_stale(uow_factory=fenpei.uow, now=fenpei.now)
+    console.print(f"{looked} customers scored and graded (fenpei model list)")
+
+
 def _load_demo(fenpei: Fenpei) -> None:
     upgrade(fenpei.engine)
     password = one_time_password()
@@ -77,6 +105,7 @@ def _load_demo(fenpei: Fenpei) -> None:
             progress=lambda done, total: bar.update(task, completed=done),
         )
         rules = create_maven_rules(uow=uow, actor=SYSTEM, now=fenpei.now())
+        create_maven_scorecard(uow=uow, actor=SYSTEM, now=fenpei.now())
         create_user(
             uow=uow,
             hasher=fenpei.hasher,
@@ -91,6 +120,7 @@ def _load_demo(fenpei: Fenpei) -> None:
         uow.commit()
     print_maven_summary(summary)
     console.print(f"{len(rules)} routing rules by office and sector (fenpei rules list)")
+    _train_demo_models(fenpei)
     login = Text.assemble(
         "user ", ("admin", "bold"), "  password ", (password, "bold"), "\n(shown once)"
     )
