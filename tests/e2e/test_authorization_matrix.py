@@ -56,6 +56,7 @@ from fenpei.services.sla import policies as sla_policies
 from fenpei.services.tasks import workflow as task_workflow
 from fenpei.services.tasks.intake import create_and_route
 from fenpei.services.tasks.records import TaskInput
+from tests.e2e.conftest import asgi_app
 from tests.fakes import FixedClock
 from tests.fakes.hasher import QuickArgon2Hasher
 
@@ -1403,7 +1404,7 @@ def test_each_caller_reads_and_marks_only_their_own_notifications(
     copy = tmp_path / "own.db"
     shutil.copyfile(template.path, copy)
     fenpei = bootstrap(Settings(database_url=f"sqlite:///{copy}"), clock=FixedClock())
-    app = create_app(fenpei)
+    app = asgi_app(fenpei)
     try:
         with _client(app, fenpei, world, caller, "notifications:write") as client:
             if caller == "token":  # one token that may read and write the inbox
