@@ -6,11 +6,12 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from fenpei.adapters.db.migrate import upgrade
 from fenpei.bootstrap import Fenpei, bootstrap
@@ -18,6 +19,7 @@ from fenpei.config import Settings
 from fenpei.domain.users import SYSTEM
 from fenpei.services.categories import ensure_default_categories
 from tests.fakes import FixedClock
+from tests.fakes.hasher import QuickArgon2Hasher
 
 PG_ADMIN_URL = os.environ.get(
     "FENPEI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -25,6 +27,8 @@ PG_ADMIN_URL = os.environ.get(
 PG_REQUIRED = os.environ.get("FENPEI_TEST_PG_REQUIRED") == "1" or os.environ.get("CI") == "true"
 MAVEN_DIR = Path(__file__).resolve().parents[1] / "src" / "fenpei" / "demo_data" / "maven-crm"
 
+
+DEFAULT_AT = FixedClock().now()  # where the ``clock`` fixture starts, unless a test moves it
 
 _pg_problem: str | None = None
 
@@ -53,11 +57,13 @@ def postgres_admin_url() -> str:
     return PG_ADMIN_URL
 
 
-def create_pg_database(admin_url: str) -> str:
+def create_pg_database(admin_url: str, *, template: str | None = None) -> str:
+    """A new database, empty or a copy of ``template`` (a database's name)."""
     name = f"fenpei_test_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
     engine.dispose()
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
@@ -70,18 +76,48 @@ def drop_pg_database(admin_url: str, url: str) -> None:
     engine.dispose()
 
 
+# DROP DATABASE waits for a checkpoint (PostgreSQL 15), seconds on a busy machine: a test's
+# database is dropped by a thread of its own while the next tests run, all before the session
+# ends (a failed drop fails it there).
+_dropper = ThreadPoolExecutor(max_workers=4, thread_name_prefix="drop-test-database")
+_drops: list[Future[None]] = []
+# PostgreSQL databases made as copies of ``postgres_template`` for the ``app`` fixture.
+_copies_of_template: set[str] = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_databases_dropped() -> Iterator[None]:
+    yield
+    _dropper.shutdown(wait=True)
+    for drop in _drops:
+        drop.result()
+
+
+def _app_copies_the_template(request: pytest.FixtureRequest) -> bool:
+    """Whether the test's ``app`` will be a copy of the migrated template (its clock starts at
+    the default moment) rather than migrated afresh in an empty database."""
+    return "app" in request.fixturenames and request.getfixturevalue("clock").now() == DEFAULT_AT
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a new PostgreSQL database."""
+    """A fresh, empty database: a SQLite file, or a new PostgreSQL database. (For the ``app``
+    fixture, the PostgreSQL one is made as a copy of the migrated template at once.)"""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'fenpei.db'}"
         return
     admin_url = request.getfixturevalue("postgres_admin_url")
-    url = create_pg_database(admin_url)
+    if _app_copies_the_template(request):
+        template = request.getfixturevalue("postgres_template")
+        url = create_pg_database(admin_url, template=template)
+        _copies_of_template.add(url)
+    else:
+        url = create_pg_database(admin_url)
     try:
         yield url
     finally:
-        drop_pg_database(admin_url, url)
+        _copies_of_template.discard(url)
+        _drops.append(_dropper.submit(drop_pg_database, admin_url, url))
 
 
 @pytest.fixture
@@ -115,6 +151,16 @@ def postgres_template(postgres_admin_url: str) -> Iterator[str]:
     drop_pg_database(postgres_admin_url, url)
 
 
+def _recreate_pg_database(url: URL, *, template: str | None = None) -> None:
+    """Drop the database at ``url`` and make it again, empty or a copy of ``template``."""
+    copy = f' TEMPLATE "{template}"' if template else ""
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE "{url.database}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{url.database}"{copy}')
+    admin.dispose()
+
+
 @pytest.fixture
 def app(request: pytest.FixtureRequest, database_url: str, clock: FixedClock) -> Iterator[Fenpei]:
     """fenpei wired to a migrated database holding the default categories.
@@ -122,22 +168,20 @@ def app(request: pytest.FixtureRequest, database_url: str, clock: FixedClock) ->
     The database is a copy of one migrated per test process (running every migration for
     each test took most of the suite's time on PostgreSQL); a test whose clock starts
     elsewhere gets its categories stamped with its own time, migrated afresh."""
-    if clock.now() != FixedClock().now():
+    url = make_url(database_url)
+    copied = database_url in _copies_of_template  # by ``database_url``, as the clock was then
+    if clock.now() != DEFAULT_AT:
+        if copied:  # a fixture moved the clock since: start from an empty database after all
+            _recreate_pg_database(url)
         fenpei = _migrate(database_url, clock)
     else:
-        url = make_url(database_url)
         if url.get_backend_name() == "sqlite":
             assert url.database is not None
             shutil.copyfile(request.getfixturevalue("sqlite_template"), url.database)
-        else:
-            template = request.getfixturevalue("postgres_template")
-            admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE "{url.database}"')
-                connection.exec_driver_sql(
-                    f'CREATE DATABASE "{url.database}" TEMPLATE "{template}"'
-                )
-            admin.dispose()
+        elif not copied:
+            _recreate_pg_database(url, template=request.getfixturevalue("postgres_template"))
         fenpei = bootstrap(Settings(database_url=database_url), clock=clock)
+    # argon2 at its lowest cost: these tests make users and log in, they do not test the cost.
+    fenpei.hasher = QuickArgon2Hasher()
     yield fenpei
     fenpei.close()

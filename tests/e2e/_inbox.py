@@ -12,7 +12,6 @@ from datetime import timedelta
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
-from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.events import (
     Channel,
@@ -27,6 +26,7 @@ from fenpei.http.csrf import CSRF_HEADER, csrf_token
 from fenpei.http.sessions import SESSION_COOKIE, sign_session, start_session
 from fenpei.services import org, users
 from fenpei.services.customers import create_customer
+from tests.e2e.conftest import asgi_app
 from tests.fakes.hasher import FakeHasher
 
 
@@ -72,7 +72,7 @@ def build(app: Fenpei) -> InboxWorld:
             )
             user_ids[username] = user.id or 0
         uow.commit()
-    return InboxWorld(moses.id or 0, darcel.id or 0, acme.id or 0, user_ids, create_app(app))
+    return InboxWorld(moses.id or 0, darcel.id or 0, acme.id or 0, user_ids, asgi_app(app))
 
 
 def add_notes(

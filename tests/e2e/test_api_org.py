@@ -6,12 +6,11 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.http.fields import MAX_ID
 from fenpei.services import users
-from tests.e2e.conftest import World, log_in
+from tests.e2e.conftest import World, asgi_app, log_in
 from tests.e2e.test_api import assert_error
 from tests.fakes import FixedClock
 
@@ -33,7 +32,7 @@ def client_for(app: Fenpei, username: str, role: Role, rep_id: int | None = None
             now=app.now(),
         )
         uow.commit()
-    client = TestClient(create_app(app), follow_redirects=False)
+    client = TestClient(asgi_app(app), follow_redirects=False)
     log_in(client, PASSWORD, username=username)
     return client
 

@@ -8,12 +8,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import customers, rules, users
 from fenpei.services.ports import CustomerQuery
-from tests.e2e.conftest import World, log_in
+from tests.e2e.conftest import World, asgi_app, log_in
 from tests.e2e.test_api import assert_error
 
 API = "/api/v1"
@@ -60,7 +59,7 @@ def client_as(app: Fenpei, role: Role) -> TestClient:
             now=app.now(),
         )
         uow.commit()
-    client = TestClient(create_app(app), follow_redirects=False)
+    client = TestClient(asgi_app(app), follow_redirects=False)
     log_in(client, "long enough password", username=name)
     return client
 

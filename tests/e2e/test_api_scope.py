@@ -8,12 +8,11 @@ from dataclasses import dataclass
 import pytest
 from starlette.testclient import TestClient
 
-from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, org, users
 from fenpei.services.customers import create_customer
-from tests.e2e.conftest import World, log_in
+from tests.e2e.conftest import World, asgi_app, log_in
 from tests.e2e.test_api import assert_error
 
 API = "/api/v1"
@@ -48,7 +47,7 @@ def _user(app: Fenpei, username: str, role: Role, rep_id: int | None = None) -> 
 
 
 def _client(app: Fenpei, username: str) -> TestClient:
-    client = TestClient(create_app(app), follow_redirects=False)
+    client = TestClient(asgi_app(app), follow_redirects=False)
     log_in(client, PASSWORD, username=username)
     return client
 

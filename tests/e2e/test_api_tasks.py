@@ -15,11 +15,10 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from fenpei.adapters.db import tables as t
-from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import org
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, asgi_app
 from tests.e2e.test_api import assert_error
 from tests.e2e.test_api_org import API, client_for, ok, user_id
 from tests.e2e.test_api_tokens import make_token
@@ -351,7 +350,7 @@ def test_a_signed_webhook_creates_a_routed_task_once_and_a_token_without_tasks_w
     _, plaintext = make_token(app, "tasks:write")
     _, leads_only = make_token(app, "leads:write")
     body = json.dumps({"title": "来自工单系统", "customer_ids": [seeded.acme_id]}).encode()
-    hook = TestClient(create_app(app), follow_redirects=False)
+    hook = TestClient(asgi_app(app), follow_redirects=False)
     url = f"{API}/webhooks/tasks"
 
     headers = signed_headers(app, plaintext, body)

@@ -19,7 +19,7 @@ from fenpei.bootstrap import Fenpei
 from fenpei.domain.scopes import AREAS
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import tokens, users
-from tests.e2e.conftest import ADMIN_USERNAME, World
+from tests.e2e.conftest import ADMIN_USERNAME, World, asgi_app
 from tests.e2e.test_api import assert_error
 from tests.fakes import FixedClock
 
@@ -82,7 +82,7 @@ def count(app: Fenpei, table: sa.Table) -> int:
 @pytest.fixture
 def api(app: Fenpei, seeded: World) -> Iterator[TestClient]:
     """A client with no session: every request says who it is with a header."""
-    with TestClient(create_app(app), follow_redirects=False) as client:
+    with TestClient(asgi_app(app), follow_redirects=False) as client:
         yield client
 
 

@@ -12,11 +12,10 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from fenpei.adapters.db import tables
-from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM
 from fenpei.services import tokens, webhooks
-from tests.e2e.conftest import World, racing_clients
+from tests.e2e.conftest import World, asgi_app, racing_clients
 from tests.e2e.test_api import assert_error
 from tests.e2e.test_api_rules import default_rule as default_rule  # a fixture, shared
 from tests.e2e.test_api_tokens import count, make_token, token_row
@@ -56,7 +55,7 @@ def written(app: Fenpei) -> tuple[int, int, int]:
 @pytest.fixture
 def hook(app: Fenpei, seeded: World, default_rule: int) -> Iterator[TestClient]:
     """A client with no session, as a sending system is."""
-    with TestClient(create_app(app), follow_redirects=False) as client:
+    with TestClient(asgi_app(app), follow_redirects=False) as client:
         yield client
 
 

@@ -57,7 +57,9 @@ from fenpei.services.sla import policies as sla_policies
 from fenpei.services.tasks import workflow as task_workflow
 from fenpei.services.tasks.intake import create_and_route
 from fenpei.services.tasks.records import TaskInput
+from tests.e2e.conftest import asgi_app
 from tests.fakes import FixedClock
+from tests.fakes.hasher import QuickArgon2Hasher
 
 CALLERS = (
     "anonymous",
@@ -280,6 +282,7 @@ class Template:
 def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     path = tmp_path_factory.mktemp("matrix") / "template.db"
     fenpei = bootstrap(Settings(database_url=f"sqlite:///{path}"), clock=FixedClock())
+    fenpei.hasher = QuickArgon2Hasher()  # six users; the logins are signed sessions
     upgrade(fenpei.engine)
     world = _seed(fenpei)
     fenpei.close()
@@ -1443,17 +1446,24 @@ def _client(app: FastAPI, fenpei: Fenpei, world: World, caller: str, scope: str)
     return client
 
 
+@pytest.fixture(scope="module")
+def matrix_app() -> FastAPI:
+    """One app for every route and caller of the matrix, pointed at each one's database in
+    turn (``_client``): building an app takes about a second, and it holds no data."""
+    return create_app(bootstrap(Settings(database_url="sqlite://")))
+
+
 @pytest.mark.parametrize(
     ("method", "path"), sorted(CASES), ids=[f"{m} {p}" for m, p in sorted(CASES)]
 )
 def test_route_answers_each_caller_as_expected(
-    template: Template, tmp_path: Path, method: str, path: str
+    template: Template, matrix_app: FastAPI, tmp_path: Path, method: str, path: str
 ) -> None:
     case = CASES[(method, path)]
     scope = _required_scope(method, path)
     url = case.path.format(**template.world.ids)
     got: dict[str, int] = {}
-    app = create_app(bootstrap(Settings(database_url="sqlite://")))
+    app = matrix_app
     for caller in CALLERS:
         copy = tmp_path / f"{caller}.db"
         shutil.copyfile(template.path, copy)
@@ -1481,7 +1491,7 @@ def test_each_caller_reads_and_marks_only_their_own_notifications(
     copy = tmp_path / "own.db"
     shutil.copyfile(template.path, copy)
     fenpei = bootstrap(Settings(database_url=f"sqlite:///{copy}"), clock=FixedClock())
-    app = create_app(fenpei)
+    app = asgi_app(fenpei)
     try:
         with _client(app, fenpei, world, caller, "notifications:write") as client:
             if caller == "token":  # one token that may read and write the inbox

@@ -6,7 +6,6 @@ import re
 
 from starlette.testclient import TestClient
 
-from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.http.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER
@@ -17,6 +16,7 @@ from tests.e2e.conftest import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
     World,
+    asgi_app,
     login_form,
     page_csrf_token,
 )
@@ -84,7 +84,7 @@ def test_a_browser_token_planted_in_a_logged_in_browser_is_refused(
     app: Fenpei, user_client: TestClient
 ) -> None:
     # The attacker's own, valid pair: a browser cookie and the token pages give it.
-    with TestClient(create_app(app)) as attacker:
+    with TestClient(asgi_app(app)) as attacker:
         planted_token = page_csrf_token(attacker)
         planted_cookie = attacker.cookies[CSRF_COOKIE]
     user_client.cookies.set(CSRF_COOKIE, planted_cookie)
@@ -172,7 +172,7 @@ def test_login_without_the_csrf_field_is_refused_and_starts_no_session(
 def test_login_with_the_token_of_another_browser_is_refused(
     app: Fenpei, client: TestClient, seeded: World
 ) -> None:
-    with TestClient(create_app(app)) as other:
+    with TestClient(asgi_app(app)) as other:
         foreign = login_form(other, username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
     page_csrf_token(client)  # this browser has a cookie of its own
 

@@ -52,7 +52,7 @@ from fenpei.services.tasks.intake import create_and_route
 from fenpei.services.tasks.records import TaskInput
 from tests._async import run as run_async
 from tests.e2e import _hostile
-from tests.e2e.conftest import ADMIN_PASSWORD, World, log_in
+from tests.e2e.conftest import ADMIN_PASSWORD, World, asgi_app, log_in
 from tests.fakes.hasher import FakeHasher
 
 # Examples per operation; FENPEI_HOSTILE_EXAMPLES=300 for a deeper (still repeatable) run.
@@ -267,7 +267,7 @@ class Harness:
 
 @pytest.fixture
 def harness(app: Fenpei, world: HostileWorld) -> Iterator[Harness]:
-    web = create_app(app)
+    web = asgi_app(app)
     metadata = sa.MetaData()
     names = sa.inspect(app.engine).get_table_names()
     tables = [sa.Table(n, metadata, autoload_with=app.engine) for n in sorted(names)]

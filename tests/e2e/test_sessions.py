@@ -16,13 +16,19 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from fenpei.adapters.db import tables
-from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.http.csrf import CSRF_FIELD, CSRF_HEADER
 from fenpei.http.sessions import SESSION_COOKIE
 from fenpei.services import users
-from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, World, log_in, page_csrf_token
+from tests.e2e.conftest import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
+    World,
+    asgi_app,
+    log_in,
+    page_csrf_token,
+)
 from tests.e2e.test_api import assert_error
 from tests.e2e.test_api_tokens import make_token
 
@@ -35,7 +41,7 @@ OWN_PASSWORD = "my own password, long"
 @pytest.fixture
 def device(app: Fenpei, seeded: World) -> Iterator[TestClient]:
     """A second client (another browser) that uses a cookie saved from the first."""
-    with TestClient(create_app(app), follow_redirects=False) as other:
+    with TestClient(asgi_app(app), follow_redirects=False) as other:
         yield other
 
 

@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.http.csrf import CSRF_FIELD
 from fenpei.services import org, users
-from tests.e2e.conftest import ADMIN_PASSWORD, World, log_in, page_csrf_token
+from tests.e2e.conftest import ADMIN_PASSWORD, World, asgi_app, log_in, page_csrf_token
 from tests.e2e.test_web import text_of
 from tests.fakes import FixedClock
 
@@ -63,7 +62,7 @@ def _post(client: TestClient, path: str, data: dict[str, object], page: str = "/
 
 def _login_status(app: Fenpei, username: str, password: str) -> tuple[int, str]:
     """Log in from a browser of its own: the status and where it was sent."""
-    with TestClient(create_app(app), follow_redirects=False) as other:
+    with TestClient(asgi_app(app), follow_redirects=False) as other:
         data = {"username": username, "password": password, CSRF_FIELD: page_csrf_token(other)}
         response = other.post("/login", data=data)
         return response.status_code, response.headers.get("location", "")
