@@ -57,6 +57,7 @@ def record_decision(
             explanation=explanation,
             rule_id=decision.rule_id,
             strategy=decision.strategy,
+            arm=decision.arm,
         )
     if decision.outcome is Outcome.pool:
         return release(
