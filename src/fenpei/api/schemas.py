@@ -180,13 +180,13 @@ class RuleTarget(BaseModel):
 
 
 _HOLDOUT = (
-    "A randomised holdout (对照组), or null: `{\"share\": 0.2, \"strategy\": \"round_robin\", "
-    "\"options\": {}}` routes that share (above 0, at most 0.5) of the customers the rule "
+    'A randomised holdout (对照组), or null: `{"share": 0.2, "strategy": "round_robin", '
+    '"options": {}}` routes that share (above 0, at most 0.5) of the customers the rule '
     "places by the baseline `strategy` (not the rule's own), chosen at random; each "
     "assignment records its arm (`smart` or `holdout`). See `GET /reports/holdout`."
 )
 _REROUTE = (
-    "Dynamic re-routing (动态分配), or null: `{\"when\": <conditions>, \"min_days\": 7}`. "
+    'Dynamic re-routing (动态分配), or null: `{"when": <conditions>, "min_days": 7}`. '
     "When a change to a customer this rule matches makes `when` true (it was false before), "
     "the customer is routed again through the rule: at most once per `min_days` days, "
     "never away from an owner inside their protection period, recorded as method `reroute`."

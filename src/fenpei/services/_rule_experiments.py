@@ -134,7 +134,9 @@ def reroute_of(
         errors.append(
             FieldError(
                 "reroute",
-                Phrase("holdout.reroute_customers", "only a customer rule routes again on a change"),
+                Phrase(
+                    "holdout.reroute_customers", "only a customer rule routes again on a change"
+                ),
             )
         )
     if _picks_no_rep(target):

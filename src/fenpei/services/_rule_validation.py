@@ -26,10 +26,10 @@ from fenpei.domain.rules import (
     RuleSubject,
 )
 from fenpei.engine.conditions import parse_conditions
-from fenpei.services._rule_experiments import holdout_of, reroute_of
 from fenpei.engine.model import EffectiveWindow, Fallback, RoutingRule, Target, TargetKind
 from fenpei.engine.strategies import STRATEGIES, validate_options
 from fenpei.engine.task_fields import subject_catalog
+from fenpei.services._rule_experiments import holdout_of, reroute_of
 from fenpei.services.ports import UnitOfWork
 
 MATCH_KEYS = ("company", "email_domain", "phone")
