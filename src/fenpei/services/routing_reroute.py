@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from random import Random
-from typing import Any
+from typing import Any, TypeVar
 
 from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.customers import Customer
@@ -48,6 +48,8 @@ from fenpei.services.pool.claims import pool_for_return
 from fenpei.services.pool.terms import terms_of
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.rulebook import RuleBook, load_context
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,27 @@ def reroute_on_change(
     return Rerouted(rule.id, record=record)
 
 
+def change_and_reroute(
+    *,
+    uow: UnitOfWork,
+    rulebook: RuleBook,
+    customer_id: int,
+    change: Callable[[], T],
+    actor: Actor,
+    now: datetime,
+    rng: Random,
+) -> tuple[T, Rerouted]:
+    """Run ``change`` (a service changing the customer: an edit, a stage move, a follow-up
+    that moves it on), then route the customer again if the change fired a rule's trigger."""
+    before = snapshot(get_customer(uow=uow, customer_id=customer_id, lock=True))
+    done = change()
+    customer = get_customer(uow=uow, customer_id=customer_id)
+    rerouted = reroute_on_change(
+        uow=uow, rulebook=rulebook, before=before, customer=customer, actor=actor, now=now, rng=rng
+    )
+    return done, rerouted
+
+
 def update_customer_and_reroute(
     *,
     uow: UnitOfWork,
@@ -205,14 +228,12 @@ def update_customer_and_reroute(
 ) -> tuple[Customer, Rerouted]:
     """Change some fields of a customer (``customers.update_customer``), then route it again
     if the change fired a rule's trigger."""
-    before = snapshot(get_customer(uow=uow, customer_id=customer_id, lock=True))
-    customer = update_customer(
-        uow=uow, customer_id=customer_id, fields=fields, actor=actor, now=now
-    )
-    done = reroute_on_change(
-        uow=uow, rulebook=rulebook, before=before, customer=customer, actor=actor, now=now, rng=rng
-    )
-    return customer, done
+    return change_and_reroute(
+        uow=uow, rulebook=rulebook, customer_id=customer_id, actor=actor, now=now, rng=rng,
+        change=lambda: update_customer(
+            uow=uow, customer_id=customer_id, fields=fields, actor=actor, now=now
+        ),
+    )  # fmt: skip
 
 
 def change_stage_and_reroute(
@@ -228,12 +249,9 @@ def change_stage_and_reroute(
 ) -> tuple[StageChange, Rerouted]:
     """Move a customer to another stage (``follow_ups.stages.change_stage``), then route it
     again if the move fired a rule's trigger."""
-    before = snapshot(get_customer(uow=uow, customer_id=customer_id, lock=True))
-    change = change_stage(
-        uow=uow, customer_id=customer_id, to=to, reason=reason, actor=actor, now=now
-    )
-    customer = get_customer(uow=uow, customer_id=customer_id)
-    done = reroute_on_change(
-        uow=uow, rulebook=rulebook, before=before, customer=customer, actor=actor, now=now, rng=rng
-    )
-    return change, done
+    return change_and_reroute(
+        uow=uow, rulebook=rulebook, customer_id=customer_id, actor=actor, now=now, rng=rng,
+        change=lambda: change_stage(
+            uow=uow, customer_id=customer_id, to=to, reason=reason, actor=actor, now=now
+        ),
+    )  # fmt: skip
