@@ -23,6 +23,7 @@ from fenpei.api.routes import (
     duplicates,
     follow_ups,
     health,
+    holdout,
     jobs,
     leads,
     metrics,
@@ -98,6 +99,7 @@ def _api_v1() -> APIRouter:
     router.include_router(org.router)
     router.include_router(categories.router)
     router.include_router(rules.router, responses={404: {"model": ErrorRead}})
+    router.include_router(holdout.router)
     router.include_router(leads.router)
     router.include_router(assignments.router)
     router.include_router(pools.router)

@@ -14,6 +14,7 @@ from fenpei.cli import (
     database,
     duplicates,
     follow_ups,
+    holdout,
     imports,
     jobs,
     pools,
@@ -63,6 +64,7 @@ app.add_typer(tokens.app, name="tokens")
 app.add_typer(sla.holidays_app, name="holidays")
 app.add_typer(sla.sla_app, name="sla")
 app.add_typer(pools.app, name="pool")
+app.add_typer(holdout.app, name="holdout")
 
 
 def main() -> None:
