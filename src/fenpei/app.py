@@ -58,6 +58,7 @@ from fenpei.web import (
     pages_categories,
     pages_dashboard,
     pages_follow_ups,
+    pages_holdout,
     pages_jobs,
     pages_notifications,
     pages_optimal,
@@ -173,6 +174,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(pages_rules.router)
     app.include_router(pages_dashboard.router)
+    app.include_router(pages_holdout.router)
     app.include_router(pages_org.router)
     app.include_router(pages_admin.router)
     app.include_router(pages_categories.router)

@@ -374,6 +374,9 @@ class DecisionRead(BaseModel):
     state_before: dict[str, Any]
     state_after: dict[str, Any]
     text: str = Field(description="The decision in one plain sentence.")
+    arm: str | None = Field(
+        None, description="`smart` or `holdout` when the rule runs a randomised holdout."
+    )
 
 
 class LeadCreate(BaseModel):
