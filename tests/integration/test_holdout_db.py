@@ -37,8 +37,8 @@ def test_the_arm_is_stored_with_the_assignment_and_reported_per_arm(app: Fenpei)
     for n in range(16):
         with app.uow() as uow:
             customer, decision = create_and_route(
-                uow=uow, rulebook=app.rulebook, fields={"name": f"Lead {n}", "expected_value": "200"},
-                actor=SYSTEM, now=app.now(), rng=rng,
+                uow=uow, rulebook=app.rulebook, actor=SYSTEM, now=app.now(), rng=rng,
+                fields={"name": f"Lead {n}", "expected_value": "200"},
             )  # fmt: skip
             uow.commit()
         assert customer.id is not None and decision is not None

@@ -1,7 +1,8 @@
 """Every path that changes a customer's owner writes exactly one event to the outbox, in the
 same transaction, on SQLite and PostgreSQL: rule on arrival, rule to the pool, by hand,
 transfer, bulk to one rep, bulk spread, file import, queue retry, batch routing, webhook
-lead, claim from the pool, return to it, reclaim, dynamic re-routing. A change that rolls back leaves no event."""
+lead, claim from the pool, return to it, reclaim, dynamic re-routing. A change that rolls
+back leaves no event."""
 
 from __future__ import annotations
 
