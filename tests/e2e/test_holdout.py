@@ -137,3 +137,41 @@ def test_an_edit_that_fires_a_trigger_reroutes_the_customer(
     (rerouted,) = [h for h in history if h["method"] == "reroute"]  # the clock stands still
     assert (rerouted["rule_id"], rerouted["from_rep_id"]) == (rule["id"], seeded.moses_id)
     assert rerouted["explanation"]["reroute"]["after"] == {"level": "A"}
+
+
+def _editor_form(seeded: World, **fields: str) -> dict[str, Any]:
+    return {"name": "Form rule 表单规则", "priority": "10", "target_kind": "team",
+            "target_team_id": str(seeded.team_id), "strategy": "least_loaded",
+            "fallback": "next_rule", **fields}  # fmt: skip
+
+
+def test_the_rule_editor_saves_a_holdout_and_a_trigger_and_shows_them_again(
+    user_client: TestClient, seeded: World
+) -> None:
+    form = _editor_form(
+        seeded, holdout_share="20", holdout_strategy="round_robin",
+        reroute_when='{"field": "level", "op": "eq", "value": "A"}', reroute_min_days="3",
+    )  # fmt: skip
+
+    response = user_client.post("/rules", data=form)
+
+    assert response.status_code == 303, response.text
+    saved = next(r for r in user_client.get(f"{API}/rules").json() if r["name"] == form["name"])
+    assert saved["holdout"] == {"share": 0.2, "strategy": "round_robin", "options": {}}
+    assert saved["reroute"] == {"when": {"field": "level", "op": "eq", "value": "A"}, "min_days": 3}
+    page = user_client.get(f"/rules/{saved['id']}?lang=zh-CN").text
+    assert 'name="holdout_share" value="20"' in page and "对照组比例" in page
+    assert "动态分配" in page and 'name="reroute_min_days" value="3"' in page
+
+
+def test_the_rule_editor_names_a_bad_holdout_in_the_pages_words(
+    user_client: TestClient, seeded: World
+) -> None:
+    form = _editor_form(seeded, holdout_share="80", holdout_strategy="least_loaded")
+
+    checked = user_client.post("/rules/check?lang=zh-CN", data=form).json()
+    saved = user_client.post("/rules?lang=zh-CN", data=form)
+
+    assert {e["field"] for e in checked["errors"]} == {"holdout.share", "holdout.strategy"}
+    assert saved.status_code == 422
+    assert "须为大于 0 且不超过 0.5 的数" in saved.text and "须与规则自己的策略" in saved.text
