@@ -137,6 +137,8 @@ def test_an_edit_that_fires_a_trigger_reroutes_the_customer(
     (rerouted,) = [h for h in history if h["method"] == "reroute"]  # the clock stands still
     assert (rerouted["rule_id"], rerouted["from_rep_id"]) == (rule["id"], seeded.moses_id)
     assert rerouted["explanation"]["reroute"]["after"] == {"level": "A"}
+    page = user_client.get(f"/customers/{customer_id}?lang=zh-CN").text
+    assert "动态分配：规则“East smart 华东智能”的触发条件" in page
 
 
 def _editor_form(seeded: World, **fields: str) -> dict[str, Any]:
