@@ -164,6 +164,8 @@ def test_the_rule_editor_saves_a_holdout_and_a_trigger_and_shows_them_again(
     page = user_client.get(f"/rules/{saved['id']}?lang=zh-CN").text
     assert 'name="holdout_share" value="20"' in page and "对照组比例" in page
     assert "动态分配" in page and 'name="reroute_min_days" value="3"' in page
+    versions = user_client.get(f"/rules/{saved['id']}/versions?lang=zh-CN").text
+    assert "对照组 20%：轮流分配" in versions and "动态分配（间隔至少 3 天）" in versions
 
 
 def test_the_rule_editor_names_a_bad_holdout_in_the_pages_words(
