@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.customers import Customer
+from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.follow_ups import StageChange
 from fenpei.domain.pools import protected_until
 from fenpei.domain.users import Actor
@@ -47,6 +48,7 @@ from fenpei.services.follow_ups.stages import change_stage
 from fenpei.services.pool.claims import pool_for_return
 from fenpei.services.pool.terms import terms_of
 from fenpei.services.ports import UnitOfWork
+from fenpei.services.routing import still_qualifies
 from fenpei.services.rulebook import RuleBook, load_context
 
 T = TypeVar("T")
@@ -111,7 +113,10 @@ def _fired(
         if rule.reroute is None or not rule.enabled or not in_window(rule.window, now):
             continue
         catalog = catalog or subject_catalog("customer", list(config.custom_fields))
-        node = parse_conditions(rule.reroute.when, catalog, root="reroute.when")
+        try:
+            node = parse_conditions(rule.reroute.when, catalog, root="reroute.when")
+        except ValidationFailed:  # a custom field it names was removed since: it cannot fire
+            continue
         when = compile_conditions(node)
         if when(before, now) or not when(customer, now) or not compiled.matches(customer, now):
             continue
@@ -175,6 +180,8 @@ def reroute_on_change(
         return Rerouted(rule.id, skipped="same_owner")
     rep = uow.reps.get(decision.rep_id, lock=True)
     assert rep is not None
+    if not still_qualifies(uow, replace(ctx.reps[rep.id or 0], rep=rep), rule, now):
+        return Rerouted(rule.id, skipped="nobody")  # filled up meanwhile: leave it be
     if state is not None:
         state.state, state.updated_at = decision.state_after, now
     explanation = {**explained_json(decision), "reroute": trigger}
