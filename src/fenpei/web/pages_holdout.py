@@ -36,7 +36,7 @@ def verdict(t: Translate, experiment: RuleExperiment) -> str:
     if not diff.significant:
         return t("holdout.verdict.unclear", **words)
     key = "holdout.verdict.better" if diff.estimate > 0 else "holdout.verdict.worse"
-    return t(key, **words)
+    return t(key, **{**words, "estimate": f"{abs(diff.estimate) * 100:.1f}"})  # "by 5.2 points"
 
 
 @router.get("/reports/holdout")
@@ -58,7 +58,7 @@ def holdout_page(
     t = translator(page_language(request))
     context: dict[str, Any] = {
         "user": user,
-        "active": "holdout",
+        "active": "rules",  # a page of the rule book's: its tab beside the rules
         "report": report,
         "period": period,
         "periods": {key: f"holdout.period.{key}" for key in PERIODS},
