@@ -23,17 +23,18 @@ class FakeHoldout:
         rep_ids: Collection[int] | None,
         team_ids: Collection[int] | None,
     ) -> list[ArmTally]:
-        latest: dict[tuple[int, int], Assignment] = {}
+        first: dict[tuple[int, int], Assignment] = {}
         for record in self._store.assignments:
             if record.arm is None or record.rule_id is None or record.id is None:
                 continue
-            if (since is not None and record.at < since) or (
-                until is not None and record.at >= until
-            ):
-                continue
             key = (record.customer_id, record.rule_id)
-            if key not in latest or (latest[key].id or 0) < record.id:
-                latest[key] = record
+            if key not in first or record.id < (first[key].id or 0):
+                first[key] = record
+        latest = {
+            key: record
+            for key, record in first.items()
+            if (since is None or record.at >= since) and (until is None or record.at < until)
+        }
         tallies: dict[tuple[int, str, str], tuple[int, Decimal]] = {}
         for (customer_id, rule_id), record in latest.items():
             customer = self._store.customers.rows.get(customer_id)

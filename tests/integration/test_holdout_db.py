@@ -1,6 +1,7 @@
 """The holdout on SQLite and PostgreSQL: each routed customer's assignment keeps the arm its
 decision drew, and the report's grouped query counts each customer once per rule, in the
-arm of its latest armed assignment, by its stage now, within a manager's teams."""
+arm first drawn for it (a later re-routing does not move it), by its stage now, within a
+manager's teams."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import sqlalchemy as sa
 
 from fenpei.adapters.db import tables
 from fenpei.bootstrap import Fenpei
-from fenpei.domain.users import SYSTEM
+from fenpei.domain.assignments import Assignment, AssignMethod
+from fenpei.domain.users import SYSTEM, Actor, Role
 from fenpei.services.customers import update_customer
 from fenpei.services.holdout.report import holdout_report
 from fenpei.services.intake import create_and_route
@@ -66,3 +68,17 @@ def test_the_arm_is_stored_with_the_assignment_and_reported_per_arm(app: Fenpei)
     assert experiment.holdout.customers == counts["holdout"]
     assert (experiment.holdout.won, experiment.holdout.won_value) == (2, Decimal(400))
     assert experiment.smart.won == 0 and experiment.smart.open == counts["smart"]
+
+    # Re-routed later by the same rule in the other arm: it stays where it was first drawn.
+    moved = next(c for c, arm in made if arm == "holdout")
+    with app.uow() as uow:
+        uow.assignments.add(
+            Assignment(customer_id=moved, method=AssignMethod.rule, at=app.now(), rule_id=rule_id,
+                       to_rep_id=world.alice, arm="smart")
+        )  # fmt: skip
+        uow.commit()
+    with app.uow() as uow:
+        again = holdout_report(uow=uow, actor=SYSTEM).experiments[0]
+        stranger = holdout_report(uow=uow, actor=Actor("m", role=Role.manager, user_id=999))
+    assert (again.smart.customers, again.holdout.customers) == (counts["smart"], counts["holdout"])
+    assert stranger.experiments[0].smart.customers == stranger.experiments[0].holdout.customers == 0

@@ -31,8 +31,9 @@ class HoldoutRepository(Protocol):
         rep_ids: Collection[int] | None,
         team_ids: Collection[int] | None,
     ) -> list[ArmTally]:
-        """Each customer counted once per rule, in the arm of its latest assignment by that
-        rule with an arm made in [since, until) — whatever happened to it after (intention
-        to treat) — tallied by its stage now. With ``rep_ids`` / ``team_ids``, only the
-        customers owned by one of those reps or held for one of those teams (not deleted)."""
+        """Each customer counted once per rule, in the arm of its first assignment by that
+        rule with an arm — whatever happened to it after (intention to treat) — if that
+        assignment was made in [since, until), tallied by its stage now. With ``rep_ids`` /
+        ``team_ids``, only the customers owned by one of those reps or held for one of those
+        teams (not deleted)."""
         ...

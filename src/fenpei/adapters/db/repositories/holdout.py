@@ -24,14 +24,14 @@ class SqlHoldout(Repository):
         team_ids: Collection[int] | None,
     ) -> list[ArmTally]:
         a, c = t.assignments.c, t.customers.c
-        latest = sa.select(sa.func.max(a.id).label("id")).where(
-            a.arm.is_not(None), a.rule_id.is_not(None)
+        # The first draw of each (customer, rule): a later re-routing by the same rule (after
+        # a reclaim, an SLA breach) does not move the customer to another arm.
+        chosen = (
+            sa.select(sa.func.min(a.id).label("id"))
+            .where(a.arm.is_not(None), a.rule_id.is_not(None))
+            .group_by(a.customer_id, a.rule_id)
+            .subquery()
         )
-        if since is not None:
-            latest = latest.where(a.at >= since)
-        if until is not None:
-            latest = latest.where(a.at < until)
-        chosen = latest.group_by(a.customer_id, a.rule_id).subquery()
         query = (
             sa.select(
                 a.rule_id,
@@ -46,6 +46,10 @@ class SqlHoldout(Repository):
             .where(c.deleted_at.is_(None))
             .group_by(a.rule_id, a.arm, c.stage)
         )
+        if since is not None:
+            query = query.where(a.at >= since)
+        if until is not None:
+            query = query.where(a.at < until)
         if rep_ids is not None or team_ids is not None:
             query = query.where(
                 sa.or_(c.owner_id.in_(list(rep_ids or ())), c.team_id.in_(list(team_ids or ())))
