@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from fenpei.domain.assignments import AssignMethod
+from fenpei.domain.custom_fields import CustomField, FieldKind
 from fenpei.domain.events import EventType
 from fenpei.domain.users import SYSTEM, Actor
 from fenpei.services.pool.terms import set_terms
@@ -214,3 +215,20 @@ def test_rescoring_calls_it_with_the_customer_as_it_was(
 
     assert done.record is not None and done.record.to_rep_id == world.bob
     assert done.record.explanation["reroute"]["after"] == {"win_probability": 0.72}
+
+
+def test_a_trigger_naming_a_removed_custom_field_never_blocks_an_edit(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    in_transaction(
+        uow,
+        lambda: uow.custom_fields.add(CustomField(key="tier", label="Tier", kind=FieldKind.text)),
+    )
+    world = _world(uow, clock, when={"field": "custom.tier", "op": "eq", "value": "gold"})
+    field = next(iter(uow._store.custom_fields))
+    uow._store.custom_fields.rows.pop(field.id)  # gone since the rule was saved
+
+    done = _update(uow, clock, RuleBook(), world, level="A", city="Shanghai")
+
+    assert done == Rerouted()
+    assert uow.customers.get(world.customer).city == "Shanghai"  # type: ignore[union-attr]

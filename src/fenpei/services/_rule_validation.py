@@ -316,18 +316,25 @@ def engine_rule(uow: UnitOfWork, rule: Rule, *, check_refs: bool = False) -> Rou
             )
         )
     window = None if "window" in oversize else _window(rule.window, errors)
+    # A stored rule whose holdout or trigger no longer reads (a custom field removed since)
+    # routes without it rather than not at all: only new input is refused for them.
+    experiments: list[FieldError] = []
     holdout = (
         None
         if "holdout" in oversize
-        else holdout_of(rule.holdout, strategy=rule.strategy, target=rule.target, errors=errors)
+        else holdout_of(
+            rule.holdout, strategy=rule.strategy, target=rule.target, errors=experiments
+        )
     )
     reroute = (
         None
         if "reroute" in oversize
         else reroute_of(
-            rule.reroute, subject=subject, target=rule.target, catalog=catalog, errors=errors
+            rule.reroute, subject=subject, target=rule.target, catalog=catalog, errors=experiments
         )
     )
+    if check_refs:
+        errors += experiments
     if errors:
         raise ValidationFailed(errors)
     assert target is not None
