@@ -23,6 +23,7 @@ from fenpei.api.routes import (
     duplicates,
     follow_ups,
     health,
+    holdout,
     jobs,
     leads,
     metrics,
@@ -58,6 +59,7 @@ from fenpei.web import (
     pages_categories,
     pages_dashboard,
     pages_follow_ups,
+    pages_holdout,
     pages_jobs,
     pages_notifications,
     pages_optimal,
@@ -103,6 +105,7 @@ def _api_v1() -> APIRouter:
     router.include_router(categories.router)
     router.include_router(rules.router, responses={404: {"model": ErrorRead}})
     router.include_router(scoring.router)
+    router.include_router(holdout.router)
     router.include_router(leads.router)
     router.include_router(assignments.router)
     router.include_router(pools.router)
@@ -176,6 +179,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(pages_rules.router)
     app.include_router(pages_dashboard.router)
+    app.include_router(pages_holdout.router)
     app.include_router(pages_org.router)
     app.include_router(pages_admin.router)
     app.include_router(pages_categories.router)

@@ -1098,6 +1098,13 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     # dashboard, org and categories pages (forms post form fields; these bodies are empty)
     ("GET", "/dashboard"): Case("/dashboard", pages(rep=403, other_rep=403, auditor=403)),
+    # the holdout report (对照组): admins, and managers over their own teams' customers
+    ("GET", "/reports/holdout"): Case(
+        "/reports/holdout", pages(rep=403, other_rep=403, auditor=403)
+    ),
+    ("GET", "/api/v1/reports/holdout"): Case(
+        "/api/v1/reports/holdout", _statuses(200, rep=403, other_rep=403, auditor=403)
+    ),
     ("GET", "/teams"): Case("/teams", pages()),
     ("GET", "/reps/{rep_id}"): Case("/reps/{moses}", pages()),
     ("POST", "/reps/{rep_id}"): Case(
@@ -1340,6 +1347,7 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/reps/{rep_id}/leaves"): "org:write",
     ("DELETE", "/api/v1/reps/{rep_id}/leaves/{leave_id}"): "org:write",
     ("GET", "/api/v1/rules"): "rules:read",
+    ("GET", "/api/v1/reports/holdout"): "rules:read",
     ("POST", "/api/v1/rules"): "rules:write",
     # A dry run, but a POST: write scopes go with every method but GET and HEAD.
     ("POST", "/api/v1/rules/preview"): "rules:write",

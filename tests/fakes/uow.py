@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from fenpei.services import ports
+from fenpei.services.holdout.ports import HoldoutRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
@@ -21,6 +22,7 @@ from fenpei.services.tasks.timer_ports import TaskTimerRepository
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
 from tests.fakes.follow_ups import FakeFollowUps, FakeStageChanges
+from tests.fakes.holdout import FakeHoldout
 from tests.fakes.import_jobs import FakeImportJobs
 from tests.fakes.outbox import FakeInbox, FakeJobRuns, FakeOutbox
 from tests.fakes.pools import FakePools, FakeReclaim
@@ -114,6 +116,7 @@ class FakeUnitOfWork:
     tasks: ports.TaskRepository
     task_timers: TaskTimerRepository
     score_models: ScoreModelRepository
+    holdout: HoldoutRepository
     stage_changes: ports.StageChangeRepository
     sla: SlaRepository
 
@@ -156,6 +159,7 @@ class FakeUnitOfWork:
         self.tasks = FakeTasks(store)
         self.task_timers = FakeTaskTimers(store)
         self.score_models = FakeScoreModels(store)
+        self.holdout = FakeHoldout(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

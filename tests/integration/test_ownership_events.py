@@ -1,7 +1,8 @@
 """Every path that changes a customer's owner writes exactly one event to the outbox, in the
 same transaction, on SQLite and PostgreSQL: rule on arrival, rule to the pool, by hand,
 transfer, bulk to one rep, bulk spread, file import, queue retry, batch routing, webhook
-lead, claim from the pool, return to it. A change that rolls back leaves no event."""
+lead, claim from the pool, return to it, reclaim, dynamic re-routing. A change that rolls
+back leaves no event."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from fenpei.services.pool.claims import claim, return_to_pool
 from fenpei.services.pool.reclaim import reclaim
 from fenpei.services.pool.terms import set_terms
 from fenpei.services.routing_batch import route_customers, route_queued
+from fenpei.services.routing_reroute import update_customer_and_reroute
 from tests.integration._routing_world import World, add_rule, build_world
 
 
@@ -216,6 +218,22 @@ def _reclaim(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     return Expected([customer_id], EventType.pooled, [None])
 
 
+def _reroute(app: Fenpei, world: World, tmp_path: Path) -> Expected:
+    """Dynamic re-routing (动态分配): an edit makes a rule's trigger true."""
+    add_rule(
+        app, name="Hot to Carol", conditions={}, target={"kind": "reps", "rep_ids": [world.carol]},
+        reroute={"when": {"field": "level", "op": "eq", "value": "A"}, "min_days": 7},
+    )  # fmt: skip
+    customer_id = _owned_by(app, world, "Rerouted")
+    with app.uow() as uow:
+        update_customer_and_reroute(
+            uow=uow, rulebook=app.rulebook, customer_id=customer_id, fields={"level": "A"},
+            actor=SYSTEM, now=app.now(), rng=Random(1),
+        )  # fmt: skip
+        uow.commit()
+    return Expected([customer_id], EventType.reassigned, [world.carol])
+
+
 def _make_stale(app: Fenpei, customer_id: int) -> None:
     """As an owner of long ago left it: given 31 days back, warned yesterday."""
     with app.engine.begin() as connection:
@@ -242,6 +260,7 @@ PATHS: dict[str, Callable[[Fenpei, World, Path], Expected]] = {
     "claim from the pool": _claim,
     "return to the pool": _return,
     "reclaim": _reclaim,
+    "reroute": _reroute,
 }
 
 
@@ -255,7 +274,7 @@ def test_each_ownership_path_writes_one_event_per_change(
     expected = PATHS[path](app, world, tmp_path)
 
     events = _events(app)[setup_events:]
-    if path in ("transfer", "return to the pool", "claim from the pool", "reclaim"):
+    if path in ("transfer", "return to the pool", "claim from the pool", "reclaim", "reroute"):
         events = events[1:]  # the first one is the setup's: to Bob, or into the pool
     assert [e["type"] for e in events] == [expected.type] * len(expected.customer_ids)
     assert sorted(e["payload"]["customer_id"] for e in events) == sorted(expected.customer_ids)

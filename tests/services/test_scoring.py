@@ -102,28 +102,26 @@ def test_an_update_and_a_stage_change_rescore(uow: FakeUnitOfWork, clock: FixedC
     assert _stored(uow, cid).score == 55
 
 
-def test_a_changed_score_is_passed_to_after_rescore_but_a_new_customer_is_not(
-    uow: FakeUnitOfWork, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+def test_rescore_returns_the_changed_customers_with_their_old_values_but_not_new_ones(
+    uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
-    seen: list[tuple[int | None, float | None, float | None]] = []
-
-    def after(*, uow: Any, changes: Any, now: Any) -> None:
-        seen.extend((c.customer.id, c.score, c.customer.score) for c in changes)
-
-    monkeypatch.setattr(rescore, "after_rescore", after)
     _scorecard(uow, clock)
     customer = a_customer(uow, clock, industry="bank")
     cid = customer.id or 0
-    assert seen == []
 
-    in_transaction(uow, lambda: update_customer(
-        uow=uow, customer_id=cid, fields={"industry": "retail"}, actor=ADMIN, now=clock.now()
-    ))  # fmt: skip
-    in_transaction(uow, lambda: update_customer(
-        uow=uow, customer_id=cid, fields={"name": "改名"}, actor=ADMIN, now=clock.now()
-    ))  # fmt: skip
+    def change(industry: str, created: bool = False) -> list[tuple[int | None, object, object]]:
+        def run() -> list[tuple[int | None, object, object]]:
+            found = uow.customers.get(cid)
+            assert found is not None
+            found.industry = industry
+            changes = rescore.rescore(uow=uow, customers=[found], now=clock.now(), created=created)
+            return [(c.customer.id, c.score, c.customer.score) for c in changes]
 
-    assert seen == [(cid, 0, 50)]
+        return in_transaction(uow, run)
+
+    assert change("retail") == [(cid, 0, 50)]
+    assert change("retail") == []  # nothing changed
+    assert change("bank", created=True) == []  # a new customer's routing follows anyway
 
 
 def test_intake_scores_before_routing_so_a_rule_can_route_on_the_grade(

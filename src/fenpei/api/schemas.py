@@ -179,6 +179,20 @@ class RuleTarget(BaseModel):
     )
 
 
+_HOLDOUT = (
+    'A randomised holdout (对照组), or null: `{"share": 0.2, "strategy": "round_robin", '
+    '"options": {}}` routes that share (above 0, at most 0.5) of the customers the rule '
+    "places by the baseline `strategy` (not the rule's own), chosen at random; each "
+    "assignment records its arm (`smart` or `holdout`). See `GET /reports/holdout`."
+)
+_REROUTE = (
+    'Dynamic re-routing (动态分配), or null: `{"when": <conditions>, "min_days": 7}`. '
+    "When a change to a customer this rule matches makes `when` true (it was false before), "
+    "the customer is routed again through the rule: at most once per `min_days` days, "
+    "never away from an owner inside their protection period, recorded as method `reroute`."
+)
+
+
 class RuleCreate(BaseModel):
     """A new rule. ``conditions``, ``target``, ``window`` are JSON objects the service checks,
     naming every bad part by its path (``conditions.all[0].field``)."""
@@ -206,6 +220,8 @@ class RuleCreate(BaseModel):
         description=f"When the rule applies: time zone, dates ({DATE_RANGE}), weekdays, hours.",
     )
     enabled: bool = True
+    holdout: dict[str, Any] | None = Field(None, description=_HOLDOUT)
+    reroute: dict[str, Any] | None = Field(None, description=_REROUTE)
 
 
 class RuleUpdate(BaseModel):
@@ -227,6 +243,8 @@ class RuleUpdate(BaseModel):
     required_skills: RequiredSkills | None = None
     window: dict[str, Any] | None = None
     enabled: bool | None = None
+    holdout: dict[str, Any] | None = Field(None, description=_HOLDOUT + " null removes it.")
+    reroute: dict[str, Any] | None = Field(None, description=_REROUTE + " null removes it.")
 
     _no_nulls = field_validator(*_NOT_NULL, mode="before")(_not_null)
 
@@ -247,6 +265,8 @@ class RuleRead(_Read):
     required_skills: list[str]
     window: dict[str, Any] | None
     enabled: bool
+    holdout: dict[str, Any] | None = Field(None, description=_HOLDOUT)
+    reroute: dict[str, Any] | None = Field(None, description=_REROUTE)
     is_default: bool
     subject: str = Field(description="`customer` or `task`.")
     version: int
@@ -354,6 +374,9 @@ class DecisionRead(BaseModel):
     state_before: dict[str, Any]
     state_after: dict[str, Any]
     text: str = Field(description="The decision in one plain sentence.")
+    arm: str | None = Field(
+        None, description="`smart` or `holdout` when the rule runs a randomised holdout."
+    )
 
 
 class LeadCreate(BaseModel):

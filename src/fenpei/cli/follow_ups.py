@@ -12,6 +12,7 @@ from fenpei.cli._acting import TIME_FORMATS, acting_as, aware
 from fenpei.cli._common import console, fenpei_app
 from fenpei.cli._words import LangOption, words
 from fenpei.domain.users import SYSTEM
+from fenpei.services import routing_reroute
 from fenpei.services.customers import find_customer
 from fenpei.services.follow_ups import records
 
@@ -50,10 +51,16 @@ def add(
         found = find_customer(uow=uow, ref=customer, actor=SYSTEM)
         assert found.id is not None
         now = fenpei.now()
-        follow_up = records.record_follow_up(
-            uow=uow, customer_id=found.id, actor=actor, kind=kind, at=aware(at, zone) or now,
-            content=content, outcome=outcome, next_at=aware(next_at, zone), stage=stage,
-            reason=reason, now=now,
+        customer_id = found.id
+        # A follow-up may move the customer on (a stage): that can fire a re-routing trigger.
+        follow_up, _ = routing_reroute.change_and_reroute(
+            uow=uow, rulebook=fenpei.rulebook, customer_id=customer_id, actor=actor, now=now,
+            rng=fenpei.rng(),
+            change=lambda: records.record_follow_up(
+                uow=uow, customer_id=customer_id, actor=actor, kind=kind,
+                at=aware(at, zone) or now, content=content, outcome=outcome,
+                next_at=aware(next_at, zone), stage=stage, reason=reason, now=now,
+            ),
         )  # fmt: skip
         uow.commit()
     console.print(said.t("cli.follow_ups.added", id=follow_up.id, customer=found.name))

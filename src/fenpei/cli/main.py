@@ -14,6 +14,7 @@ from fenpei.cli import (
     database,
     duplicates,
     follow_ups,
+    holdout,
     imports,
     jobs,
     model,
@@ -65,6 +66,7 @@ app.add_typer(sla.holidays_app, name="holidays")
 app.add_typer(sla.sla_app, name="sla")
 app.add_typer(pools.app, name="pool")
 app.add_typer(model.app, name="model")
+app.add_typer(holdout.app, name="holdout")
 
 
 def main() -> None:

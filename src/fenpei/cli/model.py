@@ -20,6 +20,7 @@ from fenpei.domain.scoring import ModelKind, ScoreModel
 from fenpei.domain.users import SYSTEM
 from fenpei.engine.scoring.contract import Contribution
 from fenpei.services import customers as customer_service
+from fenpei.services.routing_reroute import on_rescore
 from fenpei.services.scoring import models
 from fenpei.services.scoring.rescore import rescore_stale
 
@@ -112,6 +113,7 @@ def rescore() -> None:
             uow_factory=fenpei.uow,
             now=fenpei.now,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            on_change=on_rescore(rulebook=fenpei.rulebook, rng=fenpei.rng, actor=SYSTEM),
         )
     console.print(f"rescored {looked} customers, {changed} changed")
 

@@ -69,6 +69,16 @@ class Holdout:
 
 
 @dataclass(frozen=True)
+class Reroute:
+    """Dynamic re-routing (动态分配): when a change to a customer the rule matches makes
+    ``when`` (a condition tree, validated) true, the rule routes the customer again, at
+    most once per ``min_days`` (services.routing_reroute)."""
+
+    when: dict[str, Any]
+    min_days: int = 7
+
+
+@dataclass(frozen=True)
 class RoutingRule:
     """A rule as the engine runs it; ``conditions`` is the validated JSON tree."""
 
@@ -86,6 +96,7 @@ class RoutingRule:
     window: EffectiveWindow | None = None
     is_default: bool = False
     holdout: Holdout | None = None
+    reroute: Reroute | None = None
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,9 @@ class AssignmentRead(_Read):
     at: datetime
     capacity_override: bool
     explanation: dict[str, Any]
+    arm: str | None = Field(
+        None, description="`smart` or `holdout` when the rule runs a randomised holdout."
+    )
 
 
 class TeamRead(_Read):

@@ -7,11 +7,13 @@ from datetime import timedelta
 from fenpei.adapters.db.job_lock import job_lock
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.events import Channel
+from fenpei.domain.users import SYSTEM
 from fenpei.jobs.queue import retry_queue
 from fenpei.jobs.reclaim import reclaim_job
 from fenpei.services.follow_ups.reminders import remind_due_follow_ups
 from fenpei.services.loads import check_loads
 from fenpei.services.notifications.digest import write_digests
+from fenpei.services.routing_reroute import on_rescore
 from fenpei.services.scheduling import Job
 from fenpei.services.scoring.rescore import rescore_stale
 from fenpei.services.scoring.retraining import retrain_models
@@ -78,7 +80,11 @@ def rescore_all(fenpei: Fenpei) -> str:
     with job_lock(fenpei.engine, "rescore-all") as held:
         if not held:
             return "skipped: another process is rescoring"
-        looked, changed = rescore_stale(uow_factory=fenpei.uow, now=fenpei.now)
+        looked, changed = rescore_stale(
+            uow_factory=fenpei.uow,
+            now=fenpei.now,
+            on_change=on_rescore(rulebook=fenpei.rulebook, rng=fenpei.rng, actor=SYSTEM),
+        )
     return f"{looked} rescored, {changed} changed"
 
 

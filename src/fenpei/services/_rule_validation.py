@@ -29,11 +29,13 @@ from fenpei.engine.conditions import parse_conditions
 from fenpei.engine.model import EffectiveWindow, Fallback, RoutingRule, Target, TargetKind
 from fenpei.engine.strategies import STRATEGIES, validate_options
 from fenpei.engine.task_fields import subject_catalog
+from fenpei.services._rule_experiments import holdout_of, reroute_of
 from fenpei.services.ports import UnitOfWork
 
 MATCH_KEYS = ("company", "email_domain", "phone")
 # The parts of a rule that are JSON from outside, checked for depth, text and numbers.
-_JSON_PARTS = ("conditions", "target", "strategy_options", "window", "required_skills")
+_JSON_PARTS = ("conditions", "target", "strategy_options", "window", "required_skills",
+               "holdout", "reroute")  # fmt: skip
 _TARGET_KEYS = frozenset({"kind", "rep_ids", "team_id", "include_subteams", "skill", "pool",
                           "match_on"})  # fmt: skip
 _POWER = f"10^{len(str(MAX_RULE_NUMBER)) - 1}"
@@ -262,9 +264,10 @@ def engine_rule(uow: UnitOfWork, rule: Rule, *, check_refs: bool = False) -> Rou
     ):
         errors.append(FieldError("priority", whole_number(0, 1_000_000)))
     subject = _subject(rule, errors)
+    catalog = subject_catalog(subject, uow.custom_fields.all())
     if "conditions" not in oversize:
         try:
-            parse_conditions(rule.conditions, subject_catalog(subject, uow.custom_fields.all()))
+            parse_conditions(rule.conditions, catalog)
         except ValidationFailed as exc:
             errors += exc.errors
     target: Target | None = None
@@ -313,6 +316,25 @@ def engine_rule(uow: UnitOfWork, rule: Rule, *, check_refs: bool = False) -> Rou
             )
         )
     window = None if "window" in oversize else _window(rule.window, errors)
+    # A stored rule whose holdout or trigger no longer reads (a custom field removed since)
+    # routes without it rather than not at all: only new input is refused for them.
+    experiments: list[FieldError] = []
+    holdout = (
+        None
+        if "holdout" in oversize
+        else holdout_of(
+            rule.holdout, strategy=rule.strategy, target=rule.target, errors=experiments
+        )
+    )
+    reroute = (
+        None
+        if "reroute" in oversize
+        else reroute_of(
+            rule.reroute, subject=subject, target=rule.target, catalog=catalog, errors=experiments
+        )
+    )
+    if check_refs:
+        errors += experiments
     if errors:
         raise ValidationFailed(errors)
     assert target is not None
@@ -330,6 +352,8 @@ def engine_rule(uow: UnitOfWork, rule: Rule, *, check_refs: bool = False) -> Rou
         enabled=rule.enabled,
         window=window,
         is_default=rule.is_default,
+        holdout=holdout,
+        reroute=reroute,
     )
 
 

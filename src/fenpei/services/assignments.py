@@ -81,6 +81,7 @@ def give(
     idempotency_key: str | None = None,
     rule_id: int | None = None,
     strategy: str | None = None,
+    arm: str | None = None,
 ) -> Assignment:
     """Set the owner and write the immutable record, its event and the audit entry together."""
     assert customer.id is not None and rep.id is not None
@@ -98,6 +99,7 @@ def give(
         idempotency_key=idempotency_key,
         rule_id=rule_id,
         strategy=strategy,
+        arm=arm,
     )
     customer.owner_id, customer.team_id = rep.id, rep.team_id
     customer.assigned_at = customer.updated_at = now

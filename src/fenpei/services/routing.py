@@ -57,6 +57,7 @@ def record_decision(
             explanation=explanation,
             rule_id=decision.rule_id,
             strategy=decision.strategy,
+            arm=decision.arm,
         )
     if decision.outcome is Outcome.pool:
         return release(
@@ -147,7 +148,7 @@ def route_customer(
         assert decision.rep_id is not None
         rep = uow.reps.get(decision.rep_id, lock=True)
         assert rep is not None and rep.id is not None
-        if _still_qualifies(uow, replace(ctx.reps[rep.id], rep=rep), rule, now):
+        if still_qualifies(uow, replace(ctx.reps[rep.id], rep=rep), rule, now):
             if state is not None:
                 state.state, state.updated_at = decision.state_after, now
             record_decision(uow, customer, decision, actor, now, rep=rep)
@@ -164,7 +165,7 @@ def _reps_seen(found: Match) -> set[int]:
     return {state.id for state in found.eligible} | {e.rep_id for e in found.exclusions}
 
 
-def _still_qualifies(uow: UnitOfWork, locked: RepState, rule: RoutingRule, now: datetime) -> bool:
+def still_qualifies(uow: UnitOfWork, locked: RepState, rule: RoutingRule, now: datetime) -> bool:
     """Whether the chosen rep, as their locked row says, may still receive the customer.
     Their load is read again only if they have a limit: the row lock keeps it from
     changing until commit, so the check cannot race."""

@@ -26,7 +26,8 @@ from fenpei.services._rule_validation import MAX_ID, engine_rule
 from fenpei.services.ports import UnitOfWork
 
 EDITABLE = ("name", "priority", "conditions", "target", "strategy", "strategy_options",
-            "fallback", "fallback_pool", "required_skills", "window", "enabled")  # fmt: skip
+            "fallback", "fallback_pool", "required_skills", "window", "enabled", "holdout",
+            "reroute")  # fmt: skip
 # Chosen when a rule is made and never changed after: a customer rule stays one, and a
 # task rule's conditions name task fields a customer rule could not read.
 CREATE_ONLY = ("subject",)
@@ -165,7 +166,9 @@ def restore_version(
     old = next((v for v in uow.rules.versions(rule_id) if v.version == version), None)
     if old is None:
         raise NotFound(f"version of rule {rule_id}", version)
-    fields = {k: v for k, v in old.snapshot.items() if k in EDITABLE}
+    # A version saved before rules had a holdout or a re-routing trigger had neither.
+    fields = {"holdout": None, "reroute": None}
+    fields |= {k: v for k, v in old.snapshot.items() if k in EDITABLE}
     return update_rule(uow=uow, rule_id=rule_id, fields=fields, actor=actor, now=now)
 
 

@@ -195,7 +195,20 @@ def _routed(
         lines.append(Line("chosen", t("why.chosen", rep=chosen or "", why=reason_words(t, data))))
     else:
         lines.append(Line("note", reason_words(t, data)))
+    if arm := data.get("arm"):  # the rule runs a holdout: which group this customer is in
+        lines.append(Line("note", t("holdout.why.arm", arm=t(f"holdout.arm.{arm}"))))
+    if trigger := data.get("reroute"):  # dynamic re-routing: what the change crossed
+        lines.insert(0, Line("rule", t("holdout.why.reroute", rule=trigger.get("rule_name", ""),
+                                       when=trigger.get("when", ""),
+                                       before=_pairs(trigger.get("before")),
+                                       after=_pairs(trigger.get("after")))))  # fmt: skip
     return lines
+
+
+def _pairs(values: object) -> str:
+    if not isinstance(values, Mapping):
+        return ""
+    return ", ".join(f"{name} = {_value(value)}" for name, value in values.items())
 
 
 def reason_words(t: Translate, data: Mapping[str, Any]) -> str:

@@ -25,6 +25,12 @@ from fenpei.engine.fields import FieldSpec
 from fenpei.engine.model import Fallback, TargetKind
 from fenpei.engine.strategies import STRATEGIES
 from fenpei.services.categories import CategoryIndex
+from fenpei.web._rule_experiment_form import (
+    holdout_field,
+    reroute_field,
+    shown_holdout,
+    shown_reroute,
+)
 from fenpei.web._said import said
 from fenpei.web.i18n import Translate
 
@@ -81,10 +87,17 @@ class RuleForm:
     enabled: bool = True
     conditions: str = "{}"
     subject: str = "customer"  # chosen on a new rule; a saved one keeps its own
+    holdout_share: str = ""  # a percentage; blank: no holdout
+    holdout_strategy: str = "round_robin"
+    holdout_options: str = "{}"
+    reroute_when: str = ""  # JSON conditions; blank: no re-routing trigger
+    reroute_min_days: str = "7"
 
     @classmethod
     def of(cls, rule: Rule) -> RuleForm:
         target = rule.target
+        share, baseline, options = shown_holdout(rule.holdout)
+        when, min_days = shown_reroute(rule.reroute)
         return cls(
             name=rule.name,
             priority=str(rule.priority),
@@ -103,6 +116,11 @@ class RuleForm:
             enabled=rule.enabled,
             conditions=json.dumps(rule.conditions, ensure_ascii=False),
             subject=rule.subject,
+            holdout_share=share,
+            holdout_strategy=baseline,
+            holdout_options=options,
+            reroute_when=when,
+            reroute_min_days=min_days,
         )
 
     @classmethod
@@ -129,6 +147,11 @@ class RuleForm:
             enabled=text("enabled") == "on",
             conditions=text("conditions") or "{}",
             subject="task" if text("subject") == "task" else "customer",
+            holdout_share=text("holdout_share"),
+            holdout_strategy=text("holdout_strategy") or "round_robin",
+            holdout_options=text("holdout_options") or "{}",
+            reroute_when=text("reroute_when"),
+            reroute_min_days=text("reroute_min_days"),
         )
 
     def fields(self) -> tuple[dict[str, Any], list[FieldError]]:
@@ -143,7 +166,12 @@ class RuleForm:
             "fallback_pool": self.fallback_pool.strip() or None,
             "required_skills": [s.strip() for s in self.required_skills.split(",") if s.strip()],
             "enabled": self.enabled,
+            "holdout": holdout_field(
+                self.holdout_share, self.holdout_strategy, self.holdout_options, errors
+            ),
         }
+        if self.subject == "customer":
+            fields["reroute"] = reroute_field(self.reroute_when, self.reroute_min_days, errors)
         priority = self.priority.strip()
         if re.fullmatch(r"-?[0-9]{1,10}", priority):
             fields["priority"] = int(priority)

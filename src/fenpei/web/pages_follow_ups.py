@@ -18,7 +18,8 @@ from fenpei.domain.tasks import MAX_TITLE
 from fenpei.domain.users import User
 from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.http.fields import Id
-from fenpei.services.follow_ups import next_step, stages
+from fenpei.services import routing_reroute
+from fenpei.services.follow_ups import next_step
 from fenpei.web._follow_up_view import follow_up_context
 from fenpei.web._form_values import form_local_time
 from fenpei.web.i18n import translator
@@ -84,11 +85,16 @@ def log_follow_up(
     at = form_local_time("at", form.at, zone, errors)
     next_at = form_local_time("next_at", form.next_at, zone, errors)
     try:
-        next_step.record_with_next_step(
-            uow=uow, customer_id=customer_id, actor=actor_of(user), kind=form.kind,
-            at=at or now, content=form.content, outcome=form.outcome or None,
-            next_at=next_at, stage=form.stage or None, reason=form.reason or None, now=now,
-            next_step=form.next_step or None,
+        # A follow-up may move the customer on (a stage): that can fire a re-routing trigger.
+        routing_reroute.change_and_reroute(
+            uow=uow, rulebook=fenpei.rulebook, customer_id=customer_id, actor=actor_of(user),
+            now=now, rng=fenpei.rng(),
+            change=lambda: next_step.record_with_next_step(
+                uow=uow, customer_id=customer_id, actor=actor_of(user), kind=form.kind,
+                at=at or now, content=form.content, outcome=form.outcome or None,
+                next_at=next_at, stage=form.stage or None, reason=form.reason or None,
+                now=now, next_step=form.next_step or None,
+            ),
         )  # fmt: skip
         if errors:
             raise ValidationFailed([])
@@ -112,9 +118,9 @@ def change_stage(
     """Move the customer to another stage, with a reason (required for lost)."""
     now = fenpei.now()
     try:
-        stages.change_stage(
-            uow=uow, customer_id=customer_id, to=form.stage, reason=form.reason or None,
-            actor=actor_of(user), now=now,
+        routing_reroute.change_stage_and_reroute(
+            uow=uow, rulebook=fenpei.rulebook, customer_id=customer_id, to=form.stage,
+            reason=form.reason or None, actor=actor_of(user), now=now, rng=fenpei.rng(),
         )  # fmt: skip
     except ValidationFailed as exc:
         shown = _field_messages(translator(page_language(request)), exc.errors)

@@ -13,6 +13,7 @@ from fenpei.adapters.db.engine import READ_ONLY
 from fenpei.adapters.db.repositories import conflicts_as_domain_errors
 from fenpei.adapters.db.repositories.analytics import SqlAnalyticsReads
 from fenpei.adapters.db.repositories.follow_ups import SqlFollowUps, SqlStageChanges
+from fenpei.adapters.db.repositories.holdout import SqlHoldout
 from fenpei.adapters.db.repositories.import_jobs import SqlImportJobs
 from fenpei.adapters.db.repositories.jobs import SqlJobRuns
 from fenpei.adapters.db.repositories.outbox import SqlInbox, SqlOutbox
@@ -26,6 +27,7 @@ from fenpei.adapters.db.repositories.task_timers import SqlTaskTimers
 from fenpei.adapters.db.repositories.tasks import SqlTasks
 from fenpei.domain.errors import FenpeiError
 from fenpei.services import ports
+from fenpei.services.holdout.ports import HoldoutRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
@@ -82,6 +84,7 @@ class SqlUnitOfWork:
     tasks: ports.TaskRepository
     task_timers: TaskTimerRepository
     score_models: ScoreModelRepository
+    holdout: HoldoutRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -122,6 +125,7 @@ class SqlUnitOfWork:
         self.tasks = SqlTasks(session)
         self.task_timers = SqlTaskTimers(session)
         self.score_models = SqlScoreModels(session)
+        self.holdout = SqlHoldout(session)
         return self
 
     def __exit__(

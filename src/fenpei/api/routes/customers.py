@@ -26,7 +26,7 @@ from fenpei.http.deps import CurrentActor, FenpeiDep, UowDep, WriterActor
 from fenpei.http.fields import MAX_ID
 from fenpei.http.reads import Names, assignment_reads, customer_read, customer_reads
 from fenpei.http.schemas import AssignmentRead, CustomerRead
-from fenpei.services import assignments, customers, duplicates, intake
+from fenpei.services import assignments, customers, duplicates, intake, routing_reroute
 from fenpei.services.ports import CustomerQuery
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -179,13 +179,16 @@ def update_customer(
     actor: WriterActor,
     fenpei: FenpeiDep,
 ) -> CustomerRead:
-    """Change the fields given; the owner changes through an assignment instead."""
-    customers.update_customer(
+    """Change the fields given; the owner changes through an assignment instead (or through
+    a rule whose re-routing trigger the change fires: 动态分配)."""
+    routing_reroute.update_customer_and_reroute(
         uow=uow,
+        rulebook=fenpei.rulebook,
         customer_id=customer_id,
         fields=body.model_extra or {},
         actor=actor,
         now=fenpei.now(),
+        rng=fenpei.rng(),
     )
     uow.commit()
     return customer_read(customers.show_customer(uow=uow, customer_id=customer_id, actor=actor),

@@ -23,7 +23,8 @@ from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.follow_ups import FollowUp, StageChange
 from fenpei.http.deps import CurrentActor, FenpeiDep, UowDep
 from fenpei.http.reads import Names, assignment_reads
-from fenpei.services.follow_ups import next_step, records, stages
+from fenpei.services import routing_reroute
+from fenpei.services.follow_ups import next_step, records
 from fenpei.services.follow_ups.timeline import MAX_OFFSET, MAX_PAGE_SIZE, timeline
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -70,20 +71,17 @@ def create_follow_up(
     """Log a follow-up (the owner, or a manager or admin over the customer): resets the
     reclaim clock, plans the next one, makes a new customer contacted; `stage` moves it on."""
     now = fenpei.now()
-    follow_up, task = next_step.record_with_next_step(
-        uow=uow,
-        customer_id=customer_id,
-        actor=actor,
-        kind=body.kind,
-        at=_aware(body.at, fenpei, "at") or now,
-        content=body.content,
-        outcome=body.outcome,
-        next_at=_aware(body.next_at, fenpei, "next_at"),
-        stage=body.stage,
-        reason=body.reason,
-        next_step=body.next_step,
-        now=now,
-    )
+    at, next_at = _aware(body.at, fenpei, "at") or now, _aware(body.next_at, fenpei, "next_at")
+    # A follow-up may move the customer on (a stage): that can fire a re-routing trigger.
+    (follow_up, task), _ = routing_reroute.change_and_reroute(
+        uow=uow, rulebook=fenpei.rulebook, customer_id=customer_id, actor=actor, now=now,
+        rng=fenpei.rng(),
+        change=lambda: next_step.record_with_next_step(
+            uow=uow, customer_id=customer_id, actor=actor, kind=body.kind, at=at,
+            content=body.content, outcome=body.outcome, next_at=next_at, stage=body.stage,
+            reason=body.reason, next_step=body.next_step, now=now,
+        ),
+    )  # fmt: skip
     uow.commit()
     read = FollowUpRead.model_validate(follow_up)
     return read.model_copy(update={"next_task_id": task.id if task is not None else None})
@@ -94,9 +92,9 @@ def change_stage(
     customer_id: CustomerId, body: StageUpdate, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep
 ) -> StageChangeRead:
     """Move the customer to another stage; lost needs a reason. Won / lost close it."""
-    change = stages.change_stage(
-        uow=uow, customer_id=customer_id, to=body.stage, reason=body.reason, actor=actor,
-        now=fenpei.now(),
+    change, _ = routing_reroute.change_stage_and_reroute(
+        uow=uow, rulebook=fenpei.rulebook, customer_id=customer_id, to=body.stage,
+        reason=body.reason, actor=actor, now=fenpei.now(), rng=fenpei.rng(),
     )  # fmt: skip
     uow.commit()
     return StageChangeRead.model_validate(change)

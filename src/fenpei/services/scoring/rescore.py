@@ -130,23 +130,24 @@ def rescore(
     scoring: Scoring | None = None,
     created: bool = False,
 ) -> list[ScoreChange]:
-    """Score ``customers`` (in the caller's transaction) and pass the changed ones on to
-    ``after_rescore``, unless they are being ``created`` (their routing follows anyway)."""
+    """Score ``customers`` (in the caller's transaction); the changed ones, with their
+    values before (none for customers being ``created``: their routing follows anyway).
+
+    A change made by an edit, a stage move or a follow-up is seen whole by the entrypoint's
+    re-routing (``services.routing_reroute.change_and_reroute`` compares the customer before
+    and after, score included); ``rescore_stale`` hands its changes to ``on_change``."""
     scoring = scoring or load_scoring(uow=uow)
     changes = []
     for customer in customers:
         before = ScoreChange(customer, customer.score, customer.win_probability, customer.grade)
         if score_customer(customer, scoring, now=now):
             changes.append(before)
-    if changes and not created:
-        after_rescore(uow=uow, changes=changes, now=now)
-    return changes
+    return [] if created else changes
 
 
-def after_rescore(*, uow: UnitOfWork, changes: Sequence[ScoreChange], now: datetime) -> None:
-    """Where a changed score or grade leads on: dynamic re-routing (issue 15 item 4) is
-    called from here, in the same transaction. ``changes`` hold the values before."""
-    del uow, changes, now
+# What follows a batch's changed scores, in the batch's transaction (the rescore-all job
+# re-routes the customers whose new score or grade fires a rule's trigger).
+OnChange = Callable[[UnitOfWork, Sequence[ScoreChange], datetime], None]
 
 
 def rescore_stale(
@@ -155,6 +156,7 @@ def rescore_stale(
     now: Callable[[], datetime],
     batch: int = BATCH,
     progress: Progress | None = None,
+    on_change: OnChange | None = None,
 ) -> tuple[int, int]:
     """Rescore every live customer scored before the active models or settings last
     changed (or never scored), ``batch`` per transaction; (looked at, changed)."""
@@ -174,7 +176,10 @@ def rescore_stale(
             )
             if not found:
                 break
-            changed += len(rescore(uow=uow, customers=found, now=at, scoring=scoring))
+            changes = rescore(uow=uow, customers=found, now=at, scoring=scoring)
+            if changes and on_change is not None:
+                on_change(uow, changes, at)
+            changed += len(changes)
             uow.commit()
         seen += len(found)
         after_id = max(c.id or 0 for c in found)

@@ -1,0 +1,1 @@
+"""The randomised holdout (对照组): how each rule's smart arm converts against its baseline."""
