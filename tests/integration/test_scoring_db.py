@@ -75,3 +75,17 @@ def test_grade_settings_are_kept(app: Fenpei) -> None:
         kept = uow.score_models.settings()
     assert kept.grade_basis is GradeBasis.win_probability
     assert kept.thresholds == {"A": 50, "B": 30, "C": 10}
+
+
+def test_routing_keeps_the_scoring_until_the_grade_settings_change(app: Fenpei) -> None:
+    book = RuleBook()
+    with app.uow() as uow:
+        before = book.config(uow, now=app.now())
+    with app.uow() as uow:
+        assert book.config(uow, now=app.now()) is before  # same stamp: the kept copy
+        uow.score_models.save_settings(ScoringSettings(GradeBasis.score, {"A": 90}, "admin"))
+        uow.commit()
+    with app.uow() as uow:
+        after = book.config(uow, now=app.now())
+    assert before.scoring is not None and before.scoring.settings.thresholds["A"] == 80
+    assert after.scoring is not None and after.scoring.settings.thresholds == {"A": 90}

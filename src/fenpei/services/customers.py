@@ -15,7 +15,7 @@ from fenpei.services import _audit, scope
 from fenpei.services.categories import CategoryIndex, load_category_index
 from fenpei.services.pool import listing
 from fenpei.services.ports import CUSTOMER_SORT_KEYS, CustomerQuery, UnitOfWork
-from fenpei.services.scoring.rescore import load_scoring, rescore
+from fenpei.services.scoring.rescore import Scoring, load_scoring, rescore
 
 
 def validate_customer_fields(
@@ -74,11 +74,13 @@ def create_customer(
     now: datetime,
     categories: CategoryIndex | None = None,
     custom_fields: Sequence[CustomField] | None = None,
+    scoring: Scoring | None = None,
 ) -> Customer:
     """Validate and store a new customer (unowned); every bad field is named.
 
-    ``categories`` and ``custom_fields`` are the ones to validate against if the caller
-    holds them already (the kept routing configuration); otherwise they are read."""
+    ``categories`` and ``custom_fields`` are the ones to validate against, and ``scoring``
+    the models to score with, if the caller holds them already (the kept routing
+    configuration); otherwise they are read."""
     scope.require_writer(actor, "create customers")
     cleaned = validate_customer_fields(
         uow, fields, partial=False, categories=categories, custom_fields=custom_fields
@@ -92,7 +94,7 @@ def create_customer(
     if not customer.is_open and customer.closed_at is None:
         customer.closed_at = now
     # Scored before it is stored, so the routing that follows can read score and grade.
-    scoring = load_scoring(uow=uow, custom_fields=custom_fields)
+    scoring = scoring or load_scoring(uow=uow, custom_fields=custom_fields)
     rescore(uow=uow, customers=[customer], now=now, scoring=scoring, created=True)
     uow.customers.add(customer)
     _audit.record(uow, actor=actor, action="create", obj=customer, now=now)

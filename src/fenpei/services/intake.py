@@ -28,7 +28,8 @@ def create_and_route(
     """Create a customer and, unless ``route`` is False, route it in the same transaction.
 
     The fields are validated against the kept configuration (its categories and custom
-    fields, checked by stamp), which routing then uses too: one stamp query, no re-reads."""
+    fields, checked by stamp) and scored with its models, which routing then uses too: one
+    stamp query, no re-reads."""
     config = rulebook.config(uow, now=now)
     customer = create_customer(
         uow=uow,
@@ -37,6 +38,7 @@ def create_and_route(
         now=now,
         categories=config.categories,
         custom_fields=config.custom_fields,
+        scoring=config.scoring,
     )
     if not route:
         return customer, None

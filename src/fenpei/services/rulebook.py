@@ -52,6 +52,7 @@ from fenpei.engine.task_fields import subject_catalog
 from fenpei.services._rule_validation import engine_rule
 from fenpei.services.categories import CategoryIndex, load_category_index
 from fenpei.services.ports import RepLoad, UnitOfWork
+from fenpei.services.scoring.rescore import Scoring, load_scoring
 
 T = TypeVar("T")
 # What a compiled rule is made of (``engine_rule`` and the conditions' predicate).
@@ -74,6 +75,7 @@ class RoutingConfig:
     custom_fields: Sequence[CustomField]
     categories: CategoryIndex
     affinity: Affinity | None = None  # the active learned p(win | customer, rep), if any
+    scoring: Scoring | None = None  # the active scorecard, score model and grade settings
 
     @property
     def looks_up_accounts(self) -> bool:
@@ -157,6 +159,11 @@ class RuleBook:
                 usable={k: [_detached(v) for v in vs] for k, vs in categories.usable.items()},
             ),
             affinity=_affinity(uow, reps) if self.subject is RuleSubject.customer else None,
+            scoring=(
+                load_scoring(uow=uow, custom_fields=custom_fields)
+                if self.subject is RuleSubject.customer
+                else None
+            ),
         )
 
     def _compile(

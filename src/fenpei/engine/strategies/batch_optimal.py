@@ -3,21 +3,16 @@ to the most expected wins within every capacity; one customer alone, predicted c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from random import Random
+from collections.abc import Mapping
 from typing import Any
 
 from fenpei.domain.phrases import Phrase
-from fenpei.engine.items import WorkItem
-from fenpei.engine.model import Choice, RepState
-from fenpei.engine.scoring.contract import Affinity
 from fenpei.engine.strategies.predicted_conversion import (
     OPTIONS as _SINGLE_OPTIONS,
 )
 from fenpei.engine.strategies.predicted_conversion import (
-    choose_on_p,
+    PredictedConversion,
     option_problems,
-    without_model,
 )
 
 BOUNDS = ("min_per_rep", "max_per_rep")
@@ -35,7 +30,7 @@ def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-class BatchOptimal:
+class BatchOptimal(PredictedConversion):
     """Routing a batch (an import, the queue, a redistribution of a pool), the customers
     whose rule runs this strategy are placed together by a min-cost flow: as many as the
     reps' room allows, then the greatest sum of p(win) (× expected value with
@@ -47,28 +42,6 @@ class BatchOptimal:
     """
 
     name = "batch_optimal"
-    weighs_load = True
-
-    def choose(
-        self,
-        candidates: Sequence[RepState],
-        *,
-        customer: WorkItem,
-        state: Mapping[str, Any],
-        options: Mapping[str, Any],
-        rng: Random,
-        affinity: Affinity | None = None,
-    ) -> Choice:
-        if affinity is None:
-            return without_model(
-                candidates,
-                customer=customer,
-                state=state,
-                options=options,
-                rng=rng,
-                code="predicted_conversion",
-            )
-        return choose_on_p(candidates, customer=customer, options=options, affinity=affinity)
 
     def option_problems(self, options: Mapping[str, Any]) -> list[str]:
         problems = option_problems(options, OPTIONS)

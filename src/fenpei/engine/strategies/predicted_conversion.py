@@ -117,7 +117,7 @@ class PredictedConversion:
                 state=state,
                 options=options,
                 rng=rng,
-                code=self.name,
+                code="predicted_conversion",  # batch_optimal's single choice says the same
             )
         return choose_on_p(candidates, customer=customer, options=options, affinity=affinity)
 

@@ -22,7 +22,7 @@ from fenpei.services.ports import RepLoad
 # loads are per-decision data and deliberately not here.
 CONFIG_TABLES = (
     t.rules, t.reps, t.teams, t.leaves, t.categories, t.category_values, t.custom_fields,
-    t.score_models,
+    t.score_models, t.scoring_settings,
 )  # fmt: skip
 # Where a table's whole rows would be too much to hash on SQLite, the columns that tell a
 # change: a model's params never change once kept; which one is active does.
