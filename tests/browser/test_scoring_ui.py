@@ -37,13 +37,16 @@ def test_an_admin_builds_a_scorecard_sets_grades_and_the_customer_shows_why(
     page.get_by_role("link", name="编辑打分卡").click()
 
     editor = page.locator("#rule-form")
+    builder = page.locator("#condition-builder")
+    # The builder's buttons are drawn by the page's script: once they show, typing is
+    # checked (typed before the script ran, nothing would listen).
+    expect(builder.get_by_role("button", name="条件").first).to_be_visible()
     editor.get_by_label("名称", exact=True).fill("华东客户")
     points = editor.get_by_label("分值", exact=True)
     points.fill("很多")
     # Checked by the server as typed: generous, a loaded CI machine answers slowly.
     expect(editor.locator('[data-error-for="points"]')).to_be_visible(timeout=20_000)
     points.fill("35")
-    builder = page.locator("#condition-builder")
     builder.get_by_role("button", name="条件").first.click()
     first = builder.locator('.condition[data-path="conditions.all[0]"]')
     first.locator("select").first.select_option("region")
