@@ -3,8 +3,11 @@ capacity, the rest routed as ever, the left-over falling back as their rule says
 
 from __future__ import annotations
 
+import gc
 from decimal import Decimal
 from random import Random
+
+import pytest
 
 from fenpei.domain.customers import Customer
 from fenpei.engine.batch_routing import route_optimal
@@ -145,3 +148,25 @@ def test_weighing_value_gives_the_best_rep_the_customer_worth_most() -> None:
 
     assert alice_gets() == "Small"  # 0.9 + 0.4 expected wins beat 0.5 + 0.1
     assert alice_gets(weigh_value=True) == "Rich"  # 50 + 0.1 won value beat 0.9 + 40
+
+
+def test_the_cycle_collector_is_left_as_it_was_found_even_when_a_batch_fails() -> None:
+    ctx = context([_optimal()], (ALICE, BOB), affinity=P)
+
+    class Broken(FixedAffinity):
+        def p_win(self, customer, rep_ids):  # type: ignore[no-untyped-def]
+            raise RuntimeError("model gone")
+
+    try:
+        assert gc.isenabled()
+        route_optimal([A, B], ctx, now=NOW, rng=Random(0))
+        assert gc.isenabled()
+        with pytest.raises(RuntimeError):
+            route_optimal([A, B], context([_optimal()], (ALICE, BOB), affinity=Broken({})),
+                          now=NOW, rng=Random(0))  # fmt: skip
+        assert gc.isenabled()
+        gc.disable()
+        route_optimal([A, B], ctx, now=NOW, rng=Random(0))
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()
