@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from fenpei.domain.phrases import Phrase, phrase_data
 from fenpei.domain.scoring import Arm
-from fenpei.engine.conditions import Predicate
+from fenpei.engine.conditions import Node, Predicate
 from fenpei.engine.eligibility import (
     OFF_SHIFT,
     Shifts,
@@ -52,6 +52,9 @@ from fenpei.engine.strategies import get_strategy
 class CompiledRule:
     rule: RoutingRule
     matches: Predicate
+    # The rule's re-routing trigger (``rule.reroute.when``) parsed and compiled with the
+    # rule, or None: no trigger, or one naming a field removed since (it cannot fire).
+    trigger: tuple[Node, Predicate] | None = None
 
 
 @dataclass(frozen=True)

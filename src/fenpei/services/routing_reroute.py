@@ -30,11 +30,10 @@ from typing import Any, TypeVar
 
 from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.customers import Customer
-from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.follow_ups import StageChange
 from fenpei.domain.pools import protected_until
 from fenpei.domain.users import Actor
-from fenpei.engine.conditions import compile_conditions, describe, parse_conditions
+from fenpei.engine.conditions import describe
 from fenpei.engine.eligibility import in_window
 from fenpei.engine.explain import explained_json
 from fenpei.engine.fields import FieldSpec
@@ -111,16 +110,13 @@ def _fired(
     catalog: Mapping[str, FieldSpec] | None = None
     for compiled in config.rules:
         rule = compiled.rule
-        if rule.reroute is None or not rule.enabled or not in_window(rule.window, now):
+        if compiled.trigger is None or not rule.enabled or not in_window(rule.window, now):
             continue
-        catalog = catalog or subject_catalog("customer", list(config.custom_fields))
-        try:
-            node = parse_conditions(rule.reroute.when, catalog, root="reroute.when")
-        except ValidationFailed:  # a custom field it names was removed since: it cannot fire
-            continue
-        when = compile_conditions(node)
+        assert rule.reroute is not None
+        node, when = compiled.trigger  # compiled with the rule, kept by the rule book
         if when(before, now) or not when(customer, now) or not compiled.matches(customer, now):
             continue
+        catalog = catalog or subject_catalog("customer", list(config.custom_fields))
         names = list(_fields_named(rule.reroute.when))
         trigger = {
             "rule_id": rule.id,

@@ -29,13 +29,14 @@ from typing import Any, TypeVar, cast
 
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer
+from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.org import Leave
 from fenpei.domain.rules import Rule, RuleSubject
 from fenpei.domain.scoring import ModelKind
 from fenpei.engine.capacity import Usage
-from fenpei.engine.conditions import compile_conditions, parse_conditions
+from fenpei.engine.conditions import Node, Predicate, compile_conditions, parse_conditions
 from fenpei.engine.fields import FieldSpec
-from fenpei.engine.model import RepState, TargetKind
+from fenpei.engine.model import RepState, RoutingRule, TargetKind
 from fenpei.engine.router import (
     AccountIndex,
     CompiledRule,
@@ -180,9 +181,24 @@ class RuleBook:
             if key not in self._compiled:
                 catalog = catalog or subject_catalog(self.subject, list(custom_fields))
                 predicate = compile_conditions(parse_conditions(rule.conditions, catalog))
-                self._compiled[key] = CompiledRule(engine_rule(uow, rule), predicate)
+                routing_rule = engine_rule(uow, rule)
+                self._compiled[key] = CompiledRule(
+                    routing_rule, predicate, _trigger(routing_rule, catalog)
+                )
             compiled.append(self._compiled[key])
         return compiled
+
+
+def _trigger(rule: RoutingRule, catalog: Mapping[str, FieldSpec]) -> tuple[Node, Predicate] | None:
+    """The rule's re-routing trigger compiled once, with the rule; None if it has none or
+    it names a field removed since it was saved (such a trigger cannot fire)."""
+    if rule.reroute is None:
+        return None
+    try:
+        node = parse_conditions(rule.reroute.when, catalog, root="reroute.when")
+    except ValidationFailed:
+        return None
+    return node, compile_conditions(node)
 
 
 def _affinity(uow: UnitOfWork, reps: Mapping[int, RepState]) -> Affinity | None:
