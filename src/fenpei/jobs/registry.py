@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from fenpei.adapters.db.job_lock import job_lock
@@ -54,46 +55,43 @@ def follow_up_reminders(fenpei: Fenpei) -> str:
     return run.summary()
 
 
+def _alone(fenpei: Fenpei, job: str, busy: str, work: Callable[[], str]) -> str:
+    """``work``'s summary, run by one process at a time (the others skip, saying ``busy``)."""
+    with job_lock(fenpei.engine, job) as held:
+        return work() if held else f"skipped: another process is {busy}"
+
+
 def sla_check(fenpei: Fenpei) -> str:
     """Mark SLA clocks met, remind, breach, escalate and reassign (services/sla/check.py)."""
-    with job_lock(fenpei.engine, "sla-check") as held:
-        if not held:
-            return "skipped: another process is checking SLAs"
-        report = check_slas(
-            uow_factory=fenpei.uow, rulebook=fenpei.rulebook, now=fenpei.now(), rng=fenpei.rng()
-        )
-    return report.summary()
+    return _alone(fenpei, "sla-check", "checking SLAs", lambda: check_slas(
+        uow_factory=fenpei.uow, rulebook=fenpei.rulebook, now=fenpei.now(), rng=fenpei.rng()
+    ).summary())  # fmt: skip
 
 
 def task_reminders(fenpei: Fenpei) -> str:
     """Task timers: remind, mark overdue, escalate, reassign (services/tasks/reminders.py)."""
-    with job_lock(fenpei.engine, "task-reminders") as held:
-        if not held:
-            return "skipped: another process is checking task timers"
-        run = run_task_timers(uow_factory=fenpei.uow, now=fenpei.now())
-    return run.summary()
+    return _alone(fenpei, "task-reminders", "checking task timers", lambda: run_task_timers(
+        uow_factory=fenpei.uow, now=fenpei.now()
+    ).summary())  # fmt: skip
 
 
 def rescore_all(fenpei: Fenpei) -> str:
     """Rescore the customers scored before a model was activated or the grade settings
-    changed (or never scored), a batch per transaction."""
-    with job_lock(fenpei.engine, "rescore-all") as held:
-        if not held:
-            return "skipped: another process is rescoring"
-        looked, changed = rescore_stale(
-            uow_factory=fenpei.uow,
-            now=fenpei.now,
-            on_change=on_rescore(rulebook=fenpei.rulebook, rng=fenpei.rng, actor=SYSTEM),
-        )
-    return f"{looked} rescored, {changed} changed"
+    changed (or never scored), a batch per transaction; re-route those a trigger fires for."""
+
+    def work() -> str:
+        reroute = on_rescore(rulebook=fenpei.rulebook, rng=fenpei.rng, actor=SYSTEM)
+        looked, changed = rescore_stale(uow_factory=fenpei.uow, now=fenpei.now, on_change=reroute)
+        return f"{looked} rescored, {changed} changed"
+
+    return _alone(fenpei, "rescore-all", "rescoring", work)
 
 
 def retrain(fenpei: Fenpei) -> str:
     """Retrain each learned model in use; activate the new version if it is no worse."""
-    with job_lock(fenpei.engine, "retrain-models") as held:
-        if not held:
-            return "skipped: another process is retraining"
-        return retrain_models(uow_factory=fenpei.uow, now=fenpei.now()).summary()
+    return _alone(fenpei, "retrain-models", "retraining", lambda: retrain_models(
+        uow_factory=fenpei.uow, now=fenpei.now()
+    ).summary())  # fmt: skip
 
 
 def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
