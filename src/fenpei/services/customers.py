@@ -125,8 +125,11 @@ def update_customer(
     fields: Mapping[str, object],
     actor: Actor,
     now: datetime,
+    scoring: Scoring | None = None,
 ) -> Customer:
-    """Change some fields of a customer; ownership changes go through assignments instead."""
+    """Change some fields of a customer; ownership changes go through assignments instead.
+    ``scoring``: the models to rescore with, if the caller holds them (the kept routing
+    configuration); otherwise they are read."""
     if "owner_id" in fields:
         raise ValidationFailed.one("owner_id", "change the owner with an assignment, not an edit")
     scope.require_writer(actor, "change customers")
@@ -150,7 +153,7 @@ def update_customer(
     if change is not None:
         uow.stage_changes.add(change)
     customer.updated_at = now
-    rescore(uow=uow, customers=[customer], now=now)
+    rescore(uow=uow, customers=[customer], now=now, scoring=scoring)
     _audit.record(uow, actor=actor, action="update", obj=customer, now=now, before=before)
     return customer
 

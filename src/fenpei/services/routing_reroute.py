@@ -230,12 +230,14 @@ def update_customer_and_reroute(
     now: datetime,
     rng: Random,
 ) -> tuple[Customer, Rerouted]:
-    """Change some fields of a customer (``customers.update_customer``), then route it again
-    if the change fired a rule's trigger."""
+    """Change some fields of a customer (``customers.update_customer``, scored with the kept
+    configuration's models), then route it again if the change fired a rule's trigger."""
+    scoring = rulebook.config(uow, now=now).scoring
     return change_and_reroute(
         uow=uow, rulebook=rulebook, customer_id=customer_id, actor=actor, now=now, rng=rng,
         change=lambda: update_customer(
-            uow=uow, customer_id=customer_id, fields=fields, actor=actor, now=now
+            uow=uow, customer_id=customer_id, fields=fields, actor=actor, now=now,
+            scoring=scoring,
         ),
     )  # fmt: skip
 
