@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,10 +17,12 @@ from fenpei.adapters.db.uow import SqlUnitOfWork
 from fenpei.adapters.notify import build_outlets
 from fenpei.adapters.passwords import Argon2Hasher
 from fenpei.config import Settings
+from fenpei.domain.errors import NotFound
 from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.services.notifications.dispatch import Outlets
 from fenpei.services.ports import Clock, PasswordHasher
 from fenpei.services.rulebook import RuleBook
+from fenpei.services.sync.ports import CrmAdapter
 
 
 class SystemClock:
@@ -84,4 +87,31 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         session_factory=session_factory,
         clock=clock or SystemClock(),
         outlets=build_outlets(settings, subscriptions=subscription_loader(session_factory)),
+    )
+
+
+def crm_adapter(
+    fenpei: Fenpei, name: str, *, sleep: Callable[[float], None] | None = None
+) -> CrmAdapter:
+    """The adapter of the sync connection ``name`` (settings), waiting out rate limits
+    with ``sleep`` (time.sleep unless given). ``NotFound`` for an unknown connection or a
+    bridge (it has no adapter: records come by webhook, assignments go as CSV)."""
+    from fenpei.adapters.crm.zoho import ZohoAdapter
+    from fenpei.config import SyncKind
+
+    found = next((c for c in fenpei.settings.sync_connections if c.name == name), None)
+    if found is None or found.kind is not SyncKind.zoho:
+        raise NotFound("sync connection with an adapter", name)
+    return ZohoAdapter(
+        name=found.name,
+        module=found.module,
+        accounts_url=found.accounts_url,
+        api_url=found.api_url,
+        client_id=found.client_id,
+        client_secret=found.client_secret.get_secret_value(),
+        refresh_token=found.refresh_token.get_secret_value(),
+        now=fenpei.now,
+        sleep=sleep or time.sleep,
+        field_map=found.field_map,
+        timeout=found.timeout_seconds,
     )
