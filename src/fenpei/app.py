@@ -44,6 +44,7 @@ from fenpei.api.routes import (
     tokens,
     webhooks,
 )
+from fenpei.api.routes import sync as sync_api
 from fenpei.api.schemas import ErrorRead
 from fenpei.api.token_scopes import require_token_scope
 from fenpei.bootstrap import Fenpei
@@ -125,6 +126,8 @@ def _api_v1() -> APIRouter:
     router.include_router(subscriptions.router)
     router.include_router(preferences.account_router)
     router.include_router(preferences.defaults_router)
+    router.include_router(sync_api.router)
+    router.include_router(sync_api.hooks)
     return router
 
 

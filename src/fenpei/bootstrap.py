@@ -19,6 +19,8 @@ from fenpei.adapters.passwords import Argon2Hasher
 from fenpei.config import Settings
 from fenpei.domain.errors import NotFound
 from fenpei.domain.subscriptions import WebhookSubscription
+from fenpei.domain.sync import SyncCounts
+from fenpei.domain.users import Actor
 from fenpei.services.notifications.dispatch import Outlets
 from fenpei.services.ports import Clock, PasswordHasher
 from fenpei.services.rulebook import RuleBook
@@ -115,3 +117,33 @@ def crm_adapter(
         field_map=found.field_map,
         timeout=found.timeout_seconds,
     )
+
+
+def run_sync_connection(
+    fenpei: Fenpei,
+    name: str,
+    *,
+    actor: Actor,
+    sleep: Callable[[float], None] | None = None,
+) -> SyncCounts | None:
+    """One sync run of connection ``name`` (pull, then push), by one process at a time
+    across all of them: None when another process is running it."""
+    from fenpei.adapters.db.job_lock import job_lock
+    from fenpei.services.sync.run import run_sync
+
+    adapter = crm_adapter(fenpei, name, sleep=sleep)
+    found = next(c for c in fenpei.settings.sync_connections if c.name == name)
+    with job_lock(fenpei.engine, f"crm-sync:{name}") as held:
+        if not held:
+            return None
+        return run_sync(
+            uow_factory=fenpei.uow,
+            adapter=adapter,
+            rulebook=fenpei.rulebook,
+            actor=actor,
+            now=fenpei.now,
+            rng=fenpei.rng(),
+            user_map=found.user_map,
+            do_pull=found.pull,
+            do_push=found.push,
+        )

@@ -46,6 +46,29 @@ class RecordPage:
 
 
 @dataclass(frozen=True)
+class AssignmentRow:
+    """What a push needs of an assignment record."""
+
+    id: int
+    customer_id: int
+    from_rep_id: int | None
+    to_rep_id: int | None
+    method: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PushRow:
+    """One owner change recorded for pushing."""
+
+    id: int
+    external_id: str
+    owner_external_id: str | None
+    assignment_id: int
+    status: PushStatus
+
+
+@dataclass(frozen=True)
 class OwnerChange:
     """Tell the CRM that ``external_id`` is now owned by CRM user ``owner_external_id``."""
 

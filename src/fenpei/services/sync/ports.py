@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Protocol
 
 from fenpei.domain.sync import (
+    AssignmentRow,
     CrmUser,
     OwnerChange,
     PushAnswer,
+    PushRow,
     PushStatus,
     RecordPage,
     SyncState,
@@ -45,14 +47,6 @@ class CrmAdapter(Protocol):
     def max_push(self) -> int: ...
 
 
-class PushRow(Protocol):
-    id: int
-    external_id: str
-    owner_external_id: str | None
-    assignment_id: int
-    status: PushStatus
-
-
 class SyncRepository(Protocol):
     def state(self, connection: str, *, lock: bool = False) -> SyncState: ...
     def save_state(self, state: SyncState) -> None: ...
@@ -67,10 +61,8 @@ class SyncRepository(Protocol):
     ) -> None: ...
     def link_count(self, connection: str) -> int: ...
 
-    def assignments_after(
-        self, after_id: int, *, limit: int
-    ) -> list[tuple[int, int, int | None, str]]:
-        """(id, customer id, to rep id, method) of assignments after ``after_id``, by id."""
+    def assignments_after(self, after_id: int, *, limit: int) -> list[AssignmentRow]:
+        """Assignments after ``after_id``, by id."""
         ...
 
     def add_push(

@@ -43,8 +43,10 @@ def record_pushes(
             batch = uow.sync.assignments_after(state.push_cursor, limit=RECORD_BATCH)
             if not batch:
                 return
-            links = uow.sync.externals_of(connection, module, {row[1] for row in batch})
-            for assignment_id, customer_id, to_rep_id, method in batch:
+            links = uow.sync.externals_of(connection, module, {row.customer_id for row in batch})
+            for row in batch:
+                assignment_id, customer_id, to_rep_id = row.id, row.customer_id, row.to_rep_id
+                method = row.method
                 external_id = links.get(customer_id)
                 owner: str | None = None
                 note: str | None = None
@@ -65,7 +67,7 @@ def record_pushes(
                     external_id=external_id, owner_external_id=owner, status=status, note=note,
                     now=now(),
                 )  # fmt: skip
-            state.push_cursor = batch[-1][0]
+            state.push_cursor = batch[-1].id
             uow.sync.save_state(state)
             uow.commit()
 

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from fenpei.adapters.db import tables as t
 from fenpei.adapters.db.repositories._base import Repository
-from fenpei.domain.sync import PushStatus, SyncState
-
-
-@dataclass(frozen=True)
-class SqlPushRow:
-    id: int
-    external_id: str
-    owner_external_id: str | None
-    assignment_id: int
-    status: PushStatus
+from fenpei.domain.sync import AssignmentRow, PushRow, PushStatus, SyncState
 
 
 class SqlSync(Repository):
@@ -109,17 +99,18 @@ class SqlSync(Repository):
             or 0
         )
 
-    def assignments_after(
-        self, after_id: int, *, limit: int
-    ) -> list[tuple[int, int, int | None, str]]:
+    def assignments_after(self, after_id: int, *, limit: int) -> list[AssignmentRow]:
         c = t.assignments.c
         rows = self.session.execute(
-            sa.select(c.id, c.customer_id, c.to_rep_id, c.method)
+            sa.select(c.id, c.customer_id, c.from_rep_id, c.to_rep_id, c.method, c.at)
             .where(c.id > after_id)
             .order_by(c.id)
             .limit(limit)
         )
-        return [(r.id, r.customer_id, r.to_rep_id, str(r.method)) for r in rows]
+        return [
+            AssignmentRow(r.id, r.customer_id, r.from_rep_id, r.to_rep_id, str(r.method), r.at)
+            for r in rows
+        ]
 
     def add_push(
         self,
@@ -148,7 +139,7 @@ class SqlSync(Repository):
 
     def pushes(
         self, connection: str, statuses: Collection[PushStatus], *, limit: int
-    ) -> list[SqlPushRow]:
+    ) -> list[PushRow]:
         c = t.sync_pushes.c
         rows = self.session.execute(
             sa.select(c.id, c.external_id, c.owner_external_id, c.assignment_id, c.status)
@@ -157,9 +148,7 @@ class SqlSync(Repository):
             .limit(limit)
         )
         return [
-            SqlPushRow(
-                r.id, r.external_id, r.owner_external_id, r.assignment_id, PushStatus(r.status)
-            )
+            PushRow(r.id, r.external_id, r.owner_external_id, r.assignment_id, PushStatus(r.status))
             for r in rows
         ]
 
