@@ -78,6 +78,7 @@ from fenpei.web import (
     pages_task_timers,
     pages_tasks,
 )
+from fenpei.web import pages_sync as pages_sync
 from fenpei.web.rendering import (
     STATIC_DIR,
     make_templates,
@@ -189,6 +190,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_notifications.router)
     app.include_router(pages_preferences.router)
     app.include_router(pages_jobs.router)
+    app.include_router(pages_sync.router)
     app.include_router(pages_scoring.router)
     app.include_router(pages_scoring_card.router)
     app.include_router(pages_pool.router)
