@@ -190,7 +190,7 @@ def test_admin_api_lists_runs_resets_and_exports_assignments_as_csv(
     assert len(synced_rows) == 3 and all(r[3] in zoho.records for r in synced_rows)
     assert all(r[6] == "li" for r in synced_rows)
     assert_error(synced.post(f"{API}/nope/run"), 404, "not_found")
-    assert_error(synced.post(f"{API}/legacy/run"), 422, "validation_failed", "name")
+    assert_error(synced.post(f"{API}/legacy/run"), 422, "validation_failed", "connection")
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(app: Fenpei, synced: TestClient) -> None:

@@ -9,7 +9,6 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
-from fastapi.responses import PlainTextResponse
 
 from fenpei.api.routes.webhooks import RawBody
 from fenpei.api.schemas import ErrorRead
@@ -30,12 +29,13 @@ ADMINS_ONLY: dict[int | str, dict[str, Any]] = {
 UNKNOWN: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorRead, "description": "No sync connection of that name."},
 }
-Name = Annotated[
+Connection = Annotated[
     str, Path(min_length=1, max_length=64, description="The connection's name (settings).")
 ]
 
 
 def connection_of(fenpei: Fenpei, name: str) -> SyncConnection:
+    """The configured connection ``name``, or ``NotFound``."""
     found = next((c for c in fenpei.settings.sync_connections if c.name == name), None)
     if found is None:
         raise NotFound("sync connection", name)
@@ -48,60 +48,75 @@ def _configured(fenpei: Fenpei) -> dict[str, tuple[str, str]]:
 
 @router.get("/connections", responses=ADMINS_ONLY)
 def list_connections(uow: UowDep, actor: AdminActor, fenpei: FenpeiDep) -> list[SyncConnectionRead]:
-    """Each configured connection: its cursors, links, pushes by status and last run."""
+    """Each configured connection: its cursors, links, pushes by status and last run
+    (admins only; credentials are never shown)."""
     found = run.statuses(uow=uow, connections=_configured(fenpei), actor=actor)
     return [SyncConnectionRead.of(status) for status in found]
 
 
-@router.post("/connections/{name}/run", responses={**ADMINS_ONLY, **UNKNOWN})
-def run_now(name: Name, uow: UowDep, actor: AdminActor, fenpei: FenpeiDep) -> SyncRunRead:
+@router.post(
+    "/connections/{connection}/run",
+    responses={**ADMINS_ONLY, **UNKNOWN, 422: {"model": ErrorRead}},
+)
+def run_now(
+    connection: Connection, uow: UowDep, actor: AdminActor, fenpei: FenpeiDep
+) -> SyncRunRead:
     """Sync now: pull what changed, push owner changes; answers when done. A CRM error
-    ends the run early (its message in `errors`); the next run resumes from the cursors."""
-    if connection_of(fenpei, name).kind is not SyncKind.zoho:
+    ends the run early (its message in `errors`); the next run resumes from the cursors.
+    A bridge has nothing to run (422)."""
+    if connection_of(fenpei, connection).kind is not SyncKind.zoho:
         raise ValidationFailed.one(
-            "name", f"{name!r} is a bridge: its CRM sends records by webhook"
+            "connection", f"{connection!r} is a bridge: its CRM sends records by webhook"
         )
     uow.rollback()  # end the request's transaction before the run opens its own
-    counts = run_sync_connection(fenpei, name, actor=actor)
+    counts = run_sync_connection(fenpei, connection, actor=actor)
     return SyncRunRead(
-        name=name, ran=counts is not None, counts=SyncCountsRead.of(counts) if counts else None
+        name=connection,
+        ran=counts is not None,
+        counts=SyncCountsRead.of(counts) if counts is not None else None,
     )
 
 
-@router.post("/connections/{name}/reset-cursor", responses={**ADMINS_ONLY, **UNKNOWN})
+@router.post("/connections/{connection}/reset-cursor", responses={**ADMINS_ONLY, **UNKNOWN})
 def reset_cursor(
-    name: Name, uow: UowDep, actor: AdminActor, fenpei: FenpeiDep
+    connection: Connection, uow: UowDep, actor: AdminActor, fenpei: FenpeiDep
 ) -> SyncConnectionRead:
     """Pull every record again on the next run (linked ones update, never duplicate)."""
+    configured = _configured(fenpei)
     run.reset_pull_cursor(
-        uow=uow, connection=name, known=set(_configured(fenpei)), actor=actor, now=fenpei.now()
+        uow=uow, connection=connection, known=set(configured), actor=actor, now=fenpei.now()
     )
     uow.commit()
-    found = run.statuses(uow=uow, connections={name: _configured(fenpei)[name]}, actor=actor)
+    found = run.statuses(uow=uow, connections={connection: configured[connection]}, actor=actor)
     return SyncConnectionRead.of(found[0])
 
 
 @router.get(
-    "/connections/{name}/assignments.csv",
-    responses={**ADMINS_ONLY, **UNKNOWN, 200: {"content": {"text/csv": {}}}},
-    response_class=PlainTextResponse,
+    "/connections/{connection}/assignments.csv",
+    responses={
+        **ADMINS_ONLY,
+        **UNKNOWN,
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"},
+    },
+    response_class=Response,
 )
 def assignments_csv(
-    name: Name,
+    connection: Connection,
     uow: UowDep,
     actor: AdminActor,
     fenpei: FenpeiDep,
     after: Annotated[
-        int, Query(ge=0, le=2**62, description="The last assignment id you have.")
+        int, Query(ge=0, le=2**31 - 1, description="The last assignment id you have.")
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000, description="At most this many rows.")] = 1000,
 ) -> Response:
     """Owner changes after assignment id `after`, oldest first, with the customer's
     external id in this connection; keep the last `assignment_id` as your next `after`.
-    (Pushed as they happen instead: subscribe a webhook to `customer.assigned`.)"""
-    connection = connection_of(fenpei, name)
+    Cells that a spreadsheet would run as a formula are prefixed with `'`. (Pushed as they
+    happen instead: subscribe a webhook to `customer.assigned`.)"""
+    module = connection_of(fenpei, connection).module
     rows = bridge.assignment_rows(
-        uow=uow, connection=name, module=connection.module, after=after, limit=limit, actor=actor
+        uow=uow, connection=connection, module=module, after=after, limit=limit, actor=actor
     )
     out = io.StringIO()
     writer = csv.writer(out)
@@ -111,6 +126,14 @@ def assignments_csv(
 
 
 hooks = APIRouter(prefix="/webhooks/sync", tags=["sync"])
+_EXAMPLE = {
+    "records": [
+        {
+            "external_id": "A-17",
+            "fields": {"Full_Name": "Wang Fang 王芳", "Email": "wang.fang@example.cn"},
+        }
+    ]
+}
 _BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -119,14 +142,17 @@ _BODY: dict[str, Any] = {
                 "schema": {
                     "type": "object",
                     "required": ["records"],
+                    "example": _EXAMPLE,
                     "properties": {
                         "records": {
                             "type": "array",
+                            "minItems": 1,
+                            "maxItems": bridge.MAX_RECORDS,
                             "items": {
                                 "type": "object",
                                 "required": ["external_id", "fields"],
                                 "properties": {
-                                    "external_id": {"type": "string"},
+                                    "external_id": {"type": "string", "maxLength": 100},
                                     "owner_email": {"type": "string"},
                                     "fields": {"type": "object"},
                                 },
@@ -138,15 +164,21 @@ _BODY: dict[str, Any] = {
         },
     }
 }
+_HOOK_ANSWERS: dict[int | str, dict[str, Any]] = {
+    **UNKNOWN,
+    401: {"model": ErrorRead, "description": "A header is missing or wrong; the message names it."},
+    403: {"model": ErrorRead, "description": "The token lacks `sync:write`, or its user's role."},
+    409: {
+        "model": ErrorRead,
+        "description": "`webhook_replayed`: this exact request came already.",
+    },
+    422: {"model": ErrorRead, "description": "Every bad record and field, named; nothing written."},
+}
 
 
-@hooks.post(
-    "/{name}",
-    responses={**UNKNOWN, 401: {"model": ErrorRead}, 422: {"model": ErrorRead}},
-    openapi_extra=_BODY,
-)
+@hooks.post("/{connection}", responses=_HOOK_ANSWERS, openapi_extra=_BODY)
 def bridge_webhook(
-    name: Name,
+    connection: Connection,
     raw: RawBody,
     uow: UowDep,
     fenpei: FenpeiDep,
@@ -155,14 +187,15 @@ def bridge_webhook(
     x_fenpei_signature: Annotated[str | None, Header(description="`sha256=<hex>`.")] = None,
 ) -> BridgeAccepted:
     """Upsert customers by external id from a CRM without an adapter, signed like
-    `POST /api/v1/webhooks/leads` (same three headers; a token with `sync:write`).
+    `POST /api/v1/webhooks/leads` (the same three headers; a token with `sync:write`).
 
     Body: `{"records": [{"external_id": "A-17", "owner_email": "li@example.cn",
     "fields": {...}}]}` — up to 1,000; `fields` in the CRM's names when the connection
-    has a `field_map`, else in fenpei's (`name`, `phone`, `email`, `custom.<key>` …).
-    New customers are created as by intake (scored, duplicate-checked, routed when no
-    owner is given); an `owner_email` of a rep gives it to that rep. All or nothing: 422
-    names every bad record and field (`records[3].fields.Email`), nothing is written."""
+    has a `field_map` (a Zoho connection: Zoho's names), else in fenpei's (`name`,
+    `phone`, `email`, `custom.<key>` …). New customers are created as by intake (scored,
+    matched by phone / email, routed when no owner is given); an `owner_email` of a rep
+    gives it to that rep. All or nothing: 422 names every bad record and field
+    (`records[3].fields.Email`), and nothing is written."""
     user, token = webhooks.verify_signed_request(
         uow=uow,
         secret_key=fenpei.settings.secret_key,
@@ -173,28 +206,30 @@ def bridge_webhook(
         now=fenpei.now(),
     )
     tokens.require_scope(token, SYNC_WRITE)
-    connection = connection_of(fenpei, name)
+    found = connection_of(fenpei, connection)
     try:
         payload = json.loads(raw)
     except ValueError:
         raise ValidationFailed.one("body", "is not JSON") from None
-    field_map = connection.field_map
-    if field_map is None and connection.kind is SyncKind.zoho:
+    field_map = found.field_map
+    if field_map is None and found.kind is SyncKind.zoho:
         field_map = ZOHO_DEFAULT
     counts = bridge.receive_records(
         uow=uow,
         rulebook=fenpei.rulebook,
-        connection=name,
-        module=connection.module,
+        connection=connection,
+        module=found.module,
         payload=payload,
         field_map=field_map,
-        user_map=connection.user_map,
+        user_map=found.user_map,
         actor=actor_of(user, token),
         now=fenpei.now(),
         rng=fenpei.rng(),
     )
     uow.commit()
     return BridgeAccepted(
-        created=counts.created, updated=counts.updated, linked=counts.linked,
+        created=counts.created,
+        updated=counts.updated,
+        linked=counts.linked,
         owner_changes=counts.owner_changes,
-    )  # fmt: skip
+    )
