@@ -22,8 +22,6 @@ LATIN_IN_ZH = {
     "training.auc": {"auc"},  # the measure's name, as Chinese reports write it
     "training.how_to_read": {"auc"},
     "sync.kind.zoho": {"zoho"},  # the CRM's name
-    "sync.intro": {"sync", "connections"},  # the setting's name
-    "sync.none": {"sync", "connections"},
     "sync.bridge_hint": {"sync"},  # a URL path
 }
 _PLACEHOLDER = re.compile(r"{(\w*)(?:[!:][^{}]*)?}")
