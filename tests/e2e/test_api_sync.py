@@ -79,10 +79,11 @@ def test_bridge_webhook_upserts_by_external_id_and_gives_to_the_named_owner(
     app: Fenpei, synced: TestClient
 ) -> None:
     _, plaintext = make_token(app, "sync:write")
+    li_lei = {"name": "李雷", "city": "杭州"}
     first = _records(
         {"external_id": "A-1", "fields": {"name": "王芳", "phone": "13800001111"}},
-        {"external_id": "A-2", "owner_email": "LI@example.cn", "fields": {"name": "李雷", "city": "杭州"}},
-    )  # fmt: skip
+        {"external_id": "A-2", "owner_email": "LI@example.cn", "fields": li_lei},
+    )
 
     created = _send(app, synced, plaintext, first)
     again = _send(app, synced, plaintext, _records(
@@ -120,13 +121,24 @@ def test_bridge_webhook_upserts_by_external_id_and_gives_to_the_named_owner(
             "records[1].fields.email",
         ),
         (
-            _records({"external_id": "B-1", "fields": {"name": "甲"}}, {"external_id": "B-1", "fields": {"name": "乙"}}),
+            _records(
+                {"external_id": "B-1", "fields": {"name": "甲"}},
+                {"external_id": "B-1", "fields": {"name": "乙"}},
+            ),
             "records[1].external_id",
         ),
-        (_records({"external_id": "B-1", "owner_email": "nobody@example.cn", "fields": {"name": "甲"}}), "records[0].owner_email"),
-        (_records({"external_id": "B-1", "fields": {"name": "甲", "custom.nope": 1}}), "records[0].fields.custom.nope"),
+        (
+            _records(
+                {"external_id": "B-1", "owner_email": "no@example.cn", "fields": {"name": "甲"}}
+            ),
+            "records[0].owner_email",
+        ),
+        (
+            _records({"external_id": "B-1", "fields": {"name": "甲", "custom.nope": 1}}),
+            "records[0].fields.custom.nope",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bridge_webhook_refuses_a_bad_batch_naming_the_record_and_writes_nothing(
     app: Fenpei, synced: TestClient, body: object, field: str
 ) -> None:
