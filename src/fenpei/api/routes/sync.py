@@ -116,8 +116,20 @@ def assignments_csv(
     happen instead: subscribe a webhook to `customer.assigned`.)"""
     module = connection_of(fenpei, connection).module
     rows = bridge.assignment_rows(
-        uow=uow, connection=connection, module=module, after=after, limit=limit, actor=actor
+        uow=uow,
+        connection=connection,
+        module=module,
+        after=after,
+        limit=limit,
+        actor=actor,
     )
+    uow.rollback()  # the read is done; the audit entry is written in a transaction of its own
+    with fenpei.uow() as audit:
+        bridge.record_export(
+            uow=audit, connection=connection, after=after, rows=len(rows), actor=actor,
+            now=fenpei.now(),
+        )  # fmt: skip
+        audit.commit()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(bridge.CSV_COLUMNS)

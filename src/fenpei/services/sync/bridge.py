@@ -12,6 +12,7 @@ from datetime import datetime
 from random import Random
 from typing import Any
 
+from fenpei.domain.audit import AuditEntry
 from fenpei.domain.errors import FieldError, ValidationFailed
 from fenpei.domain.sync import CrmRecord, SyncCounts
 from fenpei.domain.users import Actor
@@ -132,7 +133,13 @@ def _cell(value: object) -> str:
 
 
 def assignment_rows(
-    *, uow: UnitOfWork, connection: str, module: str, after: int, limit: int, actor: Actor
+    *,
+    uow: UnitOfWork,
+    connection: str,
+    module: str,
+    after: int,
+    limit: int,
+    actor: Actor,
 ) -> list[list[str]]:
     """Owner changes after assignment id ``after`` (the caller's cursor), oldest first, with
     the customer's external id for this connection; each row's first cell is the next cursor."""
@@ -156,3 +163,20 @@ def assignment_rows(
         ]
         rows.append([_cell(v) for v in values])
     return rows
+
+
+def record_export(
+    *, uow: UnitOfWork, connection: str, after: int, rows: int, actor: Actor, now: datetime
+) -> None:
+    """An export reveals data: write who took which rows (the caller commits)."""
+    uow.audit.add(
+        AuditEntry(
+            actor=actor.name,
+            action="sync.export",
+            object_type="sync_connection",
+            object_id=connection,
+            at=now,
+            before={},
+            after={"after": after, "rows": rows},
+        )
+    )
