@@ -243,3 +243,26 @@ def test_a_push_interrupted_after_sending_is_not_sent_again(
     assert counts.errors == [] and counts.pushed == 700
     assert set(crm.updates) == set(ids) and set(crm.updates.values()) == {1}
     assert _count(app, t.sync_pushes, t.sync_pushes.c.status == PushStatus.sent) == 1000
+
+
+def test_an_expired_token_is_refreshed_before_the_call_and_a_refused_refresh_is_named(
+    app: Fenpei, crm: z.ZohoServer, clock: FixedClock
+) -> None:
+    _reps(app, crm)
+    adapter = _adapter(app, crm, clock)
+    _run(app, adapter)
+    clock.advance(hours=2)  # past expires_in (3600 s) by the adapter's clock
+
+    _run(app, adapter)
+
+    assert adapter.refreshes == 2 and crm.token_requests == 2
+    wrong = ZohoAdapter(
+        name="zoho", module="Leads", accounts_url=crm.url, api_url=crm.url,
+        client_id=z.CLIENT_ID, client_secret="wrong", refresh_token=z.REFRESH_TOKEN,
+        now=app.now, sleep=lambda seconds: None,
+    )  # fmt: skip
+    refused = _run(app, wrong)
+    assert refused.errors == ["zoho: token refresh refused: invalid_code"]
+    with app.uow() as uow:
+        assert uow.sync.state("zoho").last_error == refused.errors[0]
+    assert "wrong" not in refused.errors[0]
