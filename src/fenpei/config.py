@@ -135,6 +135,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("sync_connections")
+    @classmethod
+    def _unique_sync_names(cls, value: list[SyncConnection]) -> list[SyncConnection]:
+        names = [c.name for c in value]
+        if twice := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"sync connection names must differ: {', '.join(twice)} twice")
+        return value
+
     @model_validator(mode="after")
     def _refuse_insecure_secret(self) -> Settings:
         secure_enough = self.secret_key != INSECURE_SECRET and len(self.secret_key) >= 32
