@@ -25,6 +25,7 @@ AREAS = (
     "scoring",
     "sla",
     "subscriptions",
+    "sync",
     "tasks",
     "tokens",
     "users",
