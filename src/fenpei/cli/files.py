@@ -1,0 +1,102 @@
+"""`fenpei files attach|list|get`: a customer's attachments (资料) from the command line,
+acting as the system (an admin); every upload and download is audited."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from fenpei.cli._common import console, fenpei_app
+from fenpei.cli._errors import CannotRun
+from fenpei.cli._words import LangOption, words
+from fenpei.domain.attachments import sanitize_file_name
+from fenpei.domain.users import SYSTEM
+from fenpei.services.customers import find_customer
+from fenpei.services.files import attachments
+from fenpei.web._attachments_view import size_text
+
+app = typer.Typer(help="Files and attachments (资料).", no_args_is_help=True)
+CustomerArgument = Annotated[str, typer.Argument(help="Customer id or external id.")]
+
+
+@app.command("attach")
+def attach(
+    customer: CustomerArgument,
+    path: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The file.")
+    ],
+    name: Annotated[str | None, typer.Option(help="The name to keep (default: its own).")] = None,
+    lang: LangOption = None,
+) -> None:
+    """Attach a file to a customer (type checked by content, size limited)."""
+    with fenpei_app() as fenpei, fenpei.uow() as uow:
+        said = words(fenpei.settings, lang)
+        found = find_customer(uow=uow, ref=customer, actor=SYSTEM)
+        assert found.id is not None
+        with path.open("rb") as stream:
+            attachment = attachments.upload(
+                uow=uow, store=fenpei.files, customer_id=found.id, stream=stream,
+                file_name=name or path.name, actor=SYSTEM, now=fenpei.now(),
+                max_bytes=fenpei.settings.attachment_max_bytes,
+            )  # fmt: skip
+        try:
+            uow.commit()
+        except BaseException:
+            attachments.discard(fenpei.files, attachment)
+            raise
+    console.print(
+        said.t(
+            "files.cli.attached", id=attachment.id, name=attachment.file_name,
+            type=attachment.content_type, customer=found.name,
+        )
+    )  # fmt: skip
+
+
+@app.command("list")
+def list_(customer: CustomerArgument, lang: LangOption = None) -> None:
+    """A customer's files, newest first."""
+    with fenpei_app() as fenpei, fenpei.uow(read_only=True) as uow:
+        said = words(fenpei.settings, lang)
+        found = find_customer(uow=uow, ref=customer, actor=SYSTEM)
+        assert found.id is not None
+        listed = attachments.list_attachments(uow=uow, customer_id=found.id, actor=SYSTEM)
+    t = said.t
+    table = Table(title=t("files.cli.title", customer=found.name))
+    for column in ("id", "name", "type", "size", "uploader", "uploaded_at", "sha256"):
+        table.add_column(t(f"files.cli.{column}"))
+    for a in listed:
+        table.add_row(
+            str(a.id), a.file_name, a.content_type, size_text(a.size_bytes), a.uploader_name,
+            said.when(a.uploaded_at), a.sha256[:12],
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("get")
+def get(
+    attachment_id: Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="Attachment id.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write (default: its name).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    lang: LangOption = None,
+) -> None:
+    """Save an attachment to a file."""
+    with fenpei_app() as fenpei, fenpei.uow() as uow:
+        said = words(fenpei.settings, lang)
+        found = attachments.get_attachment(uow=uow, attachment_id=attachment_id, actor=SYSTEM)
+        target = output or Path(sanitize_file_name(found.file_name))
+        if target.exists() and not force:
+            raise CannotRun(f"{target} exists: choose another --output, or add --force")
+        download = attachments.open_attachment(
+            uow=uow, store=fenpei.files, attachment_id=attachment_id, actor=SYSTEM,
+            now=fenpei.now(),
+        )  # fmt: skip
+        with target.open("wb") as file:
+            for chunk in download.chunks:
+                file.write(chunk)
+        uow.commit()
+    console.print(said.t("files.cli.saved", id=attachment_id, path=str(target)))
