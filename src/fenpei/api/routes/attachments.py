@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fenpei.api.attachment_schemas import AttachmentRead
 from fenpei.api.routes.customers import CustomerId
 from fenpei.api.schemas import ErrorRead
+from fenpei.domain import file_types
 from fenpei.domain.attachments import Attachment
 from fenpei.http.deps import CurrentActor, FenpeiDep, UowDep
 from fenpei.http.downloads import file_headers, previewable
@@ -18,8 +19,14 @@ from fenpei.http.fields import MAX_ID
 from fenpei.services.files import attachments
 
 router = APIRouter(tags=["customers"])
+# Every type a stored file can have (domain/file_types.py), each a binary body.
+_FILE_TYPES = {
+    kind.content_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+    for kind in file_types.ALLOWED
+}
 AttachmentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The attachment's id.")]
 _UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorRead, "description": "The multipart body cannot be read."},
     403: {"model": ErrorRead, "description": "An auditor, or a token without customers:write."},
     404: {"model": ErrorRead, "description": "No such customer among those you may see."},
     413: {"model": ErrorRead, "description": "The file is larger than the limit; not stored."},
@@ -89,7 +96,7 @@ def get_attachment(attachment_id: AttachmentId, uow: UowDep, actor: CurrentActor
 @router.get(
     "/attachments/{attachment_id}/content",
     responses={
-        200: {"content": {"application/octet-stream": {}}, "description": "The file's bytes."},
+        200: {"content": _FILE_TYPES, "description": "The file's bytes, as sniffed at upload."},
         404: {"model": ErrorRead},
     },
     response_class=Response,
