@@ -43,7 +43,7 @@ def attachments_context(uow: UnitOfWork, actor: Actor, customer_id: int) -> dict
     try:
         found = attachments.list_attachments(uow=uow, customer_id=customer_id, actor=actor)
     except NotFound:
-        return {"attachments": []}
+        return {"attachments": [], "can_attach": False, "attach_accept": ACCEPT, "attach_error": ""}
     rows = [
         AttachmentRow(
             attachment=a,
@@ -57,6 +57,7 @@ def attachments_context(uow: UnitOfWork, actor: Actor, customer_id: int) -> dict
         "attachments": rows,
         "can_attach": actor.role is not Role.auditor,
         "attach_accept": ACCEPT,
+        "attach_error": "",
     }
 
 
