@@ -46,6 +46,7 @@ def upload_attachment(
     now = fenpei.now()
     t = translator(page_language(request))
     limit = fenpei.settings.attachment_max_bytes
+    attachments.require_uploader(uow=uow, actor=actor_of(user), customer_id=customer_id)
     if file is None or (not file.filename and not file.size):
         return _again(request, uow, user, customer_id, now, error=t("files.error.no_file"),
                       status_code=422)  # fmt: skip

@@ -137,6 +137,13 @@ def _chunks_of(spool: IO[bytes]) -> Iterator[bytes]:
         yield chunk
 
 
+def require_uploader(*, uow: UnitOfWork, actor: Actor, customer_id: int) -> None:
+    """The actor may attach files to the customer: sees it (else NotFound), not an auditor."""
+    _readable_customer(uow, actor, customer_id)
+    if actor.role is Role.auditor:
+        raise PermissionDenied("an auditor may not upload files")
+
+
 def new_key(now: datetime) -> str:
     """A random key, never derived from the user's file name."""
     return f"attachments/{now:%Y/%m}/{secrets.token_hex(16)}"
@@ -155,9 +162,7 @@ def upload(
 ) -> Attachment:
     """Attach the file read from ``stream`` to a customer: size-limited, sniffed, stored,
     recorded and audited (the caller commits; on failure it calls ``discard``)."""
-    _readable_customer(uow, actor, customer_id)
-    if actor.role is Role.auditor:
-        raise PermissionDenied("an auditor may not upload files")
+    require_uploader(uow=uow, actor=actor, customer_id=customer_id)
     name = sanitize_file_name(file_name or "")
     spool, size, sha256 = _spool(stream, max_bytes)
     with spool:
