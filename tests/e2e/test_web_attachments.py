@@ -23,7 +23,7 @@ def _attach(client: TestClient, customer_id: int, name: str, data: bytes):  # ty
 
 
 def _ids(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'data-attachment-id="(\d+)"', html)]
+    return [int(i) for i in re.findall(r'data-attachment-id="(\d+)">', html)]
 
 
 def test_a_file_attached_on_the_page_is_listed_previewed_and_downloaded(
