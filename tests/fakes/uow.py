@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from fenpei.services import ports
+from fenpei.services.files.ports import AttachmentRepository
 from fenpei.services.holdout.ports import HoldoutRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
@@ -21,6 +22,7 @@ from fenpei.services.sla.ports import SlaRepository
 from fenpei.services.tasks.timer_ports import TaskTimerRepository
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
+from tests.fakes.attachments import FakeAttachments
 from tests.fakes.follow_ups import FakeFollowUps, FakeStageChanges
 from tests.fakes.holdout import FakeHoldout
 from tests.fakes.import_jobs import FakeImportJobs
@@ -119,6 +121,7 @@ class FakeUnitOfWork:
     holdout: HoldoutRepository
     stage_changes: ports.StageChangeRepository
     sla: SlaRepository
+    attachments: AttachmentRepository
 
     def __init__(self) -> None:
         self._store = store = Store()
@@ -160,6 +163,7 @@ class FakeUnitOfWork:
         self.task_timers = FakeTaskTimers(store)
         self.score_models = FakeScoreModels(store)
         self.holdout = FakeHoldout(store)
+        self.attachments = FakeAttachments(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"
