@@ -136,6 +136,11 @@ class Settings(BaseSettings):
     def _s3_needs_a_bucket(self) -> Settings:
         if self.storage is StorageKind.s3 and not self.s3_bucket:
             raise ValueError("FENPEI_S3_BUCKET must be set when FENPEI_STORAGE=s3")
+        if self.attachment_max_bytes > self.max_upload_bytes:
+            raise ValueError(
+                "FENPEI_ATTACHMENT_MAX_BYTES must not exceed FENPEI_MAX_UPLOAD_BYTES "
+                "(larger request bodies are refused before they are read)"
+            )
         return self
 
     @cached_property

@@ -5,6 +5,7 @@ stored; deleting is soft and limited; every upload, download and delete is audit
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,6 +21,7 @@ from tests.e2e.conftest import World
 from tests.e2e.test_api import assert_error
 from tests.e2e.test_api_org import API, client_for, ok
 from tests.file_samples import HTML_PAGE, WINDOWS_PROGRAM, minimal_pdf, tiny_png
+from tests.integration._s3_server import s3_server, s3_store
 
 
 @pytest.fixture
@@ -156,3 +158,19 @@ def test_only_the_uploader_a_manager_or_an_admin_deletes_and_it_is_audited(
         "attachment.download",
         "attachment.upload",
     ]
+
+
+def test_the_same_flow_works_on_s3_compatible_storage(app: Fenpei, seeded: World) -> None:
+    darcel = client_for(app, "darcel", Role.rep, rep_id=seeded.darcel_id)
+    pdf = minimal_pdf("on s3")
+    with s3_server() as endpoint:
+        # moto keeps buckets per process, across servers: a bucket of the test's own
+        app.files = store = s3_store(endpoint, bucket=f"fenpei-e2e-{uuid.uuid4().hex[:12]}")
+
+        made = ok(_upload(darcel, seeded.acme_id, "合同.pdf", pdf), 201)
+        refused = _upload(darcel, seeded.acme_id, "invoice.pdf", WINDOWS_PROGRAM)
+        download = darcel.get(made["download_url"])
+
+        assert download.status_code == 200 and download.content == pdf
+        assert_error(refused, 422, "file_refused", "file")
+        assert len(list(store.keys())) == 1

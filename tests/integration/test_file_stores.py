@@ -11,9 +11,18 @@ from pathlib import Path
 import pytest
 
 from fenpei.adapters.storage.local import LocalFileStore
+from fenpei.adapters.storage.s3 import S3FileStore
+from fenpei.bootstrap import build_file_store
+from fenpei.config import Settings, StorageKind
 from fenpei.domain.errors import ValidationFailed
 from fenpei.services.files.ports import FileStore, StoredFileMissing
-from tests.integration._s3_server import s3_server, s3_store
+from tests.integration._s3_server import (
+    ACCESS_KEY,
+    REGION,
+    SECRET_KEY,
+    s3_server,
+    s3_store,
+)
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +105,26 @@ def test_the_local_store_keeps_files_under_its_folder(tmp_path: Path) -> None:
     assert [p.name for p in (tmp_path / "files" / "attachments" / "2026" / "12").iterdir()] == [
         "abc"
     ]
+
+
+def test_the_settings_choose_the_store(s3_endpoint: str, tmp_path: Path) -> None:
+    local = build_file_store(Settings(files_dir=tmp_path / "here"))
+    s3 = build_file_store(
+        Settings(
+            storage=StorageKind.s3,
+            s3_endpoint_url=s3_endpoint,
+            s3_bucket="chosen",
+            s3_region=REGION,
+            s3_access_key_id=ACCESS_KEY,
+            s3_secret_access_key=SECRET_KEY,
+            s3_prefix="fenpei",
+        )
+    )
+    assert isinstance(s3, S3FileStore)
+    s3.ensure_bucket()
+    s3.put("attachments/x", [b"via settings"], "text/plain")
+
+    assert isinstance(local, LocalFileStore) and local.root == (tmp_path / "here").resolve()
+    assert b"".join(s3.open("attachments/x")) == b"via settings"
+    raw = s3.client.list_objects_v2(Bucket="chosen")["Contents"]
+    assert [item["Key"] for item in raw] == ["fenpei/attachments/x"]
