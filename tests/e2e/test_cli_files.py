@@ -49,3 +49,24 @@ def test_a_file_is_attached_listed_and_saved_back(cli_env: Path) -> None:
     assert saved[0] == 0 and target.read_bytes() == source.read_bytes()
     assert again[0] != 0 and "--force" in again[1]
     assert len(list((cli_env / "files").rglob("*"))) == 4  # attachments/yyyy/mm/<one file>
+
+
+def test_check_finds_missing_and_orphaned_files_and_purges_orphans(cli_env: Path) -> None:
+    assert run("db", "upgrade")[0] == 0
+    assert run("customers", "add", "name=上海星辰", "--no-route")[0] == 0
+    source = cli_env / "a.pdf"
+    source.write_bytes(minimal_pdf())
+    assert run("files", "attach", "1", str(source))[0] == 0
+    assert run("files", "attach", "1", str(source))[0] == 0
+    stored = sorted(p for p in (cli_env / "files").rglob("*") if p.is_file())
+    stored[0].unlink()  # a file lost from the store
+    orphan = stored[1].parent / "0123abcd"
+    orphan.write_bytes(b"left by a failed upload")
+
+    found = run("files", "check", "--lang", "en")
+    purged = run("files", "check", "--purge-orphans", "--lang", "en")
+
+    assert found[0] == 1 and "Checked 2 attachments." in found[1]
+    assert "its file is missing from the store" in found[1]
+    assert "A stored file no attachment names: attachments/" in found[1]
+    assert "0123abcd" in purged[1] and not orphan.exists()

@@ -31,6 +31,9 @@ class FakeAttachments:
     def count_for(self, customer_id: int) -> int:
         return len(self.for_customer(customer_id, limit=10**9))
 
+    def storage_keys(self) -> dict[str, int]:
+        return {a.storage_key: a.id or 0 for a in self._store.attachments}
+
     def mark_deleted(self, attachment_id: int, *, at: datetime, by: str) -> None:
         row = self._store.attachments.rows.get(attachment_id)
         if row is not None and row.deleted_at is None:

@@ -75,6 +75,27 @@ def list_(customer: CustomerArgument, lang: LangOption = None) -> None:
     console.print(table)
 
 
+@app.command("check")
+def check(
+    purge_orphans: Annotated[
+        bool, typer.Option(help="Delete stored files that no attachment names.")
+    ] = False,
+    lang: LangOption = None,
+) -> None:
+    """Compare the attachments with the file store: files missing, files no one names."""
+    with fenpei_app() as fenpei, fenpei.uow(read_only=True) as uow:
+        said = words(fenpei.settings, lang)
+        found = attachments.check_store(uow=uow, store=fenpei.files, purge_orphans=purge_orphans)
+    t = said.t
+    console.print(t("files.cli.checked", count=found.checked))
+    for attachment_id in found.missing:
+        console.print(t("files.cli.missing", id=attachment_id))
+    for key in found.orphans:
+        console.print(t("files.cli.purged" if purge_orphans else "files.cli.orphan", key=key))
+    if found.missing:
+        raise typer.Exit(1)
+
+
 @app.command("get")
 def get(
     attachment_id: Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="Attachment id.")],

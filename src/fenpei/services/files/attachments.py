@@ -33,6 +33,7 @@ from fenpei.services.files.ports import FileStore, StoredFileMissing
 from fenpei.services.ports import UnitOfWork
 
 MAX_LISTED = 200
+KEY_PREFIX = "attachments/"  # every attachment's key starts so (the store may hold others)
 _CHUNK = 256 * 1024
 _SPOOL_IN_MEMORY = 1024 * 1024
 
@@ -146,7 +147,7 @@ def require_uploader(*, uow: UnitOfWork, actor: Actor, customer_id: int) -> None
 
 def new_key(now: datetime) -> str:
     """A random key, never derived from the user's file name."""
-    return f"attachments/{now:%Y/%m}/{secrets.token_hex(16)}"
+    return f"{KEY_PREFIX}{now:%Y/%m}/{secrets.token_hex(16)}"
 
 
 def upload(
@@ -226,6 +227,29 @@ def open_attachment(
     action = "attachment.preview" if inline else "attachment.download"
     record(uow, actor=actor, action=action, obj=attachment, now=now, before=None)
     return Download(attachment, chunks)
+
+
+@dataclass(frozen=True)
+class StoreCheck:
+    """Rows whose bytes the store lacks, and stored files no row names (an upload whose
+    transaction failed after its bytes were stored, a process killed in between)."""
+
+    checked: int
+    missing: list[int]  # attachment ids
+    orphans: list[str]  # storage keys
+
+
+def check_store(*, uow: UnitOfWork, store: FileStore, purge_orphans: bool = False) -> StoreCheck:
+    """Compare the attachment rows with the file store; ``purge_orphans`` deletes the
+    stored files no row names."""
+    known = uow.attachments.storage_keys()
+    stored = set(store.keys(KEY_PREFIX))
+    missing = sorted(attachment_id for key, attachment_id in known.items() if key not in stored)
+    orphans = sorted(stored - known.keys())
+    if purge_orphans:
+        for key in orphans:
+            store.delete(key)
+    return StoreCheck(checked=len(known), missing=missing, orphans=orphans)
 
 
 def may_delete(*, uow: UnitOfWork, actor: Actor, attachment: Attachment) -> bool:

@@ -35,6 +35,11 @@ class SqlAttachments(Repository):
         )
         return self.session.scalar(query) or 0
 
+    def storage_keys(self) -> dict[str, int]:
+        c = t.attachments.c
+        rows = self.session.execute(sa.select(c.storage_key, c.id))
+        return {key: attachment_id for key, attachment_id in rows}
+
     def mark_deleted(self, attachment_id: int, *, at: datetime, by: str) -> None:
         attachment = self.session.get(Attachment, attachment_id)
         if attachment is not None and attachment.deleted_at is None:
