@@ -4,6 +4,8 @@ HTML and SVG are refused whatever their name; a name claiming another kind is re
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fenpei.domain import file_types
 from fenpei.domain.file_types import Refused, sniff
@@ -108,3 +110,32 @@ def test_a_head_cut_inside_a_chinese_character_is_still_text() -> None:
     text = ("客户资料" * 100).encode()
     head = text[:301]  # inside a three-byte character
     assert sniff(head, name="a.txt", complete=False).content_type.startswith("text/plain")
+
+
+_NAMES = st.sampled_from(
+    ["a.pdf", "a.png", "a.txt", "a.csv", "a.docx", "a.exe", "a.html", "a.svg", "a", "a.zip"]
+)
+
+
+@given(data=st.binary(max_size=2048), name=_NAMES)
+def test_any_bytes_get_a_kind_that_fits_the_name_or_a_refusal(data: bytes, name: str) -> None:
+    try:
+        kind = sniff(data, name=name, zip_names=[], complete=True)
+    except Refused as refused:
+        assert refused.code and str(refused)
+        return
+    extension = file_types.extension_of(name)
+    assert not extension or extension in kind.extensions
+    assert kind in file_types.ALLOWED or kind in (file_types.TEXT_GB, file_types.CSV_GB)
+
+
+@given(
+    magic=st.sampled_from([b"MZ", b"\x7fELF", b"#!", b"<html>", b"<svg ", b"<!DOCTYPE html>"]),
+    rest=st.binary(max_size=512),
+    name=_NAMES,
+)
+def test_programs_and_pages_are_never_accepted_whatever_follows_or_their_name(
+    magic: bytes, rest: bytes, name: str
+) -> None:
+    with pytest.raises(Refused):
+        sniff(magic + rest, name=name, zip_names=[], complete=True)

@@ -17,6 +17,9 @@ from fenpei.web.i18n import Translate
 _KIND_OF_TYPE = {kind.content_type: kind.code for kind in file_types.ALLOWED}
 _KIND_OF_TYPE[file_types.TEXT_GB.content_type] = "txt"
 _KIND_OF_TYPE[file_types.CSV_GB.content_type] = "csv"
+# Pictures up to this size are shown as thumbnails (the picture itself, bounded by CSS:
+# no image library, nothing decoded on the server); larger ones only by their link.
+THUMBNAIL_MAX_BYTES = 3 * 1024 * 1024
 ACCEPT = ",".join(f".{ext}" for kind in file_types.ALLOWED for ext in kind.extensions)
 
 
@@ -26,6 +29,10 @@ class AttachmentRow:
     kind: str  # a file_types code: pdf, png, docx …
     size: str
     can_delete: bool
+
+    @property
+    def thumbnail(self) -> bool:
+        return self.attachment.is_image and self.attachment.size_bytes <= THUMBNAIL_MAX_BYTES
 
 
 def size_text(size: int) -> str:
