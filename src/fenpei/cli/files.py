@@ -3,6 +3,9 @@ acting as the system (an admin); every upload and download is audited."""
 
 from __future__ import annotations
 
+import io
+import os
+import stat
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +13,8 @@ import typer
 from rich.table import Table
 
 from fenpei.cli._common import console, fenpei_app
-from fenpei.cli._errors import CannotRun
+from fenpei.cli._errors import BadArgument
+from fenpei.cli._files import file_argument, read_bytes
 from fenpei.cli._words import LangOption, words
 from fenpei.domain.attachments import sanitize_file_name
 from fenpei.domain.users import SYSTEM
@@ -25,23 +29,27 @@ CustomerArgument = Annotated[str, typer.Argument(help="Customer id or external i
 @app.command("attach")
 def attach(
     customer: CustomerArgument,
-    path: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The file.")
-    ],
+    path: Annotated[Path, typer.Argument(help="The file.", show_default=False)],
     name: Annotated[str | None, typer.Option(help="The name to keep (default: its own).")] = None,
     lang: LangOption = None,
 ) -> None:
     """Attach a file to a customer (type checked by content, size limited)."""
     with fenpei_app() as fenpei, fenpei.uow() as uow:
         said = words(fenpei.settings, lang)
+        # The file first: one that cannot be attached is the argument's problem (exit 2).
+        data = read_bytes(path, argument="PATH")
+        file_name = name or path.name
+        limit = fenpei.settings.attachment_max_bytes
+        with file_argument(path, argument="PATH"):
+            if len(data) > limit:
+                raise attachments.FileTooLarge.over(limit)
+            attachments.sniff_spooled(io.BytesIO(data), size=len(data), name=file_name)
         found = find_customer(uow=uow, ref=customer, actor=SYSTEM)
         assert found.id is not None
-        with path.open("rb") as stream:
-            attachment = attachments.upload(
-                uow=uow, store=fenpei.files, customer_id=found.id, stream=stream,
-                file_name=name or path.name, actor=SYSTEM, now=fenpei.now(),
-                max_bytes=fenpei.settings.attachment_max_bytes,
-            )  # fmt: skip
+        attachment = attachments.upload(
+            uow=uow, store=fenpei.files, customer_id=found.id, stream=io.BytesIO(data),
+            file_name=file_name, actor=SYSTEM, now=fenpei.now(), max_bytes=limit,
+        )  # fmt: skip
         try:
             uow.commit()
         except BaseException:
@@ -75,6 +83,22 @@ def list_(customer: CustomerArgument, lang: LangOption = None) -> None:
     console.print(table)
 
 
+def _writable(target: Path, *, force: bool) -> Path:
+    """``target`` if a file may be written there: a new file, or (``force``) a regular
+    file to replace; never a directory, a device or a pipe."""
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return target
+    except (OSError, ValueError) as exc:
+        raise BadArgument("--output", f"cannot be written: {exc}", path=target) from None
+    if not stat.S_ISREG(mode):
+        raise BadArgument("--output", "is not a regular file", path=target)
+    if not force:
+        raise BadArgument("--output", "exists: choose another, or add --force", path=target)
+    return target
+
+
 @app.command("check")
 def check(
     purge_orphans: Annotated[
@@ -100,7 +124,7 @@ def check(
 def get(
     attachment_id: Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="Attachment id.")],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Where to write (default: its name).")
+        str | None, typer.Option("--output", "-o", help="Where to write (default: its name).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
     lang: LangOption = None,
@@ -109,9 +133,7 @@ def get(
     with fenpei_app() as fenpei, fenpei.uow() as uow:
         said = words(fenpei.settings, lang)
         found = attachments.get_attachment(uow=uow, attachment_id=attachment_id, actor=SYSTEM)
-        target = output or Path(sanitize_file_name(found.file_name))
-        if target.exists() and not force:
-            raise CannotRun(f"{target} exists: choose another --output, or add --force")
+        target = _writable(Path(output or sanitize_file_name(found.file_name)), force=force)
         download = attachments.open_attachment(
             uow=uow, store=fenpei.files, attachment_id=attachment_id, actor=SYSTEM,
             now=fenpei.now(),
