@@ -17,9 +17,12 @@ from fenpei.adapters.storage.local import LocalFileStore
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import org
+from fenpei.services.tasks.intake import create_and_route
+from fenpei.services.tasks.records import TaskInput
 from tests.e2e.conftest import World
 from tests.e2e.test_api import assert_error
 from tests.e2e.test_api_org import API, client_for, ok
+from tests.fakes import FixedClock
 from tests.file_samples import HTML_PAGE, WINDOWS_PROGRAM, minimal_pdf, tiny_png
 from tests.integration._s3_server import s3_server, s3_store
 
@@ -174,3 +177,37 @@ def test_the_same_flow_works_on_s3_compatible_storage(app: Fenpei, seeded: World
         assert download.status_code == 200 and download.content == pdf
         assert_error(refused, 422, "file_refused", "file")
         assert len(list(store.keys())) == 1
+
+
+def test_a_file_may_be_narrowed_to_one_of_the_customers_tasks_or_follow_ups(
+    app: Fenpei, seeded: World, clock: FixedClock
+) -> None:
+    clock.advance(days=2)  # after the seeded reassignment
+    darcel = client_for(app, "darcel", Role.rep, rep_id=seeded.darcel_id)
+    url = f"{API}/customers/{seeded.acme_id}"
+    follow_up = ok(darcel.post(f"{url}/follow-ups", json={"kind": "visit", "content": "拜访"}), 201)
+    files = {"file": ("纪要.txt", "会议纪要\n".encode(), "text/plain")}
+
+    narrowed = ok(darcel.post(f"{url}/attachments", files=files,
+                              data={"follow_up_id": str(follow_up["id"])}), 201)  # fmt: skip
+    wrong = darcel.post(f"{url}/attachments", files=files, data={"follow_up_id": "999999"})
+    no_task = darcel.post(f"{url}/attachments", files=files, data={"task_id": "999999"})
+    with app.uow() as uow:
+        task = create_and_route(
+            uow=uow, actor=SYSTEM, now=clock.now(), assignee_id=seeded.darcel_id,
+            data=TaskInput(title="送报价", customer_ids=[seeded.acme_id]),
+        )  # fmt: skip
+        uow.commit()
+    on_task = ok(darcel.post(f"{url}/attachments", files=files,
+                             data={"task_id": str(task.id)}), 201)  # fmt: skip
+    elsewhere = client_for(app, "boss", Role.admin).post(
+        f"{API}/customers/{seeded.script_id}/attachments", files=files,
+        data={"task_id": str(task.id)},
+    )  # fmt: skip
+
+    assert narrowed["follow_up_id"] == follow_up["id"] and narrowed["task_id"] is None
+    assert_error(wrong, 422, "validation_failed", "follow_up_id")
+    assert_error(no_task, 422, "validation_failed", "task_id")
+    assert on_task["task_id"] == task.id
+    assert_error(elsewhere, 422, "validation_failed", "task_id")  # the task is Acme's
+    assert len(ok(darcel.get(f"{url}/attachments"))) == 2

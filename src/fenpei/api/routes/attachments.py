@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Path, Query, UploadFile, status
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile, status
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from fenpei.api.attachment_schemas import AttachmentRead
@@ -65,14 +65,22 @@ def upload_attachment(
     uow: UowDep,
     actor: CurrentActor,
     fenpei: FenpeiDep,
+    task_id: Annotated[
+        int | None, Form(ge=1, le=MAX_ID, description="One of the customer's tasks.")
+    ] = None,
+    follow_up_id: Annotated[
+        int | None, Form(ge=1, le=MAX_ID, description="One of the customer's follow-ups.")
+    ] = None,
 ) -> Any:
-    """Attach a file to the customer: PDF, images, Word, Excel, PowerPoint, text, CSV or
-    zip, checked by content; at most ``FENPEI_ATTACHMENT_MAX_BYTES``."""
+    """Attach a file to the customer (optionally to one of its tasks or follow-ups): PDF,
+    images, Word, Excel, PowerPoint, text, CSV or zip, checked by content; at most
+    ``FENPEI_ATTACHMENT_MAX_BYTES``."""
     try:
         attachment = attachments.upload(
             uow=uow, store=fenpei.files, customer_id=customer_id, stream=file.file,
             file_name=file.filename or "", actor=actor, now=fenpei.now(),
-            max_bytes=fenpei.settings.attachment_max_bytes,
+            max_bytes=fenpei.settings.attachment_max_bytes, task_id=task_id,
+            follow_up_id=follow_up_id,
         )  # fmt: skip
     except attachments.FileTooLarge as too_large:
         return JSONResponse(too_large.as_dict(), status_code=status.HTTP_413_CONTENT_TOO_LARGE)

@@ -33,6 +33,7 @@ from fenpei.services.files.ports import FileStore, StoredFileMissing
 from fenpei.services.ports import UnitOfWork
 
 MAX_LISTED = 200
+MAX_FOLLOW_UPS_SEARCHED = 10_000  # a follow-up is looked for among its customer's newest
 KEY_PREFIX = "attachments/"  # every attachment's key starts so (the store may hold others)
 _CHUNK = 256 * 1024
 _SPOOL_IN_MEMORY = 1024 * 1024
@@ -145,6 +146,24 @@ def require_uploader(*, uow: UnitOfWork, actor: Actor, customer_id: int) -> None
         raise PermissionDenied("an auditor may not upload files")
 
 
+def _check_owners(
+    uow: UnitOfWork, customer_id: int, *, task_id: int | None, follow_up_id: int | None
+) -> None:
+    """A task or follow-up the file is narrowed to must be the customer's own."""
+    errors = []
+    if task_id is not None and customer_id not in uow.tasks.customer_ids([task_id]).get(
+        task_id, []
+    ):
+        errors.append(FieldError("task_id", f"task {task_id} is not one of this customer's"))
+    if follow_up_id is not None:
+        own = uow.follow_ups.for_customer(customer_id, limit=MAX_FOLLOW_UPS_SEARCHED)
+        if all(f.id != follow_up_id for f in own):
+            message = f"follow-up {follow_up_id} is not one of this customer's"
+            errors.append(FieldError("follow_up_id", message))
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def new_key(now: datetime) -> str:
     """A random key, never derived from the user's file name."""
     return f"{KEY_PREFIX}{now:%Y/%m}/{secrets.token_hex(16)}"
@@ -160,10 +179,14 @@ def upload(
     actor: Actor,
     now: datetime,
     max_bytes: int,
+    task_id: int | None = None,
+    follow_up_id: int | None = None,
 ) -> Attachment:
-    """Attach the file read from ``stream`` to a customer: size-limited, sniffed, stored,
-    recorded and audited (the caller commits; on failure it calls ``discard``)."""
+    """Attach the file read from ``stream`` to a customer (and, optionally, to one of its
+    tasks or follow-ups): size-limited, sniffed, stored, recorded and audited (the caller
+    commits; on failure it calls ``discard``)."""
     require_uploader(uow=uow, actor=actor, customer_id=customer_id)
+    _check_owners(uow, customer_id, task_id=task_id, follow_up_id=follow_up_id)
     name = sanitize_file_name(file_name or "")
     spool, size, sha256 = _spool(stream, max_bytes)
     with spool:
@@ -180,6 +203,8 @@ def upload(
         uploaded_by=actor.user_id,
         uploader_name=actor.name[:64],
         uploaded_at=now,
+        task_id=task_id,
+        follow_up_id=follow_up_id,
     )
     try:
         uow.attachments.add(attachment)
