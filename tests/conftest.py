@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 
 from fenpei.adapters.db.migrate import upgrade
+from fenpei.adapters.storage.local import LocalFileStore
 from fenpei.bootstrap import Fenpei, bootstrap
 from fenpei.config import Settings
 from fenpei.domain.users import SYSTEM
@@ -183,5 +184,7 @@ def app(request: pytest.FixtureRequest, database_url: str, clock: FixedClock) ->
         fenpei = bootstrap(Settings(database_url=database_url), clock=clock)
     # argon2 at its lowest cost: these tests make users and log in, they do not test the cost.
     fenpei.hasher = QuickArgon2Hasher()
+    # Attachments' bytes in the test's own folder, never the working directory.
+    fenpei.files = LocalFileStore(request.getfixturevalue("tmp_path") / "files")
     yield fenpei
     fenpei.close()

@@ -17,6 +17,7 @@ from fenpei import __version__
 from fenpei.api.routes import (
     account,
     assignments,
+    attachments,
     audit,
     categories,
     customers,
@@ -57,6 +58,7 @@ from fenpei.web import (
     auth,
     pages,
     pages_admin,
+    pages_attachments,
     pages_categories,
     pages_dashboard,
     pages_follow_ups,
@@ -101,6 +103,7 @@ def _api_v1() -> APIRouter:
     router.include_router(duplicates.router)  # before customers: /customers/duplicates
     router.include_router(customers.router, responses={404: {"model": ErrorRead}})
     router.include_router(follow_ups.router)
+    router.include_router(attachments.router)
     router.include_router(tasks.router)
     router.include_router(task_work.router)
     router.include_router(org.router)
@@ -203,5 +206,6 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_optimal.router)
     app.include_router(pages_subscriptions.router)
     app.include_router(pages_tasks.router)
+    app.include_router(pages_attachments.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

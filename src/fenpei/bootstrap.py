@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from random import Random
 
 import sqlalchemy as sa
@@ -16,11 +17,13 @@ from fenpei.adapters.db.engine import make_engine, make_session_factory
 from fenpei.adapters.db.uow import SqlUnitOfWork
 from fenpei.adapters.notify import build_outlets
 from fenpei.adapters.passwords import Argon2Hasher
-from fenpei.config import Settings
+from fenpei.adapters.storage.local import LocalFileStore
+from fenpei.config import Settings, StorageKind
 from fenpei.domain.errors import NotFound
 from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.sync import SyncCounts
 from fenpei.domain.users import Actor
+from fenpei.services.files.ports import FileStore
 from fenpei.services.notifications.dispatch import Outlets
 from fenpei.services.ports import Clock, PasswordHasher
 from fenpei.services.rulebook import RuleBook
@@ -43,6 +46,8 @@ class Fenpei:
     hasher: PasswordHasher = field(default_factory=Argon2Hasher)
     rulebook: RuleBook = field(default_factory=RuleBook)
     outlets: Outlets = field(default_factory=Outlets)  # where messages go (the worker)
+    # Where attachments' bytes are kept (FENPEI_STORAGE): a folder or object storage.
+    files: FileStore = field(default_factory=lambda: LocalFileStore(Path("fenpei-files")))
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A unit of work; ``read_only`` ones never take SQLite's write lock."""
@@ -72,6 +77,22 @@ def subscription_loader(
     return load
 
 
+def build_file_store(settings: Settings) -> FileStore:
+    """The file store ``settings`` choose: local disk, or S3 (needs the fenpei[s3] extra)."""
+    if settings.storage is StorageKind.s3:
+        from fenpei.adapters.storage.s3 import S3FileStore
+
+        return S3FileStore(
+            bucket=settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+        )
+    return LocalFileStore(settings.files_dir)
+
+
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Fenpei:
     """Build fenpei from ``settings`` (read from FENPEI_* when not given)."""
     settings = settings or Settings()
@@ -89,6 +110,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         session_factory=session_factory,
         clock=clock or SystemClock(),
         outlets=build_outlets(settings, subscriptions=subscription_loader(session_factory)),
+        files=build_file_store(settings),
     )
 
 

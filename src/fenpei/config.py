@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
@@ -21,6 +22,11 @@ class Mode(StrEnum):
 class Language(StrEnum):
     zh_cn = "zh-CN"
     en = "en"
+
+
+class StorageKind(StrEnum):
+    local = "local"
+    s3 = "s3"
 
 
 class SmtpSecurity(StrEnum):
@@ -125,6 +131,17 @@ class Settings(BaseSettings):
     # CRM sync connections, a JSON list of SyncConnection: [{"name": "zoho", "kind": "zoho",
     # "client_id": "...", "client_secret": "...", "refresh_token": "..."}].
     sync_connections: list[SyncConnection] = Field(default_factory=list)
+    # Attachments (资料): where files are kept — a folder (local) or S3-compatible object
+    # storage (s3, needs the fenpei[s3] extra) — and the largest file one may upload.
+    files_dir: Path = Path("fenpei-files")
+    storage: StorageKind = StorageKind.local
+    s3_endpoint_url: str = ""  # empty: AWS itself; else MinIO, Ceph, OSS, COS …
+    s3_bucket: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_prefix: str = ""
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
 
     @field_validator("time_zone")
     @classmethod
@@ -150,6 +167,17 @@ class Settings(BaseSettings):
             raise ValueError(
                 "FENPEI_SECRET_KEY must be set to a random value of 32+ characters "
                 f"when FENPEI_MODE={self.mode.value} (only dev and demo accept the default)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> Settings:
+        if self.storage is StorageKind.s3 and not self.s3_bucket:
+            raise ValueError("FENPEI_S3_BUCKET must be set when FENPEI_STORAGE=s3")
+        if self.attachment_max_bytes > self.max_upload_bytes:
+            raise ValueError(
+                "FENPEI_ATTACHMENT_MAX_BYTES must not exceed FENPEI_MAX_UPLOAD_BYTES "
+                "(larger request bodies are refused before they are read)"
             )
         return self
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from fenpei.adapters.db.migrate import upgrade
+from fenpei.adapters.storage.local import LocalFileStore
 from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei, bootstrap
 from fenpei.config import Settings
@@ -260,6 +261,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     fenpei = bootstrap(settings)
     # argon2 costs about a second a login; these tests log in often, and test pages, not it.
     fenpei.hasher = FakeHasher()
+    fenpei.files = LocalFileStore(folder / "files")  # attachments: not the working directory
     upgrade(fenpei.engine)
     world = seed(fenpei)
     base_url, server, thread = _serve(fenpei)

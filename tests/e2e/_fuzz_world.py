@@ -14,6 +14,7 @@ generation hooks, so generated requests also name records that exist.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Mapping
@@ -35,6 +36,7 @@ from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, categories, org, rules, tokens, users, webhooks
 from fenpei.services.categories import ensure_default_categories
 from fenpei.services.customers import create_customer
+from fenpei.services.files import attachments
 from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
 from fenpei.services.scoring import models as scoring_models
@@ -44,6 +46,7 @@ from fenpei.services.tasks import workflow as task_workflow
 from fenpei.services.tasks.intake import create_and_route
 from fenpei.services.tasks.records import TaskInput
 from tests.e2e import _hostile
+from tests.file_samples import tiny_png
 
 ADMIN = "fuzz-admin"
 ADMIN_PASSWORD = "long enough password"
@@ -257,6 +260,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
     token_ids = [token.id or 0 for token, _ in made]
     *_, last_rule = rule_ids
     model_id = _score_model(fenpei)
+    kept_file, doomed_file = _attachments(fenpei, acme.id or 0)
     return FuzzWorld(
         token=made[0][1],
         hook_token=made[1][1],
@@ -279,6 +283,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "subscription": (hook.id or 0,),
             "policy": (policy,),
             **task_ids,
+            "attachment": (kept_file,),
         },
         own={
             "DELETE /api/v1/customers/{customer_id}": {"customer_id": doomed.id},
@@ -313,9 +318,25 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "POST /api/v1/customers/{customer_id}/sla/pause": {"customer_id": clocked},
             "POST /api/v1/customers/{customer_id}/sla/resume": {"customer_id": paused},
             **task_own,
+            "DELETE /api/v1/attachments/{attachment_id}": {"attachment_id": doomed_file},
         },
         codes={"level": ("A", "B", "C", "D"), "source": ("web", "phone")},
     )
+
+
+def _attachments(fenpei: Fenpei, customer_id: int) -> tuple[int, int]:
+    """Two files of a customer: one to read, one to delete."""
+    made = []
+    for name in ("kept.png", "doomed.png"):
+        with fenpei.uow() as uow:
+            attachment = attachments.upload(
+                uow=uow, store=fenpei.files, customer_id=customer_id,
+                stream=io.BytesIO(tiny_png()), file_name=name, actor=SYSTEM,
+                now=fenpei.now(), max_bytes=fenpei.settings.attachment_max_bytes,
+            )  # fmt: skip
+            uow.commit()
+            made.append(attachment.id or 0)
+    return made[0], made[1]
 
 
 def _score_model(fenpei: Fenpei) -> int:
@@ -434,6 +455,7 @@ class Request:
     path_parameters: dict[str, Any]
     body: Any  # None when the operation takes no body
     query: dict[str, Any] | None = None
+    media_type: str = "application/json"
 
 
 def known_good(document: Mapping[str, Any], label: str, world: FuzzWorld) -> Request:
@@ -453,6 +475,8 @@ def known_good(document: Mapping[str, Any], label: str, world: FuzzWorld) -> Req
     if schema is not None:
         base = _hostile.synthesise(spec, schema)
         body = _hostile.substitute(base, lambda name: world.value_for(name, label))
+    if "multipart/form-data" in content:  # a file upload: a real PNG
+        return Request(path_parameters, {"file": tiny_png()}, None, "multipart/form-data")
     return Request(path_parameters, body, world.own.get(label, {}).get(QUERY))
 
 

@@ -47,6 +47,24 @@ PRODUCT_TOKENS = frozenset(
         "POST",
         "GET",
         "Ctrl",
+        # File formats and sizes (资料)
+        "PDF",
+        "PNG",
+        "JPEG",
+        "GIF",
+        "WebP",
+        "Word",
+        "PowerPoint",
+        "zip",
+        "HTML",
+        "SVG",
+        "XML",
+        "doc",
+        "xls",
+        "ppt",
+        "KB",
+        "MB",
+        "GB",
     ]
 )
 _LATIN_WORD = re.compile(r"(?<![0-9])[A-Za-z]{2,}")  # not "2xx"

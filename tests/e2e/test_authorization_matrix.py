@@ -19,6 +19,7 @@ The records in the paths belong to East: Moses's customer, Moses, East's leave�
 from __future__ import annotations
 
 import functools
+import io
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from fastapi.routing import APIRoute
 from starlette.testclient import TestClient
 
 from fenpei.adapters.db.migrate import upgrade
+from fenpei.adapters.storage.local import LocalFileStore
 from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei, bootstrap
 from fenpei.config import Settings
@@ -50,6 +52,7 @@ from fenpei.http.sessions import SESSION_COOKIE, sign_session, start_session
 from fenpei.services import assignments, org, rules, tokens, users
 from fenpei.services.categories import ensure_default_categories, retire_value
 from fenpei.services.customers import create_customer
+from fenpei.services.files import attachments
 from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
 from fenpei.services.scoring import models as scoring_models
@@ -60,6 +63,7 @@ from fenpei.services.tasks.records import TaskInput
 from tests.e2e.conftest import asgi_app
 from tests.fakes import FixedClock
 from tests.fakes.hasher import QuickArgon2Hasher
+from tests.file_samples import tiny_png
 
 CALLERS = (
     "anonymous",
@@ -193,6 +197,14 @@ def _seed(fenpei: Fenpei) -> World:
         )  # fmt: skip
         uow.commit()
     world.ids["model"] = card.id or 0
+    with fenpei.uow() as uow:  # a file of Moses's customer, uploaded by the system
+        attachment = attachments.upload(
+            uow=uow, store=fenpei.files, customer_id=customer.id or 0,
+            stream=io.BytesIO(tiny_png()), file_name="名片.png", actor=SYSTEM, now=now,
+            max_bytes=10**6,
+        )  # fmt: skip
+        uow.commit()
+    world.ids["attachment"] = attachment.id or 0
     world.ids.update(
         east=east.id or 0,
         west=west.id or 0,
@@ -272,6 +284,11 @@ def _seed_notifications(
     return notes, delivery
 
 
+def _files(template_path: Path) -> LocalFileStore:
+    """The attachments' bytes, beside the template database."""
+    return LocalFileStore(template_path.parent / "files")
+
+
 @dataclass(frozen=True)
 class Template:
     path: Path
@@ -283,6 +300,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     path = tmp_path_factory.mktemp("matrix") / "template.db"
     fenpei = bootstrap(Settings(database_url=f"sqlite:///{path}"), clock=FixedClock())
     fenpei.hasher = QuickArgon2Hasher()  # six users; the logins are signed sessions
+    fenpei.files = _files(path)
     upgrade(fenpei.engine)
     world = _seed(fenpei)
     fenpei.close()
@@ -624,6 +642,24 @@ CASES: dict[tuple[str, str], Case] = {
         seen_in_scope() | {"auditor": 403},
         lambda w: {"stage": "qualified", "reason": "有预算"},
     ),
+    # attachments (资料): whoever sees the customer reads them; an upload without a file is
+    # refused (422) by every logged-in caller's request before any other check; the
+    # uploader (the system here), a manager in scope or an admin deletes
+    ("GET", "/api/v1/customers/{customer_id}/attachments"): Case(
+        "/api/v1/customers/{customer}/attachments", seen_in_scope()
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/attachments"): Case(
+        "/api/v1/customers/{customer}/attachments", _statuses(422)
+    ),
+    ("GET", "/api/v1/attachments/{attachment_id}"): Case(
+        "/api/v1/attachments/{attachment}", seen_in_scope()
+    ),
+    ("GET", "/api/v1/attachments/{attachment_id}/content"): Case(
+        "/api/v1/attachments/{attachment}/content", seen_in_scope()
+    ),
+    ("DELETE", "/api/v1/attachments/{attachment_id}"): Case(
+        "/api/v1/attachments/{attachment}", seen_in_scope(204) | {"rep": 403, "auditor": 403}
+    ),
     ("GET", "/api/v1/customers/{customer_id}/timeline"): Case(
         "/api/v1/customers/{customer}/timeline", seen_in_scope()
     ),
@@ -933,6 +969,34 @@ CASES: dict[tuple[str, str], Case] = {
         "/customers/{customer}/follow-ups",
         pages(
             422,
+            other_rep=404,
+            other_manager=404,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    ("POST", "/customers/{customer_id}/attachments"): Case(
+        "/customers/{customer}/attachments",
+        pages(
+            422,
+            other_rep=404,
+            other_manager=404,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    ("GET", "/attachments/{attachment_id}"): Case(
+        "/attachments/{attachment}", pages(other_rep=404, other_manager=404)
+    ),
+    ("POST", "/attachments/{attachment_id}/delete"): Case(
+        "/attachments/{attachment}/delete",
+        pages(
+            303,
+            rep=403,
             other_rep=404,
             other_manager=404,
             auditor=403,
@@ -1425,6 +1489,12 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/sync/connections/{connection}/reset-cursor"): "sync:write",
     ("GET", "/api/v1/sync/connections/{connection}/assignments.csv"): "sync:read",
     ("POST", "/api/v1/webhooks/sync/{connection}"): "sync:write",
+    # Attachments (资料) are the customer's: its area's scopes.
+    ("GET", "/api/v1/customers/{customer_id}/attachments"): "customers:read",
+    ("POST", "/api/v1/customers/{customer_id}/attachments"): "customers:write",
+    ("GET", "/api/v1/attachments/{attachment_id}"): "customers:read",
+    ("GET", "/api/v1/attachments/{attachment_id}/content"): "customers:read",
+    ("DELETE", "/api/v1/attachments/{attachment_id}"): "customers:write",
 }
 
 
@@ -1506,6 +1576,7 @@ def test_route_answers_each_caller_as_expected(
         copy = tmp_path / f"{caller}.db"
         shutil.copyfile(template.path, copy)
         fenpei = bootstrap(Settings(database_url=f"sqlite:///{copy}"), clock=FixedClock())
+        fenpei.files = _files(template.path)  # deletes are soft: the bytes can be shared
         try:
             with _client(app, fenpei, template.world, caller, scope) as client:
                 body = case.body(template.world) if case.body else None

@@ -211,6 +211,8 @@ def test_a_hostile_path_gets_one_line_naming_the_argument_and_exit_2(
     if kind.startswith("oversize"):
         monkeypatch.setattr(_files, "MAX_FILE_BYTES", SMALL_BOUND)
 
+    if parameter.command.words == ("files", "attach") and kind in ("markup.csv", "nested.csv"):
+        pytest.skip("any CSV text is a file one may attach: this one is not hostile there")
     line = assert_one_line(invoke(parameter.args(str(path))))
 
     # Named, and shown as typed: rich would have eaten "[red]" and made ":smile:" an emoji.

@@ -8,6 +8,7 @@ show no Chinese but the language switch's "中文".
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role, User
 from fenpei.services import assignments, categories, org, rules, users
+from fenpei.services.files import attachments
 from fenpei.services.follow_ups.records import record_follow_up
 from fenpei.services.follow_ups.stages import change_stage
 from fenpei.services.notifications.subscriptions import create_subscription
@@ -31,6 +33,7 @@ from tests.e2e._page_walk import filled, page_paths
 from tests.e2e._visible_text import foreign_words, latin_words, visible_text
 from tests.e2e.conftest import ADMIN_PASSWORD, log_in
 from tests.fakes import FixedClock
+from tests.file_samples import tiny_png
 
 CHINESE = {
     "team": "华东销售部", "sub_team": "上海一组", "rep_a": "张伟", "rep_b": "李娜",
@@ -215,6 +218,12 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
         )  # fmt: skip
         uow.commit()
     task_id, item_id = _seed_tasks(app, names, customer_ids[0], rep_ids_made[2], now)
+    with app.uow() as uow:  # a file on the customer's page (资料)
+        attachments.upload(
+            uow=uow, store=app.files, customer_id=customer_ids[0], stream=io.BytesIO(tiny_png()),
+            file_name=names["customer_a"] + ".png", actor=SYSTEM, now=now, max_bytes=10**6,
+        )  # fmt: skip
+        uow.commit()
     assert team.id and sub_team.id and subscription.id and rules_made[2].id and reps[0].id
     ids: dict[str, int | str] = {
         "customer_id": customer_ids[0], "rep_id": reps[0].id, "rule_id": rules_made[2].id,
@@ -225,7 +234,7 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
         "key": "region", "name": "retry-queue", "role": "manager", "token_id": 1,
         "leave_id": 1, "delivery_id": 1, "job_id": 1, "import_id": 1, "event_id": 1,
         "notification_id": 1, "company": names["customer_a"], "task_id": task_id,
-        "item_id": item_id,
+        "item_id": item_id, "attachment_id": 999_999,
     }  # fmt: skip
     return Seeded(ids, [*names.values(), *LATIN_DATA])
 

@@ -24,6 +24,7 @@ from fenpei.adapters.db import tables
 from fenpei.adapters.db.types import UtcDateTime
 from fenpei.domain.access import ApiToken, IdempotentRequest, LoginFailures, WebhookReceipt
 from fenpei.domain.assignments import Assignment
+from fenpei.domain.attachments import Attachment
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
@@ -166,6 +167,7 @@ class Store:
         self.task_comments: Table[TaskComment] = Table(tables.task_comments)
         self.task_events: Table[TaskEvent] = Table(tables.task_events)
         self.score_models: Table[ScoreModel] = Table(tables.score_models)
+        self.attachments: Table[Attachment] = Table(tables.attachments)
         self.scoring_settings: ScoringSettings | None = None
         # task id -> its customers' ids, in order (the task_customers table).
         self.task_customers: dict[int, list[int]] = {}

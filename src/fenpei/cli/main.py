@@ -13,6 +13,7 @@ from fenpei.cli import (
     customers,
     database,
     duplicates,
+    files,
     follow_ups,
     holdout,
     imports,
@@ -69,6 +70,7 @@ app.add_typer(pools.app, name="pool")
 app.add_typer(model.app, name="model")
 app.add_typer(holdout.app, name="holdout")
 app.add_typer(sync_cli.app, name="sync")
+app.add_typer(files.app, name="files")
 
 
 def main() -> None:

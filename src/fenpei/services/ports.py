@@ -26,6 +26,7 @@ from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.tasks import ChecklistItem, Task, TaskComment, TaskEvent, TaskFilter
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
+from fenpei.services.files.ports import AttachmentRepository
 from fenpei.services.holdout.ports import HoldoutRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
@@ -420,6 +421,7 @@ class UnitOfWork(Protocol):
     score_models: ScoreModelRepository
     holdout: HoldoutRepository
     sync: SyncRepository
+    attachments: AttachmentRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

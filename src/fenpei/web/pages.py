@@ -25,6 +25,7 @@ from fenpei.services.categories import load_category_index
 from fenpei.services.pool.claims import return_reasons
 from fenpei.services.ports import CustomerQuery, UnitOfWork
 from fenpei.web import pages_customers_actions, pages_customers_bulk
+from fenpei.web._attachments_view import attachments_context
 from fenpei.web._category_words import labeller
 from fenpei.web._customer_list import PAGE_SIZE, POOL, SORTABLE, ListFilters, page_size
 from fenpei.web._explain import explain_lines
@@ -192,6 +193,9 @@ def customer_context(
         **sla_context(uow, actor, customer_id, now),
         **customer_tasks_context(uow, actor, customer_id, now),
         **customer_scoring(uow, actor, customer_id, *_words(request), now),
+        **attachments_context(uow, actor, customer_id),
+        "attached": request.query_params.get("attached") == "1",
+        "detached": request.query_params.get("detached") == "1",
     }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import registry
 from fenpei.adapters.db.types import Json, UtcDateTime, guard_columns, str_enum
 from fenpei.domain.access import ApiToken, IdempotentRequest, LoginFailures
 from fenpei.domain.assignments import Assignment, AssignMethod
+from fenpei.domain.attachments import Attachment
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.business_time import DayKind
 from fenpei.domain.categories import Category, CategoryValue
@@ -905,6 +906,35 @@ sync_pushes = sa.Table(
     sa.Index("ix_sync_pushes_connection_status", "connection", "status"),
 )
 
+# Attachments (资料, domain/attachments.py): a customer's files, optionally narrowed to one
+# of its tasks or follow-ups (real foreign keys, so a task or follow-up removed for good
+# leaves the file with its customer rather than a dangling owner id). The bytes live in
+# the file store under ``storage_key``; deleting is soft (``deleted_at``).
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    _id(),
+    sa.Column(
+        "customer_id",
+        sa.Integer,
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="SET NULL")),
+    sa.Column("follow_up_id", sa.Integer, sa.ForeignKey("follow_ups.id", ondelete="SET NULL")),
+    sa.Column("storage_key", sa.String(500), nullable=False, unique=True),
+    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("content_type", sa.String(100), nullable=False),
+    sa.Column("size_bytes", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("uploaded_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("uploader_name", sa.String(64), nullable=False),
+    sa.Column("uploaded_at", UtcDateTime, nullable=False),
+    sa.Column("deleted_at", UtcDateTime),
+    sa.Column("deleted_by", sa.String(64)),
+    sa.Index("ix_attachments_customer_uploaded", "customer_id", "uploaded_at"),
+)
+
 # Every column refuses what either database would refuse (adapters/db/types.py).
 guard_columns(metadata)
 mapper_registry = registry(metadata=metadata)
@@ -944,6 +974,7 @@ _MAPPED: list[tuple[type, sa.Table]] = [
     (TaskComment, task_comments),
     (TaskEvent, task_events),
     (ScoreModel, score_models),
+    (Attachment, attachments),
 ]
 
 
