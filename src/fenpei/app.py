@@ -44,6 +44,7 @@ from fenpei.api.routes import (
     tokens,
     webhooks,
 )
+from fenpei.api.routes import exports as api_exports
 from fenpei.api.schemas import ErrorRead
 from fenpei.api.token_scopes import require_token_scope
 from fenpei.bootstrap import Fenpei
@@ -58,6 +59,7 @@ from fenpei.web import (
     pages_admin,
     pages_categories,
     pages_dashboard,
+    pages_exports,
     pages_follow_ups,
     pages_holdout,
     pages_jobs,
@@ -77,6 +79,7 @@ from fenpei.web import (
     pages_task_timers,
     pages_tasks,
 )
+from fenpei.web._export_words import export_words
 from fenpei.web.rendering import (
     STATIC_DIR,
     make_templates,
@@ -125,6 +128,7 @@ def _api_v1() -> APIRouter:
     router.include_router(subscriptions.router)
     router.include_router(preferences.account_router)
     router.include_router(preferences.defaults_router)
+    router.include_router(api_exports.router)
     return router
 
 
@@ -198,5 +202,9 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_optimal.router)
     app.include_router(pages_subscriptions.router)
     app.include_router(pages_tasks.router)
+    # Exports (services/exports): the API builds its words through this, not web/.
+    app.state.export_words = export_words
+    app.state.templates.env.globals["export_by_reps"] = fenpei.settings.export_by_reps
+    app.include_router(pages_exports.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

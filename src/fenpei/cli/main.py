@@ -13,6 +13,7 @@ from fenpei.cli import (
     customers,
     database,
     duplicates,
+    exports,
     follow_ups,
     holdout,
     imports,
@@ -67,6 +68,7 @@ app.add_typer(sla.sla_app, name="sla")
 app.add_typer(pools.app, name="pool")
 app.add_typer(model.app, name="model")
 app.add_typer(holdout.app, name="holdout")
+app.command("export")(exports.export)
 
 
 def main() -> None:
