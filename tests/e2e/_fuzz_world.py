@@ -61,6 +61,7 @@ PATH_VALUES: dict[str, Any] = {
     "name": "retry-queue",
     "year": 2026,
     "priority": "high",  # a task priority (task timers)
+    "kind": "customers",  # an export (GET /api/v1/exports/{kind})
 }
 # The signed intakes: their requests are signed with ``hook_token``.
 WEBHOOKS = frozenset({"POST /api/v1/webhooks/leads", "POST /api/v1/webhooks/tasks"})

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_DANGEROUS = "".join(DANGEROUS_STARTS)  # one-character starts: a membership test
 QUOTE = "'"
 
 Cell = str | int | float | Decimal | None
@@ -22,11 +23,13 @@ Cell = str | int | float | Decimal | None
 
 def neutralise(text: str) -> str:
     """``text`` as a spreadsheet may show it: quoted when it would start a formula."""
-    return QUOTE + text if text.startswith(DANGEROUS_STARTS) else text
+    return QUOTE + text if text and text[0] in _DANGEROUS else text
 
 
 def safe_cell(value: object) -> Cell:
     """A value ready for a cell: numbers as numbers, everything else as neutralised text."""
+    if type(value) is str:  # most cells: the fast path, same rule as ``neutralise``
+        return QUOTE + value if value and value[0] in _DANGEROUS else value
     if value is None:
         return None
     if isinstance(value, bool):  # before int: True is an int, but a yes/no is a word

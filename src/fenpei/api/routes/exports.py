@@ -28,6 +28,7 @@ _FILE: dict[int | str, dict[str, Any]] = {
         },
         "description": "The file (Content-Disposition names it; X-Export-Rows counts its rows).",
     },
+    404: {"model": ErrorRead, "description": "A path that names no export."},
     403: {
         "model": ErrorRead,
         "description": "Exports are off for reps, or a report you may not read.",

@@ -217,11 +217,12 @@ def _batches(
     size: int,
 ) -> Iterator[list[list[object]]]:
     after = 0
+    shows = [column.show for column in columns]
     while True:
         with uows(read_only=True) as uow:
             rows = read(uow, after)
         if rows:
-            yield [[column.show(row, shown) for column in columns] for row in rows]
+            yield [[show(row, shown) for show in shows] for row in rows]
             after = rows[-1].id
         if len(rows) < size:
             return
