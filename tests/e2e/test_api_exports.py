@@ -124,7 +124,7 @@ def test_every_export_is_audited_with_filter_and_row_count(
     assert history.status_code == 200
     with app.uow() as uow:
         entries = uow.audit.find(object_type="export")
-    by_kind = {entry.object_id: entry for entry in entries}
+    by_kind = {entry.after["kind"]: entry for entry in entries}
     customers_entry = by_kind["customers"]
     assert customers_entry.actor == "admin"
     assert customers_entry.after["rows"] == 3

@@ -5,6 +5,7 @@ does not import the web package; app.py hands this function over)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 
 from fenpei.config import Language
@@ -12,6 +13,8 @@ from fenpei.services.categories import load_category_index
 from fenpei.services.exports.kinds import ExportWords
 from fenpei.services.ports import UnitOfWork
 from fenpei.web._category_words import labeller
+from fenpei.web._explain import actor_name
+from fenpei.web._said import stored_reason
 from fenpei.web.i18n import translator
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"  # the lists' own (yyyy-MM-dd HH:mm), fast for a million rows
@@ -35,4 +38,15 @@ def export_words(uow: UnitOfWork, language: Language, zone: tzinfo) -> ExportWor
         aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
         return aware.astimezone(zone).strftime(TIME_FORMAT)
 
-    return ExportWords(language=language.value, t=t, label=label, when=when, zone=zone)
+    def reason(text: str | None, explanation: Mapping[str, object] | None) -> str:
+        return stored_reason(t, text, explanation, language.value)
+
+    return ExportWords(
+        language=language.value,
+        t=t,
+        label=label,
+        when=when,
+        zone=zone,
+        reason=reason,
+        actor=lambda name: actor_name(t, name),
+    )

@@ -68,6 +68,15 @@ def _plain(attribute: str) -> Show:
     return lambda row, s: getattr(row, attribute)
 
 
+def _reason(row: Any, s: Shown) -> object:
+    """A person's reason as typed, fenpei's own in words; a routing decision's reason is
+    its explanation, which the customer page shows instead (not exported)."""
+    explanation = row.explanation if isinstance(row.explanation, dict) else {}
+    if "outcome" in explanation:
+        return ""
+    return s.words.reason(row.reason, explanation)
+
+
 def _owner(row: Any, s: Shown) -> object:
     return s.rep(row.owner_id) if row.owner_id is not None else s.words.t("owner.pool")
 
@@ -112,10 +121,10 @@ ASSIGNMENT_COLUMNS = (
     Column("from", "exports.column.from_rep", lambda row, s: s.rep(row.from_rep_id)),
     Column("to", "exports.column.to_rep", lambda row, s: s.rep(row.to_rep_id)),
     Column("method", "exports.column.method", _word("method.", "method")),
-    Column("strategy", "exports.column.strategy", _plain("strategy")),
+    Column("strategy", "exports.column.strategy", _word("rules.strategy.", "strategy")),
     Column("rule_id", "exports.column.rule_id", _plain("rule_id")),
-    Column("reason", "history.reason", _plain("reason")),
-    Column("actor", "exports.column.actor", _plain("actor")),
+    Column("reason", "exports.column.reason", _reason),
+    Column("actor", "exports.column.actor", lambda row, s: s.words.actor(row.actor)),
 )
 FOLLOW_UP_COLUMNS = (
     Column("id", "exports.column.id", _plain("id")),
@@ -123,7 +132,7 @@ FOLLOW_UP_COLUMNS = (
     Column("customer_id", "exports.column.customer_id", _plain("customer_id")),
     Column("customer", "exports.column.customer", _plain("customer_name")),
     Column("rep", "exports.column.rep", lambda row, s: s.rep(row.rep_id)),
-    Column("author", "exports.column.actor", _plain("author")),
+    Column("author", "exports.column.actor", lambda row, s: s.words.actor(row.author)),
     Column("kind", "followups.field.kind", _label("follow_up_type", "kind")),
     Column("content", "exports.column.content", _plain("content")),
     Column("outcome", "exports.column.outcome", _plain("outcome")),
@@ -137,7 +146,7 @@ TASK_COLUMNS = (
     Column("assignee", "exports.column.assignee", lambda row, s: s.rep(row.assignee_id)),
     Column("team", "field.team", lambda row, s: s.team(row.team_id)),
     Column("customer", "exports.column.customer", _plain("customer_name")),
-    Column("created_by", "exports.column.created_by", _plain("created_by")),
+    Column("created_by", "exports.column.created_by", lambda r, s: s.words.actor(r.created_by)),
     Column("due_at", "exports.column.due_at", _time("due_at")),
     Column("completed_at", "exports.column.completed_at", _time("completed_at")),
     Column("progress", "exports.column.progress", _plain("progress")),

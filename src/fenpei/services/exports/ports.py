@@ -21,7 +21,7 @@ CUSTOMER_FIELDS = (
 )  # fmt: skip
 ASSIGNMENT_FIELDS = (
     "id", "customer_id", "customer_name", "from_rep_id", "to_rep_id", "method", "rule_id",
-    "strategy", "reason", "actor", "at",
+    "strategy", "reason", "explanation", "actor", "at",
 )  # fmt: skip
 FOLLOW_UP_FIELDS = (
     "id", "customer_id", "customer_name", "rep_id", "author", "kind", "at", "content",

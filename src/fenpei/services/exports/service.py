@@ -138,10 +138,12 @@ def start_export(
                 actor=actor.name,
                 action="export",
                 object_type="export",
-                object_id=kind.value,
+                # An export is no stored object: it is named by its moment, its kind kept.
+                object_id=f"{now:%Y%m%d%H%M%S}",
                 at=now,
                 before={},
                 after={
+                    "kind": kind.value,
                     "format": request.fmt.value,
                     "filter": dict(request.params),
                     "columns": [column.key for column in columns] or headers,

@@ -60,7 +60,7 @@ def _record_columns(table: str) -> list[Any]:
     if table == "assignments":
         a = source.c
         return [a.id, a.customer_id, customer_name, a.from_rep_id, a.to_rep_id, a.method,
-                a.rule_id, a.strategy, a.reason, a.actor, a.at]  # fmt: skip
+                a.rule_id, a.strategy, a.reason, a.explanation, a.actor, a.at]  # fmt: skip
     if table == "follow_ups":
         f = source.c
         return [f.id, f.customer_id, customer_name, f.rep_id, f.author, f.kind, f.at,
