@@ -1241,6 +1241,14 @@ CASES: dict[tuple[str, str], Case] = {
             ("restore", 404),
         )
     },
+    # Exports (services/exports): reps only when FENPEI_EXPORT_BY_REPS is on (off here);
+    # the reports as their pages (the holdout report: admins and managers).
+    ("GET", "/api/v1/exports/{kind}"): Case("/api/v1/exports/customers", rule_readers()),
+    ("GET", "/exports"): Case("/exports", pages()),
+    ("GET", "/exports/customers"): Case("/exports/customers", pages(rep=403, other_rep=403)),
+    ("GET", "/exports/{kind}"): Case(
+        "/exports/holdout", pages(rep=403, other_rep=403, auditor=403)
+    ),
 }
 
 
@@ -1395,6 +1403,8 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     # The signed webhook creates leads: the same scope as POST /leads.
     ("POST", "/api/v1/webhooks/leads"): "leads:write",
     ("POST", "/api/v1/webhooks/tasks"): "tasks:write",
+    # A file of everything one may see is a permission of its own, not customers:read.
+    ("GET", "/api/v1/exports/{kind}"): "exports:read",
 }
 
 
