@@ -65,13 +65,28 @@ def test_the_filtered_list_downloads_as_excel_and_csv_with_exactly_its_rows(
     assert sorted(row[0] for row in read[1:]) == names
 
 
-def test_the_exports_page_lists_the_other_exports_for_a_manager(live: Live, page: Page) -> None:
+def test_a_manager_exports_the_assignment_history_of_their_team_only(
+    live: Live, page: Page
+) -> None:
     login(page, live, "manager", lang="zh-CN")
     page.goto(live.url("/exports"))
     expect(page.locator("h1")).to_have_text("导出")
-    expect(page.locator("table.exports")).to_contain_text("分配记录")
-    expect(page.locator("table.exports")).to_contain_text("对照组报表")
+    table = page.locator("table.exports")
+    expect(table).to_contain_text("分配记录")
+    expect(table).to_contain_text("对照组报表")
+    page.locator("#since-assignments").fill("2020-01-01")
     shot(page, "exports-page")
+
+    with page.expect_download() as download_info:
+        table.locator("tr", has_text="分配记录").get_by_role("button", name="导出 CSV").click()
+    text = Path(download_info.value.path()).read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:4] == ["编号", "时间", "客户编号", "客户"]
+    # East's customers only (Moses's two), not Rosie's West Co.
+    assert sorted(row[3] for row in rows[1:]) == sorted(
+        ["Acme 上海", "Acme 上海", "<script>alert(1)</script>"]
+    )
+    assert {row[5] for row in rows[1:]} == {"Moses Frase", "Darcel Schlecht"}
 
 
 def test_a_rep_sees_no_export_control_while_exports_are_off(live: Live, page: Page) -> None:

@@ -6,16 +6,19 @@ link sits on the list and follows its filter); ``/exports`` lists the other expo
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from fenpei.domain.customers import Stage
+from fenpei.domain.errors import ValidationFailed
 from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.http.exports import export_response
 from fenpei.http.fields import BoundedDate, EmptyIsNone, FilterText, Id
 from fenpei.services.exports.kinds import REPORTS, ExportFormat, ExportKind
+from fenpei.services.exports.ports import RecordFilter
 from fenpei.services.exports.service import ExportRequest, may_export, start_export
 from fenpei.web._customer_list import ListFilters
 from fenpei.web._export_words import export_words
@@ -37,6 +40,7 @@ def exports_page(request: Request, user: CurrentUser, fenpei: FenpeiDep) -> Resp
         "user": user,
         "active": "exports",
         "kinds": kinds,
+        "reports": REPORTS,
         "formats": list(ExportFormat),
         "allowed": may_export(actor, reps_may_export=fenpei.settings.export_by_reps),
     }
@@ -92,9 +96,24 @@ def export_other(
     user: CurrentUser,
     fenpei: FenpeiDep,
     format: Format = ExportFormat.csv,
+    since: Annotated[BoundedDate | None, EmptyIsNone, Query()] = None,
+    until: Annotated[BoundedDate | None, EmptyIsNone, Query()] = None,
 ) -> Response:
-    """Assignment history, follow-ups, tasks or a report, as far as the user may see."""
-    return _stream(request, uow, user, fenpei, ExportRequest(kind=kind, fmt=format))
+    """Assignment history, follow-ups, tasks or a report, as far as the user may see;
+    history from ``since`` through ``until`` (whole days in the configured zone)."""
+    if since and until and until < since:
+        raise ValidationFailed.one("until", "must not be before since")
+    zone = fenpei.settings.zone
+    records = RecordFilter(since=_day(since, zone), until=_day(until, zone, after=1))
+    params = {k: v.isoformat() for k, v in (("since", since), ("until", until)) if v}
+    wanted = ExportRequest(kind=kind, fmt=format, records=records, params=params)
+    return _stream(request, uow, user, fenpei, wanted)
+
+
+def _day(day: date | None, zone: tzinfo, *, after: int = 0) -> datetime | None:
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=after), time(), tzinfo=zone).astimezone(UTC)
 
 
 def _stream(
