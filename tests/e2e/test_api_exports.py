@@ -16,6 +16,9 @@ from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, users
 from fenpei.services.customers import create_customer
+from fenpei.services.follow_ups.records import record_follow_up
+from fenpei.services.tasks.intake import create_and_route
+from fenpei.services.tasks.records import TaskInput
 from tests.e2e.conftest import World, asgi_app, log_in
 
 API = "/api/v1/exports"
@@ -137,3 +140,37 @@ def test_bad_export_input_names_the_field(seeded: World, user_client: TestClient
     assert user_client.get(API + "/customers", params={"columns": "name,nope"}).status_code == 422
     assert user_client.get(API + "/customers", params={"format": "pdf"}).status_code == 422
     assert user_client.get(API + "/nothing").status_code == 422
+
+
+def test_every_kind_exports_on_both_databases_with_its_rows(
+    app: Fenpei, seeded: World, user_client: TestClient
+) -> None:
+    now = app.now()
+    with app.uow() as uow:
+        record_follow_up(
+            uow=uow, customer_id=seeded.acme_id, actor=SYSTEM, kind="phone", at=now,
+            content="=cmd|' /C calc'!A0", outcome="回电", now=now,
+        )  # fmt: skip
+        create_and_route(
+            uow=uow, actor=SYSTEM, now=now, assignee_id=seeded.darcel_id,
+            data=TaskInput(title="+回访 Acme", customer_ids=[seeded.acme_id], priority="high"),
+        )  # fmt: skip
+        uow.commit()
+
+    tables = {}
+    for kind in ("assignments", "follow-ups", "tasks", "conversion", "holdout"):
+        response = user_client.get(f"{API}/{kind}", params={"format": "xlsx", "lang": "en"})
+        assert response.status_code == 200, (kind, response.text)
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+        tables[kind] = list(sheet.iter_rows(values_only=True))
+
+    (follow_up,) = tables["follow-ups"][1:]
+    assert follow_up[3] == "Acme 上海" and follow_up[7] == "'=cmd|' /C calc'!A0"
+    (task,) = tables["tasks"][1:]
+    assert task[1] == "'+回访 Acme" and task[3] == "High" and task[4] == "Darcel Schlecht"
+    assert [row[6] for row in tables["assignments"][1:]] == [
+        "manual",
+        "transfer",
+    ]  # as the page says
+    assert tables["conversion"][0] == ("Rep", "Won", "Lost", "Conversion")
+    assert tables["holdout"][0][:3] == ("Rule", "Arm", "Customers")
