@@ -58,7 +58,7 @@ def test_customers_come_in_batches_with_the_list_words_and_an_audit_entry(
                       params={"region": "East"}),
     )  # fmt: skip
 
-    assert export.filename == "customers-20261205.csv"
+    assert export.filename == "customers-20261205-1030.csv"
     assert export.headers == ["exports.column.id", "Name", "field.region", "field.stage",
                               "field.owner"]  # fmt: skip
     batches = list(export.batches)

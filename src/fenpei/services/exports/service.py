@@ -133,25 +133,8 @@ def start_export(
             count = uow.exports.count_records(_TABLES[kind], where)
         if kind not in REPORTS:
             headers = [words.t(column.header) for column in columns]
-        uow.audit.add(
-            AuditEntry(
-                actor=actor.name,
-                action="export",
-                object_type="export",
-                # An export is no stored object: it is named by its moment, its kind kept.
-                object_id=f"{now:%Y%m%d%H%M%S}",
-                at=now,
-                before={},
-                after={
-                    "kind": kind.value,
-                    "format": request.fmt.value,
-                    "filter": dict(request.params),
-                    "columns": [column.key for column in columns] or headers,
-                    "rows": count,
-                    "language": words.language,
-                },
-            )
-        )
+        details = {"columns": [column.key for column in columns] or headers, "rows": count}
+        _record(uow, actor, request, words, now, details)
         uow.commit()
     if kind is ExportKind.customers:
         batches = _customer_batches(uows, query, columns, shown, batch_size)
@@ -159,7 +142,7 @@ def start_export(
         batches = iter([table])
     else:
         batches = _record_batches(uows, _TABLES[kind], where, columns, shown, batch_size)
-    stamp = words.when(now).replace("-", "").replace(":", "").replace(" ", "-")
+    stamp = now.astimezone(words.zone).strftime("%Y%m%d-%H%M")
     return Export(
         kind=kind,
         fmt=request.fmt,
@@ -168,6 +151,36 @@ def start_export(
         headers=headers,
         rows=count,
         batches=batches,
+    )
+
+
+def _record(
+    uow: UnitOfWork,
+    actor: Actor,
+    request: ExportRequest,
+    words: ExportWords,
+    now: datetime,
+    details: Mapping[str, object],
+) -> None:
+    """The audit entry: who exported what, in which format and language, with which filter,
+    columns and row count."""
+    uow.audit.add(
+        AuditEntry(
+            actor=actor.name,
+            action="export",
+            object_type="export",
+            # An export is no stored object: it is named by its moment, its kind kept.
+            object_id=f"{now:%Y%m%d%H%M%S}",
+            at=now,
+            before={},
+            after={
+                "kind": request.kind.value,
+                "format": request.fmt.value,
+                "filter": dict(request.params),
+                "language": words.language,
+                **details,
+            },
+        )
     )
 
 
