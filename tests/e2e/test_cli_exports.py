@@ -88,3 +88,14 @@ def test_a_bad_filter_is_named_and_nothing_is_written(cli_env: str, tmp_path: Pa
 
     assert code != 0 and "stage" in said and "Traceback" not in said
     assert not out.exists()
+
+
+def test_an_unusable_out_path_is_named_before_any_work(cli_env: str, tmp_path: Path) -> None:
+    for out, problem in (
+        (tmp_path, "exists and is not a regular file"),
+        (tmp_path / "missing" / "x.csv", "its folder does not exist"),
+    ):
+        code, said = run("export", "customers", "--out", str(out))
+
+        assert code == 2 and said.strip().endswith(problem), said
+        assert "Traceback" not in said

@@ -7,6 +7,8 @@ with ``--as USER`` it exports what that user may see.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +17,7 @@ import typer
 
 from fenpei.adapters.exports import encode
 from fenpei.cli._common import console, fenpei_app
+from fenpei.cli._errors import BadArgument
 from fenpei.cli._words import LangOption
 from fenpei.config import Language
 from fenpei.domain.customers import Stage
@@ -31,8 +34,12 @@ FILTERS = ("q", "owner", "team_id", "stage", "level", "region", "industry", "sou
 
 
 def export(
-    kind: Annotated[ExportKind, typer.Argument(help="What to export.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")],
+    kind: Annotated[
+        str, typer.Argument(help="What to export: " + ", ".join(k.value for k in ExportKind))
+    ],
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="The file to write (replaced if it exists).")
+    ],
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="csv or xlsx.")] = (
         ExportFormat.csv
     ),
@@ -53,7 +60,9 @@ def export(
 ) -> None:
     """Export customers (the list's filter and columns), history, tasks or a report."""
     filters = _filters(filter or [])
-    with fenpei_app() as fenpei:
+    target = _output(out)
+    with fenpei_app() as fenpei:  # first: a database without the schema says so
+        wanted = _kind(kind)
         language = parse_language(lang) if lang else fenpei.settings.language
         if language is None:
             raise ValidationFailed.one("lang", f"{lang!r} is not one of zh-CN, en")
@@ -64,7 +73,7 @@ def export(
             uows=fenpei.uow,
             actor=actor,
             request=ExportRequest(
-                kind=kind,
+                kind=wanted,
                 fmt=format,
                 query=filters.query(fenpei.settings.zone),
                 columns=[c.strip() for c in columns.split(",")] if columns else None,
@@ -77,10 +86,45 @@ def export(
         chunks = encode(
             format, sheet=started.sheet, headers=started.headers, batches=started.batches
         )
-        with out.open("wb") as file:
+        _write(target, chunks)
+    console.print(f"exported {started.rows} {wanted.value} rows to {out}")
+
+
+def _kind(kind: str) -> ExportKind:
+    try:
+        return ExportKind(kind.strip())
+    except ValueError:
+        known = ", ".join(k.value for k in ExportKind)
+        raise BadArgument("KIND", f"{kind[:40]!r} is not one of {known}") from None
+
+
+def _output(out: str) -> Path:
+    """Where to write: a new or regular file in an existing folder (checked before any
+    work; a directory, a pipe or a device is refused, never opened)."""
+    path = Path(out)
+    if "\x00" in out or not out.strip():
+        raise BadArgument("--out", "is not a valid path", path=path)
+    if not path.parent.is_dir():
+        raise BadArgument("--out", "its folder does not exist", path=path)
+    if path.exists() and not path.is_file():
+        raise BadArgument("--out", "exists and is not a regular file", path=path)
+    return path
+
+
+def _write(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write to a temporary file beside ``path``, then put it in place: an export that
+    fails halfway leaves no half file and the previous one untouched."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with partial.open("wb") as file:
             for chunk in chunks:
                 file.write(chunk)
-    console.print(f"exported {started.rows} {kind.value} rows to {out}")
+        os.replace(partial, path)
+    except OSError as exc:
+        problem = f"cannot be written: {exc.strerror or exc}"
+        raise BadArgument("--out", problem, path=path) from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _actor(uow: object, username: str | None) -> Actor:
