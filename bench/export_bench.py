@@ -106,7 +106,7 @@ def child(url: str, how: str, fmt: str, rows: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"out.{fmt}"
         export = start_export(
-            uows=fenpei.uow, actor=SYSTEM, now=fenpei.now(), reps_may_export=False, words=words,
+            uows=fenpei.uow, actor=SYSTEM, now=fenpei.now(), reps_default=False, words=words,
             request=ExportRequest(kind=ExportKind.customers, fmt=ExportFormat(fmt), query=query),
             batch_size=BATCH if how == "streamed" else rows + 1,
         )  # fmt: skip

@@ -79,7 +79,7 @@ from fenpei.web import (
     pages_task_timers,
     pages_tasks,
 )
-from fenpei.web._export_words import export_words
+from fenpei.web._export_words import export_words, reps_may_export
 from fenpei.web.rendering import (
     STATIC_DIR,
     make_templates,
@@ -204,7 +204,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_tasks.router)
     # Exports (services/exports): the API builds its words through this, not web/.
     app.state.export_words = export_words
-    app.state.templates.env.globals["export_by_reps"] = fenpei.settings.export_by_reps
+    app.state.templates.env.globals["reps_may_export"] = reps_may_export
     app.include_router(pages_exports.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -95,8 +95,9 @@ class Settings(BaseSettings):
     # SQLite, so the demo needs one command; run `fenpei worker` beside PostgreSQL instead.
     worker_in_process: bool | None = None
     worker_poll_seconds: float = Field(default=2.0, gt=0)
-    # Exports (services/exports): reps may export their own customers only when this is
-    # on; admins, managers and auditors always may (each export is audited).
+    # Exports (services/exports): whether reps may export their own customers until an
+    # admin chooses on the exports page (the saved choice wins); admins, managers and
+    # auditors always may (each export is audited).
     export_by_reps: bool = False
 
     @field_validator("time_zone")

@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 import openpyxl
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from fenpei.domain.users import SYSTEM
 from fenpei.services.customers import create_customer
@@ -95,3 +95,33 @@ def test_a_rep_sees_no_export_control_while_exports_are_off(live: Live, page: Pa
     expect(page.locator("table.customers")).to_be_visible()
     expect(page.locator("#export-csv")).to_have_count(0)
     expect(page.locator("#nav-exports")).to_have_count(0)
+
+
+def test_the_admin_lets_reps_export_and_a_rep_then_gets_only_their_customers(
+    live: Live, page: Page, browser: Browser
+) -> None:
+    # Runs last: it turns exports on for reps.
+    login(page, live, "admin", lang="zh-CN")
+    page.goto(live.url("/exports"))
+    setting = page.locator("#reps-export-setting")
+    checkbox = setting.get_by_label("允许销售人员导出自己的客户")
+    expect(checkbox).not_to_be_checked()
+    checkbox.check()
+    setting.get_by_role("button", name="保存").click()
+    expect(setting.locator(".notice")).to_have_text("已保存。")
+    expect(setting.get_by_label("允许销售人员导出自己的客户")).to_be_checked()
+    shot(page, "exports-setting")
+
+    context = browser.new_context()
+    rep_page = context.new_page()
+    try:
+        login(rep_page, live, "rep", lang="zh-CN")  # Moses
+        rep_page.goto(live.url("/customers"))
+        expect(rep_page.locator("#nav-exports")).to_be_visible()
+        with rep_page.expect_download() as download_info:
+            rep_page.locator("#export-csv").click()
+        text = Path(download_info.value.path()).read_bytes().decode("utf-8-sig")
+        owners = {row[8] for row in list(csv.reader(io.StringIO(text)))[1:]}
+        assert owners == {"Moses Frase"}
+    finally:
+        context.close()

@@ -105,7 +105,7 @@ def test_a_rep_exports_only_their_own_customers_and_only_when_allowed(
 
     refused = rep.get(API + "/customers")
     assert refused.status_code == 403
-    assert "FENPEI_EXPORT_BY_REPS" in refused.text
+    assert "turned off for reps" in refused.text
 
     monkeypatch.setattr(app.settings, "export_by_reps", True)
     response = rep.get(API + "/customers", params={"columns": "id,name,owner"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import namedtuple
+from datetime import datetime
 from typing import Any
 
 from fenpei.services import ports
@@ -27,6 +28,7 @@ _ROWS = {
 class FakeExports:
     def __init__(self, store: Store) -> None:
         self._store = store
+        self.saved: bool | None = None  # not rolled back with the store: a fake's shortcut
 
     def count_customers(self, query: ports.CustomerQuery) -> int:
         return sum(1 for c in self._store.customers if _matches(c, query))
@@ -37,6 +39,12 @@ class FakeExports:
             key=lambda c: c.id or 0,
         )
         return [CustomerRow(*(getattr(c, f) for f in CUSTOMER_FIELDS)) for c in found[:limit]]
+
+    def reps_may_export(self) -> bool | None:
+        return self.saved
+
+    def save_reps_may_export(self, value: bool, *, by: str, at: datetime) -> None:
+        self.saved = value
 
     def count_records(self, table: str, where: RecordFilter) -> int:
         return len(self._rows(table, where))

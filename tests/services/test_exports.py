@@ -10,6 +10,7 @@ import pytest
 from fenpei.domain.errors import PermissionDenied, ValidationFailed
 from fenpei.domain.pools import Pool
 from fenpei.domain.users import SYSTEM, Actor, Role
+from fenpei.services.exports import settings
 from fenpei.services.exports.kinds import ExportKind, ExportWords
 from fenpei.services.exports.service import Export, ExportRequest, start_export
 from fenpei.services.ports import CustomerQuery, UnitOfWork
@@ -34,7 +35,7 @@ def _export(uow: FakeUnitOfWork, actor: Actor, request: ExportRequest, **options
     return start_export(
         uows=uows, actor=actor, request=request, words=WORDS,
         now=datetime(2026, 12, 5, 10, 30, tzinfo=UTC),
-        reps_may_export=bool(options.get("reps_may_export", False)),
+        reps_default=bool(options.get("reps_may_export", False)),
         batch_size=int(options.get("batch_size", 2)),  # type: ignore[call-overload]
     )  # fmt: skip
 
@@ -83,7 +84,7 @@ def test_a_rep_may_not_export_unless_allowed_and_then_only_their_own(
     actor = Actor("mine", Role.rep, user_id=9, rep_id=rep.id)
     request = ExportRequest(kind=ExportKind.customers, columns=["name"])
 
-    with pytest.raises(PermissionDenied, match="FENPEI_EXPORT_BY_REPS"):
+    with pytest.raises(PermissionDenied, match="turned off for reps"):
         _export(uow, actor, request)
     assert uow.audit.find(object_type="export") == []
 
@@ -126,3 +127,28 @@ def test_assignment_history_is_scoped_to_the_customers_one_sees(
                          reps_may_export=True))  # fmt: skip
 
     assert [(row[3], row[5]) for row in rows] == [("Mine 1", "Mine")]
+
+
+def test_only_an_admin_turns_exports_on_for_reps_and_it_is_audited(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    manager = Actor("mia", Role.manager, user_id=2)
+    with pytest.raises(PermissionDenied):
+        settings.set_reps_may_export(
+            uow=uow, actor=manager, value=True, default=False, now=clock.now()
+        )
+    assert settings.reps_may_export(uow=uow, default=False) is False
+
+    in_transaction(
+        uow,
+        lambda: settings.set_reps_may_export(
+            uow=uow, actor=SYSTEM, value=True, default=False, now=clock.now()
+        ),
+    )
+
+    assert settings.reps_may_export(uow=uow, default=False) is True
+    (entry,) = uow.audit.find(object_type="export_settings")
+    assert (entry.before, entry.after) == ({"reps_may_export": False}, {"reps_may_export": True})
+    rep = a_rep(uow, clock, "Mine")
+    actor = Actor("mine", Role.rep, user_id=9, rep_id=rep.id)
+    assert _rows(_export(uow, actor, ExportRequest(kind=ExportKind.customers))) == []

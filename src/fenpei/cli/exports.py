@@ -81,7 +81,7 @@ def export(
             ),
             words=words,
             now=fenpei.now(),
-            reps_may_export=fenpei.settings.export_by_reps,
+            reps_default=fenpei.settings.export_by_reps,
         )
         chunks = encode(
             format, sheet=started.sheet, headers=started.headers, batches=started.batches

@@ -7,15 +7,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
+from jinja2 import pass_context
+
+from fenpei.bootstrap import Fenpei
 from fenpei.config import Language
 from fenpei.services.categories import load_category_index
+from fenpei.services.exports import settings
 from fenpei.services.exports.kinds import ExportWords
 from fenpei.services.ports import UnitOfWork
 from fenpei.web._category_words import labeller
 from fenpei.web._explain import actor_name
 from fenpei.web._said import stored_reason
 from fenpei.web.i18n import translator
+
+
+@pass_context
+def reps_may_export(context: Mapping[str, Any]) -> bool:
+    """``reps_may_export()`` for templates: the navigation and the customer list show the
+    export controls to a rep only while the admin lets reps export (read when asked, from
+    the database of the app serving the page)."""
+    fenpei: Fenpei = context["request"].app.state.fenpei
+    with fenpei.uow(read_only=True) as uow:
+        return settings.reps_may_export(uow=uow, default=fenpei.settings.export_by_reps)
+
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"  # the lists' own (yyyy-MM-dd HH:mm), fast for a million rows
 

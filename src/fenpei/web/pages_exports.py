@@ -9,14 +9,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
 
 from fenpei.domain.customers import Stage
 from fenpei.domain.errors import ValidationFailed
 from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.http.exports import export_response
 from fenpei.http.fields import BoundedDate, EmptyIsNone, FilterText, Id
+from fenpei.services.exports import settings
 from fenpei.services.exports.kinds import REPORTS, ExportFormat, ExportKind
 from fenpei.services.exports.ports import RecordFilter
 from fenpei.services.exports.service import ExportRequest, may_export, start_export
@@ -30,9 +31,17 @@ Format = Annotated[ExportFormat, Query()]
 
 
 @router.get("/exports")
-def exports_page(request: Request, user: CurrentUser, fenpei: FenpeiDep) -> Response:
-    """导出: every export but the customer list's (which is on the list, with its filter)."""
+def exports_page(
+    request: Request,
+    uow: UowDep,
+    user: CurrentUser,
+    fenpei: FenpeiDep,
+    saved: Annotated[bool, Query()] = False,
+) -> Response:
+    """导出: every export but the customer list's (which is on the list, with its filter);
+    for an admin, whether reps may export."""
     actor = actor_of(user)
+    reps_allowed = settings.reps_may_export(uow=uow, default=fenpei.settings.export_by_reps)
     kinds = [k for k in ExportKind if k is not ExportKind.customers]
     if actor.role.value not in ("admin", "manager"):
         kinds = [k for k in kinds if k not in REPORTS]
@@ -42,9 +51,27 @@ def exports_page(request: Request, user: CurrentUser, fenpei: FenpeiDep) -> Resp
         "kinds": kinds,
         "reports": REPORTS,
         "formats": list(ExportFormat),
-        "allowed": may_export(actor, reps_may_export=fenpei.settings.export_by_reps),
+        "allowed": may_export(actor, reps_may_export=reps_allowed),
+        "reps_allowed": reps_allowed,
+        "saved": saved,
     }
     return render(request, "exports/index.html", context)
+
+
+@router.post("/exports/settings")
+def save_settings(
+    uow: UowDep,
+    user: CurrentUser,
+    fenpei: FenpeiDep,
+    reps_may_export: Annotated[bool, Form()] = False,
+) -> Response:
+    """An admin lets reps export their own customers, or stops them."""
+    settings.set_reps_may_export(
+        uow=uow, actor=actor_of(user), value=reps_may_export,
+        default=fenpei.settings.export_by_reps, now=fenpei.now(),
+    )  # fmt: skip
+    uow.commit()
+    return RedirectResponse("/exports?saved=true", status_code=303)
 
 
 @router.get("/exports/customers")
@@ -126,6 +153,6 @@ def _stream(
         request=wanted,
         words=words,
         now=fenpei.now(),
-        reps_may_export=fenpei.settings.export_by_reps,
+        reps_default=fenpei.settings.export_by_reps,
     )
     return export_response(started)

@@ -87,7 +87,7 @@ def export(
         request=export_request,
         words=words,
         now=fenpei.now(),
-        reps_may_export=fenpei.settings.export_by_reps,
+        reps_default=fenpei.settings.export_by_reps,
     )
     return export_response(started)
 

@@ -20,7 +20,7 @@ from fenpei.domain.pools import default_pool
 from fenpei.domain.users import Actor, Role
 from fenpei.services import scope
 from fenpei.services.customers import visible_query
-from fenpei.services.exports import reports
+from fenpei.services.exports import reports, settings
 from fenpei.services.exports.columns import COLUMNS, LIST_COLUMNS, Column, Shown
 from fenpei.services.exports.kinds import REPORTS, ExportFormat, ExportKind, ExportWords
 from fenpei.services.exports.ports import RecordFilter
@@ -68,14 +68,15 @@ class Export:
 
 def may_export(actor: Actor, *, reps_may_export: bool) -> bool:
     """Admins, managers and auditors export what they see; reps only when the admin
-    allowed it (``FENPEI_EXPORT_BY_REPS``): a rep's list is theirs to work, a file of it
-    is theirs to take away."""
+    allowed it (``services/exports/settings.py``)."""
     return actor.role is not Role.rep or reps_may_export
 
 
 def require_exporter(actor: Actor, *, reps_may_export: bool) -> None:
     if not may_export(actor, reps_may_export=reps_may_export):
-        raise PermissionDenied("exports are turned off for reps (FENPEI_EXPORT_BY_REPS)")
+        raise PermissionDenied(
+            "exports are turned off for reps (the admin turns them on on the exports page)"
+        )
 
 
 def customer_columns(wanted: Sequence[str] | None) -> list[Column]:
@@ -99,13 +100,15 @@ def start_export(
     request: ExportRequest,
     words: ExportWords,
     now: datetime,
-    reps_may_export: bool,
+    reps_default: bool,
     batch_size: int = BATCH,
 ) -> Export:
-    """Check, count and audit an export of what ``actor`` may see; its rows follow lazily."""
-    require_exporter(actor, reps_may_export=reps_may_export)
+    """Check, count and audit an export of what ``actor`` may see; its rows follow lazily.
+    ``reps_default``: whether reps may export while the admin has not said."""
     kind = request.kind
     with uows() as uow:
+        allowed = settings.reps_may_export(uow=uow, default=reps_default)
+        require_exporter(actor, reps_may_export=allowed)
         visible = scope.data_scope(uow=uow, actor=actor)
         shown = _shown(uow, actor, words)
         query = request.query

@@ -6,6 +6,7 @@ and dropped a batch at a time, never a million tracked objects.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +34,21 @@ class SqlExports(Repository):
             .limit(limit)
         )
         return list(self.session.execute(stmt))
+
+    def reps_may_export(self) -> bool | None:
+        found = self.session.scalar(
+            sa.select(t.export_settings.c.reps_may_export).order_by(t.export_settings.c.id)
+        )
+        return None if found is None else bool(found)
+
+    def save_reps_may_export(self, value: bool, *, by: str, at: datetime) -> None:
+        s = t.export_settings
+        values = {"reps_may_export": value, "updated_by": by, "updated_at": at}
+        first = self.session.scalar(sa.select(s.c.id).order_by(s.c.id).with_for_update())
+        if first is None:
+            self.session.execute(sa.insert(s).values(values))
+        else:
+            self.session.execute(sa.update(s).where(s.c.id == first).values(values))
 
     def count_records(self, table: str, where: RecordFilter) -> int:
         base = _record_select(table, where, [sa.func.count()])
