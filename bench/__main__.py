@@ -9,6 +9,7 @@ from bench import (
     assign_bench,
     attachments_bench,
     bulk_bench,
+    export_bench,
     http_bench,
     import_bench,
     loads_bench,
@@ -37,6 +38,7 @@ BENCHMARKS = {
     "affinity": affinity_bench.run,
     "scoring": scoring_bench.run,
     "attachments": attachments_bench.run,
+    "export": export_bench.run,
 }
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ from fenpei.api.routes import (
     tokens,
     webhooks,
 )
+from fenpei.api.routes import exports as api_exports
 from fenpei.api.routes import sync as sync_api
 from fenpei.api.schemas import ErrorRead
 from fenpei.api.token_scopes import require_token_scope
@@ -61,6 +62,7 @@ from fenpei.web import (
     pages_attachments,
     pages_categories,
     pages_dashboard,
+    pages_exports,
     pages_follow_ups,
     pages_holdout,
     pages_jobs,
@@ -81,6 +83,7 @@ from fenpei.web import (
     pages_tasks,
 )
 from fenpei.web import pages_sync as pages_sync
+from fenpei.web._export_words import export_words, reps_may_export
 from fenpei.web.rendering import (
     STATIC_DIR,
     make_templates,
@@ -132,6 +135,7 @@ def _api_v1() -> APIRouter:
     router.include_router(preferences.defaults_router)
     router.include_router(sync_api.router)
     router.include_router(sync_api.hooks)
+    router.include_router(api_exports.router)
     return router
 
 
@@ -207,5 +211,9 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_subscriptions.router)
     app.include_router(pages_tasks.router)
     app.include_router(pages_attachments.router)
+    # Exports (services/exports): the API builds its words through this, not web/.
+    app.state.export_words = export_words
+    app.state.templates.env.globals["reps_may_export"] = reps_may_export
+    app.include_router(pages_exports.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -142,6 +142,10 @@ class Settings(BaseSettings):
     s3_secret_access_key: str = ""
     s3_prefix: str = ""
     attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    # Exports (services/exports): whether reps may export their own customers until an
+    # admin chooses on the exports page (the saved choice wins); admins, managers and
+    # auditors always may (each export is audited).
+    export_by_reps: bool = False
 
     @field_validator("time_zone")
     @classmethod

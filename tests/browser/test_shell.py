@@ -22,6 +22,7 @@ EVERY_LINK = [
     "Scoring",
     "Admin",
     "My profile",
+    "Exports",
 ]
 
 
@@ -54,9 +55,10 @@ def test_each_role_sees_its_own_navigation(live: Live, page: Page) -> None:
         "Jobs",
         "Scoring",
         "Admin",
+        "Exports",
     ]
     assert seen["manager"] == [
-        "Dashboard", "Customers", "Pool", "Tasks", "Rules", "Teams", "Admin"
+        "Dashboard", "Customers", "Pool", "Tasks", "Rules", "Teams", "Admin", "Exports"
     ]  # fmt: skip
     assert seen["rep"] == ["Customers", "My customers", "Pool", "Tasks", "My profile"]
     assert "Dashboard" not in seen["auditor"] and "Rules" not in seen["auditor"]

@@ -66,6 +66,7 @@ PATH_VALUES: dict[str, Any] = {
     "year": 2026,
     "priority": "high",  # a task priority (task timers)
     "connection": "zoho",  # a CRM sync connection (``seed`` configures it)
+    "kind": "customers",  # an export (GET /api/v1/exports/{kind})
 }
 # The signed intakes: their requests are signed with ``hook_token``.
 WEBHOOKS = frozenset(

@@ -1330,6 +1330,18 @@ CASES: dict[tuple[str, str], Case] = {
             ("restore", 404),
         )
     },
+    # Exports (services/exports): reps only when the admin lets them (off here);
+    # the reports as their pages (the holdout report: admins and managers).
+    ("GET", "/api/v1/exports/{kind}"): Case("/api/v1/exports/customers", rule_readers()),
+    ("GET", "/exports"): Case("/exports", pages()),
+    ("POST", "/exports/settings"): Case(
+        "/exports/settings",
+        pages(303, **_NOT_ADMIN, anonymous=403, token=403, token_without_scope=403),
+    ),
+    ("GET", "/exports/customers"): Case("/exports/customers", pages(rep=403, other_rep=403)),
+    ("GET", "/exports/{kind}"): Case(
+        "/exports/holdout", pages(rep=403, other_rep=403, auditor=403)
+    ),
 }
 
 
@@ -1495,6 +1507,8 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/attachments/{attachment_id}"): "customers:read",
     ("GET", "/api/v1/attachments/{attachment_id}/content"): "customers:read",
     ("DELETE", "/api/v1/attachments/{attachment_id}"): "customers:write",
+    # A file of everything one may see is a permission of its own, not customers:read.
+    ("GET", "/api/v1/exports/{kind}"): "exports:read",
 }
 
 

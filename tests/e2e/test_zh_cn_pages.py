@@ -235,6 +235,7 @@ def _seed(app: Fenpei, clock: FixedClock, client: TestClient, names: dict[str, s
         "leave_id": 1, "delivery_id": 1, "job_id": 1, "import_id": 1, "event_id": 1,
         "notification_id": 1, "company": names["customer_a"], "task_id": task_id,
         "item_id": item_id, "attachment_id": 999_999,
+        "kind": "assignments",  # an export (web/pages_exports.py): the history as CSV
     }  # fmt: skip
     return Seeded(ids, [*names.values(), *LATIN_DATA])
 

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from fenpei.services import ports
+from fenpei.services.exports.ports import ExportRepository
 from fenpei.services.files.ports import AttachmentRepository
 from fenpei.services.holdout.ports import HoldoutRepository
 from fenpei.services.notifications.ports import (
@@ -24,6 +25,7 @@ from fenpei.services.tasks.timer_ports import TaskTimerRepository
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
 from tests.fakes.attachments import FakeAttachments
+from tests.fakes.exports import FakeExports
 from tests.fakes.follow_ups import FakeFollowUps, FakeStageChanges
 from tests.fakes.holdout import FakeHoldout
 from tests.fakes.import_jobs import FakeImportJobs
@@ -122,6 +124,7 @@ class FakeUnitOfWork:
     score_models: ScoreModelRepository
     holdout: HoldoutRepository
     sync: SyncRepository
+    exports: ExportRepository
     stage_changes: ports.StageChangeRepository
     sla: SlaRepository
     attachments: AttachmentRepository
@@ -168,6 +171,7 @@ class FakeUnitOfWork:
         self.holdout = FakeHoldout(store)
         self.sync = FakeSync(store)
         self.attachments = FakeAttachments(store)
+        self.exports = FakeExports(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

@@ -13,6 +13,7 @@ from fenpei.cli import (
     customers,
     database,
     duplicates,
+    exports,
     files,
     follow_ups,
     holdout,
@@ -71,6 +72,7 @@ app.add_typer(model.app, name="model")
 app.add_typer(holdout.app, name="holdout")
 app.add_typer(sync_cli.app, name="sync")
 app.add_typer(files.app, name="files")
+app.command("export")(exports.export)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ AREAS = (
     "categories",
     "customers",
     "deliveries",
+    "exports",
     "jobs",
     "leads",
     "notifications",

@@ -26,6 +26,7 @@ from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.tasks import ChecklistItem, Task, TaskComment, TaskEvent, TaskFilter
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
+from fenpei.services.exports.ports import ExportRepository
 from fenpei.services.files.ports import AttachmentRepository
 from fenpei.services.holdout.ports import HoldoutRepository
 from fenpei.services.notifications.ports import (
@@ -422,6 +423,7 @@ class UnitOfWork(Protocol):
     holdout: HoldoutRepository
     sync: SyncRepository
     attachments: AttachmentRepository
+    exports: ExportRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -935,6 +935,17 @@ attachments = sa.Table(
     sa.Index("ix_attachments_customer_uploaded", "customer_id", "uploaded_at"),
 )
 
+# Exports (services/exports): the admin's choice whether reps may export (one row; none:
+# the FENPEI_EXPORT_BY_REPS default).
+export_settings = sa.Table(
+    "export_settings",
+    metadata,
+    _id(),
+    sa.Column("reps_may_export", sa.Boolean, nullable=False),
+    sa.Column("updated_by", sa.String(64)),
+    sa.Column("updated_at", UtcDateTime),
+)
+
 # Every column refuses what either database would refuse (adapters/db/types.py).
 guard_columns(metadata)
 mapper_registry = registry(metadata=metadata)

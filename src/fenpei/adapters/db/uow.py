@@ -13,6 +13,7 @@ from fenpei.adapters.db.engine import READ_ONLY
 from fenpei.adapters.db.repositories import conflicts_as_domain_errors
 from fenpei.adapters.db.repositories.analytics import SqlAnalyticsReads
 from fenpei.adapters.db.repositories.attachments import SqlAttachments
+from fenpei.adapters.db.repositories.exports import SqlExports
 from fenpei.adapters.db.repositories.follow_ups import SqlFollowUps, SqlStageChanges
 from fenpei.adapters.db.repositories.holdout import SqlHoldout
 from fenpei.adapters.db.repositories.import_jobs import SqlImportJobs
@@ -29,6 +30,7 @@ from fenpei.adapters.db.repositories.task_timers import SqlTaskTimers
 from fenpei.adapters.db.repositories.tasks import SqlTasks
 from fenpei.domain.errors import FenpeiError
 from fenpei.services import ports
+from fenpei.services.exports.ports import ExportRepository
 from fenpei.services.files.ports import AttachmentRepository
 from fenpei.services.holdout.ports import HoldoutRepository
 from fenpei.services.notifications.ports import (
@@ -91,6 +93,7 @@ class SqlUnitOfWork:
     holdout: HoldoutRepository
     sync: SyncRepository
     attachments: AttachmentRepository
+    exports: ExportRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -134,6 +137,7 @@ class SqlUnitOfWork:
         self.holdout = SqlHoldout(session)
         self.sync = SqlSync(session)
         self.attachments = SqlAttachments(session)
+        self.exports = SqlExports(session)
         return self
 
     def __exit__(
