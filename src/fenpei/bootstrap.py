@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fenpei.adapters.db.engine import make_engine, make_session_factory
 from fenpei.adapters.db.uow import SqlUnitOfWork
+from fenpei.adapters.files.uploads import TabularFiles
 from fenpei.adapters.notify import build_outlets
 from fenpei.adapters.passwords import Argon2Hasher
 from fenpei.config import Settings
 from fenpei.domain.subscriptions import WebhookSubscription
+from fenpei.services.imports.ports import TableFiles
 from fenpei.services.notifications.dispatch import Outlets
 from fenpei.services.ports import Clock, PasswordHasher
 from fenpei.services.rulebook import RuleBook
@@ -38,6 +40,7 @@ class Fenpei:
     hasher: PasswordHasher = field(default_factory=Argon2Hasher)
     rulebook: RuleBook = field(default_factory=RuleBook)
     outlets: Outlets = field(default_factory=Outlets)  # where messages go (the worker)
+    table_files: TableFiles = field(default_factory=TabularFiles)  # uploads to import
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A unit of work; ``read_only`` ones never take SQLite's write lock."""

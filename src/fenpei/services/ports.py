@@ -27,6 +27,7 @@ from fenpei.domain.tasks import ChecklistItem, Task, TaskComment, TaskEvent, Tas
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
 from fenpei.services.holdout.ports import HoldoutRepository
+from fenpei.services.imports.ports import ImportMappingRepository, ImportUploadRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
@@ -418,6 +419,8 @@ class UnitOfWork(Protocol):
     tasks: TaskRepository
     score_models: ScoreModelRepository
     holdout: HoldoutRepository
+    import_uploads: ImportUploadRepository
+    import_mappings: ImportMappingRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -15,6 +15,7 @@ from fenpei.adapters.db.repositories.analytics import SqlAnalyticsReads
 from fenpei.adapters.db.repositories.follow_ups import SqlFollowUps, SqlStageChanges
 from fenpei.adapters.db.repositories.holdout import SqlHoldout
 from fenpei.adapters.db.repositories.import_jobs import SqlImportJobs
+from fenpei.adapters.db.repositories.import_uploads import SqlImportMappings, SqlImportUploads
 from fenpei.adapters.db.repositories.jobs import SqlJobRuns
 from fenpei.adapters.db.repositories.outbox import SqlInbox, SqlOutbox
 from fenpei.adapters.db.repositories.pools import SqlPools
@@ -28,6 +29,7 @@ from fenpei.adapters.db.repositories.tasks import SqlTasks
 from fenpei.domain.errors import FenpeiError
 from fenpei.services import ports
 from fenpei.services.holdout.ports import HoldoutRepository
+from fenpei.services.imports.ports import ImportMappingRepository, ImportUploadRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
@@ -85,6 +87,8 @@ class SqlUnitOfWork:
     task_timers: TaskTimerRepository
     score_models: ScoreModelRepository
     holdout: HoldoutRepository
+    import_uploads: ImportUploadRepository
+    import_mappings: ImportMappingRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -126,6 +130,8 @@ class SqlUnitOfWork:
         self.task_timers = SqlTaskTimers(session)
         self.score_models = SqlScoreModels(session)
         self.holdout = SqlHoldout(session)
+        self.import_uploads = SqlImportUploads(session)
+        self.import_mappings = SqlImportMappings(session)
         return self
 
     def __exit__(

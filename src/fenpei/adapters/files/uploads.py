@@ -1,0 +1,108 @@
+"""Uploaded import files (services/imports/ports.py ``TableFiles``): read as streamed
+tables from a temporary file, and error files written back in the upload's own format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path, PurePath
+
+import openpyxl
+
+from fenpei.adapters.files import tabular
+from fenpei.adapters.files._csv import open_csv
+from fenpei.adapters.files._xlsx import _UNREADABLE, _check_unpacked_size
+from fenpei.domain.errors import ValidationFailed
+from fenpei.services.imports.ports import FileFacts, OpenedTable
+
+BOM = "\ufeff"
+
+
+def _sheet_names(path: Path, name: str) -> list[str]:
+    _check_unpacked_size(path, name=name)
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True)
+    except _UNREADABLE as exc:
+        raise ValidationFailed.one(
+            "file", f"{name!r} is not a readable .xlsx workbook ({exc})"
+        ) from None
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+class TabularFiles:
+    """``TableFiles`` over adapters/files/tabular.py."""
+
+    @contextmanager
+    def open(
+        self, name: str, data: bytes, *, sheet: str | None
+    ) -> Iterator[tuple[OpenedTable, FileFacts]]:
+        suffix = PurePath(name).suffix.lower()
+        handle, raw = tempfile.mkstemp(prefix="fenpei-import-", suffix=suffix)
+        path = Path(raw)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            table = tabular.open_table(path, name, sheet=sheet)
+            if suffix in tabular.XLSX_SUFFIXES:
+                sheets = _sheet_names(path, name)
+                facts = FileFacts(None, None, sheets, sheet or (sheets[0] if sheets else None))
+            else:
+                checked = open_csv(path, name=name, encoding="auto")
+                facts = FileFacts(checked.codec, checked.delimiter, [], None)
+            yield table, facts
+        finally:
+            path.unlink(missing_ok=True)
+
+    def error_file(
+        self,
+        name: str,
+        headers: Sequence[str],
+        rows: Iterable[tuple[Mapping[str, str], str]],
+        *,
+        error_header: str,
+        delimiter: str | None,
+    ) -> tuple[str, bytes]:
+        stem, suffix = PurePath(name).stem, PurePath(name).suffix.lower()
+        columns = [*headers, error_header]
+        if suffix in tabular.XLSX_SUFFIXES:
+            return f"{stem}-errors.xlsx", _xlsx(columns, headers, rows)
+        text = io.StringIO(newline="")
+        writer = csv.writer(text, delimiter=delimiter or ",", lineterminator="\r\n")
+        writer.writerow(columns)
+        for cells, error in rows:
+            writer.writerow([*(cells.get(h, "") for h in headers), error])
+        kept = suffix if suffix in tabular.CSV_SUFFIXES else ".csv"
+        return f"{stem}-errors{kept}", (BOM + text.getvalue()).encode("utf-8")
+
+
+def _xlsx(
+    columns: Sequence[str], headers: Sequence[str], rows: Iterable[tuple[Mapping[str, str], str]]
+) -> bytes:
+    """Every cell written as text (never a formula: a cell beginning with ``=`` stays the
+    text it was)."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("errors")
+    sheet.append(_text_cells(sheet, columns))
+    for cells, error in rows:
+        sheet.append(_text_cells(sheet, [*(cells.get(h, "") for h in headers), error]))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _text_cells(sheet: object, values: Sequence[str]) -> list[object]:
+    from openpyxl.cell import WriteOnlyCell
+
+    cells: list[object] = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
+        cell.data_type = "s"
+        cells.append(cell)
+    return cells
