@@ -44,6 +44,7 @@ from fenpei.api.routes import (
     tokens,
     webhooks,
 )
+from fenpei.api.routes import imports as imports_api
 from fenpei.api.schemas import ErrorRead
 from fenpei.api.token_scopes import require_token_scope
 from fenpei.bootstrap import Fenpei
@@ -60,6 +61,7 @@ from fenpei.web import (
     pages_dashboard,
     pages_follow_ups,
     pages_holdout,
+    pages_imports,
     pages_jobs,
     pages_notifications,
     pages_optimal,
@@ -125,6 +127,7 @@ def _api_v1() -> APIRouter:
     router.include_router(subscriptions.router)
     router.include_router(preferences.account_router)
     router.include_router(preferences.defaults_router)
+    router.include_router(imports_api.router)
     return router
 
 
@@ -198,5 +201,6 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_optimal.router)
     app.include_router(pages_subscriptions.router)
     app.include_router(pages_tasks.router)
+    app.include_router(pages_imports.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

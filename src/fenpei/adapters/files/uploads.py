@@ -22,7 +22,8 @@ from fenpei.services.imports.ports import FileFacts, OpenedTable
 BOM = "\ufeff"
 
 
-def _sheet_names(path: Path, name: str) -> list[str]:
+def _sheet_names(path: Path, name: str) -> tuple[list[str], str | None]:
+    """The workbook's sheets, and the active one's name."""
     _check_unpacked_size(path, name=name)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True)
@@ -31,9 +32,28 @@ def _sheet_names(path: Path, name: str) -> list[str]:
             "file", f"{name!r} is not a readable .xlsx workbook ({exc})"
         ) from None
     try:
-        return list(workbook.sheetnames)
+        active = workbook.active
+        return list(workbook.sheetnames), getattr(active, "title", None)
     finally:
         workbook.close()
+
+
+def _first_table(
+    path: Path, name: str, sheet: str | None, sheets: list[str]
+) -> tuple[tabular.StreamedTable, str | None]:
+    """The chosen sheet's table; with none chosen, the active sheet's — or, if that one
+    holds no table (a cover sheet), the first sheet that does."""
+    try:
+        return tabular.open_table(path, name, sheet=sheet), sheet
+    except ValidationFailed:
+        if sheet is not None:
+            raise
+        for other in sheets:
+            try:
+                return tabular.open_table(path, name, sheet=other), other
+            except ValidationFailed:
+                continue
+        raise
 
 
 class TabularFiles:
@@ -49,11 +69,12 @@ class TabularFiles:
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
-            table = tabular.open_table(path, name, sheet=sheet)
             if suffix in tabular.XLSX_SUFFIXES:
-                sheets = _sheet_names(path, name)
-                facts = FileFacts(None, None, sheets, sheet or (sheets[0] if sheets else None))
+                sheets, active = _sheet_names(path, name)
+                table, read = _first_table(path, name, sheet, sheets)
+                facts = FileFacts(None, None, sheets, read or active)
             else:
+                table = tabular.open_table(path, name, sheet=sheet)
                 checked = open_csv(path, name=name, encoding="auto")
                 facts = FileFacts(checked.codec, checked.delimiter, [], None)
             yield table, facts
