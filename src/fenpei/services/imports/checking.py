@@ -184,6 +184,11 @@ class GoodRows:
         return self.table.count - len(self.bad)
 
     @property
+    def sha256(self) -> str:
+        """The whole file's hash (an import job names its file by it)."""
+        return str(getattr(self.table, "sha256", ""))
+
+    @property
     def rows(self) -> Iterator[tuple[int, Mapping[str, str]]]:
         return (pair for pair in self.table.rows if pair[0] not in self.bad)
 
