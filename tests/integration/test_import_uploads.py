@@ -38,22 +38,43 @@ def _names(app: Fenpei) -> list[str]:
 
 
 def _queue(
-    app: Fenpei, file: ImportFile, mode: ImportMode, *, source: str | None = None,
-    mapping: dict[str, str | None] | None = None, route: bool = True,
-) -> int:  # fmt: skip
+    app: Fenpei,
+    file: ImportFile,
+    mode: ImportMode,
+    *,
+    source: str | None = None,
+    mapping: dict[str, str | None] | None = None,
+    route: bool = True,
+) -> int:
     with app.uow() as uow:
-        upload = uploads.receive(uow=uow, files=app.table_files, name=file.name, data=file.data,
-                                 actor=SYSTEM, now=app.now(), max_bytes=app.settings.max_upload_bytes)  # fmt: skip
+        upload = uploads.receive(
+            uow=uow,
+            files=app.table_files,
+            name=file.name,
+            data=file.data,
+            actor=SYSTEM,
+            now=app.now(),
+            max_bytes=app.settings.max_upload_bytes,
+        )
         assert upload.id is not None
-        uploads.start(uow=uow, upload_id=upload.id, mapping=MAPPING if mapping is None else mapping,
-                      source=source, mode=mode, route=route, actor=SYSTEM, now=app.now())  # fmt: skip
+        uploads.start(
+            uow=uow,
+            upload_id=upload.id,
+            mapping=MAPPING if mapping is None else mapping,
+            source=source,
+            mode=mode,
+            route=route,
+            actor=SYSTEM,
+            now=app.now(),
+        )
         uow.commit()
     return upload.id
 
 
 def _run(app: Fenpei) -> int:
-    return running.run_waiting(uow_factory=app.uow, files=app.table_files, rulebook=app.rulebook,
-                               now=app.now, rng=app.rng)  # fmt: skip
+    return running.run_waiting(
+        uow_factory=app.uow, files=app.table_files, rulebook=app.rulebook, now=app.now, rng=app.rng
+    )
 
 
 def _progress(app: Fenpei, upload_id: int) -> Progress:
@@ -165,8 +186,15 @@ def test_a_worker_that_died_is_taken_over_after_its_claim_went_stale(
 def test_a_rep_may_not_upload(app: Fenpei) -> None:
     file = gbk_leads(good=1, bad=0)
     with app.uow() as uow, pytest.raises(Exception, match="only an admin or a manager"):
-        uploads.receive(uow=uow, files=app.table_files, name=file.name, data=file.data,
-                        actor=Actor("rep", Role.rep), now=app.now(), max_bytes=10**6)  # fmt: skip
+        uploads.receive(
+            uow=uow,
+            files=app.table_files,
+            name=file.name,
+            data=file.data,
+            actor=Actor("rep", Role.rep),
+            now=app.now(),
+            max_bytes=10**6,
+        )
 
 
 ONE_ROW = {"姓名": "王伟", "手机": "13800138000", "邮箱": "wang@example.cn"}
@@ -180,11 +208,26 @@ def test_a_hostile_file_is_refused_with_a_clear_error_and_nothing_is_written(
     customers, jobs = _count(app, tables.customers), _count(app, tables.import_jobs)
     try:
         with app.uow() as uow:
-            upload = uploads.receive(uow=uow, files=app.table_files, name=name, data=data,
-                                     actor=SYSTEM, now=app.now(), max_bytes=10**6)  # fmt: skip
+            upload = uploads.receive(
+                uow=uow,
+                files=app.table_files,
+                name=name,
+                data=data,
+                actor=SYSTEM,
+                now=app.now(),
+                max_bytes=10**6,
+            )
             assert upload.id is not None
-            uploads.start(uow=uow, upload_id=upload.id, mapping={}, source=None,
-                          mode=ImportMode.all_or_nothing, route=True, actor=SYSTEM, now=app.now())  # fmt: skip
+            uploads.start(
+                uow=uow,
+                upload_id=upload.id,
+                mapping={},
+                source=None,
+                mode=ImportMode.all_or_nothing,
+                route=True,
+                actor=SYSTEM,
+                now=app.now(),
+            )
             uow.commit()
     except ValidationFailed as refused:
         assert refused.errors and all(e.field and e.message for e in refused.errors)
@@ -200,5 +243,12 @@ def test_a_hostile_file_is_refused_with_a_clear_error_and_nothing_is_written(
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(app: Fenpei) -> None:
     file = gbk_leads(good=50, bad=0)
     with app.uow() as uow, pytest.raises(ValidationFailed, match="at most 1,024 bytes"):
-        uploads.receive(uow=uow, files=app.table_files, name=file.name, data=file.data,
-                        actor=SYSTEM, now=app.now(), max_bytes=1024)  # fmt: skip
+        uploads.receive(
+            uow=uow,
+            files=app.table_files,
+            name=file.name,
+            data=file.data,
+            actor=SYSTEM,
+            now=app.now(),
+            max_bytes=1024,
+        )

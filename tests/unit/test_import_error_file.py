@@ -12,8 +12,10 @@ import openpyxl
 from fenpei.adapters.files.uploads import TabularFiles
 
 HEADERS = ["公司名称", "手机"]
-ROWS = [({"公司名称": "华东科技", "手机": "12ab"}, "row 2.phone: bad"),
-        ({"公司名称": "=HYPERLINK(\"x\")", "手机": ""}, "row 5.name: required")]  # fmt: skip
+ROWS = [
+    ({"公司名称": "华东科技", "手机": "12ab"}, "row 2.phone: bad"),
+    ({"公司名称": '=HYPERLINK("x")', "手机": ""}, "row 5.name: required"),
+]
 
 
 def test_a_csv_error_file_is_utf8_with_bom_and_keeps_the_delimiter() -> None:
