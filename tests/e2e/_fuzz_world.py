@@ -30,10 +30,12 @@ from fenpei.domain.events import (
     Notification,
     OutboxEvent,
 )
+from fenpei.domain.import_uploads import ImportMode
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, categories, org, rules, tokens, users, webhooks
 from fenpei.services.categories import ensure_default_categories
 from fenpei.services.customers import create_customer
+from fenpei.services.imports import running, uploads
 from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
 from fenpei.services.scoring import models as scoring_models
@@ -42,6 +44,7 @@ from fenpei.services.sla import policies as sla_policies
 from fenpei.services.tasks import workflow as task_workflow
 from fenpei.services.tasks.intake import create_and_route
 from fenpei.services.tasks.records import TaskInput
+from tests import _import_files
 from tests.e2e import _hostile
 
 ADMIN = "fuzz-admin"
@@ -240,6 +243,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             uow.commit()
     delivery_id = _inbox_and_dead_letter(fenpei, made[0][0].user_id, moses.id or 0)
     task_ids, task_own = _tasks(fenpei, moses.id or 0)
+    import_id = _finished_import(fenpei)
     token_ids = [token.id or 0 for token, _ in made]
     *_, last_rule = rule_ids
     model_id = _score_model(fenpei)
@@ -264,6 +268,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "delivery": (delivery_id,),
             "subscription": (hook.id or 0,),
             "policy": (policy,),
+            "import": (import_id,),
             **task_ids,
         },
         own={
@@ -304,14 +309,64 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
     )
 
 
+def _upload_body() -> dict[str, Any]:
+    """A multipart import: a GBK file whose 联系人 column is mapped to the name."""
+    file = _import_files.gbk_leads(good=2, bad=1)
+    return {"file": file.data, "mapping": json.dumps({"联系人": "name"}), "mode": "skip"}
+
+
+def _finished_import(fenpei: Fenpei) -> int:
+    """An import uploaded, run by the worker, with an error file to download."""
+    file = _import_files.gbk_leads(good=2, bad=1, name="fuzz.csv")
+    with fenpei.uow() as uow:
+        upload = uploads.receive(
+            uow=uow,
+            files=fenpei.table_files,
+            name=file.name,
+            data=file.data,
+            actor=SYSTEM,
+            now=fenpei.now(),
+            max_bytes=fenpei.settings.max_upload_bytes,
+        )
+        assert upload.id is not None
+        uploads.start(
+            uow=uow,
+            upload_id=upload.id,
+            mapping=_import_files.MAPPING,
+            source=None,
+            mode=ImportMode.skip_bad_rows,
+            route=False,
+            actor=SYSTEM,
+            now=fenpei.now(),
+        )
+        uow.commit()
+    running.run_waiting(
+        uow_factory=fenpei.uow,
+        files=fenpei.table_files,
+        rulebook=fenpei.rulebook,
+        now=fenpei.now,
+        rng=fenpei.rng,
+    )
+    return upload.id
+
+
 def _score_model(fenpei: Fenpei) -> int:
     """A scorecard version, for the scoring operations that name one."""
     with fenpei.uow() as uow:
         model, _ = scoring_models.save_scorecard(
-            uow=uow, actor=SYSTEM, name="打分卡", base=10, now=fenpei.now(),
-            lines=[{"label": "零售", "points": 20,
-                    "conditions": {"field": "industry", "op": "eq", "value": "retail"}}],
-        )  # fmt: skip
+            uow=uow,
+            actor=SYSTEM,
+            name="打分卡",
+            base=10,
+            now=fenpei.now(),
+            lines=[
+                {
+                    "label": "零售",
+                    "points": 20,
+                    "conditions": {"field": "industry", "op": "eq", "value": "retail"},
+                }
+            ],
+        )
         uow.commit()
     return model.id or 0
 
@@ -356,11 +411,14 @@ def _sla(fenpei: Fenpei, rep_id: int) -> tuple[int, int, int, int]:
     with fenpei.uow() as uow:
         kept, doomed = (
             sla_policies.create_policy(
-                uow=uow, fields={"name": name, "first_contact_minutes": 120}, actor=SYSTEM,
+                uow=uow,
+                fields={"name": name, "first_contact_minutes": 120},
+                actor=SYSTEM,
                 now=now,
-            ).id or 0
+            ).id
+            or 0
             for name in ("First call", "To be deleted")
-        )  # fmt: skip
+        )
         clocked, paused = (
             create_customer(uow=uow, fields={"name": name}, actor=SYSTEM, now=now).id or 0
             for name in ("Clocked", "Paused")
@@ -420,6 +478,7 @@ class Request:
     path_parameters: dict[str, Any]
     body: Any  # None when the operation takes no body
     query: dict[str, Any] | None = None
+    media_type: str = "application/json"
 
 
 def known_good(document: Mapping[str, Any], label: str, world: FuzzWorld) -> Request:
@@ -434,6 +493,9 @@ def known_good(document: Mapping[str, Any], label: str, world: FuzzWorld) -> Req
         if p["in"] == "path"
     }
     content = (operation.get("requestBody") or {}).get("content", {})
+    if "multipart/form-data" in content:  # an upload: a small file that imports
+        query = world.own.get(label, {}).get(QUERY)
+        return Request(path_parameters, _upload_body(), query, "multipart/form-data")
     schema = (content.get("application/json") or {}).get("schema")
     body = None
     if schema is not None:

@@ -31,7 +31,13 @@ UNKNOWN: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("", status_code=202, responses={**WRITERS_ONLY, 413: {"model": ErrorRead}})
+UPLOAD_REFUSED: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorRead, "description": "The multipart body cannot be parsed."},
+    413: {"model": ErrorRead, "description": "The upload is larger than the limit."},
+}
+
+
+@router.post("", status_code=202, responses={**WRITERS_ONLY, **UPLOAD_REFUSED})
 async def create_import(
     uow: UowDep,
     actor: WriterActor,

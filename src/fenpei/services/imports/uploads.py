@@ -50,6 +50,8 @@ def receive(
     be read as a table; nothing is kept then."""
     scope.require_writer(actor, "import customers")
     name = clean_text(name.strip().replace("/", "_").replace("\\", "_"))[-MAX_NAME:] or "upload"
+    if "." not in name:  # a program's upload without a file name: tell the kind by content
+        name += ".xlsx" if data.startswith(b"PK\x03\x04") else ".csv"
     if problem := _size_problem(len(data), max_bytes):
         raise ValidationFailed.one("file", f"{name!r} {problem}")
     with files.open(name, data, sheet=sheet or None) as (table, facts):
