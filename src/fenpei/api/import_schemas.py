@@ -66,7 +66,7 @@ class ImportRead(BaseModel):
             rows_done=p.rows_done,
             rows_routed=routed,
             bad_rows=u.bad_rows,
-            errors=[ImportErrorRead(**e) for e in u.errors],
+            errors=[ImportErrorRead(field=e["field"], message=e["message"]) for e in u.errors],
             error_file=f"/api/v1/imports/{u.id}/errors"
             if p.finished and p.has_error_file
             else None,

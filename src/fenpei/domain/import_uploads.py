@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class UploadState(StrEnum):
@@ -55,7 +56,7 @@ class ImportUpload:
     mapping: dict[str, str | None] = field(default_factory=dict)
     job_id: int | None = None
     bad_rows: int = 0
-    errors: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
     error_file: bytes | None = None
     claimed_at: datetime | None = None
     finished_at: datetime | None = None

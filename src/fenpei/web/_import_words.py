@@ -3,10 +3,12 @@ page's language where the catalogs have them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.errors import ValidationFailed
+from fenpei.domain.phrases import Phrase
 from fenpei.services.imports.mapping import targets
 from fenpei.web._conditions_text import field_name
 from fenpei.web._said import said
@@ -22,3 +24,18 @@ def target_choices(t: Translate, custom_fields: Sequence[CustomField]) -> list[t
 def error_lines(t: Translate, exc: ValidationFailed) -> list[str]:
     """Each refusal as one line: where, then what (``row 7.phone: …``)."""
     return [f"{e.field}: {said(t, e.message)}" for e in exc.errors]
+
+
+def _phrase(data: object) -> object:
+    """A stored phrase (``phrase_data``) as a Phrase again, nested values too."""
+    if isinstance(data, Mapping) and {"key", "text", "values"} <= set(data):
+        made = Phrase(str(data["key"]), str(data["text"]))
+        values = data["values"] if isinstance(data["values"], Mapping) else {}
+        made.values = {str(k): _phrase(v) for k, v in values.items()}
+        return made
+    return data
+
+
+def stored_error_lines(t: Translate, errors: Sequence[Mapping[str, Any]]) -> list[str]:
+    """An upload's stored errors, each ``where: what`` in the page's language."""
+    return [f"{e['field']}: {said(t, _phrase(e.get('phrase', e['message'])))}" for e in errors]

@@ -21,7 +21,7 @@ from fenpei.services import scope
 from fenpei.services.imports import uploads
 from fenpei.services.ports import UnitOfWork
 from fenpei.web import pages_imports_map
-from fenpei.web._import_words import error_lines
+from fenpei.web._import_words import error_lines, stored_error_lines
 from fenpei.web.i18n import translator
 from fenpei.web.rendering import page_language, render
 
@@ -96,7 +96,9 @@ def job_page(
     progress = uploads.progress(uow, upload_id, actor)
     if progress.upload.state.value == "draft":
         return RedirectResponse(f"/imports/{upload_id}/map", status_code=303)
-    context = {"user": user, "active": "imports", "p": progress}
+    t = translator(page_language(request))
+    context = {"user": user, "active": "imports", "p": progress,
+               "error_lines": stored_error_lines(t, progress.upload.errors)}  # fmt: skip
     return render(request, "imports/job.html", context)
 
 
@@ -105,7 +107,9 @@ def progress_fragment(
     request: Request, upload_id: Id, uow: UowDep, actor: CurrentActor
 ) -> Response:
     """The progress box alone, for htmx's polling (it stops asking once the import ended)."""
-    context = {"p": uploads.progress(uow, upload_id, actor)}
+    progress = uploads.progress(uow, upload_id, actor)
+    t = translator(page_language(request))
+    context = {"p": progress, "error_lines": stored_error_lines(t, progress.upload.errors)}
     return render(request, "imports/_progress.html", context)
 
 

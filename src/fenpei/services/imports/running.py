@@ -14,11 +14,13 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from random import Random
+from typing import Any
 
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.errors import FenpeiError, FieldError, ValidationFailed
 from fenpei.domain.import_jobs import ImportJob
 from fenpei.domain.import_uploads import ImportMode, ImportUpload, UploadState
+from fenpei.domain.phrases import phrase_data
 from fenpei.domain.users import Actor
 from fenpei.services import import_jobs as jobs
 from fenpei.services._import_columns import resolve_columns
@@ -96,6 +98,15 @@ def run_upload(
     return True
 
 
+def stored_errors(errors: Sequence[FieldError]) -> list[dict[str, Any]]:
+    """Errors as the upload keeps them: where, the English text, and the phrase (key and
+    values) a page says in its own language."""
+    return [
+        {"field": e.field, "message": str(e.message), "phrase": phrase_data(e.message)}
+        for e in errors
+    ]
+
+
 def _first(exc: ValidationFailed) -> str:
     return str(exc)[:1000]
 
@@ -111,7 +122,7 @@ def _fail(
     error_file: bytes | None = None,
 ) -> None:
     assert upload.id is not None
-    listed = [{"field": e.field, "message": e.message} for e in errors[:LISTED_ERRORS]]
+    listed = stored_errors(errors[:LISTED_ERRORS])
     values: dict[str, object] = {
         "state": UploadState.failed,
         "finished_at": at,
@@ -184,10 +195,7 @@ def _run(
                 upload_id,
                 job_id=job.id,
                 bad_rows=check.bad_rows,
-                errors=[
-                    {"field": e.field, "message": e.message}
-                    for e in check.first_errors(LISTED_ERRORS)
-                ],
+                errors=stored_errors(check.first_errors(LISTED_ERRORS)),
                 error_file=error_file,
             )
             uow.commit()
