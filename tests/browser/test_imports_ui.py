@@ -31,7 +31,7 @@ def test_an_admin_imports_a_gbk_file_skipping_bad_rows_and_downloads_them(
     with page.expect_navigation():
         page.locator("#upload-button").click()
 
-    expect(page.locator("#file-encoding")).to_have_text("GBK / GB18030（中文）")
+    expect(page.locator("#file-encoding")).to_have_text("GBK（中文国标编码）")
     expect(page.locator("#file-rows")).to_have_text("11")
     expect(page.locator("#col_0")).to_have_value("company_name")
     expect(page.locator("#col_2")).to_have_value("phone")

@@ -48,7 +48,7 @@ def test_gbk_file_is_mapped_previewed_and_imported_skipping_bad_rows(
     upload_id = _upload(client, file)
 
     page = client.get(f"/imports/{upload_id}/map?lang=zh-CN").text
-    assert "GBK / GB18030（中文）" in text_of(page)
+    assert "GBK（中文国标编码）" in text_of(page)
     # 公司名称, 手机, 邮箱, 行业 are guessed from their Chinese names; 联系人 is not.
     assert re.search(r'name="col_0"[^>]*>.*?value="company_name" selected', page, re.S)
     assert re.search(r'name="col_1"[^>]*>\s*<option value="ignore" selected', page, re.S)

@@ -88,37 +88,37 @@ async def upload(
     return RedirectResponse(f"/imports/{made.id}/map", status_code=303)
 
 
-@router.get("/imports/{upload_id}")
+@router.get("/imports/{import_id}")
 def job_page(
-    request: Request, upload_id: Id, uow: UowDep, user: CurrentUser, actor: CurrentActor
+    request: Request, import_id: Id, uow: UowDep, user: CurrentUser, actor: CurrentActor
 ) -> Response:
     """An import: its file, mode, progress (refreshed until it ends), errors and error file."""
-    progress = uploads.progress(uow, upload_id, actor)
+    progress = uploads.progress(uow, import_id, actor)
     if progress.upload.state.value == "draft":
-        return RedirectResponse(f"/imports/{upload_id}/map", status_code=303)
+        return RedirectResponse(f"/imports/{import_id}/map", status_code=303)
     t = translator(page_language(request))
     context = {"user": user, "active": "imports", "p": progress,
                "error_lines": stored_error_lines(t, progress.upload.errors)}  # fmt: skip
     return render(request, "imports/job.html", context)
 
 
-@router.get("/imports/{upload_id}/progress")
+@router.get("/imports/{import_id}/progress")
 def progress_fragment(
-    request: Request, upload_id: Id, uow: UowDep, actor: CurrentActor
+    request: Request, import_id: Id, uow: UowDep, actor: CurrentActor
 ) -> Response:
     """The progress box alone, for htmx's polling (it stops asking once the import ended)."""
-    progress = uploads.progress(uow, upload_id, actor)
+    progress = uploads.progress(uow, import_id, actor)
     t = translator(page_language(request))
     context = {"p": progress, "error_lines": stored_error_lines(t, progress.upload.errors)}
     return render(request, "imports/_progress.html", context)
 
 
-@router.get("/imports/{upload_id}/errors")
-def error_file(upload_id: Id, actor: CurrentActor, fenpei: FenpeiDep) -> Response:
+@router.get("/imports/{import_id}/errors")
+def error_file(import_id: Id, actor: CurrentActor, fenpei: FenpeiDep) -> Response:
     """The bad rows with their problems, in the uploaded file's format (audited: a GET's
     own unit of work is read-only, so the download writes its audit entry in another)."""
     with fenpei.uow() as uow:
-        name, data = uploads.error_file(uow, upload_id, actor, now=fenpei.now())
+        name, data = uploads.error_file(uow, import_id, actor, now=fenpei.now())
         uow.commit()
     return file_response(name, data)
 

@@ -72,14 +72,14 @@ def _messages(number: int, preview: uploads.Preview) -> dict[str, object]:
     return {e.field.removeprefix(prefix): e.message for e in preview.check.bad.get(number, [])}
 
 
-@router.get("/imports/{upload_id}/map")
+@router.get("/imports/{import_id}/map")
 def map_page(
-    request: Request, upload_id: Id, uow: UowDep, user: CurrentUser, actor: CurrentActor
+    request: Request, import_id: Id, uow: UowDep, user: CurrentUser, actor: CurrentActor
 ) -> Response:
     """The columns of the file with the field each fills, pre-filled."""
-    upload = uploads.get_upload(uow, upload_id, actor)
+    upload = uploads.get_upload(uow, import_id, actor)
     if upload.state.value != "draft":
-        return RedirectResponse(f"/imports/{upload_id}", status_code=303)
+        return RedirectResponse(f"/imports/{import_id}", status_code=303)
     mapping, remembered = mappings.suggest(uow, upload.headers, source=None)
     form = {"mode": ImportMode.all_or_nothing.value, "route": True}
     return _page(
@@ -124,12 +124,12 @@ class _FormRefused(Exception):
         self.mapping, self.source, self.form, self.refused = mapping, source, form, refused
 
 
-@router.post("/imports/{upload_id}/remembered")
+@router.post("/imports/{import_id}/remembered")
 async def load_remembered(
-    request: Request, upload_id: Id, uow: UowDep, user: CurrentUser, actor: CurrentActor
+    request: Request, import_id: Id, uow: UowDep, user: CurrentUser, actor: CurrentActor
 ) -> Response:
     """Fill the form from the mapping remembered for the source typed in."""
-    upload = uploads.get_upload(uow, upload_id, actor)
+    upload = uploads.get_upload(uow, import_id, actor)
     sent = await request.form()
     source = str(sent.get("source") or "")[: _MAX_FIELD + 1]
     t = translator(page_language(request))
@@ -147,10 +147,10 @@ async def load_remembered(
     )  # fmt: skip
 
 
-@router.post("/imports/{upload_id}/sheet")
+@router.post("/imports/{import_id}/sheet")
 async def choose_sheet(
     request: Request,
-    upload_id: Id,
+    import_id: Id,
     uow: UowDep,
     user: CurrentUser,
     actor: CurrentActor,
@@ -162,30 +162,30 @@ async def choose_sheet(
     t = translator(page_language(request))
     try:
         uploads.choose_sheet(
-            uow=uow, files=fenpei.table_files, upload_id=upload_id, sheet=sheet, actor=actor
+            uow=uow, files=fenpei.table_files, upload_id=import_id, sheet=sheet, actor=actor
         )
         uow.commit()
     except ValidationFailed as refused:
         uow.rollback()
-        upload = uploads.get_upload(uow, upload_id, actor)
+        upload = uploads.get_upload(uow, import_id, actor)
         mapping, remembered = mappings.suggest(uow, upload.headers, source=None)
         return _page(request, uow, user, upload, mapping=mapping, source="",
                      remembered=remembered, form={"mode": "all", "route": True},
                      errors=error_lines(t, refused), status_code=422)  # fmt: skip
-    return RedirectResponse(f"/imports/{upload_id}/map", status_code=303)
+    return RedirectResponse(f"/imports/{import_id}/map", status_code=303)
 
 
-@router.post("/imports/{upload_id}/preview")
+@router.post("/imports/{import_id}/preview")
 async def preview(
     request: Request,
-    upload_id: Id,
+    import_id: Id,
     uow: UowDep,
     user: CurrentUser,
     actor: CurrentActor,
     fenpei: FenpeiDep,
 ) -> Response:
     """The first rows as they will be stored, bad cells marked; the file's bad-row count."""
-    upload = uploads.get_upload(uow, upload_id, actor)
+    upload = uploads.get_upload(uow, import_id, actor)
     t = translator(page_language(request))
     try:
         mapping, source, form = await _read_form(request, uow, upload)
@@ -197,7 +197,7 @@ async def preview(
         shown = uploads.preview(
             uow=uow,
             files=fenpei.table_files,
-            upload_id=upload_id,
+            upload_id=import_id,
             mapping=mapping,
             actor=actor,
             zone=fenpei.settings.zone,
@@ -212,23 +212,23 @@ async def preview(
     )  # fmt: skip
 
 
-@router.post("/imports/{upload_id}/start")
+@router.post("/imports/{import_id}/start")
 async def start(
     request: Request,
-    upload_id: Id,
+    import_id: Id,
     uow: UowDep,
     user: CurrentUser,
     actor: CurrentActor,
     fenpei: FenpeiDep,
 ) -> Response:
     """Remember the mapping and queue the import; the job page follows its progress."""
-    upload = uploads.get_upload(uow, upload_id, actor)
+    upload = uploads.get_upload(uow, import_id, actor)
     t = translator(page_language(request))
     try:
         mapping, source, form = await _read_form(request, uow, upload)
         uploads.start(
             uow=uow,
-            upload_id=upload_id,
+            upload_id=import_id,
             mapping=mapping,
             source=source,
             mode=ImportMode(form["mode"]),
@@ -246,4 +246,4 @@ async def start(
         return _page(request, uow, user, upload, mapping=mapping, source=source,
                      remembered=None, form=form, errors=error_lines(t, refused),
                      status_code=422)  # fmt: skip
-    return RedirectResponse(f"/imports/{upload_id}", status_code=303)
+    return RedirectResponse(f"/imports/{import_id}", status_code=303)
