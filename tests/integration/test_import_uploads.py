@@ -252,3 +252,23 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(app: Fenpei) ->
             now=app.now(),
             max_bytes=1024,
         )
+
+
+def test_a_draft_never_imported_is_dropped_after_a_day(app: Fenpei, clock: FixedClock) -> None:
+    file = gbk_leads(good=1, bad=0)
+    with app.uow() as uow:
+        uploads.receive(
+            uow=uow,
+            files=app.table_files,
+            name=file.name,
+            data=file.data,
+            actor=SYSTEM,
+            now=app.now(),
+            max_bytes=10**6,
+        )
+        uow.commit()
+    _run(app)
+    assert _count(app, tables.import_uploads) == 1
+    clock.advance(running.DRAFTS_KEPT + timedelta(seconds=1))
+    _run(app)
+    assert _count(app, tables.import_uploads) == 0

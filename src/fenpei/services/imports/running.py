@@ -50,10 +50,15 @@ def run_waiting(
     """Import every queued upload (and take over stale ones); drop drafts left for a day.
     How many were run."""
     at = now()
+    # Read first, write only when there is something to do: the worker asks every round,
+    # and a write would take SQLite's write lock each time.
     with uow_factory() as uow:
-        uow.import_uploads.delete_drafts(before=at - DRAFTS_KEPT)
         waiting = uow.import_uploads.waiting(stale_before=at - STALE_AFTER)
-        uow.commit()
+        old_drafts = uow.import_uploads.has_drafts(before=at - DRAFTS_KEPT)
+    if old_drafts:
+        with uow_factory() as uow:
+            uow.import_uploads.delete_drafts(before=at - DRAFTS_KEPT)
+            uow.commit()
     ran = 0
     for upload_id in waiting:
         ran += run_upload(

@@ -100,6 +100,11 @@ class SqlImportUploads(Repository):
         )
         return list(self.session.scalars(query))
 
+    def has_drafts(self, *, before: datetime) -> bool:
+        c = t.import_uploads.c
+        query = sa.select(c.id).where(c.state == UploadState.draft, c.uploaded_at < before)
+        return self.session.scalar(query.limit(1)) is not None
+
     def delete_drafts(self, *, before: datetime) -> int:
         c = t.import_uploads.c
         result = self.session.execute(
