@@ -27,29 +27,59 @@ def chosen_mapping(
     headers: Sequence[str],
     *,
     pairs: list[str],
-    mapping_file: Path | None,
+    mapping_file: tuple[Path, str] | None,
     source: str | None,
 ) -> Mapping_ | None:
     """The mapping to import with: the source's remembered one (with ``--source``), then
-    the ``--mapping`` file's, then each ``--map``; None when none is given (guess)."""
+    the ``--mapping`` file's (its path and text), then each ``--map``; None when none is
+    given (the columns are guessed)."""
     if not pairs and mapping_file is None and not source:
         return None
     custom_fields = uow.custom_fields.all()
     chosen: Mapping_ = {}
     if source:
-        chosen, _ = mappings.suggest(uow, headers, source=source)
+        try:
+            chosen, _ = mappings.suggest(uow, headers, source=source)
+        except ValidationFailed as exc:
+            raise BadArgument("--source", str(exc)) from None
     if mapping_file is not None:
-        text = read_text(mapping_file, argument="--mapping")
+        path, text = mapping_file
         try:
             chosen |= mappings.parse_json(text, custom_fields)
         except ValidationFailed as exc:
-            raise BadArgument("--mapping", str(exc), path=mapping_file) from None
+            raise BadArgument("--mapping", str(exc), path=path) from None
     if pairs:
         try:
             chosen |= mappings.parse_pairs(pairs, custom_fields)
         except ValidationFailed as exc:
             raise BadArgument("--map", str(exc)) from None
     return chosen
+
+
+def read_mapping_file(path: Path | None) -> tuple[Path, str] | None:
+    """The ``--mapping`` file's text, read (bounded, UTF-8) and parsed as JSON before
+    anything else, so a bad one is named first."""
+    if path is None:
+        return None
+    text = read_text(path, argument="--mapping")
+    try:
+        mappings.parse_json(text, [], check_targets=False)
+    except ValidationFailed as exc:
+        raise BadArgument("--mapping", str(exc), path=path) from None
+    return path, text
+
+
+def errors_path(value: str | None) -> Path | None:
+    """Where ``--errors-to`` writes, checked before the import: not a folder, in a folder
+    that exists."""
+    if value is None:
+        return None
+    path = Path(value)
+    if path.is_dir():
+        raise BadArgument("--errors-to", "is a folder; name a file", path=path)
+    if not path.parent.is_dir():
+        raise BadArgument("--errors-to", "is in a folder that does not exist", path=path)
+    return path
 
 
 def check_each_row(

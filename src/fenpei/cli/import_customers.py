@@ -26,6 +26,8 @@ from fenpei.cli._import_mapping import (
     check_each_row,
     chosen_mapping,
     default_errors_path,
+    errors_path,
+    read_mapping_file,
     write_error_file,
 )
 from fenpei.cli._output import labelled
@@ -124,7 +126,7 @@ def customers(
         ),
     ] = False,
     errors_to: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--errors-to",
             help="Where the bad rows go, with an error column, in the file's format "
@@ -136,18 +138,21 @@ def customers(
     (unless --skip-bad-rows: then the bad rows go to an error file)."""
     if again and resume:
         raise BadArgument("--again", "and --resume exclude each other; pass one")
+    mapping_text = read_mapping_file(mapping_file)
+    # An output path, checked as one (the file need not exist): not a Path-typed option.
+    errors_file = errors_path(errors_to)
     with fenpei_app() as fenpei:
         streamed = open_customer_file(file, encoding=encoding, sheet=sheet)
         table: tabular.StreamedTable | GoodRows = streamed
         with fenpei.uow() as uow:
             mapping = chosen_mapping(
-                uow, table.headers, pairs=map_ or [], mapping_file=mapping_file, source=source
+                uow, table.headers, pairs=map_ or [], mapping_file=mapping_text, source=source
             )
-        if skip_bad_rows or errors_to is not None:
+        if skip_bad_rows or errors_file is not None:
             with fenpei.uow() as uow:
                 row_check = check_each_row(uow, streamed, mapping, zone=fenpei.settings.zone)
             if row_check.bad:
-                target = errors_to or default_errors_path(file)
+                target = errors_file or default_errors_path(file)
                 write_error_file(file, streamed, row_check, target, encoding=encoding)
                 console.print(
                     f"{row_check.bad_rows} of {row_check.rows} rows have problems; "

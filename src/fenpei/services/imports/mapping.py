@@ -96,8 +96,11 @@ def parse_pairs(pairs: Sequence[str], custom_fields: Sequence[CustomField]) -> M
     return mapping
 
 
-def parse_json(text: str, custom_fields: Sequence[CustomField]) -> Mapping_:
-    """A JSON object ``{"公司名称": "company_name", "备注": null}`` as header → field."""
+def parse_json(
+    text: str, custom_fields: Sequence[CustomField], *, check_targets: bool = True
+) -> Mapping_:
+    """A JSON object ``{"公司名称": "company_name", "备注": null}`` as header → field
+    (without ``check_targets``, only its shape is checked; the fields stay as written)."""
     try:
         value = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
@@ -109,6 +112,9 @@ def parse_json(text: str, custom_fields: Sequence[CustomField]) -> Mapping_:
     for header, target in value.items():
         if target is not None and not isinstance(target, str):
             errors.append(FieldError(f"mapping.{header}", "must be a field name or null"))
+            continue
+        if not check_targets:
+            mapping[header] = target
             continue
         try:
             mapping[header] = target_of(target or "", custom_fields, at=f"mapping.{header}")
