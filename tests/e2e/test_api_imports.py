@@ -7,6 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -20,6 +24,7 @@ from tests.e2e.test_api_tokens import api, bearer, count, make_token, make_user
 
 __all__ = ["api"]
 IMPORTS = "/api/v1/imports"
+FENPEI = str(Path(sys.executable).with_name("fenpei"))
 
 
 def test_a_gbk_file_posted_in_skip_mode_is_imported_and_its_bad_rows_downloaded(
@@ -98,3 +103,26 @@ def test_reading_needs_the_scope_and_a_rep_may_not_import(app: Fenpei, api: Test
     _, rep = make_token(app, "*", username="rep1")
     as_rep = api.post(IMPORTS, headers=bearer(rep), files={"file": (file.name, file.data)})
     assert as_rep.status_code == 403
+
+
+def test_a_separate_worker_process_imports_what_the_api_received(
+    app: Fenpei, api: TestClient
+) -> None:
+    """`fenpei worker --once` in a process of its own (as beside PostgreSQL): the upload's
+    bytes are read from the database, not from the web process."""
+    _, token = make_token(app, "customers:write", "customers:read")
+    file = gbk_leads(good=3, bad=1)
+    posted = api.post(
+        IMPORTS,
+        headers=bearer(token),
+        files={"file": (file.name, file.data)},
+        data={"mapping": json.dumps({"联系人": "name"}), "mode": "skip", "route": "false"},
+    )
+    assert posted.status_code == 202, posted.text
+    env = {**os.environ, "FENPEI_DATABASE_URL": app.engine.url.render_as_string(False)}
+    done = subprocess.run(
+        [FENPEI, "worker", "--once"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    got = api.get(f"{IMPORTS}/{posted.json()['id']}", headers=bearer(token)).json()
+    assert (got["state"], got["rows_done"], got["bad_rows"], got["route"]) == ("done", 3, 1, False)
