@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from fenpei.bootstrap import Fenpei
 from fenpei.jobs.worker import Worker
 from tests._import_files import MAPPING, ImportFile, gbk_leads, xlsx_leads
+from tests.e2e._visible_text import foreign_words
 from tests.e2e.test_web import text_of
 
 
@@ -147,3 +148,28 @@ def test_an_unreadable_file_is_refused_on_the_upload_page_and_nothing_is_kept(
     assert "该文件无法导入" in text_of(response.text)
     assert "x.csv" in text_of(response.text)
     assert "imports" in response.text
+
+
+def test_the_import_pages_in_zh_cn_show_no_english_but_the_data(
+    app: Fenpei, user_client: TestClient
+) -> None:
+    client = user_client
+    client.cookies.set("lang", "zh-CN")
+    file = gbk_leads(good=3, bad=2, name="线索.csv")
+    upload_id = _upload(client, file)
+    form = _form(list(MAPPING), MAPPING, mode="skip", route="on")
+    pages = {
+        "map": client.get(f"/imports/{upload_id}/map").text,
+        "preview": client.post(f"/imports/{upload_id}/preview", data=form).text,
+    }
+    client.post(f"/imports/{upload_id}/start", data=form)
+    pages["queued"] = client.get(f"/imports/{upload_id}").text
+    Worker(app).imports()
+    pages["done"] = client.get(f"/imports/{upload_id}").text
+    pages["list"] = client.get("/imports").text
+    # The data: the file's cells, the user, the fields' codes in the error lines, the
+    # customer-facing error header; everything else must be Chinese.
+    data = [f"lead{i}@example.cn" for i in range(5)] + ["admin", "row", "phone", "error"]
+    data += ["12ab", "Ada Admin", "GBK"]
+    for name, html in pages.items():
+        assert foreign_words(html, data=data) == {}, name
