@@ -10,6 +10,7 @@ from bench import (
     bulk_bench,
     http_bench,
     import_bench,
+    import_upload_bench,
     loads_bench,
     optimal_bench,
     outbox_bench,
@@ -35,6 +36,7 @@ BENCHMARKS = {
     "optimal": optimal_bench.run,
     "affinity": affinity_bench.run,
     "scoring": scoring_bench.run,
+    "import_upload": import_upload_bench.run,
 }
 
 if __name__ == "__main__":
