@@ -10,6 +10,7 @@ import csv
 import io
 from datetime import timedelta
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -22,7 +23,7 @@ from fenpei.services.import_jobs import BATCH_ROWS
 from fenpei.services.imports import mapping as mappings
 from fenpei.services.imports import running, uploads
 from fenpei.services.imports.uploads import Progress
-from tests._import_files import MAPPING, ImportFile, gbk_leads, hostile_files
+from tests._import_files import MAPPING, ImportFile, gbk_leads, hostile_files, xlsx_leads
 from tests.fakes import FixedClock
 
 
@@ -272,3 +273,39 @@ def test_a_draft_never_imported_is_dropped_after_a_day(app: Fenpei, clock: Fixed
     clock.advance(running.DRAFTS_KEPT + timedelta(seconds=1))
     _run(app)
     assert _count(app, tables.import_uploads) == 0
+
+
+def test_the_error_file_fixed_and_uploaded_again_imports_the_rest(app: Fenpei) -> None:
+    file = gbk_leads(good=5, bad=2)
+    first = _queue(app, file, ImportMode.skip_bad_rows, source="展会")
+    _run(app)
+    with app.uow() as uow:
+        _, data = uploads.error_file(uow, first, SYSTEM, now=app.now())
+        uow.commit()  # the download's audit entry
+    fixed = data.replace(b"12ab", b"13912345678")
+    second = _queue(app, ImportFile("fixed.csv", fixed), ImportMode.all_or_nothing, source="展会")
+    _run(app)
+    done = _progress(app, second)
+    assert done.upload.state is UploadState.done and done.rows_done == 2
+    assert set(file.good_names + file.bad_names) <= set(_names(app))
+    with app.engine.connect() as connection:
+        actions = list(connection.scalars(sa.select(tables.audit_log.c.action)))
+    assert {"import.queued", "import.error_file", "import"} <= set(actions)
+
+
+def test_a_workbook_whose_first_sheet_is_a_cover_is_read_from_its_table_sheet(
+    app: Fenpei,
+) -> None:
+    file = xlsx_leads(good=3, bad=1)
+    upload_id = _queue(app, file, ImportMode.skip_bad_rows)
+    with app.uow() as uow:
+        upload = uow.import_uploads.get(upload_id)
+    assert upload is not None and upload.sheet == "线索" and upload.sheets == ["说明", "线索"]
+    _run(app)
+    with app.uow() as uow:
+        name, data = uploads.error_file(uow, upload_id, SYSTEM, now=app.now())
+    assert name == "leads-errors.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet is not None
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert [r[1] for r in rows[1:]] == file.bad_names

@@ -10,6 +10,7 @@ import io
 import openpyxl
 
 from fenpei.adapters.files.uploads import TabularFiles
+from fenpei.services.customer_import import unguarded
 
 HEADERS = ["公司名称", "手机"]
 ROWS = [
@@ -28,8 +29,29 @@ def test_a_csv_error_file_is_utf8_with_bom_and_keeps_the_delimiter() -> None:
     assert rows == [
         ["公司名称", "手机", "错误 / error"],
         ["华东科技", "12ab", "row 2.phone: bad"],
-        ['=HYPERLINK("x")', "", "row 5.name: required"],
+        # a spreadsheet would run it: made text, and the importer drops the ' again
+        ['\'=HYPERLINK("x")', "", "row 5.name: required"],
     ]
+    assert unguarded(rows[2][0]) == '=HYPERLINK("x")'
+
+
+def test_every_formula_start_is_guarded_and_read_back() -> None:
+    values = ["=1+1", "+86 138 0013 8000", "-5", "@SUM(A1)", "\tx", "\rx", "'=x", "ok"]
+    _, data = TabularFiles().error_file(
+        "a.csv", ["v"], [({"v": v}, "e") for v in values], error_header="e", delimiter=","
+    )
+    cells = [r[0] for r in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))][1:]
+    assert cells == [
+        "'=1+1",
+        "'+86 138 0013 8000",
+        "'-5",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "''=x",
+        "ok",
+    ]
+    assert [unguarded(c) for c in cells] == values
 
 
 def test_an_xlsx_error_file_holds_text_cells_never_formulas() -> None:

@@ -17,9 +17,17 @@ from fenpei.adapters.files import tabular
 from fenpei.adapters.files._csv import open_csv
 from fenpei.adapters.files._xlsx import _UNREADABLE, _check_unpacked_size
 from fenpei.domain.errors import ValidationFailed
+from fenpei.services.customer_import import FORMULA_STARTS
 from fenpei.services.imports.ports import FileFacts, OpenedTable
 
 BOM = "\ufeff"
+
+
+def _guarded(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one it would run as a formula (``=``, ``+``,
+    ``-``, ``@``, tab, CR first) gets a leading ``'``, which the importer drops again."""
+    guard = value.lstrip("'").startswith(FORMULA_STARTS)  # '=x is written ''=x
+    return "'" + value if guard else value
 
 
 def _sheet_names(path: Path, name: str) -> tuple[list[str], str | None]:
@@ -96,9 +104,9 @@ class TabularFiles:
             return f"{stem}-errors.xlsx", _xlsx(columns, headers, rows)
         text = io.StringIO(newline="")
         writer = csv.writer(text, delimiter=delimiter or ",", lineterminator="\r\n")
-        writer.writerow(columns)
+        writer.writerow([_guarded(c) for c in columns])
         for cells, error in rows:
-            writer.writerow([*(cells.get(h, "") for h in headers), error])
+            writer.writerow([_guarded(v) for v in (*(cells.get(h, "") for h in headers), error)])
         kept = suffix if suffix in tabular.CSV_SUFFIXES else ".csv"
         return f"{stem}-errors{kept}", (BOM + text.getvalue()).encode("utf-8")
 
