@@ -39,6 +39,7 @@ def _list_page(
         "user": user,
         "active": "imports",
         "imports": uploads.recent(uow, actor, limit=LISTED),
+        "jobs": uploads.recent_jobs(uow, actor),
         "errors": errors,
         "max_bytes": fenpei.settings.max_upload_bytes,
     }

@@ -260,3 +260,9 @@ def recent(uow: UnitOfWork, actor: Actor, *, limit: int = 50) -> list[Progress]:
         job = uow.import_jobs.get(upload.job_id) if upload.job_id is not None else None
         found.append(Progress(upload, job, 0, upload.bad_rows > 0))
     return found
+
+
+def recent_jobs(uow: UnitOfWork, actor: Actor, *, limit: int = 20) -> list[ImportJob]:
+    """Every import job, from the browser, the API or the command line, newest first."""
+    scope.require_writer(actor, "see imports")
+    return uow.import_jobs.recent(limit=limit)
