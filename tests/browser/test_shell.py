@@ -14,6 +14,7 @@ EVERY_LINK = [
     "My customers",
     "Pool",
     "Tasks",
+    "Import",
     "Rules",
     "Teams",
     "Categories",
@@ -47,6 +48,7 @@ def test_each_role_sees_its_own_navigation(live: Live, page: Page) -> None:
         "Customers",
         "Pool",
         "Tasks",
+        "Import",
         "Rules",
         "Teams",
         "Categories",
@@ -56,7 +58,7 @@ def test_each_role_sees_its_own_navigation(live: Live, page: Page) -> None:
         "Admin",
     ]
     assert seen["manager"] == [
-        "Dashboard", "Customers", "Pool", "Tasks", "Rules", "Teams", "Admin"
+        "Dashboard", "Customers", "Pool", "Tasks", "Import", "Rules", "Teams", "Admin"
     ]  # fmt: skip
     assert seen["rep"] == ["Customers", "My customers", "Pool", "Tasks", "My profile"]
     assert "Dashboard" not in seen["auditor"] and "Rules" not in seen["auditor"]
