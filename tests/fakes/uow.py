@@ -10,6 +10,7 @@ from typing import Any, Self, TypeVar
 
 from fenpei.services import ports
 from fenpei.services.holdout.ports import HoldoutRepository
+from fenpei.services.imports.ports import ImportMappingRepository, ImportUploadRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
@@ -24,6 +25,7 @@ from tests.fakes.analytics import FakeAnalyticsReads
 from tests.fakes.follow_ups import FakeFollowUps, FakeStageChanges
 from tests.fakes.holdout import FakeHoldout
 from tests.fakes.import_jobs import FakeImportJobs
+from tests.fakes.import_uploads import FakeImportMappings, FakeImportUploads
 from tests.fakes.outbox import FakeInbox, FakeJobRuns, FakeOutbox
 from tests.fakes.pools import FakePools, FakeReclaim
 from tests.fakes.preferences import FakePreferences
@@ -119,6 +121,8 @@ class FakeUnitOfWork:
     holdout: HoldoutRepository
     stage_changes: ports.StageChangeRepository
     sla: SlaRepository
+    import_uploads: ImportUploadRepository
+    import_mappings: ImportMappingRepository
 
     def __init__(self) -> None:
         self._store = store = Store()
@@ -160,6 +164,8 @@ class FakeUnitOfWork:
         self.task_timers = FakeTaskTimers(store)
         self.score_models = FakeScoreModels(store)
         self.holdout = FakeHoldout(store)
+        self.import_uploads = FakeImportUploads(store)
+        self.import_mappings = FakeImportMappings(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"
