@@ -126,3 +126,21 @@ def test_a_separate_worker_process_imports_what_the_api_received(
     assert done.returncode == 0, done.stderr
     got = api.get(f"{IMPORTS}/{posted.json()['id']}", headers=bearer(token)).json()
     assert (got["state"], got["rows_done"], got["bad_rows"], got["route"]) == ("done", 3, 1, False)
+
+
+def test_a_retry_with_the_same_idempotency_key_gets_the_first_answer_and_queues_nothing(
+    app: Fenpei, api: TestClient
+) -> None:
+    _, token = make_token(app, "customers:write")
+    file = gbk_leads(good=2, bad=0)
+    headers = {**bearer(token), "Idempotency-Key": "upload-1"}
+    data = {"mapping": json.dumps({"联系人": "name"})}
+    first = api.post(IMPORTS, headers=headers, files={"file": (file.name, file.data)}, data=data)
+    again = api.post(IMPORTS, headers=headers, files={"file": (file.name, file.data)}, data=data)
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert count(app, tables.import_uploads) == 1
+    other = gbk_leads(good=3, bad=0)
+    clash = api.post(IMPORTS, headers=headers, files={"file": (other.name, other.data)}, data=data)
+    assert clash.status_code == 409

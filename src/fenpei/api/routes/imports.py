@@ -6,20 +6,25 @@ customers: an import creates customers); admins and managers only."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
+from fenpei.api.idempotent import IdempotencyKey, create_once
 from fenpei.api.import_schemas import ImportRead
 from fenpei.api.schemas import ErrorRead
+from fenpei.bootstrap import Fenpei
 from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.import_uploads import ImportMode
+from fenpei.domain.users import Actor
 from fenpei.http.deps import FenpeiDep, UowDep, WriterActor
 from fenpei.http.fields import Id
 from fenpei.services.imports import mapping as mappings
 from fenpei.services.imports import uploads
+from fenpei.services.ports import UnitOfWork
 
 router = APIRouter(prefix="/imports", tags=["customers"])
 
@@ -31,14 +36,27 @@ UNKNOWN: dict[int | str, dict[str, Any]] = {
 }
 
 
+REPLAYED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": ImportRead,
+        "description": "A retry with the same Idempotency-Key: the "
+        "first answer, the file not queued again.",
+    },
+    409: {
+        "model": ErrorRead,
+        "description": "The Idempotency-Key was used for another "
+        "upload, or its first request is still running.",
+    },
+}
 UPLOAD_REFUSED: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorRead, "description": "The multipart body cannot be parsed."},
     413: {"model": ErrorRead, "description": "The upload is larger than the limit."},
 }
 
 
-@router.post("", status_code=202, responses={**WRITERS_ONLY, **UPLOAD_REFUSED})
+@router.post("", status_code=202, responses={**WRITERS_ONLY, **UPLOAD_REFUSED, **REPLAYED})
 async def create_import(
+    response: Response,
     uow: UowDep,
     actor: WriterActor,
     fenpei: FenpeiDep,
@@ -60,6 +78,7 @@ async def create_import(
         str | None, Form(max_length=200, description="Remember the mapping under this name.")
     ] = None,
     sheet: Annotated[str | None, Form(max_length=200, description="Sheet of a workbook.")] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> ImportRead:
     """Upload a file and queue its import; answers at once (202) with the import's id:
     follow it with `GET /api/v1/imports/{id}`. A file that cannot be read, or a mapping
@@ -68,10 +87,50 @@ async def create_import(
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise ValidationFailed.one("file", f"is larger than {limit:,} bytes")
+    payload = {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "file": file.filename,
+        "mapping": mapping,
+        "mode": mode,
+        "route": route,
+        "source": source,
+        "sheet": sheet,
+    }
+
+    def create() -> tuple[int, ImportRead]:
+        made = _queue(uow, fenpei, actor, file.filename, data, mapping, mode, route, source, sheet)
+        return made.id, made
+
+    return create_once(
+        uow=uow,
+        fenpei=fenpei,
+        response=response,
+        key=idempotency_key,
+        kind="import",
+        payload=payload,
+        create=create,
+        model=ImportRead,
+    )
+
+
+def _queue(
+    uow: UnitOfWork,
+    fenpei: Fenpei,
+    actor: Actor,
+    name: str | None,
+    data: bytes,
+    mapping: str | None,
+    mode: str,
+    route: bool,
+    source: str | None,
+    sheet: str | None,
+) -> ImportRead:
+    """Keep the file, check the mapping, queue the import (not committed)."""
+    limit = fenpei.settings.max_upload_bytes
     upload = uploads.receive(
         uow=uow,
         files=fenpei.table_files,
-        name=file.filename or "upload.csv",
+        name=name or "upload.csv",
         data=data,
         actor=actor,
         now=fenpei.now(),
@@ -97,7 +156,6 @@ async def create_import(
         actor=actor,
         now=fenpei.now(),
     )
-    uow.commit()
     return ImportRead.of(uploads.progress(uow, upload.id, actor))
 
 
