@@ -354,19 +354,10 @@ def _score_model(fenpei: Fenpei) -> int:
     """A scorecard version, for the scoring operations that name one."""
     with fenpei.uow() as uow:
         model, _ = scoring_models.save_scorecard(
-            uow=uow,
-            actor=SYSTEM,
-            name="打分卡",
-            base=10,
-            now=fenpei.now(),
-            lines=[
-                {
-                    "label": "零售",
-                    "points": 20,
-                    "conditions": {"field": "industry", "op": "eq", "value": "retail"},
-                }
-            ],
-        )
+            uow=uow, actor=SYSTEM, name="打分卡", base=10, now=fenpei.now(),
+            lines=[{"label": "零售", "points": 20,
+                    "conditions": {"field": "industry", "op": "eq", "value": "retail"}}],
+        )  # fmt: skip
         uow.commit()
     return model.id or 0
 
@@ -411,14 +402,11 @@ def _sla(fenpei: Fenpei, rep_id: int) -> tuple[int, int, int, int]:
     with fenpei.uow() as uow:
         kept, doomed = (
             sla_policies.create_policy(
-                uow=uow,
-                fields={"name": name, "first_contact_minutes": 120},
-                actor=SYSTEM,
+                uow=uow, fields={"name": name, "first_contact_minutes": 120}, actor=SYSTEM,
                 now=now,
-            ).id
-            or 0
+            ).id or 0
             for name in ("First call", "To be deleted")
-        )
+        )  # fmt: skip
         clocked, paused = (
             create_customer(uow=uow, fields={"name": name}, actor=SYSTEM, now=now).id or 0
             for name in ("Clocked", "Paused")
