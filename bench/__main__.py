@@ -12,6 +12,7 @@ from bench import (
     export_bench,
     http_bench,
     import_bench,
+    import_upload_bench,
     loads_bench,
     optimal_bench,
     outbox_bench,
@@ -39,6 +40,7 @@ BENCHMARKS = {
     "scoring": scoring_bench.run,
     "attachments": attachments_bench.run,
     "export": export_bench.run,
+    "import_upload": import_upload_bench.run,
 }
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ from fenpei.api.routes import (
     webhooks,
 )
 from fenpei.api.routes import exports as api_exports
+from fenpei.api.routes import imports as imports_api
 from fenpei.api.routes import sync as sync_api
 from fenpei.api.schemas import ErrorRead
 from fenpei.api.token_scopes import require_token_scope
@@ -65,6 +66,7 @@ from fenpei.web import (
     pages_exports,
     pages_follow_ups,
     pages_holdout,
+    pages_imports,
     pages_jobs,
     pages_notifications,
     pages_optimal,
@@ -136,6 +138,7 @@ def _api_v1() -> APIRouter:
     router.include_router(sync_api.router)
     router.include_router(sync_api.hooks)
     router.include_router(api_exports.router)
+    router.include_router(imports_api.router)
     return router
 
 
@@ -215,5 +218,6 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.state.export_words = export_words
     app.state.templates.env.globals["reps_may_export"] = reps_may_export
     app.include_router(pages_exports.router)
+    app.include_router(pages_imports.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fenpei.adapters.db.engine import make_engine, make_session_factory
 from fenpei.adapters.db.uow import SqlUnitOfWork
+from fenpei.adapters.files.uploads import TabularFiles
 from fenpei.adapters.notify import build_outlets
 from fenpei.adapters.passwords import Argon2Hasher
 from fenpei.adapters.storage.local import LocalFileStore
@@ -24,6 +25,7 @@ from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.sync import SyncCounts
 from fenpei.domain.users import Actor
 from fenpei.services.files.ports import FileStore
+from fenpei.services.imports.ports import TableFiles
 from fenpei.services.notifications.dispatch import Outlets
 from fenpei.services.ports import Clock, PasswordHasher
 from fenpei.services.rulebook import RuleBook
@@ -48,6 +50,7 @@ class Fenpei:
     outlets: Outlets = field(default_factory=Outlets)  # where messages go (the worker)
     # Where attachments' bytes are kept (FENPEI_STORAGE): a folder or object storage.
     files: FileStore = field(default_factory=lambda: LocalFileStore(Path("fenpei-files")))
+    table_files: TableFiles = field(default_factory=TabularFiles)  # uploads to import
 
     def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A unit of work; ``read_only`` ones never take SQLite's write lock."""

@@ -14,6 +14,7 @@ EVERY_LINK = [
     "My customers",
     "Pool",
     "Tasks",
+    "Import",
     "Rules",
     "Teams",
     "Categories",
@@ -48,6 +49,7 @@ def test_each_role_sees_its_own_navigation(live: Live, page: Page) -> None:
         "Customers",
         "Pool",
         "Tasks",
+        "Import",
         "Rules",
         "Teams",
         "Categories",
@@ -58,7 +60,7 @@ def test_each_role_sees_its_own_navigation(live: Live, page: Page) -> None:
         "Exports",
     ]
     assert seen["manager"] == [
-        "Dashboard", "Customers", "Pool", "Tasks", "Rules", "Teams", "Admin", "Exports"
+        "Dashboard", "Customers", "Pool", "Tasks", "Import", "Rules", "Teams", "Admin", "Exports"
     ]  # fmt: skip
     assert seen["rep"] == ["Customers", "My customers", "Pool", "Tasks", "My profile"]
     assert "Dashboard" not in seen["auditor"] and "Rules" not in seen["auditor"]

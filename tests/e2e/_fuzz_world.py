@@ -32,11 +32,13 @@ from fenpei.domain.events import (
     Notification,
     OutboxEvent,
 )
+from fenpei.domain.import_uploads import ImportMode
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, categories, org, rules, tokens, users, webhooks
 from fenpei.services.categories import ensure_default_categories
 from fenpei.services.customers import create_customer
 from fenpei.services.files import attachments
+from fenpei.services.imports import running, uploads
 from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
 from fenpei.services.scoring import models as scoring_models
@@ -45,6 +47,7 @@ from fenpei.services.sla import policies as sla_policies
 from fenpei.services.tasks import workflow as task_workflow
 from fenpei.services.tasks.intake import create_and_route
 from fenpei.services.tasks.records import TaskInput
+from tests import _import_files
 from tests.e2e import _hostile
 from tests.file_samples import tiny_png
 
@@ -258,6 +261,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             uow.commit()
     delivery_id = _inbox_and_dead_letter(fenpei, made[0][0].user_id, moses.id or 0)
     task_ids, task_own = _tasks(fenpei, moses.id or 0)
+    import_id = _finished_import(fenpei)
     token_ids = [token.id or 0 for token, _ in made]
     *_, last_rule = rule_ids
     model_id = _score_model(fenpei)
@@ -283,6 +287,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "delivery": (delivery_id,),
             "subscription": (hook.id or 0,),
             "policy": (policy,),
+            "import": (import_id,),
             **task_ids,
             "attachment": (kept_file,),
         },
@@ -338,6 +343,47 @@ def _attachments(fenpei: Fenpei, customer_id: int) -> tuple[int, int]:
             uow.commit()
             made.append(attachment.id or 0)
     return made[0], made[1]
+
+
+def _upload_body() -> dict[str, Any]:
+    """A multipart import: a GBK file whose 联系人 column is mapped to the name."""
+    file = _import_files.gbk_leads(good=2, bad=1)
+    return {"file": file.data, "mapping": json.dumps({"联系人": "name"}), "mode": "skip"}
+
+
+def _finished_import(fenpei: Fenpei) -> int:
+    """An import uploaded, run by the worker, with an error file to download."""
+    file = _import_files.gbk_leads(good=2, bad=1, name="fuzz.csv")
+    with fenpei.uow() as uow:
+        upload = uploads.receive(
+            uow=uow,
+            files=fenpei.table_files,
+            name=file.name,
+            data=file.data,
+            actor=SYSTEM,
+            now=fenpei.now(),
+            max_bytes=fenpei.settings.max_upload_bytes,
+        )
+        assert upload.id is not None
+        uploads.start(
+            uow=uow,
+            upload_id=upload.id,
+            mapping=_import_files.MAPPING,
+            source=None,
+            mode=ImportMode.skip_bad_rows,
+            route=False,
+            actor=SYSTEM,
+            now=fenpei.now(),
+        )
+        uow.commit()
+    running.run_waiting(
+        uow_factory=fenpei.uow,
+        files=fenpei.table_files,
+        rulebook=fenpei.rulebook,
+        now=fenpei.now,
+        rng=fenpei.rng,
+    )
+    return upload.id
 
 
 def _score_model(fenpei: Fenpei) -> int:
@@ -471,6 +517,9 @@ def known_good(document: Mapping[str, Any], label: str, world: FuzzWorld) -> Req
         if p["in"] == "path"
     }
     content = (operation.get("requestBody") or {}).get("content", {})
+    if "multipart/form-data" in content:  # an upload: a small file that imports
+        query = world.own.get(label, {}).get(QUERY)
+        return Request(path_parameters, _upload_body(), query, "multipart/form-data")
     schema = (content.get("application/json") or {}).get("schema")
     body = None
     if schema is not None:

@@ -309,8 +309,25 @@ def test_requests_with_hostile_strings_get_conforming_answers(
     case: schemathesis.Case, world: _fuzz_world.FuzzWorld, operation: str
 ) -> None:
     _prepared(case, world)
+    _multipart_sendable(case)
     _send(case, world)
     RUN.generated[operation]["hostile"] += 1
+
+
+def _multipart_sendable(case: schemathesis.Case) -> None:
+    """A multipart part is bytes: a lone surrogate in one is sent as the bytes a client
+    would send (UTF-8 with surrogatepass, not valid UTF-8); a part's name keeps its other
+    characters (the client library cannot send a name that does not encode at all)."""
+    if not (case.media_type or "").startswith("multipart/") or not isinstance(case.body, dict):
+        return
+
+    def raw(value: Any) -> Any:
+        return value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
+
+    def name(key: str) -> str:
+        return key.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+    case.body = {name(k): raw(v) for k, v in case.body.items()}
 
 
 # --- 4. what the run as a whole reached --------------------------------------------------

@@ -388,6 +388,15 @@ def _task_form(ok: int, **overrides: int) -> Expect:
     )
 
 
+_NOT_IMPORTERS = dict.fromkeys(("rep", "other_rep", "auditor"), 403)
+
+
+def _importers(ok: int) -> Expect:
+    """Imports: admins and managers, East's and West's alike (an import is nobody's data
+    scope); reps and auditors may not."""
+    return _statuses(ok, **_NOT_IMPORTERS)
+
+
 _RULE_VIEWERS_ONLY_ADMIN = dict.fromkeys(
     ("rep", "other_rep", "manager", "other_manager", "auditor"), 403
 )
@@ -806,6 +815,13 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/jobs"): Case("/api/v1/jobs", admins()),
     ("GET", "/api/v1/jobs/{name}/runs"): Case("/api/v1/jobs/retry-queue/runs", admins()),
     ("POST", "/api/v1/jobs/{name}/run"): Case("/api/v1/jobs/retry-queue/run", admins()),
+    # imports: admins and managers (no import in the world: 404; no file: 422)
+    ("GET", "/api/v1/imports"): Case("/api/v1/imports", _importers(200)),
+    ("POST", "/api/v1/imports"): Case("/api/v1/imports", _importers(422)),
+    ("GET", "/api/v1/imports/{import_id}"): Case("/api/v1/imports/999", _importers(404)),
+    ("GET", "/api/v1/imports/{import_id}/errors"): Case(
+        "/api/v1/imports/999/errors", _importers(404)
+    ),
     # webhook subscriptions: admins only
     ("GET", "/api/v1/subscriptions"): Case("/api/v1/subscriptions", admins()),
     ("POST", "/api/v1/subscriptions"): Case(
@@ -1269,6 +1285,24 @@ CASES: dict[tuple[str, str], Case] = {
         "/admin/jobs/retry-queue/run",
         pages(303, anonymous=403, token=403, token_without_scope=403, **_NOT_ADMIN),
     ),
+    # 导入 pages: admins and managers (no import in the world: 404; no file: 422)
+    ("GET", "/imports"): Case("/imports", pages(**_NOT_IMPORTERS)),
+    ("POST", "/imports"): Case(
+        "/imports", pages(422, anonymous=403, token=403, token_without_scope=403)
+    ),
+    **{
+        ("GET", f"/imports/{{import_id}}{tail}"): Case(
+            f"/imports/999{tail}", pages(404, **_NOT_IMPORTERS)
+        )
+        for tail in ("", "/progress", "/errors", "/map")
+    },
+    **{
+        ("POST", f"/imports/{{import_id}}/{action}"): Case(
+            f"/imports/999/{action}",
+            pages(404, anonymous=403, token=403, token_without_scope=403, **_NOT_IMPORTERS),
+        )
+        for action in ("remembered", "sheet", "preview", "start")
+    },
     # webhook subscriptions' pages: admins only (an empty form is 422)
     ("GET", "/admin/subscriptions"): Case("/admin/subscriptions", pages(**_NOT_ADMIN)),
     ("POST", "/admin/subscriptions"): Case("/admin/subscriptions", _rule_form_posts(422)),
@@ -1429,6 +1463,10 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/customers/{customer_id}/history"): "customers:read",
     ("GET", "/api/v1/deliveries"): "deliveries:read",
     ("POST", "/api/v1/deliveries/{delivery_id}/retry"): "deliveries:write",
+    ("GET", "/api/v1/imports"): "customers:read",
+    ("POST", "/api/v1/imports"): "customers:write",
+    ("GET", "/api/v1/imports/{import_id}"): "customers:read",
+    ("GET", "/api/v1/imports/{import_id}/errors"): "customers:read",
     ("GET", "/api/v1/jobs"): "jobs:read",
     ("GET", "/api/v1/jobs/{name}/runs"): "jobs:read",
     ("POST", "/api/v1/jobs/{name}/run"): "jobs:write",

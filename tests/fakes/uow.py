@@ -12,6 +12,7 @@ from fenpei.services import ports
 from fenpei.services.exports.ports import ExportRepository
 from fenpei.services.files.ports import AttachmentRepository
 from fenpei.services.holdout.ports import HoldoutRepository
+from fenpei.services.imports.ports import ImportMappingRepository, ImportUploadRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
@@ -29,6 +30,7 @@ from tests.fakes.exports import FakeExports
 from tests.fakes.follow_ups import FakeFollowUps, FakeStageChanges
 from tests.fakes.holdout import FakeHoldout
 from tests.fakes.import_jobs import FakeImportJobs
+from tests.fakes.import_uploads import FakeImportMappings, FakeImportUploads
 from tests.fakes.outbox import FakeInbox, FakeJobRuns, FakeOutbox
 from tests.fakes.pools import FakePools, FakeReclaim
 from tests.fakes.preferences import FakePreferences
@@ -128,6 +130,8 @@ class FakeUnitOfWork:
     stage_changes: ports.StageChangeRepository
     sla: SlaRepository
     attachments: AttachmentRepository
+    import_uploads: ImportUploadRepository
+    import_mappings: ImportMappingRepository
 
     def __init__(self) -> None:
         self._store = store = Store()
@@ -172,6 +176,8 @@ class FakeUnitOfWork:
         self.sync = FakeSync(store)
         self.attachments = FakeAttachments(store)
         self.exports = FakeExports(store)
+        self.import_uploads = FakeImportUploads(store)
+        self.import_mappings = FakeImportMappings(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

@@ -22,12 +22,24 @@ from fenpei.cli import _files
 from fenpei.cli._common import console, fenpei_app
 from fenpei.cli._errors import BadArgument
 from fenpei.cli._files import file_argument
+from fenpei.cli._import_mapping import (
+    check_each_row,
+    chosen_mapping,
+    default_errors_path,
+    errors_path,
+    read_mapping_file,
+    write_error_file,
+)
 from fenpei.cli._output import labelled
+from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.import_jobs import ImportJob
 from fenpei.domain.limits import clean_text
 from fenpei.domain.users import SYSTEM
 from fenpei.services import import_jobs as jobs
+from fenpei.services._import_columns import resolve_columns
 from fenpei.services.customer_import import ImportSummary
+from fenpei.services.imports import mapping as mappings
+from fenpei.services.imports.checking import GoodRows
 
 FILE = "FILE"
 
@@ -85,12 +97,84 @@ def customers(
             "write the rows it had not written, then route what waits.",
         ),
     ] = False,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help='A column and the field it fills, e.g. --map "公司名称=company" or '
+            '--map "备注=ignore"; repeat for more columns.',
+        ),
+    ] = None,
+    mapping_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping", help='A JSON file {"column": "field" or null}; --map wins over it.'
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help="Use the mapping remembered for this source (from the browser or an "
+            "earlier import) and remember this import's mapping under it."
+        ),
+    ] = None,
+    skip_bad_rows: Annotated[
+        bool,
+        typer.Option(
+            "--skip-bad-rows",
+            help="Import the good rows; write the bad ones to the error file (--errors-to).",
+        ),
+    ] = False,
+    errors_to: Annotated[
+        str | None,
+        typer.Option(
+            "--errors-to",
+            help="Where the bad rows go, with an error column, in the file's format "
+            "(default: FILE-errors.csv beside the file).",
+        ),
+    ] = None,
 ) -> None:
-    """Import customers from a CSV or Excel file; if any row is bad, none is imported."""
+    """Import customers from a CSV or Excel file; if any row is bad, none is imported
+    (unless --skip-bad-rows: then the bad rows go to an error file)."""
     if again and resume:
         raise BadArgument("--again", "and --resume exclude each other; pass one")
+    mapping_text = read_mapping_file(mapping_file)
+    # An output path, checked as one (the file need not exist): not a Path-typed option.
+    errors_file = errors_path(errors_to)
     with fenpei_app() as fenpei:
-        table = open_customer_file(file, encoding=encoding, sheet=sheet)
+        streamed = open_customer_file(file, encoding=encoding, sheet=sheet)
+        table: tabular.StreamedTable | GoodRows = streamed
+        with fenpei.uow() as uow:
+            mapping = chosen_mapping(
+                uow, table.headers, pairs=map_ or [], mapping_file=mapping_text, source=source
+            )
+        if skip_bad_rows or errors_file is not None:
+            with fenpei.uow() as uow:
+                row_check = check_each_row(uow, streamed, mapping, zone=fenpei.settings.zone)
+            if row_check.bad:
+                target = errors_file or default_errors_path(file)
+                write_error_file(file, streamed, row_check, target, encoding=encoding)
+                console.print(
+                    f"{row_check.bad_rows} of {row_check.rows} rows have problems; "
+                    f"they are in {target}"
+                )
+                if not skip_bad_rows:
+                    raise ValidationFailed(row_check.first_errors())
+                if row_check.bad_rows == row_check.rows:
+                    raise BadArgument(FILE, "every row has problems; nothing to import", path=file)
+            table = GoodRows(streamed, frozenset(row_check.bad))
+        if source and not dry_run:
+            with fenpei.uow() as uow:
+                resolve_columns(table.headers, mapping, uow.custom_fields.all())
+                mappings.remember(
+                    uow,
+                    source=source,
+                    headers=list(table.headers),
+                    mapping=mapping or {},
+                    actor=SYSTEM,
+                    now=fenpei.now(),
+                )
+                uow.commit()
         with fenpei.uow() as uow:
             try:
                 # A dry run writes nothing: it checks a file imported before as well.
@@ -106,6 +190,7 @@ def customers(
                 table,
                 now=fenpei.now(),
                 zone=fenpei.settings.zone,
+                mapping=mapping,
                 after_row=job.last_row if job else 0,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
@@ -135,6 +220,7 @@ def customers(
                 actor=SYSTEM,
                 now=fenpei.now,
                 zone=fenpei.settings.zone,
+                mapping=mapping,
                 progress=lambda done, total: bar.update(task, completed=done),
             )
         summary = _summary(table, checked, imported=job.rows_imported + written, dry_run=False)
@@ -159,7 +245,7 @@ def customers(
 
 
 def _summary(
-    table: tabular.StreamedTable, checked: jobs.Checked, *, imported: int, dry_run: bool
+    table: tabular.StreamedTable | GoodRows, checked: jobs.Checked, *, imported: int, dry_run: bool
 ) -> ImportSummary:
     return ImportSummary(
         file_name=table.name,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.jobs import slot_of
 from fenpei.jobs.registry import scheduled_jobs
+from fenpei.services.imports.running import run_waiting
 from fenpei.services.notifications.dispatch import DispatchReport, dispatch_once
 from fenpei.services.scheduling import JobOutcome, run_due
 
@@ -50,7 +51,19 @@ class Worker:
         ]
         ran = run_due(uow_factory=self.fenpei.uow, jobs=due, now=self.fenpei.now, worker=self.name)
         self._seen.update({job.name: slot_of(now, job.every) for job in due})
+        self.imports()
         return report, ran
+
+    def imports(self) -> int:
+        """Import the files uploaded in the browser or by the API (services/imports)."""
+        return run_waiting(
+            uow_factory=self.fenpei.uow,
+            files=self.fenpei.table_files,
+            rulebook=self.fenpei.rulebook,
+            now=self.fenpei.now,
+            rng=self.fenpei.rng,
+            zone=self.fenpei.settings.zone,
+        )
 
     def run(self, stop: threading.Event, *, poll_seconds: float) -> None:
         """Tick until ``stop`` is set; a round that found work is followed at once by the

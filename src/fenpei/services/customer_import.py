@@ -75,11 +75,22 @@ class ImportSummary:
         return notes
 
 
+# A spreadsheet-safe cell (an error file's, an export's) starts with "'" before a character
+# a spreadsheet would run as a formula; the importer reads the value without it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def unguarded(value: str) -> str:
+    """``'=1+1`` → ``=1+1``: a cell as it was before it was made spreadsheet-safe."""
+    guarded = value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS)
+    return value[1:] if guarded else value
+
+
 def _row_fields(cells: Mapping[str, str], columns: Mapping[str, str]) -> dict[str, object]:
     raw: dict[str, object] = {}
     custom: dict[str, object] = {}
     for header, target in columns.items():
-        value = cells.get(header, "").strip()
+        value = unguarded(cells.get(header, "").strip())
         if target.startswith("custom."):
             custom[target.removeprefix("custom.")] = value
         elif value:

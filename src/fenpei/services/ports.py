@@ -29,6 +29,7 @@ from fenpei.engine.capacity import Usage
 from fenpei.services.exports.ports import ExportRepository
 from fenpei.services.files.ports import AttachmentRepository
 from fenpei.services.holdout.ports import HoldoutRepository
+from fenpei.services.imports.ports import ImportMappingRepository, ImportUploadRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
@@ -424,6 +425,8 @@ class UnitOfWork(Protocol):
     sync: SyncRepository
     attachments: AttachmentRepository
     exports: ExportRepository
+    import_uploads: ImportUploadRepository
+    import_mappings: ImportMappingRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -26,6 +26,7 @@ from fenpei.domain.events import (
 )
 from fenpei.domain.follow_ups import FollowUp, StageChange
 from fenpei.domain.import_jobs import ImportStatus
+from fenpei.domain.import_uploads import ImportMode, UploadState
 from fenpei.domain.jobs import JobRun, JobStatus
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.pools import Pool, ReclaimAction
@@ -944,6 +945,49 @@ export_settings = sa.Table(
     sa.Column("reps_may_export", sa.Boolean, nullable=False),
     sa.Column("updated_by", sa.String(64)),
     sa.Column("updated_at", UtcDateTime),
+)
+
+# Files uploaded to be imported (domain/import_uploads.py): the bytes stay here until the
+# import ends (a worker on another host reads them), then only the error file is kept.
+import_uploads = sa.Table(
+    "import_uploads",
+    metadata,
+    _id(),
+    sa.Column("file_name", sa.String(200), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("uploaded_by", sa.String(64), nullable=False),
+    sa.Column("uploaded_at", UtcDateTime, nullable=False),
+    sa.Column("headers", Json, nullable=False, default=list),
+    sa.Column("rows", sa.Integer, nullable=False, default=0),
+    sa.Column("encoding", sa.String(40)),
+    sa.Column("sheet", sa.String(200)),
+    sa.Column("sheets", Json, nullable=False, default=list),
+    sa.Column("state", str_enum(UploadState), nullable=False, index=True),
+    sa.Column("mode", str_enum(ImportMode), nullable=False),
+    sa.Column("route", sa.Boolean, nullable=False, default=True),
+    sa.Column("source", sa.String(200)),
+    sa.Column("mapping", Json, nullable=False, default=dict),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("import_jobs.id", ondelete="SET NULL")),
+    sa.Column("bad_rows", sa.Integer, nullable=False, default=0),
+    sa.Column("errors", Json, nullable=False, default=list),
+    sa.Column("error_file", sa.LargeBinary),
+    sa.Column("claimed_at", UtcDateTime),
+    sa.Column("finished_at", UtcDateTime),
+    sa.Column("note", sa.String(1000)),
+)
+
+# Column mappings remembered per source (a name the importer picks, or the file's header
+# signature): offered again when the next file of that source is uploaded.
+import_mappings = sa.Table(
+    "import_mappings",
+    metadata,
+    _id(),
+    sa.Column("source", sa.String(200), nullable=False, unique=True),
+    sa.Column("mapping", Json, nullable=False, default=dict),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
 )
 
 # Every column refuses what either database would refuse (adapters/db/types.py).

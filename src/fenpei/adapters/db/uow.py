@@ -17,6 +17,7 @@ from fenpei.adapters.db.repositories.exports import SqlExports
 from fenpei.adapters.db.repositories.follow_ups import SqlFollowUps, SqlStageChanges
 from fenpei.adapters.db.repositories.holdout import SqlHoldout
 from fenpei.adapters.db.repositories.import_jobs import SqlImportJobs
+from fenpei.adapters.db.repositories.import_uploads import SqlImportMappings, SqlImportUploads
 from fenpei.adapters.db.repositories.jobs import SqlJobRuns
 from fenpei.adapters.db.repositories.outbox import SqlInbox, SqlOutbox
 from fenpei.adapters.db.repositories.pools import SqlPools
@@ -33,6 +34,7 @@ from fenpei.services import ports
 from fenpei.services.exports.ports import ExportRepository
 from fenpei.services.files.ports import AttachmentRepository
 from fenpei.services.holdout.ports import HoldoutRepository
+from fenpei.services.imports.ports import ImportMappingRepository, ImportUploadRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
     OutboxRepository,
@@ -94,6 +96,8 @@ class SqlUnitOfWork:
     sync: SyncRepository
     attachments: AttachmentRepository
     exports: ExportRepository
+    import_uploads: ImportUploadRepository
+    import_mappings: ImportMappingRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -138,6 +142,8 @@ class SqlUnitOfWork:
         self.sync = SqlSync(session)
         self.attachments = SqlAttachments(session)
         self.exports = SqlExports(session)
+        self.import_uploads = SqlImportUploads(session)
+        self.import_mappings = SqlImportMappings(session)
         return self
 
     def __exit__(
