@@ -8,6 +8,7 @@ from bench import (
     affinity_bench,
     assign_bench,
     bulk_bench,
+    dedupe_bench,
     http_bench,
     import_bench,
     loads_bench,
@@ -35,6 +36,7 @@ BENCHMARKS = {
     "optimal": optimal_bench.run,
     "affinity": affinity_bench.run,
     "scoring": scoring_bench.run,
+    "dedupe": dedupe_bench.run,
 }
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from fenpei.api.routes import (
     audit,
     categories,
     customers,
+    dedupe,
     duplicates,
     follow_ups,
     health,
@@ -58,6 +59,7 @@ from fenpei.web import (
     pages_admin,
     pages_categories,
     pages_dashboard,
+    pages_dedupe,
     pages_follow_ups,
     pages_holdout,
     pages_jobs,
@@ -115,6 +117,7 @@ def _api_v1() -> APIRouter:
     router.include_router(reclaim.customers_router)
     router.include_router(redistribution.router)
     router.include_router(audit.router)
+    router.include_router(dedupe.router)
     router.include_router(tokens.router)
     router.include_router(webhooks.router)
     router.include_router(task_webhooks.router)
@@ -196,6 +199,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_pool_settings.router)
     app.include_router(pages_pool_moves.router)
     app.include_router(pages_optimal.router)
+    app.include_router(pages_dedupe.router)
     app.include_router(pages_subscriptions.router)
     app.include_router(pages_tasks.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from fenpei.cli import (
     customers,
     database,
+    dedupe,
     duplicates,
     follow_ups,
     holdout,
@@ -67,6 +68,7 @@ app.add_typer(sla.sla_app, name="sla")
 app.add_typer(pools.app, name="pool")
 app.add_typer(model.app, name="model")
 app.add_typer(holdout.app, name="holdout")
+app.add_typer(dedupe.app, name="dedupe")
 
 
 def main() -> None:

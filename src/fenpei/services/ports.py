@@ -26,6 +26,7 @@ from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.tasks import ChecklistItem, Task, TaskComment, TaskEvent, TaskFilter
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
+from fenpei.services.dedupe.ports import DedupeRepository
 from fenpei.services.holdout.ports import HoldoutRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
@@ -418,6 +419,7 @@ class UnitOfWork(Protocol):
     tasks: TaskRepository
     score_models: ScoreModelRepository
     holdout: HoldoutRepository
+    dedupe: DedupeRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -12,6 +12,7 @@ from fenpei.adapters.db import repositories as repo
 from fenpei.adapters.db.engine import READ_ONLY
 from fenpei.adapters.db.repositories import conflicts_as_domain_errors
 from fenpei.adapters.db.repositories.analytics import SqlAnalyticsReads
+from fenpei.adapters.db.repositories.dedupe import SqlDedupe
 from fenpei.adapters.db.repositories.follow_ups import SqlFollowUps, SqlStageChanges
 from fenpei.adapters.db.repositories.holdout import SqlHoldout
 from fenpei.adapters.db.repositories.import_jobs import SqlImportJobs
@@ -27,6 +28,7 @@ from fenpei.adapters.db.repositories.task_timers import SqlTaskTimers
 from fenpei.adapters.db.repositories.tasks import SqlTasks
 from fenpei.domain.errors import FenpeiError
 from fenpei.services import ports
+from fenpei.services.dedupe.ports import DedupeRepository
 from fenpei.services.holdout.ports import HoldoutRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
@@ -85,6 +87,7 @@ class SqlUnitOfWork:
     task_timers: TaskTimerRepository
     score_models: ScoreModelRepository
     holdout: HoldoutRepository
+    dedupe: DedupeRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -126,6 +129,7 @@ class SqlUnitOfWork:
         self.task_timers = SqlTaskTimers(session)
         self.score_models = SqlScoreModels(session)
         self.holdout = SqlHoldout(session)
+        self.dedupe = SqlDedupe(session)
         return self
 
     def __exit__(
