@@ -243,6 +243,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
     token_ids = [token.id or 0 for token, _ in made]
     *_, last_rule = rule_ids
     model_id = _score_model(fenpei)
+    dedupe_ids, dedupe_own = _dedupe(fenpei)
     return FuzzWorld(
         token=made[0][1],
         hook_token=made[1][1],
@@ -265,6 +266,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "subscription": (hook.id or 0,),
             "policy": (policy,),
             **task_ids,
+            **dedupe_ids,
         },
         own={
             "DELETE /api/v1/customers/{customer_id}": {"customer_id": doomed.id},
@@ -299,8 +301,45 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "POST /api/v1/customers/{customer_id}/sla/pause": {"customer_id": clocked},
             "POST /api/v1/customers/{customer_id}/sla/resume": {"customer_id": paused},
             **task_own,
+            **dedupe_own,
         },
         codes={"level": ("A", "B", "C", "D"), "source": ("web", "phone")},
+    )
+
+
+def _dedupe(fenpei: Fenpei) -> tuple[dict[str, tuple[int, ...]], dict[str, dict[str, Any]]]:
+    """Duplicate customers: a pair to dismiss and reopen, two to preview, two to merge, and
+    a merge to undo (each operation its own, so their order does not matter)."""
+    from fenpei.services.dedupe import merge as dedupe_merge
+    from fenpei.services.dedupe import scan as dedupe_scan
+
+    with fenpei.uow() as uow:
+        made = [
+            create_customer(
+                uow=uow,
+                fields={"name": f"重复{i}", "phone": f"1390000{i:04d}"},
+                actor=SYSTEM,
+                now=fenpei.now(),
+            )  # fmt: skip
+            for i in (1, 1, 2, 2, 3, 3)
+        ]
+        uow.commit()
+    ids = [c.id or 0 for c in made]
+    with fenpei.uow() as uow:
+        dedupe_scan.scan_duplicates(uow=uow, actor=SYSTEM, now=fenpei.now())
+        merged = dedupe_merge.merge_customers(
+            uow=uow, actor=SYSTEM, survivor_id=ids[4], loser_id=ids[5], choices={},
+            now=fenpei.now(),
+        )  # fmt: skip
+        uow.commit()
+        pair = uow.dedupe.find_pair(ids[0], ids[1])
+    assert pair is not None and pair.id is not None and merged.id is not None
+    return (
+        {"pair": (pair.id,), "merge": (merged.id,), "survivor": (ids[2],), "loser": (ids[3],)},
+        {
+            "GET /api/v1/dedupe/preview": {QUERY: {"survivor_id": ids[0], "loser_id": ids[1]}},
+            "POST /api/v1/dedupe/merges": {"survivor_id": ids[2], "loser_id": ids[3]},
+        },
     )
 
 

@@ -103,7 +103,8 @@ def _owned_by(app: Fenpei, table: str, customer_id: int) -> int:
 def test_scan_finds_pairs_and_a_dismissed_pair_stays_dismissed(app: Fenpei) -> None:
     a = _customer(app, None, name="王总", company_name="北京字节跳动科技有限公司",
                   phone="138 0013 8000")  # fmt: skip
-    b = _customer(app, None, name="王经理", company_name="北京字節跳动科技", phone="+86 13800138000")
+    b = _customer(app, None, name="王经理", company_name="北京字節跳动科技",
+                  phone="+86 13800138000")  # fmt: skip
     c = _customer(app, None, name="Acme", company_name="Acme Trading Co., Ltd.")
     d = _customer(app, None, name="Acme 2", company_name="Trading Acme Inc")
     _customer(app, None, name="Other", company_name="上海浦东发展银行")
