@@ -320,7 +320,7 @@ def _dedupe(fenpei: Fenpei) -> tuple[dict[str, tuple[int, ...]], dict[str, dict[
                 fields={"name": f"重复{i}", "phone": f"1390000{i:04d}"},
                 actor=SYSTEM,
                 now=fenpei.now(),
-            )  # fmt: skip
+            )
             for i in (1, 1, 2, 2, 3, 3)
         ]
         uow.commit()
