@@ -86,10 +86,12 @@ def merge_page(
     uow: UowDep,
     user: CurrentUser,
     actor: CurrentActor,
-    survivor: QueryId,
-    other: QueryId,
+    survivor: QueryId | None = None,
+    other: QueryId | None = None,
 ) -> Response:
     """Both customers side by side: a choice per field, and the survivor's owner after."""
+    if survivor is None or other is None:  # which two: chosen on the list of pairs
+        return RedirectResponse("/dedupe", status_code=303)
     preview = merging.preview_merge(uow=uow, actor=actor, survivor_id=survivor, loser_id=other)
     owners = {r.id: r.name for r in uow.reps.all()}
     custom_keys = sorted({*preview.survivor.custom, *preview.loser.custom})
