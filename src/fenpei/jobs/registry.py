@@ -11,6 +11,7 @@ from fenpei.domain.events import Channel
 from fenpei.domain.users import SYSTEM
 from fenpei.jobs.queue import retry_queue
 from fenpei.jobs.reclaim import reclaim_job
+from fenpei.services.dedupe.scan import scan_duplicates
 from fenpei.services.follow_ups.reminders import remind_due_follow_ups
 from fenpei.services.loads import check_loads
 from fenpei.services.notifications.digest import write_digests
@@ -94,6 +95,18 @@ def retrain(fenpei: Fenpei) -> str:
     ).summary())  # fmt: skip
 
 
+def dedupe_scan(fenpei: Fenpei) -> str:
+    """Check every customer for duplicate pairs; dismissed pairs stay dismissed."""
+
+    def work() -> str:
+        with fenpei.uow() as uow:
+            result = scan_duplicates(uow=uow, actor=SYSTEM, now=fenpei.now())
+            uow.commit()
+        return f"{result.customers} customers, {result.found} pairs ({result.new} new)"
+
+    return _alone(fenpei, "dedupe-scan", "scanning for duplicates", work)
+
+
 def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
     return [
         Job(
@@ -149,5 +162,11 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             every=timedelta(days=7),
             run=lambda: retrain(fenpei),
             description="Retrain the learned models in use; switch to a version no worse.",
+        ),
+        Job(
+            name="dedupe-scan",
+            every=timedelta(days=1),
+            run=lambda: dedupe_scan(fenpei),
+            description="Find duplicate customers in bulk; store new pairs to review.",
         ),
     ]
