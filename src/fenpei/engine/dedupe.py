@@ -24,8 +24,9 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -96,11 +97,16 @@ def tokens(key: str, name: str | None = None) -> list[str]:
     return list(dict.fromkeys(found)) or [key]
 
 
+@lru_cache(maxsize=65_536)
+def _word_key(word: str) -> str | None:
+    return company_key(word)
+
+
 def spaced(name: str) -> str:
     """The name's words, each normalised as a company key (so legal forms such as Inc or
     有限公司 drop out), joined by spaces: for the token-sort comparison."""
     text = _SPACES.sub(" ", unicodedata.normalize("NFKC", name).casefold())
-    return " ".join(key for word in text.split() if (key := company_key(word)))
+    return " ".join(key for word in text.split() if (key := _word_key(word)))
 
 
 def _pair(found: dict[tuple[int, int], PairFound], a: int, b: int) -> PairFound:
@@ -133,32 +139,40 @@ def _exact(customers: Sequence[KeyedCustomer], found: dict[tuple[int, int], Pair
                 _pair(found, a, b).reasons.append(reason)
 
 
-def candidate_pairs(grams: Sequence[list[str]], *, min_overlap: float) -> Iterable[tuple[int, int]]:
-    """Index pairs (i < j) of token lists whose sets may reach ``min_overlap`` Jaccard
-    (prefix filtering; every pair that does is among them). Sorts each list in place."""
+def candidate_pairs(
+    grams: Sequence[list[str]], *, min_overlap: float
+) -> tuple[list[int], list[int]]:
+    """Index pairs of token lists whose sets may reach ``min_overlap`` Jaccard (prefix
+    filtering; every pair that does is among them), as two parallel lists. Sorts each
+    token list in place, rarest token first."""
     frequency: dict[str, int] = defaultdict(int)
     for gs in grams:
         for g in gs:
             frequency[g] += 1
     for gs in grams:
         gs.sort(key=lambda g: (frequency[g], g))
+    sizes = [len(gs) for gs in grams]
     # Shorter sets first: a set can only reach min_overlap with one at least min_overlap
     # times its size (the length filter), so the index need hold only the earlier ones.
-    order = sorted(range(len(grams)), key=lambda i: len(grams[i]))
+    order = sorted(range(len(grams)), key=sizes.__getitem__)
     index: dict[str, list[int]] = defaultdict(list)
+    left: list[int] = []
+    right: list[int] = []
     for i in order:
         gs = grams[i]
-        prefix = len(gs) - math.ceil(min_overlap * len(gs)) + 1
-        seen: set[int] = set()
-        least = min_overlap * len(gs)
-        for g in gs[:prefix]:
-            if len(index[g]) > MAX_BLOCK:
-                continue
-            for j in index[g]:
-                if j not in seen and len(grams[j]) >= least:
-                    seen.add(j)
-                    yield (j, i) if j < i else (i, j)
+        prefix = gs[: sizes[i] - math.ceil(min_overlap * sizes[i]) + 1]
+        found: set[int] = set()
+        for g in prefix:
+            posting = index[g]
+            if len(posting) <= MAX_BLOCK:
+                found.update(posting)  # the union in C: the pass over the blocks
+        least = min_overlap * sizes[i]
+        kept = [j for j in found if sizes[j] >= least]
+        left.extend(kept)
+        right.extend([i] * len(kept))
+        for g in prefix:
             index[g].append(i)
+    return left, right
 
 
 def similarity(key_a: str, key_b: str, words_a: str = "", words_b: str = "") -> float:
@@ -180,11 +194,7 @@ def _fuzzy(
     ]
     words = [spaced(c.company_name) if c.company_name else "" for c in named]
     grams = [tokens(c.company_key or "", w or None) for c, w in zip(named, words, strict=True)]
-    left: list[int] = []
-    right: list[int] = []
-    for i, j in candidate_pairs(grams, min_overlap=settings.min_overlap):
-        left.append(i)
-        right.append(j)
+    left, right = candidate_pairs(grams, min_overlap=settings.min_overlap)
     if not left:
         return
     # Both measures over all candidates at once, in rapidfuzz's C loop (pairwise).
