@@ -62,11 +62,16 @@ def test_admin_reviews_a_pair_merges_two_duplicates_and_undoes_it(page: Page, li
     response = page.goto(live.url(f"/customers/{second.id}"))
     assert response is not None and response.status == 404  # merged away: hidden
 
-    page.goto(live.url("/dedupe/merges"))
+    # Undone from the audit log: the merge's entry leads to it in the merge history.
+    page.goto(live.url("/admin/audit?object_type=customer_merge"))
+    entry = page.locator('tr[data-action="customer.merge"]')
+    expect(entry).to_contain_text("合并客户")
+    shot(page, "dedupe-4-audit")
+    entry.get_by_role("link", name="在合并记录中撤销").click()
     merge_row.get_by_role("button", name="撤销").click()
     _confirm(page)
     expect(page.locator("#dedupe-undone")).to_contain_text("已撤销")
     expect(page.locator("tr[data-merge]").first).to_contain_text("已由")
-    shot(page, "dedupe-4-undone")
+    shot(page, "dedupe-5-undone")
     page.goto(live.url(f"/customers/{second.id}"))
     expect(page.locator("h1")).to_contain_text("王建国（重复）")
