@@ -109,6 +109,7 @@ def merge_page(
 @router.post("/dedupe/merge")
 async def merge(request: Request, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep) -> Response:
     """Merge as chosen; the merged-away customer is kept, hidden, and the merge recorded."""
+    scope.require_writer(actor, "merge customers")
     values = await posted(request)
     survivor, other = _id(values, "survivor_id"), _id(values, "loser_id")
     choices = {
