@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from fenpei.services import ports
+from fenpei.services.dedupe.ports import DedupeRepository
 from fenpei.services.holdout.ports import HoldoutRepository
 from fenpei.services.notifications.ports import (
     InboxRepository,
@@ -21,6 +22,7 @@ from fenpei.services.sla.ports import SlaRepository
 from fenpei.services.tasks.timer_ports import TaskTimerRepository
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
+from tests.fakes.dedupe import FakeDedupe
 from tests.fakes.follow_ups import FakeFollowUps, FakeStageChanges
 from tests.fakes.holdout import FakeHoldout
 from tests.fakes.import_jobs import FakeImportJobs
@@ -117,6 +119,7 @@ class FakeUnitOfWork:
     task_timers: TaskTimerRepository
     score_models: ScoreModelRepository
     holdout: HoldoutRepository
+    dedupe: DedupeRepository
     stage_changes: ports.StageChangeRepository
     sla: SlaRepository
 
@@ -160,6 +163,7 @@ class FakeUnitOfWork:
         self.task_timers = FakeTaskTimers(store)
         self.score_models = FakeScoreModels(store)
         self.holdout = FakeHoldout(store)
+        self.dedupe = FakeDedupe(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"
