@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from fenpei.domain.customers import Customer
-from fenpei.domain.dedupe import CustomerMerge, PairStatus
+from fenpei.domain.dedupe import MERGE_FIELDS, CustomerMerge, PairStatus
 from fenpei.http.fields import Id
 from fenpei.services.dedupe.merge import MergePreview
 from fenpei.services.dedupe.review import PairView
@@ -118,15 +118,11 @@ class MergePreviewRead(BaseModel):
 
     @classmethod
     def of(cls, p: MergePreview) -> MergePreviewRead:
-        from fenpei.domain.dedupe import MERGE_FIELDS
-        from fenpei.services._audit import json_safe
-
         return cls(
             survivor=PairCustomerRead.of(p.survivor), loser=PairCustomerRead.of(p.loser),
             owner_after=p.owner.rep_id, owner_changes=p.owner.changes, owner_rule=p.owner.reason,
             defaults={k: "loser" if v == "loser" else "survivor" for k, v in p.defaults.items()},
             fields={
-                f: [json_safe(getattr(p.survivor, f)), json_safe(getattr(p.loser, f))]
-                for f in MERGE_FIELDS
+                f: [getattr(p.survivor, f), getattr(p.loser, f)] for f in MERGE_FIELDS
             },
         )  # fmt: skip

@@ -175,15 +175,6 @@ def candidate_pairs(
     return left, right
 
 
-def similarity(key_a: str, key_b: str, words_a: str = "", words_b: str = "") -> float:
-    """How alike two company names are, 0..100: the best of the keys' ratio and the
-    token-sort ratio of their words (``spaced``)."""
-    score = fuzz.ratio(key_a, key_b)
-    if words_a and words_b:
-        score = max(score, fuzz.token_sort_ratio(words_a, words_b))
-    return float(score)
-
-
 def _fuzzy(
     customers: Sequence[KeyedCustomer],
     found: dict[tuple[int, int], PairFound],

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fenpei.domain.dedupe import MERGE_FIELDS, PairStatus
+from fenpei.domain.errors import ValidationFailed
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.http.fields import MAX_ID
 from fenpei.services import scope
@@ -125,8 +126,6 @@ async def merge(request: Request, uow: UowDep, actor: CurrentActor, fenpei: Fenp
 
 
 def _id(values: dict[str, str], name: str) -> int:
-    from fenpei.domain.errors import ValidationFailed
-
     text = values.get(name, "")
     if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
         raise ValidationFailed.one(name, "must be a customer id")
