@@ -13,6 +13,7 @@ from rich.table import Table
 from fenpei.cli._common import console, fenpei_app
 from fenpei.domain.dedupe import PairStatus
 from fenpei.domain.users import SYSTEM
+from fenpei.engine.dedupe import MatchSettings
 from fenpei.services.dedupe import merge as merging
 from fenpei.services.dedupe import review, scan, undo
 
@@ -28,8 +29,6 @@ def scan_(
 ) -> None:
     """Check every customer for duplicate pairs (phone, email, company; fuzzy company
     names) and store them for review; dismissed pairs stay dismissed."""
-    from fenpei.engine.dedupe import MatchSettings
-
     with fenpei_app() as fenpei, fenpei.uow() as uow:
         result = scan.scan_duplicates(
             uow=uow, actor=SYSTEM, now=fenpei.now(),
