@@ -9,6 +9,7 @@ from bench import (
     assign_bench,
     attachments_bench,
     bulk_bench,
+    dedupe_bench,
     export_bench,
     http_bench,
     import_bench,
@@ -41,6 +42,7 @@ BENCHMARKS = {
     "attachments": attachments_bench.run,
     "export": export_bench.run,
     "import_upload": import_upload_bench.run,
+    "dedupe": dedupe_bench.run,
 }
 
 if __name__ == "__main__":

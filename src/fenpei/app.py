@@ -21,6 +21,7 @@ from fenpei.api.routes import (
     audit,
     categories,
     customers,
+    dedupe,
     duplicates,
     follow_ups,
     health,
@@ -63,6 +64,7 @@ from fenpei.web import (
     pages_attachments,
     pages_categories,
     pages_dashboard,
+    pages_dedupe,
     pages_exports,
     pages_follow_ups,
     pages_holdout,
@@ -125,6 +127,7 @@ def _api_v1() -> APIRouter:
     router.include_router(reclaim.customers_router)
     router.include_router(redistribution.router)
     router.include_router(audit.router)
+    router.include_router(dedupe.router)
     router.include_router(tokens.router)
     router.include_router(webhooks.router)
     router.include_router(task_webhooks.router)
@@ -211,6 +214,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_pool_settings.router)
     app.include_router(pages_pool_moves.router)
     app.include_router(pages_optimal.router)
+    app.include_router(pages_dedupe.router)
     app.include_router(pages_subscriptions.router)
     app.include_router(pages_tasks.router)
     app.include_router(pages_attachments.router)

@@ -266,6 +266,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
     *_, last_rule = rule_ids
     model_id = _score_model(fenpei)
     kept_file, doomed_file = _attachments(fenpei, acme.id or 0)
+    dedupe_ids, dedupe_own = _dedupe(fenpei)
     return FuzzWorld(
         token=made[0][1],
         hook_token=made[1][1],
@@ -290,6 +291,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "import": (import_id,),
             **task_ids,
             "attachment": (kept_file,),
+            **dedupe_ids,
         },
         own={
             "DELETE /api/v1/customers/{customer_id}": {"customer_id": doomed.id},
@@ -325,6 +327,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "POST /api/v1/customers/{customer_id}/sla/resume": {"customer_id": paused},
             **task_own,
             "DELETE /api/v1/attachments/{attachment_id}": {"attachment_id": doomed_file},
+            **dedupe_own,
         },
         codes={"level": ("A", "B", "C", "D"), "source": ("web", "phone")},
     )
@@ -384,6 +387,42 @@ def _finished_import(fenpei: Fenpei) -> int:
         rng=fenpei.rng,
     )
     return upload.id
+
+
+def _dedupe(fenpei: Fenpei) -> tuple[dict[str, tuple[int, ...]], dict[str, dict[str, Any]]]:
+    """Duplicate customers: a pair to dismiss and reopen, two to preview, two to merge, and
+    a merge to undo (each operation its own, so their order does not matter)."""
+    from fenpei.services.dedupe import merge as dedupe_merge
+    from fenpei.services.dedupe import scan as dedupe_scan
+
+    with fenpei.uow() as uow:
+        made = [
+            create_customer(
+                uow=uow,
+                fields={"name": f"重复{i}", "phone": f"1390000{i:04d}"},
+                actor=SYSTEM,
+                now=fenpei.now(),
+            )
+            for i in (1, 1, 2, 2, 3, 3)
+        ]
+        uow.commit()
+    ids = [c.id or 0 for c in made]
+    with fenpei.uow() as uow:
+        dedupe_scan.scan_duplicates(uow=uow, actor=SYSTEM, now=fenpei.now())
+        merged = dedupe_merge.merge_customers(
+            uow=uow, actor=SYSTEM, survivor_id=ids[4], loser_id=ids[5], choices={},
+            now=fenpei.now(),
+        )  # fmt: skip
+        uow.commit()
+        pair = uow.dedupe.find_pair(ids[0], ids[1])
+    assert pair is not None and pair.id is not None and merged.id is not None
+    return (
+        {"pair": (pair.id,), "merge": (merged.id,), "survivor": (ids[2],), "loser": (ids[3],)},
+        {
+            "GET /api/v1/dedupe/preview": {QUERY: {"survivor_id": ids[0], "loser_id": ids[1]}},
+            "POST /api/v1/dedupe/merges": {"survivor_id": ids[2], "loser_id": ids[3]},
+        },
+    )
 
 
 def _score_model(fenpei: Fenpei) -> int:

@@ -17,7 +17,7 @@ MINE = "/api/v1/account/notifications"
 DEFAULTS = "/api/v1/notification-defaults"
 ALL = [
     "customer.assigned", "customer.reassigned", "customer.pooled", "customer.reminder",
-    "task.assigned", "task.reminder",
+    "task.assigned", "task.reminder", "customer.merged",
 ]  # fmt: skip
 
 

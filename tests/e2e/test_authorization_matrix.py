@@ -190,6 +190,7 @@ def _seed(fenpei: Fenpei) -> World:
         uow.commit()
     world.notes, world.ids["delivery"] = _seed_notifications(fenpei, world.user_ids, now=now)
     world.ids.update(_seed_tasks(fenpei, moses.id or 0, now=now))
+    world.ids.update(_seed_dedupe(fenpei, moses.id or 0, now=now))
     with fenpei.uow() as uow:
         card, _ = scoring_models.save_scorecard(
             uow=uow, actor=SYSTEM, name="card", now=now,
@@ -222,6 +223,36 @@ def _seed(fenpei: Fenpei) -> World:
         rep_user=world.user_ids["rep"],
     )
     return world
+
+
+def _seed_dedupe(fenpei: Fenpei, moses: int, *, now: datetime) -> dict[str, int]:
+    """Four of Moses's customers, two by two the same phone: one pair merged (a merge to
+    undo), the other found by a scan (a pair to review, two customers to merge)."""
+    from fenpei.services.dedupe import merge as dedupe_merge
+    from fenpei.services.dedupe import scan as dedupe_scan
+
+    with fenpei.uow() as uow:
+        made = [
+            create_customer(uow=uow, fields={"name": f"Twin {n}", "phone": f"1380000000{n // 2}"},
+                            actor=SYSTEM, now=now).id or 0
+            for n in range(4)
+        ]  # fmt: skip
+        uow.commit()
+    for customer_id in made:
+        with fenpei.uow() as uow:
+            assignments.assign(
+                uow=uow, customer_id=customer_id, rep_id=moses, actor=SYSTEM, now=now
+            )
+            uow.commit()
+    with fenpei.uow() as uow:
+        merged = dedupe_merge.merge_customers(
+            uow=uow, actor=SYSTEM, survivor_id=made[2], loser_id=made[3], choices={}, now=now
+        )
+        dedupe_scan.scan_duplicates(uow=uow, actor=SYSTEM, now=now)
+        uow.commit()
+        pair = uow.dedupe.find_pair(made[0], made[1])
+    assert pair is not None and pair.id is not None and merged.id is not None
+    return {"dup_a": made[0], "dup_b": made[1], "pair": pair.id, "merge": merged.id}
 
 
 def _seed_tasks(fenpei: Fenpei, moses: int, *, now: datetime) -> dict[str, int]:
@@ -1194,6 +1225,67 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     # dashboard, org and categories pages (forms post form fields; these bodies are empty)
     ("GET", "/dashboard"): Case("/dashboard", pages(rep=403, other_rep=403, auditor=403)),
+    # duplicates and merge (查重合并): writers over both customers; scan and undo: admins
+    ("POST", "/api/v1/dedupe/scan"): Case("/api/v1/dedupe/scan", admins()),
+    ("GET", "/api/v1/dedupe/pairs"): Case(
+        "/api/v1/dedupe/pairs", _statuses(200, rep=403, other_rep=403, auditor=403)
+    ),
+    ("POST", "/api/v1/dedupe/pairs/{pair_id}/dismiss"): Case(
+        "/api/v1/dedupe/pairs/{pair}/dismiss", writers_in_scope()
+    ),
+    ("POST", "/api/v1/dedupe/pairs/{pair_id}/reopen"): Case(
+        "/api/v1/dedupe/pairs/{pair}/reopen", writers_in_scope()
+    ),
+    ("GET", "/api/v1/dedupe/preview"): Case(
+        "/api/v1/dedupe/preview?survivor_id={dup_a}&loser_id={dup_b}", writers_in_scope()
+    ),
+    ("POST", "/api/v1/dedupe/merges"): Case(
+        "/api/v1/dedupe/merges",
+        writers_in_scope(201),
+        lambda w: {"survivor_id": w.ids["dup_a"], "loser_id": w.ids["dup_b"]},
+    ),
+    ("GET", "/api/v1/dedupe/merges"): Case("/api/v1/dedupe/merges", admins()),
+    ("POST", "/api/v1/dedupe/merges/{merge_id}/undo"): Case(
+        "/api/v1/dedupe/merges/{merge}/undo", admins()
+    ),
+    ("GET", "/dedupe"): Case("/dedupe", pages(rep=403, other_rep=403, auditor=403)),
+    ("GET", "/dedupe/merge"): Case(
+        "/dedupe/merge?survivor={dup_a}&other={dup_b}",
+        pages(rep=403, other_rep=403, other_manager=404, auditor=403),
+    ),
+    ("GET", "/dedupe/merges"): Case("/dedupe/merges", pages(rep=403, other_rep=403, auditor=403)),
+    ("POST", "/dedupe/scan"): Case(
+        "/dedupe/scan", pages(303, **_NOT_ADMIN, anonymous=403, token=403, token_without_scope=403)
+    ),
+    ("POST", "/dedupe/pairs/{pair_id}/{decision}"): Case(
+        "/dedupe/pairs/{pair}/dismiss",
+        pages(
+            303,
+            rep=403,
+            other_rep=403,
+            other_manager=404,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    ("POST", "/dedupe/merge"): Case(  # a JSON body is no form: no customers named (422)
+        "/dedupe/merge",
+        pages(
+            422,
+            rep=403,
+            other_rep=403,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    ("POST", "/dedupe/merges/{merge_id}/undo"): Case(
+        "/dedupe/merges/{merge}/undo",
+        pages(303, **_NOT_ADMIN, anonymous=403, token=403, token_without_scope=403),
+    ),
     # the holdout report (对照组): admins, and managers over their own teams' customers
     ("GET", "/reports/holdout"): Case(
         "/reports/holdout", pages(rep=403, other_rep=403, auditor=403)
@@ -1487,6 +1579,14 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/reps/{rep_id}/leaves/{leave_id}"): "org:write",
     ("GET", "/api/v1/rules"): "rules:read",
     ("GET", "/api/v1/reports/holdout"): "rules:read",
+    ("POST", "/api/v1/dedupe/scan"): "customers:write",
+    ("GET", "/api/v1/dedupe/pairs"): "customers:read",
+    ("POST", "/api/v1/dedupe/pairs/{pair_id}/dismiss"): "customers:write",
+    ("POST", "/api/v1/dedupe/pairs/{pair_id}/reopen"): "customers:write",
+    ("GET", "/api/v1/dedupe/preview"): "customers:read",
+    ("POST", "/api/v1/dedupe/merges"): "customers:write",
+    ("GET", "/api/v1/dedupe/merges"): "customers:read",
+    ("POST", "/api/v1/dedupe/merges/{merge_id}/undo"): "customers:write",
     ("POST", "/api/v1/rules"): "rules:write",
     # A dry run, but a POST: write scopes go with every method but GET and HEAD.
     ("POST", "/api/v1/rules/preview"): "rules:write",

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from fenpei.services import ports
+from fenpei.services.dedupe.ports import DedupeRepository
 from fenpei.services.exports.ports import ExportRepository
 from fenpei.services.files.ports import AttachmentRepository
 from fenpei.services.holdout.ports import HoldoutRepository
@@ -26,6 +27,7 @@ from fenpei.services.tasks.timer_ports import TaskTimerRepository
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
 from tests.fakes.attachments import FakeAttachments
+from tests.fakes.dedupe import FakeDedupe
 from tests.fakes.exports import FakeExports
 from tests.fakes.follow_ups import FakeFollowUps, FakeStageChanges
 from tests.fakes.holdout import FakeHoldout
@@ -127,6 +129,7 @@ class FakeUnitOfWork:
     holdout: HoldoutRepository
     sync: SyncRepository
     exports: ExportRepository
+    dedupe: DedupeRepository
     stage_changes: ports.StageChangeRepository
     sla: SlaRepository
     attachments: AttachmentRepository
@@ -178,6 +181,7 @@ class FakeUnitOfWork:
         self.exports = FakeExports(store)
         self.import_uploads = FakeImportUploads(store)
         self.import_mappings = FakeImportMappings(store)
+        self.dedupe = FakeDedupe(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

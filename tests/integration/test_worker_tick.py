@@ -18,7 +18,8 @@ def test_a_worker_runs_each_job_once_per_slot_and_again_in_the_next(
     _, next_hour = worker.tick()
 
     assert sorted(o.job for o in first) == [
-        "crm-sync", "email-digest", "follow-up-reminders", "loads-reconcile", "pool-reclaim",
+        "crm-sync", "dedupe-scan", "email-digest", "follow-up-reminders", "loads-reconcile",
+        "pool-reclaim",
         "rescore-all", "retrain-models", "retry-queue", "sla-check", "task-reminders",
     ]  # fmt: skip
     assert again == []
@@ -28,4 +29,4 @@ def test_a_worker_runs_each_job_once_per_slot_and_again_in_the_next(
         "retry-queue", "sla-check", "task-reminders",
     ]  # fmt: skip
     with app.uow(read_only=True) as uow:
-        assert len(uow.job_runs.history(limit=20)) == 18
+        assert len(uow.job_runs.history(limit=20)) == 19

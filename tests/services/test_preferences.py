@@ -13,7 +13,7 @@ from tests.fakes import FakeUnitOfWork, FixedClock, in_transaction
 
 ALL = [
     "customer.assigned", "customer.reassigned", "customer.pooled", "customer.reminder",
-    "task.assigned", "task.reminder",
+    "task.assigned", "task.reminder", "customer.merged",
 ]  # fmt: skip
 
 

@@ -102,7 +102,7 @@ def test_every_bad_field_is_named_at_once(uow: FakeUnitOfWork, clock: FixedClock
     }
     known = (
         "customer.assigned, customer.reassigned, customer.pooled, customer.reminder, "
-        "task.assigned, task.reminder"
+        "task.assigned, task.reminder, customer.merged"
     )
     assert _errors(unknown) == {
         "events[1]": f"unknown event type 'customer.won'; one of {known}",

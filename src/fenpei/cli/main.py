@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from fenpei.cli import (
     customers,
     database,
+    dedupe,
     duplicates,
     exports,
     files,
@@ -73,6 +74,7 @@ app.add_typer(holdout.app, name="holdout")
 app.add_typer(sync_cli.app, name="sync")
 app.add_typer(files.app, name="files")
 app.command("export")(exports.export)
+app.add_typer(dedupe.app, name="dedupe")
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ class AssignMethod(StrEnum):
     move = "move"  # from one pool to another by a manager or admin (nobody owns it)
     reroute = "reroute"  # dynamic re-routing (动态分配): a rule's trigger fired on a change
     sync = "sync"  # the CRM of record changed the owner (CRM sync); never pushed back
+    merge = "merge"  # two duplicate customers merged (合并): the survivor's owner by the rule
 
 
 @dataclass(eq=False)

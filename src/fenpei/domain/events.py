@@ -32,6 +32,9 @@ class EventType(StrEnum):
     # A user's daily email digest (services/notifications/digest.py): written already
     # expanded into its one email, so it never reaches an inbox, a robot or a webhook.
     digest = "notifications.digest"
+    # Two duplicate customers merged into one (合并) or the merge undone: to the survivor's
+    # owner; ``payload["merge_id"]``, ``payload["undone"]``.
+    merged = "customer.merged"
 
 
 class ReminderKind(StrEnum):

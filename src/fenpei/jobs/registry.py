@@ -12,6 +12,7 @@ from fenpei.domain.events import Channel
 from fenpei.domain.users import SYSTEM
 from fenpei.jobs.queue import retry_queue
 from fenpei.jobs.reclaim import reclaim_job
+from fenpei.services.dedupe.scan import scan_duplicates
 from fenpei.services.follow_ups.reminders import remind_due_follow_ups
 from fenpei.services.loads import check_loads
 from fenpei.services.notifications.digest import write_digests
@@ -107,6 +108,18 @@ def crm_sync(fenpei: Fenpei) -> str:
     return "; ".join(said) or "skipped: no CRM connection with an adapter is configured"
 
 
+def dedupe_scan(fenpei: Fenpei) -> str:
+    """Check every customer for duplicate pairs; dismissed pairs stay dismissed."""
+
+    def work() -> str:
+        with fenpei.uow() as uow:
+            result = scan_duplicates(uow=uow, actor=SYSTEM, now=fenpei.now())
+            uow.commit()
+        return f"{result.customers} customers, {result.found} pairs ({result.new} new)"
+
+    return _alone(fenpei, "dedupe-scan", "scanning for duplicates", work)
+
+
 def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
     return [
         Job(
@@ -168,5 +181,11 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             every=timedelta(minutes=15),
             run=lambda: crm_sync(fenpei),
             description="CRM sync: pull changed customers and owners, push owner changes.",
+        ),
+        Job(
+            name="dedupe-scan",
+            every=timedelta(days=1),
+            run=lambda: dedupe_scan(fenpei),
+            description="Find duplicate customers in bulk; store new pairs to review.",
         ),
     ]

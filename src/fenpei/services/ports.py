@@ -26,6 +26,7 @@ from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.tasks import ChecklistItem, Task, TaskComment, TaskEvent, TaskFilter
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
+from fenpei.services.dedupe.ports import DedupeRepository
 from fenpei.services.exports.ports import ExportRepository
 from fenpei.services.files.ports import AttachmentRepository
 from fenpei.services.holdout.ports import HoldoutRepository
@@ -427,6 +428,7 @@ class UnitOfWork(Protocol):
     exports: ExportRepository
     import_uploads: ImportUploadRepository
     import_mappings: ImportMappingRepository
+    dedupe: DedupeRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -1038,3 +1038,46 @@ def map_domain() -> None:
     for cls, table in _MAPPED:
         if not hasattr(cls, "__mapper__"):
             mapper_registry.map_imperatively(cls, table)
+
+
+# Duplicates in bulk and merge (domain/dedupe.py; issue 16 part 4): pairs found by a scan
+# to review, and each merge with what undoing it needs. Core only (not mapped).
+duplicate_pairs = sa.Table(
+    "duplicate_pairs",
+    metadata,
+    _id(),
+    sa.Column("low_id", sa.Integer, sa.ForeignKey("customers.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("high_id", sa.Integer, sa.ForeignKey("customers.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("similarity", sa.Float),
+    sa.Column("reasons", Json, nullable=False, default=list),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("found_at", UtcDateTime, nullable=False),
+    sa.Column("decided_at", UtcDateTime),
+    sa.Column("decided_by", sa.String(64)),
+    sa.UniqueConstraint("low_id", "high_id", name="uq_duplicate_pairs_low_id_high_id"),
+)  # fmt: skip
+
+customer_merges = sa.Table(
+    "customer_merges",
+    metadata,
+    _id(),
+    sa.Column("survivor_id", sa.Integer, sa.ForeignKey("customers.id", ondelete="RESTRICT"),
+              nullable=False, index=True),
+    sa.Column("loser_id", sa.Integer, sa.ForeignKey("customers.id", ondelete="RESTRICT"),
+              nullable=False, index=True),
+    sa.Column("pair_id", sa.Integer),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("choices", Json, nullable=False, default=dict),
+    sa.Column("survivor_before", Json, nullable=False, default=dict),
+    sa.Column("survivor_after", Json, nullable=False, default=dict),
+    sa.Column("loser_snapshot", Json, nullable=False, default=dict),
+    sa.Column("moved", Json, nullable=False, default=dict),
+    sa.Column("owner_change", Json, nullable=False, default=dict),
+    sa.Column("undone_at", UtcDateTime),
+    sa.Column("undone_by", sa.String(64)),
+)  # fmt: skip
+guard_columns(metadata)

@@ -13,6 +13,7 @@ from fenpei.adapters.db.engine import READ_ONLY
 from fenpei.adapters.db.repositories import conflicts_as_domain_errors
 from fenpei.adapters.db.repositories.analytics import SqlAnalyticsReads
 from fenpei.adapters.db.repositories.attachments import SqlAttachments
+from fenpei.adapters.db.repositories.dedupe import SqlDedupe
 from fenpei.adapters.db.repositories.exports import SqlExports
 from fenpei.adapters.db.repositories.follow_ups import SqlFollowUps, SqlStageChanges
 from fenpei.adapters.db.repositories.holdout import SqlHoldout
@@ -31,6 +32,7 @@ from fenpei.adapters.db.repositories.task_timers import SqlTaskTimers
 from fenpei.adapters.db.repositories.tasks import SqlTasks
 from fenpei.domain.errors import FenpeiError
 from fenpei.services import ports
+from fenpei.services.dedupe.ports import DedupeRepository
 from fenpei.services.exports.ports import ExportRepository
 from fenpei.services.files.ports import AttachmentRepository
 from fenpei.services.holdout.ports import HoldoutRepository
@@ -98,6 +100,7 @@ class SqlUnitOfWork:
     exports: ExportRepository
     import_uploads: ImportUploadRepository
     import_mappings: ImportMappingRepository
+    dedupe: DedupeRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -144,6 +147,7 @@ class SqlUnitOfWork:
         self.exports = SqlExports(session)
         self.import_uploads = SqlImportUploads(session)
         self.import_mappings = SqlImportMappings(session)
+        self.dedupe = SqlDedupe(session)
         return self
 
     def __exit__(

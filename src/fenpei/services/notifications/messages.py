@@ -16,6 +16,7 @@ LANGUAGES = ("zh-CN", "en")
 _LINES: dict[str, dict[tuple[EventType, str], str]] = {
     "zh-CN": {
         (EventType.assigned, "to"): "新客户「{customer}」已分配给您",
+        (EventType.merged, "other"): "重复客户已合并到「{customer}」（{actor}）",
         (EventType.assigned, "other"): "客户「{customer}」已分配给 {to_rep}",
         (EventType.reassigned, "to"): "客户「{customer}」已从 {from_rep} 转给您",
         (EventType.reassigned, "from"): "您的客户「{customer}」已转给 {to_rep}",
@@ -39,6 +40,7 @@ _LINES: dict[str, dict[tuple[EventType, str], str]] = {
         (EventType.task_assigned, "to"): "Task “{task}” assigned to you",
         (EventType.task_assigned, "from"): "Task “{task}” moved from you to {to_rep}",
         (EventType.task_assigned, "other"): "Task “{task}” assigned to {to_rep}",
+        (EventType.merged, "other"): "A duplicate was merged into “{customer}” by {actor}",
     },
 }
 # Reminders (EventType.reminder), by kind, for the owner ("to") or anyone else told.

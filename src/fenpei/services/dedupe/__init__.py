@@ -1,0 +1,1 @@
+"""Duplicates in bulk and merge (查重合并): scan, review, merge, undo."""
