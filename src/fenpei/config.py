@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -95,6 +96,17 @@ class Settings(BaseSettings):
     # SQLite, so the demo needs one command; run `fenpei worker` beside PostgreSQL instead.
     worker_in_process: bool | None = None
     worker_poll_seconds: float = Field(default=2.0, gt=0)
+    # Attachments (资料) on local disk; backups include this folder.
+    files_dir: Path = Path("fenpei-files")
+    # Backups (`fenpei backup`, the scheduled "backup" job, /admin/backups): archives in
+    # backup_dir, one every backup_every_hours (0: none scheduled); retention keeps the
+    # newest backup_keep_daily daily and backup_keep_weekly weekly ones (manual ones stay).
+    backup_dir: Path = Path("fenpei-backups")
+    backup_every_hours: int = Field(default=24, ge=0, le=24 * 7)
+    backup_keep_daily: int = Field(default=7, ge=0)
+    backup_keep_weekly: int = Field(default=4, ge=0)
+    # A restore refuses archives that unpack to more than this (a decompression bomb).
+    backup_max_restore_bytes: int = Field(default=64 * 1024**3, ge=1024)
 
     @field_validator("time_zone")
     @classmethod

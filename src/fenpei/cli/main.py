@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from fenpei.cli import (
+    backups,
     customers,
     database,
     duplicates,
@@ -67,6 +68,9 @@ app.add_typer(sla.sla_app, name="sla")
 app.add_typer(pools.app, name="pool")
 app.add_typer(model.app, name="model")
 app.add_typer(holdout.app, name="holdout")
+app.command("backup")(backups.backup)
+app.command("restore")(backups.restore)
+app.add_typer(backups.app, name="backups")
 
 
 def main() -> None:
