@@ -185,3 +185,14 @@ def app(request: pytest.FixtureRequest, database_url: str, clock: FixedClock) ->
     fenpei.hasher = QuickArgon2Hasher()
     yield fenpei
     fenpei.close()
+
+
+@pytest.fixture(autouse=True)
+def _backups_in_tmp(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Backups (the scheduled "backup" job runs in worker tests) and attachment files go to
+    a folder of the test's own, never the working directory."""
+    folder = tmp_path_factory.mktemp("backups")
+    monkeypatch.setenv("FENPEI_BACKUP_DIR", str(folder / "backups"))
+    monkeypatch.setenv("FENPEI_FILES_DIR", str(folder / "files"))

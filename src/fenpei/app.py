@@ -18,6 +18,7 @@ from fenpei.api.routes import (
     account,
     assignments,
     audit,
+    backups,
     categories,
     customers,
     duplicates,
@@ -56,6 +57,7 @@ from fenpei.web import (
     auth,
     pages,
     pages_admin,
+    pages_backups,
     pages_categories,
     pages_dashboard,
     pages_follow_ups,
@@ -125,6 +127,7 @@ def _api_v1() -> APIRouter:
     router.include_router(subscriptions.router)
     router.include_router(preferences.account_router)
     router.include_router(preferences.defaults_router)
+    router.include_router(backups.router)
     return router
 
 
@@ -198,5 +201,6 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_optimal.router)
     app.include_router(pages_subscriptions.router)
     app.include_router(pages_tasks.router)
+    app.include_router(pages_backups.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -9,6 +9,7 @@ from fenpei.adapters.db.job_lock import job_lock
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.events import Channel
 from fenpei.domain.users import SYSTEM
+from fenpei.jobs.backup import backup_work
 from fenpei.jobs.queue import retry_queue
 from fenpei.jobs.reclaim import reclaim_job
 from fenpei.services.follow_ups.reminders import remind_due_follow_ups
@@ -150,4 +151,20 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             run=lambda: retrain(fenpei),
             description="Retrain the learned models in use; switch to a version no worse.",
         ),
+        *_backup_jobs(fenpei),
+    ]
+
+
+def _backup_jobs(fenpei: Fenpei) -> list[Job]:
+    """The scheduled backup, unless FENPEI_BACKUP_EVERY_HOURS=0 turns it off."""
+    hours = fenpei.settings.backup_every_hours
+    if hours == 0:
+        return []
+    return [
+        Job(
+            name="backup",
+            every=timedelta(hours=hours),
+            run=lambda: _alone(fenpei, "backup", "backing up", lambda: backup_work(fenpei)),
+            description="Back up the database and files; keep the last daily and weekly ones.",
+        )
     ]
