@@ -67,10 +67,10 @@ def run_backup(uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep) -> Response:
 
 
 @router.get("/admin/backups/{name}/download")
-def download_backup(
-    name: BackupName, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep
-) -> Response:
+def download_backup(name: BackupName, actor: CurrentActor, fenpei: FenpeiDep) -> Response:
     """The archive, streamed (admins only; audited)."""
     store = directory_backups(fenpei.settings, fenpei.engine)
-    path = catalog.download(store=store, uow=uow, actor=actor, name=name, now=fenpei.now())
+    path = catalog.download(
+        store=store, uow_factory=fenpei.uow, actor=actor, name=name, now=fenpei.now()
+    )
     return FileResponse(path, media_type="application/gzip", filename=name)

@@ -57,10 +57,10 @@ def back_up_now(uow: UowDep, actor: AdminActor, fenpei: FenpeiDep) -> BackupRead
         404: {"model": ErrorRead, "description": "No backup of that name."},
     },
 )
-def download_backup(
-    name: BackupName, uow: UowDep, actor: AdminActor, fenpei: FenpeiDep
-) -> FileResponse:
+def download_backup(name: BackupName, actor: AdminActor, fenpei: FenpeiDep) -> FileResponse:
     """The archive itself, streamed (admins only; audited: it holds every record)."""
     store = directory_backups(fenpei.settings, fenpei.engine)
-    path = catalog.download(store=store, uow=uow, actor=actor, name=name, now=fenpei.now())
+    path = catalog.download(
+        store=store, uow_factory=fenpei.uow, actor=actor, name=name, now=fenpei.now()
+    )
     return FileResponse(path, media_type="application/gzip", filename=name)

@@ -50,15 +50,21 @@ def back_up_now(
 
 
 def download(
-    *, store: BackupStore, uow: UnitOfWork, actor: Actor, name: str, now: datetime
+    *,
+    store: BackupStore,
+    uow_factory: Callable[[], UnitOfWork],
+    actor: Actor,
+    name: str,
+    now: datetime,
 ) -> Path:
-    """The archive to send an admin who downloads it (admins only; the download is audited:
-    a backup reveals every record)."""
+    """The archive to send an admin who downloads it (admins only; the download is audited,
+    in a transaction of its own as it is a read: a backup reveals every record)."""
     require_admin(actor, "download a backup")
     path = store.path_of(name)
     entry = next(e for e in store.entries() if e.name == name)
-    _audit.record(uow, actor=actor, action="download", obj=entry, now=now, object_id=name)
-    uow.commit()
+    with uow_factory() as uow:
+        _audit.record(uow, actor=actor, action="download", obj=entry, now=now, object_id=name)
+        uow.commit()
     return path
 
 

@@ -38,7 +38,10 @@ def parse_name(name: str) -> tuple[datetime, BackupKind] | None:
     found = NAME.match(name)
     if found is None:
         return None
-    at = datetime.strptime(found["at"], "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
+    try:
+        at = datetime.strptime(found["at"], "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
+    except ValueError:  # the shape of a name, not a moment (month 13, …)
+        return None
     return at, BackupKind(found["kind"])
 
 
