@@ -12,11 +12,11 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from fenpei.adapters.backup.store import directory_backups
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.services.backups import catalog
-from fenpei.services.backups.entries import NAME_PATTERN
 from fenpei.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
-BackupName = Annotated[str, Path(max_length=100, pattern=NAME_PATTERN)]
+# Any text: a name that is no backup's is a 404 page, like any other unknown record.
+BackupName = Annotated[str, Path(max_length=100)]
 
 
 def size_text(size: int) -> str:
