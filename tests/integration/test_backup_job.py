@@ -8,13 +8,17 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from fenpei.adapters.backup import sqlite as sqlite_backup
+from fenpei.adapters.backup.store import directory_backups
 from fenpei.adapters.db.engine import make_engine
 from fenpei.adapters.db.job_lock import job_lock
 from fenpei.bootstrap import Fenpei
 from fenpei.jobs.registry import scheduled_jobs
+from fenpei.services.backups.entries import BackupFailed
+from fenpei.services.backups.manifest import BackupKind
 from fenpei.services.scheduling import find_job, run_due
 from tests.fakes import FixedClock
 
@@ -67,6 +71,16 @@ def test_while_another_process_holds_the_job_the_run_is_skipped(app: Fenpei) -> 
 
     assert summary == "skipped: another process is backing up"
     assert not app.settings.backup_dir.exists() or not any(app.settings.backup_dir.iterdir())
+
+
+def test_a_backup_by_hand_while_another_is_made_is_refused(app: Fenpei) -> None:
+    store = directory_backups(app.settings, app.engine)
+
+    with job_lock(app.engine, "backup"), pytest.raises(BackupFailed, match="another backup"):
+        store.create(kind=BackupKind.manual, now=app.now())
+
+    assert store.entries() == []
+    assert store.create(kind=BackupKind.manual, now=app.now()).verified is True
 
 
 def test_sqlite_snapshots_are_consistent_while_another_connection_writes(

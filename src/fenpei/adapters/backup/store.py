@@ -17,10 +17,13 @@ from fenpei.adapters.backup.make import (
     verify_archive,
 )
 from fenpei.adapters.backup.postgres import ToolFailed
+from fenpei.adapters.db.job_lock import job_lock
 from fenpei.config import Settings
 from fenpei.domain.errors import NotFound
-from fenpei.services.backups.entries import BackupEntry, archive_name, parse_name
+from fenpei.services.backups.entries import BackupEntry, BackupFailed, archive_name, parse_name
 from fenpei.services.backups.manifest import BackupKind, DatabaseKind
+
+LOCK = "backup"  # the scheduled job's name: its lock keeps backups one at a time
 
 
 class DirectoryBackups:
@@ -58,12 +61,25 @@ class DirectoryBackups:
         return sorted(found, key=lambda e: (e.created_at, e.name), reverse=True)
 
     def create(self, *, kind: BackupKind, now: datetime) -> BackupEntry:
+        if kind is not BackupKind.manual:
+            return self._create(kind, now)
+        with job_lock(self.engine, LOCK) as held:
+            if not held:
+                raise BackupFailed("another backup is being made: try again when it is done")
+            return self._create(kind, now)
+
+    def _create(self, kind: BackupKind, now: datetime) -> BackupEntry:
         self.folder.mkdir(parents=True, exist_ok=True)
         n = 1
         while (self.folder / archive_name(now, kind, n)).exists():
             n += 1
         path = self.folder / archive_name(now, kind, n)
-        make_archive(engine=self.engine, files_dir=self.files_dir, dest=path, kind=kind, now=now)
+        try:
+            make_archive(
+                engine=self.engine, files_dir=self.files_dir, dest=path, kind=kind, now=now
+            )
+        except (ToolFailed, OSError, ValueError, sa.exc.DBAPIError) as exc:
+            raise BackupFailed(f"the backup could not be made: {exc}") from exc
         note: dict[str, object] = {"database_kind": database_kind(self.engine.url).value}
         try:
             verify_archive(path, engine=self.engine, max_bytes=self.max_bytes)

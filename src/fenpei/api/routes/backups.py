@@ -38,7 +38,14 @@ def list_backups(actor: AdminActor, fenpei: FenpeiDep) -> list[BackupRead]:
     return [BackupRead.of(e) for e in catalog.list_backups(store=store, actor=actor)]
 
 
-@router.post("", status_code=201, responses=ADMINS_ONLY)
+@router.post(
+    "",
+    status_code=201,
+    responses={
+        **ADMINS_ONLY,
+        409: {"model": ErrorRead, "description": "Another backup is being made, or it failed."},
+    },
+)
 def back_up_now(uow: UowDep, actor: AdminActor, fenpei: FenpeiDep) -> BackupRead:
     """Back up the database and the attachment files now and answer when the archive is
     made and verified (admins only; audited). Retention never removes a manual backup."""

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from fenpei.domain.errors import Conflict
 from fenpei.services.backups.manifest import BackupKind, DatabaseKind
 
 # fenpei-20261205-180000-daily.tar.gz (UTC; a second backup in the same second gets -2 …)
@@ -15,6 +16,12 @@ NAME = re.compile(
     r"^fenpei-(?P<at>\d{8}-\d{6})(?:-(?P<n>\d{1,3}))?-(?P<kind>daily|weekly|manual)\.tar\.gz$"
 )
 NAME_PATTERN = NAME.pattern
+
+
+class BackupFailed(Conflict):
+    """No backup could be made now (another is being made, or the snapshot failed)."""
+
+    code = "backup_failed"
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,9 @@ class BackupStore(Protocol):
         ...
 
     def create(self, *, kind: BackupKind, now: datetime) -> BackupEntry:
-        """Make, then verify, a backup of the whole database and the attachment files."""
+        """Make, then verify, a backup of the whole database and the attachment files
+        (BackupFailed when it cannot). A manual one takes the backup job's lock itself: one
+        backup at a time; the scheduled job holds it already."""
         ...
 
     def path_of(self, name: str) -> Path:
