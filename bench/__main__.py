@@ -7,6 +7,7 @@ import argparse
 from bench import (
     affinity_bench,
     assign_bench,
+    backup_bench,
     bulk_bench,
     http_bench,
     import_bench,
@@ -35,6 +36,7 @@ BENCHMARKS = {
     "optimal": optimal_bench.run,
     "affinity": affinity_bench.run,
     "scoring": scoring_bench.run,
+    "backup": backup_bench.run,
 }
 
 if __name__ == "__main__":

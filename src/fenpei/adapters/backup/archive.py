@@ -70,7 +70,7 @@ def write(dest: Path, manifest: Manifest, staging: Path) -> None:
     from ``staging`` (where its manifest path points)."""
     partial = dest.with_name(f".{dest.name}.partial")
     try:
-        with tarfile.open(partial, "w:gz", format=tarfile.PAX_FORMAT) as tar:
+        with tarfile.open(partial, "w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as tar:
             data = manifest.to_json().encode()
             info = tarfile.TarInfo(MANIFEST_NAME)
             info.size, info.mtime, info.mode = (

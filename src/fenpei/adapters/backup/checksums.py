@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from fenpei.services.backups.manifest import TableDigest
 
 _BATCH = 2000
+_PLAIN = frozenset({type(None), bool, int, str})  # JSON as they are: most values
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def canonical(value: Any) -> Any:
@@ -55,8 +57,9 @@ def rows(connection: sa.Connection, table: str) -> Iterator[Sequence[Any]]:
     result = connection.execution_options(yield_per=_BATCH).execute(
         _ordered_select(connection, table)
     )
-    for row in result:
-        yield tuple(row)
+    for batch in result.partitions():
+        for row in batch:
+            yield tuple(row)
 
 
 def digest(connection: sa.Connection, table: str) -> TableDigest:
@@ -64,7 +67,7 @@ def digest(connection: sa.Connection, table: str) -> TableDigest:
     hashed = hashlib.sha256()
     count = 0
     for row in rows(connection, table):
-        line = json.dumps([canonical(v) for v in row], ensure_ascii=False)
+        line = _ENCODE([v if type(v) in _PLAIN else canonical(v) for v in row])
         hashed.update(line.encode())
         hashed.update(b"\n")
         count += 1
