@@ -142,3 +142,10 @@ def test_a_file_that_is_not_gzip_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(ArchiveRefused, match=r"not a readable \.tar\.gz archive"):
         unpack(path, tmp_path / "out", max_bytes=10_000)
+
+
+def test_a_manifest_listing_a_file_outside_files_is_refused(tmp_path: Path) -> None:
+    path = archive(tmp_path / "a.tar.gz", good(tmp_path, {"database/other.db": b"x"}))
+
+    with pytest.raises(ArchiveRefused, match="outside its folder"):
+        unpack(path, tmp_path / "out", max_bytes=10_000)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import sqlalchemy as sa
 import typer
 from rich.table import Table
 
@@ -20,7 +21,9 @@ from fenpei.adapters.backup.make import (
 from fenpei.adapters.backup.postgres import ToolFailed
 from fenpei.adapters.backup.sqlite import TargetNotEmpty
 from fenpei.adapters.backup.store import directory_backups
+from fenpei.cli._common import _check_schema as check_schema
 from fenpei.cli._common import console, err_console, fenpei_app, load_settings
+from fenpei.cli._errors import CannotRun
 from fenpei.cli._output import say_error
 from fenpei.domain.users import SYSTEM
 from fenpei.services.backups import catalog
@@ -110,12 +113,24 @@ def restore(
     except (ArchiveRefused, TargetNotEmpty, VerificationFailed, ToolFailed, ValueError) as exc:
         raise _refused(exc) from None
     m = report.manifest
+    _say_if_an_upgrade_is_due(database_url)
     console.print(
         f"restored {m.database_kind.value} backup of {m.created_at.isoformat()} "
         f"(fenpei {m.fenpei_version}, schema {m.alembic_revision}): {report.tables} tables, "
         f"{report.rows} rows, {report.files} files; every table verified",
         soft_wrap=True,
     )
+
+
+def _say_if_an_upgrade_is_due(database_url: str) -> None:
+    """A backup of an older fenpei restores its older schema: say what to run next."""
+    engine = sa.create_engine(database_url)
+    try:
+        check_schema(engine)
+    except CannotRun as exc:
+        console.print(f"note: {exc}", soft_wrap=True)
+    finally:
+        engine.dispose()
 
 
 @app.command("list")

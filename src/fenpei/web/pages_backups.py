@@ -51,7 +51,6 @@ def backups_page(
         "keep_daily": settings.backup_keep_daily,
         "keep_weekly": settings.backup_keep_weekly,
         "folder": str(settings.backup_dir),
-        "files_dir": str(settings.files_dir),
         "is_sqlite": settings.is_sqlite,
     }
     return render(request, "backups/backups.html", context)

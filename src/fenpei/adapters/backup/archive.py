@@ -126,6 +126,10 @@ def unpack(path: Path, into: Path, *, max_bytes: int) -> Manifest:
         raise ArchiveRefused("the manifest lists a file twice")
     for name in expected:
         _safe_path(name)
+    if not manifest.database.path.startswith("database/") or any(
+        not f.path.startswith("files/") for f in manifest.files
+    ):
+        raise ArchiveRefused("the manifest puts the database or a file outside its folder")
     if sum(f.size for f in expected.values()) > max_bytes:
         raise ArchiveRefused(
             f"the archive unpacks to more than {max_bytes} bytes (FENPEI_BACKUP_MAX_RESTORE_BYTES)"
