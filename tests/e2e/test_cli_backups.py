@@ -72,10 +72,10 @@ def test_backup_then_restore_into_an_empty_database_and_refusals(
     junk = tmp_path / "junk.tar.gz"
     junk.write_bytes(b"not an archive")
     code, refused = run("restore", str(junk), "--database-url", f"sqlite:///{tmp_path / 'x.db'}")
-    assert code == 1 and "not a readable .tar.gz archive" in refused, refused
+    assert code == 2 and "ARCHIVE" in refused and "not a readable .tar.gz archive" in refused
     assert not (tmp_path / "x.db").exists()
 
     if kind == "postgresql":  # a PostgreSQL backup does not go into a SQLite file
         sqlite_url = f"sqlite:///{tmp_path / 'y.db'}"
         code, wrong = run("restore", str(archive), "--database-url", sqlite_url)
-        assert code == 1 and "holds a postgresql database" in wrong, wrong
+        assert code == 2 and "holds a postgresql database" in wrong, wrong
