@@ -45,6 +45,7 @@ from fenpei.api.routes import (
     tokens,
     webhooks,
 )
+from fenpei.api.routes import sync as sync_api
 from fenpei.api.schemas import ErrorRead
 from fenpei.api.token_scopes import require_token_scope
 from fenpei.bootstrap import Fenpei
@@ -79,6 +80,7 @@ from fenpei.web import (
     pages_task_timers,
     pages_tasks,
 )
+from fenpei.web import pages_sync as pages_sync
 from fenpei.web.rendering import (
     STATIC_DIR,
     make_templates,
@@ -127,6 +129,8 @@ def _api_v1() -> APIRouter:
     router.include_router(subscriptions.router)
     router.include_router(preferences.account_router)
     router.include_router(preferences.defaults_router)
+    router.include_router(sync_api.router)
+    router.include_router(sync_api.hooks)
     router.include_router(backups.router)
     return router
 
@@ -189,6 +193,7 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.include_router(pages_notifications.router)
     app.include_router(pages_preferences.router)
     app.include_router(pages_jobs.router)
+    app.include_router(pages_sync.router)
     app.include_router(pages_scoring.router)
     app.include_router(pages_scoring_card.router)
     app.include_router(pages_pool.router)

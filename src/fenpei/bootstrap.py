@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,10 +17,14 @@ from fenpei.adapters.db.uow import SqlUnitOfWork
 from fenpei.adapters.notify import build_outlets
 from fenpei.adapters.passwords import Argon2Hasher
 from fenpei.config import Settings
+from fenpei.domain.errors import NotFound
 from fenpei.domain.subscriptions import WebhookSubscription
+from fenpei.domain.sync import SyncCounts
+from fenpei.domain.users import Actor
 from fenpei.services.notifications.dispatch import Outlets
 from fenpei.services.ports import Clock, PasswordHasher
 from fenpei.services.rulebook import RuleBook
+from fenpei.services.sync.ports import CrmAdapter
 
 
 class SystemClock:
@@ -85,3 +90,60 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -
         clock=clock or SystemClock(),
         outlets=build_outlets(settings, subscriptions=subscription_loader(session_factory)),
     )
+
+
+def crm_adapter(
+    fenpei: Fenpei, name: str, *, sleep: Callable[[float], None] | None = None
+) -> CrmAdapter:
+    """The adapter of the sync connection ``name`` (settings), waiting out rate limits
+    with ``sleep`` (time.sleep unless given). ``NotFound`` for an unknown connection or a
+    bridge (it has no adapter: records come by webhook, assignments go as CSV)."""
+    from fenpei.adapters.crm.zoho import ZohoAdapter
+    from fenpei.config import SyncKind
+
+    found = next((c for c in fenpei.settings.sync_connections if c.name == name), None)
+    if found is None or found.kind is not SyncKind.zoho:
+        raise NotFound("sync connection with an adapter", name)
+    return ZohoAdapter(
+        name=found.name,
+        module=found.module,
+        accounts_url=found.accounts_url,
+        api_url=found.api_url,
+        client_id=found.client_id,
+        client_secret=found.client_secret.get_secret_value(),
+        refresh_token=found.refresh_token.get_secret_value(),
+        now=fenpei.now,
+        sleep=sleep or time.sleep,
+        field_map=found.field_map,
+        timeout=found.timeout_seconds,
+    )
+
+
+def run_sync_connection(
+    fenpei: Fenpei,
+    name: str,
+    *,
+    actor: Actor,
+    sleep: Callable[[float], None] | None = None,
+) -> SyncCounts | None:
+    """One sync run of connection ``name`` (pull, then push), by one process at a time
+    across all of them: None when another process is running it."""
+    from fenpei.adapters.db.job_lock import job_lock
+    from fenpei.services.sync.run import run_sync
+
+    adapter = crm_adapter(fenpei, name, sleep=sleep)
+    found = next(c for c in fenpei.settings.sync_connections if c.name == name)
+    with job_lock(fenpei.engine, f"crm-sync:{name}") as held:
+        if not held:
+            return None
+        return run_sync(
+            uow_factory=fenpei.uow,
+            adapter=adapter,
+            rulebook=fenpei.rulebook,
+            actor=actor,
+            now=fenpei.now,
+            rng=fenpei.rng(),
+            user_map=found.user_map,
+            do_pull=found.pull,
+            do_push=found.push,
+        )

@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 INSECURE_SECRET = "change-me"
@@ -48,6 +48,33 @@ class RobotConfig(BaseModel):
     secret: str = ""
     events: list[str] | None = None
     to: list[str] = Field(default_factory=list)
+
+
+class SyncKind(StrEnum):
+    zoho = "zoho"  # Zoho CRM's v8 records API (adapters/crm/zoho.py)
+    bridge = "bridge"  # no adapter: records in by signed webhook, assignments out as CSV
+
+
+class SyncConnection(BaseModel):
+    """One CRM to keep in sync (``FENPEI_SYNC_CONNECTIONS``, a JSON list). Credentials live
+    here (the environment), never in the database or the logs. ``field_map``: CRM field
+    name -> fenpei field (``custom.<key>`` for a custom attribute); unset, the adapter's
+    default. ``user_map``: CRM user id or email -> rep name, for owners whose email is not
+    a rep's."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    kind: SyncKind
+    module: str = Field(default="Leads", min_length=1, max_length=64)
+    accounts_url: str = "https://accounts.zoho.com"
+    api_url: str = "https://www.zohoapis.com"
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    refresh_token: SecretStr = SecretStr("")
+    field_map: dict[str, str] | None = None
+    user_map: dict[str, str] = Field(default_factory=dict)
+    pull: bool = True
+    push: bool = True
+    timeout_seconds: float = Field(default=30.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -96,6 +123,9 @@ class Settings(BaseSettings):
     # SQLite, so the demo needs one command; run `fenpei worker` beside PostgreSQL instead.
     worker_in_process: bool | None = None
     worker_poll_seconds: float = Field(default=2.0, gt=0)
+    # CRM sync connections, a JSON list of SyncConnection: [{"name": "zoho", "kind": "zoho",
+    # "client_id": "...", "client_secret": "...", "refresh_token": "..."}].
+    sync_connections: list[SyncConnection] = Field(default_factory=list)
     # Attachments (资料) on local disk; backups include this folder.
     files_dir: Path = Path("fenpei-files")
     # Backups (`fenpei backup`, the scheduled "backup" job, /admin/backups): archives in
@@ -115,6 +145,14 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("sync_connections")
+    @classmethod
+    def _unique_sync_names(cls, value: list[SyncConnection]) -> list[SyncConnection]:
+        names = [c.name for c in value]
+        if twice := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"sync connection names must differ: {', '.join(twice)} twice")
         return value
 
     @model_validator(mode="after")

@@ -24,6 +24,7 @@ from typing import Any
 
 from fenpei.adapters.backup.store import directory_backups
 from fenpei.bootstrap import Fenpei
+from fenpei.config import SyncConnection
 from fenpei.domain.events import (
     Channel,
     Delivery,
@@ -64,9 +65,16 @@ PATH_VALUES: dict[str, Any] = {
     "name": "retry-queue",
     "year": 2026,
     "priority": "high",  # a task priority (task timers)
+    "connection": "zoho",  # a CRM sync connection (``seed`` configures it)
 }
 # The signed intakes: their requests are signed with ``hook_token``.
-WEBHOOKS = frozenset({"POST /api/v1/webhooks/leads", "POST /api/v1/webhooks/tasks"})
+WEBHOOKS = frozenset(
+    {
+        "POST /api/v1/webhooks/leads",
+        "POST /api/v1/webhooks/tasks",
+        "POST /api/v1/webhooks/sync/{connection}",
+    }
+)
 QUERY = "query"  # in ``FuzzWorld.own``: an operation's known-good query parameters
 
 
@@ -120,6 +128,12 @@ class FuzzWorld:
 def seed(fenpei: Fenpei) -> FuzzWorld:
     """Fill a migrated database with a world every operation can succeed on."""
     now = fenpei.now()
+    # A CRM sync connection whose CRM is not there (port 9 refuses at once): a run answers
+    # 200 with the error in its counts.
+    fenpei.settings.sync_connections = [
+        SyncConnection(name="zoho", kind="zoho", accounts_url="http://127.0.0.1:9",
+                       api_url="http://127.0.0.1:9", timeout_seconds=2)
+    ]  # fmt: skip
     with fenpei.uow() as uow:
         ensure_default_categories(uow=uow, actor=SYSTEM, now=now)
         ensure_default_rule(uow=uow, actor=SYSTEM, now=now)
@@ -212,7 +226,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             )
             for name, scopes in (
                 ("fuzz", ["*"]),
-                ("webhook", ["leads:write", "tasks:write"]),
+                ("webhook", ["leads:write", "tasks:write", "sync:write"]),
                 ("spare 1", ["customers:read"]),
                 ("spare 2", ["customers:read"]),
             )

@@ -27,7 +27,8 @@ def test_retry_queue_is_listed_never_run_then_run_now_shows_its_run(
     listed = admin.get(JOBS).json()
     assert [j["name"] for j in listed] == [
         "retry-queue", "email-digest", "loads-reconcile", "follow-up-reminders", "sla-check",
-        "pool-reclaim", "task-reminders", "rescore-all", "retrain-models", "backup",
+        "pool-reclaim", "task-reminders", "rescore-all", "retrain-models", "crm-sync",
+        "backup",
     ]  # fmt: skip
     job = listed[0]
     assert job["name"] == "retry-queue" and job["every"] == 300

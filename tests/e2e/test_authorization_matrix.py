@@ -657,6 +657,22 @@ CASES: dict[tuple[str, str], Case] = {
         {**dict.fromkeys(CALLERS, 401), "token_without_scope": 403},
         lambda w: {"title": "T"},
     ),
+    # CRM sync: admins only; no connection is configured here, so a named one is 404.
+    ("GET", "/api/v1/sync/connections"): Case("/api/v1/sync/connections", admins()),
+    ("POST", "/api/v1/sync/connections/{connection}/run"): Case(
+        "/api/v1/sync/connections/nope/run", admins(404)
+    ),
+    ("POST", "/api/v1/sync/connections/{connection}/reset-cursor"): Case(
+        "/api/v1/sync/connections/nope/reset-cursor", admins(404)
+    ),
+    ("GET", "/api/v1/sync/connections/{connection}/assignments.csv"): Case(
+        "/api/v1/sync/connections/nope/assignments.csv", admins(404)
+    ),
+    ("POST", "/api/v1/webhooks/sync/{connection}"): Case(
+        "/api/v1/webhooks/sync/nope",
+        {**dict.fromkeys(CALLERS, 401), "token_without_scope": 403},
+        lambda w: {"records": []},
+    ),
     # rules
     # rules: the rule book is read whole by admins, managers and auditors, or not at all
     ("GET", "/api/v1/rules"): Case("/api/v1/rules", rule_readers()),
@@ -1183,6 +1199,15 @@ CASES: dict[tuple[str, str], Case] = {
         pages(303, anonymous=403, token=403, token_without_scope=403, **_NOT_ADMIN),
     ),
     ("GET", "/admin/jobs"): Case("/admin/jobs", pages(**_NOT_ADMIN)),
+    ("GET", "/admin/sync"): Case("/admin/sync", pages(**_NOT_ADMIN)),
+    ("POST", "/admin/sync/{name}/run"): Case(
+        "/admin/sync/nope/run",
+        pages(404, anonymous=403, token=403, token_without_scope=403, **_NOT_ADMIN),
+    ),
+    ("POST", "/admin/sync/{name}/reset-cursor"): Case(
+        "/admin/sync/nope/reset-cursor",
+        pages(404, anonymous=403, token=403, token_without_scope=403, **_NOT_ADMIN),
+    ),
     ("POST", "/admin/jobs/{name}/run"): Case(
         "/admin/jobs/retry-queue/run",
         pages(303, anonymous=403, token=403, token_without_scope=403, **_NOT_ADMIN),
@@ -1413,6 +1438,11 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     # The signed webhook creates leads: the same scope as POST /leads.
     ("POST", "/api/v1/webhooks/leads"): "leads:write",
     ("POST", "/api/v1/webhooks/tasks"): "tasks:write",
+    ("GET", "/api/v1/sync/connections"): "sync:read",
+    ("POST", "/api/v1/sync/connections/{connection}/run"): "sync:write",
+    ("POST", "/api/v1/sync/connections/{connection}/reset-cursor"): "sync:write",
+    ("GET", "/api/v1/sync/connections/{connection}/assignments.csv"): "sync:read",
+    ("POST", "/api/v1/webhooks/sync/{connection}"): "sync:write",
 }
 
 

@@ -18,6 +18,7 @@ from fenpei.services.notifications.ports import (
 )
 from fenpei.services.scoring.ports import ScoreModelRepository
 from fenpei.services.sla.ports import SlaRepository
+from fenpei.services.sync.ports import SyncRepository
 from fenpei.services.tasks.timer_ports import TaskTimerRepository
 from tests.fakes.access import FakeTokens, FakeWebhookReceipts
 from tests.fakes.analytics import FakeAnalyticsReads
@@ -44,6 +45,7 @@ from tests.fakes.scoring import FakeScoreModels
 from tests.fakes.sla import FakeSla
 from tests.fakes.store import Store
 from tests.fakes.subscriptions import FakeSubscriptions
+from tests.fakes.sync import FakeSync
 from tests.fakes.task_timers import FakeTaskTimers
 from tests.fakes.tasks import FakeTasks
 from tests.fakes.throttle import FakeLoginFailures
@@ -117,6 +119,7 @@ class FakeUnitOfWork:
     task_timers: TaskTimerRepository
     score_models: ScoreModelRepository
     holdout: HoldoutRepository
+    sync: SyncRepository
     stage_changes: ports.StageChangeRepository
     sla: SlaRepository
 
@@ -160,6 +163,7 @@ class FakeUnitOfWork:
         self.task_timers = FakeTaskTimers(store)
         self.score_models = FakeScoreModels(store)
         self.holdout = FakeHoldout(store)
+        self.sync = FakeSync(store)
 
     def __enter__(self) -> Self:
         assert self._saved is None, "this fake does not nest 'with uow:' blocks"

@@ -21,6 +21,8 @@ LATIN_IN_ZH = {
     "said.rule.skill": {"industries"},
     "training.auc": {"auc"},  # the measure's name, as Chinese reports write it
     "training.how_to_read": {"auc"},
+    "sync.kind.zoho": {"zoho"},  # the CRM's name
+    "sync.bridge_hint": {"sync"},  # a URL path
 }
 _PLACEHOLDER = re.compile(r"{(\w*)(?:[!:][^{}]*)?}")
 

@@ -27,6 +27,7 @@ from fenpei.cli import (
     tokens,
     users,
 )
+from fenpei.cli import sync as sync_cli
 from fenpei.cli._errors import errors_reported, report
 
 
@@ -68,6 +69,7 @@ app.add_typer(sla.sla_app, name="sla")
 app.add_typer(pools.app, name="pool")
 app.add_typer(model.app, name="model")
 app.add_typer(holdout.app, name="holdout")
+app.add_typer(sync_cli.app, name="sync")
 app.command("backup")(backups.backup)
 app.command("restore")(backups.restore)
 app.add_typer(backups.app, name="backups")

@@ -19,6 +19,7 @@ class AssignMethod(StrEnum):
     import_ = "import"
     move = "move"  # from one pool to another by a manager or admin (nobody owns it)
     reroute = "reroute"  # dynamic re-routing (动态分配): a rule's trigger fired on a change
+    sync = "sync"  # the CRM of record changed the owner (CRM sync); never pushed back
 
 
 @dataclass(eq=False)

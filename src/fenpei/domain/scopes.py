@@ -26,6 +26,7 @@ AREAS = (
     "scoring",
     "sla",
     "subscriptions",
+    "sync",
     "tasks",
     "tokens",
     "users",

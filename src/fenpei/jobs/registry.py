@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from fenpei.adapters.db.job_lock import job_lock
-from fenpei.bootstrap import Fenpei
+from fenpei.bootstrap import Fenpei, run_sync_connection
+from fenpei.config import SyncKind
 from fenpei.domain.events import Channel
 from fenpei.domain.users import SYSTEM
 from fenpei.jobs.backup import backup_work
@@ -95,6 +96,18 @@ def retrain(fenpei: Fenpei) -> str:
     ).summary())  # fmt: skip
 
 
+def crm_sync(fenpei: Fenpei) -> str:
+    """Each CRM connection with an adapter: pull what changed, push owner changes."""
+    said = []
+    for connection in fenpei.settings.sync_connections:
+        if connection.kind is not SyncKind.zoho:
+            continue
+        counts = run_sync_connection(fenpei, connection.name, actor=SYSTEM)
+        told = "skipped: another process is syncing" if counts is None else counts.summary()
+        said.append(f"{connection.name}: {told}")
+    return "; ".join(said) or "skipped: no CRM connection with an adapter is configured"
+
+
 def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
     return [
         Job(
@@ -150,6 +163,12 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             every=timedelta(days=7),
             run=lambda: retrain(fenpei),
             description="Retrain the learned models in use; switch to a version no worse.",
+        ),
+        Job(
+            name="crm-sync",
+            every=timedelta(minutes=15),
+            run=lambda: crm_sync(fenpei),
+            description="CRM sync: pull changed customers and owners, push owner changes.",
         ),
         *_backup_jobs(fenpei),
     ]

@@ -35,6 +35,7 @@ from fenpei.services.notifications.ports import (
 )
 from fenpei.services.scoring.ports import ScoreModelRepository
 from fenpei.services.sla.ports import SlaRepository
+from fenpei.services.sync.ports import SyncRepository
 from fenpei.services.tasks.timer_ports import TaskTimerRepository
 
 CUSTOMER_SORT_KEYS = frozenset(
@@ -418,6 +419,7 @@ class UnitOfWork(Protocol):
     tasks: TaskRepository
     score_models: ScoreModelRepository
     holdout: HoldoutRepository
+    sync: SyncRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

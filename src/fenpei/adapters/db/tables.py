@@ -846,6 +846,65 @@ scoring_settings = sa.Table(
     sa.Column("updated_at", UtcDateTime),
 )
 
+# CRM sync (同步): each connection's cursors and last run; CRM record ↔ customer links;
+# every owner change considered for pushing, with what became of it (sent once, never twice).
+sync_state = sa.Table(
+    "sync_state",
+    metadata,
+    sa.Column("connection", sa.String(64), primary_key=True),
+    sa.Column("pull_cursor", UtcDateTime),
+    sa.Column("push_cursor", sa.Integer, nullable=False, default=0),
+    sa.Column("last_run_at", UtcDateTime),
+    sa.Column("last_counts", Json, nullable=False, default=dict),
+    sa.Column("last_error", sa.String(2000)),
+)
+sync_links = sa.Table(
+    "sync_links",
+    metadata,
+    _id(),
+    sa.Column("connection", sa.String(64), nullable=False),
+    sa.Column("module", sa.String(64), nullable=False),
+    sa.Column("external_id", sa.String(100), nullable=False),
+    sa.Column(
+        "customer_id",
+        sa.Integer,
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("linked_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint(
+        "connection", "module", "external_id", name="uq_sync_links_connection_external"
+    ),
+    sa.UniqueConstraint(
+        "connection", "module", "customer_id", name="uq_sync_links_connection_customer"
+    ),
+)
+sync_pushes = sa.Table(
+    "sync_pushes",
+    metadata,
+    _id(),
+    sa.Column("connection", sa.String(64), nullable=False),
+    sa.Column(
+        "assignment_id",
+        sa.Integer,
+        sa.ForeignKey("assignments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "customer_id",
+        sa.Integer,
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("external_id", sa.String(100)),
+    sa.Column("owner_external_id", sa.String(100)),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("note", sa.String(1000)),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("connection", "assignment_id", name="uq_sync_pushes_connection_assignment"),
+    sa.Index("ix_sync_pushes_connection_status", "connection", "status"),
+)
+
 # Every column refuses what either database would refuse (adapters/db/types.py).
 guard_columns(metadata)
 mapper_registry = registry(metadata=metadata)

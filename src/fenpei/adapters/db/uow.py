@@ -23,6 +23,7 @@ from fenpei.adapters.db.repositories.reclaim import SqlReclaim
 from fenpei.adapters.db.repositories.scoring import SqlScoreModels
 from fenpei.adapters.db.repositories.sla import SqlSla
 from fenpei.adapters.db.repositories.subscriptions import SqlSubscriptions
+from fenpei.adapters.db.repositories.sync import SqlSync
 from fenpei.adapters.db.repositories.task_timers import SqlTaskTimers
 from fenpei.adapters.db.repositories.tasks import SqlTasks
 from fenpei.domain.errors import FenpeiError
@@ -36,6 +37,7 @@ from fenpei.services.notifications.ports import (
 )
 from fenpei.services.scoring.ports import ScoreModelRepository
 from fenpei.services.sla.ports import SlaRepository
+from fenpei.services.sync.ports import SyncRepository
 from fenpei.services.tasks.timer_ports import TaskTimerRepository
 
 
@@ -85,6 +87,7 @@ class SqlUnitOfWork:
     task_timers: TaskTimerRepository
     score_models: ScoreModelRepository
     holdout: HoldoutRepository
+    sync: SyncRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
@@ -126,6 +129,7 @@ class SqlUnitOfWork:
         self.task_timers = SqlTaskTimers(session)
         self.score_models = SqlScoreModels(session)
         self.holdout = SqlHoldout(session)
+        self.sync = SqlSync(session)
         return self
 
     def __exit__(

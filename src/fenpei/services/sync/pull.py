@@ -1,0 +1,69 @@
+"""Pull: the CRM's records changed since the connection's cursor, a page per transaction;
+the cursor moves with each committed page, so a run that dies resumes there (a record
+pulled twice updates, never duplicates)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from random import Random
+
+from fenpei.domain.errors import FenpeiError, ValidationFailed
+from fenpei.domain.sync import SyncCounts
+from fenpei.domain.users import Actor
+from fenpei.services.ports import UnitOfWork
+from fenpei.services.rulebook import RuleBook
+from fenpei.services.sync.owners import OwnerMap
+from fenpei.services.sync.ports import CrmAdapter
+from fenpei.services.sync.upsert import upsert_record
+
+
+def _problem(external_id: str, exc: FenpeiError) -> str:
+    if isinstance(exc, ValidationFailed):
+        said = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+        return f"record {external_id}: {said}"
+    return f"record {external_id}: {exc}"
+
+
+def pull(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    adapter: CrmAdapter,
+    owners: OwnerMap,
+    rulebook: RuleBook,
+    actor: Actor,
+    now: Callable[[], datetime],
+    rng: Random,
+    counts: SyncCounts,
+) -> None:
+    """Bring in every record changed since the cursor (all of them the first time)."""
+    with uow_factory() as uow:
+        since = uow.sync.state(adapter.name).pull_cursor
+    token: str | None = None
+    while True:
+        page = adapter.pull(modified_since=since, page_token=token)
+        with uow_factory() as uow:
+            state = uow.sync.state(adapter.name, lock=True)
+            newest = state.pull_cursor
+            for record in page.records:
+                counts.pulled += 1
+                rep_id = owners.rep_for(record.owner_external_id, record.owner_email)
+                savepoint = uow.savepoint()
+                try:
+                    upsert_record(
+                        uow, rulebook=rulebook, connection=adapter.name, module=adapter.module,
+                        record=record, rep_id=rep_id, actor=actor, now=now(), rng=rng,
+                        counts=counts,
+                    )  # fmt: skip
+                    savepoint.release()
+                except FenpeiError as exc:
+                    savepoint.rollback()
+                    counts.errors.append(_problem(record.external_id, exc))
+                if record.modified_at and (newest is None or record.modified_at > newest):
+                    newest = record.modified_at
+            state.pull_cursor = newest
+            uow.sync.save_state(state)
+            uow.commit()
+        if page.next_token is None:
+            return
+        token = page.next_token
