@@ -7,8 +7,10 @@ services for what is left."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from random import Random
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -17,15 +19,19 @@ from fenpei.adapters.db import tables
 from fenpei.bootstrap import Fenpei
 from fenpei.cli.imports import BUNDLED_MAVEN, read_maven_directory
 from fenpei.domain.custom_fields import CustomField, FieldKind
+from fenpei.domain.sync import CrmRecord, CrmUser, OwnerChange, PushAnswer, RecordPage
 from fenpei.domain.task_timers import Stage
 from fenpei.domain.users import SYSTEM
 from fenpei.jobs.worker import Worker
+from fenpei.services.assignments import assign
 from fenpei.services.import_jobs import start_job
 from fenpei.services.maven_import import import_maven
 from fenpei.services.maven_rules import create_maven_rules
 from fenpei.services.maven_scoring import create_maven_scorecard
 from fenpei.services.notifications.subscriptions import update_subscription
 from fenpei.services.pool.terms import set_terms
+from fenpei.services.rulebook import RuleBook
+from fenpei.services.sync.run import run_sync
 from tests.e2e.conftest import asgi_app, log_in
 from tests.e2e.test_api_webhooks import signed_headers
 from tests.e2e.test_zh_cn_pages import CHINESE, _seed
@@ -57,6 +63,7 @@ def fill_every_table(app: Fenpei, clock: FixedClock) -> None:
         seeded = _seed(app, clock, client, CHINESE)
         _through_the_api(app, client)
     _through_the_services(app, clock)
+    _through_a_crm_sync(app, clock)
     with app.uow() as uow:  # the worker's delivery fails here, on this machine, not abroad
         update_subscription(
             uow=uow, actor=SYSTEM, subscription_id=int(seeded.ids["subscription_id"]),
@@ -120,3 +127,52 @@ def _through_the_services(app: Fenpei, clock: FixedClock) -> None:
         start_job(uow, table, sha256="ab" * 32, actor=SYSTEM, now=now, route=False)
         uow.task_timers.claim(Stage.reassigned, [task_id], now=now + timedelta(hours=1))
         uow.commit()
+
+
+class _OneRecordCrm:
+    """A CRM (the other side of the sync) holding one lead, owned by the rep with
+    zhangwei@example.com, that takes owner changes."""
+
+    name, module, max_push = "crm", "Leads", 10
+
+    def users(self) -> list[CrmUser]:
+        return [CrmUser("u-zhang", "zhangwei@example.com")]
+
+    def pull(self, *, modified_since: datetime | None, page_token: str | None) -> RecordPage:
+        record = CrmRecord("L-1", {"name": "同步线索", "region": "华东"}, None, "u-zhang")
+        return RecordPage([record] if modified_since is None else [], None)
+
+    def owners_of(self, external_ids: Sequence[str]) -> dict[str, str | None]:
+        return dict.fromkeys(external_ids, "u-zhang")
+
+    def push_owners(self, changes: Sequence[OwnerChange]) -> list[PushAnswer]:
+        return [PushAnswer(c.external_id, True, "SUCCESS") for c in changes]
+
+
+def _through_a_crm_sync(app: Fenpei, clock: FixedClock) -> None:
+    """A pull (a linked customer, the cursor), an owner change here, a push (its record)."""
+    crm = _OneRecordCrm()
+
+    def sync(**only: bool) -> None:
+        run_sync(
+            uow_factory=app.uow, adapter=crm, rulebook=RuleBook(), actor=SYSTEM,
+            now=clock.now, rng=Random(1), **only,
+        )  # fmt: skip
+
+    sync(do_push=False)
+    with app.engine.connect() as connection:
+        customer_id = connection.scalar(sa.select(tables.sync_links.c.customer_id))
+        owner = connection.scalar(
+            sa.select(tables.customers.c.owner_id).where(tables.customers.c.id == customer_id)
+        )
+        rep_id = connection.scalar(
+            sa.select(sa.func.min(tables.reps.c.id)).where(tables.reps.c.id != owner)
+        )
+    assert customer_id is not None and rep_id is not None
+    with app.uow() as uow:
+        assign(
+            uow=uow, customer_id=customer_id, rep_id=rep_id, actor=SYSTEM, now=clock.now(),
+            reason="同步后改派", override_capacity=True,
+        )  # fmt: skip
+        uow.commit()
+    sync(do_pull=False)
