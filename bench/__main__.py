@@ -8,6 +8,7 @@ from bench import (
     affinity_bench,
     assign_bench,
     attachments_bench,
+    backup_bench,
     bulk_bench,
     dedupe_bench,
     export_bench,
@@ -43,6 +44,7 @@ BENCHMARKS = {
     "export": export_bench.run,
     "import_upload": import_upload_bench.run,
     "dedupe": dedupe_bench.run,
+    "backup": backup_bench.run,
 }
 
 if __name__ == "__main__":

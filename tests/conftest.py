@@ -184,7 +184,19 @@ def app(request: pytest.FixtureRequest, database_url: str, clock: FixedClock) ->
         fenpei = bootstrap(Settings(database_url=database_url), clock=clock)
     # argon2 at its lowest cost: these tests make users and log in, they do not test the cost.
     fenpei.hasher = QuickArgon2Hasher()
-    # Attachments' bytes in the test's own folder, never the working directory.
-    fenpei.files = LocalFileStore(request.getfixturevalue("tmp_path") / "files")
+    # Attachments' bytes in the test's own folder (FENPEI_FILES_DIR, set by
+    # ``_backups_in_tmp``), never the working directory; backups read the same folder.
+    fenpei.files = LocalFileStore(fenpei.settings.files_dir)
     yield fenpei
     fenpei.close()
+
+
+@pytest.fixture(autouse=True)
+def _backups_in_tmp(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Backups (the scheduled "backup" job runs in worker tests) and attachment files go to
+    a folder of the test's own, never the working directory."""
+    folder = tmp_path_factory.mktemp("backups")
+    monkeypatch.setenv("FENPEI_BACKUP_DIR", str(folder / "backups"))
+    monkeypatch.setenv("FENPEI_FILES_DIR", str(folder / "files"))

@@ -19,6 +19,7 @@ from fenpei.api.routes import (
     assignments,
     attachments,
     audit,
+    backups,
     categories,
     customers,
     dedupe,
@@ -62,6 +63,7 @@ from fenpei.web import (
     pages,
     pages_admin,
     pages_attachments,
+    pages_backups,
     pages_categories,
     pages_dashboard,
     pages_dedupe,
@@ -142,6 +144,7 @@ def _api_v1() -> APIRouter:
     router.include_router(sync_api.hooks)
     router.include_router(api_exports.router)
     router.include_router(imports_api.router)
+    router.include_router(backups.router)
     return router
 
 
@@ -223,5 +226,6 @@ def create_app(fenpei: Fenpei) -> FastAPI:
     app.state.templates.env.globals["reps_may_export"] = reps_may_export
     app.include_router(pages_exports.router)
     app.include_router(pages_imports.router)
+    app.include_router(pages_backups.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -146,6 +146,15 @@ class Settings(BaseSettings):
     # admin chooses on the exports page (the saved choice wins); admins, managers and
     # auditors always may (each export is audited).
     export_by_reps: bool = False
+    # Backups (`fenpei backup`, the scheduled "backup" job, /admin/backups): archives in
+    # backup_dir, one every backup_every_hours (0: none scheduled); retention keeps the
+    # newest backup_keep_daily daily and backup_keep_weekly weekly ones (manual ones stay).
+    backup_dir: Path = Path("fenpei-backups")
+    backup_every_hours: int = Field(default=24, ge=0, le=24 * 7)
+    backup_keep_daily: int = Field(default=7, ge=0)
+    backup_keep_weekly: int = Field(default=4, ge=0)
+    # A restore refuses archives that unpack to more than this (a decompression bomb).
+    backup_max_restore_bytes: int = Field(default=64 * 1024**3, ge=1024)
 
     @field_validator("time_zone")
     @classmethod

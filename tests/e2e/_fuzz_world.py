@@ -20,8 +20,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from fenpei.adapters.backup.store import directory_backups
 from fenpei.bootstrap import Fenpei
 from fenpei.config import SyncConnection
 from fenpei.domain.events import (
@@ -35,6 +37,7 @@ from fenpei.domain.events import (
 from fenpei.domain.import_uploads import ImportMode
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, categories, org, rules, tokens, users, webhooks
+from fenpei.services.backups.manifest import BackupKind
 from fenpei.services.categories import ensure_default_categories
 from fenpei.services.customers import create_customer
 from fenpei.services.files import attachments
@@ -267,6 +270,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
     model_id = _score_model(fenpei)
     kept_file, doomed_file = _attachments(fenpei, acme.id or 0)
     dedupe_ids, dedupe_own = _dedupe(fenpei)
+    backup_name = _backup(fenpei)
     return FuzzWorld(
         token=made[0][1],
         hook_token=made[1][1],
@@ -319,6 +323,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
                 "customer_ids": [moving.id],
                 "to_pool": "vip",
             },
+            "GET /api/v1/backups/{name}": {"name": backup_name},
             # Query parameters of a known-good request (none of the others takes any).
             "GET /api/v1/customers/duplicates": {QUERY: {"phone": "+86 138 0013 8000"}},
             "DELETE /api/v1/subscriptions/{subscription_id}": {"subscription_id": doomed_hook.id},
@@ -581,3 +586,14 @@ def signed(fenpei: Fenpei, world: FuzzWorld, body: Any) -> tuple[bytes, dict[str
         webhooks.TIMESTAMP_HEADER: stamp,
         webhooks.SIGNATURE_HEADER: webhooks.signature(secret=secret, timestamp=stamp, body=raw),
     }
+
+
+def _backup(fenpei: Fenpei) -> str:
+    """A backup to download, in a folder beside the fuzzed database (as are the backups
+    the fuzzed requests make)."""
+    folder = Path(fenpei.engine.url.database or ".").resolve().parent
+    fenpei.settings = fenpei.settings.model_copy(
+        update={"backup_dir": folder / "backups", "files_dir": folder / "files"}
+    )
+    store = directory_backups(fenpei.settings, fenpei.engine)
+    return store.create(kind=BackupKind.manual, now=fenpei.now()).name

@@ -28,7 +28,7 @@ def test_retry_queue_is_listed_never_run_then_run_now_shows_its_run(
     assert [j["name"] for j in listed] == [
         "retry-queue", "email-digest", "loads-reconcile", "follow-up-reminders", "sla-check",
         "pool-reclaim", "task-reminders", "rescore-all", "retrain-models", "crm-sync",
-        "dedupe-scan",
+        "dedupe-scan", "backup",
     ]  # fmt: skip
     job = listed[0]
     assert job["name"] == "retry-queue" and job["every"] == 300

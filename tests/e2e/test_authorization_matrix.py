@@ -501,6 +501,8 @@ def reps_only(ok: int = 201, **overrides: int) -> Expect:
     )
 
 
+NO_BACKUP = "fenpei-20261102-093000-daily.tar.gz"  # a backup name no archive has
+
 CASES: dict[tuple[str, str], Case] = {
     # --- SLA: policies (admins change, overseers read), clocks, the holiday calendar
     ("GET", "/api/v1/sla-policies"): Case("/api/v1/sla-policies", rule_readers()),
@@ -853,6 +855,11 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/imports/{import_id}/errors"): Case(
         "/api/v1/imports/999/errors", _importers(404)
     ),
+    # backups: admins only (a backup by hand backs up the caller's copy; no archive has the
+    # download's name, so the admin's answer is 404)
+    ("GET", "/api/v1/backups"): Case("/api/v1/backups", admins()),
+    ("POST", "/api/v1/backups"): Case("/api/v1/backups", admins(201)),
+    ("GET", "/api/v1/backups/{name}"): Case(f"/api/v1/backups/{NO_BACKUP}", admins(404)),
     # webhook subscriptions: admins only
     ("GET", "/api/v1/subscriptions"): Case("/api/v1/subscriptions", admins()),
     ("POST", "/api/v1/subscriptions"): Case(
@@ -1395,6 +1402,14 @@ CASES: dict[tuple[str, str], Case] = {
         )
         for action in ("remembered", "sheet", "preview", "start")
     },
+    ("GET", "/admin/backups"): Case("/admin/backups", pages(**_NOT_ADMIN)),
+    ("POST", "/admin/backups/run"): Case(
+        "/admin/backups/run",
+        pages(303, anonymous=403, token=403, token_without_scope=403, **_NOT_ADMIN),
+    ),
+    ("GET", "/admin/backups/{name}/download"): Case(
+        f"/admin/backups/{NO_BACKUP}/download", pages(404, **_NOT_ADMIN)
+    ),
     # webhook subscriptions' pages: admins only (an empty form is 422)
     ("GET", "/admin/subscriptions"): Case("/admin/subscriptions", pages(**_NOT_ADMIN)),
     ("POST", "/admin/subscriptions"): Case("/admin/subscriptions", _rule_form_posts(422)),
@@ -1562,6 +1577,9 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/jobs"): "jobs:read",
     ("GET", "/api/v1/jobs/{name}/runs"): "jobs:read",
     ("POST", "/api/v1/jobs/{name}/run"): "jobs:write",
+    ("GET", "/api/v1/backups"): "backups:read",
+    ("POST", "/api/v1/backups"): "backups:write",
+    ("GET", "/api/v1/backups/{name}"): "backups:read",
     ("POST", "/api/v1/leads"): "leads:write",
     ("GET", "/api/v1/notifications"): "notifications:read",
     ("POST", "/api/v1/notifications/read"): "notifications:write",

@@ -217,7 +217,9 @@ def test_a_hostile_path_gets_one_line_naming_the_argument_and_exit_2(
 
     # Named, and shown as typed: rich would have eaten "[red]" and made ":smile:" an emoji.
     assert line.startswith(f"Error: {parameter.shown} {str(path)!r}: "), line
-    if kind.startswith("oversize") and parameter.shown != "DIRECTORY":
+    # A backup archive's bound is FENPEI_BACKUP_MAX_RESTORE_BYTES, not the file bound; the
+    # small "oversize" file is refused as no archive.
+    if kind.startswith("oversize") and parameter.shown not in ("DIRECTORY", "ARCHIVE"):
         assert "too large" in line
 
 
@@ -284,7 +286,8 @@ def test_every_command_on_a_database_without_the_schema_says_to_upgrade(
     sample.write_text("{}")
     swept = 0
     for command in commands():
-        if command.words == ("db", "upgrade"):
+        # `restore` opens only the empty database named by its --database-url
+        if command.words in (("db", "upgrade"), ("restore",)):
             continue
         paths = {p.name: str(sample) for p in command.params if command.takes_path(p)}
 

@@ -18,15 +18,15 @@ def test_a_worker_runs_each_job_once_per_slot_and_again_in_the_next(
     _, next_hour = worker.tick()
 
     assert sorted(o.job for o in first) == [
-        "crm-sync", "dedupe-scan", "email-digest", "follow-up-reminders", "loads-reconcile",
-        "pool-reclaim",
-        "rescore-all", "retrain-models", "retry-queue", "sla-check", "task-reminders",
+        "backup", "crm-sync", "dedupe-scan", "email-digest", "follow-up-reminders",
+        "loads-reconcile", "pool-reclaim", "rescore-all", "retrain-models", "retry-queue",
+        "sla-check", "task-reminders",
     ]  # fmt: skip
     assert again == []
-    # loads-reconcile runs daily: its slot is still today's
+    # loads-reconcile, dedupe-scan and backup run daily: their slots are still today's
     assert sorted(o.job for o in next_hour) == [
         "crm-sync", "email-digest", "follow-up-reminders", "pool-reclaim", "rescore-all",
         "retry-queue", "sla-check", "task-reminders",
     ]  # fmt: skip
     with app.uow(read_only=True) as uow:
-        assert len(uow.job_runs.history(limit=20)) == 19
+        assert len(uow.job_runs.history(limit=50)) == 20

@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from fenpei.cli import (
+    backups,
     customers,
     database,
     dedupe,
@@ -75,6 +76,9 @@ app.add_typer(sync_cli.app, name="sync")
 app.add_typer(files.app, name="files")
 app.command("export")(exports.export)
 app.add_typer(dedupe.app, name="dedupe")
+app.command("backup")(backups.backup)
+app.command("restore")(backups.restore)
+app.add_typer(backups.app, name="backups")
 
 
 def main() -> None:

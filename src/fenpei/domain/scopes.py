@@ -13,6 +13,7 @@ ALL = "*"
 AREAS = (
     "assignments",
     "audit",
+    "backups",
     "categories",
     "customers",
     "deliveries",

@@ -10,6 +10,7 @@ from fenpei.bootstrap import Fenpei, run_sync_connection
 from fenpei.config import SyncKind
 from fenpei.domain.events import Channel
 from fenpei.domain.users import SYSTEM
+from fenpei.jobs.backup import backup_work
 from fenpei.jobs.queue import retry_queue
 from fenpei.jobs.reclaim import reclaim_job
 from fenpei.services.dedupe.scan import scan_duplicates
@@ -188,4 +189,20 @@ def scheduled_jobs(fenpei: Fenpei) -> list[Job]:
             run=lambda: dedupe_scan(fenpei),
             description="Find duplicate customers in bulk; store new pairs to review.",
         ),
+        *_backup_jobs(fenpei),
+    ]
+
+
+def _backup_jobs(fenpei: Fenpei) -> list[Job]:
+    """The scheduled backup, unless FENPEI_BACKUP_EVERY_HOURS=0 turns it off."""
+    hours = fenpei.settings.backup_every_hours
+    if hours == 0:
+        return []
+    return [
+        Job(
+            name="backup",
+            every=timedelta(hours=hours),
+            run=lambda: _alone(fenpei, "backup", "backing up", lambda: backup_work(fenpei)),
+            description="Back up the database and files; keep the last daily and weekly ones.",
+        )
     ]
