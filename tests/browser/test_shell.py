@@ -16,10 +16,12 @@ EVERY_LINK = [
     "Tasks",
     "Import",
     "Rules",
+    "Duplicates",
     "Teams",
     "Categories",
     "Deliveries",
     "Jobs",
+    "CRM sync",
     "Scoring",
     "Admin",
     "My profile",
@@ -51,16 +53,19 @@ def test_each_role_sees_its_own_navigation(live: Live, page: Page) -> None:
         "Tasks",
         "Import",
         "Rules",
+        "Duplicates",
         "Teams",
         "Categories",
         "Deliveries",
         "Jobs",
+        "CRM sync",
         "Scoring",
         "Admin",
         "Exports",
     ]
     assert seen["manager"] == [
-        "Dashboard", "Customers", "Pool", "Tasks", "Import", "Rules", "Teams", "Admin", "Exports"
+        "Dashboard", "Customers", "Pool", "Tasks", "Import", "Rules", "Duplicates", "Teams",
+        "Admin", "Exports",
     ]  # fmt: skip
     assert seen["rep"] == ["Customers", "My customers", "Pool", "Tasks", "My profile"]
     assert "Dashboard" not in seen["auditor"] and "Rules" not in seen["auditor"]

@@ -6,6 +6,7 @@ mid-run, and an interrupted push resumed without sending again."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from random import Random
 
 import pytest
@@ -92,7 +93,10 @@ def test_full_pull_over_pages_then_incremental_pull_brings_only_the_changed(
     app: Fenpei, crm: z.ZohoServer, clock: FixedClock
 ) -> None:
     reps = _reps(app, crm)
-    ids = [crm.add_record(reps["li"][1], **_lead(i)) for i in range(450)]  # three pages
+    ids = []
+    for i in range(450):  # three pages, written a second apart
+        crm.now += timedelta(seconds=1)
+        ids.append(crm.add_record(reps["li"][1], **_lead(i)))
     adapter = _adapter(app, crm, clock)
 
     counts = _run(app, adapter)
@@ -113,7 +117,8 @@ def test_full_pull_over_pages_then_incremental_pull_brings_only_the_changed(
 
     again = _run(app, adapter)
 
-    assert again.errors == [] and again.pulled == 3
+    # The three changed, and the record of the cursor's own second again (unchanged).
+    assert again.errors == [] and again.pulled == 3 + 1
     assert (again.created, again.updated, again.owner_changes) == (1, 1, 2)
     assert _count(app, t.customers) == 451
     with app.uow() as uow:
@@ -124,8 +129,18 @@ def test_full_pull_over_pages_then_incremental_pull_brings_only_the_changed(
     assert edited is not None and edited.city == "北京"
     assert sum(crm.updates.values()) == 0
 
-    nothing = _run(app, adapter)  # 304: nothing changed since the cursor
-    assert nothing.pulled == 0 and nothing.errors == []
+    # Nothing changed since: the cursor's own second comes again and changes nothing.
+    nothing = _run(app, adapter)
+    assert nothing.pulled == 3 and nothing.errors == []
+    assert (nothing.created, nothing.updated, nothing.owner_changes) == (0, 0, 0)
+
+    # A change within the cursor's very second, after the pull read it, is not missed.
+    crm.change(ids[11], City="广州")
+    late = _run(app, adapter)
+    assert late.errors == [] and (late.created, late.updated) == (0, 1)
+    with app.uow() as uow:
+        edited = uow.customers.get(uow.sync.customer_of("zoho", "Leads", ids[11]) or 0)
+    assert edited is not None and edited.city == "广州"
 
 
 def test_pulling_the_same_records_twice_updates_and_never_duplicates(
@@ -193,9 +208,10 @@ def test_push_of_1000_owner_changes_with_a_rate_limit_answer_loses_nothing_and_s
     _run(app, adapter)  # pull the 1,000 in, owned by li
     _reassign_all_to(app, reps["wang"][0])  # 1,000 transfers made in fenpei
     calls_before = crm.calls
-    # users, 1 pull (304), then 10 PUTs of 100: the 429 lands on the 5th PUT.
-    crm.rate_limit_at = calls_before + 2 + 5
-    crm.revoke_tokens_at = calls_before + 2 + 8  # and the token dies before the 8th PUT
+    # users, the pull (the cursor's second again: the 1,000 records, 5 pages of 200), then
+    # 10 PUTs of 100: the 429 lands on the 5th PUT.
+    crm.rate_limit_at = calls_before + 6 + 5
+    crm.revoke_tokens_at = calls_before + 6 + 8  # and the token dies before the 8th PUT
 
     counts = _run(app, adapter)
 

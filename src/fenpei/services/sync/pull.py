@@ -1,11 +1,17 @@
 """Pull: the CRM's records changed since the connection's cursor, a page per transaction;
 the cursor moves with each committed page, so a run that dies resumes there (a record
-pulled twice updates, never duplicates)."""
+pulled twice updates, never duplicates).
+
+A CRM's "modified since" is strictly after, to the second, and the cursor is the newest
+modified time pulled: a record changed later within that same second would never be asked
+for again. So each pull asks from one second before the cursor — the records of the
+cursor's second come again, and an unchanged one changes nothing (``upsert_record``
+writes only what differs)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from random import Random
 
 from fenpei.domain.errors import FenpeiError, ValidationFailed
@@ -16,6 +22,8 @@ from fenpei.services.rulebook import RuleBook
 from fenpei.services.sync.owners import OwnerMap
 from fenpei.services.sync.ports import CrmAdapter
 from fenpei.services.sync.upsert import upsert_record
+
+BOUNDARY = timedelta(seconds=1)  # the cursor's own second is asked for again
 
 
 def _problem(external_id: str, exc: FenpeiError) -> str:
@@ -38,7 +46,8 @@ def pull(
 ) -> None:
     """Bring in every record changed since the cursor (all of them the first time)."""
     with uow_factory() as uow:
-        since = uow.sync.state(adapter.name).pull_cursor
+        cursor = uow.sync.state(adapter.name).pull_cursor
+    since = None if cursor is None else cursor - BOUNDARY
     token: str | None = None
     while True:
         page = adapter.pull(modified_since=since, page_token=token)
