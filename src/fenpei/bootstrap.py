@@ -13,6 +13,7 @@ from random import Random
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from fenpei.adapters.backup.store import directory_backups
 from fenpei.adapters.db.engine import make_engine, make_session_factory
 from fenpei.adapters.db.uow import SqlUnitOfWork
 from fenpei.adapters.files.uploads import TabularFiles
@@ -24,6 +25,7 @@ from fenpei.domain.errors import NotFound
 from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.sync import SyncCounts
 from fenpei.domain.users import Actor
+from fenpei.services.backups.entries import BackupStore
 from fenpei.services.files.ports import FileStore
 from fenpei.services.imports.ports import TableFiles
 from fenpei.services.notifications.dispatch import Outlets
@@ -62,6 +64,10 @@ class Fenpei:
     def rng(self) -> Random:
         """Chance for the random strategy: seeded from the OS, one per request."""
         return Random(secrets.randbits(64))
+
+    def backups(self) -> BackupStore:
+        """Where backups are kept (FENPEI_BACKUP_DIR), with the files they include."""
+        return directory_backups(self.settings, self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

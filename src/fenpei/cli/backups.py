@@ -24,7 +24,6 @@ from fenpei.adapters.backup.make import (
 )
 from fenpei.adapters.backup.postgres import ToolFailed
 from fenpei.adapters.backup.sqlite import TargetNotEmpty
-from fenpei.adapters.backup.store import directory_backups
 from fenpei.bootstrap import Fenpei, bootstrap
 from fenpei.cli._common import (
     UPGRADE_HINT,
@@ -66,7 +65,7 @@ def backup(
     with _fenpei_with_any_schema() as fenpei:
         try:
             if out is None:
-                store = directory_backups(fenpei.settings, fenpei.engine)
+                store = fenpei.backups()
                 entry = catalog.back_up_now(
                     store=store, uow_factory=fenpei.uow, actor=SYSTEM, now=fenpei.now()
                 )
@@ -206,7 +205,7 @@ def _say_if_an_upgrade_is_due(database_url: str) -> None:
 def list_backups() -> None:
     """The backups in FENPEI_BACKUP_DIR, newest first."""
     with _fenpei_with_any_schema() as fenpei:
-        store = directory_backups(fenpei.settings, fenpei.engine)
+        store = fenpei.backups()
         table = Table("name", "created (UTC)", "kind", "database", "bytes", "verified")
         for e in catalog.list_backups(store=store, actor=SYSTEM):
             table.add_row(

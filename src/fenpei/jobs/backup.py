@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fenpei.adapters.backup.store import directory_backups
 from fenpei.bootstrap import Fenpei
 from fenpei.services.backups.catalog import scheduled_backup
 
@@ -12,7 +11,7 @@ def backup_work(fenpei: Fenpei) -> str:
     the scheduled backups beyond FENPEI_BACKUP_KEEP_DAILY / _WEEKLY."""
     settings = fenpei.settings
     return scheduled_backup(
-        store=directory_backups(settings, fenpei.engine),
+        store=fenpei.backups(),
         now=fenpei.now(),
         zone=settings.zone,
         keep_daily=settings.backup_keep_daily,

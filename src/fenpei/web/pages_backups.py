@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from fenpei.adapters.backup.store import directory_backups
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep
 from fenpei.services.backups import catalog
 from fenpei.web.rendering import render
@@ -39,7 +38,7 @@ def backups_page(
 ) -> Response:
     """备份: every backup, newest first, with "back up now" and the restore steps."""
     settings = fenpei.settings
-    store = directory_backups(settings, fenpei.engine)
+    store = fenpei.backups()
     entries = catalog.list_backups(store=store, actor=actor)
     context = {
         "user": user,
@@ -60,7 +59,7 @@ def backups_page(
 def run_backup(uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep) -> Response:
     """Back up now (admins only; audited), then show the list with the new backup."""
     uow.rollback()  # end the request's transaction: the snapshot and the audit run apart
-    store = directory_backups(fenpei.settings, fenpei.engine)
+    store = fenpei.backups()
     entry = catalog.back_up_now(store=store, uow_factory=fenpei.uow, actor=actor, now=fenpei.now())
     return RedirectResponse(f"/admin/backups?made={entry.name}", status_code=303)
 
@@ -68,7 +67,7 @@ def run_backup(uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep) -> Response:
 @router.get("/admin/backups/{name}/download")
 def download_backup(name: BackupName, actor: CurrentActor, fenpei: FenpeiDep) -> Response:
     """The archive, streamed (admins only; audited)."""
-    store = directory_backups(fenpei.settings, fenpei.engine)
+    store = fenpei.backups()
     path = catalog.download(
         store=store, uow_factory=fenpei.uow, actor=actor, name=name, now=fenpei.now()
     )

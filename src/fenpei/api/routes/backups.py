@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import FileResponse
 
-from fenpei.adapters.backup.store import directory_backups
 from fenpei.api.backup_schemas import BackupRead
 from fenpei.api.schemas import ErrorRead
 from fenpei.http.deps import AdminActor, FenpeiDep, UowDep
@@ -34,7 +33,7 @@ BackupName = Annotated[
 def list_backups(actor: AdminActor, fenpei: FenpeiDep) -> list[BackupRead]:
     """Every backup, newest first: when, kind (daily / weekly / manual), size, verified
     (admins only)."""
-    store = directory_backups(fenpei.settings, fenpei.engine)
+    store = fenpei.backups()
     return [BackupRead.of(e) for e in catalog.list_backups(store=store, actor=actor)]
 
 
@@ -50,7 +49,7 @@ def back_up_now(uow: UowDep, actor: AdminActor, fenpei: FenpeiDep) -> BackupRead
     """Back up the database and the attachment files now and answer when the archive is
     made and verified (admins only; audited). Retention never removes a manual backup."""
     uow.rollback()  # end the request's transaction: SQLite's snapshot reads on its own
-    store = directory_backups(fenpei.settings, fenpei.engine)
+    store = fenpei.backups()
     made = catalog.back_up_now(store=store, uow_factory=fenpei.uow, actor=actor, now=fenpei.now())
     return BackupRead.of(made)
 
@@ -66,7 +65,7 @@ def back_up_now(uow: UowDep, actor: AdminActor, fenpei: FenpeiDep) -> BackupRead
 )
 def download_backup(name: BackupName, actor: AdminActor, fenpei: FenpeiDep) -> FileResponse:
     """The archive itself, streamed (admins only; audited: it holds every record)."""
-    store = directory_backups(fenpei.settings, fenpei.engine)
+    store = fenpei.backups()
     path = catalog.download(
         store=store, uow_factory=fenpei.uow, actor=actor, name=name, now=fenpei.now()
     )
