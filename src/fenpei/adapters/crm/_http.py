@@ -10,17 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fenpei.adapters._http_opener import OPENER
 from fenpei.domain.sync import CrmError
 
 MAX_REPLY = 16 * 1024 * 1024
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 @dataclass(frozen=True)
@@ -62,7 +55,7 @@ def call(
         sent["Content-Type"] = "application/x-www-form-urlencoded"
     request = urllib.request.Request(url, data=data, method=method, headers=sent)
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        with OPENER.open(request, timeout=timeout) as response:
             return Answer(response.status, dict(response.headers), response.read(MAX_REPLY))
     except urllib.error.HTTPError as exc:
         try:

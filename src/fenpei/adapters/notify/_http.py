@@ -10,19 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fenpei.adapters._http_opener import OPENER
 from fenpei.adapters.notify.errors import SendFailed
 
 MAX_REPLY = 64 * 1024
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A webhook that answers 3xx has not taken the message; following it would re-send the
-    # body (and the dedupe header) to wherever it points.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 @dataclass(frozen=True)
@@ -60,7 +51,7 @@ def post_json(
         headers={"Content-Type": "application/json; charset=utf-8", **headers},
     )
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        with OPENER.open(request, timeout=timeout) as response:
             status, body = response.status, response.read(MAX_REPLY)
     except urllib.error.HTTPError as exc:
         exc.close()
