@@ -121,7 +121,8 @@ def test_an_admin_retries_a_dead_delivery(live: Live, page: Page) -> None:
         uow.commit()
     login(page, live, "admin", lang="en")
     page.goto(live.url("/customers"))
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Deliveries").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
+    page.locator("nav.admin-tabs").get_by_role("link", name="Deliveries").click()
 
     row = page.locator("tr[data-delivery]")
     expect(row).to_have_count(1)

@@ -72,7 +72,9 @@ def test_an_admin_syncs_now_and_reads_what_came_in(page: Page, live: Live) -> No
     expect(zoho.locator('[data-count="created"]')).to_have_text("6")
     expect(zoho.locator('[data-count="owner_changes"]')).to_have_text("6")
     expect(zoho.locator("td").nth(2)).to_have_text("6")  # linked records
-    expect(page.locator("#nav-sync")).to_have_attribute("aria-current", "page")
+    expect(page.locator('nav.admin-tabs a[href="/admin/sync"]')).to_have_attribute(
+        "aria-current", "page"
+    )
     shot(page, "sync-after")
 
 
