@@ -43,6 +43,11 @@ def test_a_rep_claims_from_the_pool_page_and_returns_from_the_customer_page(
     history = ok(user_client.get(f"{API}/customers/{seeded.globex_id}/history"))
     assert [h["method"] for h in history][-2:] == ["claim", "return"]
     assert "已退回公海" in text_of(moses.get("/my?returned=1&lang=zh-CN").text)
+    # The seeded reason is stored as its bilingual label; each page says it in its language.
+    zh = text_of(user_client.get(f"/customers/{seeded.globex_id}?lang=zh-CN").text)
+    assert "暂无需求: 明年再说" in zh and "No need" not in zh
+    en = text_of(user_client.get(f"/customers/{seeded.globex_id}?lang=en").text)
+    assert "No need: 明年再说" in en and "暂无需求" not in en
 
 
 def test_a_manager_sees_the_pool_without_claim_buttons(

@@ -49,6 +49,7 @@ def test_an_admin_sets_reclaim_terms_dry_runs_and_runs_reclaim(
 
     saved = user_client.post("/pool/settings", data=TERMS)
     assert (saved.status_code, saved.headers["location"]) == (303, "/pool/settings?saved=public")
+    assert "已保存公海 公海 的设置" in text_of(user_client.get(saved.headers["location"]).text)
     public = _public(user_client)
     assert public["level_days"] == {"A": {"no_follow_up": 10}} and public["warn_days"] == 2
     assert public["max_key_accounts"] == 1 and public["daily_claim_cap"] is None
@@ -62,6 +63,7 @@ def test_an_admin_sets_reclaim_terms_dry_runs_and_runs_reclaim(
     dry = user_client.get("/pool/settings?dry_run=true&lang=zh-CN")
     assert "现在将回收 1 个客户" in text_of(dry.text)
     assert "10 天未跟进（A 级客户）" in text_of(dry.text) and "Acme 上海" in dry.text
+    assert "<td>公海</td>" in dry.text and "<td>public</td>" not in dry.text  # its name
     ran = user_client.post("/pool/settings/reclaim")
     assert ran.headers["location"] == "/pool/settings?reclaimed=1&warned=0"
     history = ok(user_client.get(f"{API}/customers/{seeded.acme_id}/history"))

@@ -21,6 +21,14 @@ _SEEDED_LABELS = {
 }
 
 
+def seeded_label(t: Translate, key: str, code: str, label: str) -> str | None:
+    """The catalog's words for a value whose label is still the seeded ``label``; None
+    for a value an admin added or renamed (its label is data, shown as typed)."""
+    if _SEEDED_LABELS.get((key, code)) == label and label != code:
+        return t(f"category.value.{key}.{code}")
+    return None
+
+
 def category_name(t: Translate, category: Category) -> str:
     """A dimension's name: the catalog's while it is the seeded one."""
     seeded = DEFAULT_CATEGORIES.get(category.key)
@@ -31,9 +39,7 @@ def category_name(t: Translate, category: Category) -> str:
 
 def value_label(t: Translate, key: str, value: CategoryValue) -> str:
     """A value's label: the catalog's while it is the seeded one (level A stays A)."""
-    if _SEEDED_LABELS.get((key, value.code)) == value.label and value.label != value.code:
-        return t(f"category.value.{key}.{value.code}")
-    return value.label
+    return seeded_label(t, key, value.code, value.label) or value.label
 
 
 def labeller(index: CategoryIndex) -> Callable[[Translate, str, object], str]:

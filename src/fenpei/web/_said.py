@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fenpei.domain.phrases import Phrase
-from fenpei.domain.pools import ReclaimRule
+from fenpei.domain.pools import RETURN_REASONS, ReclaimRule
 from fenpei.domain.reclaim import reclaimed_words
 from fenpei.services.maven_import import IMPORTED_OWNER_REASON
+from fenpei.web._category_words import seeded_label
 from fenpei.web._conditions_text import field_name
 from fenpei.web.i18n import Translate
 
@@ -52,7 +53,8 @@ def stored_reason(
     language: str = "en",
 ) -> str:
     """An assignment's stored reason: typed by a person (shown as typed), or one fenpei
-    writes itself, in words (a reclaim's from its explanation, in the page's language)."""
+    writes itself, in words (a reclaim's from its explanation, in the page's language; a
+    return's listed reason, while it is a seeded one, in the catalog's words)."""
     if reason == IMPORTED_OWNER_REASON:
         return t("said.imported_owner")
     if explanation and explanation.get("kind") == "reclaim":
@@ -62,4 +64,11 @@ def stored_reason(
             return reason or ""
         level = explanation.get("level")
         return reclaimed_words(rule, days, str(level) if level else None, language)
+    if explanation and explanation.get("kind") == "return" and reason:
+        code = str(explanation.get("reason_code") or "")
+        note = explanation.get("note")
+        label = reason[: -len(f": {note}")] if note and reason.endswith(f": {note}") else reason
+        words = seeded_label(t, RETURN_REASONS, code, label)
+        if words is not None:
+            return words + reason[len(label) :]
     return reason or ""

@@ -78,6 +78,7 @@ def _page(
     reps = {rep.id: rep.name for rep in uow.reps.all()}
     items = plan(uow=uow, now=now) if dry_run else None
     language = page_language(request).value
+    names = {pool.key: _shown_name(t, pool, teams) for pool in pools}
     context = {
         "user": user,
         "active": "admin",
@@ -87,6 +88,7 @@ def _page(
         "items": items,
         "why": lambda item: reason_words(item.rule, item.days, item.level, language),
         "rep_name": lambda rep_id: reps.get(rep_id, f"#{rep_id}"),
+        "pool_name": lambda key: names.get(key, key),
         "notice": notice,
         "failed": failed[0] if failed else None,
     }
@@ -106,7 +108,11 @@ def settings_page(
 ) -> Response:
     """Every pool's terms, editable; with ``dry_run`` what reclaim would take now."""
     t = translator(page_language(request))
-    notice = t("reclaim.saved", pool=saved) if saved else None
+    notice = None
+    if saved:
+        pool = terms.terms_of(uow, saved)
+        named = _shown_name(t, pool, {team.id: team.name for team in uow.teams.all()})
+        notice = t("reclaim.saved", pool=named)
     if reclaimed is not None:
         notice = t("reclaim.ran", reclaimed=reclaimed, warned=warned or 0)
     return _page(request, uow, user, fenpei.now(), dry_run=dry_run, notice=notice)
