@@ -217,7 +217,9 @@ def test_screenshots_of_the_main_pages_at_desktop_width(live: Live, page: Page) 
         page.goto(live.url(f"/customers/{live.world.acme}"))
         shot(page, "customer")
         page.goto(live.url("/admin/jobs"))
-        expect(page.locator('nav.main-nav a[href="/admin"]')).to_have_attribute("aria-current", "page")
+        expect(page.locator('nav.main-nav a[href="/admin"]')).to_have_attribute(
+            "aria-current", "page"
+        )
         expect(page.locator('nav.admin-tabs a[href="/admin/jobs"]')).to_have_attribute(
             "aria-current", "page"
         )
