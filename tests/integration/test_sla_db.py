@@ -23,8 +23,9 @@ from fenpei.services import org, users
 from fenpei.services.sla import policies
 from fenpei.services.sla.check import CheckReport, check
 from tests.fakes import FixedClock
+from tests.integration._ownership_world import arrives as _arrives
 from tests.integration._routing_world import add_rule, build_world
-from tests.integration.test_ownership_events import PATHS, _arrives
+from tests.integration.test_ownership_events import PATHS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ADMIN = SYSTEM
