@@ -54,6 +54,7 @@ def owners(app: Fenpei, customer_ids: list[int]) -> list[int | None]:
 def push(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     """A manager gives a customer waiting in a pool to a rep (推送), past the claim caps."""
     customer_id = ow.pooled(app, "Pushed")
+    ow.started(app, customer_id)
     setup = ow.last_event(app)
     with app.uow() as uow:
         claim(uow=uow, customer_id=customer_id, actor=SYSTEM, now=app.now(), rep_id=world.carol)
@@ -67,6 +68,8 @@ def move_between_pools(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     and the reclaim, SLA and load reactions have nothing to do."""
     add_rule(app, name="Pool", conditions={}, target={"kind": "pool", "pool": PUBLIC_POOL})
     ids = [ow.arrives(app, f"Moved {n}") for n in range(2)]
+    for customer_id in ids:
+        ow.started(app, customer_id)
     setup = ow.last_event(app)
     east = team_pool(world.east)
     with app.uow() as uow:
@@ -91,6 +94,7 @@ def sla_reassignment(app: Fenpei, world: World, tmp_path: Path) -> Expected:
         )  # fmt: skip
         uow.commit()
     customer_id = ow.arrives(app, "Not called back")
+    ow.started(app, customer_id)
     setup = ow.last_event(app)
     [first] = owners(app, [customer_id])
     clock = app.clock
@@ -172,15 +176,16 @@ def crm_pull(app: Fenpei, world: World, tmp_path: Path) -> Expected:
         record = crm.add_record(crm.add_user(bob, "Bob"), Full_Name="Synced", Phone="13800009999")
         to_carol = crm.add_user(carol, "Carol")
         pull()  # arrives as Bob's
+        with app.uow(read_only=True) as uow:
+            customer_id = uow.sync.customer_of("zoho", "Leads", record)
+        assert customer_id is not None
+        ow.started(app, customer_id)
         setup = ow.last_event(app)
         crm.now += timedelta(minutes=5)
         crm.change(record, Owner=to_carol)
         pull()
     finally:
         crm.stop()
-    with app.uow(read_only=True) as uow:
-        customer_id = uow.sync.customer_of("zoho", "Leads", record)
-    assert customer_id is not None
     return Expected([customer_id], EventType.reassigned, [world.carol], setup)
 
 
@@ -228,6 +233,8 @@ def redistribution(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     """A manager redistributes the public pool (公海再分配) under a rule naming reps."""
     add_rule(app, name="Pool", conditions={}, target={"kind": "pool", "pool": PUBLIC_POOL})
     ids = [ow.arrives(app, f"Waiting {n}") for n in range(3)]
+    for customer_id in ids:
+        ow.started(app, customer_id)
     setup = ow.last_event(app)
     target = {"kind": "reps", "rep_ids": [world.alice, world.dan]}
     rule = add_rule(app, name="Spread", conditions={}, target=target)

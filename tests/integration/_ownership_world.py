@@ -100,6 +100,12 @@ def pooled(app: Fenpei, name: str) -> int:
     return arrives(app, name)
 
 
+def started(app: Fenpei, customer_id: int) -> None:
+    """A customer a path starts from that did not come from ``customer`` or ``owned_by``
+    (routed, pooled, synced): left as it is here; the reclaim-clock test swaps this for
+    ``make_stale``."""
+
+
 def as_rep(rep_id: int) -> Actor:
     return Actor(f"rep {rep_id}", Role.rep, rep_id=rep_id)
 

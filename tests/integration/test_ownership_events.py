@@ -1,8 +1,16 @@
-"""Every path that changes a customer's owner writes exactly one event to the outbox, in the
-same transaction, on SQLite and PostgreSQL: rule on arrival, rule to the pool, by hand,
-transfer, bulk to one rep, bulk spread, file import, queue retry, batch routing, webhook
-lead, claim from the pool, return to it, reclaim, dynamic re-routing. A change that rolls
-back leaves no event."""
+"""Every path that changes a customer's owner writes exactly one ownership event to the
+outbox per change, in the same transaction, on SQLite and PostgreSQL, and restarts the
+reclaim clock: rule on arrival, rule to the pool, by hand, transfer, bulk to one rep, bulk
+spread, file import (CLI), queue retry, batch routing, claim from the pool, return to it,
+reclaim, dynamic re-routing, and (tests/integration/_ownership_paths.py) a manager's push
+from a pool, a move between pools, the SLA reassignment, a merge and its undo, the CRM
+sync (a pull, the bridge's webhook), a signed webhook lead, a pool redistribution and a
+browser import run by the worker. A change that rolls back leaves no event.
+
+``PATHS`` is shared: test_sla_db.py (the new owner's SLA clock starts), test_rep_loads.py
+(the load counters follow the records) and test_ownership_notifications.py (the reps
+concerned are told in their inbox) run every path too. Other events a path writes (a
+merge's ``customer.merged``, an SLA reminder) are not counted here."""
 
 from __future__ import annotations
 
@@ -120,6 +128,7 @@ def _batch(app: Fenpei, world: World, tmp_path: Path) -> Expected:
 
 def _claim(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     customer_id = ow.pooled(app, "Claimed")
+    ow.started(app, customer_id)
     setup = ow.last_event(app)
     with app.uow() as uow:
         claim(uow=uow, customer_id=customer_id, actor=ow.as_rep(world.bob), now=app.now())
@@ -240,6 +249,7 @@ def test_each_ownership_path_restarts_the_reclaim_clock(
 
     monkeypatch.setattr(ow, "customer", stale_customer)
     monkeypatch.setattr(ow, "owned_by", stale_owned)
+    monkeypatch.setattr(ow, "started", ow.make_stale)
 
     expected = PATHS[path](app, world, tmp_path)
 
