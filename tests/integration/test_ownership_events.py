@@ -179,6 +179,11 @@ def _reroute(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     return Expected([customer_id], EventType.reassigned, [world.carol], setup)
 
 
+# Every caller of ``assignments.give`` / ``release`` (and the reclaim batch, which does
+# their work in bulk) is here. Not here: the Maven CRM history import, which writes owners
+# and assignment records as the source data had them long ago: a past, not a change, so
+# nobody is told and no clock starts (test_rep_loads.py checks its counts); an edit, which
+# refuses ``owner_id``; deleting a customer, which leaves its owner as it was.
 PATHS: dict[str, Callable[[Fenpei, World, Path], Expected]] = {
     "rule on arrival": _rule_on_arrival,
     "rule to the pool": _rule_to_pool,
