@@ -183,7 +183,8 @@ def _reroute(app: Fenpei, world: World, tmp_path: Path) -> Expected:
 # their work in bulk) is here. Not here: the Maven CRM history import, which writes owners
 # and assignment records as the source data had them long ago: a past, not a change, so
 # nobody is told and no clock starts (test_rep_loads.py checks its counts); an edit, which
-# refuses ``owner_id``; deleting a customer, which leaves its owner as it was.
+# refuses ``owner_id``; deleting a customer, which leaves its owner as it was (its SLA
+# clock stops: test_sla_db.py).
 PATHS: dict[str, Callable[[Fenpei, World, Path], Expected]] = {
     "rule on arrival": _rule_on_arrival,
     "rule to the pool": _rule_to_pool,
