@@ -1,7 +1,8 @@
 """Duplicates in bulk and merge on SQLite and PostgreSQL: the scan stores pairs and keeps a
 dismissed one dismissed; a merge carries every table of ``MOVES`` to the survivor and sets
-the owner by the rule through ``give()``; an undo puts back every moved row and both
-customers; an unsafe undo is refused; two concurrent merges of one pair: one wins."""
+the owner by the rule through ``give()`` and stops the merged-away customer's running SLA
+clock; an undo puts back every moved row and both customers; an unsafe undo is refused;
+two concurrent merges of one pair: one wins."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from fenpei.services.dedupe import review, scan, undo
 from fenpei.services.files import attachments
 from fenpei.services.follow_ups.records import record_follow_up
 from fenpei.services.follow_ups.stages import change_stage
+from fenpei.services.sla import policies
 from tests.fakes import FixedClock
 from tests.file_samples import minimal_pdf
 
@@ -262,3 +264,28 @@ def test_two_concurrent_merges_of_one_pair_one_wins(app: Fenpei) -> None:
             .where(tables.customers.c.deleted_at.is_(None))
         ).scalar_one()
     assert live == 1
+
+
+def test_a_merge_leaves_the_survivor_one_running_sla_clock_its_owners(app: Fenpei) -> None:
+    """The customer merged away stops its owner's clock: moved to the survivor still
+    running, it would remind and breach for a rep who does not own the survivor."""
+    with app.uow() as uow:
+        policies.create_policy(
+            uow=uow, fields={"name": "First call", "first_contact_minutes": 120},
+            actor=SYSTEM, now=app.now(),
+        )  # fmt: skip
+        uow.commit()
+    first, second = _rep(app, "张三"), _rep(app, "李四")
+    survivor = _customer(app, first, name="王总", phone="13800138000")
+    loser = _customer(app, second, name="王总（重复）", phone="13800138000")
+    with app.uow() as uow:
+        merging.merge_customers(uow=uow, actor=SYSTEM, survivor_id=survivor.id or 0,
+                                loser_id=loser.id or 0, choices={}, now=app.now())  # fmt: skip
+        uow.commit()
+
+    k = tables.sla_clocks.c
+    with app.engine.connect() as c:
+        clocks = c.execute(
+            sa.select(k.rep_id, k.state).where(k.customer_id == survivor.id).order_by(k.id)
+        ).all()
+    assert sorted(clocks) == sorted([(first.id, "open"), (second.id, "cancelled")])

@@ -1,15 +1,20 @@
-"""Every path that changes a customer's owner writes exactly one event to the outbox, in the
-same transaction, on SQLite and PostgreSQL: rule on arrival, rule to the pool, by hand,
-transfer, bulk to one rep, bulk spread, file import, queue retry, batch routing, webhook
-lead, claim from the pool, return to it, reclaim, dynamic re-routing. A change that rolls
-back leaves no event."""
+"""Every path that changes a customer's owner writes exactly one ownership event to the
+outbox per change, in the same transaction, on SQLite and PostgreSQL, and restarts the
+reclaim clock: rule on arrival, rule to the pool, by hand, transfer, bulk to one rep, bulk
+spread, file import (CLI), queue retry, batch routing, claim from the pool, return to it,
+reclaim, dynamic re-routing, and (tests/integration/_ownership_paths.py) a manager's push
+from a pool, a move between pools, the SLA reassignment, a merge and its undo, the CRM
+sync (a pull, the bridge's webhook), a signed webhook lead, a pool redistribution and a
+browser import run by the worker. A change that rolls back leaves no event.
+
+``PATHS`` is shared: test_sla_db.py (the new owner's SLA clock starts), test_rep_loads.py
+(the load counters follow the records) and test_ownership_notifications.py (the reps
+concerned are told in their inbox) run every path too. Other events a path writes (a
+merge's ``customer.merged``, an SLA reminder) are not counted here."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from random import Random
 
@@ -21,103 +26,47 @@ from fenpei.adapters.db import tables
 from fenpei.bootstrap import Fenpei
 from fenpei.cli.main import app as cli
 from fenpei.domain.events import EventType
-from fenpei.domain.users import SYSTEM, Actor, Role
+from fenpei.domain.users import SYSTEM
 from fenpei.services import rules
 from fenpei.services.assignments import assign, bulk_assign
-from fenpei.services.customers import create_customer
-from fenpei.services.intake import create_and_route
 from fenpei.services.pool.claims import claim, return_to_pool
 from fenpei.services.pool.reclaim import reclaim
 from fenpei.services.pool.terms import set_terms
 from fenpei.services.routing_batch import route_customers, route_queued
 from fenpei.services.routing_reroute import update_customer_and_reroute
+from tests.integration import _ownership_paths as paths
+from tests.integration import _ownership_world as ow
+from tests.integration._ownership_world import Expected
 from tests.integration._routing_world import World, add_rule, build_world
-
-
-@dataclass(frozen=True)
-class Expected:
-    customer_ids: list[int]
-    type: EventType
-    to_rep_ids: list[int | None]
-
-
-def _events(app: Fenpei) -> list[dict[str, object]]:
-    with app.engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(tables.outbox_events).order_by(tables.outbox_events.c.id)
-        ).mappings()
-        return [dict(row) for row in rows]
-
-
-def _customer(app: Fenpei, name: str) -> int:
-    with app.uow() as uow:
-        created = create_customer(uow=uow, fields={"name": name}, actor=SYSTEM, now=app.now())
-        uow.commit()
-    assert created.id is not None
-    return created.id
-
-
-def _arrives(app: Fenpei, name: str) -> int:
-    """A new customer, created and routed in one transaction as /leads does."""
-    with app.uow() as uow:
-        customer, _ = create_and_route(
-            uow=uow,
-            rulebook=app.rulebook,
-            fields={"name": name},
-            actor=SYSTEM,
-            now=app.now(),
-            rng=Random(1),
-        )
-        uow.commit()
-    assert customer.id is not None
-    return customer.id
-
-
-def _give(app: Fenpei, customer_id: int, rep_id: int, reason: str | None = None) -> None:
-    with app.uow() as uow:
-        assign(
-            uow=uow,
-            customer_id=customer_id,
-            rep_id=rep_id,
-            actor=SYSTEM,
-            now=app.now(),
-            reason=reason,
-        )
-        uow.commit()
-
-
-def _owned_by(app: Fenpei, world: World, name: str) -> int:
-    customer_id = _customer(app, name)
-    _give(app, customer_id, world.bob)
-    return customer_id
 
 
 def _rule_on_arrival(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     add_rule(app, name="East", conditions={}, target={"kind": "reps", "rep_ids": [world.alice]})
-    customer_id = _arrives(app, "Arrives")
+    customer_id = ow.arrives(app, "Arrives")
     return Expected([customer_id], EventType.assigned, [world.alice])
 
 
 def _rule_to_pool(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     add_rule(app, name="Pool", conditions={}, target={"kind": "pool", "pool": "公海"})
-    customer_id = _arrives(app, "Pooled")
-    return Expected([customer_id], EventType.pooled, [None])
+    customer_id = ow.arrives(app, "Pooled")
+    return Expected([customer_id], EventType.pooled, [None], pool="公海")
 
 
 def _by_hand(app: Fenpei, world: World, tmp_path: Path) -> Expected:
-    customer_id = _customer(app, "By hand")
-    _give(app, customer_id, world.carol)
+    customer_id = ow.customer(app, "By hand")
+    ow.give(app, customer_id, world.carol)
     return Expected([customer_id], EventType.assigned, [world.carol])
 
 
 def _transfer(app: Fenpei, world: World, tmp_path: Path) -> Expected:
-    customer_id = _owned_by(app, world, "Transferred")
-    _give(app, customer_id, world.carol, reason="Bob moved to key accounts")
-    return Expected([customer_id], EventType.reassigned, [world.carol])
+    customer_id = ow.owned_by(app, world, "Transferred")
+    setup = ow.last_event(app)
+    ow.give(app, customer_id, world.carol, reason="Bob moved to key accounts")
+    return Expected([customer_id], EventType.reassigned, [world.carol], setup)
 
 
 def _bulk(app: Fenpei, world: World, tmp_path: Path, *, reps: list[int]) -> Expected:
-    ids = [_customer(app, f"Bulk {n}") for n in range(4)]
+    ids = [ow.customer(app, f"Bulk {n}") for n in range(4)]
     with app.uow() as uow:
         records = bulk_assign(uow=uow, customer_ids=ids, rep_ids=reps, actor=SYSTEM, now=app.now())
         uow.commit()
@@ -149,8 +98,8 @@ def _import(app: Fenpei, world: World, tmp_path: Path) -> Expected:
 
 def _queue_retry(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     rule = add_rule(app, name="Nobody yet", conditions={}, target={"kind": "queue"})
-    customer_id = _arrives(app, "Waited")
-    assert not _events(app), "queueing is no change of owner"
+    customer_id = ow.arrives(app, "Waited")
+    assert not ow.events(app), "queueing is no change of owner"
     with app.uow() as uow:
         target = {"kind": "reps", "rep_ids": [world.carol]}
         rules.update_rule(
@@ -165,7 +114,7 @@ def _queue_retry(app: Fenpei, world: World, tmp_path: Path) -> Expected:
 
 def _batch(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     add_rule(app, name="East", conditions={}, target={"kind": "reps", "rep_ids": [world.alice]})
-    ids = [_customer(app, f"Batch {n}") for n in range(3)]
+    ids = [ow.customer(app, f"Batch {n}") for n in range(3)]
     route_customers(
         uow_factory=app.uow,
         rulebook=app.rulebook,
@@ -177,45 +126,40 @@ def _batch(app: Fenpei, world: World, tmp_path: Path) -> Expected:
     return Expected(ids, EventType.assigned, [world.alice] * 3)
 
 
-def _pooled(app: Fenpei, name: str) -> int:
-    add_rule(app, name="Pool", conditions={}, target={"kind": "pool", "pool": "public"})
-    return _arrives(app, name)
-
-
-def _as_rep(rep_id: int) -> Actor:
-    return Actor(f"rep {rep_id}", Role.rep, rep_id=rep_id)
-
-
 def _claim(app: Fenpei, world: World, tmp_path: Path) -> Expected:
-    customer_id = _pooled(app, "Claimed")
+    customer_id = ow.pooled(app, "Claimed")
+    ow.started(app, customer_id)
+    setup = ow.last_event(app)
     with app.uow() as uow:
-        claim(uow=uow, customer_id=customer_id, actor=_as_rep(world.bob), now=app.now())
+        claim(uow=uow, customer_id=customer_id, actor=ow.as_rep(world.bob), now=app.now())
         uow.commit()
-    return Expected([customer_id], EventType.assigned, [world.bob])
+    return Expected([customer_id], EventType.assigned, [world.bob], setup)
 
 
 def _return(app: Fenpei, world: World, tmp_path: Path) -> Expected:
-    customer_id = _owned_by(app, world, "Returned")
+    customer_id = ow.owned_by(app, world, "Returned")
+    setup = ow.last_event(app)
     with app.uow() as uow:
         return_to_pool(
-            uow=uow, customer_id=customer_id, reason="unreachable", actor=_as_rep(world.bob),
+            uow=uow, customer_id=customer_id, reason="unreachable", actor=ow.as_rep(world.bob),
             now=app.now(),
         )  # fmt: skip
         uow.commit()
-    return Expected([customer_id], EventType.pooled, [None])
+    return Expected([customer_id], EventType.pooled, [None], setup, pool="public")
 
 
 def _reclaim(app: Fenpei, world: World, tmp_path: Path) -> Expected:
-    customer_id = _owned_by(app, world, "Reclaimed")
+    customer_id = ow.owned_by(app, world, "Reclaimed")
+    setup = ow.last_event(app)
     with app.uow() as uow:
         set_terms(
             uow=uow, key="public", fields={"reclaim_enabled": True, "not_won_days": 30},
             actor=SYSTEM, now=app.now(),
         )  # fmt: skip
         uow.commit()
-    _make_stale(app, customer_id)
+    ow.make_stale(app, customer_id)
     reclaim(uow_factory=app.uow, now=app.now())
-    return Expected([customer_id], EventType.pooled, [None])
+    return Expected([customer_id], EventType.pooled, [None], setup, pool="public")
 
 
 def _reroute(app: Fenpei, world: World, tmp_path: Path) -> Expected:
@@ -224,29 +168,23 @@ def _reroute(app: Fenpei, world: World, tmp_path: Path) -> Expected:
         app, name="Hot to Carol", conditions={}, target={"kind": "reps", "rep_ids": [world.carol]},
         reroute={"when": {"field": "level", "op": "eq", "value": "A"}, "min_days": 7},
     )  # fmt: skip
-    customer_id = _owned_by(app, world, "Rerouted")
+    customer_id = ow.owned_by(app, world, "Rerouted")
+    setup = ow.last_event(app)
     with app.uow() as uow:
         update_customer_and_reroute(
             uow=uow, rulebook=app.rulebook, customer_id=customer_id, fields={"level": "A"},
             actor=SYSTEM, now=app.now(), rng=Random(1),
         )  # fmt: skip
         uow.commit()
-    return Expected([customer_id], EventType.reassigned, [world.carol])
+    return Expected([customer_id], EventType.reassigned, [world.carol], setup)
 
 
-def _make_stale(app: Fenpei, customer_id: int) -> None:
-    """As an owner of long ago left it: given 31 days back, warned yesterday."""
-    with app.engine.begin() as connection:
-        connection.execute(
-            sa.update(tables.customers)
-            .where(tables.customers.c.id == customer_id)
-            .values(
-                assigned_at=app.now() - timedelta(days=31),
-                reclaim_warned_at=app.now() - timedelta(days=1),
-            )
-        )
-
-
+# Every caller of ``assignments.give`` / ``release`` (and the reclaim batch, which does
+# their work in bulk) is here. Not here: the Maven CRM history import, which writes owners
+# and assignment records as the source data had them long ago: a past, not a change, so
+# nobody is told and no clock starts (test_rep_loads.py checks its counts); an edit, which
+# refuses ``owner_id``; deleting a customer, which leaves its owner as it was (its SLA
+# clock stops: test_sla_db.py).
 PATHS: dict[str, Callable[[Fenpei, World, Path], Expected]] = {
     "rule on arrival": _rule_on_arrival,
     "rule to the pool": _rule_to_pool,
@@ -261,6 +199,16 @@ PATHS: dict[str, Callable[[Fenpei, World, Path], Expected]] = {
     "return to the pool": _return,
     "reclaim": _reclaim,
     "reroute": _reroute,
+    "push from the pool": paths.push,
+    "move between pools": paths.move_between_pools,
+    "SLA reassignment": paths.sla_reassignment,
+    "merge": paths.merge,
+    "merge undone": paths.merge_undone,
+    "CRM sync pull": paths.crm_pull,
+    "CRM bridge webhook": paths.crm_bridge,
+    "webhook lead": paths.webhook_lead,
+    "pool redistribution": paths.redistribution,
+    "browser import (worker)": paths.import_upload,
 }
 
 
@@ -269,17 +217,20 @@ def test_each_ownership_path_writes_one_event_per_change(
     app: Fenpei, tmp_path: Path, path: str
 ) -> None:
     world = build_world(app)
-    setup_events = len(_events(app))
+    before = ow.last_event(app)
 
     expected = PATHS[path](app, world, tmp_path)
 
-    events = _events(app)[setup_events:]
-    if path in ("transfer", "return to the pool", "claim from the pool", "reclaim", "reroute"):
-        events = events[1:]  # the first one is the setup's: to Bob, or into the pool
+    since = expected.after_event if expected.after_event is not None else before
+    events = [
+        e for e in ow.events(app) if e["id"] > since and e["type"] in ow.OWNERSHIP_EVENTS
+    ]  # fmt: skip
     assert [e["type"] for e in events] == [expected.type] * len(expected.customer_ids)
     assert sorted(e["payload"]["customer_id"] for e in events) == sorted(expected.customer_ids)
-    by_customer = {e["payload"]["customer_id"]: e["payload"]["to_rep_id"] for e in events}
-    assert [by_customer[c] for c in expected.customer_ids] == expected.to_rep_ids
+    by_customer = {e["payload"]["customer_id"]: e["payload"] for e in events}
+    assert [by_customer[c]["to_rep_id"] for c in expected.customer_ids] == expected.to_rep_ids
+    if expected.pool is not None:  # the pool each waits in now is recorded with its event
+        assert {by_customer[c]["pool"] for c in expected.customer_ids} == {expected.pool}
     assert len({e["key"] for e in events}) == len(events), "each event has its own dedupe key"
 
 
@@ -290,21 +241,21 @@ def test_each_ownership_path_restarts_the_reclaim_clock(
     """Every customer a path starts from looks long owned and already warned; after the
     path, whoever owns it got it now (the reclaim clock restarts) and no warning stands."""
     world = build_world(app)
-    module = sys.modules[__name__]
-    made, owned = module._customer, module._owned_by
+    made, owned = ow.customer, ow.owned_by
 
-    def stale_customer(app: Fenpei, name: str) -> int:
-        customer_id = made(app, name)
-        _make_stale(app, customer_id)
+    def stale_customer(app: Fenpei, name: str, **fields: object) -> int:
+        customer_id = made(app, name, **fields)
+        ow.make_stale(app, customer_id)
         return customer_id
 
     def stale_owned(app: Fenpei, world: World, name: str) -> int:
         customer_id = owned(app, world, name)
-        _make_stale(app, customer_id)
+        ow.make_stale(app, customer_id)
         return customer_id
 
-    monkeypatch.setattr(module, "_customer", stale_customer)
-    monkeypatch.setattr(module, "_owned_by", stale_owned)
+    monkeypatch.setattr(ow, "customer", stale_customer)
+    monkeypatch.setattr(ow, "owned_by", stale_owned)
+    monkeypatch.setattr(ow, "started", ow.make_stale)
 
     expected = PATHS[path](app, world, tmp_path)
 
@@ -324,9 +275,9 @@ def test_each_ownership_path_restarts_the_reclaim_clock(
 
 def test_a_change_that_rolls_back_leaves_no_event(app: Fenpei) -> None:
     world = build_world(app)
-    customer_id = _customer(app, "Undecided")
+    customer_id = ow.customer(app, "Undecided")
     with app.uow() as uow:
         assign(uow=uow, customer_id=customer_id, rep_id=world.carol, actor=SYSTEM, now=app.now())
         # no commit: the request failed after the assignment
 
-    assert _events(app) == []
+    assert ow.events(app) == []

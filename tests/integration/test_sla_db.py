@@ -1,11 +1,11 @@
 """SLA clocks on SQLite and PostgreSQL: one starts on every path that gives a customer an
-owner (the paths of test_ownership_events) and stops on a release; the sla-check job
-reminds, breaches, escalates and reassigns once each, however often it runs."""
+owner (the paths of test_ownership_events) and stops on a release or a deletion; the
+sla-check job reminds, breaches, escalates and reassigns once each, however often it runs."""
 
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from random import Random
 from zoneinfo import ZoneInfo
@@ -20,11 +20,13 @@ from fenpei.domain.sla import ClockState
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.jobs.registry import sla_check
 from fenpei.services import org, users
+from fenpei.services.customers import delete_customer
 from fenpei.services.sla import policies
 from fenpei.services.sla.check import CheckReport, check
 from tests.fakes import FixedClock
+from tests.integration._ownership_world import arrives as _arrives
 from tests.integration._routing_world import add_rule, build_world
-from tests.integration.test_ownership_events import PATHS, _arrives
+from tests.integration.test_ownership_events import PATHS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ADMIN = SYSTEM
@@ -72,8 +74,13 @@ def test_every_ownership_path_starts_the_new_owners_clock(
                 )
             )
         assert given == rep_id, path
-        # a transfer or a claim after an earlier owner cancelled that owner's clock
-        assert all(k["state"] == ClockState.cancelled.value for k in clocks[:-1]), path
+        # a transfer or a claim after an earlier owner cancelled that owner's clock; the
+        # clock an SLA reassignment acted on stays breached, marked reassigned
+        assert all(
+            k["state"] == ClockState.cancelled.value
+            or (k["state"] == ClockState.breached.value and k["reassigned_at"] is not None)
+            for k in clocks[:-1]
+        ), path
 
 
 def test_the_job_reminds_breaches_escalates_and_reassigns_once_each(
@@ -162,3 +169,19 @@ def test_two_processes_checking_at_once_remind_and_breach_once(
     assert sorted(kinds) == ["sla_breached"] * 5 + ["sla_due_soon"] * 5
     assert sum(r.reminded for r in reports) == 5 and sum(r.breached for r in reports) == 5
     assert all(_clocks(app, i)[0]["state"] == "breached" for i in ids)
+
+
+def test_a_deleted_customers_clock_stops_and_the_job_leaves_it_alone(app: Fenpei) -> None:
+    world = build_world(app)
+    add_rule(app, name="East", target={"kind": "reps", "rep_ids": [world.alice]})
+    _policy(app, first_contact_minutes=60, remind_before_minutes=30)
+    customer_id = _arrives(app, "Deleted")
+    with app.uow() as uow:
+        delete_customer(uow=uow, customer_id=customer_id, actor=ADMIN, now=app.now())
+        uow.commit()
+
+    [stopped] = _clocks(app, customer_id)
+    assert stopped["state"] == ClockState.cancelled.value
+    later = app.now() + timedelta(days=3)
+    report = check(uow_factory=app.uow, rulebook=app.rulebook, now=later, rng=Random(1))
+    assert (report.reminded, report.breached) == (0, 0)

@@ -16,6 +16,7 @@ from fenpei.services.categories import CategoryIndex, load_category_index
 from fenpei.services.pool import listing
 from fenpei.services.ports import CUSTOMER_SORT_KEYS, CustomerQuery, UnitOfWork
 from fenpei.services.scoring.rescore import Scoring, load_scoring, rescore
+from fenpei.services.sla import clocks as sla_clocks
 
 
 def validate_customer_fields(
@@ -165,6 +166,9 @@ def delete_customer(*, uow: UnitOfWork, customer_id: int, actor: Actor, now: dat
     before = _audit.snapshot(customer)
     customer.deleted_at = now
     customer.updated_at = now
+    # Nobody works a deleted customer: its owner's first-contact clock stops, or the
+    # sla-check job would remind and breach them about it.
+    sla_clocks.cancel_open(uow, customer_id=customer_id, now=now)
     _audit.record(uow, actor=actor, action="delete", obj=customer, now=now, before=before)
 
 

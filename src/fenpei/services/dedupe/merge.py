@@ -34,6 +34,7 @@ from fenpei.services import _audit, scope
 from fenpei.services.assignments import give
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.scoring.rescore import rescore
+from fenpei.services.sla import clocks as sla_clocks
 
 SIDES = ("survivor", "loser")
 # The survivor's fields a merge may change, and so an undo puts back.
@@ -143,6 +144,9 @@ def merge_customers(
     loser_snapshot = _audit.snapshot(loser)
     outcome = survivor_owner(survivor, loser)
     _apply(survivor, loser, chosen)
+    # The customer merged away leaves its owner: its open SLA clock stops here, or it would
+    # move to the survivor and run beside the clock of the survivor's owner.
+    sla_clocks.cancel_open(uow, customer_id=loser.id, now=now)
     moved = uow.dedupe.move_rows(from_id=loser.id, to_id=survivor.id)
     owner_change: dict[str, Any] = {}
     if outcome.changes and outcome.rep_id is not None:

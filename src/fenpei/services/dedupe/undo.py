@@ -1,5 +1,6 @@
 """Undoing a merge (admins): the merged-away customer comes back, the rows the merge moved
-go back to it, and the survivor's fields and owner revert.
+go back to it, and the survivor's fields and owner revert (a survivor that had no owner
+goes back to the pool it waited in, or to the public pool if it never waited in one).
 
 Refused, with the reason, when something since makes it unsafe:
 
@@ -24,6 +25,7 @@ from fenpei.domain.assignments import AssignMethod
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.dedupe import CustomerMerge, PairStatus, ordered
 from fenpei.domain.errors import Conflict, NotFound
+from fenpei.domain.rules import PUBLIC_POOL
 from fenpei.domain.users import Actor
 from fenpei.services import _audit, scope
 from fenpei.services.assignments import give, release
@@ -111,7 +113,8 @@ def _give_back(
     reason = f"merge {merge.id} undone"
     previous = change.get("from")
     if previous is None:
-        pool = merge.survivor_before.get("pool") or "default"
+        # It waited in a pool, or had never been routed: the public pool, where it is seen.
+        pool = merge.survivor_before.get("pool") or PUBLIC_POOL
         release(
             uow, customer=survivor, pool=pool, method=AssignMethod.merge, actor=actor,
             reason=reason, now=now, explanation={"merge_undone": merge.id},
