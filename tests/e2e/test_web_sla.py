@@ -80,7 +80,7 @@ def test_the_customer_page_shows_the_clock_and_a_manager_pauses_it(
 
     moses = client_for(app, "moses", Role.rep, rep_id=seeded.moses_id)
     mine = text_of(moses.get("/my?lang=zh-CN").text)
-    assert "首次联系" in mine and "11-03 10:30 前" in mine
+    assert "联系时限" in mine and "11-03 10:30 前" in mine and "下次联系" not in mine
     assert "暂停计时" not in text_of(moses.get(f"/customers/{seeded.globex_id}?lang=zh-CN").text)
     assert moses.get("/admin/sla").status_code == 403
     manager = client_for(app, "boss", Role.manager)
