@@ -51,7 +51,7 @@ class SlaPolicyCreate(BaseModel):
     remind_before_minutes: int = Field(default=0, ge=0, le=MAX_MINUTES)
     notify_manager: bool = False
     reassign_after_minutes: int | None = Field(default=None, ge=0, le=MAX_MINUTES)
-    next_contact_minutes: int | None = Field(default=None, ge=1, le=MAX_MINUTES)
+    next_contact_minutes: int | None = Field(default=None, ge=1, le=MAX_MINUTES, strict=True)
     calendar: Calendar = "CN"
     active: bool = True
     position: int = Field(default=0, ge=0, le=10_000)
@@ -69,7 +69,7 @@ class SlaPolicyUpdate(BaseModel):
     remind_before_minutes: int | None = Field(default=None, ge=0, le=MAX_MINUTES)
     notify_manager: bool | None = None
     reassign_after_minutes: int | None = Field(default=None, ge=0, le=MAX_MINUTES)
-    next_contact_minutes: int | None = Field(default=None, ge=1, le=MAX_MINUTES)
+    next_contact_minutes: int | None = Field(default=None, ge=1, le=MAX_MINUTES, strict=True)
     calendar: Calendar | None = None
     active: bool | None = None
     position: int | None = Field(default=None, ge=0, le=10_000)
