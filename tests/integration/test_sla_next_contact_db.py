@@ -6,15 +6,17 @@ cancels it and a won customer's stops."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 from random import Random
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from fenpei.adapters.db import tables
+from fenpei.adapters.db.migrate import upgrade
 from fenpei.adapters.passwords import Argon2Hasher
 from fenpei.bootstrap import Fenpei
+from fenpei.domain.sla import ClockKind, ClockState
 from fenpei.domain.users import SYSTEM, Actor, Role
 from fenpei.jobs.registry import sla_check
 from fenpei.services import org, users
@@ -174,3 +176,36 @@ def test_a_transfer_cancels_the_next_clock_and_a_won_customers_stops(
     assert [(k["kind"], k["state"]) for k in _clocks(app, won)] == [
         ("first", "met"), ("next", "cancelled"),
     ]  # fmt: skip
+
+
+def test_the_migration_makes_old_clocks_first_contact_ones_and_their_contacts_dealt_with(
+    database_url: str,
+) -> None:
+    engine = sa.create_engine(database_url)
+    upgrade(engine, "20261208_merges")
+    at = "'2026-12-01 01:00:00'"
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO reps (id, name, active, away, skills, tags, seniority, weight, "
+            "time_zone, working_hours) VALUES (1, 'Wang', true, false, '{}', '[]', 0, 1, "
+            "'Asia/Shanghai', '{}')",
+            "INSERT INTO customers (id, name, stage, tags, custom, created_at, updated_at) "
+            f"VALUES (1, 'Li', 'new', '[]', '{{}}', {at}, {at})",
+            "INSERT INTO sla_clocks (customer_id, rep_id, state, started_at, due_at, met_at, "
+            f"paused_minutes) VALUES (1, 1, 'met', {at}, {at}, {at}, 0)",
+            "INSERT INTO sla_clocks (customer_id, rep_id, state, started_at, due_at, "
+            f"paused_minutes) VALUES (1, 1, 'open', {at}, {at}, 0)",
+        ):
+            connection.execute(sa.text(statement))
+    upgrade(engine)
+    c = tables.sla_clocks.c
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(c.kind, c.state, c.met_at, c.followed_at).order_by(c.id)
+        ).all()
+    engine.dispose()
+    met_at = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    assert [tuple(row) for row in rows] == [
+        (ClockKind.first, ClockState.met, met_at, met_at),
+        (ClockKind.first, ClockState.open, None, None),
+    ]

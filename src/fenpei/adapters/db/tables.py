@@ -672,6 +672,7 @@ sla_clocks = sa.Table(
     sa.Index("ix_sla_clocks_state_due_at", "state", "due_at"),
     sa.Column("kind", str_enum(ClockKind), nullable=False, default=ClockKind.first),
     sa.Column("followed_at", UtcDateTime),  # the next clock started (or none applies)
+    sa.Index("ix_sla_clocks_followed_at_met_at", "followed_at", "met_at"),  # the job's "follow"
 )  # fmt: skip
 
 holidays = sa.Table(

@@ -30,9 +30,11 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("followed_at", UtcDateTime))
     op.execute("UPDATE sla_clocks SET followed_at = met_at WHERE met_at IS NOT NULL")
+    op.create_index("ix_sla_clocks_followed_at_met_at", "sla_clocks", ["followed_at", "met_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_sla_clocks_followed_at_met_at", table_name="sla_clocks")
     with op.batch_alter_table("sla_clocks", schema=None) as batch_op:
         batch_op.drop_column("followed_at")
         batch_op.drop_column("kind")
