@@ -11,6 +11,7 @@ from datetime import datetime
 from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.events import EventType
 from fenpei.domain.sla import MAX_MINUTES, ClockKind, ClockState, SlaClock
+from fenpei.domain.tasks import TaskFilter, TaskOrigin
 from fenpei.domain.users import SYSTEM, Actor, Role
 from fenpei.services.assignments import assign
 from fenpei.services.follow_ups.records import record_follow_up
@@ -18,6 +19,7 @@ from fenpei.services.follow_ups.stages import change_stage
 from fenpei.services.notifications.messages import line
 from fenpei.services.pool.claims import return_to_pool
 from fenpei.services.sla import clocks, policies
+from fenpei.services.tasks.origins import set_origin_settings
 from tests.fakes import in_transaction
 from tests.services._build import bad_fields, refused
 from tests.services.test_sla import (
@@ -270,3 +272,22 @@ def test_the_messages_say_next_contact_in_both_languages() -> None:
     assert all("Next contact" in said[kind, "en"] or "next contact" in said[kind, "en"]
                for kind in ("sla_next_due_soon", "sla_next_breached",
                             "sla_next_escalated"))  # fmt: skip
+
+
+def test_a_missed_next_contact_makes_a_task_that_says_so_when_tasks_from_breaches_are_on(
+    world: World,
+) -> None:
+    in_transaction(world.uow, lambda: set_origin_settings(
+        uow=world.uow, actor=ADMIN, settings={TaskOrigin.sla: True}, now=world.clock.now(),
+    ))  # fmt: skip
+    a_policy(world, next_contact_minutes=60)
+    customer_id = give(world, world.wang, "李雷")
+    contact(world, customer_id, sh(2026, 12, 1, 9, 30))
+    job_at(world, sh(2026, 12, 1, 9, 35))
+    job_at(world, sh(2026, 12, 1, 10, 30))
+    job_at(world, sh(2026, 12, 1, 10, 35))
+    with world.uow:
+        tasks = world.uow.tasks.find(TaskFilter(), limit=20)
+    assert [(t.title, t.origin) for t in tasks] == [
+        ("再次联系客户「李雷」（下次联系已超时）", TaskOrigin.sla)
+    ]
