@@ -4,14 +4,20 @@ holidays come from the package and an admin's import. Bad input: 422 naming the 
 
 from __future__ import annotations
 
+from random import Random
+
 from starlette.testclient import TestClient
 
 from fenpei.bootstrap import Fenpei
+from fenpei.domain.sla import MAX_MINUTES
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services.assignments import assign
+from fenpei.services.follow_ups.records import record_follow_up
+from fenpei.services.sla.check import check
 from tests.e2e.conftest import World
 from tests.e2e.test_api import assert_error
 from tests.e2e.test_api_org import API, client_for, ok
+from tests.fakes import FixedClock
 
 
 def test_an_admin_sets_a_policy_and_the_new_owners_clock_shows_it(
@@ -103,3 +109,57 @@ def test_the_years_holidays_come_from_the_package_and_the_admins_import(
     assert_error(bad, 422, "validation_failed", "row 1")
     assert still["days"] == imported["days"]
     assert gone["days"] == []
+
+
+def test_a_next_contact_target_is_checked_and_the_clock_after_a_contact_is_a_next_one(
+    app: Fenpei, user_client: TestClient, seeded: World, clock: FixedClock
+) -> None:
+    base = {"name": "再联系", "first_contact_minutes": 120}
+    hostile: list[object] = [0, -1, MAX_MINUTES + 1, 2**63, 1.5, 60.0, "60", "六十", True,
+                             [], {}, "１２"]  # fmt: skip
+    refused = [
+        user_client.post(f"{API}/sla-policies", json={**base, "next_contact_minutes": value})
+        for value in hostile
+    ]
+    too_short = user_client.post(
+        f"{API}/sla-policies",
+        json={**base, "remind_before_minutes": 30, "next_contact_minutes": 30},
+    )
+    policy = ok(user_client.post(f"{API}/sla-policies", json={**base, "next_contact_minutes": 60}),
+                201)  # fmt: skip
+    patched_bad = user_client.patch(
+        f"{API}/sla-policies/{policy['id']}", json={"next_contact_minutes": 0}
+    )
+    with app.uow() as uow:  # Monday 17:30 in Shanghai
+        assign(uow=uow, customer_id=seeded.script_id, rep_id=seeded.moses_id, actor=SYSTEM,
+               now=app.now())  # fmt: skip
+        uow.commit()
+    first = ok(user_client.get(f"{API}/customers/{seeded.script_id}/sla"))
+    with app.uow() as uow:
+        record_follow_up(
+            uow=uow, customer_id=seeded.script_id, actor=SYSTEM, kind="phone", at=app.now(),
+            content="通话", now=app.now(),
+        )  # fmt: skip
+        uow.commit()
+    clock.advance(minutes=5)
+    check(uow_factory=app.uow, rulebook=app.rulebook, now=app.now(), rng=Random(1))
+    after = ok(user_client.get(f"{API}/customers/{seeded.script_id}/sla"))
+    cleared = ok(
+        user_client.patch(f"{API}/sla-policies/{policy['id']}", json={"next_contact_minutes": None})
+    )
+
+    for response in refused:
+        assert_error(response, 422, "validation_failed", "next_contact_minutes")
+    assert_error(too_short, 422, "validation_failed", "next_contact_minutes")
+    assert_error(patched_bad, 422, "validation_failed", "next_contact_minutes")
+    assert policy["next_contact_minutes"] == 60
+    assert (first["kind"], first["state"]) == ("first", "open")
+    # contacted Monday 17:30: the next contact is due at 09:30 on Tuesday morning
+    assert (after["kind"], after["state"], after["due_local"]) == (
+        "next",
+        "open",
+        "2026-11-03 09:30",
+    )
+    assert after["remaining_minutes"] == 55
+    assert cleared["next_contact_minutes"] is None
+    assert [p["id"] for p in ok(user_client.get(f"{API}/sla-policies"))] == [policy["id"]]

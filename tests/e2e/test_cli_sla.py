@@ -44,3 +44,13 @@ def test_sla_policies_are_added_and_listed_and_bad_ones_refused() -> None:
     assert added == (0, "policy 1 (A 级): 120 minutes\n")
     assert refused[0] != 0 and "remind_before_minutes" in refused[1]
     assert "A 级" in listed[1] and "120" in listed[1]
+
+
+def test_a_policy_with_a_next_contact_target_is_added_and_a_bad_one_refused() -> None:
+    added = run("sla", "add", "再联系", "--minutes", "120", "--next-contact-minutes", "1440")
+    short = run("sla", "add", "短", "--minutes", "60", "--next-contact", "0")
+    listed = run("sla", "list")
+
+    assert added == (0, "policy 1 (再联系): 120 minutes, next contact 1440 minutes after each\n")
+    assert short[0] != 0 and "next_contact_minutes" in short[1]
+    assert "1440" in listed[1]

@@ -5,6 +5,8 @@ marks what is due; managers read the page, reps may not."""
 
 from __future__ import annotations
 
+from random import Random
+
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
@@ -12,9 +14,12 @@ from fenpei.adapters.db import tables
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services.assignments import assign
+from fenpei.services.follow_ups.records import record_follow_up
+from fenpei.services.sla.check import check
 from tests.e2e.conftest import World
 from tests.e2e.test_api_org import client_for
 from tests.e2e.test_web import text_of
+from tests.fakes import FixedClock
 
 
 def test_the_admin_adds_a_policy_and_imports_a_years_holidays(
@@ -80,7 +85,7 @@ def test_the_customer_page_shows_the_clock_and_a_manager_pauses_it(
 
     moses = client_for(app, "moses", Role.rep, rep_id=seeded.moses_id)
     mine = text_of(moses.get("/my?lang=zh-CN").text)
-    assert "首次联系" in mine and "11-03 10:30 前" in mine
+    assert "联系时限" in mine and "11-03 10:30 前" in mine and "下次联系" not in mine
     assert "暂停计时" not in text_of(moses.get(f"/customers/{seeded.globex_id}?lang=zh-CN").text)
     assert moses.get("/admin/sla").status_code == 403
     manager = client_for(app, "boss", Role.manager)
@@ -104,3 +109,40 @@ def test_the_customer_list_marks_an_overdue_first_contact(
         connection.execute(sa.update(tables.sla_clocks).values(state="breached"))
     overdue = text_of(user_client.get("/customers?lang=en").text)
     assert "Overdue" in overdue and "by 11-03" not in overdue
+
+
+def test_a_next_contact_target_on_the_form_and_the_next_clock_on_the_pages(
+    app: Fenpei, user_client: TestClient, seeded: World, clock: FixedClock
+) -> None:
+    bad = user_client.post(
+        "/admin/sla/policies?lang=zh-CN",
+        data={"name": "再联系", "first_contact_minutes": "120", "remind_before_minutes": "30",
+              "next_contact_minutes": "30"},
+    )  # fmt: skip
+    added = user_client.post(
+        "/admin/sla/policies",
+        data={"name": "再联系", "first_contact_minutes": "120", "next_contact_minutes": "60"},
+    )
+    listed = text_of(user_client.get("/admin/sla?lang=zh-CN").text)
+    with app.uow() as uow:  # Monday 17:30 in Shanghai
+        assign(uow=uow, customer_id=seeded.script_id, rep_id=seeded.moses_id, actor=SYSTEM,
+               now=app.now())  # fmt: skip
+        record_follow_up(uow=uow, customer_id=seeded.script_id, actor=SYSTEM, kind="phone",
+                         at=app.now(), content="通话", now=app.now())  # fmt: skip
+        uow.commit()
+    clock.advance(minutes=5)
+    check(uow_factory=app.uow, rulebook=app.rulebook, now=app.now(), rng=Random(1))
+
+    assert bad.status_code == 422 and 'id="sla-e-next_contact_minutes"' in bad.text
+    assert "须大于提前提醒的分钟数" in text_of(bad.text)
+    assert added.status_code == 303
+    assert "下次联系时限（工作分钟）" in listed and "60 分钟" in listed
+    page = user_client.get(f"/customers/{seeded.script_id}?lang=zh-CN").text
+    assert 'data-kind="next"' in page
+    words = text_of(page)
+    assert "下次联系时限" in words and "计时中" in words and "2026-11-03 09:30" in words
+    mine = text_of(client_for(app, "moses", Role.rep, rep_id=seeded.moses_id).get(
+        "/my?lang=zh-CN").text)  # fmt: skip
+    assert "下次联系 11-03 09:30 前" in mine
+    english = text_of(user_client.get(f"/customers/{seeded.script_id}?lang=en").text)
+    assert "Next contact" in english and "First contact" not in english

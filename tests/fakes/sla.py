@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from fenpei.domain.sla import CalendarDay, ClockState, SlaClock, SlaPolicy
+from fenpei.domain.sla import CalendarDay, ClockKind, ClockState, SlaClock, SlaPolicy
 from tests.fakes.store import Store
 
 
@@ -68,12 +68,49 @@ class FakeSla:
 
     def _followed_up(self, clock: SlaClock) -> bool:
         customer = self._store.customers.rows.get(clock.customer_id)
-        return (
-            customer is not None
-            and customer.owner_id == clock.rep_id
-            and customer.last_follow_up_at is not None
-            and customer.last_follow_up_at >= clock.started_at
+        if customer is None or customer.owner_id != clock.rep_id:
+            return False
+        last = customer.last_follow_up_at
+        if last is None:
+            return False
+        return last > clock.started_at or (
+            clock.kind is not ClockKind.next and last == clock.started_at
         )
+
+    def _next_can_start(self, clock: SlaClock) -> bool:
+        policy = self.get_policy(clock.policy_id) if clock.policy_id is not None else None
+        customer = self._store.customers.rows.get(clock.customer_id)
+        return (
+            policy is not None
+            and policy.active
+            and policy.next_contact_minutes is not None
+            and customer is not None
+            and customer.owner_id == clock.rep_id
+            and customer.is_open
+            and customer.deleted_at is None
+        )
+
+    def cancel_closed(self, *, now: datetime) -> int:
+        stopped = 0
+        for clock in self._store.sla_clocks:
+            customer = self._store.customers.rows.get(clock.customer_id)
+            if (
+                clock.state is ClockState.open
+                and clock.kind is ClockKind.next
+                and customer is not None
+                and not customer.is_open
+            ):
+                clock.state, clock.cancelled_at = ClockState.cancelled, now
+                stopped += 1
+        return stopped
+
+    def settle_contacts(self, *, now: datetime) -> int:
+        settled = 0
+        for clock in self._store.sla_clocks:
+            if self._is_due(clock, "follow", now) and not self._next_can_start(clock):
+                clock.followed_at = now
+                settled += 1
+        return settled
 
     def cancel_open_many(self, customer_ids: Collection[int], *, now: datetime) -> int:
         stopped = 0
@@ -116,6 +153,8 @@ class FakeSla:
             )
         if step == "escalate":
             return clock.state is ClockState.breached and clock.escalated_at is None
+        if step == "follow":
+            return clock.met_at is not None and clock.followed_at is None
         raise ValueError(f"unknown SLA step {step!r}")
 
     def due(self, step: str, *, now: datetime, limit: int) -> list[SlaClock]:
@@ -132,6 +171,8 @@ class FakeSla:
             clock.state, clock.breached_at = ClockState.breached, now
         elif step == "reassign":
             clock.reassigned_at = now
+        elif step == "follow":
+            clock.followed_at = now
         else:
             clock.escalated_at = now
         return True

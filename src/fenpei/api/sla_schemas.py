@@ -1,4 +1,4 @@
-"""Request and response shapes of the SLA endpoints (首次联系时限)."""
+"""Request and response shapes of the SLA endpoints (首次联系时限, 下次联系时限)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,10 @@ class SlaPolicyRead(BaseModel):
     reassign_after_minutes: int | None = Field(
         description="Re-route the customer this many business minutes after a breach; null: never."
     )
+    next_contact_minutes: int | None = Field(
+        description="Once contact is made, each next contact is due this many business minutes "
+        "after the last one; null: no next-contact target."
+    )
     calendar: str = Field(description="`CN`: China's holidays and 调休 plus imports; `none`.")
     active: bool
     position: int = Field(description="Among equal matches, the lowest wins.")
@@ -47,6 +51,7 @@ class SlaPolicyCreate(BaseModel):
     remind_before_minutes: int = Field(default=0, ge=0, le=MAX_MINUTES)
     notify_manager: bool = False
     reassign_after_minutes: int | None = Field(default=None, ge=0, le=MAX_MINUTES)
+    next_contact_minutes: int | None = Field(default=None, ge=1, le=MAX_MINUTES, strict=True)
     calendar: Calendar = "CN"
     active: bool = True
     position: int = Field(default=0, ge=0, le=10_000)
@@ -64,14 +69,16 @@ class SlaPolicyUpdate(BaseModel):
     remind_before_minutes: int | None = Field(default=None, ge=0, le=MAX_MINUTES)
     notify_manager: bool | None = None
     reassign_after_minutes: int | None = Field(default=None, ge=0, le=MAX_MINUTES)
+    next_contact_minutes: int | None = Field(default=None, ge=1, le=MAX_MINUTES, strict=True)
     calendar: Calendar | None = None
     active: bool | None = None
     position: int | None = Field(default=None, ge=0, le=10_000)
 
 
 class SlaClockRead(BaseModel):
-    """A customer's newest first-contact clock; breaches are the job's, not computed here."""
+    """A customer's newest SLA clock; breaches are the job's, not computed here."""
 
+    kind: str = Field(description="first (first contact) | next (next contact after the last)")
     state: str = Field(description="open | met | breached | cancelled")
     rep_id: int
     rep_name: str | None

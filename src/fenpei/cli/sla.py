@@ -19,7 +19,9 @@ holidays_app = typer.Typer(
     help="Holidays and make-up workdays (节假日 / 调休) that SLA clocks skip and count.",
     no_args_is_help=True,
 )
-sla_app = typer.Typer(help="First-contact SLA policies (首次联系时限).", no_args_is_help=True)
+sla_app = typer.Typer(
+    help="First- and next-contact SLA policies (首次联系时限, 下次联系时限).", no_args_is_help=True
+)
 # Ranges are the services' to check: their refusal is one line naming the field.
 Year = Annotated[int, typer.Option("--year", help="The calendar year.")]
 
@@ -77,13 +79,14 @@ def list_policies() -> None:
     with fenpei_app() as fenpei, fenpei.uow(read_only=True) as uow:
         found = policies.list_policies(uow=uow, actor=SYSTEM)
     table = Table("id", "name", "level", "rule", "minutes", "remind", "manager", "reassign",
-                  "calendar", "active")  # fmt: skip
+                  "calendar", "active", "next contact")  # fmt: skip
     for p in found:
         table.add_row(
             str(p.id), p.name, p.level or "*", str(p.rule_id or "*"), str(p.first_contact_minutes),
             str(p.remind_before_minutes), "yes" if p.notify_manager else "no",
             "" if p.reassign_after_minutes is None else str(p.reassign_after_minutes),
             p.calendar, "yes" if p.active else "no",
+            "" if p.next_contact_minutes is None else str(p.next_contact_minutes),
         )  # fmt: skip
     console.print(table)
 
@@ -100,14 +103,27 @@ def add_policy(
         int | None, typer.Option(help="Re-route N business minutes after a breach.")
     ] = None,
     calendar: Annotated[str, typer.Option(help="CN (holidays and 调休) or none.")] = "CN",
+    next_contact: Annotated[
+        int | None,
+        typer.Option(
+            "--next-contact-minutes",
+            "--next-contact",
+            help="After each contact, the next is due within N business minutes; none if left out.",
+        ),
+    ] = None,
 ) -> None:
     """Add an SLA policy."""
     fields = {
         "name": name, "first_contact_minutes": minutes, "level": level, "rule_id": rule_id,
         "remind_before_minutes": remind_before, "notify_manager": notify_manager,
         "reassign_after_minutes": reassign_after, "calendar": calendar,
+        "next_contact_minutes": next_contact,
     }  # fmt: skip
     with fenpei_app() as fenpei, fenpei.uow() as uow:
         policy = policies.create_policy(uow=uow, fields=fields, actor=SYSTEM, now=fenpei.now())
         uow.commit()
-    console.print(f"policy {policy.id} ({policy.name}): {policy.first_contact_minutes} minutes")
+    then = policy.next_contact_minutes
+    after = f", next contact {then} minutes after each" if then is not None else ""
+    console.print(
+        f"policy {policy.id} ({policy.name}): {policy.first_contact_minutes} minutes{after}"
+    )

@@ -45,6 +45,9 @@ class ReminderKind(StrEnum):
     sla_breached = "sla_breached"  # the target passed without contact (to the owner)
     sla_escalated = "sla_escalated"  # the same, to the owner's manager
     reclaim_warning = "reclaim_warning"  # the customer goes back to the pool on ``due``
+    sla_next_due_soon = "sla_next_due_soon"  # the next-contact target is near (to the owner)
+    sla_next_breached = "sla_next_breached"  # no contact again in time (to the owner)
+    sla_next_escalated = "sla_next_escalated"  # the same, to the owner's manager
 
 
 class TaskReminderKind(StrEnum):

@@ -1,5 +1,7 @@
 """First-contact SLAs (首次联系时限): policies, the clock each new owner gets, and the
-holiday calendar entries the clocks count business time by.
+holiday calendar entries the clocks count business time by. A policy may also set a
+next-contact target (下次联系时限): once the owner has made contact, each contact starts a
+``next`` clock that the owner's following contact meets.
 
 A policy applies to a new owner when it is active and matches the assignment's rule, else
 the customer's level, else it is a catch-all (no rule, no level); among several that match
@@ -22,16 +24,23 @@ CALENDAR_NONE = "none"  # working hours only
 CALENDARS = (CALENDAR_CN, CALENDAR_NONE)
 
 
+class ClockKind(StrEnum):
+    first = "first"  # the new owner's first contact
+    next = "next"  # the owner's next contact after the last one
+
+
 class ClockState(StrEnum):
     open = "open"  # running (or paused)
     met = "met"  # the owner made contact in time
     breached = "breached"  # the target passed without contact (persisted by the job)
-    cancelled = "cancelled"  # the customer changed hands or went to a pool first
+    cancelled = "cancelled"  # the customer changed hands or went to a pool first (a next
+    # clock also when the customer was won or lost)
 
 
 @dataclass(eq=False)
 class SlaPolicy:
-    """A first-contact target in business minutes, its reminder, escalation and reassign."""
+    """A first-contact target in business minutes, its reminder, escalation and reassign;
+    optionally a next-contact target, counted from each contact, with the same chain."""
 
     name: str
     first_contact_minutes: int
@@ -40,6 +49,7 @@ class SlaPolicy:
     remind_before_minutes: int = 0  # 0: no reminder
     notify_manager: bool = False
     reassign_after_minutes: int | None = None  # after the breach; None: never
+    next_contact_minutes: int | None = None  # after each contact; None: no next-contact target
     calendar: str = CALENDAR_CN
     active: bool = True
     position: int = 0
@@ -50,9 +60,10 @@ class SlaPolicy:
 
 @dataclass(eq=False)
 class SlaClock:
-    """One owner's first-contact clock on one customer. ``remind_at`` and ``reassign_at``
-    are worked out in the owner's business time when the clock starts (or resumes), so
-    the job compares instants only."""
+    """One owner's first-contact (or next-contact) clock on one customer. ``remind_at`` and
+    ``reassign_at`` are worked out in the owner's business time when the clock starts (or
+    resumes), so the job compares instants only. ``followed_at``: when the job dealt with
+    the contact that met it (started the next clock, or found none applies)."""
 
     customer_id: int
     rep_id: int
@@ -71,6 +82,8 @@ class SlaClock:
     cancelled_at: datetime | None = None
     paused_at: datetime | None = None
     paused_minutes: int = 0
+    kind: ClockKind = ClockKind.first
+    followed_at: datetime | None = None
     id: int | None = None
 
 

@@ -29,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 MAX_FILE = 40_000
 FORM_FIELDS = (
     "name", "level", "rule_id", "first_contact_minutes", "remind_before_minutes",
-    "reassign_after_minutes", "calendar", "position",
+    "reassign_after_minutes", "calendar", "position", "next_contact_minutes",
 )  # fmt: skip
 Year = Annotated[int, Query(ge=calendars.MIN_YEAR, le=calendars.MAX_YEAR)]
 
@@ -123,6 +123,7 @@ async def add_policy(
         "first_contact_minutes": _whole(values["first_contact_minutes"]),
         "remind_before_minutes": _whole(values["remind_before_minutes"]) or 0,
         "reassign_after_minutes": _whole(values["reassign_after_minutes"]),
+        "next_contact_minutes": _whole(values["next_contact_minutes"]),
         "calendar": values["calendar"] or "CN",
         "position": _whole(values["position"]) or 0,
         "notify_manager": form.get("notify_manager") == "on",

@@ -33,7 +33,7 @@ from fenpei.domain.pools import Pool, ReclaimAction
 from fenpei.domain.preferences import NotificationPreferences, RoleNotificationDefaults
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.scoring import ModelKind, ScoreModel
-from fenpei.domain.sla import CalendarDay, ClockState, SlaClock, SlaPolicy
+from fenpei.domain.sla import CalendarDay, ClockKind, ClockState, SlaClock, SlaPolicy
 from fenpei.domain.subscriptions import WebhookSubscription
 from fenpei.domain.tasks import (
     ChecklistItem,
@@ -643,6 +643,7 @@ sla_policies = sa.Table(
     sa.Column("position", sa.Integer, nullable=False, default=0),
     sa.Column("created_at", UtcDateTime),
     sa.Column("updated_at", UtcDateTime),
+    sa.Column("next_contact_minutes", sa.Integer),  # None: no next-contact target
 )
 
 sla_clocks = sa.Table(
@@ -669,6 +670,9 @@ sla_clocks = sa.Table(
     sa.Column("paused_at", UtcDateTime),
     sa.Column("paused_minutes", sa.Integer, nullable=False, default=0),
     sa.Index("ix_sla_clocks_state_due_at", "state", "due_at"),
+    sa.Column("kind", str_enum(ClockKind), nullable=False, default=ClockKind.first),
+    sa.Column("followed_at", UtcDateTime),  # the next clock started (or none applies)
+    sa.Index("ix_sla_clocks_followed_at_met_at", "followed_at", "met_at"),  # the job's "follow"
 )  # fmt: skip
 
 holidays = sa.Table(

@@ -83,7 +83,8 @@ def clock_read(shown: ClockView) -> SlaClockRead:
     clock = shown.clock
     due_local = clock.due_at.astimezone(calendars.zone_of(shown.time_zone))
     return SlaClockRead(
-        state=clock.state.value, rep_id=clock.rep_id, rep_name=shown.rep_name,
+        kind=clock.kind.value, state=clock.state.value, rep_id=clock.rep_id,
+        rep_name=shown.rep_name,
         policy_id=clock.policy_id, policy_name=shown.policy_name, started_at=clock.started_at,
         due_at=clock.due_at, time_zone=shown.time_zone,
         due_local=due_local.strftime("%Y-%m-%d %H:%M"),
@@ -98,7 +99,7 @@ def clock_read(shown: ClockView) -> SlaClockRead:
 def customer_clock(
     customer_id: Id, uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep
 ) -> SlaClockRead | None:
-    """The customer's newest first-contact clock (null: none ever started)."""
+    """The customer's newest SLA clock, first or next contact (null: none ever started)."""
     shown = clocks.view(uow=uow, customer_id=customer_id, actor=actor, now=fenpei.now())
     return clock_read(shown) if shown is not None else None
 

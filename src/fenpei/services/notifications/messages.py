@@ -53,6 +53,11 @@ _REMINDERS: dict[str, dict[tuple[ReminderKind, str], str]] = {
             "{to_rep} 的客户「{customer}」首次联系已超时（应于 {due}）"
         ),
         (ReminderKind.reclaim_warning, "other"): "客户「{customer}」将于 {due} 被收回公海",
+        (ReminderKind.sla_next_due_soon, "other"): "客户「{customer}」须在 {due} 前再次联系",
+        (ReminderKind.sla_next_breached, "other"): "客户「{customer}」下次联系已超时（应于 {due}）",
+        (ReminderKind.sla_next_escalated, "other"): (
+            "{to_rep} 的客户「{customer}」下次联系已超时（应于 {due}）"
+        ),
     },
     "en": {
         (ReminderKind.follow_up_due, "other"): "Follow up with “{customer}” today",
@@ -65,6 +70,15 @@ _REMINDERS: dict[str, dict[tuple[ReminderKind, str], str]] = {
         ),
         (ReminderKind.reclaim_warning, "other"): (
             "“{customer}” goes back to the pool on {due} unless followed up"
+        ),
+        (ReminderKind.sla_next_due_soon, "other"): (
+            "Next contact with “{customer}” is due by {due}"
+        ),
+        (ReminderKind.sla_next_breached, "other"): (
+            "Next contact with “{customer}” is overdue (due {due})"
+        ),
+        (ReminderKind.sla_next_escalated, "other"): (
+            "{to_rep}'s customer “{customer}” missed the next contact (due {due})"
         ),
     },
 }

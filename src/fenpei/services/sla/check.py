@@ -1,4 +1,6 @@
-"""The sla-check job's work: contact made → met; near the due time → remind the owner;
+"""The sla-check job's work: contact made → met (and, if the policy has a next-contact
+target, the next clock started from that contact; a won or lost customer's next clock
+cancelled); near the due time → remind the owner;
 past it → breached (persisted here, never computed on view), the owner told and, if the
 policy says, the manager; long past it → the customer re-routed through the engine
 without its owner. Each step is claimed by a conditional update, so two processes never
@@ -11,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from random import Random
 
-from fenpei.domain.events import ReminderKind
 from fenpei.domain.sla import SlaClock
 from fenpei.domain.tasks import TaskOrigin
 from fenpei.domain.users import SYSTEM
@@ -19,6 +20,7 @@ from fenpei.services.notifications.events import emit_reminder, manager_user_ids
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.routing import route_without
 from fenpei.services.rulebook import RuleBook
+from fenpei.services.sla.next_contact import BREACH_TASK_TITLES, MESSAGES, start_after
 from fenpei.services.tasks.origins import task_from_warning
 
 BATCH = 500
@@ -33,12 +35,15 @@ class CheckReport:
     escalated: int = 0
     reassigned: int = 0
     kept: int = 0  # due for reassignment, but nobody else could take the customer
+    started: int = 0  # next-contact clocks started after a contact
+    stopped: int = 0  # next-contact clocks cancelled: the customer was won or lost
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"{self.met} met, {self.reminded} reminded, {self.breached} breached, "
-            f"{self.escalated} escalated, {self.reassigned} reassigned, {self.kept} kept"
+            f"{self.escalated} escalated, {self.reassigned} reassigned, {self.kept} kept, "
+            f"{self.started} next started, {self.stopped} stopped"
         )
 
 
@@ -48,7 +53,7 @@ def _remind(uow: UnitOfWork, clock: SlaClock, now: datetime, report: CheckReport
         return
     emit_reminder(
         uow,
-        kind=ReminderKind.sla_due_soon,
+        kind=MESSAGES[clock.kind][0],
         customer=customer,
         now=now,
         rep_ids=[clock.rep_id],
@@ -63,14 +68,15 @@ def _breach(uow: UnitOfWork, clock: SlaClock, now: datetime, report: CheckReport
         return
     emit_reminder(
         uow,
-        kind=ReminderKind.sla_breached,
+        kind=MESSAGES[clock.kind][1],
         customer=customer,
         now=now,
         rep_ids=[clock.rep_id],
         due=clock.due_at,
     )
     task_from_warning(uow, origin=TaskOrigin.sla, customer=customer, due=None, now=now,
-                      ref=f"sla_clock:{clock.id}")  # fmt: skip
+                      ref=f"sla_clock:{clock.id}",
+                      titles=BREACH_TASK_TITLES.get(clock.kind))  # fmt: skip
     report.breached += 1
     policy = uow.sla.get_policy(clock.policy_id) if clock.policy_id is not None else None
     rep = uow.reps.get(clock.rep_id)
@@ -80,7 +86,7 @@ def _breach(uow: UnitOfWork, clock: SlaClock, now: datetime, report: CheckReport
     if managers and uow.sla.claim(clock.id or 0, "escalate", now=now):
         emit_reminder(
             uow,
-            kind=ReminderKind.sla_escalated,
+            kind=MESSAGES[clock.kind][2],
             customer=customer,
             now=now,
             user_ids=managers,
@@ -106,6 +112,20 @@ def reassign(
     return decision is not None
 
 
+def _start_next(uow_factory: Callable[[], UnitOfWork], now: datetime, report: CheckReport) -> None:
+    """A next clock after each contact that one may follow (the others were settled in
+    one statement), each in its own transaction, the customer locked first."""
+    for _ in range(MAX_BATCHES):
+        with uow_factory() as uow:
+            due_ids = [clock.id or 0 for clock in uow.sla.due("follow", now=now, limit=BATCH)]
+        for clock_id in due_ids:
+            with uow_factory() as uow:
+                report.started += start_after(uow, clock_id=clock_id, now=now) is not None
+                uow.commit()
+        if len(due_ids) < BATCH:
+            break
+
+
 def check(
     *,
     uow_factory: Callable[[], UnitOfWork],
@@ -117,7 +137,10 @@ def check(
     report = CheckReport()
     with uow_factory() as uow:
         report.met = uow.sla.mark_met(now=now)
+        report.stopped = uow.sla.cancel_closed(now=now)
+        uow.sla.settle_contacts(now=now)
         uow.commit()
+    _start_next(uow_factory, now, report)
     for step, act in (("remind", _remind), ("breach", _breach)):
         for _ in range(MAX_BATCHES):
             with uow_factory() as uow:

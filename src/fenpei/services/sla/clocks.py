@@ -19,7 +19,7 @@ from fenpei.services.ports import UnitOfWork
 from fenpei.services.sla.calendars import work_calendar
 
 
-def _timings(
+def timings(
     uow: UnitOfWork, clock: SlaClock, rep: Rep, policy: SlaPolicy, *, left: int, since: datetime
 ) -> None:
     """Set due, remind and reassign instants: ``left`` business minutes after ``since``."""
@@ -71,7 +71,7 @@ def on_new_owner(
         customer_id=customer.id, rep_id=rep.id, policy_id=policy.id, started_at=now, due_at=now,
         assignment_id=assignment_id,
     )  # fmt: skip
-    _timings(uow, clock, rep, policy, left=policy.first_contact_minutes, since=now)
+    timings(uow, clock, rep, policy, left=policy.first_contact_minutes, since=now)
     uow.sla.add_clock(clock)
     return clock
 
@@ -111,7 +111,7 @@ def resume(*, uow: UnitOfWork, customer_id: int, actor: Actor, now: datetime) ->
     left = calendar.elapsed(clock.paused_at, clock.due_at)
     clock.paused_minutes += calendar.elapsed(clock.paused_at, now)
     clock.paused_at = None
-    _timings(uow, clock, rep, policy, left=left, since=now)
+    timings(uow, clock, rep, policy, left=left, since=now)
     if clock.reminded_at is not None and clock.remind_at is not None:
         clock.remind_at = clock.reminded_at  # reminded once already: not again
     return clock

@@ -1,4 +1,5 @@
-"""SLA policies (首次联系时限): admins add, change and delete them; managers read them."""
+"""SLA policies (首次联系时限, optionally 下次联系时限): admins add, change and delete them;
+managers read them."""
 
 from __future__ import annotations
 
@@ -21,12 +22,19 @@ FIELDS = (
     "remind_before_minutes",
     "notify_manager",
     "reassign_after_minutes",
+    "next_contact_minutes",
     "calendar",
     "active",
     "position",
 )
-_MINUTES = ("first_contact_minutes", "remind_before_minutes", "reassign_after_minutes")
-_OPTIONAL = ("level", "rule_id", "reassign_after_minutes")
+_MINUTES = (
+    "first_contact_minutes",
+    "remind_before_minutes",
+    "reassign_after_minutes",
+    "next_contact_minutes",
+)
+_OPTIONAL = ("level", "rule_id", "reassign_after_minutes", "next_contact_minutes")
+_TARGETS = ("first_contact_minutes", "next_contact_minutes")  # at least a minute
 
 
 def _whole(value: object, low: int, high: int) -> bool:
@@ -51,7 +59,7 @@ def _clean(uow: UnitOfWork, fields: Mapping[str, Any], base: SlaPolicy) -> dict[
         value = merged[field]
         if value is None and field in _OPTIONAL:
             continue
-        low = 1 if field == "first_contact_minutes" else 0
+        low = 1 if field in _TARGETS else 0
         if not _whole(value, low, MAX_MINUTES):
             errors.append(FieldError(field, whole_number(low, MAX_MINUTES)))
     first, remind = merged["first_contact_minutes"], merged["remind_before_minutes"]
@@ -60,6 +68,14 @@ def _clean(uow: UnitOfWork, fields: Mapping[str, Any], base: SlaPolicy) -> dict[
             FieldError(
                 "remind_before_minutes",
                 Phrase("sla.remind_too_late", "must be less than the target"),
+            )
+        )
+    after = merged["next_contact_minutes"]
+    if _whole(after, 1, MAX_MINUTES) and _whole(remind, 0, MAX_MINUTES) and remind >= after:
+        errors.append(
+            FieldError(
+                "next_contact_minutes",
+                Phrase("sla.next_too_short", "must be more than the reminder's minutes"),
             )
         )
     level = merged["level"]

@@ -53,11 +53,23 @@ class SlaRepository(Protocol):
         met, in one statement (breached ones get ``met_at`` and stay breached); how many."""
         ...
 
+    def cancel_closed(self, *, now: datetime) -> int:
+        """Open next-contact clocks of won or lost customers: cancelled, in one statement."""
+        ...
+
+    def settle_contacts(self, *, now: datetime) -> int:
+        """Met clocks whose contact no next clock can follow (no next-contact target, the
+        policy off or gone, the customer changed hands, was won, lost or deleted):
+        ``followed_at`` set, in one statement; how many."""
+        ...
+
     def due(self, step: str, *, now: datetime, limit: int) -> list[SlaClock]:
-        """Clocks due for ``step`` ("remind", "breach", "reassign") at ``now``, by due time."""
+        """Clocks due for ``step`` ("remind", "breach", "reassign"; "follow": met, the next
+        clock not yet started) at ``now``, by due time."""
         ...
 
     def claim(self, clock_id: int, step: str, *, now: datetime) -> bool:
         """Do ``step`` on the clock if it is still due (reminded_at / state+breached_at /
-        escalated_at / reassigned_at set to ``now``); False if another process did it."""
+        escalated_at / reassigned_at / followed_at set to ``now``); False if another
+        process did it."""
         ...

@@ -52,6 +52,7 @@ def task_from_warning(
     due: datetime | None,
     now: datetime,
     ref: str,
+    titles: dict[str, str] | None = None,  # by language, instead of the origin's title
 ) -> Task | None:
     """The owner's task for this warning, if the setting is on and the customer has an
     owner; else None. The caller commits with the warning."""
@@ -61,7 +62,8 @@ def task_from_warning(
         return None
     readers = uow.users.for_reps([customer.owner_id])
     language = readers[0].language if readers and readers[0].language in _TITLES else "zh-CN"
-    title = _TITLES[language][origin].format(name=customer.name)[:200]
+    template = (titles or {}).get(language) or _TITLES[language][origin]
+    title = template.format(name=customer.name)[:200]
     data = TaskInput(title=title, priority="high", customer_ids=[customer.id], due_at=due,
                      origin=origin, origin_ref=ref)  # fmt: skip
     return create_and_route(uow=uow, actor=SYSTEM, data=data, now=now,

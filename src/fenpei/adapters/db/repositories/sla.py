@@ -10,19 +10,40 @@ import sqlalchemy as sa
 
 from fenpei.adapters.db import tables as t
 from fenpei.adapters.db.repositories._base import ROW_LOCK, Repository
-from fenpei.domain.sla import CalendarDay, ClockState, SlaClock, SlaPolicy
+from fenpei.domain.customers import OPEN_STAGES, Stage
+from fenpei.domain.sla import CalendarDay, ClockKind, ClockState, SlaClock, SlaPolicy
 
 c = t.sla_clocks.c
 _OPEN = ClockState.open.value
 _BREACHED = ClockState.breached.value
+_NEXT = ClockKind.next.value
 
 
 def _followed_up() -> sa.ColumnElement[bool]:
-    """The clock's owner still owns the customer and has followed it up since it started."""
+    """The clock's owner still owns the customer and has followed it up since it started
+    (a next clock: since the contact it started from, so that one does not count)."""
+    last = t.customers.c.last_follow_up_at
     return sa.exists().where(
         t.customers.c.id == c.customer_id,
         t.customers.c.owner_id == c.rep_id,
-        t.customers.c.last_follow_up_at >= c.started_at,
+        sa.or_(last > c.started_at, sa.and_(c.kind != _NEXT, last == c.started_at)),
+    )
+
+
+def _next_can_start() -> sa.ColumnElement[bool]:
+    """A next clock may follow the clock's contact: its policy (still on) has a next-contact
+    target and its owner still owns the customer, open (not won or lost) and not deleted."""
+    p, cu = t.sla_policies.c, t.customers.c
+    return sa.and_(
+        sa.exists().where(
+            p.id == c.policy_id, p.active.is_(True), p.next_contact_minutes.is_not(None)
+        ),
+        sa.exists().where(
+            cu.id == c.customer_id,
+            cu.owner_id == c.rep_id,
+            cu.stage.in_([s.value for s in OPEN_STAGES]),
+            cu.deleted_at.is_(None),
+        ),
     )
 
 
@@ -41,6 +62,8 @@ def _due(step: str, now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
         )
     if step == "escalate":
         return (c.state == _BREACHED, c.escalated_at.is_(None))
+    if step == "follow":
+        return (c.met_at.is_not(None), c.followed_at.is_(None))
     raise ValueError(f"unknown SLA step {step!r}")
 
 
@@ -49,6 +72,7 @@ _SETS: dict[str, tuple[str, ...]] = {
     "breach": ("breached_at",),
     "reassign": ("reassigned_at",),
     "escalate": ("escalated_at",),
+    "follow": ("followed_at",),
 }
 
 
@@ -153,6 +177,29 @@ class SqlSla(Repository):
             .values(met_at=now)
         )
         return int(met.rowcount)  # type: ignore[attr-defined]
+
+    def cancel_closed(self, *, now: datetime) -> int:
+        closed = [s.value for s in Stage if not s.is_open]
+        stopped = self.session.execute(
+            sa.update(SlaClock)
+            .where(
+                c.state == _OPEN,
+                c.kind == _NEXT,
+                sa.exists().where(
+                    t.customers.c.id == c.customer_id, t.customers.c.stage.in_(closed)
+                ),
+            )
+            .values(state=ClockState.cancelled.value, cancelled_at=now)
+        )
+        return int(stopped.rowcount)  # type: ignore[attr-defined]
+
+    def settle_contacts(self, *, now: datetime) -> int:
+        settled = self.session.execute(
+            sa.update(SlaClock)
+            .where(*_due("follow", now), sa.not_(_next_can_start()))
+            .values(followed_at=now)
+        )
+        return int(settled.rowcount)  # type: ignore[attr-defined]
 
     def due(self, step: str, *, now: datetime, limit: int) -> list[SlaClock]:
         query = sa.select(SlaClock).where(*_due(step, now)).order_by(c.due_at, c.id)
