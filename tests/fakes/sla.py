@@ -66,16 +66,22 @@ class FakeSla:
             self._store.delete(self._store.holidays, day.id)
         return len(gone)
 
-    def _followed_up(self, clock: SlaClock) -> bool:
+    def _first_contact(self, clock: SlaClock, *, in_time: bool) -> datetime | None:
+        """When the clock's owner answered it (the earliest answering follow-up), if they
+        did; ``in_time``: recorded by the due time, or while the clock was paused."""
         customer = self._store.customers.rows.get(clock.customer_id)
         if customer is None or customer.owner_id != clock.rep_id:
-            return False
-        last = customer.last_follow_up_at
-        if last is None:
-            return False
-        return last > clock.started_at or (
-            clock.kind is not ClockKind.next and last == clock.started_at
-        )
+            return None
+        answering = [
+            f.at
+            for f in self._store.follow_ups
+            if f.customer_id == clock.customer_id
+            and (f.at > clock.started_at
+                 or (clock.kind is not ClockKind.next and f.at == clock.started_at))
+            and (not in_time or clock.paused_at is not None
+                 or (f.created_at is not None and f.created_at <= clock.due_at))
+        ]  # fmt: skip
+        return min(answering, default=None)
 
     def _next_can_start(self, clock: SlaClock) -> bool:
         policy = self.get_policy(clock.policy_id) if clock.policy_id is not None else None
@@ -123,13 +129,13 @@ class FakeSla:
     def mark_met(self, *, now: datetime) -> int:
         met = 0
         for clock in self._store.sla_clocks:
-            if not self._followed_up(clock):
-                continue
             if clock.state is ClockState.open:
-                clock.state, clock.met_at = ClockState.met, now
-                met += 1
+                at = self._first_contact(clock, in_time=True)
+                if at is not None:
+                    clock.state, clock.met_at = ClockState.met, at
+                    met += 1
             elif clock.state is ClockState.breached and clock.met_at is None:
-                clock.met_at = now
+                clock.met_at = self._first_contact(clock, in_time=False)
         return met
 
     def _is_due(self, clock: SlaClock, step: str, now: datetime) -> bool:

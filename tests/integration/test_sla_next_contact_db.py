@@ -26,8 +26,8 @@ from fenpei.services.follow_ups.stages import change_stage
 from fenpei.services.sla import policies
 from fenpei.services.sla.check import CheckReport, check
 from tests.fakes import FixedClock
+from tests.integration._ownership_world import arrives as _arrives
 from tests.integration._routing_world import World, add_rule, build_world
-from tests.integration.test_ownership_events import _arrives
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -48,7 +48,7 @@ def _setup(app: Fenpei, clock: FixedClock, **fields: object) -> tuple[World, int
                         actor=SYSTEM, now=app.now())  # fmt: skip
         policies.create_policy(
             uow=uow,
-            fields={"name": "Calls", "first_contact_minutes": 120, "next_contact_minutes": 60,
+            fields={"name": "Calls", "first_contact_minutes": 240, "next_contact_minutes": 60,
                     **fields},
             actor=SYSTEM, now=app.now(),
         )  # fmt: skip

@@ -18,6 +18,7 @@ from fenpei.domain.users import SYSTEM, Actor, Role
 from fenpei.services import org, rules, users
 from fenpei.services.assignments import assign
 from fenpei.services.categories import ensure_default_categories
+from fenpei.services.follow_ups.records import record_follow_up
 from fenpei.services.intake import create_and_route
 from fenpei.services.pool.claims import return_to_pool
 from fenpei.services.rulebook import RuleBook
@@ -274,20 +275,52 @@ def test_remind_breach_escalate_reassign_happen_once_each(world: World) -> None:
     assert len(reminders(world)) == 3
 
 
-def test_contact_in_time_meets_the_clock_and_nothing_fires(world: World) -> None:
-    a_policy(world, remind_before_minutes=30, notify_manager=True, reassign_after_minutes=60)
-    customer_id = give(world, world.wang)
-    world.clock.at = sh(2026, 12, 1, 9, 45)
+def log_call(world: World, customer_id: int, *, at: datetime, recorded: datetime) -> None:
+    """The owner records, at ``recorded``, a call made at ``at``."""
     with world.uow:
         customer = world.uow.customers.get(customer_id)
-        assert customer is not None
-        customer.last_follow_up_at = world.clock.now()
-        world.uow.commit()
+        assert customer is not None and customer.owner_id is not None
+        owner = Actor("rep", Role.rep, rep_id=customer.owner_id)
+    world.clock.at = recorded
+    in_transaction(
+        world.uow,
+        lambda: record_follow_up(
+            uow=world.uow, customer_id=customer_id, actor=owner, kind="phone", at=at,
+            content="通话", now=recorded,
+        ),
+    )  # fmt: skip
+
+
+def test_contact_in_time_meets_the_clock_and_nothing_fires(world: World) -> None:
+    """Met when the contact came (09:45), though the job only ran the next evening."""
+    a_policy(world, remind_before_minutes=30, notify_manager=True, reassign_after_minutes=60)
+    customer_id = give(world, world.wang)  # Tue 09:00, due 11:00
+    log_call(world, customer_id, at=sh(2026, 12, 1, 9, 45), recorded=sh(2026, 12, 1, 9, 50))
     world.clock.at = sh(2026, 12, 2, 18, 0)
     run_job(world)
     clock = the_clock(world, customer_id)
-    assert (clock.state, clock.met_at) == (ClockState.met, sh(2026, 12, 2, 18, 0))
+    assert (clock.state, clock.met_at) == (ClockState.met, sh(2026, 12, 1, 9, 45))
     assert reminders(world) == []
+
+
+def test_a_contact_after_the_due_time_is_late_though_the_job_had_not_run(world: World) -> None:
+    a_policy(world)
+    customer_id = give(world, world.wang)  # Tue 09:00, due 11:00
+    log_call(world, customer_id, at=sh(2026, 12, 1, 11, 20), recorded=sh(2026, 12, 1, 11, 20))
+    world.clock.at = sh(2026, 12, 1, 11, 30)
+    run_job(world)
+    run_job(world)
+    clock = the_clock(world, customer_id)
+    assert (clock.state, clock.met_at) == (ClockState.breached, sh(2026, 12, 1, 11, 20))
+
+
+def test_a_call_typed_in_after_the_due_time_with_an_earlier_time_is_late(world: World) -> None:
+    a_policy(world)
+    customer_id = give(world, world.wang)  # Tue 09:00, due 11:00
+    log_call(world, customer_id, at=sh(2026, 12, 1, 10, 30), recorded=sh(2026, 12, 1, 11, 40))
+    world.clock.at = sh(2026, 12, 1, 11, 45)
+    run_job(world)
+    assert the_clock(world, customer_id).state is ClockState.breached
 
 
 def test_a_paused_clock_does_not_count_the_paused_business_time(world: World) -> None:

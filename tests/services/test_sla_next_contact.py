@@ -67,8 +67,8 @@ def all_clocks(w: World, customer_id: int) -> list[SlaClock]:
 
 
 def test_a_friday_1730_contact_with_a_60_minute_target_is_due_monday_0930(world: World) -> None:
-    a_policy(world, next_contact_minutes=60)
-    world.clock.at = sh(2026, 12, 4, 9, 0)  # Friday
+    a_policy(world, first_contact_minutes=480, next_contact_minutes=60)
+    world.clock.at = sh(2026, 12, 4, 9, 0)  # Friday, first contact due at 18:00
     customer_id = give(world, world.wang)
     contact(world, customer_id, sh(2026, 12, 4, 17, 30))
     job_at(world, sh(2026, 12, 4, 17, 35))
@@ -108,7 +108,7 @@ def test_each_contact_meets_the_next_clock_and_starts_the_one_after(world: World
     first, second, third = all_clocks(world, customer_id)
     assert [k.kind for k in (first, second, third)] == [ClockKind.first, ClockKind.next,
                                                          ClockKind.next]  # fmt: skip
-    assert (second.state, second.met_at) == (ClockState.met, sh(2026, 12, 1, 10, 20))
+    assert (second.state, second.met_at) == (ClockState.met, sh(2026, 12, 1, 10, 0))
     assert (third.state, third.started_at, third.due_at) == (
         ClockState.open, sh(2026, 12, 1, 10, 15), sh(2026, 12, 1, 13, 15),
     )  # fmt: skip
@@ -154,7 +154,7 @@ def test_a_late_first_contact_still_starts_the_next_clock(world: World) -> None:
     contact(world, customer_id, sh(2026, 12, 1, 14, 0))
     job_at(world, sh(2026, 12, 1, 14, 5))
     first, after = all_clocks(world, customer_id)
-    assert (first.state, first.met_at) == (ClockState.breached, sh(2026, 12, 1, 14, 5))
+    assert (first.state, first.met_at) == (ClockState.breached, sh(2026, 12, 1, 14, 0))
     assert (after.kind, after.due_at) == (ClockKind.next, sh(2026, 12, 1, 18, 0))
 
 

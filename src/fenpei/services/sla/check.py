@@ -138,9 +138,7 @@ def check(
     with uow_factory() as uow:
         report.met = uow.sla.mark_met(now=now)
         report.stopped = uow.sla.cancel_closed(now=now)
-        uow.sla.settle_contacts(now=now)
         uow.commit()
-    _start_next(uow_factory, now, report)
     for step, act in (("remind", _remind), ("breach", _breach)):
         for _ in range(MAX_BATCHES):
             with uow_factory() as uow:
@@ -150,6 +148,11 @@ def check(
                 uow.commit()
             if len(due) < BATCH:
                 break
+    with uow_factory() as uow:  # a contact that came late was just breached: met late
+        report.met += uow.sla.mark_met(now=now)
+        uow.sla.settle_contacts(now=now)
+        uow.commit()
+    _start_next(uow_factory, now, report)
     with uow_factory() as uow:
         due_ids = [clock.id or 0 for clock in uow.sla.due("reassign", now=now, limit=BATCH)]
     for clock_id in due_ids:

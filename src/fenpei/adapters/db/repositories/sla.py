@@ -19,15 +19,33 @@ _BREACHED = ClockState.breached.value
 _NEXT = ClockKind.next.value
 
 
-def _followed_up() -> sa.ColumnElement[bool]:
-    """The clock's owner still owns the customer and has followed it up since it started
-    (a next clock: since the contact it started from, so that one does not count)."""
-    last = t.customers.c.last_follow_up_at
-    return sa.exists().where(
-        t.customers.c.id == c.customer_id,
-        t.customers.c.owner_id == c.rep_id,
-        sa.or_(last > c.started_at, sa.and_(c.kind != _NEXT, last == c.started_at)),
+def _still_owned() -> sa.ColumnElement[bool]:
+    """The clock's owner still owns the customer."""
+    cu = t.customers.c
+    return sa.exists().where(cu.id == c.customer_id, cu.owner_id == c.rep_id)
+
+
+def _contacts() -> tuple[sa.ColumnElement[bool], ...]:
+    """Follow-ups that answer the clock: of its customer, made since the clock started (a
+    next clock: after the contact it started from, so that one does not count)."""
+    f = t.follow_ups.c
+    return (
+        f.customer_id == c.customer_id,
+        sa.or_(f.at > c.started_at, sa.and_(c.kind != _NEXT, f.at == c.started_at)),
     )
+
+
+def _in_time() -> sa.ColumnElement[bool]:
+    """Recorded by the due time (a contact typed in later with an earlier time does not
+    count), or while the clock was paused (its due time is worked out anew on resume)."""
+    return sa.or_(t.follow_ups.c.created_at <= c.due_at, c.paused_at.is_not(None))
+
+
+def _met(*extra: sa.ColumnElement[bool]) -> tuple[sa.ColumnElement[bool], sa.ScalarSelect[Any]]:
+    """Whether the clock's owner answered it, and when: the earliest answering follow-up."""
+    f = t.follow_ups.c
+    answered = sa.and_(_still_owned(), sa.exists().where(*_contacts(), *extra))
+    return answered, sa.select(sa.func.min(f.at)).where(*_contacts(), *extra).scalar_subquery()
 
 
 def _next_can_start() -> sa.ColumnElement[bool]:
@@ -166,15 +184,17 @@ class SqlSla(Repository):
         return int(stopped.rowcount)  # type: ignore[attr-defined]
 
     def mark_met(self, *, now: datetime) -> int:
+        in_time, at = _met(_in_time())
         met = self.session.execute(
             sa.update(SlaClock)
-            .where(c.state == _OPEN, _followed_up())
-            .values(state=ClockState.met.value, met_at=now)
+            .where(c.state == _OPEN, in_time)
+            .values(state=ClockState.met.value, met_at=at)
         )
+        late, at = _met()  # a breached clock answered after all: when the contact came
         self.session.execute(
             sa.update(SlaClock)
-            .where(c.state == _BREACHED, c.met_at.is_(None), _followed_up())
-            .values(met_at=now)
+            .where(c.state == _BREACHED, c.met_at.is_(None), late)
+            .values(met_at=at)
         )
         return int(met.rowcount)  # type: ignore[attr-defined]
 
