@@ -146,3 +146,54 @@ def test_a_next_contact_target_on_the_form_and_the_next_clock_on_the_pages(
     assert "下次联系 11-03 09:30 前" in mine
     english = text_of(user_client.get(f"/customers/{seeded.script_id}?lang=en").text)
     assert "Next contact" in english and "First contact" not in english
+
+
+def test_the_admin_edits_a_policy_on_the_page_and_a_manager_may_not(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    user_client.post(
+        "/admin/sla/policies",
+        data={"name": "两小时首呼", "first_contact_minutes": "120", "remind_before_minutes": "30",
+              "notify_manager": "on"},
+    )  # fmt: skip
+    with app.engine.connect() as connection:
+        policy_id = connection.scalar(sa.select(tables.sla_policies.c.id))
+    form = user_client.get(f"/admin/sla?lang=zh-CN&edit={policy_id}").text
+    assert "编辑时限规则：两小时首呼" in text_of(form)
+    assert f'action="/admin/sla/policies/{policy_id}"' in form
+    assert (
+        'id="sla-first_contact_minutes" name="first_contact_minutes" type="number" value="120"'
+        in form
+    )
+    assert 'id="sla-notify_manager" name="notify_manager" type="checkbox" checked' in form
+
+    def stored() -> tuple[object, ...]:
+        p = tables.sla_policies.c
+        with app.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(p.name, p.first_contact_minutes, p.notify_manager, p.updated_at)
+            ).one()
+        return tuple(row)
+
+    before = stored()
+    bad = user_client.post(
+        f"/admin/sla/policies/{policy_id}?lang=zh-CN",
+        data={"name": "两小时首呼", "first_contact_minutes": "0"},
+    )
+    assert bad.status_code == 422 and "请修改标出的字段" in text_of(bad.text)
+    assert 'aria-describedby="sla-e-first_contact_minutes"' in bad.text
+    assert f'action="/admin/sla/policies/{policy_id}"' in bad.text  # still the edit form
+    assert stored() == before
+
+    saved = user_client.post(
+        f"/admin/sla/policies/{policy_id}",
+        data={"name": "一小时首呼", "first_contact_minutes": "60", "remind_before_minutes": "15"},
+    )
+    assert (saved.status_code, saved.headers["location"]) == (303, "/admin/sla?done=updated")
+    assert stored()[:3] == ("一小时首呼", 60, False)
+
+    manager = client_for(app, "boss", Role.manager)
+    assert manager.get(f"/admin/sla?edit={policy_id}").status_code == 403
+    refused = manager.post(f"/admin/sla/policies/{policy_id}", data={"name": "x"})
+    assert refused.status_code == 403
+    assert stored()[:3] == ("一小时首呼", 60, False)

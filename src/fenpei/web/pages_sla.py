@@ -5,7 +5,7 @@ customer page and 我的客户."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from fenpei.domain.errors import Conflict, ValidationFailed
-from fenpei.domain.sla import CALENDARS, ClockState, SlaClock
+from fenpei.domain.sla import CALENDARS, ClockState, SlaClock, SlaPolicy
 from fenpei.domain.users import Actor, Role, User
 from fenpei.http.deps import CurrentActor, CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.http.fields import Id
@@ -63,6 +63,7 @@ def _page(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     done: str | None = None,
+    editing: int | None = None,
     status_code: int = 200,
 ) -> Response:
     actor = actor_of(user)
@@ -82,6 +83,7 @@ def _page(
         "values": values or {"first_contact_minutes": "120", "remind_before_minutes": "30"},
         "errors": errors or {},
         "done": done,
+        "editing": editing,
         "holiday_name": holiday_name,
     }
     return render(request, "sla/admin.html", context, status_code=status_code)
@@ -95,11 +97,26 @@ def sla_page(
     fenpei: FenpeiDep,
     year: Annotated[int | None, Query(ge=calendars.MIN_YEAR, le=calendars.MAX_YEAR)] = None,
     done: Annotated[str | None, Query(max_length=20)] = None,
+    edit: Annotated[Id | None, Query()] = None,
 ) -> Response:
-    """SLA policies and the year's holidays and make-up workdays (admins edit, managers read)."""
-    scope.require_overseer(actor_of(user), "see SLA policies")
+    """SLA policies and the year's holidays and make-up workdays (admins edit, managers read);
+    ``edit``: the policy whose values fill the form."""
+    actor = actor_of(user)
+    scope.require_overseer(actor, "see SLA policies")
     now = fenpei.now()
-    return _page(request, uow, user, year=year or now.year, now=now, done=done)
+    values = None
+    if edit is not None:
+        scope.require_admin(actor, "change SLA policies")
+        values = _form_values(policies.get_policy(uow=uow, policy_id=edit, actor=actor))
+    return _page(request, uow, user, year=year or now.year, now=now, done=done, values=values,
+                 editing=edit)  # fmt: skip
+
+
+def _form_values(policy: SlaPolicy) -> dict[str, str]:
+    """A policy as its form shows it."""
+    shown = {name: getattr(policy, name) for name in FORM_FIELDS}
+    values = {name: "" if value is None else str(value) for name, value in shown.items()}
+    return {**values, "notify_manager": "on" if policy.notify_manager else ""}
 
 
 def _whole(text: str) -> int | str | None:
@@ -109,13 +126,10 @@ def _whole(text: str) -> int | str | None:
     return int(text) if text.isdigit() and len(text) < 10 else text
 
 
-@router.post("/admin/sla/policies")
-async def add_policy(
-    request: Request, uow: UowDep, user: CurrentUser, actor: CurrentActor, fenpei: FenpeiDep
-) -> Response:
-    """Add a policy; every bad field is marked on the form."""
-    form = await request.form()
+def _form_fields(form: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The policy form as typed (to show again) and as the service takes it."""
     values = {k: str(form.get(k) or "") for k in FORM_FIELDS}
+    values["notify_manager"] = "on" if form.get("notify_manager") == "on" else ""
     fields: dict[str, Any] = {
         "name": values["name"],
         "level": values["level"] or None,
@@ -126,8 +140,17 @@ async def add_policy(
         "next_contact_minutes": _whole(values["next_contact_minutes"]),
         "calendar": values["calendar"] or "CN",
         "position": _whole(values["position"]) or 0,
-        "notify_manager": form.get("notify_manager") == "on",
+        "notify_manager": values["notify_manager"] == "on",
     }
+    return values, fields
+
+
+@router.post("/admin/sla/policies")
+async def add_policy(
+    request: Request, uow: UowDep, user: CurrentUser, actor: CurrentActor, fenpei: FenpeiDep
+) -> Response:
+    """Add a policy; every bad field is marked on the form."""
+    values, fields = _form_fields(await request.form())
     now = fenpei.now()
     try:
         policies.create_policy(uow=uow, fields=fields, actor=actor, now=now)
@@ -139,6 +162,30 @@ async def add_policy(
         return _page(request, uow, user, year=now.year, now=now, values=values, errors=errors,
                      status_code=422)  # fmt: skip
     return RedirectResponse("/admin/sla?done=added", status_code=303)
+
+
+@router.post("/admin/sla/policies/{policy_id}")
+async def edit_policy(
+    policy_id: Id,
+    request: Request,
+    uow: UowDep,
+    user: CurrentUser,
+    actor: CurrentActor,
+    fenpei: FenpeiDep,
+) -> Response:
+    """Change a policy (running clocks keep their times); every bad field is marked."""
+    values, fields = _form_fields(await request.form())
+    now = fenpei.now()
+    try:
+        policies.update_policy(uow=uow, policy_id=policy_id, fields=fields, actor=actor, now=now)
+        uow.commit()
+    except ValidationFailed as refused:
+        uow.rollback()
+        t = translator(page_language(request))
+        errors = field_errors(t, refused)
+        return _page(request, uow, user, year=now.year, now=now, values=values, errors=errors,
+                     editing=policy_id, status_code=422)  # fmt: skip
+    return RedirectResponse("/admin/sla?done=updated", status_code=303)
 
 
 @router.post("/admin/sla/policies/{policy_id}/active")
