@@ -12,7 +12,7 @@ from fenpei.cli._errors import CannotRun
 from fenpei.domain.reclaim import reason_words
 from fenpei.domain.users import SYSTEM
 from fenpei.jobs.reclaim import run_reclaim
-from fenpei.services.pool.reclaim import plan
+from fenpei.services.pool import reclaim as reclaiming
 from fenpei.services.routing_optimal import redistribute_pool
 
 app = typer.Typer(
@@ -34,7 +34,8 @@ def reclaim(
     with fenpei_app() as fenpei:
         if dry_run:
             with fenpei.uow(read_only=True) as uow:
-                items = plan(uow=uow, now=fenpei.now(), pool=pool)
+                found = reclaiming.dry_run(uow=uow, now=fenpei.now(), pool=pool)
+            items = found.items
             for item in items:  # one line each, whole at any width (greppable)
                 console.print(
                     f"#{item.customer_id} {item.name} · owner {item.owner_id} · {item.pool} · "
@@ -43,7 +44,11 @@ def reclaim(
                     f"{item.action.value}",
                     soft_wrap=True,
                 )
-            console.print(f"{len(items)} would be reclaimed now")
+            if found.partial:
+                console.print(
+                    f"showing the first {len(items)} of {found.total}, earliest due first"
+                )
+            console.print(f"{found.total} would be reclaimed now")
             return
         report = run_reclaim(fenpei, pool=pool)
     if report is None:
