@@ -14,9 +14,7 @@ from tests.e2e.test_api import assert_error
 from tests.e2e.test_api_org import API, client_for, ok
 
 
-def _into_pool(
-    app: Fenpei, customer_id: int, pool: str = "public", **values: object
-) -> None:
+def _into_pool(app: Fenpei, customer_id: int, pool: str = "public", **values: object) -> None:
     with app.engine.begin() as connection:
         connection.execute(
             sa.update(t.customers)

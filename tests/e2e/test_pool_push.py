@@ -157,9 +157,10 @@ def test_a_claim_colliding_with_a_protected_customer_says_who_and_until_when(
     until = clock.now() + timedelta(days=10)
     page = moses.post("/pool/claim?lang=zh-CN", data={"customer_id": seeded.script_id})
     assert page.status_code == 409
-    assert f"撞单：Darcel Schlecht 已有电话相同的客户，保护期至 {until:%Y-%m-%d %H:%M}" in text_of(
-        page.text
+    shown = (
+        f"撞单：Darcel Schlecht 已有电话相同的客户，保护期至 {until:%Y-%m-%d %H:%M}（协调世界时）"
     )
+    assert shown in text_of(page.text)
     api = moses.post(f"{API}/pools/claims", json={"customer_id": seeded.script_id})
     assert_error(api, 409, "claim_refused")
     assert "Darcel Schlecht owns a customer with the same phone" in api.json()["message"]
