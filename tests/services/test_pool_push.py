@@ -11,7 +11,7 @@ from typing import TypeVar
 
 import pytest
 
-from fenpei.domain.assignments import AssignMethod
+from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.errors import ClaimRefused, NotFound, PermissionDenied, ValidationFailed
 from fenpei.domain.org import Rep
@@ -82,7 +82,7 @@ def _push(
     customers: list[Customer],
     rep: Rep,
     actor: Actor = ADMIN,
-) -> list[object]:
+) -> list[Assignment]:
     ids = [c.id or 0 for c in customers]
     return in_transaction(
         uow,
@@ -105,12 +105,12 @@ def test_a_push_gives_each_ticked_customer_to_the_rep_with_a_record(
 
     records = _push(uow, clock, customers, rep)
 
-    assert [(r.method, r.to_rep_id, r.explanation["kind"]) for r in records] == [  # type: ignore[attr-defined]
+    assert [(r.method, r.to_rep_id, r.explanation["kind"]) for r in records] == [
         (AssignMethod.manual, rep.id, "push")
     ] * 3
     assert {(_stored(uow, c).owner_id, _stored(uow, c).pool) for c in customers} == {(rep.id, None)}
     with uow:
-        assert len([e for e in uow.audit.find(limit=1000) if e.action == "assign.manual"]) == 3  # type: ignore[attr-defined]
+        assert len([e for e in uow.audit.find(limit=1000) if e.action == "assign.manual"]) == 3
 
 
 def test_a_push_past_the_holding_cap_names_each_refused_and_pushes_nothing(
@@ -241,7 +241,7 @@ def test_a_return_clears_the_key_account_in_the_record_and_the_audit(
     assert not _stored(uow, customer).key_account
     assert record.explanation["key_account_cleared"] is True
     with uow:
-        entry = [e for e in uow.audit.find(limit=1000) if e.action == "pool.return"][-1]  # type: ignore[attr-defined]
+        entry = [e for e in uow.audit.find(limit=1000) if e.action == "pool.return"][-1]
     assert (entry.before["key_account"], entry.after["key_account"]) == (True, False)
 
 
