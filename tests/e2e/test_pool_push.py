@@ -204,3 +204,22 @@ def test_the_pool_filters_follow_the_url(
     assert user_client.get("/pool?waiting_days=soon").status_code == 422
     en = text_of(user_client.get("/pool?level=A&lang=en").text)
     assert "Waiting at least (days)" in en and "Clear filters" in en
+
+
+def test_a_returned_key_account_is_one_no_more_and_the_history_says_so(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    url = f"{API}/customers/{seeded.acme_id}/key-account"
+    assert ok(user_client.put(url, json={"key_account": True}))["key_account"] is True
+    ok(
+        user_client.post(
+            f"{API}/pools/returns", json={"customer_id": seeded.acme_id, "reason": "no_need"}
+        ),
+        201,
+    )
+    assert ok(user_client.get(f"{API}/customers/{seeded.acme_id}"))["key_account"] is False
+    history = ok(user_client.get(f"{API}/customers/{seeded.acme_id}/history"))
+    [returned] = [h for h in history if h["method"] == "return"]
+    assert returned["explanation"]["key_account_cleared"] is True
+    page = user_client.get(f"/customers/{seeded.acme_id}?lang=zh-CN")
+    assert "重点客户标记已随原负责人取消" in text_of(page.text)
