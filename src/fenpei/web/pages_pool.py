@@ -98,7 +98,7 @@ def _page(
 ) -> Response:
     actor = actor_of(user)
     view = view or PoolView(key=key, q=q or "", page=page)
-    now = now or request.app.state.fenpei.now()
+    now = now or request.app.state.fenpei.now()  # the app's clock (a fixed one in tests)
     pools = terms.list_pools(uow=uow, actor=actor)
     shown = listing.pool_customers(
         uow=uow, key=view.key, actor=actor, offset=(view.page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
@@ -212,10 +212,11 @@ def claim(
         problem = t(f"pool.refused.{refused.kind}")
         if refused.kind == "duplicate":  # who owns it and until when
             problem = said(t, refused.args[0])
-        return _page(request, uow, user, key, problem=problem, status_code=409)
+        return _page(request, uow, user, key, problem=problem, status_code=409, now=fenpei.now())
     except CapacityExceeded:
         uow.rollback()
-        return _page(request, uow, user, key, problem=t("pool.refused.capacity"), status_code=409)
+        problem = t("pool.refused.capacity")
+        return _page(request, uow, user, key, problem=problem, status_code=409, now=fenpei.now())
     shown = quote(name.name if name is not None else str(customer_id))
     return RedirectResponse(f"/pool?key={quote(key)}&claimed={shown}", status_code=303)
 

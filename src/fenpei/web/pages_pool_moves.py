@@ -60,7 +60,7 @@ def move(
         uow.rollback()
         problems = exc.errors if isinstance(exc, ValidationFailed) else []
         shown = "; ".join(said(t, e.message) for e in problems) or t("dup.move.no_pool")
-        return _page(request, uow, user, form.key, problem=shown, status_code=422)
+        return _page(request, uow, user, form.key, problem=shown, status_code=422, now=fenpei.now())
     if form.confirmed != "1":
         uow.rollback()  # only checked: the move happens after the confirmation
         named = pool_namer(t, uow)
