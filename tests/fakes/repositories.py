@@ -159,6 +159,9 @@ def _matches(customer: Customer, query: ports.CustomerQuery) -> bool:
     created = customer.created_at
     if query.created_from is not None and (created is None or created < query.created_from):
         return False
+    changed = customer.updated_at or created
+    if query.updated_to is not None and (changed is None or changed > query.updated_to):
+        return False
     return query.created_to is None or (created is not None and created < query.created_to)
 
 

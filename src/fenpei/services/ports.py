@@ -71,6 +71,7 @@ class CustomerQuery:
     # A data scope: owned by one of these reps or held for one of these teams (None: all).
     within_rep_ids: frozenset[int] | None = None
     within_team_ids: frozenset[int] = frozenset()
+    updated_to: datetime | None = None  # last changed at or before (in a pool: waiting since)
 
 
 class CustomerRepository(Protocol):
@@ -184,11 +185,25 @@ class ReclaimRepository(Protocol):
         after_id: int = 0,
         lock: bool = False,
         unwarned: bool = False,
+        earliest: bool = False,
     ) -> list[ReclaimRow]:
         """Up to ``limit`` customers owned by ``owner_ids`` that ``cutoff`` makes due (not
         exempt by ``terms``, given their owner at or before ``protected_before``), id above
-        ``after_id``, by id. ``lock``: locked for this transaction, rows another holds are
-        skipped; ``unwarned``: only those not yet warned."""
+        ``after_id``, by id (``earliest``: by the rule's clock, then id). ``lock``: locked
+        for this transaction, rows another holds are skipped; ``unwarned``: only those not
+        yet warned."""
+        ...
+
+    def count_due(
+        self,
+        cutoffs: Sequence[Cutoff],
+        *,
+        terms: Pool,
+        owner_ids: Collection[int],
+        protected_before: datetime,
+    ) -> int:
+        """How many customers owned by ``owner_ids`` any of ``cutoffs`` makes due (each
+        once): one COUNT."""
         ...
 
     def release_many(self, customer_ids: Collection[int], *, pool: str, now: datetime) -> int:

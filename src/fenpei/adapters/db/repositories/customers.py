@@ -192,6 +192,8 @@ def _conditions(query: CustomerQuery) -> list[sa.ColumnElement[bool]]:
         conditions.append(c.created_at < query.created_to)
     if query.assigned_after is not None:
         conditions.append(c.assigned_at > query.assigned_after)
+    if query.updated_to is not None:
+        conditions.append(sa.func.coalesce(c.updated_at, c.created_at) <= query.updated_to)
     return conditions
 
 
