@@ -16,11 +16,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fenpei.domain.customers import Stage
+from fenpei.domain.due import DUE_SORT
 from fenpei.domain.users import Actor, User
 from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.http.fields import MAX_ID, BoundedDate, EmptyIsNone, FilterText, Id
 from fenpei.http.reads import Names, assignment_reads, customer_read, customer_reads
-from fenpei.services import assignments, customers, scope
+from fenpei.services import assignments, customers, due, scope
 from fenpei.services.categories import load_category_index
 from fenpei.services.pool.claims import return_reasons
 from fenpei.services.ports import CustomerQuery, UnitOfWork
@@ -28,11 +29,12 @@ from fenpei.web import pages_customers_actions, pages_customers_bulk
 from fenpei.web._attachments_view import attachments_context
 from fenpei.web._category_words import labeller
 from fenpei.web._customer_list import PAGE_SIZE, POOL, SORTABLE, ListFilters, page_size
+from fenpei.web._due_words import due_lines
 from fenpei.web._explain import explain_lines
 from fenpei.web._follow_up_view import follow_up_context
 from fenpei.web._scoring_view import customer_scoring, list_scoring
 from fenpei.web._scoring_words import Number
-from fenpei.web._task_view import customer_tasks_context
+from fenpei.web._task_view import customer_tasks_context, page_words
 from fenpei.web.i18n import Translate, number_formatter, translator
 from fenpei.web.pages_customers_bulk import bulk_context
 from fenpei.web.pages_sla import due_markers, sla_context
@@ -48,8 +50,9 @@ NEW_FOR = timedelta(hours=24)
 MY_REMEMBERED = timedelta(days=90)  # how long the last visit counts
 Text = Annotated[FilterText | None, EmptyIsNone, Query()]
 MyOrder = Literal["recent", "due"]
-# "My customers" newest assignment first, or by what is due (next follow-up soonest).
-MY_ORDERS: dict[str, str] = {"recent": "-assigned_at", "due": "next_follow_up_at"}
+# "My customers" newest assignment first, or by what is due: the earliest of the next
+# follow-up, the SLA clock and the reclaim (domain/due.py), overdue first.
+MY_ORDERS: dict[str, str] = {"recent": "-assigned_at", "due": DUE_SORT}
 
 
 @router.get("/")
@@ -242,8 +245,9 @@ def my_customers_page(
     order: Annotated[MyOrder, Query()] = "recent",
 ) -> Response:
     """我的客户: the customers the user owns as a rep, the newly assigned ones marked (the
-    count of new ones covers every page), each with its last and next follow-up; ``order=due``
-    puts the next follow-up soonest first (overdue ones marked), nothing planned last."""
+    count of new ones covers every page), each with its last and next follow-up and what is
+    due (follow-up, SLA clock, reclaim) in words in the rep's zone; ``order=due`` puts the
+    earliest due first (so the overdue ones), nothing due last."""
     now = fenpei.now()
     new_since = _new_since(request, now, since)
     found: list[Any] = []
@@ -259,16 +263,25 @@ def my_customers_page(
             uow=uow, query=replace(mine, assigned_after=new_since, limit=1), actor=actor
         )
     pages = max(1, -(-total // PAGE_SIZE))
+    sla_due = due_markers(uow, [c.id for c in found if c.id is not None])
+    words = page_words(request, uow, user)
+    t = translator(page_language(request))
+    dues = due.dues_of(uow=uow, customers=found, terms=due.due_terms(uow=uow), clocks=sla_due)
     context = {
         "user": user,
         "active": "my",
+        **words,
+        "due_lines": {
+            customer_id: due_lines(t, words["when"], items, now, words["zone"])
+            for customer_id, items in dues.items()
+        },
         "returned": request.query_params.get("returned") == "1",
         "has_rep": user.rep_id is not None,
         "customers": customer_reads(found, Names(uow)),
         "label_of": labeller(load_category_index(uow)),
         "new_ids": {c.id for c in found if c.assigned_at is not None and c.assigned_at > new_since},
         "new_total": new_total,
-        "sla_due": due_markers(uow, [c.id for c in found if c.id is not None]),
+        "sla_due": sla_due,
         "total": total,
         "page": page,
         "pages": pages,
