@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import Any
 
+from fastapi import Request
+
+from fenpei.domain.customers import Customer
 from fenpei.domain.due import DueItem, DueKind
-from fenpei.web.i18n import Translate
+from fenpei.domain.sla import SlaClock
+from fenpei.domain.users import User
+from fenpei.services import due
+from fenpei.services.ports import UnitOfWork
+from fenpei.web._task_view import page_words
+from fenpei.web.i18n import Translate, translator
+from fenpei.web.rendering import page_language
 
 When = Callable[[datetime | None, str], str]
 _NEAR = {-1: "mydue.day.yesterday", 0: "mydue.day.today", 1: "mydue.day.tomorrow"}
@@ -56,3 +66,24 @@ def due_lines(
             text = f"{text} · {_late(t, item.at, now)}"
         lines.append(DueLine(item.kind.value, text, overdue, when(item.at, "yyyy-MM-dd HH:mm")))
     return lines
+
+
+def due_context(
+    request: Request,
+    uow: UnitOfWork,
+    user: User,
+    customers: Sequence[Customer],
+    clocks: Mapping[int, SlaClock],
+    now: datetime,
+) -> dict[str, Any]:
+    """``due_lines`` (customer id → its due things in words) and ``when`` in the viewer's
+    zone (the rep's), for a list of the customers with their newest running ``clocks``."""
+    words = page_words(request, uow, user)
+    t = translator(page_language(request))
+    terms = due.due_terms(uow=uow) if customers else ()
+    dues = due.dues_of(uow=uow, customers=customers, terms=terms, clocks=clocks)
+    lines = {
+        customer_id: due_lines(t, words["when"], items, now, words["zone"])
+        for customer_id, items in dues.items()
+    }
+    return {**words, "due_lines": lines}

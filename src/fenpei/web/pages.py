@@ -21,7 +21,7 @@ from fenpei.domain.users import Actor, User
 from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.http.fields import MAX_ID, BoundedDate, EmptyIsNone, FilterText, Id
 from fenpei.http.reads import Names, assignment_reads, customer_read, customer_reads
-from fenpei.services import assignments, customers, due, scope
+from fenpei.services import assignments, customers, scope
 from fenpei.services.categories import load_category_index
 from fenpei.services.pool.claims import return_reasons
 from fenpei.services.ports import CustomerQuery, UnitOfWork
@@ -29,12 +29,12 @@ from fenpei.web import pages_customers_actions, pages_customers_bulk
 from fenpei.web._attachments_view import attachments_context
 from fenpei.web._category_words import labeller
 from fenpei.web._customer_list import PAGE_SIZE, POOL, SORTABLE, ListFilters, page_size
-from fenpei.web._due_words import due_lines
+from fenpei.web._due_words import due_context
 from fenpei.web._explain import explain_lines
 from fenpei.web._follow_up_view import follow_up_context
 from fenpei.web._scoring_view import customer_scoring, list_scoring
 from fenpei.web._scoring_words import Number
-from fenpei.web._task_view import customer_tasks_context, page_words
+from fenpei.web._task_view import customer_tasks_context
 from fenpei.web.i18n import Translate, number_formatter, translator
 from fenpei.web.pages_customers_bulk import bulk_context
 from fenpei.web.pages_sla import due_markers, sla_context
@@ -264,17 +264,10 @@ def my_customers_page(
         )
     pages = max(1, -(-total // PAGE_SIZE))
     sla_due = due_markers(uow, [c.id for c in found if c.id is not None])
-    words = page_words(request, uow, user)
-    t = translator(page_language(request))
-    dues = due.dues_of(uow=uow, customers=found, terms=due.due_terms(uow=uow), clocks=sla_due)
     context = {
         "user": user,
         "active": "my",
-        **words,
-        "due_lines": {
-            customer_id: due_lines(t, words["when"], items, now, words["zone"])
-            for customer_id, items in dues.items()
-        },
+        **due_context(request, uow, user, found, sla_due, now),
         "returned": request.query_params.get("returned") == "1",
         "has_rep": user.rep_id is not None,
         "customers": customer_reads(found, Names(uow)),
