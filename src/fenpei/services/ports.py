@@ -16,6 +16,7 @@ from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer, Stage
+from fenpei.domain.due import GoverningTerms
 from fenpei.domain.follow_ups import FollowUp, StageChange
 from fenpei.domain.import_jobs import ImportJob, ImportStatus
 from fenpei.domain.jobs import JobRun, JobStatus
@@ -44,7 +45,7 @@ from fenpei.services.tasks.timer_ports import TaskTimerRepository
 
 CUSTOMER_SORT_KEYS = frozenset(
     {"created_at", "updated_at", "assigned_at", "name", "expected_value", "score", "stage",
-     "level", "id", "next_follow_up_at"}
+     "level", "id", "next_follow_up_at", "due"}
 )  # fmt: skip
 
 
@@ -72,6 +73,8 @@ class CustomerQuery:
     within_rep_ids: frozenset[int] | None = None
     within_team_ids: frozenset[int] = frozenset()
     updated_to: datetime | None = None  # last changed at or before (in a pool: waiting since)
+    # The pools' reclaim terms the "due" sort reads (filled by the service for that sort).
+    due_terms: tuple[GoverningTerms, ...] = ()
 
 
 class CustomerRepository(Protocol):
