@@ -23,7 +23,7 @@ from typing import Protocol
 from fenpei.domain.pools import Pool, team_pool
 from fenpei.domain.reclaim import Owned, due_of
 from fenpei.domain.rules import PUBLIC_POOL
-from fenpei.domain.sla import ClockState, SlaClock
+from fenpei.domain.sla import ClockKind, ClockState, SlaClock
 
 DUE_SORT = "due"
 
@@ -104,10 +104,8 @@ def counted_clock(clock: SlaClock | None, owner_id: int | None) -> SlaClock | No
 
 
 def clock_kind(clock: SlaClock) -> DueKind:
-    """A next-contact clock (``kind`` "next", where clocks have a kind) or a first one."""
-    return (
-        DueKind.next_contact if getattr(clock, "kind", "first") == "next" else DueKind.first_contact
-    )
+    """A next-contact clock or a first-contact one."""
+    return DueKind.next_contact if clock.kind is ClockKind.next else DueKind.first_contact
 
 
 def due_items(
