@@ -31,7 +31,7 @@ def test_an_admin_sets_reclaim_terms_and_reclaims_what_is_due(page: Page, live: 
     shot(page, "pool-settings-reclaim-terms")
     with page.expect_navigation():
         terms.get_by_role("button", name="保存").click()
-    expect(page.locator("p.notice")).to_contain_text("已保存公海 public 的设置")
+    expect(page.locator("p.notice")).to_contain_text("已保存公海 公共公海 的设置")
 
     with page.expect_navigation():
         page.locator("#reclaim-dry-run").click()

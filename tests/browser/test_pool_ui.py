@@ -17,7 +17,7 @@ def test_a_rep_claims_from_the_pool_and_returns_the_customer(page: Page, live: L
         connection.execute(
             sa.update(t.customers)
             .where(t.customers.c.id == live.world.pool)
-            .values(pool="public", owner_id=None, phone="13912345678")
+            .values(pool="public", owner_id=None, phone="13912345678", stage="contacted")
         )
     with live.fenpei.uow() as uow:
         set_terms(

@@ -206,6 +206,8 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
         )
         pooled.pool = "public"  # as a rule to the pool leaves it
         moving.pool = "public"
+        pushing = create_customer(uow=uow, fields={"name": "To be pushed"}, actor=SYSTEM, now=now)
+        pushing.pool = "public"
         rule_ids = [
             rules.create_rule(
                 uow=uow,
@@ -322,6 +324,11 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
                 "key": "public",
                 "customer_ids": [moving.id],
                 "to_pool": "vip",
+            },
+            "POST /api/v1/pools/{key}/push": {
+                "key": "public",
+                "customer_ids": [pushing.id],
+                "rep_id": moses.id,
             },
             "GET /api/v1/backups/{name}": {"name": backup_name},
             # Query parameters of a known-good request (none of the others takes any).

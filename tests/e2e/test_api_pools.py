@@ -14,19 +14,19 @@ from tests.e2e.test_api import assert_error
 from tests.e2e.test_api_org import API, client_for, ok
 
 
-def _into_pool(app: Fenpei, customer_id: int, pool: str = "public") -> None:
+def _into_pool(app: Fenpei, customer_id: int, pool: str = "public", **values: object) -> None:
     with app.engine.begin() as connection:
         connection.execute(
             sa.update(t.customers)
             .where(t.customers.c.id == customer_id)
-            .values(owner_id=None, pool=pool, phone="13800138000")
+            .values(owner_id=None, pool=pool, phone="13800138000", **values)
         )
 
 
 def test_a_rep_claims_within_the_terms_and_returns_with_a_reason(
     app: Fenpei, user_client: TestClient, seeded: World
 ) -> None:
-    _into_pool(app, seeded.globex_id)
+    _into_pool(app, seeded.globex_id, stage="contacted")  # a won one is never returned
     terms = ok(
         user_client.put(
             f"{API}/pools/public",

@@ -599,6 +599,13 @@ CASES: dict[tuple[str, str], Case] = {
         _statuses(201, rep=403, other_rep=403, other_manager=404, auditor=403),
         lambda w: {"customer_ids": [w.ids["pooled"]], "to_pool": f"team:{w.ids['east']}"},
     ),
+    # pushing from a pool to a rep (分配给…): admins, and East's manager to Moses; West's
+    # manager does not see Moses (404); reps and auditors may not
+    ("POST", "/api/v1/pools/{key}/push"): Case(
+        "/api/v1/pools/public/push",
+        _statuses(201, rep=403, other_rep=403, other_manager=404, auditor=403),
+        lambda w: {"customer_ids": [w.ids["pooled"]], "rep_id": w.ids["moses"]},
+    ),
     # the duplicate check: anyone logged in, told as their scope allows
     ("GET", "/api/v1/customers/duplicates"): Case(
         "/api/v1/customers/duplicates?company=Acme", anyone()
@@ -1098,6 +1105,18 @@ CASES: dict[tuple[str, str], Case] = {
             token_without_scope=403,
         ),
     ),
+    ("POST", "/pool/push"): Case(
+        "/pool/push",
+        pages(
+            422,
+            rep=403,
+            other_rep=403,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
     ("POST", "/customers/{customer_id}/return"): Case(
         "/customers/{customer}/return",
         pages(
@@ -1551,6 +1570,7 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/pools/{key}/redistribute"): "pools:write",
     ("PUT", "/api/v1/customers/{customer_id}/key-account"): "customers:write",
     ("POST", "/api/v1/pools/{key}/move"): "pools:write",
+    ("POST", "/api/v1/pools/{key}/push"): "pools:write",
     ("GET", "/api/v1/customers/duplicates"): "customers:read",
     ("GET", "/api/v1/categories"): "categories:read",
     ("POST", "/api/v1/categories/{key}/values"): "categories:write",

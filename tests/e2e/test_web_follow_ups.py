@@ -127,5 +127,5 @@ def test_my_customers_by_what_is_due_puts_overdue_first_and_marks_it(
     names = re.findall(r'<a href="/customers/\d+">([^<]+)</a>', due)
     assert names[:3] == ["逾期客户", "不急客户", "无计划客户"]
     assert due.count('class="badge badge-danger overdue"') == 1 and "已逾期" in due
-    assert "按待跟进" in recent and "下次跟进" in recent
+    assert "按到期事项" in recent and "下次跟进" in recent
     assert not foreign_words(due, data=["moses", "Moses", "Frase"])

@@ -16,7 +16,7 @@ from tests.e2e.test_web import text_of
 def test_a_rep_claims_from_the_pool_page_and_returns_from_the_customer_page(
     app: Fenpei, user_client: TestClient, seeded: World
 ) -> None:
-    _into_pool(app, seeded.globex_id)
+    _into_pool(app, seeded.globex_id, stage="contacted")  # a won one is never returned
     _into_pool(app, seeded.script_id)
     ok(user_client.put(f"{API}/pools/public", json={"daily_claim_cap": 1, "mask_contacts": True}))
     moses = client_for(app, "moses", Role.rep, rep_id=seeded.moses_id)

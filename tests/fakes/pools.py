@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import datetime
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
 
 from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.pools import Pool, ReclaimRule
@@ -46,9 +46,14 @@ class FakeReclaim:
         after_id: int = 0,
         lock: bool = False,
         unwarned: bool = False,
+        earliest: bool = False,
     ) -> list[ReclaimRow]:
         found = []
-        for c in sorted(self._store.customers, key=lambda c: c.id or 0):
+
+        def order(c: Customer) -> tuple[datetime | int, int]:
+            return (_clock(c, cutoff.rule) if earliest else 0, c.id or 0)
+
+        for c in sorted(self._store.customers, key=order):
             assert c.id is not None
             if not self._matches(c, cutoff, terms, owner_ids, protected_before):
                 continue
@@ -64,6 +69,20 @@ class FakeReclaim:
         if lock:
             self._store.lock("customer", [row.id for row in found])
         return found
+
+    def count_due(
+        self,
+        cutoffs: Sequence[Cutoff],
+        *,
+        terms: Pool,
+        owner_ids: Collection[int],
+        protected_before: datetime,
+    ) -> int:
+        return sum(
+            1
+            for c in self._store.customers
+            if any(self._matches(c, cut, terms, owner_ids, protected_before) for cut in cutoffs)
+        )
 
     @staticmethod
     def _matches(
@@ -97,7 +116,7 @@ class FakeReclaim:
             c = self._store.customers.rows.get(customer_id)
             if c is not None and c.owner_id is not None:
                 c.owner_id, c.pool, c.queue_reason, c.queued_at = None, pool, None, None
-                c.reclaim_warned_at, c.updated_at = None, now
+                c.reclaim_warned_at, c.updated_at, c.key_account = None, now, False
                 released += 1
         return released
 
@@ -118,3 +137,11 @@ def _unwarned(c: Customer) -> bool:
     return warned is None or any(
         later is not None and warned < later for later in (c.last_follow_up_at, c.stage_changed_at)
     )
+
+
+def _clock(c: Customer, rule: ReclaimRule) -> datetime:
+    if c.assigned_at is None:  # never due: last
+        return datetime.max.replace(tzinfo=UTC)
+    later = {ReclaimRule.no_follow_up: c.last_follow_up_at, ReclaimRule.stuck: c.stage_changed_at}
+    found = later.get(rule)
+    return max(c.assigned_at, found) if found is not None else c.assigned_at

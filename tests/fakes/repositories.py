@@ -18,8 +18,10 @@ from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer
+from fenpei.domain.due import DUE_SORT, due_items
 from fenpei.domain.errors import Conflict
 from fenpei.domain.org import Leave, Rep, Team
+from fenpei.domain.sla import SlaClock
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
 from fenpei.services import ports
@@ -69,6 +71,8 @@ class FakeCustomers(_Repository):
         # sort as SQLite sorts them: first ascending, last descending.
         matching.sort(key=lambda c: c.id or 0, reverse=True)
         key = query.sort.lstrip("-")
+        if key == DUE_SORT:  # the earliest due thing, as the SQL search orders; none last
+            return self._by_due(matching, query), len(matching)
         column = key if key in CUSTOMER_SORT_KEYS else "created_at"
         matching.sort(
             key=lambda c: _nulls_first(getattr(c, column)), reverse=query.sort.startswith("-")
@@ -76,6 +80,19 @@ class FakeCustomers(_Repository):
         if column == "next_follow_up_at":  # NULLS LAST, as the SQL search asks for this key
             matching.sort(key=lambda c: c.next_follow_up_at is None)
         return matching[query.offset : query.offset + query.limit], len(matching)
+
+    def _by_due(self, matching: list[Customer], query: ports.CustomerQuery) -> list[Customer]:
+        newest: dict[int, SlaClock] = {}
+        for clock in sorted(self._store.sla_clocks, key=lambda k: k.id or 0):
+            newest[clock.customer_id] = clock
+        firsts = {
+            c.id: items[0].at if (items := due_items(c, newest.get(c.id or 0), query.due_terms))
+            else None
+            for c in matching
+        }  # fmt: skip
+        matching.sort(key=lambda c: _nulls_first(firsts[c.id]), reverse=query.sort.startswith("-"))
+        matching.sort(key=lambda c: firsts[c.id] is None)
+        return matching[query.offset : query.offset + query.limit]
 
     def owners_matching(self, query: ports.CustomerQuery, *, limit: int) -> dict[int, int | None]:
         matching = sorted(
@@ -158,6 +175,9 @@ def _matches(customer: Customer, query: ports.CustomerQuery) -> bool:
         return False
     created = customer.created_at
     if query.created_from is not None and (created is None or created < query.created_from):
+        return False
+    changed = customer.updated_at or created
+    if query.updated_to is not None and (changed is None or changed > query.updated_to):
         return False
     return query.created_to is None or (created is not None and created < query.created_to)
 

@@ -19,7 +19,7 @@ from fenpei.domain.users import SYSTEM, Actor, Role
 from fenpei.services import rules
 from fenpei.services.pool.claims import claim
 from fenpei.services.pool.key_accounts import set_key_account
-from fenpei.services.pool.reclaim import ReclaimReport, plan, reclaim
+from fenpei.services.pool.reclaim import ReclaimReport, dry_run, plan, reclaim, warn_batches
 from fenpei.services.pool.terms import set_terms
 from fenpei.services.rulebook import RuleBook
 from tests.fakes import FakeUnitOfWork, FixedClock, in_transaction
@@ -342,25 +342,89 @@ def test_key_accounts_within_the_cap(uow: FakeUnitOfWork, clock: FixedClock) -> 
     assert _customer(uow, first).key_account and not _customer(uow, second).key_account
 
 
-def test_a_claim_of_a_key_account_is_refused_at_the_cap(
+def test_a_claim_never_brings_a_key_account_past_the_cap(
     uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
+    """重点客户 is the owner's lock: a customer still flagged in a pool (from before the
+    flag ended with its owner) is claimed unflagged, so the cap holds."""
     rep = a_rep(uow, clock)
     held = _owned(uow, clock, rep, "Held")
     _touch(uow, held, key_account=True)
     waiting = a_customer(uow, clock, "Waiting")
-    other = a_customer(uow, clock, "Plain")
     _touch(uow, waiting, key_account=True, pool="public")
-    _touch(uow, other, pool="public")
     _terms(uow, clock, max_key_accounts=1)
     me = _rep_actor(rep)
-    error = refused(
-        uow,
-        ClaimRefused,
-        lambda: claim(uow=uow, customer_id=waiting.id or 0, actor=me, now=clock.now()),
+    record = in_transaction(
+        uow, lambda: claim(uow=uow, customer_id=waiting.id or 0, actor=me, now=clock.now())
     )
-    assert error.kind == "key_account_cap"
-    in_transaction(
-        uow, lambda: claim(uow=uow, customer_id=other.id or 0, actor=me, now=clock.now())
-    )
-    assert _customer(uow, other).owner_id == rep.id
+    claimed = _customer(uow, waiting)
+    assert (claimed.owner_id, claimed.key_account) == (rep.id, False)
+    assert record.explanation["key_account_cleared"] is True
+    assert uow.reclaim.key_accounts_held(rep.id or 0) == 1
+
+
+def test_the_dry_run_counts_every_due_customer_and_lists_the_earliest_due_first(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    rep = a_rep(uow, clock)
+    made = [_owned(uow, clock, rep, f"C{n}") for n in range(5)]
+    _terms(uow, clock, no_follow_up_days=5)
+    # follow-ups in reverse id order: the last made is idle longest
+    for hours, customer in enumerate(reversed(made)):
+        _touch(uow, customer, last_follow_up_at=clock.now() + timedelta(hours=hours))
+    clock.advance(days=6)
+
+    found = dry_run(uow=uow, now=clock.now(), limit=2)
+
+    assert (found.total, found.partial) == (5, True)
+    assert [item.name for item in found.items] == ["C4", "C3"]
+    assert [item.due for item in found.items] == sorted(item.due for item in found.items)
+    everything = dry_run(uow=uow, now=clock.now())
+    assert (everything.total, len(everything.items), everything.partial) == (5, 5, False)
+
+
+def test_the_dry_run_of_a_manager_counts_their_reps_only(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    mine, theirs = a_rep(uow, clock, "Mine"), a_rep(uow, clock, "Theirs")
+    _owned(uow, clock, mine, "A")
+    _owned(uow, clock, theirs, "B")
+    _owned(uow, clock, theirs, "C")
+    _terms(uow, clock, no_follow_up_days=1)
+    clock.advance(days=2)
+    found = dry_run(uow=uow, now=clock.now(), owner_ids=frozenset({mine.id or 0}))
+    assert (found.total, [i.name for i in found.items]) == (1, ["A"])
+
+
+def test_warnings_go_a_batch_per_transaction(uow: FakeUnitOfWork, clock: FixedClock) -> None:
+    rep = a_rep(uow, clock)
+    for n in range(5):
+        _owned(uow, clock, rep, f"C{n}")
+    _terms(uow, clock, no_follow_up_days=10, warn_days=2)
+    clock.advance(days=9)
+    before = uow.commits
+    assert warn_batches(uow_factory=lambda: uow, now=clock.now(), batch_size=2) == 5
+    assert uow.commits - before == 3  # 2 + 2 + 1
+    assert len(_reminders(uow)) == 5
+    assert warn_batches(uow_factory=lambda: uow, now=clock.now(), batch_size=2) == 0
+
+
+def test_a_reclaimed_key_account_is_one_no_more(uow: FakeUnitOfWork, clock: FixedClock) -> None:
+    rep = a_rep(uow, clock)
+    customer = _owned(uow, clock, rep)
+    _touch(uow, customer, key_account=True)
+    plain = _owned(uow, clock, rep, "Plain")
+    _terms(uow, clock, no_follow_up_days=3, exempt_key_accounts=False)
+    clock.advance(days=3)
+    assert _run(uow, clock).reclaimed == {"public": 2}
+    after = _customer(uow, customer)
+    assert (after.owner_id, after.key_account) == (None, False)
+    (record,) = [r for r in uow.assignments.for_customer(after.id or 0) if r.to_rep_id is None]
+    assert record.explanation["key_account_cleared"] is True
+    (plain_record,) = [
+        r for r in uow.assignments.for_customer(plain.id or 0) if r.to_rep_id is None
+    ]
+    assert "key_account_cleared" not in plain_record.explanation
+    with uow:
+        (entry,) = [e for e in uow.audit.find(limit=100) if e.action == "pool.reclaim"]
+    assert entry.after is not None and entry.after["key_accounts_cleared"] == [customer.id]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from fenpei.domain.pools import MAX_CAP, MAX_COOLDOWN_DAYS, ReclaimAction, ReclaimRule
 from fenpei.domain.reclaim import MAX_LEVEL_CODE, MAX_RECLAIM_DAYS
 from fenpei.http.fields import Id
-from fenpei.http.schemas import CustomerRead
+from fenpei.http.schemas import AssignmentRead, CustomerRead
 
 Cap = Field(default=None, ge=0, le=MAX_CAP)
 Days = Field(default=None, ge=0, le=MAX_RECLAIM_DAYS)
@@ -148,3 +148,21 @@ class PoolMove(BaseModel):
     customer_ids: list[Id] = Field(min_length=1, max_length=500)
     to_pool: str = Field(min_length=1, max_length=100, description="The key of the pool.")
     reason: str | None = Field(default=None, max_length=1000)
+
+
+class PoolPush(BaseModel):
+    """Customers waiting in this pool to push to one rep (分配给…; managers in scope, admins)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"customer_ids": [4, 5], "rep_id": 7}]},
+    )
+
+    customer_ids: list[Id] = Field(min_length=1, max_length=500)
+    rep_id: Id = Field(description="The rep (in your scope) who takes them.")
+
+
+class PoolPushRead(BaseModel):
+    """What a push did: one assignment record per customer."""
+
+    pushed: list[AssignmentRead]

@@ -47,6 +47,7 @@ CustomerSort = Literal[
     "-level",
     "id",
     "-id",
+    "due",
 ]
 
 
@@ -88,7 +89,10 @@ class CustomerFilters(BaseModel):
         f"{DATE_RANGE}.",
     )
     sort: Annotated[CustomerSort, EmptyIsNone] = Field(
-        "-created_at", description="A field, `-` first for descending."
+        "-created_at",
+        description="A field, `-` first for descending; `due`: what is due soonest first (the "
+        "earliest of the next follow-up, the running SLA clock and the reclaim; overdue "
+        "first, nothing due last).",
     )
     offset: Annotated[int, EmptyIsNone] = Field(0, ge=0, le=MAX_OFFSET)
     limit: Annotated[int, EmptyIsNone] = Field(50, ge=1, le=500)

@@ -1,5 +1,10 @@
-"""`fenpei pool …`: the public pool (公海) from the command line: reclaim (回收), and
-redistributing a pool by batch optimal (公海再分配)."""
+"""`fenpei pool …`: the public pool (公海) from the command line: list the pools and who
+waits in them, claim (领取), return (退回), push to a rep (分配给…), move between pools,
+reclaim (回收), and redistributing a pool by batch optimal (公海再分配).
+
+The day-to-day commands (``cli/_pool_work.py``) act as the rep named by ``--as`` or, without
+it, as the system (an admin); a refusal ends with exit code 2 and one line naming the field,
+in the language of ``--lang``."""
 
 from __future__ import annotations
 
@@ -7,17 +12,21 @@ from typing import Annotated
 
 import typer
 
+from fenpei.cli import _pool_work
 from fenpei.cli._common import console, fenpei_app
 from fenpei.cli._errors import CannotRun
 from fenpei.domain.reclaim import reason_words
 from fenpei.domain.users import SYSTEM
 from fenpei.jobs.reclaim import run_reclaim
-from fenpei.services.pool.reclaim import plan
+from fenpei.services.pool import reclaim as reclaiming
 from fenpei.services.routing_optimal import redistribute_pool
 
 app = typer.Typer(
-    help="The public pool (公海): reclaim (回收), redistribution (再分配).", no_args_is_help=True
+    help="The public pool (公海): list, claim (领取), return (退回), push, move, reclaim (回收), "
+    "redistribution (再分配).",
+    no_args_is_help=True,
 )
+_pool_work.register(app)
 
 
 @app.command("reclaim")
@@ -34,7 +43,8 @@ def reclaim(
     with fenpei_app() as fenpei:
         if dry_run:
             with fenpei.uow(read_only=True) as uow:
-                items = plan(uow=uow, now=fenpei.now(), pool=pool)
+                found = reclaiming.dry_run(uow=uow, now=fenpei.now(), pool=pool)
+            items = found.items
             for item in items:  # one line each, whole at any width (greppable)
                 console.print(
                     f"#{item.customer_id} {item.name} · owner {item.owner_id} · {item.pool} · "
@@ -43,7 +53,11 @@ def reclaim(
                     f"{item.action.value}",
                     soft_wrap=True,
                 )
-            console.print(f"{len(items)} would be reclaimed now")
+            if found.partial:
+                console.print(
+                    f"showing the first {len(items)} of {found.total}, earliest due first"
+                )
+            console.print(f"{found.total} would be reclaimed now")
             return
         report = run_reclaim(fenpei, pool=pool)
     if report is None:

@@ -101,6 +101,10 @@ def give(
         strategy=strategy,
         arm=arm,
     )
+    if customer.owner_id != rep.id and customer.key_account:
+        # 重点客户 is the owner's lock, not the customer's: it ends with the ownership.
+        customer.key_account = False
+        record.explanation = {**explanation, "key_account_cleared": True}
     customer.owner_id, customer.team_id = rep.id, rep.team_id
     customer.assigned_at = customer.updated_at = now
     customer.pool = customer.queue_reason = customer.queued_at = customer.reclaim_warned_at = None
@@ -145,6 +149,9 @@ def release(
         actor=actor.name,
         rule_id=rule_id,
     )
+    if customer.key_account:  # the owner's lock ends with the ownership
+        customer.key_account = False
+        record.explanation = {**explanation, "key_account_cleared": True}
     customer.owner_id = None
     customer.pool, customer.queue_reason, customer.queued_at = pool, None, None
     customer.updated_at, customer.reclaim_warned_at = now, None

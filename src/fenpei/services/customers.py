@@ -8,11 +8,13 @@ from datetime import UTC, datetime, tzinfo
 
 from fenpei.domain.custom_fields import CustomField, clean_custom_values
 from fenpei.domain.customers import Customer, Stage, clean_customer_fields_partly
+from fenpei.domain.due import DUE_SORT
 from fenpei.domain.errors import NotFound, ValidationFailed
 from fenpei.domain.follow_ups import move_stage
 from fenpei.domain.users import Actor
 from fenpei.services import _audit, scope
 from fenpei.services.categories import CategoryIndex, load_category_index
+from fenpei.services.due import due_terms
 from fenpei.services.pool import listing
 from fenpei.services.ports import CUSTOMER_SORT_KEYS, CustomerQuery, UnitOfWork
 from fenpei.services.scoring.rescore import Scoring, load_scoring, rescore
@@ -192,6 +194,8 @@ def list_customers(
         raise ValidationFailed.one(
             "sort", f"{query.sort!r} is not one of {keys} (prefix - for descending)"
         )
+    if query.sort.removeprefix("-") == DUE_SORT:
+        query = replace(query, due_terms=due_terms(uow=uow))
     found, total = uow.customers.search(visible_query(uow=uow, query=query, actor=actor))
     return listing.shown_to(uow, actor, found), total
 

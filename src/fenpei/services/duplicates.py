@@ -22,6 +22,7 @@ from datetime import datetime
 
 from fenpei.domain.customers import Customer
 from fenpei.domain.duplicates import (
+    BLOCKING,
     COMPANY_KEY_MAX,
     EMAIL_KEY_MAX,
     KEY_OF_FIELD,
@@ -152,3 +153,30 @@ def check_before_create(
     if any(m.blocking for m in matches):
         raise DuplicateFound(matches)
     return matches
+
+
+def protected_clash(
+    *, uow: UnitOfWork, actor: Actor, customer: Customer, rep_id: int, now: datetime
+) -> DuplicateMatch | None:
+    """撞单 at claim time: another customer with ``customer``'s phone or email (by key)
+    owned by someone other than rep ``rep_id`` and in its protection period (保护期), told
+    as the 查重 box tells it to ``actor`` (``_told``); None when there is none."""
+    keys = {
+        column: value
+        for field, column in KEY_OF_FIELD.items()
+        if field in BLOCKING and (value := getattr(customer, column)) is not None
+    }
+    if not keys:
+        return None
+    in_scope = scope.data_scope(uow=uow, actor=actor)
+    for other in uow.customers.with_keys(keys, limit=MAX_MATCHES + 1):
+        if other.id == customer.id or other.owner_id is None or other.owner_id == rep_id:
+            continue
+        matched = tuple(
+            field for field, column in KEY_OF_FIELD.items()
+            if column in keys and getattr(other, column) == keys[column]
+        )  # fmt: skip
+        told = _told(uow, actor, in_scope, other, matched, now)
+        if told.protected_until is not None:
+            return told
+    return None

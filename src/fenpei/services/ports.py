@@ -16,6 +16,7 @@ from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer, Stage
+from fenpei.domain.due import GoverningTerms
 from fenpei.domain.follow_ups import FollowUp, StageChange
 from fenpei.domain.import_jobs import ImportJob, ImportStatus
 from fenpei.domain.jobs import JobRun, JobStatus
@@ -44,7 +45,7 @@ from fenpei.services.tasks.timer_ports import TaskTimerRepository
 
 CUSTOMER_SORT_KEYS = frozenset(
     {"created_at", "updated_at", "assigned_at", "name", "expected_value", "score", "stage",
-     "level", "id", "next_follow_up_at"}
+     "level", "id", "next_follow_up_at", "due"}
 )  # fmt: skip
 
 
@@ -71,6 +72,9 @@ class CustomerQuery:
     # A data scope: owned by one of these reps or held for one of these teams (None: all).
     within_rep_ids: frozenset[int] | None = None
     within_team_ids: frozenset[int] = frozenset()
+    updated_to: datetime | None = None  # last changed at or before (in a pool: waiting since)
+    # The pools' reclaim terms the "due" sort reads (filled by the service for that sort).
+    due_terms: tuple[GoverningTerms, ...] = ()
 
 
 class CustomerRepository(Protocol):
@@ -184,11 +188,25 @@ class ReclaimRepository(Protocol):
         after_id: int = 0,
         lock: bool = False,
         unwarned: bool = False,
+        earliest: bool = False,
     ) -> list[ReclaimRow]:
         """Up to ``limit`` customers owned by ``owner_ids`` that ``cutoff`` makes due (not
         exempt by ``terms``, given their owner at or before ``protected_before``), id above
-        ``after_id``, by id. ``lock``: locked for this transaction, rows another holds are
-        skipped; ``unwarned``: only those not yet warned."""
+        ``after_id``, by id (``earliest``: by the rule's clock, then id). ``lock``: locked
+        for this transaction, rows another holds are skipped; ``unwarned``: only those not
+        yet warned."""
+        ...
+
+    def count_due(
+        self,
+        cutoffs: Sequence[Cutoff],
+        *,
+        terms: Pool,
+        owner_ids: Collection[int],
+        protected_before: datetime,
+    ) -> int:
+        """How many customers owned by ``owner_ids`` any of ``cutoffs`` makes due (each
+        once): one COUNT."""
         ...
 
     def release_many(self, customer_ids: Collection[int], *, pool: str, now: datetime) -> int:

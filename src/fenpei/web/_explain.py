@@ -122,8 +122,12 @@ def explain_lines(
     """The lines for one assignment record; ``conditions_of(rule_id, at)`` gives the rule's
     conditions as they were then (None when unknown)."""
     data = record.explanation or {}
+    # 重点客户 ends with the ownership: said on the record that ended it
+    ended = (
+        [Line("manual", t("pool.key_account_cleared"))] if data.get("key_account_cleared") else []
+    )
     if "outcome" in data:
-        return _routed(t, data, record, conditions_of)
+        return _routed(t, data, record, conditions_of) + ended
     kind = data.get("kind")
     actor = actor_name(t, record.actor)
     lines: list[Line] = []
@@ -153,7 +157,7 @@ def explain_lines(
                 t("why.override", detail=capacity_text(t, str(override.get("breach", "")))),
             )
         )
-    return lines
+    return lines + ended
 
 
 def _routed(

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fenpei.domain.customers import Stage
+from fenpei.domain.due import DUE_SORT
 from fenpei.domain.users import Actor, User
 from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.http.fields import MAX_ID, BoundedDate, EmptyIsNone, FilterText, Id
@@ -28,6 +29,7 @@ from fenpei.web import pages_customers_actions, pages_customers_bulk
 from fenpei.web._attachments_view import attachments_context
 from fenpei.web._category_words import labeller
 from fenpei.web._customer_list import PAGE_SIZE, POOL, SORTABLE, ListFilters, page_size
+from fenpei.web._due_words import due_context
 from fenpei.web._explain import explain_lines
 from fenpei.web._follow_up_view import follow_up_context
 from fenpei.web._scoring_view import customer_scoring, list_scoring
@@ -48,8 +50,9 @@ NEW_FOR = timedelta(hours=24)
 MY_REMEMBERED = timedelta(days=90)  # how long the last visit counts
 Text = Annotated[FilterText | None, EmptyIsNone, Query()]
 MyOrder = Literal["recent", "due"]
-# "My customers" newest assignment first, or by what is due (next follow-up soonest).
-MY_ORDERS: dict[str, str] = {"recent": "-assigned_at", "due": "next_follow_up_at"}
+# "My customers" newest assignment first, or by what is due: the earliest of the next
+# follow-up, the SLA clock and the reclaim (domain/due.py), overdue first.
+MY_ORDERS: dict[str, str] = {"recent": "-assigned_at", "due": DUE_SORT}
 
 
 @router.get("/")
@@ -184,7 +187,8 @@ def customer_context(
         "moved": request.query_params.get("moved") == "1",
         "can_return": actor.rep_id is not None and customer.owner_id == actor.rep_id,
         "return_reasons": return_reasons(uow),
-        "return_error": request.query_params.get("return_error") == "1",
+        "return_error": request.query_params.get("return_error") in ("1", "won"),
+        "return_refused_won": request.query_params.get("return_error") == "won",
         "followed": request.query_params.get("followed") == "1",
         "staged": request.query_params.get("staged") == "1",
         **follow_up_context(uow, actor, customer, now),
@@ -242,8 +246,9 @@ def my_customers_page(
     order: Annotated[MyOrder, Query()] = "recent",
 ) -> Response:
     """我的客户: the customers the user owns as a rep, the newly assigned ones marked (the
-    count of new ones covers every page), each with its last and next follow-up; ``order=due``
-    puts the next follow-up soonest first (overdue ones marked), nothing planned last."""
+    count of new ones covers every page), each with its last and next follow-up and what is
+    due (follow-up, SLA clock, reclaim) in words in the rep's zone; ``order=due`` puts the
+    earliest due first (so the overdue ones), nothing due last."""
     now = fenpei.now()
     new_since = _new_since(request, now, since)
     found: list[Any] = []
@@ -259,16 +264,18 @@ def my_customers_page(
             uow=uow, query=replace(mine, assigned_after=new_since, limit=1), actor=actor
         )
     pages = max(1, -(-total // PAGE_SIZE))
+    sla_due = due_markers(uow, [c.id for c in found if c.id is not None])
     context = {
         "user": user,
         "active": "my",
+        **due_context(request, uow, user, found, sla_due, now),
         "returned": request.query_params.get("returned") == "1",
         "has_rep": user.rep_id is not None,
         "customers": customer_reads(found, Names(uow)),
         "label_of": labeller(load_category_index(uow)),
         "new_ids": {c.id for c in found if c.assigned_at is not None and c.assigned_at > new_since},
         "new_total": new_total,
-        "sla_due": due_markers(uow, [c.id for c in found if c.id is not None]),
+        "sla_due": sla_due,
         "total": total,
         "page": page,
         "pages": pages,

@@ -21,7 +21,7 @@ from fenpei.jobs.reclaim import run_reclaim
 from fenpei.services import scope
 from fenpei.services.pool import terms
 from fenpei.services.pool.key_accounts import set_key_account
-from fenpei.services.pool.reclaim import plan
+from fenpei.services.pool.reclaim_access import plan_for
 from fenpei.services.ports import UnitOfWork
 from fenpei.web._pool_settings_form import PoolForm, form_of, parse, said_error
 from fenpei.web.i18n import Translate, translator
@@ -76,7 +76,8 @@ def _page(
     if failed is not None:
         forms[failed[0]] = failed[1]
     reps = {rep.id: rep.name for rep in uow.reps.all()}
-    items = plan(uow=uow, now=now) if dry_run else None
+    found = plan_for(uow=uow, actor=actor, now=now) if dry_run else None
+    items = found.items if found is not None else None
     language = page_language(request).value
     names = {pool.key: _shown_name(t, pool, teams) for pool in pools}
     context = {
@@ -86,6 +87,7 @@ def _page(
         "levels": _levels(uow),
         "rules": [rule.value for rule in ReclaimRule],
         "items": items,
+        "due_total": found.total if found is not None else 0,
         "why": lambda item: reason_words(item.rule, item.days, item.level, language),
         "rep_name": lambda rep_id: reps.get(rep_id, f"#{rep_id}"),
         "pool_name": lambda key: names.get(key, key),

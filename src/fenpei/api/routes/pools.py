@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
+from fenpei.api.idempotent import IdempotencyKey, create_once
 from fenpei.api.pool_schemas import (
     ClaimCreate,
     PoolCustomersRead,
     PoolMove,
+    PoolPush,
+    PoolPushRead,
     PoolRead,
     PoolTerms,
     ReturnCreate,
@@ -19,7 +22,7 @@ from fenpei.domain.pools import MAX_POOL_KEY, Pool
 from fenpei.http.deps import AdminActor, CurrentActor, FenpeiDep, UowDep
 from fenpei.http.reads import Names, assignment_reads, customer_reads
 from fenpei.http.schemas import AssignmentRead
-from fenpei.services.pool import claims, listing, moves, terms
+from fenpei.services.pool import claims, listing, moves, pushes, terms
 
 Key = Annotated[str, Path(min_length=1, max_length=MAX_POOL_KEY, description="e.g. `public`.")]
 CLAIM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -132,3 +135,46 @@ def move_customers(
     reads = assignment_reads(records, Names(uow))
     uow.commit()
     return reads
+
+
+@router.post(
+    "/{key}/push",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        403: {"model": ErrorRead, "description": "Neither an admin nor a manager."},
+        404: {"model": ErrorRead, "description": "A pool or a rep you may not see."},
+        409: {"model": ErrorRead, "description": "The same `Idempotency-Key` with another body."},
+        422: {
+            "model": ErrorRead,
+            "description": "`customer_ids` names each one that cannot go, and why (not "
+            "waiting here, the rep's capacity, the pool's holding cap); `rep_id` an inactive "
+            "rep. Nothing is pushed.",
+        },
+    },
+)
+def push_customers(
+    key: Key,
+    body: PoolPush,
+    uow: UowDep,
+    actor: CurrentActor,
+    fenpei: FenpeiDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> PoolPushRead:
+    """Push customers waiting in this pool to one rep (分配给…): each through the same push
+    as `POST /pools/claims` with `rep_id` (the rep's capacity and the pool's holding cap,
+    under the rep's lock); all or nothing. Each push is an assignment record, audited."""
+
+    def create() -> tuple[int, PoolPushRead]:
+        records = pushes.push_many(
+            uow=uow, actor=actor, customer_ids=body.customer_ids, rep_id=body.rep_id,
+            now=fenpei.now(), from_pool=key,
+        )  # fmt: skip
+        read = PoolPushRead(pushed=assignment_reads(records, Names(uow)))
+        return records[0].id or 0, read
+
+    return create_once(
+        uow=uow, fenpei=fenpei, response=response, key=idempotency_key,
+        kind="pool.push", payload={"pool": key, **body.model_dump(mode="json")}, create=create,
+        model=PoolPushRead,
+    )  # fmt: skip

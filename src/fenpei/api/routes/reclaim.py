@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from fenpei.api.pool_schemas import KeyAccountUpdate, ReclaimPlanItemRead, ReclaimRunRead
 from fenpei.api.schemas import ErrorRead
@@ -29,11 +29,14 @@ PoolKey = Annotated[
 
 @router.get("/pools/reclaim-plan", responses={403: {"model": ErrorRead}, 404: {"model": ErrorRead}})
 def reclaim_plan(
-    uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep, pool: PoolKey = None
+    uow: UowDep, actor: CurrentActor, fenpei: FenpeiDep, response: Response, pool: PoolKey = None
 ) -> list[ReclaimPlanItemRead]:
     """What reclaim would take now and why (a dry run; admins, and managers for the reps
-    in their scope), earliest due first."""
-    items = plan_for(uow=uow, actor=actor, now=fenpei.now(), pool=pool)
+    in their scope), earliest due first, at most 1,000; the `X-Total-Count` header counts
+    every customer due."""
+    found = plan_for(uow=uow, actor=actor, now=fenpei.now(), pool=pool)
+    response.headers["X-Total-Count"] = str(found.total)
+    items = found.items
     return [
         ReclaimPlanItemRead(
             customer_id=i.customer_id,

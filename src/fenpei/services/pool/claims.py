@@ -23,6 +23,7 @@ from fenpei.domain.errors import (
     ValidationFailed,
 )
 from fenpei.domain.org import Rep
+from fenpei.domain.phrases import Phrase
 from fenpei.domain.pools import RETURN_REASONS, Pool, team_pool
 from fenpei.domain.rules import PUBLIC_POOL
 from fenpei.domain.users import Actor, Role
@@ -84,13 +85,8 @@ def _check_terms(
                 f"{rep.name} gave this customer up on {released:%Y-%m-%d}; "
                 f"they may claim it again from {until:%Y-%m-%d %H:%M} UTC",
             )
-    if customer.key_account and pool.max_key_accounts is not None:
-        held_keys = uow.reclaim.key_accounts_held(rep.id)
-        if held_keys >= pool.max_key_accounts:
-            raise ClaimRefused(
-                "key_account_cap",
-                f"{rep.name} holds {held_keys} key accounts, the most this pool lets a rep hold",
-            )
+    # A key account (重点客户) flag ends with its owner (``give`` clears it): a claim never
+    # adds one to the rep's key accounts, so their key-account cap cannot be passed here.
     since = start_of_day(now, ZoneInfo(rep.time_zone))
     claimed = uow.assignments.count_since(to_rep_id=rep.id, method=AssignMethod.claim, since=since)
     if pool.daily_claim_cap is not None and claimed >= pool.daily_claim_cap and not pushed:
@@ -108,6 +104,24 @@ def _check_terms(
                 f"{rep.name} holds {held} customers, the most this pool lets a rep hold",
             )
     return claimed
+
+
+def _refuse_clash(
+    uow: UnitOfWork, actor: Actor, customer: Customer, rep_id: int, now: datetime
+) -> None:
+    """撞单: refuse a customer whose phone or email another rep's customer has, in its
+    protection period; says who owns it and until when (what the 查重 box tells)."""
+    from fenpei.services.duplicates import protected_clash  # it reads pool_for_return here
+
+    clash = protected_clash(uow=uow, actor=actor, customer=customer, rep_id=rep_id, now=now)
+    if clash is not None and clash.protected_until is not None:
+        text = "{owner} owns a customer with the same {field}, protected until {until} UTC"
+        until = f"{clash.protected_until:%Y-%m-%d %H:%M}"
+        said = Phrase(
+            "pool.claim.duplicate", text, owner=clash.owner_name or "?",
+            field=clash.matched[0] if clash.matched else "phone", until=until,
+        )  # fmt: skip
+        raise ClaimRefused("duplicate", said)
 
 
 def claim(
@@ -133,6 +147,7 @@ def claim(
         raise ValidationFailed.one("rep_id", "an inactive rep cannot take customers")
     usage = uow.reps.usage(rep_id, now=now)
     claimed = _check_terms(uow, pool, customer, rep, now, usage, pushed=pushed)
+    _refuse_clash(uow, actor, customer, rep_id, now)
     if breach := capacity_breach(rep.capacity, usage):
         raise CapacityExceeded(rep.name, breach)
     explanation = {
@@ -189,6 +204,8 @@ def return_to_pool(
         if found is None or found.deleted_at is not None or found.owner_id != rep_id:
             raise NotFound("customer", customer_id)
         customer = found
+    if customer.stage is Stage.won:
+        raise ClaimRefused("won", "a won customer cannot be returned to a pool")
     allowed = {value.code: value for value in return_reasons(uow)}
     if reason not in allowed:
         shown = ", ".join(allowed) or "none defined"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from fenpei.domain.customers import Customer
 from fenpei.domain.pools import Pool
@@ -64,6 +65,18 @@ def shown_to(uow: UnitOfWork, actor: Actor, customers: list[Customer]) -> list[C
     ]
 
 
+@dataclass(frozen=True)
+class PoolFilter:
+    """What narrows a pool's list: text, level, region, source (codes), and waiting at
+    least ``waiting_days`` days (since it last changed: entered the pool, or was edited)."""
+
+    text: str | None = None
+    level: str | None = None
+    region: str | None = None
+    source: str | None = None
+    waiting_days: int | None = None
+
+
 def pool_customers(
     *,
     uow: UnitOfWork,
@@ -72,12 +85,21 @@ def pool_customers(
     text: str | None = None,
     offset: int = 0,
     limit: int = 50,
+    narrow: PoolFilter | None = None,
+    now: datetime | None = None,
 ) -> PoolPage:
-    """The customers waiting in pool ``key`` (oldest first: longest waiting first)."""
+    """The customers waiting in pool ``key`` (oldest first: longest waiting first);
+    ``narrow`` (with ``now`` for its days) narrows them."""
     pool = visible_pool(uow, actor, key)
+    narrow = narrow or PoolFilter(text=text)
+    waited = None
+    if narrow.waiting_days is not None and now is not None:
+        waited = now - timedelta(days=narrow.waiting_days)
     query = CustomerQuery(
-        pool=key, text=text, sort="created_at", offset=offset, limit=min(limit, MAX_PAGE_SIZE)
-    )
+        pool=key, text=narrow.text or text, level=narrow.level or None,
+        region=narrow.region or None, source=narrow.source or None, updated_to=waited,
+        sort="created_at", offset=offset, limit=min(limit, MAX_PAGE_SIZE),
+    )  # fmt: skip
     found, total = uow.customers.search(query)
     hide = pool.mask_contacts and actor.role is not Role.admin
     return PoolPage(pool, [masked(c) for c in found] if hide else found, total, hide)

@@ -12,7 +12,8 @@ then routed again through the engine's batch path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from random import Random
@@ -116,55 +117,148 @@ def _due(
     )
 
 
-def plan(
-    *, uow: UnitOfWork, now: datetime, pool: str | None = None, limit: int = MAX_PLAN
-) -> list[PlanItem]:
-    """A dry run: each customer that would be reclaimed now, with its rule, level, clock
-    start and due, earliest due first (at most ``limit``); nothing changes."""
+@dataclass(frozen=True)
+class Plan:
+    """A dry run: how many are due now in all (one COUNT per pool) and the earliest due
+    of them (at most the limit asked for)."""
+
+    items: list[PlanItem]
+    total: int
+
+    @property
+    def partial(self) -> bool:
+        """Whether more are due than listed ("showing the first N of M")."""
+        return self.total > len(self.items)
+
+
+def dry_run(
+    *,
+    uow: UnitOfWork,
+    now: datetime,
+    pool: str | None = None,
+    limit: int = MAX_PLAN,
+    owner_ids: frozenset[int] | None = None,
+) -> Plan:
+    """What reclaim would take now: everything due counted, the earliest due listed first
+    (at most ``limit``), each with its rule, level, clock start and due; only the
+    customers of ``owner_ids`` if given. Nothing changes."""
     items: dict[int, PlanItem] = {}
+    total = 0
     for group in governed(uow, pool=pool):
-        for cutoff in cutoffs(group.pool, now):
-            for row in _due(uow, group, cutoff, now, limit=limit, lock=False):
+        if owner_ids is not None:
+            group = Governed(group.pool, group.owner_ids & owner_ids)
+        cuts = cutoffs(group.pool, now)
+        total += uow.reclaim.count_due(
+            cuts, terms=group.pool, owner_ids=group.owner_ids,
+            protected_before=protected_before(group.pool, now),
+        )  # fmt: skip
+        for cutoff in cuts:
+            rows = uow.reclaim.due(
+                cutoff, terms=group.pool, owner_ids=group.owner_ids,
+                protected_before=protected_before(group.pool, now), limit=limit, earliest=True,
+            )  # fmt: skip
+            for row in rows:
                 due = due_of(row, group.pool)
-                if due is None or due.due > now or row.id in items:
+                if due is None or due.due > now:
                     continue
-                items[row.id] = PlanItem(
+                item = PlanItem(
                     row.id, row.name, row.owner_id, group.pool.key, due.rule, due.level,
                     due.days, due.since, due.due, group.pool.reclaim_action,
                 )  # fmt: skip
-    return sorted(items.values(), key=lambda item: (item.due, item.customer_id))[:limit]
+                if row.id not in items or item.due < items[row.id].due:
+                    items[row.id] = item
+    shown = sorted(items.values(), key=lambda item: (item.due, item.customer_id))[:limit]
+    return Plan(shown, max(total, len(items)))
 
 
-def warn(*, uow: UnitOfWork, now: datetime, pool: str | None = None) -> int:
+def plan(
+    *, uow: UnitOfWork, now: datetime, pool: str | None = None, limit: int = MAX_PLAN
+) -> list[PlanItem]:
+    """A dry run's list: each customer that would be reclaimed now, with why, earliest
+    due first (at most ``limit``); ``dry_run`` counts them all too."""
+    return dry_run(uow=uow, now=now, pool=pool, limit=limit).items
+
+
+def warn(
+    *, uow: UnitOfWork, now: datetime, pool: str | None = None, batch_size: int = BATCH
+) -> int:
     """Warn each owner once of the customers due within their pool's ``warn_days`` (and
-    not due yet); how many were warned. The caller commits."""
-    warned = 0
-    for group in governed(uow, pool=pool):
+    not due yet); how many were warned. One transaction: the caller commits (``reclaim``
+    warns a batch per transaction instead, through ``warn_batches``)."""
+    return sum(_warn_batches(lambda: uow, now, pool, batch_size, commit=False))
+
+
+def warn_batches(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    now: datetime,
+    pool: str | None = None,
+    batch_size: int = BATCH,
+) -> int:
+    """``warn`` a batch of ``batch_size`` per transaction, like reclaim; how many warned."""
+    return sum(_warn_batches(uow_factory, now, pool, batch_size, commit=True))
+
+
+def _warn_batches(
+    uow_factory: Callable[[], UnitOfWork],
+    now: datetime,
+    pool: str | None,
+    batch_size: int,
+    *,
+    commit: bool,
+) -> Iterator[int]:
+    """Each batch's count of warned customers, each batch in ``uow_factory()`` (committed
+    when ``commit``; else all in the caller's one unit of work)."""
+    with _entered(uow_factory(), commit) as uow:
+        groups = governed(uow, pool=pool)
+    for group in groups:
         ahead = timedelta(days=group.pool.warn_days)
         if not ahead:
             continue
         for cutoff in cutoffs(group.pool, now, ahead=ahead):
             after = 0
-            while rows := uow.reclaim.due(
-                cutoff, terms=group.pool, owner_ids=group.owner_ids,
-                protected_before=protected_before(group.pool, now) + ahead, limit=BATCH,
-                after_id=after, unwarned=True,
-            ):  # fmt: skip
-                after = rows[-1].id
-                soon = [(row, d) for row in rows if (d := due_of(row, group.pool)) and d.due > now]
-                for customer in uow.customers.lock_many([row.id for row, _ in soon]):
-                    due = next(d for row, d in soon if row.id == customer.id)
-                    if customer.owner_id is None:
-                        continue
-                    emit_reminder(
-                        uow, kind=ReminderKind.reclaim_warning, customer=customer, now=now,
-                        rep_ids=[customer.owner_id], due=due.due, reason=record_reason(due),
+            while True:
+                with _entered(uow_factory(), commit) as uow:
+                    rows = uow.reclaim.due(
+                        cutoff, terms=group.pool, owner_ids=group.owner_ids,
+                        protected_before=protected_before(group.pool, now) + ahead,
+                        limit=batch_size, after_id=after, unwarned=True,
                     )  # fmt: skip
-                    ref = f"reclaim:{customer.id}"
-                    task_from_warning(uow, origin=TaskOrigin.reclaim, customer=customer,
-                                      due=due.due, now=now, ref=ref)  # fmt: skip
-                    customer.reclaim_warned_at = now
-                    warned += 1
+                    if not rows:
+                        break
+                    after = rows[-1].id
+                    warned = _warn_rows(uow, group, rows, now)
+                    if commit:
+                        uow.commit()
+                yield warned
+
+
+@contextmanager
+def _entered(uow: UnitOfWork, enter: bool) -> Iterator[UnitOfWork]:
+    """``uow`` entered (a transaction of its own) when ``enter``; else used as it is."""
+    if not enter:
+        yield uow
+        return
+    with uow:
+        yield uow
+
+
+def _warn_rows(uow: UnitOfWork, group: Governed, rows: Sequence[ReclaimRow], now: datetime) -> int:
+    warned = 0
+    soon = [(row, d) for row in rows if (d := due_of(row, group.pool)) and d.due > now]
+    for customer in uow.customers.lock_many([row.id for row, _ in soon]):
+        due = next(d for row, d in soon if row.id == customer.id)
+        if customer.owner_id is None:
+            continue
+        emit_reminder(
+            uow, kind=ReminderKind.reclaim_warning, customer=customer, now=now,
+            rep_ids=[customer.owner_id], due=due.due, reason=record_reason(due),
+        )  # fmt: skip
+        ref = f"reclaim:{customer.id}"
+        task_from_warning(uow, origin=TaskOrigin.reclaim, customer=customer,
+                          due=due.due, now=now, ref=ref)  # fmt: skip
+        customer.reclaim_warned_at = now
+        warned += 1
     return warned
 
 
@@ -192,6 +286,7 @@ def _release(
                     "kind": "reclaim", "pool": pool.key, "rule": due.rule.value,
                     "level": due.level, "days": due.days, "since": due.since.isoformat(),
                     "action": pool.reclaim_action.value,
+                    **({"key_account_cleared": True} if row.key_account else {}),
                 },
                 actor=actor.name,
             )
@@ -208,7 +303,11 @@ def _release(
     uow.audit.add(
         AuditEntry(
             actor=actor.name, action="pool.reclaim", object_type="pool", object_id=pool.key,
-            at=now, after={"customer_ids": [row.id for row in rows], "count": released},
+            at=now,
+            after={
+                "customer_ids": [row.id for row in rows], "count": released,
+                "key_accounts_cleared": [row.id for row in rows if row.key_account],
+            },
         )
     )  # fmt: skip
     return {row.id: row.owner_id for row in rows}
@@ -228,10 +327,9 @@ def reclaim(
     those whose pool says ``reroute`` (when a rulebook is given), never to the rep each
     was reclaimed from."""
     report = ReclaimReport()
+    report.warned = warn_batches(uow_factory=uow_factory, now=now, pool=pool, batch_size=batch_size)
     with uow_factory() as uow:
-        report.warned = warn(uow=uow, now=now, pool=pool)
         groups = governed(uow, pool=pool)
-        uow.commit()
     reroute: dict[int, int] = {}  # customer → the owner it was reclaimed from
     for group in groups:
         count = 0

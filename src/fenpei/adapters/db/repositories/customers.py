@@ -15,9 +15,11 @@ from fenpei.adapters.db.repositories._base import (
     conflicts_as_domain_errors,
     core_row,
 )
+from fenpei.adapters.db.repositories._due_sort import due_order
 from fenpei.adapters.db.repositories.loads import count_intake
 from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.customers import Customer
+from fenpei.domain.due import DUE_SORT
 from fenpei.services.ports import CUSTOMER_SORT_KEYS, CustomerQuery
 
 _INSERT_ASSIGNMENT = sa.insert(t.assignments).returning(t.assignments.c.id)
@@ -67,10 +69,14 @@ class SqlCustomers(Repository):
             or 0
         )
         key = query.sort.lstrip("-")
-        column = c[key] if key in CUSTOMER_SORT_KEYS else c.created_at
-        order = column.desc() if query.sort.startswith("-") else column.asc()
+        descending = query.sort.startswith("-")
+        column = c[key] if key in CUSTOMER_SORT_KEYS - {DUE_SORT} else c.created_at
+        order = column.desc() if descending else column.asc()
         if key == "next_follow_up_at":  # what is due first; nothing planned last, anywhere
             order = order.nulls_last()
+        if key == DUE_SORT:  # the earliest of follow-up, SLA clock and reclaim
+            dialect = self.session.get_bind().dialect.name
+            order = due_order(dialect, query.due_terms, descending=descending)
         stmt = (
             sa.select(Customer)
             .where(*conditions)
@@ -192,6 +198,8 @@ def _conditions(query: CustomerQuery) -> list[sa.ColumnElement[bool]]:
         conditions.append(c.created_at < query.created_to)
     if query.assigned_after is not None:
         conditions.append(c.assigned_at > query.assigned_after)
+    if query.updated_to is not None:
+        conditions.append(sa.func.coalesce(c.updated_at, c.created_at) <= query.updated_to)
     return conditions
 
 

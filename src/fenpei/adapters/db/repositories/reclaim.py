@@ -3,8 +3,9 @@ their cutoff in SQL, lock them, and release a whole batch in one UPDATE."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -48,6 +49,18 @@ def due_conditions(
     return conditions
 
 
+def _clock(rule: ReclaimRule) -> sa.ColumnElement[Any]:
+    """When the rule's clock started (``domain.reclaim``): the later of the assignment and
+    the last follow-up (no_follow_up) or stage change (stuck); the assignment (not_won)."""
+    later = {
+        ReclaimRule.no_follow_up: _c.last_follow_up_at,
+        ReclaimRule.stuck: _c.stage_changed_at,
+    }.get(rule)
+    if later is None:
+        return _c.assigned_at
+    return sa.case((later > _c.assigned_at, later), else_=_c.assigned_at)
+
+
 class SqlReclaim(Repository):
     def due(
         self,
@@ -60,6 +73,7 @@ class SqlReclaim(Repository):
         after_id: int = 0,
         lock: bool = False,
         unwarned: bool = False,
+        earliest: bool = False,
     ) -> list[ReclaimRow]:
         if not owner_ids:
             return []
@@ -74,12 +88,30 @@ class SqlReclaim(Repository):
                     warned < _c.stage_changed_at,
                 )
             )
-        query = sa.select(*_ROW).where(*conditions).order_by(_c.id).limit(limit)
+        order = (_clock(cutoff.rule), _c.id) if earliest else (_c.id,)
+        query = sa.select(*_ROW).where(*conditions).order_by(*order).limit(limit)
         if lock:
             # A row another transaction holds (a claim, a transfer, a second reclaim) is
             # skipped, not waited for: it is re-checked on the next run.
             query = query.with_for_update(skip_locked=True, key_share=True)
         return [ReclaimRow(*row) for row in self.session.execute(query)]
+
+    def count_due(
+        self,
+        cutoffs: Sequence[Cutoff],
+        *,
+        terms: Pool,
+        owner_ids: Collection[int],
+        protected_before: datetime,
+    ) -> int:
+        if not owner_ids or not cutoffs:
+            return 0
+        due = [
+            sa.and_(*due_conditions(c, terms=terms, protected_before=protected_before))
+            for c in cutoffs
+        ]
+        query = sa.select(sa.func.count()).where(_c.owner_id.in_(sorted(owner_ids)), sa.or_(*due))
+        return int(self.session.scalar(query) or 0)
 
     def release_many(self, customer_ids: Collection[int], *, pool: str, now: datetime) -> int:
         # The owners' load counters first, in rep id order: the UPDATE's triggers move
@@ -101,6 +133,7 @@ class SqlReclaim(Repository):
                 queue_reason=None,
                 queued_at=None,
                 reclaim_warned_at=None,
+                key_account=False,  # the owner's lock (重点客户) ends with the ownership
                 updated_at=now,
             ),
             execution_options={"synchronize_session": False},
