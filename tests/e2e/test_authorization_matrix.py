@@ -1200,6 +1200,9 @@ CASES: dict[tuple[str, str], Case] = {
     # the SLA page (overseers read it, admins change it) and a clock's pause / resume
     ("GET", "/admin/sla"): Case("/admin/sla", pages(rep=403, other_rep=403)),
     ("POST", "/admin/sla/policies"): Case("/admin/sla/policies", _rule_form_posts(422)),
+    ("POST", "/admin/sla/policies/{policy_id}"): Case(
+        "/admin/sla/policies/{policy}", _rule_form_posts(422)
+    ),
     ("POST", "/admin/sla/policies/{policy_id}/active"): Case(
         "/admin/sla/policies/{policy}/active", _rule_form_posts(303)
     ),
