@@ -5,7 +5,7 @@ customer page and 我的客户."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -145,6 +145,29 @@ def _form_fields(form: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, Any
     return values, fields
 
 
+def _saved(
+    request: Request,
+    uow: UnitOfWork,
+    user: User,
+    now: datetime,
+    values: dict[str, str],
+    save: Callable[[], object],
+    *,
+    done: str,
+    editing: int | None = None,
+) -> Response:
+    """Save the policy form, or show it again with every bad field marked (nothing saved)."""
+    try:
+        save()
+        uow.commit()
+    except ValidationFailed as refused:
+        uow.rollback()
+        errors = field_errors(translator(page_language(request)), refused)
+        return _page(request, uow, user, year=now.year, now=now, values=values, errors=errors,
+                     editing=editing, status_code=422)  # fmt: skip
+    return RedirectResponse(f"/admin/sla?done={done}", status_code=303)
+
+
 @router.post("/admin/sla/policies")
 async def add_policy(
     request: Request, uow: UowDep, user: CurrentUser, actor: CurrentActor, fenpei: FenpeiDep
@@ -152,16 +175,10 @@ async def add_policy(
     """Add a policy; every bad field is marked on the form."""
     values, fields = _form_fields(await request.form())
     now = fenpei.now()
-    try:
-        policies.create_policy(uow=uow, fields=fields, actor=actor, now=now)
-        uow.commit()
-    except ValidationFailed as refused:
-        uow.rollback()
-        t = translator(page_language(request))
-        errors = field_errors(t, refused)
-        return _page(request, uow, user, year=now.year, now=now, values=values, errors=errors,
-                     status_code=422)  # fmt: skip
-    return RedirectResponse("/admin/sla?done=added", status_code=303)
+    return _saved(
+        request, uow, user, now, values, done="added",
+        save=lambda: policies.create_policy(uow=uow, fields=fields, actor=actor, now=now),
+    )  # fmt: skip
 
 
 @router.post("/admin/sla/policies/{policy_id}")
@@ -176,16 +193,12 @@ async def edit_policy(
     """Change a policy (running clocks keep their times); every bad field is marked."""
     values, fields = _form_fields(await request.form())
     now = fenpei.now()
-    try:
-        policies.update_policy(uow=uow, policy_id=policy_id, fields=fields, actor=actor, now=now)
-        uow.commit()
-    except ValidationFailed as refused:
-        uow.rollback()
-        t = translator(page_language(request))
-        errors = field_errors(t, refused)
-        return _page(request, uow, user, year=now.year, now=now, values=values, errors=errors,
-                     editing=policy_id, status_code=422)  # fmt: skip
-    return RedirectResponse("/admin/sla?done=updated", status_code=303)
+    return _saved(
+        request, uow, user, now, values, done="updated", editing=policy_id,
+        save=lambda: policies.update_policy(
+            uow=uow, policy_id=policy_id, fields=fields, actor=actor, now=now
+        ),
+    )  # fmt: skip
 
 
 @router.post("/admin/sla/policies/{policy_id}/active")
