@@ -44,7 +44,7 @@ def test_an_admin_backs_up_now_and_downloads_the_verified_archive(
     expect(page.locator("#restore")).to_contain_text("fenpei restore")
     shot(page, "backups-list")
 
-    with page.expect_download() as downloading:
+    with page.expect_download(timeout=60_000) as downloading:
         rows.first.get_by_role("link", name="下载").click()
     saved = tmp_path / "downloaded.tar.gz"
     downloading.value.save_as(saved)

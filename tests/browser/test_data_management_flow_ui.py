@@ -77,7 +77,7 @@ def test_import_export_attach_and_merge_in_one_zh_cn_session(
     page.locator("#filters").get_by_role("button", name="搜索").click()
     expect(page.locator("table.customers tbody tr")).to_have_count(len(file.good_names))
     shot(page, "flow-4-filtered")
-    with page.expect_download() as download:
+    with page.expect_download(timeout=60_000) as download:
         page.locator("#export-xlsx").click()
     saved = tmp_path / "customers.xlsx"
     download.value.save_as(saved)

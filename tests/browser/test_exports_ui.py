@@ -41,7 +41,7 @@ def test_the_filtered_list_downloads_as_excel_and_csv_with_exactly_its_rows(
     )
     shot(page, "exports-customers-filtered")
 
-    with page.expect_download() as download_info:
+    with page.expect_download(timeout=60_000) as download_info:
         excel.click()
     download = download_info.value
     assert download.suggested_filename.startswith("customers-")
@@ -57,7 +57,7 @@ def test_the_filtered_list_downloads_as_excel_and_csv_with_exactly_its_rows(
     names = sorted(row[0] for row in rows[1:])
     assert names == sorted(["导出测试 一号", "导出测试 二号", "'=导出测试()"])
 
-    with page.expect_download() as csv_info:
+    with page.expect_download(timeout=60_000) as csv_info:
         page.locator("#export-csv").click()
     text = Path(csv_info.value.path()).read_bytes().decode("utf-8")
     assert text.startswith("\ufeff")
@@ -77,7 +77,7 @@ def test_a_manager_exports_the_assignment_history_of_their_team_only(
     page.locator("#since-assignments").fill("2020-01-01")
     shot(page, "exports-page")
 
-    with page.expect_download() as download_info:
+    with page.expect_download(timeout=60_000) as download_info:
         table.locator("tr", has_text="分配记录").get_by_role("button", name="导出 CSV").click()
     text = Path(download_info.value.path()).read_bytes().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
@@ -118,7 +118,7 @@ def test_the_admin_lets_reps_export_and_a_rep_then_gets_only_their_customers(
         login(rep_page, live, "rep", lang="zh-CN")  # Moses
         rep_page.goto(live.url("/customers"))
         expect(rep_page.locator("#nav-exports")).to_be_visible()
-        with rep_page.expect_download() as download_info:
+        with rep_page.expect_download(timeout=60_000) as download_info:
             rep_page.locator("#export-csv").click()
         text = Path(download_info.value.path()).read_bytes().decode("utf-8-sig")
         owners = {row[8] for row in list(csv.reader(io.StringIO(text)))[1:]}

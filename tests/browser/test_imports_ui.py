@@ -62,7 +62,7 @@ def test_an_admin_imports_a_gbk_file_skipping_bad_rows_and_downloads_them(
     expect(page.locator("#import-note")).to_contain_text("跳过 3 行错误行")
     shot(page, "imports-job-done")
 
-    with page.expect_download() as download:
+    with page.expect_download(timeout=60_000) as download:
         page.locator("#error-file").click()
     saved = tmp_path / "errors.csv"
     download.value.save_as(saved)
