@@ -19,6 +19,7 @@ from fenpei.bootstrap import Fenpei, bootstrap
 from fenpei.config import Settings
 from fenpei.domain.users import SYSTEM
 from fenpei.services.categories import ensure_default_categories
+from tests._apps import take_back
 from tests.fakes import FixedClock
 from tests.fakes.hasher import QuickArgon2Hasher
 
@@ -199,6 +200,14 @@ def app(request: pytest.FixtureRequest, database_url: str, clock: FixedClock) ->
     fenpei.files = LocalFileStore(fenpei.settings.files_dir)
     yield fenpei
     fenpei.close()
+
+
+@pytest.fixture(autouse=True)
+def _asgi_apps_taken_back() -> Iterator[None]:
+    """Autouse, so set up before and torn down after every fixture of a test that uses
+    ``asgi_app`` (tests/_apps.py): the apps lent during the test are free for the next."""
+    yield
+    take_back()
 
 
 @pytest.fixture(autouse=True)

@@ -63,7 +63,9 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 10_000
+# Generous: a page that answers waits no longer for it; a 2-core machine running the whole
+# suite beside the browser once took over 10 s to serve a login page.
+TIMEOUT_MS = 30_000
 
 
 def _missing_browser() -> str | None:
@@ -283,8 +285,9 @@ def playwright_instance() -> Iterator[Playwright]:
         if BROWSER_REQUIRED:
             pytest.fail(f"{problem} (required because CI=true)")
         pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         yield playwright
 

@@ -8,17 +8,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.http.csrf import CSRF_FIELD, CSRF_HEADER
-from fenpei.jobs.registry import scheduled_jobs
 from fenpei.services import assignments, org, users
 from fenpei.services.customers import create_customer
+from tests._apps import asgi_app
 from tests.fakes import FixedClock
+
+__all__ = ["asgi_app"]  # lent from tests/_apps.py; imported from here by many tests
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "correct horse battery"
@@ -35,54 +36,6 @@ class World:
     acme_id: int  # owned by Darcel, taken from Moses with a reason
     globex_id: int  # in the pool, stage "won"
     script_id: int  # named <script>alert(1)</script>
-
-
-# Apps built in this test process, by the settings they were built with (all but the
-# database's address): the ones free, and the ones lent to the running test.
-_FREE_APPS: dict[str, list[FastAPI]] = {}
-_LENT_APPS: list[tuple[str, FastAPI]] = []
-
-
-def _app_key(fenpei: Fenpei) -> str:
-    return fenpei.settings.model_dump_json(exclude={"database_url"})
-
-
-def asgi_app(fenpei: Fenpei) -> FastAPI:
-    """The ASGI app over ``fenpei`` for the running test: built by ``create_app`` once per
-    test process (and settings), then lent to each test re-pointed at its ``fenpei``.
-
-    Building one costs about a second of CPU (FastAPI builds every route, on the app and on
-    its first requests; Jinja compiles each page anew), which most tests here paid once or
-    more. What ``create_app`` derives from ``fenpei`` is made anew for each test (the
-    scheduled jobs) or emptied (the request metrics); the rest depends on the settings
-    only, which are part of the key. The same ``fenpei`` gets the same app within a test;
-    another one (a second database) gets another app. Call it from a test or a
-    function-scoped fixture only: the apps are taken back when each test ends."""
-    key = _app_key(fenpei)
-    for lent_key, lent in _LENT_APPS:
-        if lent_key == key and lent.state.fenpei is fenpei:
-            return lent
-    free = _FREE_APPS.setdefault(key, [])
-    if free:
-        app = free.pop()
-        app.state.fenpei = fenpei
-        app.state.jobs = scheduled_jobs(fenpei)
-        # The middleware holds this object: empty it in place (create_app starts it empty).
-        app.state.request_metrics.__init__()
-    else:
-        app = create_app(fenpei)
-    _LENT_APPS.append((key, app))
-    return app
-
-
-@pytest.fixture(autouse=True)
-def _asgi_apps_taken_back() -> Iterator[None]:
-    """Autouse, so set up before and torn down after every fixture of the test that uses
-    ``asgi_app``: the apps lent during the test are free for the next one."""
-    yield
-    for key, app in _LENT_APPS:
-        _FREE_APPS[key].append(app)
-    _LENT_APPS.clear()
 
 
 def racing_clients(app: Fenpei, racers: int, path: str) -> list[TestClient]:

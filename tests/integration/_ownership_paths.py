@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 
 from fenpei.adapters.crm.zoho import ZohoAdapter
 from fenpei.adapters.db import tables
-from fenpei.app import create_app
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.events import EventType
 from fenpei.domain.import_uploads import ImportMode
@@ -35,6 +34,7 @@ from fenpei.services.sla.check import check
 from fenpei.services.sync.bridge import receive_records
 from fenpei.services.sync.run import run_sync
 from tests import _zoho_server as z
+from tests._apps import asgi_app
 from tests._import_files import MAPPING, gbk_leads
 from tests.e2e.test_api_webhooks import signed_headers
 from tests.fakes import FixedClock
@@ -221,7 +221,7 @@ def webhook_lead(app: Fenpei, world: World, tmp_path: Path) -> Expected:
         )  # fmt: skip
         uow.commit()
     body = json.dumps({"name": "Signed 网络线索"}, ensure_ascii=False).encode()
-    client = TestClient(create_app(app), follow_redirects=False)
+    client = TestClient(asgi_app(app), follow_redirects=False)
     answer = client.post(
         "/api/v1/webhooks/leads", content=body, headers=signed_headers(app, plaintext, body)
     )
