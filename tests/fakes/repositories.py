@@ -85,8 +85,9 @@ class FakeCustomers(_Repository):
         newest: dict[int, SlaClock] = {}
         for clock in sorted(self._store.sla_clocks, key=lambda k: k.id or 0):
             newest[clock.customer_id] = clock
+        terms = query.due_terms or ()
         firsts = {
-            c.id: items[0].at if (items := due_items(c, newest.get(c.id or 0), query.due_terms))
+            c.id: items[0].at if (items := due_items(c, newest.get(c.id or 0), terms))
             else None
             for c in matching
         }  # fmt: skip

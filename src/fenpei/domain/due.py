@@ -20,9 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from fenpei.domain.pools import Pool, team_pool
-from fenpei.domain.reclaim import Owned, due_of
-from fenpei.domain.rules import PUBLIC_POOL
+from fenpei.domain.reclaim import GoverningTerms, Owned, due_of
 from fenpei.domain.sla import ClockKind, ClockState, SlaClock
 
 DUE_SORT = "due"
@@ -48,15 +46,6 @@ class DueItem:
         return self.at <= now
 
 
-@dataclass(frozen=True)
-class GoverningTerms:
-    """A pool with reclaim on and the reps whose customers it governs (the pool their
-    returns go to: their team's pool if configured, else the public one)."""
-
-    pool: Pool
-    owner_ids: frozenset[int]
-
-
 class OwnedWithPlan(Owned, Protocol):
     """What the due items read of a customer."""
 
@@ -66,31 +55,6 @@ class OwnedWithPlan(Owned, Protocol):
     def owner_id(self) -> int | None: ...
     @property
     def next_follow_up_at(self) -> datetime | None: ...
-
-
-class Member(Protocol):
-    @property
-    def id(self) -> int | None: ...
-    @property
-    def team_id(self) -> int | None: ...
-
-
-def governing_terms(pools: Collection[Pool], reps: Collection[Member]) -> list[GoverningTerms]:
-    """Which configured pool with reclaim on governs which reps (as ``services.pool.reclaim
-    .governed`` decides it: an unconfigured pool has reclaim off, so it governs nothing)."""
-    configured = {pool.key: pool for pool in pools}
-    owners: dict[str, set[int]] = {}
-    for rep in reps:
-        key = PUBLIC_POOL
-        if rep.team_id is not None and team_pool(rep.team_id) in configured:
-            key = team_pool(rep.team_id)
-        if rep.id is not None:
-            owners.setdefault(key, set()).add(rep.id)
-    return [
-        GoverningTerms(configured[key], frozenset(ids))
-        for key, ids in sorted(owners.items())
-        if key in configured and configured[key].reclaim_enabled
-    ]
 
 
 def counted_clock(clock: SlaClock | None, owner_id: int | None) -> SlaClock | None:

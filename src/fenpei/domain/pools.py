@@ -7,9 +7,12 @@ holds a pool's terms; a pool without one has the defaults (everyone may claim, n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from fenpei.domain.rules import PUBLIC_POOL
 
 MAX_POOL_KEY = 100
 MAX_CAP = 100_000
@@ -95,6 +98,14 @@ class Pool:
 def default_pool(key: str) -> Pool:
     """The terms of a pool nobody configured: open to all (a team's pool to its team)."""
     return Pool(key=key, name=key, team_id=pool_team(key))
+
+
+def return_pool(team_id: int | None, is_configured: Callable[[str], bool]) -> str:
+    """The pool a rep's customers return to, whose terms govern them: their team's pool if
+    an admin configured it, else the public one."""
+    if team_id is not None and is_configured(team_pool(team_id)):
+        return team_pool(team_id)
+    return PUBLIC_POOL
 
 
 def protected_until(assigned_at: datetime | None, pool: Pool) -> datetime | None:

@@ -13,13 +13,13 @@ at or before it is due. Everything here is pure: ``now`` is an argument.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from fenpei.domain.customers import Stage
-from fenpei.domain.pools import Pool, ReclaimRule, protected_until
+from fenpei.domain.pools import Pool, ReclaimRule, protected_until, return_pool
 
 MAX_RECLAIM_DAYS = 3_650
 MAX_LEVEL_CODE = 50
@@ -180,3 +180,35 @@ def reclaimed_words(rule: ReclaimRule, days: int, level: str | None, language: s
     record's reason so, from its explanation, in the reader's language)."""
     language = language if language in _RECLAIMED else "en"
     return _RECLAIMED[language] + reason_words(rule, days, level, language)
+
+
+@dataclass(frozen=True)
+class GoverningTerms:
+    """A pool with reclaim on and the reps whose customers it governs (the pool their
+    returns go to: their team's pool if configured, else the public one)."""
+
+    pool: Pool
+    owner_ids: frozenset[int]
+
+
+class Member(Protocol):
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def team_id(self) -> int | None: ...
+
+
+def governing_terms(pools: Collection[Pool], reps: Collection[Member]) -> list[GoverningTerms]:
+    """Which configured pool with reclaim on governs which reps: the pool each rep's
+    customers return to (``return_pool``). An unconfigured pool has reclaim off, so it
+    governs nothing. The reclaim job and the "due" sort both read this."""
+    configured = {pool.key: pool for pool in pools}
+    owners: dict[str, set[int]] = {}
+    for rep in reps:
+        if rep.id is not None:
+            owners.setdefault(return_pool(rep.team_id, configured.__contains__), set()).add(rep.id)
+    return [
+        GoverningTerms(configured[key], frozenset(ids))
+        for key, ids in sorted(owners.items())
+        if key in configured and configured[key].reclaim_enabled
+    ]

@@ -194,7 +194,7 @@ def list_customers(
         raise ValidationFailed.one(
             "sort", f"{query.sort!r} is not one of {keys} (prefix - for descending)"
         )
-    if query.sort.removeprefix("-") == DUE_SORT:
+    if query.sort.removeprefix("-") == DUE_SORT and query.due_terms is None:
         query = replace(query, due_terms=due_terms(uow=uow))
     found, total = uow.customers.search(visible_query(uow=uow, query=query, actor=actor))
     return listing.shown_to(uow, actor, found), total

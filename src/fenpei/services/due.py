@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from fenpei.domain.customers import Customer
-from fenpei.domain.due import DueItem, GoverningTerms, due_items, governing_terms
+from fenpei.domain.due import DueItem, due_items
+from fenpei.domain.reclaim import GoverningTerms, governing_terms
 from fenpei.domain.sla import SlaClock
 from fenpei.services.ports import UnitOfWork
 

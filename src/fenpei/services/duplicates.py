@@ -38,8 +38,7 @@ from fenpei.domain.phrases import Phrase
 from fenpei.domain.pools import protected_until
 from fenpei.domain.users import Actor
 from fenpei.services import scope
-from fenpei.services.pool.claims import pool_for_return
-from fenpei.services.pool.terms import may_see, terms_of
+from fenpei.services.pool.terms import may_see, pool_for_return, terms_of
 from fenpei.services.ports import UnitOfWork
 
 MAX_MATCHES = 20

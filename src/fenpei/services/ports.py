@@ -16,13 +16,12 @@ from fenpei.domain.categories import Category, CategoryValue
 from fenpei.domain.companies import Company
 from fenpei.domain.custom_fields import CustomField
 from fenpei.domain.customers import Customer, Stage
-from fenpei.domain.due import GoverningTerms
 from fenpei.domain.follow_ups import FollowUp, StageChange
 from fenpei.domain.import_jobs import ImportJob, ImportStatus
 from fenpei.domain.jobs import JobRun, JobStatus
 from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.pools import Pool
-from fenpei.domain.reclaim import Cutoff
+from fenpei.domain.reclaim import Cutoff, GoverningTerms
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
 from fenpei.domain.tasks import ChecklistItem, Task, TaskComment, TaskEvent, TaskFilter
 from fenpei.domain.users import User
@@ -73,8 +72,9 @@ class CustomerQuery:
     within_rep_ids: frozenset[int] | None = None
     within_team_ids: frozenset[int] = frozenset()
     updated_to: datetime | None = None  # last changed at or before (in a pool: waiting since)
-    # The pools' reclaim terms the "due" sort reads (filled by the service for that sort).
-    due_terms: tuple[GoverningTerms, ...] = ()
+    # The pools' reclaim terms the "due" sort reads (None: not read yet; the service reads
+    # them for that sort, unless the caller, which shows them too, passes them in).
+    due_terms: tuple[GoverningTerms, ...] | None = None
 
 
 class CustomerRepository(Protocol):

@@ -44,8 +44,7 @@ from fenpei.services import _audit
 from fenpei.services.assignments import give
 from fenpei.services.customers import get_customer, update_customer
 from fenpei.services.follow_ups.stages import change_stage
-from fenpei.services.pool.claims import pool_for_return
-from fenpei.services.pool.terms import terms_of
+from fenpei.services.pool.terms import pool_for_return, terms_of
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.routing import still_qualifies
 from fenpei.services.rulebook import RuleBook, load_context

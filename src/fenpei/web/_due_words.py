@@ -12,6 +12,7 @@ from fastapi import Request
 
 from fenpei.domain.customers import Customer
 from fenpei.domain.due import DueItem, DueKind
+from fenpei.domain.reclaim import GoverningTerms
 from fenpei.domain.sla import SlaClock
 from fenpei.domain.users import User
 from fenpei.services import due
@@ -74,13 +75,14 @@ def due_context(
     user: User,
     customers: Sequence[Customer],
     clocks: Mapping[int, SlaClock],
+    terms: Sequence[GoverningTerms],
     now: datetime,
 ) -> dict[str, Any]:
     """``due_lines`` (customer id → its due things in words) and ``when`` in the viewer's
-    zone (the rep's), for a list of the customers with their newest running ``clocks``."""
+    zone (the rep's), for a list of the customers with their newest running ``clocks`` and
+    the pools' reclaim ``terms`` (``services.due.due_terms``, as the list was sorted by)."""
     words = page_words(request, uow, user)
     t = translator(page_language(request))
-    terms = due.due_terms(uow=uow) if customers else ()
     dues = due.dues_of(uow=uow, customers=customers, terms=terms, clocks=clocks)
     lines = {
         customer_id: due_lines(t, words["when"], items, now, words["zone"])

@@ -17,12 +17,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from fenpei.domain.customers import Stage
 from fenpei.domain.due import DUE_SORT
+from fenpei.domain.reclaim import GoverningTerms
 from fenpei.domain.users import Actor, User
 from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.http.fields import MAX_ID, BoundedDate, EmptyIsNone, FilterText, Id
 from fenpei.http.reads import Names, assignment_reads, customer_read, customer_reads
 from fenpei.services import assignments, customers, scope
 from fenpei.services.categories import load_category_index
+from fenpei.services.due import due_terms
 from fenpei.services.pool.claims import return_reasons
 from fenpei.services.ports import CustomerQuery, UnitOfWork
 from fenpei.web import pages_customers_actions, pages_customers_bulk
@@ -253,10 +255,12 @@ def my_customers_page(
     new_since = _new_since(request, now, since)
     found: list[Any] = []
     total = new_total = 0
+    terms: tuple[GoverningTerms, ...] = ()
     if user.rep_id is not None:
         actor = actor_of(user)
+        terms = due_terms(uow=uow)  # read once: for the sort and for the words
         sort = MY_ORDERS[order]
-        mine = CustomerQuery(owner_id=user.rep_id, sort=sort, limit=PAGE_SIZE)
+        mine = CustomerQuery(owner_id=user.rep_id, sort=sort, limit=PAGE_SIZE, due_terms=terms)
         found, total = customers.list_customers(
             uow=uow, query=replace(mine, offset=(page - 1) * PAGE_SIZE), actor=actor
         )
@@ -268,7 +272,7 @@ def my_customers_page(
     context = {
         "user": user,
         "active": "my",
-        **due_context(request, uow, user, found, sla_due, now),
+        **due_context(request, uow, user, found, sla_due, terms, now),
         "returned": request.query_params.get("returned") == "1",
         "has_rep": user.rep_id is not None,
         "customers": customer_reads(found, Names(uow)),

@@ -24,14 +24,14 @@ from fenpei.domain.errors import (
 )
 from fenpei.domain.org import Rep
 from fenpei.domain.phrases import Phrase
-from fenpei.domain.pools import RETURN_REASONS, Pool, team_pool
-from fenpei.domain.rules import PUBLIC_POOL
+from fenpei.domain.pools import RETURN_REASONS, Pool
 from fenpei.domain.users import Actor, Role
 from fenpei.engine.capacity import Usage, capacity_breach
 from fenpei.services import scope
 from fenpei.services.analytics import start_of_day
 from fenpei.services.assignments import MAX_REASON, give, release
-from fenpei.services.pool.terms import visible_pool
+from fenpei.services.duplicates import protected_clash
+from fenpei.services.pool.terms import pool_for_return, visible_pool
 from fenpei.services.ports import CustomerQuery, UnitOfWork
 
 RELEASES = (AssignMethod.return_, AssignMethod.reclaim)
@@ -111,8 +111,6 @@ def _refuse_clash(
 ) -> None:
     """撞单: refuse a customer whose phone or email another rep's customer has, in its
     protection period; says who owns it and until when (what the 查重 box tells)."""
-    from fenpei.services.duplicates import protected_clash  # it reads pool_for_return here
-
     clash = protected_clash(uow=uow, actor=actor, customer=customer, rep_id=rep_id, now=now)
     if clash is not None and clash.protected_until is not None:
         text = "{owner} owns a customer with the same {field}, protected until {until} UTC"
@@ -170,13 +168,6 @@ def return_reasons(uow: UnitOfWork) -> list[CategoryValue]:
     if category is None or category.id is None:
         return []
     return [value for value in uow.categories.values(category.id) if value.usable]
-
-
-def pool_for_return(uow: UnitOfWork, rep: Rep) -> str:
-    """Where a returned customer goes: the rep's team pool if configured, else public."""
-    if rep.team_id is not None and uow.pools.get(team_pool(rep.team_id)) is not None:
-        return team_pool(rep.team_id)
-    return PUBLIC_POOL
 
 
 def return_to_pool(

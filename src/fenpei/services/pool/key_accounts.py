@@ -10,8 +10,7 @@ from fenpei.domain.customers import Customer
 from fenpei.domain.errors import ClaimRefused, NotFound, PermissionDenied
 from fenpei.domain.users import Actor, Role
 from fenpei.services import _audit, scope
-from fenpei.services.pool.claims import pool_for_return
-from fenpei.services.pool.terms import terms_of
+from fenpei.services.pool.terms import pool_for_return, terms_of
 from fenpei.services.ports import UnitOfWork
 
 

@@ -1,7 +1,7 @@
 """Reclaim (回收): owned customers whose pool's rules make them due go back to the pool.
 
 Which pool's terms govern an owned customer: the pool it would return to (the owner's team
-pool if configured, else public; ``claims.pool_for_return``). Set-based: per (pool, rule,
+pool if configured, else public; ``domain.pools.return_pool``). Set-based: per (pool, rule,
 level) group the due customers are selected in SQL by their cutoff and locked (skipping
 rows another transaction holds), then each batch is one UPDATE of the customers, one
 INSERT of the records (method ``reclaim``, the reason in words), one ``customer.pooled``
@@ -21,14 +21,20 @@ from random import Random
 from fenpei.domain.assignments import Assignment, AssignMethod
 from fenpei.domain.audit import AuditEntry
 from fenpei.domain.events import EventType, ReminderKind, new_event
-from fenpei.domain.pools import Pool, ReclaimAction, ReclaimRule, team_pool
-from fenpei.domain.reclaim import Cutoff, cutoffs, due_of, protected_before, record_reason
-from fenpei.domain.rules import PUBLIC_POOL
+from fenpei.domain.pools import ReclaimAction, ReclaimRule
+from fenpei.domain.reclaim import (
+    Cutoff,
+    GoverningTerms,
+    cutoffs,
+    due_of,
+    governing_terms,
+    protected_before,
+    record_reason,
+)
 from fenpei.domain.tasks import TaskOrigin
 from fenpei.domain.users import SYSTEM, Actor
 from fenpei.engine.model import Outcome
 from fenpei.services.notifications.events import emit_reminder
-from fenpei.services.pool.terms import terms_of
 from fenpei.services.ports import ReclaimRow, UnitOfWork
 from fenpei.services.routing import route_without
 from fenpei.services.rulebook import RuleBook
@@ -36,14 +42,6 @@ from fenpei.services.tasks.origins import task_from_warning
 
 BATCH = 1_000
 MAX_PLAN = 1_000
-
-
-@dataclass(frozen=True)
-class Governed:
-    """A pool with reclaim on, and the reps whose customers it governs."""
-
-    pool: Pool
-    owner_ids: frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -78,27 +76,15 @@ class ReclaimReport:
         return ", ".join(parts)
 
 
-def governed(uow: UnitOfWork, *, pool: str | None = None) -> list[Governed]:
+def governed(uow: UnitOfWork, *, pool: str | None = None) -> list[GoverningTerms]:
     """The pools with reclaim on (only ``pool`` if named) and the reps each governs."""
-    configured = {p.key for p in uow.pools.all()}
-    owners: dict[str, set[int]] = {}
-    for rep in uow.reps.all():
-        key = PUBLIC_POOL
-        if rep.team_id is not None and team_pool(rep.team_id) in configured:
-            key = team_pool(rep.team_id)
-        if rep.id is not None:
-            owners.setdefault(key, set()).add(rep.id)
-    found = []
-    for key in sorted(owners):
-        terms = terms_of(uow, key)
-        if terms.reclaim_enabled and pool in (None, key):
-            found.append(Governed(terms, frozenset(owners[key])))
-    return found
+    found = governing_terms(uow.pools.all(), uow.reps.all())
+    return [group for group in found if pool in (None, group.pool.key)]
 
 
 def _due(
     uow: UnitOfWork,
-    group: Governed,
+    group: GoverningTerms,
     cutoff: Cutoff,
     now: datetime,
     *,
@@ -146,7 +132,7 @@ def dry_run(
     total = 0
     for group in governed(uow, pool=pool):
         if owner_ids is not None:
-            group = Governed(group.pool, group.owner_ids & owner_ids)
+            group = GoverningTerms(group.pool, group.owner_ids & owner_ids)
         cuts = cutoffs(group.pool, now)
         total += uow.reclaim.count_due(
             cuts, terms=group.pool, owner_ids=group.owner_ids,
@@ -243,7 +229,9 @@ def _entered(uow: UnitOfWork, enter: bool) -> Iterator[UnitOfWork]:
         yield uow
 
 
-def _warn_rows(uow: UnitOfWork, group: Governed, rows: Sequence[ReclaimRow], now: datetime) -> int:
+def _warn_rows(
+    uow: UnitOfWork, group: GoverningTerms, rows: Sequence[ReclaimRow], now: datetime
+) -> int:
     warned = 0
     soon = [(row, d) for row in rows if (d := due_of(row, group.pool)) and d.due > now]
     for customer in uow.customers.lock_many([row.id for row, _ in soon]):
@@ -263,7 +251,7 @@ def _warn_rows(uow: UnitOfWork, group: Governed, rows: Sequence[ReclaimRow], now
 
 
 def _release(
-    uow: UnitOfWork, group: Governed, rows: Sequence[ReclaimRow], now: datetime, actor: Actor
+    uow: UnitOfWork, group: GoverningTerms, rows: Sequence[ReclaimRow], now: datetime, actor: Actor
 ) -> dict[int, int]:
     """One batch: one UPDATE, one INSERT of records, an event each, one audit entry;
     returns each released customer's previous owner."""

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from fenpei.domain.errors import FieldError, NotFound, ValidationFailed
+from fenpei.domain.org import Rep
 from fenpei.domain.pools import (
     MAX_CAP,
     MAX_COOLDOWN_DAYS,
@@ -18,6 +19,7 @@ from fenpei.domain.pools import (
     Pool,
     default_pool,
     pool_team,
+    return_pool,
     team_pool,
 )
 from fenpei.domain.rules import PUBLIC_POOL
@@ -37,6 +39,12 @@ EDITABLE = ("name", "team_id", "daily_claim_cap", "max_owned", "count_won", "coo
             "mask_contacts", "protection_days", *RECLAIM_TERMS)  # fmt: skip
 _LIMITS = {"daily_claim_cap": MAX_CAP, "max_owned": MAX_CAP, "cooldown_days": MAX_COOLDOWN_DAYS,
            "protection_days": MAX_COOLDOWN_DAYS, **RECLAIM_LIMITS}  # fmt: skip
+
+
+def pool_for_return(uow: UnitOfWork, rep: Rep) -> str:
+    """Where the rep's returned customers go, and so whose terms govern the customers they
+    own (protection, reclaim): their team's pool if configured, else the public one."""
+    return return_pool(rep.team_id, lambda key: uow.pools.get(key) is not None)
 
 
 def terms_of(uow: UnitOfWork, key: str, *, lock: bool = False) -> Pool:

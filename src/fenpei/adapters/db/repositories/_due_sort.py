@@ -17,9 +17,8 @@ import sqlalchemy as sa
 
 from fenpei.adapters.db import tables as t
 from fenpei.domain.customers import Stage
-from fenpei.domain.due import GoverningTerms
 from fenpei.domain.pools import Pool, ReclaimRule
-from fenpei.domain.reclaim import base_days
+from fenpei.domain.reclaim import GoverningTerms, base_days
 from fenpei.domain.sla import ClockState
 
 _NEVER = 1e9  # a day number no instant reaches

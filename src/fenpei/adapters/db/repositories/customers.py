@@ -76,7 +76,7 @@ class SqlCustomers(Repository):
             order = order.nulls_last()
         if key == DUE_SORT:  # the earliest of follow-up, SLA clock and reclaim
             dialect = self.session.get_bind().dialect.name
-            order = due_order(dialect, query.due_terms, descending=descending)
+            order = due_order(dialect, query.due_terms or (), descending=descending)
         stmt = (
             sa.select(Customer)
             .where(*conditions)
