@@ -128,6 +128,10 @@ def test_a_won_customer_is_not_returned_from_the_page_or_the_api(
     assert page.headers["location"].endswith("?return_error=won")
     shown = moses.get(page.headers["location"] + "&lang=zh-CN")
     assert "已成交的客户不能退回公海" in text_of(shown.text)
+    assert f'action="/customers/{seeded.globex_id}/return"' not in shown.text  # no form offered
+    plain = moses.get(f"/customers/{seeded.globex_id}?lang=zh-CN")  # not after a refusal
+    assert "已成交的客户不能退回公海" in text_of(plain.text)
+    assert f'action="/customers/{seeded.globex_id}/return"' not in plain.text
     api = user_client.post(
         f"{API}/pools/returns", json={"customer_id": seeded.globex_id, "reason": "no_need"}
     )

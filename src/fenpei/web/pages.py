@@ -177,6 +177,7 @@ def customer_context(
         assignments.history(uow=uow, customer_id=customer_id, actor=actor), names
     )
     t = translator(page_language(request))
+    owner_views = actor.rep_id is not None and customer.owner_id == actor.rep_id
     conditions_of = rule_conditions(uow)
     return {
         "user": user,
@@ -187,7 +188,9 @@ def customer_context(
         "history": [(a, explain_lines(t, a, conditions_of)) for a in reversed(history)],
         "created": request.query_params.get("created") == "1",
         "moved": request.query_params.get("moved") == "1",
-        "can_return": actor.rep_id is not None and customer.owner_id == actor.rep_id,
+        # The owner's return form; a won customer stays (the page says why, no form).
+        "can_return": owner_views and customer.stage is not Stage.won,
+        "won_stays": owner_views and customer.stage is Stage.won,
         "return_reasons": return_reasons(uow),
         "return_error": request.query_params.get("return_error") in ("1", "won"),
         "return_refused_won": request.query_params.get("return_error") == "won",
