@@ -267,3 +267,21 @@ def test_htmx_swaps_a_422_answer_so_forms_can_show_their_errors(live: Live, page
     expect(page.locator("#out")).to_contain_text("Some values cannot be accepted")
     expect(page.locator("#out")).to_contain_text("page")
     expect(page.locator("#flash")).to_be_hidden()  # a 422 is the form's business, not an alarm
+
+
+def test_the_navigation_keeps_to_one_row_on_a_laptop_screen(live: Live, page: Page) -> None:
+    """At 1280 px the manager's ten links, the languages, the bell and the name share one
+    row in both languages (the longest display name of the seeded users)."""
+    login(page, live, "manager", lang="zh-CN")
+    for lang in ("zh-CN", "en"):
+        page.goto(live.url(f"/customers?lang={lang}"))
+        tops = page.eval_on_selector_all(
+            ".main-nav a, .account > *", "found => found.map(e => e.getBoundingClientRect().top)"
+        )
+        links = page.locator(".main-nav a").count()
+        assert links == 10
+        bar = page.locator(".topbar").bounding_box()
+        link = page.locator(".main-nav a").first.bounding_box()
+        assert bar is not None and link is not None
+        assert bar["height"] < 2 * link["height"] + 20, (lang, tops)
+        expect(page.locator(".who-short")).to_have_text("Mia Manager 经理")
