@@ -165,6 +165,31 @@ def test_the_api_sorts_by_what_is_due_too(
     names = [item["name"] for item in listed["items"]]
     assert names[:4] == ["逾期跟进", "首次联系客户", "明天跟进", "回收客户"]
     assert set(names[4:]) == {"无事客户", "暂停客户"}
+    due = {item["name"]: item["due"] for item in listed["items"]}
+    assert due["逾期跟进"] == [
+        {"kind": "follow_up", "at": "2026-11-02T10:30:00Z", "overdue": True}
+    ]
+    assert [d["kind"] for d in due["首次联系客户"]] == ["first_contact"]
+    assert due["回收客户"] == [{"kind": "reclaim", "at": "2026-11-05T09:30:00Z", "overdue": False}]
+    assert due["暂停客户"] == due["无事客户"] == []  # a paused clock is not due
+    pooled = client.get("/api/v1/customers", params={"unowned": True}).json()["items"]
+    assert pooled and all(item["due"] == [] for item in pooled)  # nobody's: nothing due
+
+
+def test_a_manager_sorts_the_team_s_customers_by_what_is_due_and_reads_it_in_words(
+    app: Fenpei, clock: FixedClock, client: TestClient, seeded: World
+) -> None:
+    _moses_has_one_of_each(app, clock, seeded)
+    log_in(client)
+    client.cookies.set("lang", "zh-CN")
+
+    page = client.get("/customers", params={"sort": "due", "owner": seeded.moses_id}).text
+    backwards = client.get("/customers", params={"sort": "-due", "owner": seeded.moses_id}).text
+
+    assert _NAMES.findall(page)[:4] == ["逾期跟进", "首次联系客户", "明天跟进", "回收客户"]
+    assert ("follow_up", " due-overdue", "跟进 今天 18:30 · 已逾期 2 小时") in _DUE.findall(page)
+    assert 'aria-sort="ascending"><a href="/customers?owner=' in page and "到期事项" in page
+    assert _NAMES.findall(backwards)[:1] == ["回收客户"]  # latest due first, nothing due last
 
 
 @contextmanager
@@ -196,4 +221,21 @@ def test_a_page_by_what_is_due_costs_the_same_statements_for_3_customers_as_for_
         page = client.get("/my?order=due").text
 
     assert len(_NAMES.findall(page)) == 25
+    assert len(many) == len(few)
+
+
+def test_the_customer_list_by_what_is_due_costs_the_same_statements_for_few_and_many(
+    app: Fenpei, clock: FixedClock, client: TestClient, seeded: World
+) -> None:
+    _moses_has_one_of_each(app, clock, seeded)
+    log_in(client)
+    path = f"/customers?sort=due&owner={seeded.moses_id}"
+    client.get(path)  # warm: the first request reads what the app caches
+    with _statements(app) as few:
+        client.get(path)
+    _give(app, clock, seeded.moses_id, **{f"客户 {i:02d}": "C" for i in range(19)})
+    with _statements(app) as many:
+        page = client.get(path).text
+
+    assert len(_NAMES.findall(page)) >= 25
     assert len(many) == len(few)

@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from fenpei.domain.customers import Stage
+from fenpei.domain.due import DueKind
 from fenpei.domain.limits import MAX_NESTING
 from fenpei.domain.rules import (
     MAX_CONDITION_VALUES,
@@ -102,8 +103,27 @@ class _Read(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class DueItemRead(BaseModel):
+    """One thing due on an owned customer (到期事项)."""
+
+    kind: DueKind = Field(
+        description="first_contact / next_contact (its SLA clock), follow_up (the planned "
+        "next follow-up) or reclaim (when its pool's terms take it back)."
+    )
+    at: datetime
+    overdue: bool = Field(description="Due at or before the moment of the request.")
+
+
+class CustomerListItem(CustomerRead):
+    due: list[DueItemRead] = Field(
+        default_factory=list,
+        description="What is due on it, earliest first (none while nobody owns it); "
+        "sort=due orders the list by the first.",
+    )
+
+
 class CustomerPage(BaseModel):
-    items: list[CustomerRead]
+    items: list[CustomerListItem]
     total: int = Field(description="How many customers match the filters, on all pages.")
     offset: int
     limit: int

@@ -20,7 +20,7 @@ PAGE_SIZE = 25
 PAGE_SIZES = (25, 50, 100, 200)  # the choices offered; any other asked-for size is snapped
 POOL = "pool"  # the owner filter's value for "nobody owns it"
 DEFAULT_SORT = "-created_at"
-SORTABLE = ("name", "level", "stage", "assigned_at", "created_at")
+SORTABLE = ("name", "level", "stage", "assigned_at", "created_at", "due")
 _DEFAULTS = (("sort", DEFAULT_SORT), ("page", 1), ("per_page", PAGE_SIZE))
 _NOT_FILTERS = ("sort", "page", "per_page")
 

@@ -116,10 +116,12 @@ def customers_page(
         per_page=page_size(per_page),
     )
     actor = actor_of(user)
-    found, total = customers.list_customers(
-        uow=uow, query=filters.query(fenpei.settings.zone), actor=actor
-    )
+    now = fenpei.now()
+    terms = due_terms(uow=uow)  # read once: for the "due" sort and for the words
+    query = replace(filters.query(fenpei.settings.zone), due_terms=terms)
+    found, total = customers.list_customers(uow=uow, query=query, actor=actor)
     pages = max(1, -(-total // filters.per_page))
+    sla_due = due_markers(uow, [c.id for c in found if c.id is not None])
     context = {
         "user": user,
         "active": "customers",
@@ -135,9 +137,10 @@ def customers_page(
         "previous_url": filters.url(page=page - 1) if page > 1 else None,
         "next_url": filters.url(page=page + 1) if page < pages else None,
         **choices(uow, actor),
-        **bulk_context(request, uow, actor, fenpei.now()),
-        "sla_due": due_markers(uow, [c.id for c in found if c.id is not None]),
-        **list_scoring(uow, found, *_words(request), fenpei.now()),
+        **bulk_context(request, uow, actor, now),
+        "sla_due": sla_due,
+        **due_context(request, uow, user, found, sla_due, terms, now),
+        **list_scoring(uow, found, *_words(request), now),
     }
     if is_htmx(request):
         response = render(request, "customers/_results.html", context)

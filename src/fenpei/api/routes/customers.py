@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -16,8 +17,10 @@ from fenpei.api.schemas import (
     CustomerCreate,
     CustomerCreated,
     CustomerFilters,
+    CustomerListItem,
     CustomerPage,
     CustomerUpdate,
+    DueItemRead,
     ErrorRead,
 )
 from fenpei.domain.duplicates import DuplicateFound
@@ -26,7 +29,7 @@ from fenpei.http.deps import CurrentActor, FenpeiDep, UowDep, WriterActor
 from fenpei.http.fields import MAX_ID
 from fenpei.http.reads import Names, assignment_reads, customer_read, customer_reads
 from fenpei.http.schemas import AssignmentRead, CustomerRead
-from fenpei.services import assignments, customers, duplicates, intake, routing_reroute
+from fenpei.services import assignments, customers, due, duplicates, intake, routing_reroute
 from fenpei.services.ports import CustomerQuery
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -80,9 +83,18 @@ def list_customers(
 ) -> CustomerPage:
     """One page of the customers you may see (a rep: their own; a manager: their teams')
     matching the filters, with the total on all pages."""
-    query = customer_query(filters, fenpei.settings.zone)
+    terms = due.due_terms(uow=uow)
+    query = replace(customer_query(filters, fenpei.settings.zone), due_terms=terms)
     found, total = customers.list_customers(uow=uow, query=query, actor=actor)
-    items = customer_reads(found, Names(uow))
+    dues = due.dues_of(uow=uow, customers=found, terms=terms)
+    now = fenpei.now()
+    items = [
+        CustomerListItem(
+            **read.model_dump(),
+            due=[DueItemRead(kind=d.kind, at=d.at, overdue=d.overdue(now)) for d in dues[read.id]],
+        )
+        for read in customer_reads(found, Names(uow))
+    ]
     return CustomerPage(items=items, total=total, offset=query.offset, limit=query.limit)
 
 
