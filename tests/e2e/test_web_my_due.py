@@ -166,9 +166,7 @@ def test_the_api_sorts_by_what_is_due_too(
     assert names[:4] == ["逾期跟进", "首次联系客户", "明天跟进", "回收客户"]
     assert set(names[4:]) == {"无事客户", "暂停客户"}
     due = {item["name"]: item["due"] for item in listed["items"]}
-    assert due["逾期跟进"] == [
-        {"kind": "follow_up", "at": "2026-11-02T10:30:00Z", "overdue": True}
-    ]
+    assert due["逾期跟进"] == [{"kind": "follow_up", "at": "2026-11-02T10:30:00Z", "overdue": True}]
     assert [d["kind"] for d in due["首次联系客户"]] == ["first_contact"]
     assert due["回收客户"] == [{"kind": "reclaim", "at": "2026-11-05T09:30:00Z", "overdue": False}]
     assert due["暂停客户"] == due["无事客户"] == []  # a paused clock is not due

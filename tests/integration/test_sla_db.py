@@ -8,46 +8,28 @@ import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from random import Random
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from fenpei.adapters.db import tables
-from fenpei.adapters.passwords import Argon2Hasher
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.sla import ClockState
-from fenpei.domain.users import SYSTEM, Role
-from fenpei.jobs.registry import sla_check
-from fenpei.services import org, users
+from fenpei.domain.users import SYSTEM
 from fenpei.services.customers import delete_customer
-from fenpei.services.sla import policies
 from fenpei.services.sla.check import CheckReport, check
 from tests.fakes import FixedClock
 from tests.integration._ownership_world import arrives as _arrives
 from tests.integration._routing_world import add_rule, build_world
+from tests.integration._sla_world import (
+    SHANGHAI,
+    add_policy,
+    clocks_of,
+    reminders,
+    run_twice,
+    team_manager,
+)
 from tests.integration.test_ownership_events import PATHS
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-ADMIN = SYSTEM
-
-
-def _policy(app: Fenpei, **fields: object) -> None:
-    with app.uow() as uow:
-        policies.create_policy(
-            uow=uow,
-            fields={"name": "First call", "first_contact_minutes": 120, **fields},
-            actor=ADMIN,
-            now=app.now(),
-        )
-        uow.commit()
-
-
-def _clocks(app: Fenpei, customer_id: int) -> list[dict[str, object]]:
-    c = tables.sla_clocks.c
-    with app.engine.connect() as connection:
-        query = sa.select(tables.sla_clocks).where(c.customer_id == customer_id).order_by(c.id)
-        return [dict(row) for row in connection.execute(query).mappings()]
 
 
 @pytest.mark.parametrize("path", list(PATHS))
@@ -55,12 +37,12 @@ def test_every_ownership_path_starts_the_new_owners_clock(
     app: Fenpei, tmp_path: Path, path: str
 ) -> None:
     world = build_world(app)
-    _policy(app)
+    add_policy(app)
 
     expected = PATHS[path](app, world, tmp_path)
 
     for customer_id, rep_id in zip(expected.customer_ids, expected.to_rep_ids, strict=True):
-        clocks = _clocks(app, customer_id)
+        clocks = clocks_of(app, customer_id)
         running = [k for k in clocks if k["state"] == ClockState.open.value]
         if rep_id is None:  # to a pool: no clock runs
             assert running == [], path
@@ -88,33 +70,15 @@ def test_the_job_reminds_breaches_escalates_and_reassigns_once_each(
 ) -> None:
     clock.at = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
     world = build_world(app)
-    with app.uow() as uow:
-        boss = users.create_user(
-            uow=uow, hasher=Argon2Hasher(), username="boss", password="long enough password",
-            role=Role.manager, actor=SYSTEM, now=app.now(),
-        )  # fmt: skip
-        org.update_team(
-            uow=uow, team_id=world.east, fields={"manager_user_id": boss.id}, actor=SYSTEM,
-            now=app.now(),
-        )  # fmt: skip
-        uow.commit()
+    boss = team_manager(app, world)
     add_rule(app, name="East", target={"kind": "reps", "rep_ids": [world.alice, world.bob]})
-    _policy(app, remind_before_minutes=30, notify_manager=True, reassign_after_minutes=60)
+    add_policy(app, remind_before_minutes=30, notify_manager=True, reassign_after_minutes=60)
     customer_id = _arrives(app, "Slow")
 
     def run_at(hour: int, minute: int) -> list[str]:
-        clock.at = datetime(2026, 12, 1, hour, minute, tzinfo=SHANGHAI)
-        return [sla_check(app), sla_check(app)]
+        return run_twice(app, clock, datetime(2026, 12, 1, hour, minute, tzinfo=SHANGHAI))
 
-    def reminders() -> list[tuple[str, list[int], list[int]]]:
-        e = tables.outbox_events.c
-        with app.engine.connect() as connection:
-            rows = connection.execute(
-                sa.select(e.payload).where(e.type == "customer.reminder").order_by(e.id)
-            )
-            return [(p["kind"], p["rep_ids"], p["user_ids"]) for (p,) in rows]
-
-    [owner] = {k["rep_id"] for k in _clocks(app, customer_id)}
+    [owner] = {k["rep_id"] for k in clocks_of(app, customer_id)}
     other = world.bob if owner == world.alice else world.alice
     assert run_at(10, 29)[0].startswith("0 met, 0 reminded")
     assert run_at(10, 30)[0].startswith("0 met, 1 reminded")
@@ -124,13 +88,13 @@ def test_the_job_reminds_breaches_escalates_and_reassigns_once_each(
         "0 met, 0 reminded, 0 breached, 0 escalated, 0 reassigned, 0 kept, 0 next started, "
         "0 stopped",
     ]
-    assert reminders() == [
+    assert reminders(app) == [
         ("sla_due_soon", [owner], []),
         ("sla_breached", [owner], []),
-        ("sla_escalated", [], [boss.id]),
+        ("sla_escalated", [], [boss]),
     ]
     assert "1 reassigned, 0 kept" in run_at(13, 0)[0]  # lunch is not counted
-    first, second = _clocks(app, customer_id)
+    first, second = clocks_of(app, customer_id)
     assert (first["state"], first["reassigned_at"] is not None) == ("breached", True)
     assert (second["rep_id"], second["state"]) == (other, "open")
     with app.uow(read_only=True) as uow:
@@ -144,7 +108,7 @@ def test_two_processes_checking_at_once_remind_and_breach_once(
     clock.at = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
     world = build_world(app)
     add_rule(app, name="East", target={"kind": "reps", "rep_ids": [world.alice]})
-    _policy(app, first_contact_minutes=60, remind_before_minutes=30)
+    add_policy(app, first_contact_minutes=60, remind_before_minutes=30)
     ids = [_arrives(app, f"Slow {n}") for n in range(5)]
     clock.at = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)  # due now: remind and breach
     start = threading.Barrier(2)
@@ -163,26 +127,22 @@ def test_two_processes_checking_at_once_remind_and_breach_once(
     for thread in threads:
         thread.join()
 
-    e = tables.outbox_events.c
-    with app.engine.connect() as connection:
-        kinds = [p["kind"] for (p,) in connection.execute(
-            sa.select(e.payload).where(e.type == "customer.reminder")
-        )]  # fmt: skip
+    kinds = [kind for kind, _, _ in reminders(app)]
     assert sorted(kinds) == ["sla_breached"] * 5 + ["sla_due_soon"] * 5
     assert sum(r.reminded for r in reports) == 5 and sum(r.breached for r in reports) == 5
-    assert all(_clocks(app, i)[0]["state"] == "breached" for i in ids)
+    assert all(clocks_of(app, i)[0]["state"] == "breached" for i in ids)
 
 
 def test_a_deleted_customers_clock_stops_and_the_job_leaves_it_alone(app: Fenpei) -> None:
     world = build_world(app)
     add_rule(app, name="East", target={"kind": "reps", "rep_ids": [world.alice]})
-    _policy(app, first_contact_minutes=60, remind_before_minutes=30)
+    add_policy(app, first_contact_minutes=60, remind_before_minutes=30)
     customer_id = _arrives(app, "Deleted")
     with app.uow() as uow:
-        delete_customer(uow=uow, customer_id=customer_id, actor=ADMIN, now=app.now())
+        delete_customer(uow=uow, customer_id=customer_id, actor=SYSTEM, now=app.now())
         uow.commit()
 
-    [stopped] = _clocks(app, customer_id)
+    [stopped] = clocks_of(app, customer_id)
     assert stopped["state"] == ClockState.cancelled.value
     later = app.now() + timedelta(days=3)
     report = check(uow_factory=app.uow, rulebook=app.rulebook, now=later, rng=Random(1))

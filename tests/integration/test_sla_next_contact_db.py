@@ -8,28 +8,29 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 from random import Random
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from fenpei.adapters.db import tables
 from fenpei.adapters.db.migrate import upgrade
-from fenpei.adapters.passwords import Argon2Hasher
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.sla import ClockKind, ClockState
 from fenpei.domain.users import SYSTEM, Actor, Role
-from fenpei.jobs.registry import sla_check
-from fenpei.services import org, users
 from fenpei.services.assignments import assign
 from fenpei.services.follow_ups.records import record_follow_up
 from fenpei.services.follow_ups.stages import change_stage
-from fenpei.services.sla import policies
 from fenpei.services.sla.check import CheckReport, check
 from tests.fakes import FixedClock
 from tests.integration._ownership_world import arrives as _arrives
 from tests.integration._routing_world import World, add_rule, build_world
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from tests.integration._sla_world import (
+    SHANGHAI,
+    add_policy,
+    clocks_of,
+    reminders,
+    run_twice,
+    team_manager,
+)
 
 
 def sh(hour: int, minute: int, day: int = 1) -> datetime:
@@ -39,22 +40,10 @@ def sh(hour: int, minute: int, day: int = 1) -> datetime:
 def _setup(app: Fenpei, clock: FixedClock, **fields: object) -> tuple[World, int]:
     clock.at = sh(9, 0)
     world = build_world(app)
-    with app.uow() as uow:
-        boss = users.create_user(
-            uow=uow, hasher=Argon2Hasher(), username="boss", password="long enough password",
-            role=Role.manager, actor=SYSTEM, now=app.now(),
-        )  # fmt: skip
-        org.update_team(uow=uow, team_id=world.east, fields={"manager_user_id": boss.id},
-                        actor=SYSTEM, now=app.now())  # fmt: skip
-        policies.create_policy(
-            uow=uow,
-            fields={"name": "Calls", "first_contact_minutes": 240, "next_contact_minutes": 60,
-                    **fields},
-            actor=SYSTEM, now=app.now(),
-        )  # fmt: skip
-        uow.commit()
+    boss = team_manager(app, world)
+    add_policy(app, name="Calls", first_contact_minutes=240, next_contact_minutes=60, **fields)
     add_rule(app, name="East", target={"kind": "reps", "rep_ids": [world.alice]})
-    return world, boss.id or 0
+    return world, boss
 
 
 def _contact(app: Fenpei, clock: FixedClock, customer_id: int, at: datetime, **more: str) -> None:
@@ -68,27 +57,6 @@ def _contact(app: Fenpei, clock: FixedClock, customer_id: int, at: datetime, **m
         uow.commit()
 
 
-def _clocks(app: Fenpei, customer_id: int) -> list[dict[str, object]]:
-    c = tables.sla_clocks.c
-    with app.engine.connect() as connection:
-        query = sa.select(tables.sla_clocks).where(c.customer_id == customer_id).order_by(c.id)
-        return [dict(row) for row in connection.execute(query).mappings()]
-
-
-def _reminders(app: Fenpei) -> list[tuple[str, list[int], list[int]]]:
-    e = tables.outbox_events.c
-    with app.engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(e.payload).where(e.type == "customer.reminder").order_by(e.id)
-        )
-        return [(p["kind"], p["rep_ids"], p["user_ids"]) for (p,) in rows]
-
-
-def _runs(app: Fenpei, clock: FixedClock, at: datetime) -> list[str]:
-    clock.at = at
-    return [sla_check(app), sla_check(app)]
-
-
 def test_a_contact_starts_the_next_clock_which_is_breached_and_escalated_once(
     app: Fenpei, clock: FixedClock
 ) -> None:
@@ -96,30 +64,30 @@ def test_a_contact_starts_the_next_clock_which_is_breached_and_escalated_once(
     customer_id = _arrives(app, "Slow")
     _contact(app, clock, customer_id, sh(11, 30))
 
-    started = _runs(app, clock, sh(11, 35))
-    first, after = _clocks(app, customer_id)
+    started = run_twice(app, clock, sh(11, 35))
+    first, after = clocks_of(app, customer_id)
     assert started[0].startswith("1 met,") and "1 next started" in started[0]
     assert "0 next started" in started[1]
     assert (first["kind"], first["state"]) == ("first", "met")
     assert (after["kind"], after["state"], after["rep_id"]) == ("next", "open", world.alice)
     assert after["due_at"] == sh(13, 30)  # 11:30 + 60 business minutes, lunch not counted
 
-    assert "1 reminded" in _runs(app, clock, sh(13, 15))[0]
-    breached = _runs(app, clock, sh(13, 30))
+    assert "1 reminded" in run_twice(app, clock, sh(13, 15))[0]
+    breached = run_twice(app, clock, sh(13, 30))
     assert "1 breached, 1 escalated" in breached[0]
     assert "0 breached, 0 escalated" in breached[1]
-    assert _reminders(app) == [
+    assert reminders(app) == [
         ("sla_next_due_soon", [world.alice], []),
         ("sla_next_breached", [world.alice], []),
         ("sla_next_escalated", [], [boss]),
     ]
-    assert [k["state"] for k in _clocks(app, customer_id)] == ["met", "breached"]
+    assert [k["state"] for k in clocks_of(app, customer_id)] == ["met", "breached"]
 
     _contact(app, clock, customer_id, sh(14, 0))  # late, but contact: met, the next one runs
-    _runs(app, clock, sh(14, 5))
-    states = [(k["kind"], k["state"]) for k in _clocks(app, customer_id)]
+    run_twice(app, clock, sh(14, 5))
+    states = [(k["kind"], k["state"]) for k in clocks_of(app, customer_id)]
     assert states == [("first", "met"), ("next", "breached"), ("next", "open")]
-    assert _clocks(app, customer_id)[1]["met_at"] is not None
+    assert clocks_of(app, customer_id)[1]["met_at"] is not None
 
 
 def test_two_processes_start_each_next_clock_once(app: Fenpei, clock: FixedClock) -> None:
@@ -146,7 +114,7 @@ def test_two_processes_start_each_next_clock_once(app: Fenpei, clock: FixedClock
 
     assert sum(r.met for r in reports) == 5 and sum(r.started for r in reports) == 5
     for customer_id in ids:
-        assert [(k["kind"], k["state"]) for k in _clocks(app, customer_id)] == [
+        assert [(k["kind"], k["state"]) for k in clocks_of(app, customer_id)] == [
             ("first", "met"), ("next", "open"),
         ]  # fmt: skip
 
@@ -158,7 +126,7 @@ def test_a_transfer_cancels_the_next_clock_and_a_won_customers_stops(
     moved, won = _arrives(app, "Moved"), _arrives(app, "Won")
     _contact(app, clock, moved, sh(9, 30))
     _contact(app, clock, won, sh(9, 30))
-    _runs(app, clock, sh(9, 35))
+    run_twice(app, clock, sh(9, 35))
     with app.uow() as uow:
         assign(uow=uow, customer_id=moved, rep_id=world.bob, actor=SYSTEM, now=app.now(),
                reason="Alice is ill")  # fmt: skip
@@ -166,14 +134,14 @@ def test_a_transfer_cancels_the_next_clock_and_a_won_customers_stops(
                      actor=Actor("alice", Role.rep, rep_id=world.alice), now=app.now())  # fmt: skip
         uow.commit()
 
-    assert [(k["kind"], k["state"], k["rep_id"]) for k in _clocks(app, moved)] == [
+    assert [(k["kind"], k["state"], k["rep_id"]) for k in clocks_of(app, moved)] == [
         ("first", "met", world.alice), ("next", "cancelled", world.alice),
         ("first", "open", world.bob),
     ]  # fmt: skip
-    stopped = _runs(app, clock, sh(17, 0))  # past the won customer's 10:30
+    stopped = run_twice(app, clock, sh(17, 0))  # past the won customer's 10:30
     assert "1 stopped" in stopped[0] and "0 stopped" in stopped[1]
-    assert [kind for kind, _, _ in _reminders(app)] == ["sla_breached"]  # Bob's first contact
-    assert [(k["kind"], k["state"]) for k in _clocks(app, won)] == [
+    assert [kind for kind, _, _ in reminders(app)] == ["sla_breached"]  # Bob's first contact
+    assert [(k["kind"], k["state"]) for k in clocks_of(app, won)] == [
         ("first", "met"), ("next", "cancelled"),
     ]  # fmt: skip
 
