@@ -266,9 +266,12 @@ def test_two_concurrent_merges_of_one_pair_one_wins(app: Fenpei) -> None:
     assert live == 1
 
 
-def test_a_merge_leaves_the_survivor_one_running_sla_clock_its_owners(app: Fenpei) -> None:
+def test_a_merge_leaves_the_survivor_one_running_sla_clock_its_owners_and_undo_restarts_it(
+    app: Fenpei,
+) -> None:
     """The customer merged away stops its owner's clock: moved to the survivor still
-    running, it would remind and breach for a rep who does not own the survivor."""
+    running, it would remind and breach for a rep who does not own the survivor. Undoing
+    the merge gives the restored customer its clock back, due when it was due."""
     with app.uow() as uow:
         policies.create_policy(
             uow=uow, fields={"name": "First call", "first_contact_minutes": 120},
@@ -279,8 +282,10 @@ def test_a_merge_leaves_the_survivor_one_running_sla_clock_its_owners(app: Fenpe
     survivor = _customer(app, first, name="王总", phone="13800138000")
     loser = _customer(app, second, name="王总（重复）", phone="13800138000")
     with app.uow() as uow:
-        merging.merge_customers(uow=uow, actor=SYSTEM, survivor_id=survivor.id or 0,
-                                loser_id=loser.id or 0, choices={}, now=app.now())  # fmt: skip
+        merge = merging.merge_customers(
+            uow=uow, actor=SYSTEM, survivor_id=survivor.id or 0, loser_id=loser.id or 0,
+            choices={}, now=app.now(),
+        )  # fmt: skip
         uow.commit()
 
     k = tables.sla_clocks.c
@@ -289,3 +294,18 @@ def test_a_merge_leaves_the_survivor_one_running_sla_clock_its_owners(app: Fenpe
             sa.select(k.rep_id, k.state).where(k.customer_id == survivor.id).order_by(k.id)
         ).all()
     assert sorted(clocks) == sorted([(first.id, "open"), (second.id, "cancelled")])
+    with app.engine.connect() as c:
+        due_before = c.scalar(sa.select(k.due_at).where(k.rep_id == second.id))
+
+    with app.uow() as uow:
+        undo.undo_merge(uow=uow, actor=SYSTEM, merge_id=merge.id or 0, now=app.now())
+        uow.commit()
+
+    with app.engine.connect() as c:
+        back = c.execute(
+            sa.select(k.customer_id, k.rep_id, k.state, k.due_at, k.cancelled_at).order_by(k.id)
+        ).all()
+    assert [tuple(row) for row in back] == [
+        (survivor.id, first.id, "open", back[0].due_at, None),
+        (loser.id, second.id, "open", due_before, None),
+    ]

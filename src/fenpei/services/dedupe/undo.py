@@ -31,6 +31,7 @@ from fenpei.services import _audit, scope
 from fenpei.services.assignments import give, release
 from fenpei.services.dedupe.merge import CHANGED_FIELDS, emit_merged
 from fenpei.services.ports import UnitOfWork
+from fenpei.services.sla import clocks as sla_clocks
 
 _DECIMALS = {"revenue", "expected_value"}
 _MOMENTS = {"last_follow_up_at", "next_follow_up_at"}
@@ -86,6 +87,9 @@ def undo_merge(*, uow: UnitOfWork, actor: Actor, merge_id: int, now: datetime) -
     survivor.updated_at = now
     loser.deleted_at = None
     loser.updated_at = now
+    assert loser.id is not None
+    # The clock the merge stopped on the customer merged away (its rows are back) runs again.
+    sla_clocks.run_again(uow, customer_id=loser.id, owner_id=loser.owner_id, cancelled_at=merge.at)
     pair = uow.dedupe.find_pair(*ordered(merge.survivor_id, merge.loser_id))
     if pair is not None:
         pair.status, pair.decided_at, pair.decided_by = PairStatus.open, now, actor.name

@@ -48,6 +48,25 @@ def cancel_open(uow: UnitOfWork, *, customer_id: int, now: datetime) -> SlaClock
     return clock
 
 
+def run_again(
+    uow: UnitOfWork, *, customer_id: int, owner_id: int | None, cancelled_at: datetime
+) -> SlaClock | None:
+    """The customer's newest clock, stopped at ``cancelled_at`` (by a merge now undone),
+    runs again, due when it was due, if its rep still owns the customer and no other clock
+    runs: the contact it waited for was never made."""
+    newest = next(iter(uow.sla.clocks_for(customer_id)), None)
+    if (
+        newest is None
+        or newest.state is not ClockState.cancelled
+        or newest.cancelled_at != cancelled_at
+        or newest.rep_id != owner_id
+        or uow.sla.open_clock(customer_id) is not None
+    ):
+        return None
+    newest.state, newest.cancelled_at = ClockState.open, None
+    return newest
+
+
 def on_new_owner(
     uow: UnitOfWork,
     *,
