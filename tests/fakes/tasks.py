@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -74,6 +74,15 @@ class FakeTasks:
             found.sort(key=lambda t: (t.due_at is None, t.due_at or t.created_at, t.priority.rank,
                                       t.id or 0))  # fmt: skip
         return found[offset : offset + limit]
+
+    def held_on(self, owners: Mapping[int, int]) -> list[Task]:
+        found = [
+            task for task in self._store.tasks
+            if task.status in OPEN_STATUSES and task.customer_id in owners
+            and owners[task.customer_id] == task.assignee_id
+        ]  # fmt: skip
+        self._store.lock("task", [task.id or 0 for task in found])
+        return sorted(found, key=lambda task: task.id or 0)
 
     def count(self, f: TaskFilter) -> int:
         return sum(1 for task in self._store.tasks if self._matches(task, f))

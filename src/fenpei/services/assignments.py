@@ -23,6 +23,7 @@ from fenpei.services import _audit, scope
 from fenpei.services.notifications.events import emit_ownership
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.sla import clocks as sla_clocks
+from fenpei.services.tasks import owners as task_owners
 
 
 def _usage_dict(usage: Usage) -> dict[str, int]:
@@ -115,6 +116,9 @@ def give(
         uow, customer=customer, rep=rep, rule_id=rule_id, now=now,
         had_owner=record.from_rep_id is not None, assignment_id=record.id,
     )  # fmt: skip
+    # ... and the previous owner's open tasks on it go to the new one.
+    task_owners.follow_customer(uow, customer_id=customer.id, from_rep_id=record.from_rep_id,
+                                to_rep_id=rep.id, actor=actor, now=now)  # fmt: skip
     _audit.record(
         uow, actor=actor, action=f"assign.{method.value}", obj=customer, now=now, before=before
     )
@@ -158,6 +162,8 @@ def release(
     uow.assignments.add(record)
     emit_ownership(uow, record=record, customer=customer, now=now)
     sla_clocks.cancel_open(uow, customer_id=customer.id, now=now)
+    task_owners.follow_customer(uow, customer_id=customer.id, from_rep_id=record.from_rep_id,
+                                to_rep_id=None, actor=actor, now=now)  # fmt: skip
     _audit.record(uow, actor=actor, action=audit_action, obj=customer, now=now, before=before)
     return record
 

@@ -39,6 +39,7 @@ from fenpei.services.ports import ReclaimRow, UnitOfWork
 from fenpei.services.routing import route_without
 from fenpei.services.rulebook import RuleBook
 from fenpei.services.tasks.origins import task_from_warning
+from fenpei.services.tasks.owners import follow_customers
 
 BATCH = 1_000
 MAX_PLAN = 1_000
@@ -262,6 +263,8 @@ def _release(
         return {}
     released = uow.reclaim.release_many([row.id for row in rows], pool=pool.key, now=now)
     uow.sla.cancel_open_many([row.id for row in rows], now=now)  # no owner, no SLA clock
+    previous = {row.id: row.owner_id for row in rows}
+    follow_customers(uow, previous, None, actor=actor, now=now)  # the owners' system tasks
     records = []
     for row in rows:
         due = dues[row.id]
@@ -298,7 +301,7 @@ def _release(
             },
         )
     )  # fmt: skip
-    return {row.id: row.owner_id for row in rows}
+    return previous
 
 
 def reclaim(

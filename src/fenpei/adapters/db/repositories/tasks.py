@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -90,6 +90,23 @@ class SqlTasks(Repository):
         }
         query = _where(sa.select(Task), f).order_by(*orders.get(order, orders["due"]))
         return list(self.session.scalars(query.limit(limit).offset(offset)))
+
+    def held_on(self, owners: Mapping[int, int]) -> list[Task]:
+        if not owners:
+            return []
+        c = t.tasks.c
+        query = (
+            sa.select(Task)
+            .where(
+                c.customer_id.in_(sorted(owners)),
+                c.assignee_id.in_(sorted(set(owners.values()))),
+                c.status.in_([s.value for s in OPEN_STATUSES]),
+            )
+            .order_by(c.id)
+            .with_for_update(key_share=True)
+        )
+        found = self.session.scalars(query.execution_options(populate_existing=True))
+        return [task for task in found if owners.get(task.customer_id or 0) == task.assignee_id]
 
     def count(self, f: TaskFilter) -> int:
         # select_from: without a filter the count would lose its FROM and answer 1.
