@@ -4,6 +4,7 @@ refuses keys that would leave the store, and never leaves half a file behind."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,6 +56,25 @@ def test_a_stored_file_reads_back_byte_for_byte(store: FileStore) -> None:
     assert written == 7 * 1024 * 1024
     assert read.hexdigest() == expected
     assert store.exists("attachments/2026/12/a1")
+
+
+@pytest.mark.filterwarnings(
+    "error::ResourceWarning", "error::pytest.PytestUnraisableExceptionWarning"
+)
+@pytest.mark.parametrize("read", [0, 1], ids=["unread", "one chunk read"])
+def test_a_download_dropped_before_its_end_closes_its_source(store: FileStore, read: int) -> None:
+    """A client that gives up on a download (before its first byte, or in the middle)
+    leaves no open file or connection behind."""
+    store.put("attachments/2026/12/a2", _big_chunks(2, 300 * 1024), "application/pdf")
+    chunks = store.open("attachments/2026/12/a2")
+    for _ in range(read):
+        next(chunks)
+    source = chunks._source  # type: ignore[attr-defined]
+    del chunks
+    gc.collect()
+
+    raw = getattr(source, "_raw_stream", source)  # S3: the connection under the body
+    assert raw.closed
 
 
 def test_put_replaces_delete_removes_and_keys_list_by_prefix(store: FileStore) -> None:

@@ -13,9 +13,8 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
-from fenpei.adapters.storage import CHUNK_BYTES, checked_key
+from fenpei.adapters.storage import Chunks, checked_key
 from fenpei.services.files.ports import StoredFileMissing
 
 _TEMP_PREFIX = ".upload-"
@@ -58,7 +57,7 @@ class LocalFileStore:
             file = path.open("rb")
         except (FileNotFoundError, IsADirectoryError):
             raise StoredFileMissing(key) from None
-        return _chunks(file)
+        return Chunks(file)
 
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -77,11 +76,3 @@ class LocalFileStore:
                 key = (Path(folder) / name).relative_to(self.root).as_posix()
                 if key.startswith(prefix):
                     yield key
-
-
-def _chunks(file: BinaryIO) -> Iterator[bytes]:
-    try:
-        while chunk := file.read(CHUNK_BYTES):
-            yield chunk
-    finally:
-        file.close()

@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from fenpei.adapters.storage import CHUNK_BYTES, checked_key
+from fenpei.adapters.storage import CHUNK_BYTES, Chunks, checked_key
 from fenpei.services.files.ports import StoredFileMissing
 
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
@@ -102,7 +102,7 @@ class S3FileStore:
                 raise StoredFileMissing(key) from None
             raise
         body = answer["Body"]
-        return _body_chunks(body)
+        return Chunks(body)
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
@@ -123,13 +123,6 @@ class S3FileStore:
         for page in pages:
             for item in page.get("Contents", ()):
                 yield str(item["Key"])[len(self.prefix) :]
-
-
-def _body_chunks(body: Any) -> Iterator[bytes]:
-    try:
-        yield from body.iter_chunks(CHUNK_BYTES)
-    finally:
-        body.close()
 
 
 def _error_code(exc: Exception) -> str:
