@@ -57,7 +57,7 @@ def run_again(
     newest = next(iter(uow.sla.clocks_for(customer_id)), None)
     if (
         newest is None
-        or newest.state is not ClockState.cancelled
+        or newest.state != ClockState.cancelled
         or newest.cancelled_at != cancelled_at
         or newest.rep_id != owner_id
         or uow.sla.open_clock(customer_id) is not None
