@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response
 
 from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.users import User
 from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
-from fenpei.http.downloads import file_headers
+from fenpei.http.downloads import file_response
 from fenpei.http.fields import Id
 from fenpei.services.files import attachments
 from fenpei.web._attachments_view import refusal_text
@@ -76,9 +76,7 @@ def _send(fenpei: FenpeiDep, user: User, attachment_id: int, *, inline: bool) ->
             now=fenpei.now(), inline=inline,
         )  # fmt: skip
         uow.commit()
-    found = download.attachment
-    headers = file_headers(found, inline=inline)
-    return StreamingResponse(download.chunks, media_type=found.content_type, headers=headers)
+    return file_response(download, inline=inline)
 
 
 @router.get("/attachments/{attachment_id}")

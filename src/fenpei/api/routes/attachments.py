@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Query, UploadFile, status
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 
 from fenpei.api.attachment_schemas import AttachmentRead
 from fenpei.api.routes.customers import CustomerId
@@ -14,7 +14,7 @@ from fenpei.api.schemas import ErrorRead
 from fenpei.domain import file_types
 from fenpei.domain.attachments import Attachment
 from fenpei.http.deps import CurrentActor, FenpeiDep, UowDep
-from fenpei.http.downloads import file_headers, previewable
+from fenpei.http.downloads import file_response, previewable
 from fenpei.http.fields import MAX_ID
 from fenpei.services.files import attachments
 
@@ -123,12 +123,7 @@ def download_attachment(
             now=fenpei.now(), inline=inline,
         )  # fmt: skip
         uow.commit()
-    found = download.attachment
-    return StreamingResponse(
-        download.chunks,
-        media_type=found.content_type,
-        headers=file_headers(found, inline=inline),
-    )
+    return file_response(download, inline=inline)
 
 
 @router.delete(
