@@ -12,11 +12,10 @@ policy allowing only the viewer itself, framed by fenpei's own pages.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 from urllib.parse import quote
 
+from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
 
 from fenpei.domain.attachments import Attachment
 from fenpei.services.files.attachments import Download
@@ -72,26 +71,15 @@ def file_headers(attachment: Attachment, *, inline: bool) -> dict[str, str]:
     }
 
 
-class _ClosingStream(StreamingResponse):
-    """A streamed file whose source is closed however the answer ends: read to the end,
-    or the client gone before the first byte or in the middle (Starlette then stops
-    iterating without closing what it iterated)."""
-
-    def __init__(self, chunks: Iterator[bytes], **options: object) -> None:
-        super().__init__(chunks, **options)  # type: ignore[arg-type]
-        self._chunks = chunks
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            close = getattr(self._chunks, "close", None)
-            if close is not None:
-                close()
-
-
 def file_response(download: Download, *, inline: bool) -> StreamingResponse:
-    """An attachment's bytes as the answer (pages and API), with ``file_headers``."""
+    """An attachment's bytes as the answer (pages and API), with ``file_headers``. The
+    source is closed after the answer, read to the end or left by the client (Starlette
+    stops iterating a stream without closing it; ``Chunks`` also closes when dropped)."""
     found = download.attachment
     headers = file_headers(found, inline=inline)
-    return _ClosingStream(download.chunks, media_type=found.content_type, headers=headers)
+    chunks = download.chunks
+    close = getattr(chunks, "close", None)
+    after = BackgroundTask(close) if close is not None else None
+    return StreamingResponse(
+        chunks, media_type=found.content_type, headers=headers, background=after
+    )
