@@ -18,11 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from fenpei.domain.tasks import Task, TaskEventKind, TaskOrigin, TaskStatus
+from fenpei.domain.tasks import Task, TaskOrigin, TaskStatus
 from fenpei.domain.users import Actor
-from fenpei.services import _audit
 from fenpei.services.ports import UnitOfWork
-from fenpei.services.tasks.records import give_task, log
+from fenpei.services.tasks.records import give_task, set_status
 
 # The method in a task's history and message, and its decision's reason (the task page
 # says: the rep owns the task's customer).
@@ -66,17 +65,8 @@ def follow_customers(
                       method=FOLLOWS_OWNER, reason=reason, override_capacity=True,
                       decision={"reason_code": FOLLOWS_OWNER, "text": reason})  # fmt: skip
         elif task.origin in SYSTEM_MADE:
-            _cancel(uow, task, actor, now)
+            set_status(uow, task, TaskStatus.cancelled, actor=actor, now=now, reason=_TO_POOL)
         else:
             continue
         followed.append(task)
     return followed
-
-
-def _cancel(uow: UnitOfWork, task: Task, actor: Actor, now: datetime) -> None:
-    before = _audit.snapshot(task)
-    previous = TaskStatus(task.status)
-    task.status, task.completed_at, task.updated_at = TaskStatus.cancelled, now, now
-    log(uow, task, TaskEventKind.status, actor.name, now, from_status=previous.value,
-        to_status=TaskStatus.cancelled.value, reason=_TO_POOL)  # fmt: skip
-    _audit.record(uow, actor=actor, action="status", obj=task, now=now, before=before)

@@ -21,6 +21,7 @@ from fenpei.domain.tasks import (
     TaskEvent,
     TaskEventKind,
     TaskOrigin,
+    TaskStatus,
     new_task,
 )
 from fenpei.domain.users import Actor, Role
@@ -165,6 +166,32 @@ def give_task(
     emit_task_assigned(uow, task=task, now=now, from_rep_id=previous, method=method,
                        actor=actor.name, reason=reason)  # fmt: skip
     return task
+
+
+def set_status(
+    uow: UnitOfWork,
+    task: Task,
+    to: TaskStatus,
+    *,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """Move the task to ``to`` (the caller checked the move and who may make it), with
+    its history line and audit entry: done sets the completion time and 100%, cancelled
+    the completion time, reopening clears it; only a blocked task keeps ``reason``."""
+    before = _audit.snapshot(task)
+    previous = TaskStatus(task.status)
+    task.status = to
+    task.blocked_reason = reason if to is TaskStatus.blocked else None
+    if to is TaskStatus.done:
+        task.completed_at, task.progress = now, 100
+    else:
+        task.completed_at = None if to.is_open else now
+    task.updated_at = now
+    log(uow, task, TaskEventKind.status, actor.name, now, from_status=previous.value,
+        to_status=to.value, reason=reason)  # fmt: skip
+    _audit.record(uow, actor=actor, action="status", obj=task, now=now, before=before)
 
 
 def check_giver(uow: UnitOfWork, actor: Actor, rep_id: int) -> None:

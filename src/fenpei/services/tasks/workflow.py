@@ -30,7 +30,7 @@ from fenpei.services.notifications.events import manager_user_ids
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.tasks._access import overseeable_task, workable_task
 from fenpei.services.tasks.events import emit_task_reminder
-from fenpei.services.tasks.records import log
+from fenpei.services.tasks.records import log, set_status
 from fenpei.services.tasks.recurrence import after_closing
 
 
@@ -70,20 +70,7 @@ def change_status(
                                                   "say what blocks the task")))  # fmt: skip
     if errors:
         raise ValidationFailed(errors)
-    before = _audit.snapshot(task)
-    previous = TaskStatus(task.status)
-    task.status = to
-    task.blocked_reason = why if to is TaskStatus.blocked else None
-    if to is TaskStatus.done:
-        task.completed_at, task.progress = now, 100
-    elif not to.is_open:
-        task.completed_at = now
-    else:
-        task.completed_at = None
-    task.updated_at = now
-    log(uow, task, TaskEventKind.status, actor.name, now, from_status=previous.value,
-        to_status=to.value, reason=why)  # fmt: skip
-    _audit.record(uow, actor=actor, action="status", obj=task, now=now, before=before)
+    set_status(uow, task, to, actor=actor, now=now, reason=why)
     if to is TaskStatus.done:
         _tell_creator(uow, task, now, actor)
     if not to.is_open:
