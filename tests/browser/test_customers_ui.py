@@ -8,9 +8,10 @@ ones changed, and each says what it relies on.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from datetime import timedelta
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Error, Page, Route, expect
 
 from fenpei.domain.users import SYSTEM
 from fenpei.services import assignments
@@ -167,6 +168,34 @@ def test_filters_sort_and_pages_keep_the_url_in_sync(live: Live, page: Page) -> 
     shot(page, "customers-list")
     page.goto(live.url("/customers?lang=zh-CN"))
     shot(page, "customers-list")
+
+
+def test_the_latest_list_request_wins_when_answers_cross(live: Live, page: Page) -> None:
+    """Relies on the 30 "Batch" customers of the test above. A filter's answer held back until
+    after a later page's answer must not put the older list back (CI saw page 2 in the URL and
+    page 1 on the screen, from the search box's "change" and "submit" both asking)."""
+    login(page, live, "admin")
+    page.goto(live.url("/customers?q=Batch"))
+    page.evaluate(  # marks the page's body when htmx gives a request up
+        "document.body.addEventListener('htmx:xhr:abort',"
+        " e => { document.body.dataset.abandoned = e.target.id; })"
+    )
+    held: list[Route] = []
+    page.route(lambda url: "level=A" in url, lambda route: held.append(route))
+
+    with page.expect_request(lambda request: "level=A" in request.url):
+        page.get_by_label("Level").select_option("A")  # its answer waits in `held`
+    page.get_by_role("link", name="Next").click()
+
+    expect(page).to_have_url(re.compile(r"q=Batch&page=2$"))
+    expect(page.locator("body")).to_have_attribute("data-abandoned", "filters")
+    assert len(held) == 1
+    with suppress(Error):  # the page gave the request up: there may be nobody to answer
+        held[0].continue_()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("table.customers tbody tr")).to_have_count(5)
+    expect(page).to_have_url(re.compile(r"q=Batch&page=2$"))
+    page.unroute_all()
 
 
 def test_a_rep_sees_new_customers_marked_and_nobody_else_s(live: Live, page: Page) -> None:
