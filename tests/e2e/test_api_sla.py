@@ -31,15 +31,16 @@ def test_an_admin_sets_a_policy_and_the_new_owners_clock_shows_it(
         201,
     )
     with app.uow() as uow:  # Monday 17:30 in Shanghai
-        assign(uow=uow, customer_id=seeded.globex_id, rep_id=seeded.moses_id, actor=SYSTEM,
-               now=app.now())  # fmt: skip
+        for customer_id in (seeded.script_id, seeded.globex_id):
+            assign(uow=uow, customer_id=customer_id, rep_id=seeded.moses_id, actor=SYSTEM,
+                   now=app.now())  # fmt: skip
         uow.commit()
 
-    shown = ok(user_client.get(f"{API}/customers/{seeded.globex_id}/sla"))
-    none = ok(user_client.get(f"{API}/customers/{seeded.script_id}/sla"))
-    paused = ok(user_client.post(f"{API}/customers/{seeded.globex_id}/sla/pause"))
-    twice = user_client.post(f"{API}/customers/{seeded.globex_id}/sla/pause")
-    resumed = ok(user_client.post(f"{API}/customers/{seeded.globex_id}/sla/resume"))
+    shown = ok(user_client.get(f"{API}/customers/{seeded.script_id}/sla"))
+    none = ok(user_client.get(f"{API}/customers/{seeded.globex_id}/sla"))  # won: no contact due
+    paused = ok(user_client.post(f"{API}/customers/{seeded.script_id}/sla/pause"))
+    twice = user_client.post(f"{API}/customers/{seeded.script_id}/sla/pause")
+    resumed = ok(user_client.post(f"{API}/customers/{seeded.script_id}/sla/resume"))
     listed = ok(user_client.get(f"{API}/sla-policies"))
 
     assert (shown["state"], shown["policy_name"], shown["rep_name"]) == (

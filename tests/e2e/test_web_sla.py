@@ -69,24 +69,24 @@ def test_the_customer_page_shows_the_clock_and_a_manager_pauses_it(
         "/admin/sla/policies", data={"name": "两小时首呼", "first_contact_minutes": "120"}
     )
     with app.uow() as uow:  # Monday 17:30 in Shanghai: due Tuesday 10:30
-        assign(uow=uow, customer_id=seeded.globex_id, rep_id=seeded.moses_id, actor=SYSTEM,
+        assign(uow=uow, customer_id=seeded.script_id, rep_id=seeded.moses_id, actor=SYSTEM,
                now=app.now())  # fmt: skip
         uow.commit()
 
-    page = text_of(user_client.get(f"/customers/{seeded.globex_id}?lang=zh-CN").text)
+    page = text_of(user_client.get(f"/customers/{seeded.script_id}?lang=zh-CN").text)
     assert "首次联系时限" in page and "计时中" in page and "2026-11-03 10:30" in page
     assert "120 工作分钟" in page
-    paused = user_client.post(f"/customers/{seeded.globex_id}/sla/pause")
+    paused = user_client.post(f"/customers/{seeded.script_id}/sla/pause")
     assert paused.status_code == 303
-    assert "已暂停" in text_of(user_client.get(f"/customers/{seeded.globex_id}?lang=zh-CN").text)
-    user_client.post(f"/customers/{seeded.globex_id}/sla/resume")
-    again = text_of(user_client.get(f"/customers/{seeded.globex_id}?lang=zh-CN").text)
+    assert "已暂停" in text_of(user_client.get(f"/customers/{seeded.script_id}?lang=zh-CN").text)
+    user_client.post(f"/customers/{seeded.script_id}/sla/resume")
+    again = text_of(user_client.get(f"/customers/{seeded.script_id}?lang=zh-CN").text)
     assert "计时中" in again and "已暂停" not in again
 
     moses = client_for(app, "moses", Role.rep, rep_id=seeded.moses_id)
     mine = text_of(moses.get("/my?lang=zh-CN").text)
     assert "联系时限" in mine and "11-03 10:30 前" in mine and "下次联系" not in mine
-    assert "暂停计时" not in text_of(moses.get(f"/customers/{seeded.globex_id}?lang=zh-CN").text)
+    assert "暂停计时" not in text_of(moses.get(f"/customers/{seeded.script_id}?lang=zh-CN").text)
     assert moses.get("/admin/sla").status_code == 403
     manager = client_for(app, "boss", Role.manager)
     read_only = manager.get("/admin/sla?lang=zh-CN")
@@ -100,7 +100,7 @@ def test_the_customer_list_marks_an_overdue_first_contact(
         "/admin/sla/policies", data={"name": "两小时首呼", "first_contact_minutes": "120"}
     )
     with app.uow() as uow:
-        assign(uow=uow, customer_id=seeded.globex_id, rep_id=seeded.moses_id, actor=SYSTEM,
+        assign(uow=uow, customer_id=seeded.script_id, rep_id=seeded.moses_id, actor=SYSTEM,
                now=app.now())  # fmt: skip
         uow.commit()
     due = text_of(user_client.get("/customers?lang=zh-CN").text)

@@ -100,12 +100,7 @@ class FakeSla:
         stopped = 0
         for clock in self._store.sla_clocks:
             customer = self._store.customers.rows.get(clock.customer_id)
-            if (
-                clock.state is ClockState.open
-                and clock.kind is ClockKind.next
-                and customer is not None
-                and not customer.is_open
-            ):
+            if clock.state is ClockState.open and customer is not None and not customer.is_open:
                 clock.state, clock.cancelled_at = ClockState.cancelled, now
                 stopped += 1
         return stopped
@@ -126,9 +121,11 @@ class FakeSla:
                 stopped += 1
         return stopped
 
-    def mark_met(self, *, now: datetime) -> int:
+    def mark_met(self, *, now: datetime, customer_id: int | None = None) -> int:
         met = 0
         for clock in self._store.sla_clocks:
+            if customer_id is not None and clock.customer_id != customer_id:
+                continue
             if clock.state is ClockState.open:
                 at = self._first_contact(clock, in_time=True)
                 if at is not None:

@@ -1,7 +1,7 @@
 """Next-contact SLA clocks on SQLite and PostgreSQL: a contact meets the first clock and
 the job starts the next one from it; missed, it is breached and escalated once each
 however often the job runs (and by two processes at once, started once); a transfer
-cancels it and a won customer's stops."""
+cancels it and a won customer's stops, with the stage move or at the job's next run."""
 
 from __future__ import annotations
 
@@ -119,11 +119,14 @@ def test_two_processes_start_each_next_clock_once(app: Fenpei, clock: FixedClock
         ]  # fmt: skip
 
 
-def test_a_transfer_cancels_the_next_clock_and_a_won_customers_stops(
+def test_a_transfer_cancels_the_next_clock_and_closing_a_customer_stops_its_clock(
     app: Fenpei, clock: FixedClock
 ) -> None:
+    """Won with the stage move; closed by a path outside fenpei's services (a CRM writing
+    the table), at the job's next run: a first-contact clock too."""
     world, _ = _setup(app, clock)
     moved, won = _arrives(app, "Moved"), _arrives(app, "Won")
+    elsewhere = _arrives(app, "Closed elsewhere")
     _contact(app, clock, moved, sh(9, 30))
     _contact(app, clock, won, sh(9, 30))
     run_twice(app, clock, sh(9, 35))
@@ -133,17 +136,25 @@ def test_a_transfer_cancels_the_next_clock_and_a_won_customers_stops(
         change_stage(uow=uow, customer_id=won, to="won", reason=None,
                      actor=Actor("alice", Role.rep, rep_id=world.alice), now=app.now())  # fmt: skip
         uow.commit()
+    with app.engine.begin() as connection:
+        connection.execute(
+            sa.update(tables.customers)
+            .where(tables.customers.c.id == elsewhere)
+            .values(stage="lost", closed_at=app.now())
+        )
 
     assert [(k["kind"], k["state"], k["rep_id"]) for k in clocks_of(app, moved)] == [
         ("first", "met", world.alice), ("next", "cancelled", world.alice),
         ("first", "open", world.bob),
     ]  # fmt: skip
-    stopped = run_twice(app, clock, sh(17, 0))  # past the won customer's 10:30
-    assert "1 stopped" in stopped[0] and "0 stopped" in stopped[1]
-    assert [kind for kind, _, _ in reminders(app)] == ["sla_breached"]  # Bob's first contact
     assert [(k["kind"], k["state"]) for k in clocks_of(app, won)] == [
         ("first", "met"), ("next", "cancelled"),
     ]  # fmt: skip
+    assert [k["state"] for k in clocks_of(app, elsewhere)] == ["open"]
+    stopped = run_twice(app, clock, sh(17, 0))  # past every clock's due time
+    assert "1 stopped" in stopped[0] and "0 stopped" in stopped[1]
+    assert [kind for kind, _, _ in reminders(app)] == ["sla_breached"]  # Bob's first contact
+    assert [k["state"] for k in clocks_of(app, elsewhere)] == ["cancelled"]
 
 
 def test_the_migration_makes_old_clocks_first_contact_ones_and_their_contacts_dealt_with(

@@ -18,7 +18,9 @@ from fenpei.domain.users import SYSTEM, Actor, Role
 from fenpei.services import org, rules, users
 from fenpei.services.assignments import assign
 from fenpei.services.categories import ensure_default_categories
+from fenpei.services.customers import update_customer
 from fenpei.services.follow_ups.records import record_follow_up
+from fenpei.services.follow_ups.stages import change_stage
 from fenpei.services.intake import create_and_route
 from fenpei.services.pool.claims import return_to_pool
 from fenpei.services.rulebook import RuleBook
@@ -273,6 +275,49 @@ def test_remind_breach_escalate_reassign_happen_once_each(world: World) -> None:
         )
         assert len(world.uow.assignments.for_customer(customer_id)) == 2
     assert len(reminders(world)) == 3
+
+
+def test_a_won_or_lost_customer_s_clock_stops_and_a_breached_one_is_not_taken_from_its_rep(
+    world: World,
+) -> None:
+    """Closing is not contact: a clock still running stops (cancelled, not met); one the
+    rep missed stays missed, but the customer they won is not re-routed away from them;
+    and a closed customer handed on starts no clock."""
+    a_policy(world, notify_manager=True, reassign_after_minutes=60)
+    wang = Actor("wang", Role.rep, rep_id=world.wang)
+    missed = routed(world, "Missed then won")  # Wang's, due 11:00
+    dropped = give(world, world.wang, "Dropped")
+    world.clock.at = sh(2026, 12, 1, 9, 30)
+    in_transaction(world.uow, lambda: update_customer(
+        uow=world.uow, customer_id=dropped, fields={"stage": "lost"}, actor=ADMIN,
+        now=world.clock.now(),
+    ))  # fmt: skip
+    stopped = the_clock(world, dropped)
+    assert (stopped.state, stopped.cancelled_at) == (ClockState.cancelled, world.clock.now())
+
+    world.clock.at = sh(2026, 12, 1, 11, 0)
+    run_job(world)
+    assert [kind for kind, _, _ in reminders(world)] == ["sla_breached", "sla_escalated"]
+    world.clock.at = sh(2026, 12, 1, 11, 30)
+    in_transaction(world.uow, lambda: change_stage(
+        uow=world.uow, customer_id=missed, to="won", reason=None, actor=wang,
+        now=world.clock.now(),
+    ))  # fmt: skip
+    world.clock.at = sh(2026, 12, 1, 14, 0)  # long past the reassignment time (13:00)
+    run_job(world)
+    with world.uow:
+        assert world.uow.customers.get(missed).owner_id == world.wang  # type: ignore[union-attr]
+        assert len(world.uow.assignments.for_customer(missed)) == 1
+    assert the_clock(world, missed).state is ClockState.breached
+
+    in_transaction(world.uow, lambda: assign(
+        uow=world.uow, customer_id=missed, rep_id=world.zhao, actor=SYSTEM, now=world.clock.now(),
+        reason="Wang moves to key accounts",
+    ))  # fmt: skip
+    with world.uow:
+        assert world.uow.sla.open_clock(missed) is None
+        assert len(world.uow.sla.clocks_for(missed)) == 1
+    assert len(reminders(world)) == 2
 
 
 def log_call(world: World, customer_id: int, *, at: datetime, recorded: datetime) -> None:

@@ -192,12 +192,14 @@ def test_a_won_or_lost_customer_gets_no_next_clock_and_its_running_one_stops(
     in_transaction(world.uow, lambda: change_stage(uow=world.uow, customer_id=lost, to="lost",
                                                    reason="太贵", actor=wang,
                                                    now=world.clock.now()))  # fmt: skip
+    stopped = all_clocks(world, lost)[-1]  # with the stage move, not at the job's next run
+    assert (stopped.kind, stopped.state, stopped.cancelled_at) == (
+        ClockKind.next, ClockState.cancelled, sh(2026, 12, 1, 10, 0),
+    )  # fmt: skip
+    assert [k.state for k in all_clocks(world, won)] == [ClockState.met, ClockState.met]
     job_at(world, sh(2026, 12, 1, 17, 0))  # both were due at 10:30
     assert [k.state for k in all_clocks(world, won)] == [ClockState.met, ClockState.met]
-    stopped = all_clocks(world, lost)[-1]
-    assert (stopped.kind, stopped.state, stopped.cancelled_at) == (
-        ClockKind.next, ClockState.cancelled, sh(2026, 12, 1, 17, 0),
-    )  # fmt: skip
+    assert all_clocks(world, lost)[-1].cancelled_at == sh(2026, 12, 1, 10, 0)
     assert reminders(world) == []
 
 

@@ -153,8 +153,9 @@ def update_customer(
         if isinstance(stage, Stage)
         else None
     )
-    if change is not None:
+    if change is not None:  # follow_ups.stages.record_change's steps (it imports this module)
         uow.stage_changes.add(change)
+        sla_clocks.on_closed(uow, customer=customer, now=now)
     customer.updated_at = now
     rescore(uow=uow, customers=[customer], now=now, scoring=scoring)
     _audit.record(uow, actor=actor, action="update", obj=customer, now=now, before=before)

@@ -96,9 +96,10 @@ def record_follow_up(
         # Contacted when the contact happened, so the timeline reads in order.
         first = move_stage(customer, Stage.contacted, reason=FIRST_FOLLOW_UP, actor=actor.name,
                            at=follow_up.at)  # fmt: skip
-        record_change(uow, first)
+        record_change(uow, customer, first, now)
     if to is not None:
-        record_change(uow, move_stage(customer, to, reason=reason, actor=actor.name, at=now))
+        moved = move_stage(customer, to, reason=reason, actor=actor.name, at=now)
+        record_change(uow, customer, moved, now)
     rescore(uow=uow, customers=[customer], now=now)
     _audit.record(uow, actor=actor, action="create", obj=follow_up, now=now)
     _audit.record(uow, actor=actor, action="follow_up", obj=customer, now=now, before=before)

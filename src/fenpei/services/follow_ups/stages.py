@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fenpei.domain.customers import Stage
+from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.follow_ups import StageChange, move_stage, stage_reason
 from fenpei.domain.phrases import Phrase
@@ -18,6 +18,7 @@ from fenpei.services import _audit
 from fenpei.services.follow_ups._access import workable_customer
 from fenpei.services.ports import UnitOfWork
 from fenpei.services.scoring.rescore import rescore
+from fenpei.services.sla.clocks import on_closed
 
 
 def parse_stage(value: str) -> Stage:
@@ -31,9 +32,14 @@ def parse_stage(value: str) -> Stage:
         ) from None
 
 
-def record_change(uow: UnitOfWork, change: StageChange | None) -> None:
+def record_change(
+    uow: UnitOfWork, customer: Customer, change: StageChange | None, now: datetime
+) -> None:
+    """What follows a stage move, on every path that makes one: the record, and a won or
+    lost customer's SLA clock stopped."""
     if change is not None:
         uow.stage_changes.add(change)
+        on_closed(uow, customer=customer, now=now)
 
 
 def change_stage(
@@ -58,7 +64,7 @@ def change_stage(
     before = _audit.snapshot(customer)
     change = move_stage(customer, stage, reason=checked, actor=actor.name, at=now)
     assert change is not None
-    uow.stage_changes.add(change)
+    record_change(uow, customer, change, now)
     rescore(uow=uow, customers=[customer], now=now)
     _audit.record(uow, actor=actor, action="stage", obj=customer, now=now, before=before)
     return change

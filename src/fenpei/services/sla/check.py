@@ -1,5 +1,5 @@
 """The sla-check job's work: contact made → met (and, if the policy has a next-contact
-target, the next clock started from that contact; a won or lost customer's next clock
+target, the next clock started from that contact; a won or lost customer's clock
 cancelled); near the due time → remind the owner;
 past it → breached (persisted here, never computed on view), the owner told and, if the
 policy says, the manager; long past it → the customer re-routed through the engine
@@ -36,7 +36,7 @@ class CheckReport:
     reassigned: int = 0
     kept: int = 0  # due for reassignment, but nobody else could take the customer
     started: int = 0  # next-contact clocks started after a contact
-    stopped: int = 0  # next-contact clocks cancelled: the customer was won or lost
+    stopped: int = 0  # clocks cancelled: the customer was won or lost
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -101,9 +101,15 @@ def reassign(
     """Route the clock's customer again with its owner left out of the candidates; False
     (nothing changes) if no rule gives it to anyone else or to a pool. The caller holds
     the customer's lock. The engine is asked with the owner removed from the reps it may
-    choose; the rule's strategy state (round-robin cursor) is not advanced by it."""
+    choose; the rule's strategy state (round-robin cursor) is not advanced by it. A won or
+    lost customer stays with the rep who closed it."""
     customer = uow.customers.get(clock.customer_id)
-    if customer is None or customer.owner_id != clock.rep_id or customer.deleted_at:
+    if (
+        customer is None
+        or customer.owner_id != clock.rep_id
+        or customer.deleted_at
+        or not customer.is_open
+    ):
         return False
     decision = route_without(
         uow, rulebook=rulebook, customer=customer, rep_id=clock.rep_id, actor=SYSTEM, now=now,

@@ -1,6 +1,7 @@
-"""SLA clocks: started for every new owner (``services/assignments.give`` calls
-``on_new_owner``), cancelled when the customer leaves its owner, paused and resumed by a
-manager, and read for the customer's page and the API."""
+"""SLA clocks: started for every new owner of an open customer (``services/assignments.give``
+calls ``on_new_owner``), cancelled when the customer leaves its owner or is won or lost
+(``on_closed``), paused and resumed by a manager, and read for the customer's page and the
+API."""
 
 from __future__ import annotations
 
@@ -48,6 +49,17 @@ def cancel_open(uow: UnitOfWork, *, customer_id: int, now: datetime) -> SlaClock
     return clock
 
 
+def on_closed(uow: UnitOfWork, *, customer: Customer, now: datetime) -> SlaClock | None:
+    """A won or lost customer has nothing left to contact it for: its running clock (first
+    or next contact) is met if a contact answered it (the job's own test, for this
+    customer), and stops otherwise. Every stage move calls this; the sla-check job stops
+    any clock a path without it left running (``cancel_closed``)."""
+    if customer.is_open or customer.id is None:
+        return None
+    uow.sla.mark_met(now=now, customer_id=customer.id)
+    return cancel_open(uow, customer_id=customer.id, now=now)
+
+
 def run_again(
     uow: UnitOfWork, *, customer_id: int, owner_id: int | None, cancelled_at: datetime
 ) -> SlaClock | None:
@@ -77,12 +89,14 @@ def on_new_owner(
     had_owner: bool = True,
     assignment_id: int | None = None,
 ) -> SlaClock | None:
-    """The new owner's first-contact clock, if a policy applies; the previous owner's
-    clock stops (``had_owner`` False: there was none, a release stopped any). Due in the
-    new owner's business time."""
+    """The new owner's first-contact clock, if a policy applies and the customer is open
+    (a won or lost one has no contact due); the previous owner's clock stops (``had_owner``
+    False: there was none, a release stopped any). Due in the new owner's business time."""
     assert customer.id is not None and rep.id is not None
     if had_owner:
         cancel_open(uow, customer_id=customer.id, now=now)
+    if not customer.is_open:
+        return None
     policy = pick_policy(uow.sla.policies(), rule_id=rule_id, level=customer.level)
     if policy is None:
         return None

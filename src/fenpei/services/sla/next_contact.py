@@ -2,7 +2,8 @@
 or late), the sla-check job starts a ``next`` clock counted from that contact, due the
 policy's ``next_contact_minutes`` later in the owner's business time; the owner's next
 contact meets it and starts the one after. Transfers and pools cancel it like any clock
-(``clocks.cancel_open``); a won or lost customer's is cancelled by the job."""
+(``clocks.cancel_open``); a won or lost customer's stops with the stage move
+(``clocks.on_closed``), or at the job's next run for a path that moved it otherwise."""
 
 from __future__ import annotations
 

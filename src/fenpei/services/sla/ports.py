@@ -48,13 +48,15 @@ class SlaRepository(Protocol):
 
     # The sla-check job: set-based where it can be, each step claimed by a conditional
     # update so that two processes never do it twice.
-    def mark_met(self, *, now: datetime) -> int:
-        """Open clocks whose owner has followed the customer up since the clock started:
-        met, in one statement (breached ones get ``met_at`` and stay breached); how many."""
+    def mark_met(self, *, now: datetime, customer_id: int | None = None) -> int:
+        """Open clocks (of ``customer_id``, or all) whose owner has followed the customer up
+        since the clock started: met, in one statement (breached ones get ``met_at`` and
+        stay breached); how many."""
         ...
 
     def cancel_closed(self, *, now: datetime) -> int:
-        """Open next-contact clocks of won or lost customers: cancelled, in one statement."""
+        """Open clocks (first or next contact) of won or lost customers: cancelled, in one
+        statement; how many."""
         ...
 
     def settle_contacts(self, *, now: datetime) -> int:

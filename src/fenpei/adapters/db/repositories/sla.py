@@ -183,17 +183,18 @@ class SqlSla(Repository):
         )
         return int(stopped.rowcount)  # type: ignore[attr-defined]
 
-    def mark_met(self, *, now: datetime) -> int:
+    def mark_met(self, *, now: datetime, customer_id: int | None = None) -> int:
+        of = () if customer_id is None else (c.customer_id == customer_id,)
         in_time, at = _met(_in_time())
         met = self.session.execute(
             sa.update(SlaClock)
-            .where(c.state == _OPEN, in_time)
+            .where(c.state == _OPEN, *of, in_time)
             .values(state=ClockState.met.value, met_at=at)
         )
         late, at = _met()  # a breached clock answered after all: when the contact came
         self.session.execute(
             sa.update(SlaClock)
-            .where(c.state == _BREACHED, c.met_at.is_(None), late)
+            .where(c.state == _BREACHED, c.met_at.is_(None), *of, late)
             .values(met_at=at)
         )
         return int(met.rowcount)  # type: ignore[attr-defined]
@@ -204,7 +205,6 @@ class SqlSla(Repository):
             sa.update(SlaClock)
             .where(
                 c.state == _OPEN,
-                c.kind == _NEXT,
                 sa.exists().where(
                     t.customers.c.id == c.customer_id, t.customers.c.stage.in_(closed)
                 ),
