@@ -93,6 +93,29 @@ def test_the_customer_page_shows_the_clock_and_a_manager_pauses_it(
     assert read_only.status_code == 200 and 'id="new-policy"' not in read_only.text
 
 
+def test_a_lost_customer_s_page_says_its_clock_stopped_and_why(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    user_client.post(
+        "/admin/sla/policies", data={"name": "两小时首呼", "first_contact_minutes": "120"}
+    )
+    with app.uow() as uow:
+        assign(uow=uow, customer_id=seeded.script_id, rep_id=seeded.moses_id, actor=SYSTEM,
+               now=app.now())  # fmt: skip
+        uow.commit()
+    running = text_of(user_client.get(f"/customers/{seeded.script_id}?lang=zh-CN").text)
+    lost = user_client.post(
+        f"/customers/{seeded.script_id}/stage", data={"stage": "lost", "reason": "预算取消"}
+    )
+
+    assert lost.status_code == 303
+    zh = text_of(user_client.get(f"/customers/{seeded.script_id}?lang=zh-CN").text)
+    en = text_of(user_client.get(f"/customers/{seeded.script_id}?lang=en").text)
+    assert "计时中" in running and "计时停止" not in running
+    assert "已取消 客户已流失，计时停止" in zh and "暂停计时" not in zh
+    assert "Cancelled stopped: the customer was lost" in en
+
+
 def test_the_customer_list_marks_an_overdue_first_contact(
     app: Fenpei, user_client: TestClient, seeded: World
 ) -> None:
