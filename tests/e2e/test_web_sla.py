@@ -62,16 +62,24 @@ def test_the_admin_adds_a_policy_and_imports_a_years_holidays(
     assert "2027-10-01" in year_2027 and "导入" in year_2027 and "尚无 2027 年的数据" in year_2027
 
 
-def test_the_customer_page_shows_the_clock_and_a_manager_pauses_it(
+def _moses_gets_a_customer_under_a_policy(
     app: Fenpei, user_client: TestClient, seeded: World
 ) -> None:
+    """A two-hour first-contact policy; Moses is given the open seeded customer on Monday
+    17:30 in Shanghai, so its clock is due Tuesday 10:30."""
     user_client.post(
         "/admin/sla/policies", data={"name": "两小时首呼", "first_contact_minutes": "120"}
     )
-    with app.uow() as uow:  # Monday 17:30 in Shanghai: due Tuesday 10:30
+    with app.uow() as uow:
         assign(uow=uow, customer_id=seeded.script_id, rep_id=seeded.moses_id, actor=SYSTEM,
                now=app.now())  # fmt: skip
         uow.commit()
+
+
+def test_the_customer_page_shows_the_clock_and_a_manager_pauses_it(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    _moses_gets_a_customer_under_a_policy(app, user_client, seeded)  # due Tue 10:30
 
     page = text_of(user_client.get(f"/customers/{seeded.script_id}?lang=zh-CN").text)
     assert "首次联系时限" in page and "计时中" in page and "2026-11-03 10:30" in page
@@ -96,13 +104,7 @@ def test_the_customer_page_shows_the_clock_and_a_manager_pauses_it(
 def test_a_lost_customer_s_page_says_its_clock_stopped_and_why(
     app: Fenpei, user_client: TestClient, seeded: World
 ) -> None:
-    user_client.post(
-        "/admin/sla/policies", data={"name": "两小时首呼", "first_contact_minutes": "120"}
-    )
-    with app.uow() as uow:
-        assign(uow=uow, customer_id=seeded.script_id, rep_id=seeded.moses_id, actor=SYSTEM,
-               now=app.now())  # fmt: skip
-        uow.commit()
+    _moses_gets_a_customer_under_a_policy(app, user_client, seeded)
     running = text_of(user_client.get(f"/customers/{seeded.script_id}?lang=zh-CN").text)
     lost = user_client.post(
         f"/customers/{seeded.script_id}/stage", data={"stage": "lost", "reason": "预算取消"}
@@ -119,13 +121,7 @@ def test_a_lost_customer_s_page_says_its_clock_stopped_and_why(
 def test_the_customer_list_marks_an_overdue_first_contact(
     app: Fenpei, user_client: TestClient, seeded: World
 ) -> None:
-    user_client.post(
-        "/admin/sla/policies", data={"name": "两小时首呼", "first_contact_minutes": "120"}
-    )
-    with app.uow() as uow:
-        assign(uow=uow, customer_id=seeded.script_id, rep_id=seeded.moses_id, actor=SYSTEM,
-               now=app.now())  # fmt: skip
-        uow.commit()
+    _moses_gets_a_customer_under_a_policy(app, user_client, seeded)
     due = text_of(user_client.get("/customers?lang=zh-CN").text)
     assert "11-03 10:30 前" in due
     with app.engine.begin() as connection:
