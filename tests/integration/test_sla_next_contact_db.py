@@ -126,10 +126,12 @@ def test_a_transfer_cancels_the_next_clock_and_closing_a_customer_stops_its_cloc
     the table), at the job's next run: a first-contact clock too."""
     world, _ = _setup(app, clock)
     moved, won = _arrives(app, "Moved"), _arrives(app, "Won")
-    elsewhere = _arrives(app, "Closed elsewhere")
+    elsewhere, on_the_call = _arrives(app, "Closed elsewhere"), _arrives(app, "Won on the call")
     _contact(app, clock, moved, sh(9, 30))
     _contact(app, clock, won, sh(9, 30))
     run_twice(app, clock, sh(9, 35))
+    _contact(app, clock, on_the_call, sh(9, 40), stage="won")
+    assert [(k["kind"], k["state"]) for k in clocks_of(app, on_the_call)] == [("first", "met")]
     with app.uow() as uow:
         assign(uow=uow, customer_id=moved, rep_id=world.bob, actor=SYSTEM, now=app.now(),
                reason="Alice is ill")  # fmt: skip
