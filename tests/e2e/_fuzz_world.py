@@ -41,6 +41,7 @@ from fenpei.services.backups.manifest import BackupKind
 from fenpei.services.categories import ensure_default_categories
 from fenpei.services.customers import create_customer
 from fenpei.services.files import attachments
+from fenpei.services.follow_ups.records import record_follow_up
 from fenpei.services.imports import running, uploads
 from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
@@ -265,6 +266,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             )
             uow.commit()
     delivery_id = _inbox_and_dead_letter(fenpei, made[0][0].user_id, moses.id or 0)
+    follow_up_id = _follow_up(fenpei, acme.id or 0)
     task_ids, task_own = _tasks(fenpei, moses.id or 0)
     import_id = _finished_import(fenpei)
     token_ids = [token.id or 0 for token, _ in made]
@@ -297,6 +299,7 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "import": (import_id,),
             **task_ids,
             "attachment": (kept_file,),
+            "follow_up": (follow_up_id,),
             **dedupe_ids,
         },
         own={
@@ -320,6 +323,10 @@ def seed(fenpei: Fenpei) -> FuzzWorld:
             "POST /api/v1/pools/claims": {"customer_id": pooled.id, "rep_id": moses.id},
             "POST /api/v1/pools/returns": {"customer_id": returned.id, "reason": "other"},
             "POST /api/v1/customers/{customer_id}/stage": {"customer_id": staged.id},
+            "PATCH /api/v1/customers/{customer_id}/follow-ups/{follow_up_id}": {
+                "customer_id": acme.id,
+                "follow_up_id": follow_up_id,
+            },
             "POST /api/v1/pools/{key}/move": {
                 "key": "public",
                 "customer_ids": [moving.id],
@@ -593,6 +600,17 @@ def signed(fenpei: Fenpei, world: FuzzWorld, body: Any) -> tuple[bytes, dict[str
         webhooks.TIMESTAMP_HEADER: stamp,
         webhooks.SIGNATURE_HEADER: webhooks.signature(secret=secret, timestamp=stamp, body=raw),
     }
+
+
+def _follow_up(fenpei: Fenpei, customer_id: int) -> int:
+    """A follow-up an admin logged on ``customer_id``, to correct."""
+    with fenpei.uow() as uow:
+        logged = record_follow_up(
+            uow=uow, customer_id=customer_id, actor=SYSTEM, kind="phone", at=fenpei.now(),
+            content="电话", now=fenpei.now(),
+        )  # fmt: skip
+        uow.commit()
+    return logged.id or 0
 
 
 def _backup(fenpei: Fenpei) -> str:

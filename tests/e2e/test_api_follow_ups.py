@@ -7,9 +7,9 @@ from starlette.testclient import TestClient
 
 from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import Role
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, log_in
 from tests.e2e.test_api import assert_error
-from tests.e2e.test_api_org import API, client_for, ok
+from tests.e2e.test_api_org import API, PASSWORD, client_for, ok
 from tests.fakes import FixedClock
 
 
@@ -96,3 +96,51 @@ def test_a_stage_change_needs_a_reason_for_lost_and_closes_the_customer(
     )
     assert_error(same, 422, "validation_failed", "stage")
     assert customer["stage"] == "lost" and customer["closed_at"] is not None
+
+
+def test_the_author_corrects_a_follow_up_for_a_day_and_then_only_an_admin_does(
+    app: Fenpei, seeded: World, clock: FixedClock
+) -> None:
+    clock.advance(days=2)  # after the seeded reassignment
+    darcel = client_for(app, "darcel", Role.rep, rep_id=seeded.darcel_id)
+    url = f"{API}/customers/{seeded.acme_id}"
+    logged = ok(
+        darcel.post(
+            f"{url}/follow-ups",
+            json={"kind": "phone", "content": "电话", "next_at": "2026-11-09T10:00:00+08:00"},
+        ),
+        201,
+    )
+    one = f"{url}/follow-ups/{logged['id']}"
+
+    fixed = ok(darcel.patch(one, json={"content": "电话，约了周四拜访", "outcome": "有意向"}))
+    moved = ok(darcel.patch(one, json={"next_at": "2026-11-12T14:00:00+08:00"}))
+    bad = [
+        darcel.patch(one, json={"at": "2026-11-01T09:00:00Z"}),
+        darcel.patch(one, json={"content": ""}),
+        darcel.patch(one, json={"kind": "carrier pigeon", "next_at": "2020-01-01T00:00:00Z"}),
+    ]
+    elsewhere = darcel.patch(f"{API}/customers/{seeded.globex_id}/follow-ups/{logged['id']}",
+                             json={"content": "x"})  # fmt: skip
+    clock.advance(days=1, minutes=1)
+    log_in(darcel, PASSWORD, username="darcel")  # a day later: the session has ended
+    admin = client_for(app, "root", Role.admin)
+    too_late = darcel.patch(one, json={"content": "改口"})
+    by_admin = ok(admin.patch(one, json={"next_at": None}))
+    timeline = ok(darcel.get(f"{url}/timeline", params={"limit": 1}))
+
+    assert (fixed["content"], fixed["outcome"], fixed["kind"]) == (
+        "电话，约了周四拜访",
+        "有意向",
+        "phone",
+    )
+    assert fixed["at"] == logged["at"] and fixed["edited_at"] is not None
+    assert moved["next_at"].startswith("2026-11-12T06:00") and moved["reminded_at"] is None
+    assert_error(bad[0], 422, "validation_failed", "at")
+    assert_error(bad[1], 422, "validation_failed", "content")
+    assert {e["field"] for e in bad[2].json()["errors"]} == {"kind", "next_at"}
+    assert_error(elsewhere, 404, "not_found")
+    assert_error(too_late, 403, "permission_denied")
+    assert by_admin["next_at"] is None and by_admin["content"] == "电话，约了周四拜访"
+    assert ok(admin.get(url))["next_follow_up_at"] is None
+    assert timeline["items"][0]["follow_up"]["edited_at"] == by_admin["edited_at"]

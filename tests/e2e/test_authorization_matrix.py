@@ -53,6 +53,7 @@ from fenpei.services import assignments, org, rules, tokens, users
 from fenpei.services.categories import ensure_default_categories, retire_value
 from fenpei.services.customers import create_customer
 from fenpei.services.files import attachments
+from fenpei.services.follow_ups.records import record_follow_up
 from fenpei.services.notifications import subscriptions
 from fenpei.services.rules import ensure_default_rule
 from fenpei.services.scoring import models as scoring_models
@@ -206,6 +207,13 @@ def _seed(fenpei: Fenpei) -> World:
         )  # fmt: skip
         uow.commit()
     world.ids["attachment"] = attachment.id or 0
+    with fenpei.uow() as uow:  # a follow-up on Moses's customer, logged by the system
+        logged = record_follow_up(
+            uow=uow, customer_id=customer.id or 0, actor=SYSTEM, kind="phone", at=now,
+            content="电话", now=now,
+        )  # fmt: skip
+        uow.commit()
+    world.ids["follow_up"] = logged.id or 0
     world.ids.update(
         east=east.id or 0,
         west=west.id or 0,
@@ -686,6 +694,12 @@ CASES: dict[tuple[str, str], Case] = {
         seen_in_scope(201) | {"auditor": 403},
         lambda w: {"kind": "phone", "content": "电话沟通"},
     ),
+    # correcting a follow-up: its author (the system here) or an admin; an auditor never
+    ("PATCH", "/api/v1/customers/{customer_id}/follow-ups/{follow_up_id}"): Case(
+        "/api/v1/customers/{customer}/follow-ups/{follow_up}",
+        seen_in_scope() | {"rep": 403, "manager": 403, "auditor": 403},
+        lambda w: {"content": "电话沟通，已更正"},
+    ),
     ("POST", "/api/v1/customers/{customer_id}/stage"): Case(
         "/api/v1/customers/{customer}/stage",
         seen_in_scope() | {"auditor": 403},
@@ -1030,6 +1044,21 @@ CASES: dict[tuple[str, str], Case] = {
         "/customers/{customer}/follow-ups",
         pages(
             422,
+            other_rep=404,
+            other_manager=404,
+            auditor=403,
+            anonymous=403,
+            token=403,
+            token_without_scope=403,
+        ),
+    ),
+    # the correction form: as the API, and an empty form is 422 (an admin's)
+    ("POST", "/customers/{customer_id}/follow-ups/{follow_up_id}"): Case(
+        "/customers/{customer}/follow-ups/{follow_up}",
+        pages(
+            422,
+            rep=403,
+            manager=403,
             other_rep=404,
             other_manager=404,
             auditor=403,
@@ -1588,6 +1617,7 @@ TOKEN_SCOPES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/v1/customers/{customer_id}"): "customers:write",
     ("GET", "/api/v1/customers/{customer_id}/follow-ups"): "customers:read",
     ("POST", "/api/v1/customers/{customer_id}/follow-ups"): "customers:write",
+    ("PATCH", "/api/v1/customers/{customer_id}/follow-ups/{follow_up_id}"): "customers:write",
     ("POST", "/api/v1/customers/{customer_id}/stage"): "customers:write",
     ("GET", "/api/v1/customers/{customer_id}/timeline"): "customers:read",
     ("GET", "/api/v1/customers/{customer_id}/history"): "customers:read",

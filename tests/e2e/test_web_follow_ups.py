@@ -129,3 +129,52 @@ def test_my_customers_by_what_is_due_puts_overdue_first_and_marks_it(
     assert due.count('class="badge badge-danger overdue"') == 1 and "已逾期" in due
     assert "按到期事项" in recent and "下次跟进" in recent
     assert not foreign_words(due, data=["moses", "Moses", "Frase"])
+
+
+def test_the_author_corrects_a_follow_up_on_the_timeline_and_a_colleague_cannot(
+    app: Fenpei, clock: FixedClock, client: TestClient, seeded: World
+) -> None:
+    clock.advance(days=2)
+    _log_in_as(app, clock, client, seeded.darcel_id, "darcel")
+    page = f"/customers/{seeded.acme_id}"
+    client.cookies.set("lang", "zh-CN")
+    client.post(
+        f"{page}/follow-ups",
+        data={"kind": "phone", "at": "", "content": "电话没接通", "next_at": "2026-11-10T10:00"},
+    )
+    with app.uow(read_only=True) as uow:
+        (logged,) = uow.follow_ups.for_customer(seeded.acme_id, limit=5)
+    action = f"{page}/follow-ups/{logged.id}"
+
+    offered = client.get(page).text
+    bad = client.post(action, data={"kind": "phone", "content": " ", "next_at": "2026-11-01T09:00"})
+    fixed = client.post(
+        action, data={"kind": "wechat", "content": "电话没接通，改发微信", "outcome": "已读",
+                      "next_at": "2026-11-11T15:00"},
+    )  # fmt: skip
+    shown = client.get(fixed.headers["location"]).text
+
+    assert f'action="{action}"' in offered and "更正" in offered and "跟进时间不可更改" in offered
+    assert bad.status_code == 422 and '<details class="follow-up-correction" open>' in bad.text
+    assert f'aria-describedby="fc-{logged.id}-e-content"' in bad.text
+    assert f'aria-describedby="fc-{logged.id}-e-next_at"' in bad.text
+    assert fixed.status_code == 303 and fixed.headers["location"].endswith(
+        f"?corrected=1#follow-up-{logged.id}"
+    )
+    assert "跟进记录已更正" in shown and "电话没接通，改发微信" in shown and "已更正于" in shown
+    assert "下次跟进：2026-11-11 15:00" in shown
+    with app.uow(read_only=True) as uow:
+        customer = uow.customers.get(seeded.acme_id)
+        assert customer is not None and customer.next_follow_up_at is not None
+        assert customer.next_follow_up_at.isoformat().startswith("2026-11-11T07:00")
+        assert uow.follow_ups.for_customer(seeded.acme_id, limit=5)[0].at == logged.at
+    assert not foreign_words(
+        shown,
+        data=["Acme", "Moses Frase", "Darcel Schlecht", "darcel", "Moses is on leave", "East"],
+    )
+
+    admin = TestClient(client.app, follow_redirects=False)
+    log_in(admin)
+    assert f'action="{action}"' in admin.get(page).text  # an admin may, any time
+    _log_in_as(app, clock, client, seeded.moses_id, "moses")
+    assert client.post(action, data={"kind": "phone", "content": "x"}).status_code == 404

@@ -16,6 +16,9 @@ class FakeFollowUps:
     def add(self, follow_up: FollowUp) -> None:
         self._store.add(self._store.follow_ups, follow_up)
 
+    def get(self, follow_up_id: int, *, lock: bool = False) -> FollowUp | None:
+        return self._store.follow_ups.rows.get(follow_up_id)
+
     def for_customer(self, customer_id: int, *, limit: int) -> list[FollowUp]:
         mine = [f for f in self._store.follow_ups if f.customer_id == customer_id]
         return sorted(mine, key=lambda f: (f.at, f.id or 0), reverse=True)[:limit]

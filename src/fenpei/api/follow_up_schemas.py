@@ -53,6 +53,26 @@ class FollowUpCreate(BaseModel):
     )
 
 
+class FollowUpUpdate(BaseModel):
+    """A correction (更正): only the fields given change; when it happened never does."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"content": "谈了报价，客户下周回复", "next_at": "2026-12-09T10:00:00+08:00"}
+            ]
+        },
+    )
+
+    kind: str | None = Field(default=None, min_length=1, max_length=100)
+    content: str | None = Field(default=None, min_length=1, max_length=MAX_CONTENT)
+    outcome: str | None = Field(default=None, max_length=MAX_OUTCOME)
+    next_at: BoundedDateTime | None = Field(
+        default=None, description="The next follow-up; null clears it; reminded anew."
+    )
+
+
 class StageUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -77,6 +97,7 @@ class FollowUpRead(BaseModel):
     next_at: datetime | None
     reminded_at: datetime | None
     created_at: datetime | None
+    edited_at: datetime | None = Field(default=None, description="Last corrected, if ever.")
     next_task_id: int | None = Field(
         default=None, description="The task the next step created (`/api/v1/tasks/{id}`)."
     )

@@ -1,4 +1,5 @@
-"""`fenpei follow-ups add|list`: log a follow-up (跟进记录) and read a customer's."""
+"""`fenpei follow-ups add|correct|list`: log a follow-up (跟进记录), correct one (更正), and
+read a customer's."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from fenpei.cli._words import LangOption, words
 from fenpei.domain.users import SYSTEM
 from fenpei.services import routing_reroute
 from fenpei.services.customers import find_customer
-from fenpei.services.follow_ups import records
+from fenpei.services.follow_ups import corrections, records
 
 app = typer.Typer(help="Follow-ups (跟进记录).", no_args_is_help=True)
 CustomerArgument = Annotated[str, typer.Argument(help="Customer id or external id.")]
@@ -64,6 +65,42 @@ def add(
         )  # fmt: skip
         uow.commit()
     console.print(said.t("cli.follow_ups.added", id=follow_up.id, customer=found.name))
+
+
+@app.command("correct")
+def correct(
+    customer: CustomerArgument,
+    follow_up: Annotated[int, typer.Argument(min=1, help="The follow-up's id.")],
+    content: Annotated[str | None, typer.Option("--content", "-c", help="What happened.")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", "-k", help="A follow_up_type code.")] = None,
+    outcome: Annotated[str | None, typer.Option(help="The outcome.")] = None,
+    next_at: Annotated[
+        datetime | None,
+        typer.Option("--next", formats=TIME_FORMATS, help="When to follow up next."),
+    ] = None,
+    clear_next: Annotated[bool, typer.Option("--clear-next", help="No next follow-up.")] = False,
+    rep: Annotated[
+        str | None, typer.Option(help="Correct as this rep (its author, within a day).")
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Correct a follow-up: only the options given change; when it happened never does."""
+    with fenpei_app() as fenpei, fenpei.uow() as uow:
+        said = words(fenpei.settings, lang)
+        actor = acting_as(uow, rep)
+        found = find_customer(uow=uow, ref=customer, actor=SYSTEM)
+        assert found.id is not None
+        given = {"content": content, "kind": kind, "outcome": outcome,
+                 "next_at": aware(next_at, fenpei.settings.zone)}  # fmt: skip
+        changes: dict[str, object] = {k: v for k, v in given.items() if v is not None}
+        if clear_next:
+            changes["next_at"] = None
+        corrections.correct_follow_up(
+            uow=uow, customer_id=found.id, follow_up_id=follow_up, actor=actor,
+            changes=changes, now=fenpei.now(),
+        )  # fmt: skip
+        uow.commit()
+    console.print(said.t("cli.follow_ups.corrected", id=follow_up, customer=found.name))
 
 
 @app.command("list")

@@ -3,7 +3,10 @@
 A follow-up is a logged contact (its ``kind`` a code of the admin-defined ``follow_up_type``
 category: phone, visit, email …) with an outcome and, optionally, when to follow up next.
 A stage change records a move along new → contacted → qualified (意向) → won / lost, with
-why. Both are immutable records; the customer's timeline shows them with its assignments.
+why. The customer's timeline shows them with its assignments. A stage change is never
+changed; a follow-up may be corrected (更正: its kind, content, outcome and next date, never
+when it happened, which the SLA and reclaim clocks read) by its author for a day, by an
+admin at any time, and says so (``edited_at``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ MAX_REASON = 500
 # A follow-up happened; "in a minute" is allowed for clocks that differ a little.
 FUTURE_LEEWAY = timedelta(minutes=1)
 FIRST_FOLLOW_UP = "first follow-up"  # the reason of the automatic new → contacted move
+EDIT_WINDOW = timedelta(hours=24)  # how long the author may correct a follow-up
+CORRECTABLE = ("kind", "content", "outcome", "next_at")  # what a correction may change
 
 
 @dataclass(eq=False)
@@ -42,6 +47,7 @@ class FollowUp:
     next_at: datetime | None = None  # when to follow up next: reminds the owner then
     reminded_at: datetime | None = None  # when that reminder was written (once)
     created_at: datetime | None = None
+    edited_at: datetime | None = None  # last corrected (更正), if ever
     id: int | None = None
 
 
@@ -126,6 +132,63 @@ def new_follow_up(
         customer_id=customer_id, author=author, rep_id=rep_id, kind=kind, at=when,
         content=text, outcome=said, next_at=following, created_at=now,
     )  # fmt: skip
+
+
+def correction_refused(
+    follow_up: FollowUp, *, author: str, admin: bool, now: datetime
+) -> Phrase | None:
+    """Why ``author`` may not correct ``follow_up`` now, or None if they may: an admin
+    always; its author within EDIT_WINDOW of logging it; nobody else."""
+    if admin:
+        return None
+    if follow_up.author != author:
+        return Phrase("follow_up.not_yours", "only its author or an admin may correct a follow-up")
+    logged = follow_up.created_at or follow_up.at
+    if now - logged > EDIT_WINDOW:
+        return Phrase(
+            "follow_up.too_old",
+            "a follow-up can be corrected for {hours} hours after it was logged; ask an admin",
+            hours=int(EDIT_WINDOW.total_seconds() // 3600),
+        )
+    return None
+
+
+def correct(
+    follow_up: FollowUp, changes: dict[str, object], *, now: datetime, kinds: Collection[str]
+) -> list[str]:
+    """Apply ``changes`` (of CORRECTABLE fields; any other is named as an error) to
+    ``follow_up``, checked as a new follow-up is (its own kind stays allowed though the
+    admin retired it); the fields that changed. Nothing changes if anything is bad."""
+    errors = [
+        FieldError(
+            name,
+            Phrase("follow_up.fixed_time", "when it happened cannot change: the clocks read it")
+            if name == "at"
+            else Phrase("follow_up.not_correctable", "cannot be corrected"),
+        )
+        for name in changes
+        if name not in CORRECTABLE
+    ]
+    wanted = {name: changes.get(name, getattr(follow_up, name)) for name in CORRECTABLE}
+    try:
+        checked = new_follow_up(
+            customer_id=follow_up.customer_id, author=follow_up.author, rep_id=follow_up.rep_id,
+            kind=str(wanted["kind"] or ""), at=follow_up.at, content=str(wanted["content"] or ""),
+            outcome=wanted["outcome"], next_at=wanted["next_at"],  # type: ignore[arg-type]
+            now=max(now, follow_up.at), kinds={*kinds, follow_up.kind},
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        errors += exc.errors
+    if errors:
+        raise ValidationFailed(errors)
+    changed = [name for name in CORRECTABLE if getattr(checked, name) != getattr(follow_up, name)]
+    for name in changed:
+        setattr(follow_up, name, getattr(checked, name))
+    if "next_at" in changed:
+        follow_up.reminded_at = None  # reminded again, at the new time
+    if changed:
+        follow_up.edited_at = now
+    return changed
 
 
 def stage_reason(to: Stage, reason: str | None) -> str | None:

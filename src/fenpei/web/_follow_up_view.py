@@ -10,10 +10,11 @@ from typing import Any
 
 from fenpei.domain.assignments import Assignment
 from fenpei.domain.customers import Customer, Stage
-from fenpei.domain.follow_ups import FIRST_FOLLOW_UP
+from fenpei.domain.follow_ups import FIRST_FOLLOW_UP, FollowUp
 from fenpei.domain.users import Actor, Role
 from fenpei.http.reads import Names, assignment_reads
 from fenpei.services import scope
+from fenpei.services.follow_ups.corrections import may_correct
 from fenpei.services.follow_ups.records import follow_up_types, lost_reasons
 from fenpei.services.follow_ups.timeline import ItemKind, timeline
 from fenpei.services.ports import UnitOfWork
@@ -52,7 +53,10 @@ def follow_up_context(
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
     stage_errors: Mapping[str, str] | None = None,
+    correcting: int | None = None,
 ) -> dict[str, Any]:
+    """``values`` and ``errors``: of the follow-up form, or of the correction of follow-up
+    ``correcting`` (its form shown open)."""
     assert customer.id is not None
     page = timeline(uow=uow, customer_id=customer.id, actor=actor, limit=SHOWN)
     names = Names(uow)
@@ -62,16 +66,27 @@ def follow_up_context(
         if isinstance(record, Assignment):
             record = assignment_reads([record], names)[0]
         entries.append(Entry(item.kind, item.at, record))
+    writer = may_follow_up(actor, customer)
+    correctable = {
+        entry.record.id
+        for entry in entries
+        if isinstance(entry.record, FollowUp) and writer and may_correct(entry.record, actor, now)
+    }
+    form_values, form_errors = (dict(values or {}), dict(errors or {}))
     return {
         "timeline": entries,
+        "correctable": correctable,
+        "correcting": correcting,
+        "correction_values": form_values if correcting is not None else {},
+        "correction_errors": form_errors if correcting is not None else {},
         "timeline_total": page.total,
         "follow_up_types": follow_up_types(uow),
         "lost_reasons": lost_reasons(uow),
-        "can_follow_up": may_follow_up(actor, customer),
+        "can_follow_up": writer,
         "all_stages": list(Stage),
         "stage_reason_text": stage_reason_text,
         "now": now,
-        "follow_up_values": dict(values or {}),
-        "follow_up_errors": dict(errors or {}),
+        "follow_up_values": form_values if correcting is None else {},
+        "follow_up_errors": form_errors if correcting is None else {},
         "stage_errors": dict(stage_errors or {}),
     }

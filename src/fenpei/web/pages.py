@@ -199,6 +199,7 @@ def customer_context(
         "return_refused_won": request.query_params.get("return_error") == "won",
         "followed": request.query_params.get("followed") == "1",
         "staged": request.query_params.get("staged") == "1",
+        "corrected": request.query_params.get("corrected") == "1",
         **follow_up_context(uow, actor, customer, now),
         **choices(uow, actor),
         **bulk_context(request, uow, actor, now),

@@ -1,6 +1,6 @@
-"""The customer page's follow-up form (跟进记录) and stage form. A bad value re-renders the
-customer page with the problem next to its field (422, nothing saved); success goes back
-to the page, the new entry at the top of its timeline."""
+"""The customer page's follow-up form (跟进记录), stage form and follow-up corrections (更正).
+A bad value re-renders the customer page with the problem next to its field (422, nothing
+saved); success goes back to the page, the new entry at the top of its timeline."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from fenpei.domain.users import User
 from fenpei.http.deps import CurrentUser, FenpeiDep, UowDep, actor_of
 from fenpei.http.fields import Id
 from fenpei.services import routing_reroute
-from fenpei.services.follow_ups import next_step
+from fenpei.services.follow_ups import corrections, next_step
 from fenpei.web._follow_up_view import follow_up_context
 from fenpei.web._form_values import form_local_time
 from fenpei.web.i18n import translator
@@ -42,6 +42,13 @@ class FollowUpForm(BaseModel):
     reason: str = Field(default="", max_length=MAX_REASON + 100)
 
 
+class CorrectionForm(BaseModel):
+    kind: str = Field(default="", max_length=100)
+    content: str = Field(default="", max_length=MAX_CONTENT + 100)
+    outcome: str = Field(default="", max_length=MAX_OUTCOME + 100)
+    next_at: str = Field(default="", max_length=40)
+
+
 class StageForm(BaseModel):
     stage: str = Field(default="", max_length=20)
     reason: str = Field(default="", max_length=MAX_REASON + 100)
@@ -57,6 +64,7 @@ def _again(
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
     stage_errors: Mapping[str, str] | None = None,
+    correcting: int | None = None,
 ) -> Response:
     """The customer page again, with the form's values and errors, 422."""
     uow.rollback()
@@ -64,8 +72,9 @@ def _again(
     customer = uow.customers.get(customer_id)
     assert customer is not None
     shown = follow_up_context(
-        uow, actor_of(user), customer, now, values=values, errors=errors, stage_errors=stage_errors
-    )
+        uow, actor_of(user), customer, now, values=values, errors=errors,
+        stage_errors=stage_errors, correcting=correcting,
+    )  # fmt: skip
     return render(request, "customer.html", {**context, **shown}, status_code=422)
 
 
@@ -104,6 +113,39 @@ def log_follow_up(
         return _again(request, uow, user, customer_id, now, values=form.model_dump(), errors=shown)
     uow.commit()
     return RedirectResponse(f"/customers/{customer_id}?followed=1#timeline", status_code=303)
+
+
+@router.post("/customers/{customer_id}/follow-ups/{follow_up_id}")
+def correct_follow_up(
+    request: Request,
+    uow: UowDep,
+    user: CurrentUser,
+    fenpei: FenpeiDep,
+    customer_id: Id,
+    follow_up_id: Id,
+    form: Annotated[CorrectionForm, Form()],
+) -> Response:
+    """Correct a follow-up from the customer's timeline (its author for a day, an admin)."""
+    now = fenpei.now()
+    errors: list[FieldError] = []
+    next_at = form_local_time("next_at", form.next_at, fenpei.settings.zone, errors)
+    try:
+        if errors:
+            raise ValidationFailed([])
+        changes = {"kind": form.kind, "content": form.content, "outcome": form.outcome or None,
+                   "next_at": next_at}  # fmt: skip
+        corrections.correct_follow_up(
+            uow=uow, customer_id=customer_id, follow_up_id=follow_up_id, actor=actor_of(user),
+            changes=changes, now=now,
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        shown = _field_messages(translator(page_language(request)), errors + exc.errors)
+        return _again(request, uow, user, customer_id, now, values=form.model_dump(),
+                      errors=shown, correcting=follow_up_id)  # fmt: skip
+    uow.commit()
+    return RedirectResponse(
+        f"/customers/{customer_id}?corrected=1#follow-up-{follow_up_id}", status_code=303
+    )
 
 
 @router.post("/customers/{customer_id}/stage")

@@ -575,10 +575,11 @@ import_jobs = sa.Table(
     ),
 )
 
-# Follow-ups (跟进记录) and stage changes (domain/follow_ups.py): immutable records that the
-# customer's timeline shows with its assignments, gone with a customer deleted for good
-# (a retention job's hard delete). The partial index finds the follow-ups
-# whose reminder is still to be written (the follow-up-reminders job), on both databases.
+# Follow-ups (跟进记录) and stage changes (domain/follow_ups.py): records that the
+# customer's timeline shows with its assignments (a follow-up may be corrected, never its
+# time), gone with a customer deleted for good (a retention job's hard delete). The
+# partial index finds the follow-ups whose reminder is still to be written (the
+# follow-up-reminders job), on both databases.
 follow_ups = sa.Table(
     "follow_ups",
     metadata,
@@ -598,6 +599,7 @@ follow_ups = sa.Table(
     sa.Column("next_at", UtcDateTime),
     sa.Column("reminded_at", UtcDateTime),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("edited_at", UtcDateTime),
     sa.Index("ix_follow_ups_customer_at", "customer_id", "at"),
     sa.Index(
         "ix_follow_ups_reminder_due",

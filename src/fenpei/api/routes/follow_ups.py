@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from fenpei.api.follow_up_schemas import (
     FollowUpCreate,
     FollowUpRead,
+    FollowUpUpdate,
     StageChangeRead,
     StageUpdate,
     TimelineItemRead,
@@ -22,12 +23,14 @@ from fenpei.domain.assignments import Assignment
 from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.follow_ups import FollowUp, StageChange
 from fenpei.http.deps import CurrentActor, FenpeiDep, UowDep
+from fenpei.http.fields import MAX_ID
 from fenpei.http.reads import Names, assignment_reads
 from fenpei.services import routing_reroute
-from fenpei.services.follow_ups import next_step, records
+from fenpei.services.follow_ups import corrections, next_step, records
 from fenpei.services.follow_ups.timeline import MAX_OFFSET, MAX_PAGE_SIZE, timeline
 
 router = APIRouter(prefix="/customers", tags=["customers"])
+FollowUpId = Annotated[int, Path(ge=1, le=MAX_ID, description="The follow-up's id.")]
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorRead, "description": "An auditor, or a token without customers:write."},
     404: {"model": ErrorRead, "description": "No such customer among those you may work."},
@@ -85,6 +88,35 @@ def create_follow_up(
     uow.commit()
     read = FollowUpRead.model_validate(follow_up)
     return read.model_copy(update={"next_task_id": task.id if task is not None else None})
+
+
+@router.patch(
+    "/{customer_id}/follow-ups/{follow_up_id}",
+    responses={
+        **WRITE_RESPONSES,
+        403: {"model": ErrorRead, "description": "Not its author, or past a day and not an admin."},
+        404: {"model": ErrorRead, "description": "No such follow-up of a customer you may work."},
+    },
+)
+def correct_follow_up(
+    customer_id: CustomerId,
+    follow_up_id: FollowUpId,
+    body: FollowUpUpdate,
+    uow: UowDep,
+    actor: CurrentActor,
+    fenpei: FenpeiDep,
+) -> FollowUpRead:
+    """Correct a follow-up (更正): its author within a day, an admin any time. Only the
+    fields given change; `next_at` null clears it. When it happened cannot change."""
+    changes: dict[str, object] = body.model_dump(exclude_unset=True)
+    if "next_at" in changes:
+        changes["next_at"] = _aware(body.next_at, fenpei, "next_at")
+    corrected = corrections.correct_follow_up(
+        uow=uow, customer_id=customer_id, follow_up_id=follow_up_id, actor=actor,
+        changes=changes, now=fenpei.now(),
+    )  # fmt: skip
+    uow.commit()
+    return FollowUpRead.model_validate(corrected)
 
 
 @router.post("/{customer_id}/stage", responses=WRITE_RESPONSES)

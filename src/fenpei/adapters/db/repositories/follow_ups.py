@@ -16,6 +16,10 @@ class SqlFollowUps(Repository):
     def add(self, follow_up: FollowUp) -> None:
         self._add(follow_up)
 
+    def get(self, follow_up_id: int, *, lock: bool = False) -> FollowUp | None:
+        query = sa.select(FollowUp).where(t.follow_ups.c.id == follow_up_id)
+        return self.session.scalar(query.with_for_update() if lock else query)
+
     def for_customer(self, customer_id: int, *, limit: int) -> list[FollowUp]:
         c = t.follow_ups.c
         query = (

@@ -1,0 +1,59 @@
+"""Correct a follow-up (更正跟进记录): its author within a day, an admin at any time.
+
+The kind, content, outcome and next date may change; when it happened may not (the SLA and
+reclaim clocks read it). A new next date is reminded anew, and is the customer's next
+follow-up if this is its latest follow-up. Audited with the values before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from fenpei.domain.errors import NotFound, PermissionDenied
+from fenpei.domain.follow_ups import FollowUp, correct, correction_refused
+from fenpei.domain.users import Actor, Role
+from fenpei.services import _audit
+from fenpei.services.follow_ups._access import workable_customer
+from fenpei.services.follow_ups.records import follow_up_types
+from fenpei.services.ports import UnitOfWork
+
+
+def may_correct(follow_up: FollowUp, actor: Actor, now: datetime) -> bool:
+    """Whether the customer page offers ``actor`` to correct ``follow_up``."""
+    refused = correction_refused(
+        follow_up, author=actor.name, admin=actor.role is Role.admin, now=now
+    )
+    return refused is None and actor.role is not Role.auditor
+
+
+def correct_follow_up(
+    *,
+    uow: UnitOfWork,
+    customer_id: int,
+    follow_up_id: int,
+    actor: Actor,
+    changes: Mapping[str, object],
+    now: datetime,
+) -> FollowUp:
+    """Correct follow-up ``follow_up_id`` of customer ``customer_id`` (one ``actor`` may
+    work) with ``changes``; every bad field is named and nothing is written."""
+    customer = workable_customer(uow, actor, customer_id, "correct follow-ups")
+    follow_up = uow.follow_ups.get(follow_up_id, lock=True)
+    if follow_up is None or follow_up.customer_id != customer_id:
+        raise NotFound("follow-up", follow_up_id)
+    refused = correction_refused(
+        follow_up, author=actor.name, admin=actor.role is Role.admin, now=now
+    )
+    if refused is not None:
+        raise PermissionDenied(refused)
+    before = _audit.snapshot(follow_up)
+    kinds = {value.code for value in follow_up_types(uow)}
+    changed = correct(follow_up, dict(changes), now=now, kinds=kinds)
+    latest = uow.follow_ups.for_customer(customer_id, limit=1)
+    if "next_at" in changed and customer.is_open and latest and latest[0] is follow_up:
+        customer.next_follow_up_at = follow_up.next_at
+        customer.updated_at = now
+    if changed:
+        _audit.record(uow, actor=actor, action="update", obj=follow_up, now=now, before=before)
+    return follow_up
