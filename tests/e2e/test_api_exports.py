@@ -16,6 +16,7 @@ from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services import assignments, users
 from fenpei.services.customers import create_customer
+from fenpei.services.follow_ups.corrections import correct_follow_up
 from fenpei.services.follow_ups.records import record_follow_up
 from fenpei.services.tasks.intake import create_and_route
 from fenpei.services.tasks.records import TaskInput
@@ -147,9 +148,13 @@ def test_every_kind_exports_on_both_databases_with_its_rows(
 ) -> None:
     now = app.now()
     with app.uow() as uow:
-        record_follow_up(
+        logged = record_follow_up(
             uow=uow, customer_id=seeded.acme_id, actor=SYSTEM, kind="phone", at=now,
             content="=cmd|' /C calc'!A0", outcome="回电", now=now,
+        )  # fmt: skip
+        correct_follow_up(
+            uow=uow, customer_id=seeded.acme_id, follow_up_id=logged.id or 0, actor=SYSTEM,
+            changes={"outcome": "回电，约了拜访"}, now=now,
         )  # fmt: skip
         create_and_route(
             uow=uow, actor=SYSTEM, now=now, assignee_id=seeded.darcel_id,
@@ -166,6 +171,8 @@ def test_every_kind_exports_on_both_databases_with_its_rows(
 
     (follow_up,) = tables["follow-ups"][1:]
     assert follow_up[3] == "Acme 上海" and follow_up[7] == "'=cmd|' /C calc'!A0"
+    assert tables["follow-ups"][0][-1] == "Corrected at" and follow_up[-1] is not None
+    assert follow_up[8] == "回电，约了拜访"
     (task,) = tables["tasks"][1:]
     assert task[1] == "'+回访 Acme" and task[3] == "High" and task[4] == "Darcel Schlecht"
     assert [row[6] for row in tables["assignments"][1:]] == [

@@ -137,6 +137,7 @@ FOLLOW_UP_COLUMNS = (
     Column("content", "exports.column.content", _plain("content")),
     Column("outcome", "exports.column.outcome", _plain("outcome")),
     Column("next_at", "exports.column.next_at", _time("next_at")),
+    Column("edited_at", "exports.column.edited_at", _time("edited_at")),
 )
 TASK_COLUMNS = (
     Column("id", "exports.column.id", _plain("id")),

@@ -25,7 +25,7 @@ ASSIGNMENT_FIELDS = (
 )  # fmt: skip
 FOLLOW_UP_FIELDS = (
     "id", "customer_id", "customer_name", "rep_id", "author", "kind", "at", "content",
-    "outcome", "next_at",
+    "outcome", "next_at", "edited_at",
 )  # fmt: skip
 TASK_FIELDS = (
     "id", "title", "status", "priority", "assignee_id", "team_id", "customer_id",

@@ -80,7 +80,7 @@ def _record_columns(table: str) -> list[Any]:
     if table == "follow_ups":
         f = source.c
         return [f.id, f.customer_id, customer_name, f.rep_id, f.author, f.kind, f.at,
-                f.content, f.outcome, f.next_at]  # fmt: skip
+                f.content, f.outcome, f.next_at, f.edited_at]  # fmt: skip
     k = source.c
     return [k.id, k.title, k.status, k.priority, k.assignee_id, k.team_id, k.customer_id,
             customer_name, k.created_by, k.due_at, k.completed_at, k.progress,
