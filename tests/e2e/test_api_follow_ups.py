@@ -107,14 +107,20 @@ def test_the_author_corrects_a_follow_up_for_a_day_and_then_only_an_admin_does(
     logged = ok(
         darcel.post(
             f"{url}/follow-ups",
-            json={"kind": "phone", "content": "电话", "next_at": "2026-11-09T10:00:00+08:00"},
+            json={"kind": "phone", "content": "电话", "next_at": "2026-11-09T10:00:00+08:00",
+                  "next_step": "发送报价"},
         ),
         201,
-    )
+    )  # fmt: skip
     one = f"{url}/follow-ups/{logged['id']}"
+    task = f"{API}/tasks/{logged['next_task_id']}"
 
     fixed = ok(darcel.patch(one, json={"content": "电话，约了周四拜访", "outcome": "有意向"}))
     moved = ok(darcel.patch(one, json={"next_at": "2026-11-12T14:00:00+08:00"}))
+    task_due = ok(darcel.get(task))["due_at"]
+    ok(darcel.patch(task, json={"start_at": "2026-11-12T13:00:00+08:00"}))
+    before_task = darcel.patch(one, json={"next_at": "2026-11-12T12:00:00+08:00", "outcome": "x"})
+    unchanged = ok(darcel.get(f"{url}/follow-ups"))[0]
     bad = [
         darcel.patch(one, json={"at": "2026-11-01T09:00:00Z"}),
         darcel.patch(one, json={"content": ""}),
@@ -136,6 +142,9 @@ def test_the_author_corrects_a_follow_up_for_a_day_and_then_only_an_admin_does(
     )
     assert fixed["at"] == logged["at"] and fixed["edited_at"] is not None
     assert moved["next_at"].startswith("2026-11-12T06:00") and moved["reminded_at"] is None
+    assert task_due.startswith("2026-11-12T06:00")  # the next-step task follows
+    assert_error(before_task, 422, "validation_failed", "next_at")
+    assert (unchanged["next_at"], unchanged["outcome"]) == (moved["next_at"], "有意向")
     assert_error(bad[0], 422, "validation_failed", "at")
     assert_error(bad[1], 422, "validation_failed", "content")
     assert {e["field"] for e in bad[2].json()["errors"]} == {"kind", "next_at"}

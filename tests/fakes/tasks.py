@@ -13,6 +13,7 @@ from fenpei.domain.tasks import (
     TaskComment,
     TaskEvent,
     TaskFilter,
+    TaskOrigin,
     TaskStatus,
 )
 from fenpei.services.ports import RepTaskCounts
@@ -82,6 +83,14 @@ class FakeTasks:
             and owners[task.customer_id] == task.assignee_id
         ]  # fmt: skip
         self._store.lock("task", [task.id or 0 for task in found])
+        return sorted(found, key=lambda task: task.id or 0)
+
+    def from_origin(self, customer_id: int, origin: TaskOrigin, ref: str) -> list[Task]:
+        found = [
+            task for task in self._store.tasks
+            if task.customer_id == customer_id and task.origin == origin
+            and task.origin_ref == ref and task.status in OPEN_STATUSES
+        ]  # fmt: skip
         return sorted(found, key=lambda task: task.id or 0)
 
     def count(self, f: TaskFilter) -> int:

@@ -23,7 +23,14 @@ from fenpei.domain.org import Leave, Rep, Team
 from fenpei.domain.pools import Pool
 from fenpei.domain.reclaim import Cutoff, GoverningTerms
 from fenpei.domain.rules import RoutingState, Rule, RuleVersion
-from fenpei.domain.tasks import ChecklistItem, Task, TaskComment, TaskEvent, TaskFilter
+from fenpei.domain.tasks import (
+    ChecklistItem,
+    Task,
+    TaskComment,
+    TaskEvent,
+    TaskFilter,
+    TaskOrigin,
+)
 from fenpei.domain.users import User
 from fenpei.engine.capacity import Usage
 from fenpei.services.dedupe.ports import DedupeRepository
@@ -393,6 +400,11 @@ class TaskRepository(Protocol):
     def held_on(self, owners: Mapping[int, int]) -> list[Task]:
         """The open tasks whose customer (the first linked) is a key of ``owners`` and whose
         assignee is its value (a customer's previous owner), by id, rows locked."""
+        ...
+
+    def from_origin(self, customer_id: int, origin: TaskOrigin, ref: str) -> list[Task]:
+        """Open tasks about ``customer_id`` that ``origin`` made for ``ref`` (e.g. the
+        next step of follow-up 7: ``follow_up``, ``follow_up:7``), by id."""
         ...
 
     def link_customers(self, task_id: int, customer_ids: Sequence[int]) -> None: ...

@@ -18,6 +18,7 @@ from fenpei.domain.tasks import (
     TaskComment,
     TaskEvent,
     TaskFilter,
+    TaskOrigin,
     TaskPriority,
     TaskStatus,
 )
@@ -107,6 +108,16 @@ class SqlTasks(Repository):
         )
         found = self.session.scalars(query.execution_options(populate_existing=True))
         return [task for task in found if owners.get(task.customer_id or 0) == task.assignee_id]
+
+    def from_origin(self, customer_id: int, origin: TaskOrigin, ref: str) -> list[Task]:
+        c = t.tasks.c
+        query = sa.select(Task).where(
+            c.customer_id == customer_id,
+            c.origin == origin.value,
+            c.origin_ref == ref,
+            c.status.in_([s.value for s in OPEN_STATUSES]),
+        )
+        return list(self.session.scalars(query.order_by(c.id)))
 
     def count(self, f: TaskFilter) -> int:
         # select_from: without a filter the count would lose its FROM and answer 1.
