@@ -13,12 +13,17 @@ from tests.e2e.test_api_org import API, PASSWORD, client_for, ok
 from tests.fakes import FixedClock
 
 
+def _darcel_on_acme(app: Fenpei, seeded: World, clock: FixedClock) -> tuple[TestClient, str]:
+    """Two days after the seeded reassignment: Acme's owner Darcel, logged in, and Acme's URL."""
+    clock.advance(days=2)
+    darcel = client_for(app, "darcel", Role.rep, rep_id=seeded.darcel_id)
+    return darcel, f"{API}/customers/{seeded.acme_id}"
+
+
 def test_the_owner_logs_a_follow_up_and_sees_it_first_in_the_timeline(
     app: Fenpei, seeded: World, clock: FixedClock
 ) -> None:
-    clock.advance(days=2)  # after the seeded reassignment
-    darcel = client_for(app, "darcel", Role.rep, rep_id=seeded.darcel_id)
-    url = f"{API}/customers/{seeded.acme_id}"
+    darcel, url = _darcel_on_acme(app, seeded, clock)
 
     logged = ok(
         darcel.post(
@@ -101,9 +106,7 @@ def test_a_stage_change_needs_a_reason_for_lost_and_closes_the_customer(
 def test_the_author_corrects_a_follow_up_for_a_day_and_then_only_an_admin_does(
     app: Fenpei, seeded: World, clock: FixedClock
 ) -> None:
-    clock.advance(days=2)  # after the seeded reassignment
-    darcel = client_for(app, "darcel", Role.rep, rep_id=seeded.darcel_id)
-    url = f"{API}/customers/{seeded.acme_id}"
+    darcel, url = _darcel_on_acme(app, seeded, clock)
     logged = ok(
         darcel.post(
             f"{url}/follow-ups",

@@ -30,12 +30,17 @@ def _log_in_as(app: Fenpei, clock: FixedClock, client: TestClient, rep_id: int, 
     log_in(client, username=name)
 
 
+def _darcel_on_acme(app: Fenpei, clock: FixedClock, client: TestClient, seeded: World) -> str:
+    """Two days after the seeded reassignment, ``client`` is Acme's owner Darcel; Acme's page."""
+    clock.advance(days=2)
+    _log_in_as(app, clock, client, seeded.darcel_id, "darcel")
+    return f"/customers/{seeded.acme_id}"
+
+
 def test_the_owner_logs_a_follow_up_from_the_page_and_sees_it_on_top(
     app: Fenpei, clock: FixedClock, client: TestClient, seeded: World
 ) -> None:
-    clock.advance(days=2)
-    _log_in_as(app, clock, client, seeded.darcel_id, "darcel")
-    page = f"/customers/{seeded.acme_id}"
+    page = _darcel_on_acme(app, clock, client, seeded)
     client.cookies.set("lang", "zh-CN")
 
     form = client.get(page).text
@@ -61,9 +66,7 @@ def test_the_owner_logs_a_follow_up_from_the_page_and_sees_it_on_top(
 def test_a_bad_follow_up_is_shown_on_its_fields_and_nothing_is_saved(
     app: Fenpei, clock: FixedClock, client: TestClient, seeded: World
 ) -> None:
-    clock.advance(days=2)
-    _log_in_as(app, clock, client, seeded.darcel_id, "darcel")
-    page = f"/customers/{seeded.acme_id}"
+    page = _darcel_on_acme(app, clock, client, seeded)
 
     bad = client.post(
         f"{page}/follow-ups",
@@ -134,9 +137,7 @@ def test_my_customers_by_what_is_due_puts_overdue_first_and_marks_it(
 def test_the_author_corrects_a_follow_up_on_the_timeline_and_a_colleague_cannot(
     app: Fenpei, clock: FixedClock, client: TestClient, seeded: World
 ) -> None:
-    clock.advance(days=2)
-    _log_in_as(app, clock, client, seeded.darcel_id, "darcel")
-    page = f"/customers/{seeded.acme_id}"
+    page = _darcel_on_acme(app, clock, client, seeded)
     client.cookies.set("lang", "zh-CN")
     client.post(
         f"{page}/follow-ups",

@@ -7,8 +7,10 @@ from __future__ import annotations
 import functools
 from datetime import timedelta
 
+from fenpei.domain.customers import Customer
 from fenpei.domain.errors import ValidationFailed
 from fenpei.domain.follow_ups import FollowUp
+from fenpei.domain.org import Rep
 from fenpei.domain.tasks import Task, TaskFilter, TaskOrigin, TaskStatus
 from fenpei.domain.users import SYSTEM, Actor, Role
 from fenpei.services.follow_ups.corrections import correct_follow_up
@@ -19,13 +21,17 @@ from tests.fakes import FakeUnitOfWork, FixedClock, in_transaction
 from tests.services._build import a_customer, a_rep, assigned, bad_fields, refused
 
 
-def test_the_next_step_is_a_task_routed_to_the_customer_s_owner(
-    uow: FakeUnitOfWork, clock: FixedClock
-) -> None:
+def _wang_owns_acme(uow: FakeUnitOfWork, clock: FixedClock) -> tuple[Rep, Customer, Actor]:
     rep = a_rep(uow, clock, "Wang")
     customer = a_customer(uow, clock, "Acme")
     assigned(uow, clock, customer, rep)
-    wang = Actor("wang", Role.rep, rep_id=rep.id)
+    return rep, customer, Actor("wang", Role.rep, rep_id=rep.id)
+
+
+def test_the_next_step_is_a_task_routed_to_the_customer_s_owner(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    rep, customer, wang = _wang_owns_acme(uow, clock)
     next_at = clock.now() + timedelta(days=2)
     follow_up, task = in_transaction(uow, lambda: record_with_next_step(
         uow=uow, customer_id=customer.id or 0, actor=wang, kind="phone", at=clock.now(),
@@ -64,10 +70,7 @@ def test_a_bad_next_step_is_named_with_the_follow_up_s_bad_fields_and_nothing_is
 def test_correcting_the_next_date_moves_the_open_next_step_task_and_a_done_one_stays(
     uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
-    rep = a_rep(uow, clock, "Wang")
-    customer = a_customer(uow, clock, "Acme")
-    assigned(uow, clock, customer, rep)
-    wang = Actor("wang", Role.rep, rep_id=rep.id)
+    _, customer, wang = _wang_owns_acme(uow, clock)
 
     def logged(step: str) -> tuple[FollowUp, Task]:
         follow_up, task = in_transaction(uow, lambda: record_with_next_step(
