@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fenpei.domain.customers import Customer, Stage
 from fenpei.domain.pools import Pool, ReclaimRule
@@ -51,7 +51,11 @@ class FakeReclaim:
         found = []
 
         def order(c: Customer) -> tuple[datetime | int, int]:
-            return (_clock(c, cutoff.rule) if earliest else 0, c.id or 0)
+            if not earliest or c.assigned_at is None:  # never due: last
+                return (0 if not earliest else datetime.max.replace(tzinfo=UTC), c.id or 0)
+            due = _clock(c, cutoff.rule) + timedelta(days=cutoff.days)
+            protected = c.assigned_at + timedelta(days=terms.protection_days)
+            return (max(due, protected), c.id or 0)
 
         for c in sorted(self._store.customers, key=order):
             assert c.id is not None

@@ -25,7 +25,7 @@ from fenpei.services.assignments import bulk_assign
 from fenpei.services.customers import create_customer
 from fenpei.services.loads import check_loads
 from fenpei.services.org import create_rep
-from fenpei.services.pool.reclaim import plan, reclaim
+from fenpei.services.pool.reclaim import dry_run, plan, reclaim
 from fenpei.services.pool.terms import set_terms
 from tests.fakes import FixedClock
 from tests.integration._reclaim_workers import reclaim_race
@@ -203,3 +203,33 @@ def test_cli_dry_run_lists_why_then_reclaim_runs(app: Fenpei, clock: FixedClock)
     assert done.exit_code == 0, done.output
     assert "3 reclaimed" in done.output
     assert sorted(_reclaim_records(app)) == ids
+
+
+def test_the_dry_run_lists_the_earliest_due_first_when_protection_outlasts_the_rule(
+    app: Fenpei, clock: FixedClock
+) -> None:
+    """Due is the clock plus the rule's days, but not before the protection ends: a
+    customer whose clock started first can be due last."""
+    _, (late, early) = _seed(app, 2, no_follow_up_days=3, protection_days=10)
+    now = clock.now()
+    with app.engine.begin() as connection:
+        for customer_id, assigned, followed in (
+            (late, now - timedelta(days=12), None),  # due when protection ends: 2 days ago
+            (early, now - timedelta(days=30), now - timedelta(days=8)),  # due 5 days ago
+        ):
+            connection.execute(
+                sa.update(t.customers)
+                .where(t.customers.c.id == customer_id)
+                .values(assigned_at=assigned, last_follow_up_at=followed)
+            )
+
+    with app.uow(read_only=True) as uow:
+        first = dry_run(uow=uow, now=now, pool="public", limit=1)
+        both = dry_run(uow=uow, now=now, pool="public", limit=2)
+
+    assert [item.customer_id for item in first.items] == [early]
+    assert first.total == 2 and first.partial
+    assert [(i.customer_id, i.due) for i in both.items] == [
+        (early, now - timedelta(days=5)),
+        (late, now - timedelta(days=2)),
+    ]

@@ -35,7 +35,7 @@ def due_order(
     return (key.desc() if descending else key.asc()).nulls_last()
 
 
-def _day(dialect: str, instant: Any) -> Any:
+def day_number(dialect: str, instant: Any) -> Any:
     if dialect == "sqlite":
         return sa.func.julianday(instant, type_=sa.Float)
     return sa.func.extract("epoch", instant) / 86400.0
@@ -47,7 +47,7 @@ def _least(dialect: str, *values: Any) -> Any:
     return sa.func.min(*values) if dialect == "sqlite" else sa.func.least(*values)
 
 
-def _greatest(dialect: str, *values: Any) -> Any:
+def greatest(dialect: str, *values: Any) -> Any:
     if len(values) == 1:
         return values[0]
     return sa.func.max(*values) if dialect == "sqlite" else sa.func.greatest(*values)
@@ -58,7 +58,7 @@ def _or_never(value: Any) -> Any:
 
 
 def _follow_up(dialect: str) -> Any:
-    return _or_never(_day(dialect, _c.next_follow_up_at))
+    return _or_never(day_number(dialect, _c.next_follow_up_at))
 
 
 def _sla(dialect: str) -> Any:
@@ -83,7 +83,7 @@ def _sla(dialect: str) -> Any:
         .correlate(t.customers)
         .scalar_subquery()
     )
-    return _or_never(_day(dialect, due_at))
+    return _or_never(day_number(dialect, due_at))
 
 
 def _reclaim(dialect: str, terms: Collection[GoverningTerms]) -> Any:
@@ -124,13 +124,13 @@ def _pool_due(dialect: str, pool: Pool) -> Any:
     for rule, start in starts.items():
         days = _days(pool, rule)
         if days is not None:
-            dues.append(_or_never(_day(dialect, start) + days))
+            dues.append(_or_never(day_number(dialect, start) + days))
     if not dues:
         return sa.literal(_NEVER)
     due = _least(dialect, *dues)
     if pool.protection_days > 0:
-        protected = _or_never(_day(dialect, _c.assigned_at) + pool.protection_days)
-        due = _greatest(dialect, due, protected)
+        protected = _or_never(day_number(dialect, _c.assigned_at) + pool.protection_days)
+        due = greatest(dialect, due, protected)
     exempt: list[sa.ColumnElement[bool]] = []
     if pool.exempt_key_accounts:
         exempt.append(_c.key_account.is_(sa.true()))

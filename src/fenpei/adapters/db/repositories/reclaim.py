@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from fenpei.adapters.db import tables as t
 from fenpei.adapters.db.repositories._base import Repository
+from fenpei.adapters.db.repositories._due_sort import day_number, greatest
 from fenpei.domain.customers import Stage
 from fenpei.domain.pools import Pool, ReclaimRule
 from fenpei.domain.reclaim import Cutoff
@@ -88,13 +89,23 @@ class SqlReclaim(Repository):
                     warned < _c.stage_changed_at,
                 )
             )
-        order = (_clock(cutoff.rule), _c.id) if earliest else (_c.id,)
+        order = (self._due(cutoff, terms), _c.id) if earliest else (_c.id,)
         query = sa.select(*_ROW).where(*conditions).order_by(*order).limit(limit)
         if lock:
             # A row another transaction holds (a claim, a transfer, a second reclaim) is
             # skipped, not waited for: it is re-checked on the next run.
             query = query.with_for_update(skip_locked=True, key_share=True)
         return [ReclaimRow(*row) for row in self.session.execute(query)]
+
+    def _due(self, cutoff: Cutoff, terms: Pool) -> sa.ColumnElement[Any]:
+        """The group's due date (``domain.reclaim.due_of`` for this rule and level), as a
+        day number: the clock plus the days, not before the protection ends."""
+        dialect = self.session.get_bind().dialect.name
+        due = day_number(dialect, _clock(cutoff.rule)) + cutoff.days
+        if terms.protection_days > 0:
+            protected = day_number(dialect, _c.assigned_at) + terms.protection_days
+            due = greatest(dialect, due, protected)
+        return due  # type: ignore[no-any-return]
 
     def count_due(
         self,
