@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from fenpei.adapters.db import tables as t
 from fenpei.domain.users import SYSTEM
 from fenpei.services.assignments import assign
+from fenpei.services.customers import create_customer
 from fenpei.services.follow_ups.records import record_follow_up
 from fenpei.services.rulebook import RuleBook
 from fenpei.services.sla.check import check
@@ -49,27 +50,29 @@ def test_an_admin_sets_an_sla_and_a_missed_first_contact_shows_overdue(
     shot(page, "sla-holidays-imported")
 
     fenpei = live.fenpei
-    with fenpei.uow() as uow:
-        assign(uow=uow, customer_id=live.world.pool, rep_id=live.world.moses, actor=SYSTEM,
+    with fenpei.uow() as uow:  # an open customer: a won or lost one has no contact due
+        fresh = create_customer(uow=uow, fields={"name": "Initech 广州"}, actor=SYSTEM,
+                                now=fenpei.now()).id or 0  # fmt: skip
+        assign(uow=uow, customer_id=fresh, rep_id=live.world.moses, actor=SYSTEM,
                now=fenpei.now())  # fmt: skip
         uow.commit()
     login(page, live, "rep", lang="zh-CN")
     page.goto(live.url("/my"))
     expect(page.locator("span.sla-due")).to_contain_text("前")
     shot(page, "sla-my-customers-due")
-    page.goto(live.url(f"/customers/{live.world.pool}"))
+    page.goto(live.url(f"/customers/{fresh}"))
     expect(page.locator("#sla-state")).to_contain_text("计时中")
     shot(page, "sla-customer-clock")
 
     with fenpei.engine.connect() as connection:
         due = connection.scalar(
-            sa.select(t.sla_clocks.c.due_at).where(t.sla_clocks.c.customer_id == live.world.pool)
+            sa.select(t.sla_clocks.c.due_at).where(t.sla_clocks.c.customer_id == fresh)
         )
     assert due is not None
     check(uow_factory=fenpei.uow, rulebook=RuleBook(), now=due + timedelta(minutes=1),
           rng=Random(1))  # fmt: skip
     login(page, live, "manager", lang="zh-CN")
-    page.goto(live.url(f"/customers/{live.world.pool}"))
+    page.goto(live.url(f"/customers/{fresh}"))
     expect(page.locator("#sla-state")).to_contain_text("已超时")
     shot(page, "sla-customer-breached")
 
