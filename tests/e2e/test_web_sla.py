@@ -15,6 +15,7 @@ from fenpei.bootstrap import Fenpei
 from fenpei.domain.users import SYSTEM, Role
 from fenpei.services.assignments import assign
 from fenpei.services.follow_ups.records import record_follow_up
+from fenpei.services.pool.claims import return_to_pool
 from fenpei.services.sla.check import check
 from tests.e2e.conftest import World
 from tests.e2e.test_api_org import client_for
@@ -116,6 +117,30 @@ def test_a_lost_customer_s_page_says_its_clock_stopped_and_why(
     assert "计时中" in running and "计时停止" not in running
     assert "已取消 客户已流失，计时停止" in zh and "暂停计时" not in zh
     assert "Cancelled stopped: the customer was lost" in en
+
+
+def test_a_customer_returned_to_the_pool_or_handed_on_says_why_its_clock_stopped(
+    app: Fenpei, user_client: TestClient, seeded: World
+) -> None:
+    _moses_gets_a_customer_under_a_policy(app, user_client, seeded)
+    with app.uow() as uow:
+        return_to_pool(uow=uow, customer_id=seeded.script_id, reason="other", actor=SYSTEM,
+                       now=app.now())  # fmt: skip
+        uow.commit()
+
+    zh = text_of(user_client.get(f"/customers/{seeded.script_id}?lang=zh-CN").text)
+    en = text_of(user_client.get(f"/customers/{seeded.script_id}?lang=en").text)
+
+    assert "已取消 客户已进入公海，计时停止" in zh
+    assert "Cancelled stopped: the customer went to a pool" in en
+    with app.engine.begin() as connection:  # no policy for the next owner: no clock of theirs
+        connection.execute(sa.update(tables.sla_policies).values(active=False))
+    with app.uow() as uow:
+        assign(uow=uow, customer_id=seeded.script_id, rep_id=seeded.darcel_id, actor=SYSTEM,
+               now=app.now())  # fmt: skip
+        uow.commit()
+    moved = text_of(user_client.get(f"/customers/{seeded.script_id}?lang=zh-CN").text)
+    assert "已取消 负责人已变更，计时停止" in moved
 
 
 def test_the_customer_list_marks_an_overdue_first_contact(
