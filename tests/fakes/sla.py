@@ -100,7 +100,13 @@ class FakeSla:
         stopped = 0
         for clock in self._store.sla_clocks:
             customer = self._store.customers.rows.get(clock.customer_id)
-            if clock.state is ClockState.open and customer is not None and not customer.is_open:
+            missed = clock.due_at <= now and clock.paused_at is None
+            if (
+                clock.state is ClockState.open
+                and not missed
+                and customer is not None
+                and not customer.is_open
+            ):
                 clock.state, clock.cancelled_at = ClockState.cancelled, now
                 stopped += 1
         return stopped

@@ -123,10 +123,12 @@ def test_a_transfer_cancels_the_next_clock_and_closing_a_customer_stops_its_cloc
     app: Fenpei, clock: FixedClock
 ) -> None:
     """Won with the stage move; closed by a path outside fenpei's services (a CRM writing
-    the table), at the job's next run: a first-contact clock too."""
+    the table), at the job's next run: a first-contact clock too, unless it was missed
+    already, which the job breaches."""
     world, _ = _setup(app, clock)
     moved, won = _arrives(app, "Moved"), _arrives(app, "Won")
     elsewhere, on_the_call = _arrives(app, "Closed elsewhere"), _arrives(app, "Won on the call")
+    late = _arrives(app, "Lost after its due time")  # due 14:00, as the others first were
     _contact(app, clock, moved, sh(9, 30))
     _contact(app, clock, won, sh(9, 30))
     run_twice(app, clock, sh(9, 35))
@@ -138,12 +140,7 @@ def test_a_transfer_cancels_the_next_clock_and_closing_a_customer_stops_its_cloc
         change_stage(uow=uow, customer_id=won, to="won", reason=None,
                      actor=Actor("alice", Role.rep, rep_id=world.alice), now=app.now())  # fmt: skip
         uow.commit()
-    with app.engine.begin() as connection:
-        connection.execute(
-            sa.update(tables.customers)
-            .where(tables.customers.c.id == elsewhere)
-            .values(stage="lost", closed_at=app.now())
-        )
+    _close_in_sql(app, elsewhere)
 
     assert [(k["kind"], k["state"], k["rep_id"]) for k in clocks_of(app, moved)] == [
         ("first", "met", world.alice), ("next", "cancelled", world.alice),
@@ -153,10 +150,26 @@ def test_a_transfer_cancels_the_next_clock_and_closing_a_customer_stops_its_cloc
         ("first", "met"), ("next", "cancelled"),
     ]  # fmt: skip
     assert [k["state"] for k in clocks_of(app, elsewhere)] == ["open"]
-    stopped = run_twice(app, clock, sh(17, 0))  # past every clock's due time
+    stopped = run_twice(app, clock, sh(9, 45))
     assert "1 stopped" in stopped[0] and "0 stopped" in stopped[1]
-    assert [kind for kind, _, _ in reminders(app)] == ["sla_breached"]  # Bob's first contact
     assert [k["state"] for k in clocks_of(app, elsewhere)] == ["cancelled"]
+
+    clock.at = sh(15, 0)
+    _close_in_sql(app, late)
+    missed = run_twice(app, clock, sh(17, 0))  # past Bob's first contact (14:40) too
+    assert "0 stopped" in missed[0] and "2 breached" in missed[0]
+    assert [kind for kind, _, _ in reminders(app)] == ["sla_breached", "sla_breached"]
+    assert [k["state"] for k in clocks_of(app, late)] == ["breached"]
+
+
+def _close_in_sql(app: Fenpei, customer_id: int) -> None:
+    """Lost, as a path outside fenpei's services would write it."""
+    with app.engine.begin() as connection:
+        connection.execute(
+            sa.update(tables.customers)
+            .where(tables.customers.c.id == customer_id)
+            .values(stage="lost", closed_at=app.now())
+        )
 
 
 def test_the_migration_makes_old_clocks_first_contact_ones_and_their_contacts_dealt_with(

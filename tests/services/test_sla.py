@@ -14,6 +14,7 @@ import pytest
 
 from fenpei.domain.errors import Conflict, PermissionDenied, ValidationFailed
 from fenpei.domain.sla import ClockState, SlaClock, SlaPolicy, pick_policy
+from fenpei.domain.tasks import TaskFilter, TaskOrigin
 from fenpei.domain.users import SYSTEM, Actor, Role
 from fenpei.services import org, rules, users
 from fenpei.services.assignments import assign
@@ -26,6 +27,7 @@ from fenpei.services.pool.claims import return_to_pool
 from fenpei.services.rulebook import RuleBook
 from fenpei.services.sla import calendars, clocks, policies
 from fenpei.services.sla.check import check
+from fenpei.services.tasks.origins import set_origin_settings
 from tests.fakes import FakeHasher, FakeUnitOfWork, FixedClock, in_transaction
 from tests.services._build import a_customer, bad_fields, refused
 
@@ -318,6 +320,35 @@ def test_a_won_or_lost_customer_s_clock_stops_and_a_breached_one_is_not_taken_fr
         assert world.uow.sla.open_clock(missed) is None
         assert len(world.uow.sla.clocks_for(missed)) == 1
     assert len(reminders(world)) == 2
+
+
+def test_closing_a_customer_after_its_clock_ran_out_still_records_the_miss(
+    world: World,
+) -> None:
+    """Due at 11:00, lost at 11:02, before the job's next run: the job breaches it and
+    tells the manager, but asks for no contact task and moves nobody."""
+    in_transaction(world.uow, lambda: set_origin_settings(
+        uow=world.uow, actor=ADMIN, settings={TaskOrigin.sla: True}, now=world.clock.now(),
+    ))  # fmt: skip
+    a_policy(world, notify_manager=True, reassign_after_minutes=60)
+    customer_id = give(world, world.wang, "Lost late")  # Tue 09:00, due 11:00
+    world.clock.at = sh(2026, 12, 1, 11, 2)
+    in_transaction(world.uow, lambda: change_stage(
+        uow=world.uow, customer_id=customer_id, to="lost", reason="预算取消",
+        actor=Actor("wang", Role.rep, rep_id=world.wang), now=world.clock.now(),
+    ))  # fmt: skip
+    assert the_clock(world, customer_id).state is ClockState.open  # the miss is the job's
+
+    world.clock.at = sh(2026, 12, 1, 11, 5)
+    run_job(world)
+    world.clock.at = sh(2026, 12, 1, 14, 0)
+    run_job(world)
+
+    assert the_clock(world, customer_id).state is ClockState.breached
+    assert [kind for kind, _, _ in reminders(world)] == ["sla_breached", "sla_escalated"]
+    with world.uow:
+        assert world.uow.tasks.count(TaskFilter()) == 0
+        assert world.uow.customers.get(customer_id).owner_id == world.wang  # type: ignore[union-attr]
 
 
 def log_call(world: World, customer_id: int, *, at: datetime, recorded: datetime) -> None:

@@ -74,9 +74,10 @@ def _breach(uow: UnitOfWork, clock: SlaClock, now: datetime, report: CheckReport
         rep_ids=[clock.rep_id],
         due=clock.due_at,
     )
-    task_from_warning(uow, origin=TaskOrigin.sla, customer=customer, due=None, now=now,
-                      ref=f"sla_clock:{clock.id}",
-                      titles=BREACH_TASK_TITLES.get(clock.kind))  # fmt: skip
+    if customer.is_open:  # a customer closed after the miss needs no contact task
+        task_from_warning(uow, origin=TaskOrigin.sla, customer=customer, due=None, now=now,
+                          ref=f"sla_clock:{clock.id}",
+                          titles=BREACH_TASK_TITLES.get(clock.kind))  # fmt: skip
     report.breached += 1
     policy = uow.sla.get_policy(clock.policy_id) if clock.policy_id is not None else None
     rep = uow.reps.get(clock.rep_id)

@@ -52,12 +52,18 @@ def cancel_open(uow: UnitOfWork, *, customer_id: int, now: datetime) -> SlaClock
 def on_closed(uow: UnitOfWork, *, customer: Customer, now: datetime) -> SlaClock | None:
     """A won or lost customer has nothing left to contact it for: its running clock (first
     or next contact) is met if a contact answered it (the job's own test, for this
-    customer), and stops otherwise. Every stage move calls this; the sla-check job stops
-    any clock a path without it left running (``cancel_closed``)."""
+    customer), and stops otherwise, unless it was missed already (due, not paused): the
+    job breaches that one, so closing a customer never hides a miss. Every stage move
+    calls this; the sla-check job stops any clock a path without it left running
+    (``cancel_closed``)."""
     if customer.is_open or customer.id is None:
         return None
     uow.sla.mark_met(now=now, customer_id=customer.id)
-    return cancel_open(uow, customer_id=customer.id, now=now)
+    clock = uow.sla.open_clock(customer.id)
+    if clock is None or (clock.due_at <= now and clock.paused_at is None):
+        return None
+    clock.state, clock.cancelled_at = ClockState.cancelled, now
+    return clock
 
 
 def run_again(

@@ -55,8 +55,8 @@ class SlaRepository(Protocol):
         ...
 
     def cancel_closed(self, *, now: datetime) -> int:
-        """Open clocks (first or next contact) of won or lost customers: cancelled, in one
-        statement; how many."""
+        """Open clocks (first or next contact) of won or lost customers, not yet due or
+        paused: cancelled, in one statement; how many. A missed one is left to be breached."""
         ...
 
     def settle_contacts(self, *, now: datetime) -> int:

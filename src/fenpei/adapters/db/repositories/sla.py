@@ -205,6 +205,7 @@ class SqlSla(Repository):
             sa.update(SlaClock)
             .where(
                 c.state == _OPEN,
+                sa.or_(c.due_at > now, c.paused_at.is_not(None)),  # a missed one: breached
                 sa.exists().where(
                     t.customers.c.id == c.customer_id, t.customers.c.stage.in_(closed)
                 ),
