@@ -70,6 +70,9 @@ def test_a_new_next_date_is_reminded_anew_and_plans_the_customer_only_from_the_l
     in_transaction(uow, _correcting(uow, clock, older, wang, next_at=later))
     assert _fresh(uow, older).reminded_at is None  # its new date is reminded when it comes
     assert _stored(uow, customer).next_follow_up_at == latest.next_at  # the latest plans
+    sooner = clock.now() + timedelta(hours=20)
+    in_transaction(uow, _correcting(uow, clock, latest, wang, next_at=sooner))
+    assert _stored(uow, customer).next_follow_up_at == sooner
     in_transaction(uow, _correcting(uow, clock, latest, wang, next_at=None))
     assert _stored(uow, customer).next_follow_up_at is None
 

@@ -325,14 +325,21 @@ def test_a_won_or_lost_customer_s_clock_stops_and_a_breached_one_is_not_taken_fr
 def test_closing_a_customer_after_its_clock_ran_out_still_records_the_miss(
     world: World,
 ) -> None:
-    """Due at 11:00, lost at 11:02, before the job's next run: the job breaches it and
-    tells the manager, but asks for no contact task and moves nobody."""
+    """Due at 11:00, lost at 11:00 sharp, before the job's next run: the job breaches it
+    and tells the manager, but asks for no contact task and moves nobody."""
     in_transaction(world.uow, lambda: set_origin_settings(
         uow=world.uow, actor=ADMIN, settings={TaskOrigin.sla: True}, now=world.clock.now(),
     ))  # fmt: skip
     a_policy(world, notify_manager=True, reassign_after_minutes=60)
     customer_id = give(world, world.wang, "Lost late")  # Tue 09:00, due 11:00
-    world.clock.at = sh(2026, 12, 1, 11, 2)
+    kept_open = give(world, world.wang, "Qualified")
+    world.clock.at = sh(2026, 12, 1, 10, 0)
+    in_transaction(world.uow, lambda: change_stage(
+        uow=world.uow, customer_id=kept_open, to="qualified", reason=None,
+        actor=Actor("wang", Role.rep, rep_id=world.wang), now=world.clock.now(),
+    ))  # fmt: skip
+    assert the_clock(world, kept_open).state is ClockState.open  # still open: still due
+    world.clock.at = sh(2026, 12, 1, 11, 0)
     in_transaction(world.uow, lambda: change_stage(
         uow=world.uow, customer_id=customer_id, to="lost", reason="预算取消",
         actor=Actor("wang", Role.rep, rep_id=world.wang), now=world.clock.now(),
@@ -345,9 +352,9 @@ def test_closing_a_customer_after_its_clock_ran_out_still_records_the_miss(
     run_job(world)
 
     assert the_clock(world, customer_id).state is ClockState.breached
-    assert [kind for kind, _, _ in reminders(world)] == ["sla_breached", "sla_escalated"]
-    with world.uow:
-        assert world.uow.tasks.count(TaskFilter()) == 0
+    assert [kind for kind, _, _ in reminders(world)] == ["sla_breached", "sla_escalated"] * 2
+    with world.uow:  # the contact task is the open customer's only
+        assert [t.customer_id for t in world.uow.tasks.find(TaskFilter())] == [kept_open]
         assert world.uow.customers.get(customer_id).owner_id == world.wang  # type: ignore[union-attr]
 
 
