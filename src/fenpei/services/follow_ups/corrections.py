@@ -23,12 +23,13 @@ from fenpei.services.ports import UnitOfWork
 from fenpei.services.tasks.editing import edit_task
 
 
+def _refusal(follow_up: FollowUp, actor: Actor, now: datetime) -> Phrase | None:
+    return correction_refused(follow_up, author=actor.name, admin=actor.role is Role.admin, now=now)
+
+
 def may_correct(follow_up: FollowUp, actor: Actor, now: datetime) -> bool:
     """Whether the customer page offers ``actor`` to correct ``follow_up``."""
-    refused = correction_refused(
-        follow_up, author=actor.name, admin=actor.role is Role.admin, now=now
-    )
-    return refused is None and actor.role is not Role.auditor
+    return _refusal(follow_up, actor, now) is None and actor.role is not Role.auditor
 
 
 def correct_follow_up(
@@ -46,9 +47,7 @@ def correct_follow_up(
     follow_up = uow.follow_ups.get(follow_up_id, lock=True)
     if follow_up is None or follow_up.customer_id != customer_id:
         raise NotFound("follow-up", follow_up_id)
-    refused = correction_refused(
-        follow_up, author=actor.name, admin=actor.role is Role.admin, now=now
-    )
+    refused = _refusal(follow_up, actor, now)
     if refused is not None:
         raise PermissionDenied(refused)
     before = _audit.snapshot(follow_up)
@@ -65,10 +64,11 @@ def correct_follow_up(
         raise
     if attempt is not None:
         attempt.release()
-    latest = uow.follow_ups.for_customer(customer_id, limit=1)
-    if "next_at" in changed and customer.is_open and latest and latest[0] is follow_up:
-        customer.next_follow_up_at = follow_up.next_at
-        customer.updated_at = now
+    if "next_at" in changed and customer.is_open:
+        latest = uow.follow_ups.for_customer(customer_id, limit=1)
+        if latest and latest[0] is follow_up:  # the latest follow-up plans the customer
+            customer.next_follow_up_at = follow_up.next_at
+            customer.updated_at = now
     if changed:
         _audit.record(uow, actor=actor, action="update", obj=follow_up, now=now, before=before)
     return follow_up
