@@ -36,7 +36,8 @@ def test_a_rep_attaches_a_pdf_sees_it_listed_and_previews_it(page: Page, live: L
     expect(pdf_row).to_contain_text("rep")
     thumb = rows.filter(has_text="名片.png").locator("img.attachment-thumb")
     expect(thumb).to_be_visible()
-    assert thumb.evaluate("img => img.complete && img.naturalWidth") == 64
+    # decode() waits for the picture to load (checking `complete` at once raced it on CI)
+    assert thumb.evaluate("img => img.decode().then(() => img.naturalWidth)") == 64
 
     preview = card.locator("details.pdf-preview")
     preview.locator("summary").click()
